@@ -1,0 +1,34 @@
+# syntax=docker/dockerfile:1
+# Reference remote MCP server image: Node 24 LTS slim, production dependencies only, non-root,
+# works with a read-only root filesystem, listens on 8080 (CONTAINER_PORT in server/config/contract.ts).
+
+FROM node:24-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json tsconfig.server.json ./
+COPY server ./server
+RUN npx tsc -p tsconfig.server.json
+
+FROM node:24-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+
+FROM node:24-slim
+ENV NODE_ENV=production \
+    PORT=8080 \
+    HOST=0.0.0.0
+WORKDIR /app
+COPY --from=deps --chown=root:root /app/node_modules ./node_modules
+COPY --from=build --chown=root:root /app/dist/server ./dist/server
+COPY --chown=root:root package.json ./
+# The image's files belong to root and the process runs as the unprivileged `node` user: it can read, not
+# change, its own code. Nothing is written to disk at run time (logs go to stdout), so a read-only root
+# filesystem works.
+USER node
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.PORT+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+# SIGTERM reaches node directly (exec form, PID 1): the server drains, then exits 0.
+CMD ["node", "dist/server/main.js"]

@@ -1,0 +1,214 @@
+/**
+ * The server's deployment contract, defined once.
+ *
+ * Everything an operator or an infrastructure program needs to know about the server — the names of its
+ * environment variables, its HTTP paths, its port in a container, its timing — lives here. The server parses
+ * its environment with these names (see `env.ts`), and the CDK construct and the Pulumi components import this
+ * module, so infrastructure can never drift from the server it deploys.
+ *
+ * This module has no runtime dependencies, so importing it from infrastructure code is cheap.
+ */
+
+/** HTTP paths served by the server. */
+export const PATHS = {
+  /** Streamable HTTP endpoint (POST, GET, DELETE) — the MCP URL clients add. */
+  mcp: '/mcp',
+  /** Legacy HTTP+SSE transport (protocol 2024-11-05): the event stream. */
+  sse: '/sse',
+  /** Legacy HTTP+SSE transport: where clients POST messages (`?sessionId=`). */
+  messages: '/messages',
+  /** Liveness: 200 while the process can serve at all. */
+  healthz: '/healthz',
+  /** Readiness: 200 when ready, 503 while draining — load balancers health-check this. */
+  readyz: '/readyz',
+} as const;
+
+/** Environment variable names. The README's configuration table documents each of them. */
+export const ENV = {
+  port: 'PORT',
+  host: 'HOST',
+  publicUrl: 'MCP_PUBLIC_URL',
+  sessionMode: 'MCP_SESSION_MODE',
+  allowedOrigins: 'MCP_ALLOWED_ORIGINS',
+  keepAliveSeconds: 'MCP_KEEPALIVE_SECONDS',
+  drainSeconds: 'MCP_DRAIN_SECONDS',
+  sessionIdleSeconds: 'MCP_SESSION_IDLE_SECONDS',
+  maxSessions: 'MCP_MAX_SESSIONS',
+  maxBodyBytes: 'MCP_MAX_BODY_BYTES',
+  trustProxy: 'MCP_TRUST_PROXY',
+  logLevel: 'LOG_LEVEL',
+  authMode: 'MCP_AUTH_MODE',
+  oauthIssuer: 'OAUTH_ISSUER',
+  oauthAudience: 'OAUTH_AUDIENCE',
+  oauthJwksUri: 'OAUTH_JWKS_URI',
+  oauthScopes: 'OAUTH_SCOPES',
+  oauthIntrospectionUrl: 'OAUTH_INTROSPECTION_URL',
+  oauthClientId: 'OAUTH_CLIENT_ID',
+  oauthClientSecret: 'OAUTH_CLIENT_SECRET',
+  bearerTokens: 'MCP_BEARER_TOKENS',
+  devAuthAllowNonLoopback: 'MCP_DEV_AUTH_ALLOW_NON_LOOPBACK',
+} as const;
+
+export type EnvName = (typeof ENV)[keyof typeof ENV];
+
+/**
+ * Variables that carry secrets. Infrastructure must inject these from a secret manager
+ * (ECS `secrets`, Cloud Run `secretKeyRef`), never as plain environment values.
+ */
+export const SECRET_ENV: readonly EnvName[] = [ENV.oauthClientSecret, ENV.bearerTokens];
+
+export const SESSION_MODES = ['stateless', 'stateful'] as const;
+export type SessionMode = (typeof SESSION_MODES)[number];
+
+/**
+ * `none`: no authentication, loopback only. `dev`: embedded development authorization server, loopback only.
+ * `oauth`: JWT (or introspected) access tokens from an external authorization server. `token`: static bearer tokens.
+ */
+export const AUTH_MODES = ['none', 'dev', 'oauth', 'token'] as const;
+export type AuthMode = (typeof AUTH_MODES)[number];
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Defaults the server applies when a variable is unset. */
+export const DEFAULTS = {
+  port: 3000,
+  host: '127.0.0.1',
+  sessionMode: 'stateless' as SessionMode,
+  /** SSE comment frames keep idle streams alive through proxies; every idle timeout on the path must exceed it. */
+  keepAliveSeconds: 15,
+  /** Time given to in-flight calls after SIGTERM. Fits ECS (stopTimeout ≤ 120 s); Cloud Run sets less (10 s grace). */
+  drainSeconds: 20,
+  sessionIdleSeconds: 1800,
+  maxSessions: 10_000,
+  /** Same bound as the MCP SDK's own transport. */
+  maxBodyBytes: 4 * 1024 * 1024,
+  logLevel: 'info' as LogLevel,
+} as const;
+
+/** Limits the server enforces on its own settings (infra validates against the same numbers). */
+export const LIMITS = {
+  keepAliveSeconds: { min: 1, max: 3600 },
+  drainSeconds: { min: 0, max: 3600 },
+} as const;
+
+/** The port the container image listens on (the Dockerfile sets `PORT` to it). */
+export const CONTAINER_PORT = 8080;
+
+/**
+ * Settings an infrastructure program passes to the server. Only non-secret values: secrets
+ * (`SECRET_ENV`) are wired from a secret manager by the infrastructure code itself.
+ */
+export interface ServerSettings {
+  /** Exact URL clients use, e.g. `https://mcp.example.com/mcp`. */
+  publicUrl?: string;
+  /** @default 'stateless' */
+  sessionMode?: SessionMode;
+  /** @default 'oauth' in infrastructure (dev and none are loopback-only) */
+  authMode?: AuthMode;
+  oauthIssuer?: string;
+  /** @default publicUrl */
+  oauthAudience?: string;
+  oauthJwksUri?: string;
+  oauthScopes?: string[];
+  oauthIntrospectionUrl?: string;
+  oauthClientId?: string;
+  /** Browser origins allowed to call the server. @default the origin of publicUrl */
+  allowedOrigins?: string[];
+  /** @default 15 */
+  keepAliveSeconds?: number;
+  /** @default 20 */
+  drainSeconds?: number;
+  /** @default 1800 */
+  sessionIdleSeconds?: number;
+  /** @default 10000 */
+  maxSessions?: number;
+  /** @default 'info' */
+  logLevel?: LogLevel;
+}
+
+/**
+ * Turns settings into the container's plain environment, using the contract's variable names.
+ * Containers in the cloud listen on all interfaces on CONTAINER_PORT and trust one proxy hop (the load balancer).
+ */
+export function serverEnvironment(settings: ServerSettings): Record<string, string> {
+  const env: Record<string, string> = {
+    [ENV.port]: String(CONTAINER_PORT),
+    [ENV.host]: '0.0.0.0',
+    [ENV.trustProxy]: '1',
+  };
+  const put = (name: EnvName, value: string | number | string[] | undefined) => {
+    if (value === undefined) return;
+    env[name] = Array.isArray(value) ? value.join(',') : String(value);
+  };
+  put(ENV.publicUrl, settings.publicUrl);
+  put(ENV.sessionMode, settings.sessionMode);
+  put(ENV.authMode, settings.authMode);
+  put(ENV.oauthIssuer, settings.oauthIssuer);
+  put(ENV.oauthAudience, settings.oauthAudience);
+  put(ENV.oauthJwksUri, settings.oauthJwksUri);
+  put(ENV.oauthScopes, settings.oauthScopes);
+  put(ENV.oauthIntrospectionUrl, settings.oauthIntrospectionUrl);
+  put(ENV.oauthClientId, settings.oauthClientId);
+  put(ENV.allowedOrigins, settings.allowedOrigins);
+  put(ENV.keepAliveSeconds, settings.keepAliveSeconds);
+  put(ENV.drainSeconds, settings.drainSeconds);
+  put(ENV.sessionIdleSeconds, settings.sessionIdleSeconds);
+  put(ENV.maxSessions, settings.maxSessions);
+  put(ENV.logLevel, settings.logLevel);
+  return env;
+}
+
+/**
+ * Throws an Error with one clear sentence when settings could not work behind infrastructure
+ * (so `cdk synth` / `pulumi preview` fail early, not the running service).
+ */
+export function validateServerSettings(settings: ServerSettings, where = 'server settings'): void {
+  const fail = (msg: string): never => {
+    throw new Error(`${where}: ${msg}`);
+  };
+  const keepAlive = settings.keepAliveSeconds ?? DEFAULTS.keepAliveSeconds;
+  if (!Number.isInteger(keepAlive) || keepAlive < LIMITS.keepAliveSeconds.min || keepAlive > LIMITS.keepAliveSeconds.max) {
+    fail(`keepAliveSeconds must be an integer from ${LIMITS.keepAliveSeconds.min} to ${LIMITS.keepAliveSeconds.max}, got ${keepAlive}`);
+  }
+  const drain = settings.drainSeconds ?? DEFAULTS.drainSeconds;
+  if (!Number.isInteger(drain) || drain < LIMITS.drainSeconds.min || drain > LIMITS.drainSeconds.max) {
+    fail(`drainSeconds must be an integer from ${LIMITS.drainSeconds.min} to ${LIMITS.drainSeconds.max}, got ${drain}`);
+  }
+  if (settings.sessionMode !== undefined && !SESSION_MODES.includes(settings.sessionMode)) {
+    fail(`sessionMode must be one of ${SESSION_MODES.join(', ')}, got ${String(settings.sessionMode)}`);
+  }
+  const authMode = settings.authMode;
+  if (authMode !== undefined && !AUTH_MODES.includes(authMode)) {
+    fail(`authMode must be one of ${AUTH_MODES.join(', ')}, got ${String(authMode)}`);
+  }
+  if (authMode === 'none' || authMode === 'dev') {
+    fail(`authMode '${authMode}' only runs on loopback; a deployed service needs 'oauth' or 'token'`);
+  }
+  if (authMode === 'oauth' && !settings.oauthIssuer) {
+    fail(`authMode 'oauth' needs oauthIssuer (the authorization server's issuer URL)`);
+  }
+  for (const [key, value] of [
+    ['publicUrl', settings.publicUrl],
+    ['oauthIssuer', settings.oauthIssuer],
+    ['oauthJwksUri', settings.oauthJwksUri],
+    ['oauthIntrospectionUrl', settings.oauthIntrospectionUrl],
+  ] as const) {
+    if (value !== undefined && !isHttpsUrlOrToken(value)) fail(`${key} must be an https:// URL, got ${value}`);
+  }
+}
+
+/** Infra values may be unresolved tokens (CDK `${Token[...]}`, Pulumi outputs rendered later): accept those. */
+function isHttpsUrlOrToken(value: string): boolean {
+  if (value.includes('${Token[')) return true;
+  try {
+    return new URL(value).protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+/** ECS container stopTimeout for a drain time: drain plus a margin for shutdown, capped at Fargate's 120 s maximum. */
+export function stopTimeoutSeconds(drainSeconds: number = DEFAULTS.drainSeconds): number {
+  return Math.min(120, drainSeconds + 5);
+}

@@ -1,0 +1,157 @@
+/**
+ * Parses the process environment into the server's typed configuration (zod), using the variable names of
+ * `contract.ts`. A bad value becomes one `ConfigError` line that names the variable and what is wrong.
+ */
+import { z } from 'zod';
+import { AUTH_MODES, DEFAULTS, ENV, LIMITS, LOG_LEVELS, SESSION_MODES } from './contract';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK_HOSTS.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const opt = <T extends z.ZodType>(schema: T) => z.preprocess(blankToUndefined, schema.optional());
+const int = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+const list = z
+  .string()
+  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+const httpUrl = z.string().trim().refine((s) => {
+  try {
+    return ['http:', 'https:'].includes(new URL(s).protocol);
+  } catch {
+    return false;
+  }
+}, 'must be an absolute http(s) URL');
+const bool = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((s) => ['true', 'false', '1', '0', 'yes', 'no'].includes(s), 'must be true or false')
+  .transform((s) => ['true', '1', 'yes'].includes(s));
+
+/** Raw schema keyed by variable name; every key here must be documented in README.md (a test checks). */
+export const envSchema = z.object({
+  [ENV.port]: opt(int(0, 65535)),
+  [ENV.host]: opt(z.string().trim().min(1)),
+  [ENV.publicUrl]: opt(httpUrl),
+  [ENV.sessionMode]: opt(z.enum(SESSION_MODES, { error: `must be one of ${SESSION_MODES.join(', ')}` })),
+  [ENV.allowedOrigins]: opt(list),
+  [ENV.keepAliveSeconds]: opt(int(LIMITS.keepAliveSeconds.min, LIMITS.keepAliveSeconds.max)),
+  [ENV.drainSeconds]: opt(int(LIMITS.drainSeconds.min, LIMITS.drainSeconds.max)),
+  [ENV.sessionIdleSeconds]: opt(int(1, 7 * 24 * 3600)),
+  [ENV.maxSessions]: opt(int(1, 10_000_000)),
+  [ENV.maxBodyBytes]: opt(int(1024, 100 * 1024 * 1024)),
+  [ENV.trustProxy]: opt(z.string().trim()),
+  [ENV.logLevel]: opt(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` })),
+  [ENV.authMode]: opt(z.enum(AUTH_MODES, { error: `must be one of ${AUTH_MODES.join(', ')}` })),
+  [ENV.oauthIssuer]: opt(httpUrl),
+  [ENV.oauthAudience]: opt(z.string().trim().min(1)),
+  [ENV.oauthJwksUri]: opt(httpUrl),
+  [ENV.oauthScopes]: opt(z.string().transform((s) => s.split(/[\s,]+/).filter(Boolean))),
+  [ENV.oauthIntrospectionUrl]: opt(httpUrl),
+  [ENV.oauthClientId]: opt(z.string().trim().min(1)),
+  [ENV.oauthClientSecret]: opt(z.string().min(1)),
+  [ENV.bearerTokens]: opt(list),
+  [ENV.devAuthAllowNonLoopback]: opt(bool),
+});
+
+export interface ServerConfig {
+  port: number;
+  host: string;
+  /** Exact URL of the Streamable HTTP endpoint as clients use it. */
+  publicUrl: URL;
+  sessionMode: (typeof SESSION_MODES)[number];
+  /** Origins allowed to call the server from a browser (exact match). */
+  allowedOrigins: string[];
+  keepAliveSeconds: number;
+  drainSeconds: number;
+  sessionIdleSeconds: number;
+  maxSessions: number;
+  maxBodyBytes: number;
+  /** express `trust proxy` value: false, a hop count, or a list of addresses. */
+  trustProxy: boolean | number | string;
+  logLevel: (typeof LOG_LEVELS)[number];
+  auth: AuthConfig;
+}
+
+export interface AuthConfig {
+  mode: (typeof AUTH_MODES)[number];
+  issuer?: string;
+  audience?: string;
+  jwksUri?: string;
+  scopes: string[];
+  introspectionUrl?: string;
+  clientId?: string;
+  clientSecret?: string;
+  bearerTokens: string[];
+  devAllowNonLoopback: boolean;
+}
+
+/** Parses an environment (default: `process.env`). Throws `ConfigError` with one line on the first problem. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const picked: Record<string, string | undefined> = {};
+  for (const key of Object.keys(envSchema.shape)) picked[key] = source[key];
+  const parsed = envSchema.safeParse(picked);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const name = String(issue.path[0]);
+    const shown = name === ENV.oauthClientSecret || name === ENV.bearerTokens ? '(secret)' : JSON.stringify(picked[name]);
+    throw new ConfigError(`Invalid ${name}=${shown}: ${issue.message}`);
+  }
+  const e = parsed.data;
+  const host = e[ENV.host] ?? DEFAULTS.host;
+  const port = e[ENV.port] ?? DEFAULTS.port;
+  const loopback = isLoopbackHost(host);
+  const urlHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  const publicUrl = new URL(e[ENV.publicUrl] ?? `http://${urlHost}:${port}/mcp`);
+  if (publicUrl.search || publicUrl.hash) {
+    throw new ConfigError(`Invalid ${ENV.publicUrl}=${JSON.stringify(publicUrl.href)}: must not contain a query or fragment`);
+  }
+  const authMode = e[ENV.authMode] ?? 'none';
+  if (authMode === 'none' && !loopback) {
+    throw new ConfigError(
+      `Invalid ${ENV.authMode}=none: no authentication is allowed only when ${ENV.host} is a loopback address (got ${host}); use oauth or token`,
+    );
+  }
+  const trustRaw = e[ENV.trustProxy];
+  const trustProxy =
+    trustRaw === undefined || trustRaw === 'false' ? false : trustRaw === 'true' ? true : /^\d+$/.test(trustRaw) ? Number(trustRaw) : trustRaw;
+  return {
+    port,
+    host,
+    publicUrl,
+    sessionMode: e[ENV.sessionMode] ?? DEFAULTS.sessionMode,
+    allowedOrigins: e[ENV.allowedOrigins] ?? [publicUrl.origin],
+    keepAliveSeconds: e[ENV.keepAliveSeconds] ?? DEFAULTS.keepAliveSeconds,
+    drainSeconds: e[ENV.drainSeconds] ?? DEFAULTS.drainSeconds,
+    sessionIdleSeconds: e[ENV.sessionIdleSeconds] ?? DEFAULTS.sessionIdleSeconds,
+    maxSessions: e[ENV.maxSessions] ?? DEFAULTS.maxSessions,
+    maxBodyBytes: e[ENV.maxBodyBytes] ?? DEFAULTS.maxBodyBytes,
+    trustProxy,
+    logLevel: e[ENV.logLevel] ?? DEFAULTS.logLevel,
+    auth: {
+      mode: authMode,
+      issuer: e[ENV.oauthIssuer],
+      audience: e[ENV.oauthAudience],
+      jwksUri: e[ENV.oauthJwksUri],
+      scopes: e[ENV.oauthScopes] ?? [],
+      introspectionUrl: e[ENV.oauthIntrospectionUrl],
+      clientId: e[ENV.oauthClientId],
+      clientSecret: e[ENV.oauthClientSecret],
+      bearerTokens: e[ENV.bearerTokens] ?? [],
+      devAllowNonLoopback: e[ENV.devAuthAllowNonLoopback] ?? false,
+    },
+  };
+}
