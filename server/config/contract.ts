@@ -212,3 +212,9 @@ function isHttpsUrlOrToken(value: string): boolean {
 export function stopTimeoutSeconds(drainSeconds: number = DEFAULTS.drainSeconds): number {
   return Math.min(120, drainSeconds + 5);
 }
+
+/**
+ * Node's HTTP keep-alive timeout, above the ALB's maximum idle timeout (4000 s): the load balancer must always be
+ * the side that closes an idle connection, or it may reuse one Node has just closed (intermittent 502s).
+ */
+export const NODE_KEEP_ALIVE_TIMEOUT_SECONDS = 4005;

@@ -1,0 +1,213 @@
+/**
+ * Properties of `McpFargateService`, each with its documented default.
+ *
+ * Settings the server itself reads are typed by the server's own contract (`ServerSettings`), so the construct
+ * cannot drift from the server it deploys.
+ */
+import type { Duration } from 'aws-cdk-lib';
+import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as ecs from 'aws-cdk-lib/aws-ecs';
+import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as route53 from 'aws-cdk-lib/aws-route53';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { EnvName, ServerSettings } from '../../server/config/contract';
+
+/** Task-count autoscaling of the service. */
+export interface McpAutoScalingProps {
+  /**
+   * Fewest running tasks. Two spread the service over two Availability Zones.
+   * @default 2
+   */
+  readonly minCapacity?: number;
+  /**
+   * Most running tasks.
+   * @default 10
+   */
+  readonly maxCapacity?: number;
+  /**
+   * Target of the ALB's `RequestCountPerTarget` metric (requests per task per minute).
+   * @default 1000
+   */
+  readonly requestsPerTarget?: number;
+  /**
+   * Target average CPU utilization of the service, in percent.
+   * @default 60
+   */
+  readonly cpuTargetPercent?: number;
+  /**
+   * Wait after a scale-in before the next one. Scale-in stops tasks, which ends their open streams (clients
+   * reconnect), so it is slower than scale-out.
+   * @default Duration.minutes(5)
+   */
+  readonly scaleInCooldown?: Duration;
+  /**
+   * Wait after a scale-out before the next one.
+   * @default Duration.minutes(1)
+   */
+  readonly scaleOutCooldown?: Duration;
+}
+
+export interface McpFargateServiceProps {
+  // ---------------------------------------------------------------- network and cluster
+  /**
+   * The VPC. Tasks run in its private subnets (with egress) and the load balancer in its public subnets.
+   * @default - a new VPC over 2 Availability Zones with public and private subnets, `natGateways` NAT gateways
+   *   and VPC flow logs to CloudWatch Logs
+   */
+  readonly vpc?: ec2.IVpc;
+  /**
+   * NAT gateways of the created VPC (ignored with `vpc`). Tasks need egress to pull the image, read the secret,
+   * ship logs and fetch the authorization server's keys. One per AZ survives the loss of an AZ; 1 costs less.
+   * @default 2
+   */
+  readonly natGateways?: number;
+  /**
+   * The ECS cluster. Must be in `vpc` when both are given.
+   * @default - a new cluster in the VPC with Container Insights enabled
+   */
+  readonly cluster?: ecs.ICluster;
+  /**
+   * Subnets of the tasks.
+   * @default - the VPC's private subnets with egress
+   */
+  readonly taskSubnets?: ec2.SubnetSelection;
+
+  // ---------------------------------------------------------------- the container
+  /**
+   * The server image. It must honour the server contract: listen on `CONTAINER_PORT` (8080), serve `/readyz`,
+   * run as a non-root user and work with a read-only root filesystem.
+   * @default - this repository's Dockerfile, built from source as a CDK asset (linux/amd64)
+   */
+  readonly image?: ecs.ContainerImage;
+  /**
+   * Task CPU units (256 = 0.25 vCPU). Node runs JavaScript on one core, so scale out rather than up.
+   * @default 512
+   */
+  readonly cpu?: number;
+  /**
+   * Task memory in MiB; must be a valid Fargate combination with `cpu`.
+   * @default 1024
+   */
+  readonly memoryLimitMiB?: number;
+  /**
+   * CPU architecture of the tasks; the default image asset is built for the same one.
+   * @default ecs.CpuArchitecture.X86_64
+   */
+  readonly cpuArchitecture?: ecs.CpuArchitecture;
+  /**
+   * User the container runs as. The default is the uid/gid of the `node` user of the official Node images
+   * (the Dockerfile's `USER node`), numeric so that it works with any image.
+   * @default '1000:1000'
+   */
+  readonly containerUser?: string;
+  /**
+   * Container health check run by ECS (ECS ignores the image's `HEALTHCHECK`).
+   * @default - with the default image, the Dockerfile's own check of `/healthz`; with a custom image, none
+   *   (the load balancer's check of `/readyz` still replaces failing tasks)
+   */
+  readonly containerHealthCheck?: ecs.HealthCheck;
+  /**
+   * Retention of the container's logs.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+
+  // ---------------------------------------------------------------- the service
+  /**
+   * Number of tasks.
+   * @default - with autoscaling: not set, so that a deployment never resets a scaled-out service (the service
+   *   starts with 1 task and autoscaling raises it to `minCapacity` at once); without autoscaling: 2
+   */
+  readonly desiredCount?: number;
+  /**
+   * Task-count autoscaling on requests per target and on CPU, or `false` for a fixed `desiredCount`.
+   * @default - enabled with the defaults of `McpAutoScalingProps`
+   */
+  readonly autoScaling?: McpAutoScalingProps | false;
+
+  // ---------------------------------------------------------------- TLS, DNS, load balancer
+  /**
+   * Certificate of the HTTPS listener. Give this, or `domainName` with `hostedZone`.
+   * @default - a DNS-validated ACM certificate for `domainName` in `hostedZone`
+   */
+  readonly certificate?: acm.ICertificate;
+  /**
+   * Domain name of the service, e.g. `mcp.example.com`. It makes the public URL (and so the token audience)
+   * stable across re-creations of the load balancer.
+   * @default - none: the URL uses the load balancer's DNS name
+   */
+  readonly domainName?: string;
+  /**
+   * Hosted zone of `domainName`: validates the created certificate and receives an alias A record for the
+   * load balancer.
+   * @default - no DNS record (and `certificate` is required)
+   */
+  readonly hostedZone?: route53.IHostedZone;
+  /**
+   * Load balancer idle timeout. Streams (SSE) sit idle between the server's keep-alive comments and while a
+   * tool runs without output, so it must exceed `keepAliveSeconds`; ALB accepts 1–4000 s.
+   * @default Duration.seconds(3600)
+   */
+  readonly idleTimeout?: Duration;
+  /**
+   * TLS policy of the HTTPS listener.
+   * @default elbv2.SslPolicy.TLS13_12_RES_PQ (TLS 1.3 and 1.2, restricted ciphers, post-quantum key exchange)
+   */
+  readonly sslPolicy?: elbv2.SslPolicy;
+  /**
+   * Bucket for the load balancer's access logs (must use SSE-S3 encryption).
+   * @default - a new SSE-S3 encrypted, TLS-only, private bucket that expires logs after `accessLogsRetentionDays`
+   */
+  readonly accessLogsBucket?: s3.IBucket;
+  /**
+   * Days to keep access logs in the created bucket.
+   * @default 90
+   */
+  readonly accessLogsRetentionDays?: number;
+  /**
+   * ARN of a regional AWS WAF web ACL to associate with the load balancer.
+   * @default - no web ACL
+   */
+  readonly webAclArn?: string;
+  /**
+   * Protect the load balancer from deletion (a `cdk destroy` then needs it turned off first).
+   * @default false
+   */
+  readonly deletionProtection?: boolean;
+
+  // ---------------------------------------------------------------- the server
+  /**
+   * The server's configuration, typed by the server's contract and validated with its own
+   * `validateServerSettings`.
+   * @default - `authMode: 'oauth'` (which needs `oauthIssuer`); `publicUrl` is `https://<domainName>/mcp`, or
+   *   `https://<load balancer DNS name>/mcp` with only a certificate; every other value is the server's default
+   */
+  readonly serverSettings?: ServerSettings;
+  /**
+   * Secret whose JSON fields are injected as the container's secret variables (names from `SECRET_ENV`).
+   * ECS reads it when a task starts: after changing its value, force a new deployment.
+   * @default - a new secret: for `authMode: 'oauth'` `{"OAUTH_CLIENT_SECRET": ""}` (fill it in if the server
+   *   introspects tokens); for `authMode: 'token'` `{"MCP_BEARER_TOKENS": "<generated>"}`
+   */
+  readonly oauthSecret?: secretsmanager.ISecret;
+  /**
+   * JSON fields of `oauthSecret` to inject; each must be one of the contract's `SECRET_ENV` names and must
+   * exist in the secret (a task fails to start otherwise).
+   * @default - ['OAUTH_CLIENT_SECRET'] for authMode 'oauth', ['MCP_BEARER_TOKENS'] for authMode 'token'
+   */
+  readonly secretFields?: EnvName[];
+  /**
+   * More plain environment variables for the container. Must not set the contract's variables (use
+   * `serverSettings`) nor secret ones (use `secrets`).
+   * @default - none
+   */
+  readonly environment?: Record<string, string>;
+  /**
+   * More secret variables for the container.
+   * @default - none
+   */
+  readonly secrets?: Record<string, ecs.Secret>;
+}

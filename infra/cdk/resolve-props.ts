@@ -1,0 +1,221 @@
+/**
+ * Validation and defaults of `McpFargateServiceProps`: one clear sentence per mistake, thrown at synth, before
+ * any resource is created — never a service that deploys and then fails.
+ */
+import { Duration, Token } from 'aws-cdk-lib';
+import {
+  DEFAULTS,
+  ENV,
+  SECRET_ENV,
+  serverEnvironment,
+  stopTimeoutSeconds,
+  validateServerSettings,
+  type EnvName,
+  type ServerSettings,
+} from '../../server/config/contract';
+import type { McpAutoScalingProps, McpFargateServiceProps } from './mcp-fargate-service-props';
+
+/** A configuration mistake: the message alone says what is wrong and what to pass (no stack trace needed). */
+export class McpConfigError extends Error {
+  override name = 'McpConfigError';
+}
+
+/** Range of the ALB `idle_timeout.timeout_seconds` attribute. */
+export const ALB_IDLE_TIMEOUT_SECONDS = { min: 1, max: 4000 } as const;
+/** Long enough for a tool to run an hour without output; far above the server's keep-alive interval. */
+export const DEFAULT_IDLE_TIMEOUT_SECONDS = 3600;
+/** Fargate caps a container's stopTimeout at 120 s. */
+export const FARGATE_MAX_STOP_TIMEOUT_SECONDS = 120;
+
+export const DEFAULT_AUTO_SCALING = {
+  minCapacity: 2,
+  maxCapacity: 10,
+  requestsPerTarget: 1000,
+  cpuTargetPercent: 60,
+  scaleInCooldown: Duration.minutes(5),
+  scaleOutCooldown: Duration.minutes(1),
+} as const;
+export const DEFAULT_DESIRED_COUNT = 2;
+
+/** The environment variables the construct sets from `serverSettings` (every key of ServerSettings, filled). */
+const ALL_SETTINGS: Required<ServerSettings> = {
+  publicUrl: 'https://x',
+  sessionMode: 'stateless',
+  authMode: 'oauth',
+  oauthIssuer: 'https://x',
+  oauthAudience: 'x',
+  oauthJwksUri: 'https://x',
+  oauthScopes: ['x'],
+  oauthIntrospectionUrl: 'https://x',
+  oauthClientId: 'x',
+  allowedOrigins: ['https://x'],
+  keepAliveSeconds: 1,
+  drainSeconds: 1,
+  sessionIdleSeconds: 1,
+  maxSessions: 1,
+  logLevel: 'info',
+};
+const MANAGED_ENV = new Set(Object.keys(serverEnvironment(ALL_SETTINGS)));
+
+export interface ResolvedAutoScaling {
+  minCapacity: number;
+  maxCapacity: number;
+  requestsPerTarget: number;
+  cpuTargetPercent: number;
+  scaleInCooldown: Duration;
+  scaleOutCooldown: Duration;
+}
+
+/** Everything the construct derives from its props before creating resources. */
+export interface ResolvedProps {
+  /** Server settings with the deployment defaults applied (publicUrl may still be unset: the ALB's DNS name). */
+  settings: ServerSettings & { authMode: NonNullable<ServerSettings['authMode']> };
+  keepAliveSeconds: number;
+  drainSeconds: number;
+  idleTimeoutSeconds: number;
+  stopTimeoutSeconds: number;
+  secretFields: EnvName[];
+  autoScaling: ResolvedAutoScaling | undefined;
+  desiredCount: number | undefined;
+}
+
+const isNumber = (n: number | undefined): n is number => n !== undefined && !Token.isUnresolved(n);
+
+/** Validates props and applies defaults. Throws `McpConfigError`. */
+export function resolveProps(props: McpFargateServiceProps, where = 'McpFargateService'): ResolvedProps {
+  const fail = (msg: string): never => {
+    throw new McpConfigError(`${where}: ${msg}`);
+  };
+
+  // TLS: the listener needs a certificate, given or created from a domain in a hosted zone.
+  if (!props.certificate && !props.domainName) {
+    fail('needs TLS: pass `certificate`, or `domainName` with `hostedZone` (a DNS-validated certificate is created)');
+  }
+  if (props.domainName && !props.certificate && !props.hostedZone) {
+    fail(`needs \`hostedZone\` to validate a certificate for '${props.domainName}', or pass \`certificate\``);
+  }
+  if (props.hostedZone && !props.domainName) fail('`hostedZone` needs `domainName` (the record to create in it)');
+  if (props.domainName && !Token.isUnresolved(props.domainName) && !isHostname(props.domainName)) {
+    fail(`domainName must be a host name like mcp.example.com (no scheme or path), got '${props.domainName}'`);
+  }
+
+  // Server settings: a deployed server authenticates (oauth by default), checked by the server's own rules.
+  const base = props.serverSettings ?? {};
+  const settings = { ...base, authMode: base.authMode ?? 'oauth' } as ResolvedProps['settings'];
+  if (settings.publicUrl === undefined && props.domainName) settings.publicUrl = `https://${props.domainName}/mcp`;
+  try {
+    validateServerSettings(settings, where);
+  } catch (e) {
+    throw new McpConfigError((e as Error).message);
+  }
+  const keepAliveSeconds = settings.keepAliveSeconds ?? DEFAULTS.keepAliveSeconds;
+  const drainSeconds = settings.drainSeconds ?? DEFAULTS.drainSeconds;
+
+  // The container must outlive the drain: stopTimeout = drain + margin, and Fargate caps it at 120 s.
+  const stopTimeout = stopTimeoutSeconds(drainSeconds);
+  const maxDrain = FARGATE_MAX_STOP_TIMEOUT_SECONDS - stopTimeoutSeconds(0);
+  if (drainSeconds > maxDrain) {
+    fail(`drainSeconds must be at most ${maxDrain} on Fargate (container stopTimeout is capped at ${FARGATE_MAX_STOP_TIMEOUT_SECONDS} s), got ${drainSeconds}`);
+  }
+
+  // Idle timeout: within the ALB's range, and longer than the keep-alive interval or idle streams are cut.
+  const idleTimeoutSeconds = props.idleTimeout?.toSeconds() ?? DEFAULT_IDLE_TIMEOUT_SECONDS;
+  if (isNumber(idleTimeoutSeconds)) {
+    const { min, max } = ALB_IDLE_TIMEOUT_SECONDS;
+    if (!Number.isInteger(idleTimeoutSeconds) || idleTimeoutSeconds < min || idleTimeoutSeconds > max) {
+      fail(`idleTimeout must be a whole number of seconds from ${min} to ${max} (the ALB's range), got ${idleTimeoutSeconds}`);
+    }
+    if (idleTimeoutSeconds <= keepAliveSeconds) {
+      fail(`idleTimeout (${idleTimeoutSeconds} s) must exceed the server's keepAliveSeconds (${keepAliveSeconds} s), or the load balancer cuts idle streams`);
+    }
+  }
+
+  // Secrets: only the contract's secret variables, chosen by auth mode unless given.
+  const secretFields = props.secretFields ?? defaultSecretFields(settings.authMode);
+  for (const f of secretFields) {
+    if (!SECRET_ENV.includes(f)) fail(`secretFields may only name ${SECRET_ENV.join(', ')}, got '${f}'`);
+  }
+  if (settings.authMode === 'token' && !secretFields.includes(ENV.bearerTokens)) {
+    fail(`authMode 'token' needs '${ENV.bearerTokens}' in secretFields (the tokens come from the secret)`);
+  }
+
+  // Extra environment: nothing secret, nothing the construct already sets.
+  for (const name of Object.keys(props.environment ?? {})) {
+    if ((SECRET_ENV as readonly string[]).includes(name)) {
+      fail(`environment must not contain the secret '${name}': put it in \`oauthSecret\` (secretFields) or \`secrets\``);
+    }
+    if (MANAGED_ENV.has(name)) fail(`environment must not set '${name}': it comes from serverSettings`);
+    if (name === ENV.devAuthAllowNonLoopback) fail(`environment must not set '${name}': dev auth is loopback-only`);
+    if (props.secrets?.[name]) fail(`'${name}' is in both environment and secrets`);
+  }
+  for (const name of Object.keys(props.secrets ?? {})) {
+    if (MANAGED_ENV.has(name) || secretFields.includes(name as EnvName)) {
+      fail(`secrets must not set '${name}': the construct sets it`);
+    }
+  }
+
+  // Capacity.
+  const autoScaling = props.autoScaling === false ? undefined : resolveAutoScaling(props.autoScaling ?? {}, fail);
+  let desiredCount = props.desiredCount ?? (autoScaling ? undefined : DEFAULT_DESIRED_COUNT);
+  if (desiredCount !== undefined && isNumber(desiredCount) && (!Number.isInteger(desiredCount) || desiredCount < 1)) {
+    fail(`desiredCount must be a whole number of at least 1, got ${desiredCount}`);
+  }
+  if (autoScaling && isNumber(desiredCount) && (desiredCount < autoScaling.minCapacity || desiredCount > autoScaling.maxCapacity)) {
+    fail(`desiredCount (${desiredCount}) must be within autoScaling minCapacity..maxCapacity (${autoScaling.minCapacity}..${autoScaling.maxCapacity})`);
+  }
+
+  if (props.natGateways !== undefined && props.vpc) fail('natGateways applies only to a created VPC; omit it with `vpc`');
+  if (props.natGateways !== undefined && (!Number.isInteger(props.natGateways) || props.natGateways < 1)) {
+    fail(`natGateways must be at least 1 (tasks in private subnets need egress), got ${props.natGateways}`);
+  }
+  if (props.cluster && props.vpc && props.cluster.vpc !== props.vpc) fail('`cluster` must be in `vpc`');
+  const days = props.accessLogsRetentionDays;
+  if (days !== undefined && (!Number.isInteger(days) || days < 1)) {
+    fail(`accessLogsRetentionDays must be a whole number of at least 1, got ${days}`);
+  }
+  if (props.accessLogsBucket && days !== undefined) fail('accessLogsRetentionDays applies only to a created bucket');
+  if (props.webAclArn && !Token.isUnresolved(props.webAclArn)) {
+    if (!/^arn:aws[\w-]*:wafv2:[\w-]+:\d{12}:regional\/webacl\/.+/.test(props.webAclArn)) {
+      fail(`webAclArn must be the ARN of a REGIONAL WAFv2 web ACL (arn:aws:wafv2:<region>:<account>:regional/webacl/...), got '${props.webAclArn}'`);
+    }
+  }
+
+  return {
+    settings,
+    keepAliveSeconds,
+    drainSeconds,
+    idleTimeoutSeconds,
+    stopTimeoutSeconds: stopTimeout,
+    secretFields,
+    autoScaling,
+    desiredCount,
+  };
+}
+
+function defaultSecretFields(authMode: ResolvedProps['settings']['authMode']): EnvName[] {
+  return authMode === 'token' ? [ENV.bearerTokens] : [ENV.oauthClientSecret];
+}
+
+function resolveAutoScaling(p: McpAutoScalingProps, fail: (msg: string) => never): ResolvedAutoScaling {
+  const r: ResolvedAutoScaling = {
+    minCapacity: p.minCapacity ?? DEFAULT_AUTO_SCALING.minCapacity,
+    maxCapacity: p.maxCapacity ?? Math.max(DEFAULT_AUTO_SCALING.maxCapacity, p.minCapacity ?? 0),
+    requestsPerTarget: p.requestsPerTarget ?? DEFAULT_AUTO_SCALING.requestsPerTarget,
+    cpuTargetPercent: p.cpuTargetPercent ?? DEFAULT_AUTO_SCALING.cpuTargetPercent,
+    scaleInCooldown: p.scaleInCooldown ?? DEFAULT_AUTO_SCALING.scaleInCooldown,
+    scaleOutCooldown: p.scaleOutCooldown ?? DEFAULT_AUTO_SCALING.scaleOutCooldown,
+  };
+  if (!Number.isInteger(r.minCapacity) || r.minCapacity < 1) fail(`autoScaling.minCapacity must be a whole number of at least 1, got ${r.minCapacity}`);
+  if (!Number.isInteger(r.maxCapacity) || r.maxCapacity < r.minCapacity) {
+    fail(`autoScaling.maxCapacity (${r.maxCapacity}) must be a whole number of at least minCapacity (${r.minCapacity})`);
+  }
+  if (!(r.requestsPerTarget > 0)) fail(`autoScaling.requestsPerTarget must be positive, got ${r.requestsPerTarget}`);
+  if (!(r.cpuTargetPercent > 0 && r.cpuTargetPercent <= 100)) {
+    fail(`autoScaling.cpuTargetPercent must be from 1 to 100, got ${r.cpuTargetPercent}`);
+  }
+  return r;
+}
+
+function isHostname(s: string): boolean {
+  return /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(s);
+}

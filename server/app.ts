@@ -1,0 +1,166 @@
+/**
+ * The app factory: wires configuration, auth, transports, health and drain into an express app.
+ * Teams call `createMcpApp({ config, capabilities })` with their own capability set.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type ErrorRequestHandler, type Express } from 'express';
+import { createAuthLayer, type AuthLayer } from './auth';
+import { referenceCapabilities } from './capabilities/reference';
+import type { CapabilitySet } from './capabilities/types';
+import { NODE_KEEP_ALIVE_TIMEOUT_SECONDS, PATHS } from './config/contract';
+import type { ServerConfig } from './config/env';
+import { isLoopbackHost } from './config/env';
+import { bodyErrorHandler, jsonBody } from './http/bodyParser';
+import { mcpCors } from './http/cors';
+import { healthRoutes } from './http/health';
+import { RPC, sendJsonRpcError } from './http/jsonRpcError';
+import { loopbackHostGuard, originGuard } from './http/originGuard';
+import { requestLog } from './http/requestLog';
+import { DrainController } from './lifecycle/drain';
+import { createLogger, type Logger } from './logging/logger';
+import { inMemoryEventStores, type EventStoreFactory } from './mcp/eventStore';
+import { legacySseEndpoints } from './mcp/legacySseEndpoint';
+import { mcpServerFactory } from './mcp/serverFactory';
+import { SessionRegistry } from './mcp/sessionRegistry';
+import { statefulEndpoint } from './mcp/statefulEndpoint';
+import { statelessEndpoint } from './mcp/statelessEndpoint';
+import { packageVersion } from './version';
+
+export interface CreateMcpAppOptions {
+  config: ServerConfig;
+  /** Tools, resources and prompts. @default the reference set (echo, whoami, countdown, server://info) */
+  capabilities?: CapabilitySet;
+  /** @default a pino logger at `config.logLevel` */
+  logger?: Logger;
+  /** Where stateful sessions keep events for resumability. @default bounded in-memory stores */
+  eventStores?: EventStoreFactory;
+}
+
+export interface McpApp {
+  readonly app: Express;
+  readonly config: ServerConfig;
+  readonly logger: Logger;
+  readonly drain: DrainController;
+  readonly sessions: SessionRegistry;
+  /** Starts listening on `config.host:config.port`; resolves with the bound server and its base URL. */
+  listen(): Promise<{ server: Server; url: string }>;
+  /**
+   * Graceful shutdown: readiness goes 503, new sessions and streams are refused, open streams get a reconnect
+   * hint and close, in-flight calls finish within `config.drainSeconds`; then everything is closed.
+   * Resolves `true` when every call finished in time.
+   */
+  shutdown(): Promise<boolean>;
+}
+
+/** Reconnect delay suggested to SSE clients (priming events, drain). */
+const RETRY_MS = 2000;
+
+export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp> {
+  const { config } = options;
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const version = packageVersion();
+  const capabilities = options.capabilities ?? referenceCapabilities(version);
+  const drain = new DrainController();
+  const sessions = new SessionRegistry({
+    maxSessions: config.maxSessions,
+    idleSeconds: config.sessionIdleSeconds,
+    onExpire: (s) => logger.info({ session: s.id }, 'session expired (idle)'),
+  });
+  const auth: AuthLayer = await createAuthLayer(config, { logger, capabilities });
+  const buildServer = mcpServerFactory(capabilities, { sessionMode: config.sessionMode, version });
+  const keepAliveMs = config.keepAliveSeconds * 1000;
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  app.use(requestLog(logger));
+  app.use(healthRoutes(drain));
+  if (isLoopbackHost(config.host)) app.use(loopbackHostGuard(config.publicUrl.hostname));
+
+  const guarded = [mcpCors(config.allowedOrigins), originGuard(config.allowedOrigins)];
+  const noBuffering: express.RequestHandler = (_req, res, next) => {
+    // Streams must reach the client as they are written: no proxy buffering (nginx honours this header).
+    res.setHeader('X-Accel-Buffering', 'no');
+    next();
+  };
+  if (auth.routes) app.use(mcpCors(config.allowedOrigins), auth.routes);
+
+  const mcpPath = config.publicUrl.pathname.replace(/\/+$/, '') || PATHS.mcp;
+  const mcpHandler =
+    config.sessionMode === 'stateful'
+      ? statefulEndpoint({
+          buildServer,
+          registry: sessions,
+          eventStores: options.eventStores ?? inMemoryEventStores(),
+          drain,
+          keepAliveMs,
+          retryMs: RETRY_MS,
+          maxBodyBytes: config.maxBodyBytes,
+          logger,
+        })
+      : statelessEndpoint({ buildServer, keepAliveMs, maxBodyBytes: config.maxBodyBytes, logger });
+  const trackCalls: express.RequestHandler = (req, res, next) => (req.method === 'GET' ? next() : drain.track(req, res, next));
+  const mcpPaths = [...new Set([mcpPath, PATHS.mcp])];
+  app.all(mcpPaths, ...guarded, noBuffering, trackCalls, jsonBody(config.maxBodyBytes), auth.authenticate, mcpHandler);
+
+  const legacy = legacySseEndpoints({
+    buildServer,
+    registry: sessions,
+    drain,
+    messagesPath: PATHS.messages,
+    keepAliveMs,
+    retryMs: RETRY_MS,
+    logger,
+  });
+  app.get(PATHS.sse, ...guarded, auth.authenticate, legacy.stream);
+  app.post(PATHS.messages, ...guarded, jsonBody(config.maxBodyBytes), auth.authenticate, legacy.messages);
+  app.options([PATHS.sse, PATHS.messages], ...guarded);
+
+  app.use((_req, res) => sendJsonRpcError(res, 404, RPC.invalidRequest, 'Not found'));
+  app.use(bodyErrorHandler);
+  const lastResort: ErrorRequestHandler = (err, _req, res, _next) => {
+    logger.error({ err }, 'unhandled error');
+    sendJsonRpcError(res, 500, RPC.internalError, 'Internal server error');
+  };
+  app.use(lastResort);
+
+  let httpServer: Server | undefined;
+  let shuttingDown: Promise<boolean> | undefined;
+
+  return {
+    app,
+    config,
+    logger,
+    drain,
+    sessions,
+    listen: () =>
+      new Promise((resolve, reject) => {
+        const server = app.listen(config.port, config.host);
+        // Streams last hours: no per-request deadline; idle keep-alive connections outlive any load balancer's.
+        server.requestTimeout = 0;
+        server.keepAliveTimeout = NODE_KEEP_ALIVE_TIMEOUT_SECONDS * 1000;
+        server.headersTimeout = (NODE_KEEP_ALIVE_TIMEOUT_SECONDS + 1) * 1000;
+        server.once('error', reject);
+        server.once('listening', () => {
+          httpServer = server;
+          const { port } = server.address() as AddressInfo;
+          const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+          resolve({ server, url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}` });
+        });
+      }),
+    shutdown: () =>
+      (shuttingDown ??= (async () => {
+        logger.info({ drainSeconds: config.drainSeconds, inFlight: drain.inFlightCount }, 'draining');
+        // Stop accepting connections; idle keep-alive connections are closed so clients reconnect elsewhere.
+        httpServer?.close();
+        httpServer?.closeIdleConnections();
+        const finished = await drain.drain(config.drainSeconds * 1000);
+        logger.info({ finished, inFlight: drain.inFlightCount }, finished ? 'drained' : 'drain deadline reached');
+        await sessions.closeAll();
+        await auth.close();
+        httpServer?.closeAllConnections();
+        return finished;
+      })()),
+  };
+}

@@ -1,0 +1,34 @@
+/**
+ * JSON body parsing with a size bound, mapping every parser failure to the right status and a JSON-RPC
+ * error body (malformed JSON → 400/-32700, too large → 413, bad charset or encoding → 415) instead of a 500.
+ */
+import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
+import { RPC, sendJsonRpcError } from './jsonRpcError';
+
+export function jsonBody(limitBytes: number): RequestHandler {
+  // Only bodies declared as JSON are parsed; anything else reaches the MCP transport, which answers 415.
+  return express.json({ limit: limitBytes, strict: false, type: ['application/json', 'application/*+json'] });
+}
+
+interface BodyParserError extends Error {
+  type?: string;
+  status?: number;
+}
+
+export const bodyErrorHandler: ErrorRequestHandler = (err: BodyParserError, _req, res, next) => {
+  switch (err?.type) {
+    case 'entity.parse.failed':
+      return sendJsonRpcError(res, 400, RPC.parseError, 'Parse error: request body is not valid JSON');
+    case 'entity.too.large':
+      return sendJsonRpcError(res, 413, RPC.invalidRequest, 'Payload too large');
+    case 'charset.unsupported':
+    case 'encoding.unsupported':
+      return sendJsonRpcError(res, 415, RPC.invalidRequest, `Unsupported Media Type: ${err.message}`);
+    case 'request.aborted':
+    case 'request.size.invalid':
+    case 'stream.encoding.set':
+      return sendJsonRpcError(res, 400, RPC.invalidRequest, 'Bad request body');
+    default:
+      return next(err);
+  }
+};

@@ -1,0 +1,13 @@
+/** CORS for browser-based MCP clients: they must read the session id and auth challenges, and send MCP headers. */
+import cors from 'cors';
+import type { RequestHandler } from 'express';
+
+export function mcpCors(allowedOrigins: readonly string[]): RequestHandler {
+  return cors({
+    origin: allowedOrigins.includes('*') ? true : [...allowedOrigins],
+    methods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
+    allowedHeaders: ['content-type', 'accept', 'authorization', 'mcp-protocol-version', 'mcp-session-id', 'last-event-id'],
+    exposedHeaders: ['Mcp-Session-Id', 'WWW-Authenticate', 'Mcp-Protocol-Version'],
+    maxAge: 600,
+  });
+}

@@ -1,0 +1,18 @@
+/**
+ * `remote-mcp-stacks/server`: the app factory, the configuration contract and the capability API.
+ *
+ * ```ts
+ * import { createMcpApp, loadConfig, type CapabilitySet } from 'remote-mcp-stacks/server';
+ * const mcp = await createMcpApp({ config: loadConfig(), capabilities: myCapabilities });
+ * await mcp.listen();
+ * ```
+ */
+export { createMcpApp, type CreateMcpAppOptions, type McpApp } from './app';
+export * from './config/contract';
+export { loadConfig, ConfigError, envSchema, isLoopbackHost, type ServerConfig, type AuthConfig } from './config/env';
+export type { CapabilitySet, CapabilityContext } from './capabilities/types';
+export { referenceCapabilities, COUNTDOWN_SCOPE } from './capabilities/reference';
+export { principalOf, principalKey, type Principal } from './capabilities/principal';
+export { InMemoryEventStore, inMemoryEventStores, type EventStore, type EventStoreFactory } from './mcp/eventStore';
+export { createLogger, type Logger } from './logging/logger';
+export { runServer } from './run';

@@ -1,0 +1,130 @@
+/**
+ * The 2024-11-05 HTTP+SSE transport for clients that predate Streamable HTTP: `GET /sse` opens the stream and
+ * names the message endpoint; `POST /messages?sessionId=…` delivers client messages. Such a session lives on
+ * the instance holding its stream.
+ */
+import type { Request, RequestHandler, Response } from 'express';
+import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { type JSONRPCMessage, JSONRPCMessageSchema, isJSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
+import { principalKey } from '../capabilities/principal';
+import '../http/requestAuth';
+import { RPC, sendJsonRpcError } from '../http/jsonRpcError';
+import type { DrainController } from '../lifecycle/drain';
+import type { Logger } from '../logging/logger';
+import type { McpServerFactory } from './serverFactory';
+import type { Session, SessionRegistry } from './sessionRegistry';
+import { RETRY_AFTER_SECONDS } from './statefulEndpoint';
+
+interface LegacySession extends Session {
+  kind: 'legacy-sse';
+  transport: SSEServerTransport;
+  /** Calls whose response has not been sent yet: legacy calls finish on the stream, not on their POST. */
+  pendingCalls: Map<unknown, () => void>;
+}
+
+export interface LegacySseOptions {
+  buildServer: McpServerFactory;
+  registry: SessionRegistry;
+  drain: DrainController;
+  /** Path clients POST messages to, as announced in the `endpoint` event. */
+  messagesPath: string;
+  keepAliveMs: number;
+  retryMs: number;
+  logger: Logger;
+}
+
+export function legacySseEndpoints(options: LegacySseOptions): { stream: RequestHandler; messages: RequestHandler } {
+  const { registry, drain, logger } = options;
+
+  const stream: RequestHandler = async (req: Request, res: Response) => {
+    if (drain.draining) {
+      return sendJsonRpcError(res, 503, RPC.serverError, 'Server is shutting down; reconnect', { 'Retry-After': RETRY_AFTER_SECONDS });
+    }
+    if (!registry.hasRoom()) {
+      return sendJsonRpcError(res, 503, RPC.serverError, 'Too many sessions on this instance; retry later', {
+        'Retry-After': RETRY_AFTER_SECONDS,
+      });
+    }
+    res.setHeader('X-Accel-Buffering', 'no');
+    const transport = new SSEServerTransport(options.messagesPath, res);
+    const server: McpServer = options.buildServer();
+    const session: LegacySession = {
+      kind: 'legacy-sse',
+      id: transport.sessionId,
+      principal: principalKey(req.auth),
+      transport,
+      lastSeen: Date.now(),
+      active: 0,
+      pendingCalls: new Map(),
+      close: async () => {
+        // Tell the client when to reconnect, then end the stream.
+        if (!res.writableEnded) res.write(`retry: ${options.retryMs}\n\n`);
+        await transport.close();
+      },
+    };
+    const ended = registry.touch(session);
+    const keepAlive = setInterval(() => {
+      if (!res.writableEnded) res.write(': keepalive\n\n');
+    }, options.keepAliveMs);
+    keepAlive.unref();
+    // A call counts as in flight (for the drain) until its response goes out on the stream.
+    const send = transport.send.bind(transport);
+    transport.send = async (message: JSONRPCMessage) => {
+      const id = (message as { id?: unknown }).id;
+      if (id !== undefined && !('method' in message)) {
+        session.pendingCalls.get(id)?.();
+        session.pendingCalls.delete(id);
+      }
+      return send(message);
+    };
+    transport.onclose = () => {
+      clearInterval(keepAlive);
+      for (const done of session.pendingCalls.values()) done();
+      session.pendingCalls.clear();
+      ended();
+      registry.remove(session.id);
+      void server.close();
+    };
+    res.once('close', () => void transport.close());
+    registry.add(session);
+    try {
+      await server.connect(transport);
+      logger.info({ session: session.id, transport: 'sse' }, 'legacy SSE session started');
+    } catch (err) {
+      logger.error({ err }, 'legacy SSE session failed to start');
+      await transport.close();
+    }
+  };
+
+  const messages: RequestHandler = async (req, res) => {
+    const sessionId = typeof req.query.sessionId === 'string' ? req.query.sessionId : undefined;
+    if (!sessionId) return sendJsonRpcError(res, 400, RPC.invalidRequest, 'Bad Request: sessionId query parameter is required');
+    const session = registry.get(sessionId, principalKey(req.auth)) as LegacySession | undefined;
+    if (!session || session.kind !== 'legacy-sse') return sendJsonRpcError(res, 404, -32001, 'Session not found');
+    if (req.body === undefined) {
+      return sendJsonRpcError(res, 415, RPC.invalidRequest, 'Unsupported Media Type: Content-Type must be application/json');
+    }
+    const messages = Array.isArray(req.body) ? req.body : [req.body];
+    if (messages.length === 0 || !messages.every((m) => JSONRPCMessageSchema.safeParse(m).success)) {
+      return sendJsonRpcError(res, 400, RPC.invalidRequest, 'Invalid Request: body is not a JSON-RPC message');
+    }
+    session.lastSeen = Date.now();
+    try {
+      // The SDK's handlePostMessage takes one message; a 2024-11-05 batch is delivered message by message.
+      res.status(202).type('text/plain').send('Accepted');
+      for (const message of messages) {
+        if (isJSONRPCRequest(message)) {
+          session.pendingCalls.get(message.id)?.();
+          session.pendingCalls.set(message.id, drain.beginCall());
+        }
+        await session.transport.handleMessage(message, { authInfo: req.auth, requestInfo: { headers: req.headers } });
+      }
+    } catch (err) {
+      logger.error({ err }, 'legacy message failed');
+      sendJsonRpcError(res, 500, RPC.internalError, 'Internal server error');
+    }
+  };
+
+  return { stream, messages };
+}

@@ -1,0 +1,89 @@
+/**
+ * Live sessions of this instance: each bound to the principal that created it, expired when idle, capped in
+ * number. Used by the stateful Streamable HTTP endpoint and by the legacy HTTP+SSE endpoint.
+ */
+
+export interface Session {
+  readonly id: string;
+  /** Principal binding (see `principalKey`): another principal presenting this id is told it does not exist. */
+  readonly principal: string;
+  /** Ends the session and frees its resources. */
+  close(): Promise<void> | void;
+  /** Time of the last request, ms since epoch. */
+  lastSeen: number;
+  /** Requests or streams of this session currently open (an open stream is not idle). */
+  active: number;
+}
+
+export class SessionRegistry<S extends Session = Session> {
+  private readonly sessions = new Map<string, S>();
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(
+    private readonly options: { maxSessions: number; idleSeconds: number; onExpire?: (session: S) => void },
+  ) {
+    // Sweep often enough that expiry is at most ~10% late, but never busier than every second.
+    const everyMs = Math.max(1000, Math.min(60_000, (options.idleSeconds * 1000) / 10));
+    this.sweeper = setInterval(() => this.sweep(), everyMs);
+    this.sweeper.unref();
+  }
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  /** True when another session may be created; past the cap new sessions get 503 + Retry-After. */
+  hasRoom(): boolean {
+    return this.sessions.size < this.options.maxSessions;
+  }
+
+  add(session: S): void {
+    this.sessions.set(session.id, session);
+  }
+
+  /** The session, only if it exists and belongs to `principal`. */
+  get(id: string | undefined, principal: string): S | undefined {
+    if (!id) return undefined;
+    const session = this.sessions.get(id);
+    return session && session.principal === principal ? session : undefined;
+  }
+
+  remove(id: string): void {
+    this.sessions.delete(id);
+  }
+
+  /** Marks a request of the session as started; the returned function marks it ended. */
+  touch(session: S): () => void {
+    session.active++;
+    session.lastSeen = Date.now();
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      session.active--;
+      session.lastSeen = Date.now();
+    };
+  }
+
+  sweep(now = Date.now()): void {
+    const idleMs = this.options.idleSeconds * 1000;
+    for (const session of this.sessions.values()) {
+      if (session.active === 0 && now - session.lastSeen >= idleMs) {
+        this.sessions.delete(session.id);
+        this.options.onExpire?.(session);
+        void session.close();
+      }
+    }
+  }
+
+  all(): S[] {
+    return [...this.sessions.values()];
+  }
+
+  async closeAll(): Promise<void> {
+    clearInterval(this.sweeper);
+    const sessions = this.all();
+    this.sessions.clear();
+    await Promise.allSettled(sessions.map((s) => s.close()));
+  }
+}

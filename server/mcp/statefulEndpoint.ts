@@ -1,0 +1,126 @@
+/**
+ * Stateful Streamable HTTP: sessions (`Mcp-Session-Id`) with resumable streams (`Last-Event-ID`), bound to the
+ * principal that created them, expired when idle, capped in number; `DELETE` ends a session.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Request, RequestHandler } from 'express';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { principalKey } from '../capabilities/principal';
+import '../http/requestAuth';
+import { RPC, sendJsonRpcError } from '../http/jsonRpcError';
+import type { DrainController } from '../lifecycle/drain';
+import type { Logger } from '../logging/logger';
+import type { EventStoreFactory } from './eventStore';
+import type { McpServerFactory } from './serverFactory';
+import type { Session, SessionRegistry } from './sessionRegistry';
+
+export interface StreamableSession extends Session {
+  kind: 'streamable';
+  transport: StreamableHTTPServerTransport;
+  server: McpServer;
+}
+
+export interface StatefulEndpointOptions {
+  buildServer: McpServerFactory;
+  registry: SessionRegistry;
+  eventStores: EventStoreFactory;
+  drain: DrainController;
+  keepAliveMs: number;
+  /** Reconnect delay suggested to clients in SSE `retry` fields. */
+  retryMs: number;
+  maxBodyBytes: number;
+  logger: Logger;
+}
+
+/** Seconds a client should wait before retrying when this instance cannot take a new session or stream. */
+export const RETRY_AFTER_SECONDS = '5';
+
+export function statefulEndpoint(options: StatefulEndpointOptions): RequestHandler {
+  const { registry, drain, logger } = options;
+
+  return async (req, res) => {
+    const sessionId = req.header('mcp-session-id');
+    const principal = principalKey(req.auth);
+    try {
+      if (sessionId) {
+        const session = registry.get(sessionId, principal);
+        if (!session || (session as StreamableSession).kind !== 'streamable') {
+          return sendJsonRpcError(res, 404, -32001, 'Session not found');
+        }
+        if (req.method === 'GET' && drain.draining) {
+          return sendJsonRpcError(res, 503, RPC.serverError, 'Server is shutting down; reconnect', { 'Retry-After': RETRY_AFTER_SECONDS });
+        }
+        const ended = registry.touch(session);
+        res.once('close', ended);
+        if (req.method === 'GET') {
+          // The standalone stream carries no call: at drain it is closed, and the client reconnects after `retry`.
+          const unregister = drain.registerStream(() => (session as StreamableSession).transport.closeStandaloneSSEStream());
+          res.once('close', unregister);
+        }
+        await (session as StreamableSession).transport.handleRequest(req, res, req.body);
+        return;
+      }
+      if (req.method === 'POST' && isInitializeRequest(req.body)) return await startSession(req, res);
+      return sendJsonRpcError(res, 400, RPC.serverError, 'Bad Request: Mcp-Session-Id header is required');
+    } catch (err) {
+      logger.error({ err }, 'stateful request failed');
+      sendJsonRpcError(res, 500, RPC.internalError, 'Internal server error');
+    }
+  };
+
+  async function startSession(req: Request, res: Parameters<RequestHandler>[1]): Promise<void> {
+    if (drain.draining) {
+      return sendJsonRpcError(res, 503, RPC.serverError, 'Server is shutting down; retry on another instance', {
+        'Retry-After': RETRY_AFTER_SECONDS,
+      });
+    }
+    if (!registry.hasRoom()) {
+      logger.warn({ sessions: registry.size }, 'session cap reached');
+      return sendJsonRpcError(res, 503, RPC.serverError, 'Too many sessions on this instance; retry later', {
+        'Retry-After': RETRY_AFTER_SECONDS,
+      });
+    }
+    const principal = principalKey(req.auth);
+    const server = options.buildServer();
+    // The id is drawn before the transport exists so the session's event store can be keyed by it.
+    const newId = randomUUID();
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => newId,
+      eventStore: options.eventStores.create(newId),
+      keepAliveMs: options.keepAliveMs,
+      retryInterval: options.retryMs,
+      maxRequestBodySize: options.maxBodyBytes,
+      onsessioninitialized: (id) => {
+        const session: StreamableSession = {
+          kind: 'streamable',
+          id,
+          principal,
+          transport,
+          server,
+          lastSeen: Date.now(),
+          active: 0,
+          close: () => transport.close(),
+        };
+        registry.add(session);
+        logger.info({ session: id, sessions: registry.size }, 'session started');
+      },
+    });
+    transport.onclose = () => {
+      const id = transport.sessionId;
+      if (id && registry.get(id, principal)) {
+        registry.remove(id);
+        logger.info({ session: id, sessions: registry.size }, 'session ended');
+      }
+      void options.eventStores.dispose?.(newId);
+      void server.close();
+    };
+    await server.connect(transport);
+    await transport.handleRequest(req, res, req.body);
+    if (!transport.sessionId) {
+      // Initialization was refused (bad headers, bad body): nothing to keep.
+      await transport.close();
+    }
+  }
+}
