@@ -11,7 +11,7 @@ import type { CapabilitySet } from './capabilities/types';
 import { NODE_KEEP_ALIVE_TIMEOUT_SECONDS, PATHS } from './config/contract';
 import type { ServerConfig } from './config/env';
 import { isLoopbackHost } from './config/env';
-import { bodyErrorHandler, jsonBody } from './http/bodyParser';
+import { bodyErrorHandler, jsonBody, requireJsonPost } from './http/bodyParser';
 import { mcpCors } from './http/cors';
 import { healthRoutes } from './http/health';
 import { RPC, sendJsonRpcError } from './http/jsonRpcError';
@@ -75,6 +75,11 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.use(requestLog(logger));
+  app.use((_req, res, next) => {
+    // While draining, each response closes its connection so the client's next request goes elsewhere.
+    if (drain.draining) res.setHeader('Connection', 'close');
+    next();
+  });
   app.use(healthRoutes(drain));
   if (isLoopbackHost(config.host)) app.use(loopbackHostGuard(config.publicUrl.hostname));
 
@@ -102,7 +107,7 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
       : statelessEndpoint({ buildServer, keepAliveMs, maxBodyBytes: config.maxBodyBytes, logger });
   const trackCalls: express.RequestHandler = (req, res, next) => (req.method === 'GET' ? next() : drain.track(req, res, next));
   const mcpPaths = [...new Set([mcpPath, PATHS.mcp])];
-  app.all(mcpPaths, ...guarded, noBuffering, trackCalls, jsonBody(config.maxBodyBytes), auth.authenticate, mcpHandler);
+  app.all(mcpPaths, ...guarded, noBuffering, trackCalls, requireJsonPost, jsonBody(config.maxBodyBytes), auth.authenticate, mcpHandler);
 
   const legacy = legacySseEndpoints({
     buildServer,
@@ -114,7 +119,7 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
     logger,
   });
   app.get(PATHS.sse, ...guarded, auth.authenticate, legacy.stream);
-  app.post(PATHS.messages, ...guarded, jsonBody(config.maxBodyBytes), auth.authenticate, legacy.messages);
+  app.post(PATHS.messages, ...guarded, requireJsonPost, jsonBody(config.maxBodyBytes), auth.authenticate, legacy.messages);
   app.options([PATHS.sse, PATHS.messages], ...guarded);
 
   app.use((_req, res) => sendJsonRpcError(res, 404, RPC.invalidRequest, 'Not found'));
@@ -152,14 +157,18 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
     shutdown: () =>
       (shuttingDown ??= (async () => {
         logger.info({ drainSeconds: config.drainSeconds, inFlight: drain.inFlightCount }, 'draining');
-        // Stop accepting connections; idle keep-alive connections are closed so clients reconnect elsewhere.
-        httpServer?.close();
+        // Keep listening while draining: health checks must see 503 (not a refused connection) and requests the
+        // load balancer still sends are served. Idle keep-alive connections are closed so clients reconnect elsewhere.
         httpServer?.closeIdleConnections();
         const finished = await drain.drain(config.drainSeconds * 1000);
         logger.info({ finished, inFlight: drain.inFlightCount }, finished ? 'drained' : 'drain deadline reached');
         await sessions.closeAll();
         await auth.close();
-        httpServer?.closeAllConnections();
+        await new Promise<void>((resolve) => {
+          if (!httpServer) return resolve();
+          httpServer.close(() => resolve());
+          httpServer.closeAllConnections();
+        });
         return finished;
       })()),
   };

@@ -32,3 +32,9 @@ export const bodyErrorHandler: ErrorRequestHandler = (err: BodyParserError, _req
       return next(err);
   }
 };
+
+/** A POST must declare a JSON body: anything else is 415 before any session logic runs. */
+export const requireJsonPost: RequestHandler = (req, res, next) => {
+  if (req.method !== 'POST' || req.is(['application/json', 'application/*+json'])) return next();
+  sendJsonRpcError(res, 415, RPC.invalidRequest, 'Unsupported Media Type: Content-Type must be application/json');
+};

@@ -12,6 +12,7 @@ import '../http/requestAuth';
 import { RPC, sendJsonRpcError } from '../http/jsonRpcError';
 import type { DrainController } from '../lifecycle/drain';
 import type { Logger } from '../logging/logger';
+import { closeStreamsOnCancel } from './cancellation';
 import type { EventStoreFactory } from './eventStore';
 import type { McpServerFactory } from './serverFactory';
 import type { Session, SessionRegistry } from './sessionRegistry';
@@ -117,6 +118,7 @@ export function statefulEndpoint(options: StatefulEndpointOptions): RequestHandl
       void server.close();
     };
     await server.connect(transport);
+    closeStreamsOnCancel(transport);
     await transport.handleRequest(req, res, req.body);
     if (!transport.sessionId) {
       // Initialization was refused (bad headers, bad body): nothing to keep.

@@ -7,6 +7,9 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { RPC, sendJsonRpcError } from '../http/jsonRpcError';
 import type { Logger } from '../logging/logger';
 import type { McpServerFactory } from './serverFactory';
+import { StatelessCallIndex } from './cancellation';
+import { principalKey } from '../capabilities/principal';
+import '../http/requestAuth';
 
 export interface StatelessEndpointOptions {
   buildServer: McpServerFactory;
@@ -16,6 +19,7 @@ export interface StatelessEndpointOptions {
 }
 
 export function statelessEndpoint(options: StatelessEndpointOptions): RequestHandler {
+  const inFlight = new StatelessCallIndex();
   return async (req, res) => {
     if (req.method !== 'POST') {
       return sendJsonRpcError(res, 405, RPC.serverError, 'Method not allowed: this server is stateless (no sessions, no GET stream)', {
@@ -28,7 +32,11 @@ export function statelessEndpoint(options: StatelessEndpointOptions): RequestHan
       keepAliveMs: options.keepAliveMs,
       maxRequestBodySize: options.maxBodyBytes,
     });
+    const caller = principalKey(req.auth);
+    inFlight.cancel(caller, req.body);
+    const unregister = inFlight.register(caller, req.body, transport);
     res.once('close', () => {
+      unregister();
       void transport.close();
       void server.close();
     });

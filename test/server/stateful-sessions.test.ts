@@ -1,0 +1,158 @@
+/** Stateful mode over raw HTTP: sessions, resumability with Last-Event-ID, DELETE, expiry and the session cap. */
+import { MCP_HEADERS, initializeBody, parseSse, startTestServer, type TestServer } from '../helpers/server';
+
+async function initialize(server: TestServer): Promise<string> {
+  const res = await fetch(server.mcpUrl, { method: 'POST', headers: MCP_HEADERS, body: JSON.stringify(initializeBody()) });
+  expect(res.status).toBe(200);
+  const id = res.headers.get('mcp-session-id');
+  expect(id).toMatch(/^[0-9a-f-]{36}$/);
+  await res.text();
+  await fetch(server.mcpUrl, {
+    method: 'POST',
+    headers: { ...MCP_HEADERS, 'mcp-session-id': id!, 'mcp-protocol-version': '2025-11-25' },
+    body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+  });
+  return id!;
+}
+
+const sessionHeaders = (id: string) => ({ ...MCP_HEADERS, 'mcp-session-id': id, 'mcp-protocol-version': '2025-11-25' });
+
+describe('stateful sessions', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ MCP_SESSION_MODE: 'stateful' });
+  });
+  afterAll(() => server.close());
+
+  test('a dropped stream resumes with Last-Event-ID and loses no event', async () => {
+    const id = await initialize(server);
+    const controller = new AbortController();
+    const res = await fetch(server.mcpUrl, {
+      method: 'POST',
+      headers: sessionHeaders(id),
+      signal: controller.signal,
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 7,
+        method: 'tools/call',
+        params: { name: 'countdown', arguments: { seconds: 4 }, _meta: { progressToken: 'p1' } },
+      }),
+    });
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    expect(res.headers.get('x-accel-buffering')).toBe('no');
+    // Read until two progress events arrived, then drop the connection.
+    const reader = res.body!.getReader();
+    let text = '';
+    while ((text.match(/notifications\/progress/g) ?? []).length < 2) {
+      const { value } = await reader.read();
+      text += new TextDecoder().decode(value);
+    }
+    controller.abort();
+    const before = parseSse(text).filter((e) => e.data);
+    const lastId = before[before.length - 1]!.id!;
+    expect(lastId).toBeTruthy();
+    // The priming event told the client how soon to reconnect; a client waits that long, as this one does.
+    const retry = parseSse(text)[0]!.retry!;
+    expect(retry).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, retry));
+
+    const again = new AbortController();
+    const resumed = await fetch(server.mcpUrl, {
+      method: 'GET',
+      headers: { ...sessionHeaders(id), 'last-event-id': lastId },
+      signal: again.signal,
+    });
+    expect(resumed.status).toBe(200);
+    // Like a client, read until the call's response arrives, then let the stream go.
+    const resumedReader = resumed.body!.getReader();
+    let resumedText = '';
+    while (!/"id":7/.test(resumedText)) resumedText += new TextDecoder().decode((await resumedReader.read()).value);
+    again.abort();
+    const after = parseSse(resumedText).filter((e) => e.data);
+    const all = [...before, ...after].map((e) => JSON.parse(e.data));
+    const progress = all.filter((m) => m.method === 'notifications/progress').map((m) => m.params.progress);
+    expect(progress).toEqual([1, 2, 3, 4]);
+    expect(all[all.length - 1]).toMatchObject({ id: 7, result: { content: [{ text: 'Countdown of 4 s finished.' }] } });
+  });
+
+  test('DELETE ends a session; then the session id gets 404', async () => {
+    const id = await initialize(server);
+    const del = await fetch(server.mcpUrl, { method: 'DELETE', headers: sessionHeaders(id) });
+    expect(del.status).toBe(200);
+    const after = await fetch(server.mcpUrl, {
+      method: 'POST',
+      headers: sessionHeaders(id),
+      body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }),
+    });
+    expect(after.status).toBe(404);
+    expect(await after.json()).toMatchObject({ jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' } });
+  });
+
+  test('an unknown session id gets 404, a missing one 400', async () => {
+    const unknown = await fetch(server.mcpUrl, {
+      method: 'POST',
+      headers: sessionHeaders('00000000-0000-0000-0000-000000000000'),
+      body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }),
+    });
+    expect(unknown.status).toBe(404);
+    const missing = await fetch(server.mcpUrl, {
+      method: 'POST',
+      headers: MCP_HEADERS,
+      body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }),
+    });
+    expect(missing.status).toBe(400);
+    expect((await missing.json()).error.message).toMatch(/Mcp-Session-Id/);
+  });
+
+  test('a GET stream receives keep-alive comments', async () => {
+    const keepAliveServer = await startTestServer({ MCP_SESSION_MODE: 'stateful', MCP_KEEPALIVE_SECONDS: '1' });
+    try {
+      const id = await initialize(keepAliveServer);
+      const controller = new AbortController();
+      const res = await fetch(keepAliveServer.mcpUrl, { method: 'GET', headers: sessionHeaders(id), signal: controller.signal });
+      expect(res.status).toBe(200);
+      const reader = res.body!.getReader();
+      let text = '';
+      const started = Date.now();
+      while (!text.includes(': keepalive') && Date.now() - started < 5000) {
+        text += new TextDecoder().decode((await reader.read()).value);
+      }
+      controller.abort();
+      expect(text).toMatch(/^: keepalive/m);
+    } finally {
+      await keepAliveServer.close();
+    }
+  });
+});
+
+test('sessions past the cap get 503 with Retry-After', async () => {
+  const server = await startTestServer({ MCP_SESSION_MODE: 'stateful', MCP_MAX_SESSIONS: '2' });
+  try {
+    await initialize(server);
+    await initialize(server);
+    const third = await fetch(server.mcpUrl, { method: 'POST', headers: MCP_HEADERS, body: JSON.stringify(initializeBody()) });
+    expect(third.status).toBe(503);
+    expect(Number(third.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await third.json()).error.message).toMatch(/Too many sessions/);
+  } finally {
+    await server.close();
+  }
+});
+
+test('idle sessions expire', async () => {
+  const server = await startTestServer({ MCP_SESSION_MODE: 'stateful', MCP_SESSION_IDLE_SECONDS: '1' });
+  try {
+    const id = await initialize(server);
+    expect(server.mcp.sessions.size).toBe(1);
+    await new Promise((r) => setTimeout(r, 2500));
+    const res = await fetch(server.mcpUrl, {
+      method: 'POST',
+      headers: sessionHeaders(id),
+      body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }),
+    });
+    expect(res.status).toBe(404);
+    expect(server.mcp.sessions.size).toBe(0);
+  } finally {
+    await server.close();
+  }
+});
