@@ -1,6 +1,9 @@
-/** Chooses the auth layer for the configured `MCP_AUTH_MODE`. */
+/**
+ * Chooses the auth layer for the configured `MCP_AUTH_MODE`. Each mode's module is loaded only when chosen
+ * (`dev` and `oauth` load `oidc-provider` / `jose`, which `none` and `token` never need).
+ */
 import type { CapabilitySet } from '../capabilities/types';
-import { ConfigError, type ServerConfig } from '../config/env';
+import type { ServerConfig } from '../config/env';
 import type { Logger } from '../logging/logger';
 import type { AuthLayer } from './layer';
 import { noAuth } from './none';
@@ -12,11 +15,15 @@ export interface AuthLayerDeps {
   capabilities: CapabilitySet;
 }
 
-export async function createAuthLayer(config: ServerConfig, _deps: AuthLayerDeps): Promise<AuthLayer> {
+export async function createAuthLayer(config: ServerConfig, deps: AuthLayerDeps): Promise<AuthLayer> {
   switch (config.auth.mode) {
     case 'none':
       return noAuth();
-    default:
-      throw new ConfigError(`Invalid MCP_AUTH_MODE=${config.auth.mode}: this mode is not available in this build`);
+    case 'token':
+      return (await import('./token')).tokenAuthLayer(config, deps);
+    case 'oauth':
+      return (await import('./oauth')).oauthAuthLayer(config, deps);
+    case 'dev':
+      return (await import('./dev')).devAuthLayer(config, deps);
   }
 }

@@ -88,7 +88,14 @@ export interface ServerConfig {
 
 export interface AuthConfig {
   mode: (typeof AUTH_MODES)[number];
+  /**
+   * The protected resource identifier: `MCP_PUBLIC_URL` exactly as written (no slash added or removed), or the
+   * default public URL. Protected Resource Metadata advertises it and tokens must be issued for it.
+   * @default `publicUrl.href`
+   */
+  resource?: string;
   issuer?: string;
+  /** Expected `aud` of access tokens. @default `resource` */
   audience?: string;
   jwksUri?: string;
   scopes: string[];
@@ -119,12 +126,20 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): ServerConfi
   if (publicUrl.search || publicUrl.hash) {
     throw new ConfigError(`Invalid ${ENV.publicUrl}=${JSON.stringify(publicUrl.href)}: must not contain a query or fragment`);
   }
-  const authMode = e[ENV.authMode] ?? 'none';
+  // On loopback `npm start` runs the embedded development authorization server; anywhere else the operator chooses.
+  if (e[ENV.authMode] === undefined && !loopback) {
+    throw new ConfigError(
+      `${ENV.authMode} is not set and ${ENV.host}=${host} is not a loopback address: set ${ENV.authMode}=oauth (with ${ENV.oauthIssuer}) or ${ENV.authMode}=token (with ${ENV.bearerTokens})`,
+    );
+  }
+  const authMode = e[ENV.authMode] ?? 'dev';
   if (authMode === 'none' && !loopback) {
     throw new ConfigError(
       `Invalid ${ENV.authMode}=none: no authentication is allowed only when ${ENV.host} is a loopback address (got ${host}); use oauth or token`,
     );
   }
+  checkAuthSettings(authMode, e, host, loopback);
+  const resource = e[ENV.publicUrl] ?? publicUrl.href;
   const trustRaw = e[ENV.trustProxy];
   const trustProxy =
     trustRaw === undefined || trustRaw === 'false' ? false : trustRaw === 'true' ? true : /^\d+$/.test(trustRaw) ? Number(trustRaw) : trustRaw;
@@ -143,8 +158,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): ServerConfi
     logLevel: e[ENV.logLevel] ?? DEFAULTS.logLevel,
     auth: {
       mode: authMode,
+      resource,
       issuer: e[ENV.oauthIssuer],
-      audience: e[ENV.oauthAudience],
+      audience: e[ENV.oauthAudience] ?? resource,
       jwksUri: e[ENV.oauthJwksUri],
       scopes: e[ENV.oauthScopes] ?? [],
       introspectionUrl: e[ENV.oauthIntrospectionUrl],
@@ -154,4 +170,58 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): ServerConfi
       devAllowNonLoopback: e[ENV.devAuthAllowNonLoopback] ?? false,
     },
   };
+}
+
+/** Shortest static bearer token accepted (`MCP_BEARER_TOKENS`): shorter secrets are guessable. */
+export const MIN_BEARER_TOKEN_LENGTH = 16;
+
+type ParsedEnv = z.infer<typeof envSchema>;
+
+/** Cross-variable checks of the auth settings: one `ConfigError` line naming the variable to fix. */
+function checkAuthSettings(mode: AuthConfig['mode'], e: ParsedEnv, host: string, loopback: boolean): void {
+  if (mode === 'dev' && !loopback && !e[ENV.devAuthAllowNonLoopback]) {
+    throw new ConfigError(
+      `Invalid ${ENV.authMode}=dev: the development authorization server runs only when ${ENV.host} is a loopback address (got ${host}); use oauth or token (or set ${ENV.devAuthAllowNonLoopback}=true if you really mean it)`,
+    );
+  }
+  if (mode === 'oauth') {
+    if (!e[ENV.oauthIssuer]) {
+      throw new ConfigError(`${ENV.authMode}=oauth needs ${ENV.oauthIssuer}: the issuer URL of your authorization server`);
+    }
+    for (const name of [ENV.oauthIssuer, ENV.oauthJwksUri, ENV.oauthIntrospectionUrl] as const) {
+      const value = e[name];
+      if (value !== undefined && !isSecureOrLoopbackUrl(value)) {
+        throw new ConfigError(`Invalid ${name}=${JSON.stringify(value)}: must be an https:// URL (http:// is accepted only for loopback addresses)`);
+      }
+    }
+    if (e[ENV.oauthIntrospectionUrl] && (!e[ENV.oauthClientId] || !e[ENV.oauthClientSecret])) {
+      throw new ConfigError(
+        `${ENV.oauthIntrospectionUrl} needs ${ENV.oauthClientId} and ${ENV.oauthClientSecret}: the credentials this server introspects tokens with`,
+      );
+    }
+  }
+  if (mode === 'token') {
+    const tokens = e[ENV.bearerTokens] ?? [];
+    if (tokens.length === 0) {
+      throw new ConfigError(
+        `${ENV.authMode}=token needs ${ENV.bearerTokens}: a comma-separated list of tokens (at least ${MIN_BEARER_TOKEN_LENGTH} characters each) or sha256:<hex> digests of them`,
+      );
+    }
+    tokens.forEach((token, i) => {
+      if (token.toLowerCase().startsWith('sha256:')) {
+        if (!/^[0-9a-f]{64}$/i.test(token.slice('sha256:'.length))) {
+          throw new ConfigError(`Invalid ${ENV.bearerTokens} (entry ${i + 1}): a sha256: entry must be followed by 64 hex digits`);
+        }
+      } else if (token.length < MIN_BEARER_TOKEN_LENGTH) {
+        throw new ConfigError(
+          `Invalid ${ENV.bearerTokens} (entry ${i + 1}): tokens must be at least ${MIN_BEARER_TOKEN_LENGTH} characters long (got ${token.length}); generate one with: openssl rand -base64 32`,
+        );
+      }
+    });
+  }
+}
+
+function isSecureOrLoopbackUrl(value: string): boolean {
+  const url = new URL(value);
+  return url.protocol === 'https:' || isLoopbackHost(url.hostname);
 }

@@ -78,13 +78,16 @@ export function legacySseEndpoints(options: LegacySseOptions): { stream: Request
       }
       return send(message);
     };
+    let closed = false;
     transport.onclose = () => {
+      // The SDK's SSE transport calls onclose on every close(): run the clean-up once.
+      if (closed) return;
+      closed = true;
       clearInterval(keepAlive);
       for (const done of session.pendingCalls.values()) done();
       session.pendingCalls.clear();
       ended();
       registry.remove(session.id);
-      void server.close();
     };
     res.once('close', () => void transport.close());
     registry.add(session);

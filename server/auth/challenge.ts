@@ -1,0 +1,90 @@
+/**
+ * Failures of bearer authentication and how they are answered: an RFC 6750 `WWW-Authenticate` challenge
+ * (with the RFC 9728 `resource_metadata` pointer and the scopes to ask for) and a JSON-RPC-style error body.
+ * Descriptions are fixed sentences chosen here: they never echo a token or a claim value.
+ */
+import type { Response } from 'express';
+import { RPC } from '../http/jsonRpcError';
+
+export type BearerErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope';
+
+/** A request that is refused: 400/401 (no or bad credentials) or 403 (valid token, not enough scope). */
+export class AuthFailure extends Error {
+  override name = 'AuthFailure';
+  constructor(
+    readonly status: 400 | 401 | 403,
+    /** Absent when the request carried no credentials at all (RFC 6750 §3.1). */
+    readonly code: BearerErrorCode | undefined,
+    description: string,
+    /** Scopes the client should ask for (403: what this call needs). */
+    readonly scope?: readonly string[],
+  ) {
+    super(description);
+  }
+  static missing(): AuthFailure {
+    return new AuthFailure(401, undefined, 'Authorization required: send an access token in the Authorization header');
+  }
+  static invalidToken(description: string): AuthFailure {
+    return new AuthFailure(401, 'invalid_token', description);
+  }
+  static invalidRequest(description: string, status: 400 | 401 = 401): AuthFailure {
+    return new AuthFailure(status, 'invalid_request', description);
+  }
+  static insufficientScope(description: string, scope: readonly string[]): AuthFailure {
+    return new AuthFailure(403, 'insufficient_scope', description, scope);
+  }
+}
+
+/** Tokens cannot be checked right now (authorization server metadata, JWKS or introspection unreachable): 503. */
+export class AuthUnavailable extends Error {
+  override name = 'AuthUnavailable';
+}
+
+export interface ChallengeParams {
+  /** RFC 9728 metadata URL (absent in token mode, which has no authorization server to point to). */
+  resourceMetadataUrl?: string;
+  /** Scopes every call needs (`OAUTH_SCOPES`), sent with 401 challenges so clients ask for exactly these. */
+  scope?: readonly string[];
+}
+
+/** Quoted-string safe: no quotes, backslashes or control characters can reach the header. */
+function quoted(value: string): string {
+  return `"${value.replace(/["\\]/g, "'").replace(/[^\x20-\x7e]/g, ' ')}"`;
+}
+
+export function buildChallenge(params: ChallengeParams, failure?: AuthFailure): string {
+  const parts: string[] = [];
+  if (failure?.code) {
+    parts.push(`error=${quoted(failure.code)}`, `error_description=${quoted(failure.message)}`);
+  }
+  const scope = failure?.scope ?? params.scope;
+  if (scope && scope.length > 0) parts.push(`scope=${quoted(scope.join(' '))}`);
+  if (params.resourceMetadataUrl) parts.push(`resource_metadata=${quoted(params.resourceMetadataUrl)}`);
+  return parts.length ? `Bearer ${parts.join(', ')}` : 'Bearer';
+}
+
+function sendError(res: Response, status: number, message: string, data?: Record<string, string>): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  res.setHeader('Cache-Control', 'no-store');
+  res.status(status).json({ jsonrpc: '2.0', error: { code: RPC.serverError, message, ...(data ? { data } : {}) }, id: null });
+}
+
+export function sendAuthFailure(res: Response, failure: AuthFailure, params: ChallengeParams): void {
+  res.setHeader('WWW-Authenticate', buildChallenge(params, failure));
+  const label = failure.status === 403 ? 'Forbidden' : failure.status === 400 ? 'Bad Request' : 'Unauthorized';
+  const data = failure.code ? { error: failure.code, error_description: failure.message } : undefined;
+  sendError(res, failure.status, `${label}: ${failure.message}`, data);
+}
+
+export function sendAuthUnavailable(res: Response, retryAfterSeconds = 5): void {
+  res.setHeader('Retry-After', String(retryAfterSeconds));
+  sendError(res, 503, 'Service Unavailable: access tokens cannot be validated right now; retry shortly');
+}
+
+export function sendTooManyFailures(res: Response, retryAfterSeconds: number): void {
+  res.setHeader('Retry-After', String(retryAfterSeconds));
+  sendError(res, 429, 'Too Many Requests: too many failed authentication attempts; retry later');
+}

@@ -1,0 +1,68 @@
+/**
+ * `MCP_AUTH_MODE=dev` (the default of `npm start` on loopback): the MCP server plus its own development
+ * authorization server on the same origin, so a newcomer goes through the real OAuth flow with any MCP client.
+ * Tokens are validated exactly as in `oauth` mode (same JWT verifier), against the embedded server's keys.
+ */
+import { Router } from 'express';
+import { ConfigError, isLoopbackHost, type ServerConfig } from '../config/env';
+import { ENV } from '../config/contract';
+import { bearerAuthenticator } from './bearerAuth';
+import { createDevAuthorizationServer } from './devAuthorizationServer';
+import { loadJose } from './esm';
+import { FailureLimiter } from './failureLimiter';
+import type { AuthLayerDeps } from './index';
+import { staticKeySet } from './jwks';
+import { JwtVerifier } from './jwtVerifier';
+import type { AuthLayer } from './layer';
+import { protectedResourceMetadata, protectedResourceMetadataRoutes } from './protectedResourceMetadata';
+import { resourceInfo, supportedScopes } from './resource';
+
+/** Where the development authorization server lives on the MCP server's origin. */
+export const DEV_ISSUER_PATH = '/oauth';
+
+export async function devAuthLayer(config: ServerConfig, deps: AuthLayerDeps): Promise<AuthLayer> {
+  const { logger, capabilities } = deps;
+  if (!isLoopbackHost(config.host)) {
+    if (!config.auth.devAllowNonLoopback) {
+      throw new ConfigError(
+        `Invalid ${ENV.authMode}=dev: the development authorization server runs only when ${ENV.host} is a loopback address (got ${config.host}); use oauth or token`,
+      );
+    }
+    logger.warn(
+      { host: config.host },
+      `${ENV.devAuthAllowNonLoopback}=true: the DEVELOPMENT authorization server (anyone can sign in with one click, no password) is reachable beyond this machine. Never do this in production.`,
+    );
+  }
+  const info = resourceInfo(config);
+  const issuer = `${new URL(info.resource).origin}${DEV_ISSUER_PATH}`;
+  const scopes = supportedScopes(config.auth.scopes, capabilities.toolScopes);
+  const as = await createDevAuthorizationServer({
+    issuer,
+    resource: info.resource,
+    scopes,
+    logger,
+    trustProxy: Boolean(config.trustProxy),
+    serverName: capabilities.name,
+  });
+  const verifier = new JwtVerifier(loadJose(), { keys: staticKeySet(loadJose(), as.jwks), issuer, audience: info.resource });
+
+  const routes = Router();
+  routes.use(protectedResourceMetadataRoutes(info, protectedResourceMetadata(info, [issuer], scopes, capabilities.name)));
+  routes.use(as.router);
+  logger.info(
+    { issuer, resource: info.resource, scopes },
+    `development authorization server at ${issuer}: connect an MCP client to ${info.resource} and click "Sign in as developer"`,
+  );
+  return {
+    routes,
+    authenticate: bearerAuthenticator({
+      validator: verifier,
+      challenge: { resourceMetadataUrl: info.metadataUrl, scope: config.auth.scopes },
+      requiredScopes: config.auth.scopes,
+      toolScopes: capabilities.toolScopes,
+      limiter: new FailureLimiter(),
+      logger,
+    }),
+    close: async () => {},
+  };
+}
