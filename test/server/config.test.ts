@@ -1,0 +1,94 @@
+/** The configuration contract: defaults, one clear line per bad value, and the process refusing to start. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CONTAINER_PORT, DEFAULTS, ENV, serverEnvironment, validateServerSettings } from '../../server/config/contract';
+import { ConfigError, envSchema, loadConfig } from '../../server/config/env';
+import { spawnServer, ROOT } from '../helpers/process';
+
+describe('loadConfig', () => {
+  test('defaults: loopback, port 3000, stateless, keep-alive 15 s, public URL derived', () => {
+    const c = loadConfig({ MCP_AUTH_MODE: 'none' });
+    expect(c.host).toBe('127.0.0.1');
+    expect(c.port).toBe(3000);
+    expect(c.publicUrl.href).toBe('http://127.0.0.1:3000/mcp');
+    expect(c.sessionMode).toBe('stateless');
+    expect(c.keepAliveSeconds).toBe(DEFAULTS.keepAliveSeconds);
+    expect(c.drainSeconds).toBe(DEFAULTS.drainSeconds);
+    expect(c.allowedOrigins).toEqual(['http://127.0.0.1:3000']);
+  });
+
+  test('explicit values are parsed and typed', () => {
+    const c = loadConfig({
+      HOST: '0.0.0.0',
+      PORT: '8080',
+      MCP_AUTH_MODE: 'token',
+      MCP_BEARER_TOKENS: 'a-long-enough-token-123456',
+      MCP_PUBLIC_URL: 'https://mcp.example.com/mcp',
+      MCP_SESSION_MODE: 'stateful',
+      MCP_ALLOWED_ORIGINS: 'https://a.example, https://b.example',
+      MCP_KEEPALIVE_SECONDS: '20',
+      MCP_TRUST_PROXY: '1',
+    });
+    expect(c.port).toBe(8080);
+    expect(c.publicUrl.href).toBe('https://mcp.example.com/mcp');
+    expect(c.sessionMode).toBe('stateful');
+    expect(c.allowedOrigins).toEqual(['https://a.example', 'https://b.example']);
+    expect(c.keepAliveSeconds).toBe(20);
+    expect(c.trustProxy).toBe(1);
+  });
+
+  test.each([
+    [{ PORT: 'eighty' }, /^Invalid PORT="eighty": must be a whole number$/],
+    [{ PORT: '70000' }, /^Invalid PORT="70000": must be at most 65535$/],
+    [{ MCP_SESSION_MODE: 'sticky' }, /^Invalid MCP_SESSION_MODE="sticky": must be one of stateless, stateful$/],
+    [{ MCP_KEEPALIVE_SECONDS: '0' }, /^Invalid MCP_KEEPALIVE_SECONDS="0": must be at least 1$/],
+    [{ MCP_PUBLIC_URL: 'mcp.example.com' }, /^Invalid MCP_PUBLIC_URL="mcp.example.com": must be an absolute http\(s\) URL$/],
+    [{ MCP_PUBLIC_URL: 'https://x.example/mcp?a=1' }, /^Invalid MCP_PUBLIC_URL=.*must not contain a query/],
+    [{ LOG_LEVEL: 'loud' }, /^Invalid LOG_LEVEL="loud": must be one of/],
+    [{ HOST: '0.0.0.0', MCP_AUTH_MODE: 'none' }, /^Invalid MCP_AUTH_MODE=none: .*loopback/],
+  ])('%j is refused with one clear line', (env, message) => {
+    let error: unknown;
+    try {
+      loadConfig({ MCP_AUTH_MODE: 'none', ...env });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(message);
+    expect((error as Error).message).not.toContain('\n');
+  });
+});
+
+test('the process exits non-zero with one line naming the variable', async () => {
+  const proc = spawnServer({ PORT: 'abc' });
+  expect(await proc.exited).not.toBe(0);
+  const lines = proc.output().trim().split('\n');
+  expect(lines).toEqual(['remote-mcp-stacks: configuration error: Invalid PORT="abc": must be a whole number']);
+});
+
+describe('infra contract', () => {
+  test('serverEnvironment uses the names the server parses', () => {
+    const env = serverEnvironment({ publicUrl: 'https://m.example/mcp', sessionMode: 'stateful', authMode: 'oauth', oauthIssuer: 'https://id.example', oauthScopes: ['a', 'b'] });
+    expect(env[ENV.port]).toBe(String(CONTAINER_PORT));
+    const parsed = loadConfig({ ...env, OAUTH_ISSUER: 'https://id.example' });
+    expect(parsed.port).toBe(CONTAINER_PORT);
+    expect(parsed.host).toBe('0.0.0.0');
+    expect(parsed.sessionMode).toBe('stateful');
+    expect(parsed.auth.scopes).toEqual(['a', 'b']);
+    expect(parsed.publicUrl.href).toBe('https://m.example/mcp');
+  });
+
+  test('validateServerSettings refuses loopback-only auth modes and plain http issuers', () => {
+    expect(() => validateServerSettings({ authMode: 'none' })).toThrow(/only runs on loopback/);
+    expect(() => validateServerSettings({ authMode: 'oauth' })).toThrow(/needs oauthIssuer/);
+    expect(() => validateServerSettings({ authMode: 'oauth', oauthIssuer: 'http://id.example' })).toThrow(/https/);
+    expect(() => validateServerSettings({ keepAliveSeconds: 0 })).toThrow(/keepAliveSeconds/);
+    expect(() => validateServerSettings({ authMode: 'oauth', oauthIssuer: 'https://id.example' })).not.toThrow();
+  });
+});
+
+test('every configuration variable is documented in README.md', () => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const missing = Object.keys(envSchema.shape).filter((name) => !readme.includes(`\`${name}\``));
+  expect(missing).toEqual([]);
+});
