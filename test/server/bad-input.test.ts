@@ -13,7 +13,7 @@ describe.each(['stateless', 'stateful'] as const)('bad input, %s mode', (mode) =
   async function expectRpcError(res: Response, status: number, code?: number, message?: RegExp) {
     expect(res.status).toBe(status);
     expect(res.headers.get('content-type')).toMatch(/application\/json/);
-    const body = await res.json();
+    const body = (await res.json() as any);
     expect(body).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: expect.any(Number), message: expect.any(String) } });
     if (code !== undefined) expect(body.error.code).toBe(code);
     if (message) expect(body.error.message).toMatch(message);
@@ -94,7 +94,7 @@ describe.each(['stateless', 'stateful'] as const)('bad input, %s mode', (mode) =
   test('not a JSON-RPC message → 400', async () => {
     const res = await fetch(server.mcpUrl, { method: 'POST', headers: MCP_HEADERS, body: JSON.stringify({ hello: 'world' }) });
     expect(res.status).toBe(400);
-    expect((await res.json()).jsonrpc).toBe('2.0');
+    expect(((await res.json() as any)).jsonrpc).toBe('2.0');
   });
 
   test('CORS preflight allows the MCP headers and exposes the session id', async () => {
@@ -132,7 +132,7 @@ test('stateless mode answers GET and DELETE with 405', async () => {
       const res = await fetch(server.mcpUrl, { method, headers: MCP_HEADERS });
       expect(res.status).toBe(405);
       expect(res.headers.get('allow')).toBe('POST');
-      expect((await res.json()).jsonrpc).toBe('2.0');
+      expect(((await res.json() as any)).jsonrpc).toBe('2.0');
     }
   } finally {
     await server.close();

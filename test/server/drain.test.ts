@@ -33,7 +33,7 @@ test('SIGTERM: not ready at once, no new sessions, streams closed, in-flight cal
 
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(503);
-    expect(await ready.json()).toEqual({ status: 'draining' });
+    expect((await ready.json() as any)).toEqual({ status: 'draining' });
     const refused = await fetch(`${base}/mcp`, { method: 'POST', headers: MCP_HEADERS, body: JSON.stringify(initializeBody()) });
     expect(refused.status).toBe(503);
     expect(refused.headers.get('retry-after')).toBeTruthy();

@@ -39,7 +39,7 @@ describe.each(['stateless', 'stateful'] as const)('legacy HTTP+SSE, %s mode', (m
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
     });
     expect(unknown.status).toBe(404);
-    expect((await unknown.json()).error.code).toBe(-32001);
+    expect(((await unknown.json() as any)).error.code).toBe(-32001);
     const missing = await fetch(new URL('/messages', server.baseUrl), { method: 'POST', headers: MCP_HEADERS, body: '{}' });
     expect(missing.status).toBe(400);
 
@@ -53,10 +53,10 @@ describe.each(['stateless', 'stateful'] as const)('legacy HTTP+SSE, %s mode', (m
     const endpoint = /data: (\S+)/.exec(text)![1]!;
     const bad = await fetch(new URL(endpoint, server.baseUrl), { method: 'POST', headers: MCP_HEADERS, body: JSON.stringify({ hi: 1 }) });
     expect(bad.status).toBe(400);
-    expect((await bad.json()).jsonrpc).toBe('2.0');
+    expect(((await bad.json() as any)).jsonrpc).toBe('2.0');
     const malformed = await fetch(new URL(endpoint, server.baseUrl), { method: 'POST', headers: MCP_HEADERS, body: '{"x":' });
     expect(malformed.status).toBe(400);
-    expect((await malformed.json()).error.code).toBe(-32700);
+    expect(((await malformed.json() as any)).error.code).toBe(-32700);
 
     // On the raw stream, a countdown's progress events arrive in order and before its result.
     const send = (body: object) =>

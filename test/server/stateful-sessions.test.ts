@@ -85,7 +85,7 @@ describe('stateful sessions', () => {
       body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }),
     });
     expect(after.status).toBe(404);
-    expect(await after.json()).toMatchObject({ jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' } });
+    expect((await after.json() as any)).toMatchObject({ jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' } });
   });
 
   test('an unknown session id gets 404, a missing one 400', async () => {
@@ -101,7 +101,7 @@ describe('stateful sessions', () => {
       body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }),
     });
     expect(missing.status).toBe(400);
-    expect((await missing.json()).error.message).toMatch(/Mcp-Session-Id/);
+    expect(((await missing.json() as any)).error.message).toMatch(/Mcp-Session-Id/);
   });
 
   test('a GET stream receives keep-alive comments', async () => {
@@ -133,7 +133,7 @@ test('sessions past the cap get 503 with Retry-After', async () => {
     const third = await fetch(server.mcpUrl, { method: 'POST', headers: MCP_HEADERS, body: JSON.stringify(initializeBody()) });
     expect(third.status).toBe(503);
     expect(Number(third.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect((await third.json()).error.message).toMatch(/Too many sessions/);
+    expect(((await third.json() as any)).error.message).toMatch(/Too many sessions/);
   } finally {
     await server.close();
   }
