@@ -24,7 +24,7 @@ import { legacySseEndpoints } from './mcp/legacySseEndpoint';
 import { mcpServerFactory } from './mcp/serverFactory';
 import { SessionRegistry } from './mcp/sessionRegistry';
 import { statefulEndpoint } from './mcp/statefulEndpoint';
-import { statelessEndpoint } from './mcp/statelessEndpoint';
+import { sharedStatelessEndpoint } from './mcp/sharedStatelessEndpoint';
 import { packageVersion } from './version';
 
 export interface CreateMcpAppOptions {
@@ -89,9 +89,14 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
     res.setHeader('X-Accel-Buffering', 'no');
     next();
   };
-  if (auth.routes) app.use(mcpCors(config.allowedOrigins), auth.routes);
+  // Auth routes set their own CORS: metadata is public (any origin), and browser-based clients (the MCP
+  // Inspector) register and fetch tokens from their own origin, which the MCP allow-list need not include.
+  if (auth.routes) app.use(auth.routes);
 
   const mcpPath = config.publicUrl.pathname.replace(/\/+$/, '') || PATHS.mcp;
+  // Stateless: one long-lived server answers every request (no per-request construction).
+  const stateless =
+    config.sessionMode === 'stateless' ? await sharedStatelessEndpoint({ buildServer, keepAliveMs, logger }) : undefined;
   const mcpHandler =
     config.sessionMode === 'stateful'
       ? statefulEndpoint({
@@ -104,7 +109,7 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
           maxBodyBytes: config.maxBodyBytes,
           logger,
         })
-      : statelessEndpoint({ buildServer, keepAliveMs, maxBodyBytes: config.maxBodyBytes, logger });
+      : stateless!.handler;
   const trackCalls: express.RequestHandler = (req, res, next) => (req.method === 'GET' ? next() : drain.track(req, res, next));
   const mcpPaths = [...new Set([mcpPath, PATHS.mcp])];
   app.all(mcpPaths, ...guarded, noBuffering, trackCalls, requireJsonPost, jsonBody(config.maxBodyBytes), auth.authenticate, mcpHandler);
@@ -163,6 +168,7 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
         const finished = await drain.drain(config.drainSeconds * 1000);
         logger.info({ finished, inFlight: drain.inFlightCount }, finished ? 'drained' : 'drain deadline reached');
         await sessions.closeAll();
+        await stateless?.close();
         await auth.close();
         await new Promise<void>((resolve) => {
           if (!httpServer) return resolve();

@@ -1,0 +1,125 @@
+/**
+ * `npm run bench`: throughput and latency of a `tools/call` (echo) at 50 connections, in one run on 127.0.0.1,
+ * against a bare-express baseline and the SDK's documented per-request idiom. Prints a table and writes it to
+ * docs/benchmarks.md. Each server runs in its own process; autocannon drives load from this one.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { freePort } from '../test/helpers/server';
+
+const ROOT = join(__dirname, '..');
+const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+
+interface Target {
+  name: string;
+  script: string;
+  env?: Record<string, string>;
+  /** Extra headers for every request (auth, session), computed once the server is up. */
+  prepare?: (url: string) => Promise<Record<string, string>>;
+}
+
+const callBody = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { text: 'hello' } } });
+const MCP_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+
+async function initializeSession(url: string): Promise<Record<string, string>> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: MCP_HEADERS,
+    body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'bench', version: '1' } } }),
+  });
+  await res.text();
+  return { 'mcp-session-id': res.headers.get('mcp-session-id')!, 'mcp-protocol-version': '2025-11-25' };
+}
+
+export const TARGETS: Target[] = [
+  { name: 'baseline: bare express JSON echo', script: 'servers/bareExpress.ts' },
+  { name: 'peer: SDK per-request idiom (JSON)', script: 'servers/sdkIdiom.ts' },
+  { name: 'this server, stateless, auth none', script: 'servers/thisServer.ts', env: { MCP_AUTH_MODE: 'none' } },
+  {
+    name: 'this server, stateful session, auth none',
+    script: 'servers/thisServer.ts',
+    env: { MCP_AUTH_MODE: 'none', MCP_SESSION_MODE: 'stateful' },
+    prepare: initializeSession,
+  },
+];
+
+async function start(target: Target): Promise<{ child: ChildProcess; url: string }> {
+  const port = await freePort();
+  const child = fork(join(__dirname, target.script), [], {
+    execArgv: ['-r', 'ts-node/register/transpile-only'],
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', ...target.env },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    cwd: ROOT,
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.once('message', () => resolve());
+    child.once('exit', (code) => reject(new Error(`${target.name} exited with ${code}`)));
+  });
+  return { child, url: `http://127.0.0.1:${port}/mcp` };
+}
+
+interface Row {
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+async function measure(target: Target): Promise<Row> {
+  const { child, url } = await start(target);
+  try {
+    const headers = { ...MCP_HEADERS, ...(await target.prepare?.(url)) };
+    // Warm-up, then the measured run.
+    await autocannon({ url, method: 'POST', headers, body: callBody, connections: CONNECTIONS, duration: 2 });
+    const r = await autocannon({ url, method: 'POST', headers, body: callBody, connections: CONNECTIONS, duration: DURATION });
+    return { name: target.name, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx };
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  }
+}
+
+export function table(rows: Row[]): string {
+  const base = rows[0]!.rps;
+  const lines = [
+    '| target | req/s | p50 ms | p99 ms | × baseline | errors |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...rows.map((r) => `| ${r.name} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${(r.rps / base).toFixed(2)} | ${r.errors} |`),
+  ];
+  return lines.join('\n');
+}
+
+async function main() {
+  const only = process.env.BENCH_ONLY;
+  const rows: Row[] = [];
+  for (const target of TARGETS) {
+    if (only && !target.name.includes(only) && rows.length > 0) continue;
+    process.stderr.write(`measuring: ${target.name} …\n`);
+    rows.push(await measure(target));
+  }
+  const md = table(rows);
+  console.log(md);
+  const doc = `# Benchmarks
+
+\`npm run bench\` — \`tools/call\` of the \`echo\` tool, ${CONNECTIONS} connections, ${DURATION} s per target after a 2 s
+warm-up, autocannon in one process and each server in its own, all on 127.0.0.1 of the same machine in one run
+(${process.versions.node ? `Node ${process.versions.node}` : ''}, ${require('node:os').cpus().length} cores). Request logging is on (info level, to /dev/null), as in production.
+Ratios matter more than absolute numbers: the load generator shares the cores with the server.
+
+${md}
+
+Measured ${new Date().toISOString().slice(0, 10)}.
+`;
+  writeFileSync(join(ROOT, 'docs', 'benchmarks.md'), doc);
+}
+
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,111 @@
+/**
+ * One MCP transport carrying many concurrent HTTP exchanges to one long-lived server — the fast stateless path.
+ *
+ * Building an `McpServer` and a transport for every request (the SDK's stateless idiom) costs far more than the
+ * protocol work itself. Here one server stays connected to this transport; each incoming request gets an
+ * internal id (clients' ids collide: every client starts at 0 or 1), and the server's responses, notifications
+ * and requests are routed back to the exchange the request came from, under the client's own id.
+ */
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { JSONRPCMessage, MessageExtraInfo, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { isJSONRPCErrorResponse, isJSONRPCRequest, isJSONRPCResultResponse } from '@modelcontextprotocol/sdk/types.js';
+import type { TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { cancelledRequestId } from './cancellation';
+
+/** Where the messages for one HTTP exchange go. */
+export interface ExchangeSink {
+  /** A message for the client; `final` when it is the response to one of the exchange's requests. */
+  write(message: JSONRPCMessage, final: boolean): void;
+}
+
+interface Route {
+  sink: ExchangeSink;
+  clientId: RequestId;
+  callerKey: string;
+}
+
+export class MultiplexTransport implements Transport {
+  onmessage?: (message: JSONRPCMessage, extra?: MessageExtraInfo) => void;
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+
+  private nextId = 0;
+  private readonly routes = new Map<number, Route>();
+  /** `caller \0 clientId` → internal id, so a caller's `notifications/cancelled` finds its call. */
+  private readonly byCaller = new Map<string, number>();
+
+  async start(): Promise<void> {}
+
+  async close(): Promise<void> {
+    this.routes.clear();
+    this.byCaller.clear();
+    this.onclose?.();
+  }
+
+  /** Number of requests whose response has not been sent yet. */
+  get pending(): number {
+    return this.routes.size;
+  }
+
+  /**
+   * Hands a client message to the server. Requests are answered through `sink`; the returned internal ids let
+   * the caller abort them (`abandon`) if the client goes away.
+   */
+  dispatch(message: JSONRPCMessage, caller: string, sink: ExchangeSink, extra: MessageExtraInfo): number | undefined {
+    if (isJSONRPCRequest(message)) {
+      const internal = ++this.nextId;
+      const callerKey = `${caller}\u0000${typeof message.id}:${String(message.id)}`;
+      this.routes.set(internal, { sink, clientId: message.id, callerKey });
+      this.byCaller.set(callerKey, internal);
+      this.onmessage?.({ ...message, id: internal }, extra);
+      return internal;
+    }
+    const cancelled = cancelledRequestId(message);
+    if (cancelled !== undefined) {
+      const internal = this.byCaller.get(`${caller}\u0000${typeof cancelled}:${String(cancelled)}`);
+      if (internal === undefined) return undefined; // not on this instance (or already finished)
+      const m = message as { params: Record<string, unknown> };
+      this.onmessage?.({ ...message, params: { ...m.params, requestId: internal } } as JSONRPCMessage, extra);
+      this.finish(internal);
+      return undefined;
+    }
+    // Other notifications, and responses to requests the server sent during a call, go straight in.
+    this.onmessage?.(message, extra);
+    return undefined;
+  }
+
+  /** The client is gone: cancel its unanswered requests so their work stops. */
+  abandon(internalIds: readonly number[]): void {
+    for (const id of internalIds) {
+      if (!this.routes.has(id)) continue;
+      this.routes.delete(id);
+      this.onmessage?.({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: 'client disconnected' } });
+    }
+  }
+
+  async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
+    if (isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message)) {
+      const internal = message.id as number;
+      // Unknown: cancelled or abandoned, nobody waits for it.
+      this.finish(internal, message);
+      return;
+    }
+    const related = options?.relatedRequestId;
+    const route = related === undefined ? undefined : this.routes.get(related as number);
+    // Without a related request there is no stream to carry it: stateless mode has no GET stream.
+    route?.sink.write(message, false);
+  }
+
+  /** Ends a request: its response goes to its exchange under the client's id; a cancelled one just ends. */
+  private finish(internal: number, response?: JSONRPCMessage): void {
+    const route = this.routes.get(internal);
+    if (!route) return;
+    this.routes.delete(internal);
+    if (this.byCaller.get(route.callerKey) === internal) this.byCaller.delete(route.callerKey);
+    // A cancelled request gets no response (by the spec); its exchange still has to end.
+    route.sink.write(response ? ({ ...response, id: route.clientId } as JSONRPCMessage) : ENDED_WITHOUT_RESPONSE, true);
+  }
+}
+
+/** Internal marker: the request ended without a response (never written to the client). */
+export const ENDED_WITHOUT_RESPONSE = Object.freeze({ jsonrpc: '2.0', method: '$/ended' }) as unknown as JSONRPCMessage;

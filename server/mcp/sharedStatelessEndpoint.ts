@@ -1,0 +1,140 @@
+/**
+ * Stateless Streamable HTTP on one long-lived server: every POST is answered without building a server or a
+ * transport (see `multiplexTransport.ts`), so any instance answers any request behind a round-robin load
+ * balancer, cheaply. The HTTP rules are the SDK transport's own (same statuses, codes and messages); responses
+ * stream as SSE, keep-alive comments included. There is no session and no GET stream (405).
+ */
+import type { RequestHandler, Response } from 'express';
+import {
+  type JSONRPCMessage,
+  JSONRPCMessageSchema,
+  SUPPORTED_PROTOCOL_VERSIONS,
+  isInitializeRequest,
+  isJSONRPCRequest,
+} from '@modelcontextprotocol/sdk/types.js';
+import { principalKey } from '../capabilities/principal';
+import { RPC, sendJsonRpcError } from '../http/jsonRpcError';
+import '../http/requestAuth';
+import type { Logger } from '../logging/logger';
+import { ENDED_WITHOUT_RESPONSE, MultiplexTransport } from './multiplexTransport';
+import type { McpServerFactory } from './serverFactory';
+
+/** Same bound as the SDK transport. */
+const MAX_BATCH_SIZE = 100;
+
+export interface SharedStatelessEndpointOptions {
+  buildServer: McpServerFactory;
+  keepAliveMs: number;
+  logger: Logger;
+}
+
+export interface SharedStatelessEndpoint {
+  handler: RequestHandler;
+  close(): Promise<void>;
+}
+
+export async function sharedStatelessEndpoint(options: SharedStatelessEndpointOptions): Promise<SharedStatelessEndpoint> {
+  const server = options.buildServer();
+  const transport = new MultiplexTransport();
+  transport.onerror = (err) => options.logger.warn({ err }, 'MCP protocol error');
+  await server.connect(transport);
+
+  const handler: RequestHandler = (req, res) => {
+    if (req.method !== 'POST') {
+      return sendJsonRpcError(res, 405, RPC.serverError, 'Method not allowed: this server is stateless (no sessions, no GET stream)', {
+        Allow: 'POST',
+      });
+    }
+    const accept = req.headers.accept ?? '';
+    if (!accept.includes('application/json') || !accept.includes('text/event-stream')) {
+      return sendJsonRpcError(res, 406, RPC.serverError, 'Not Acceptable: Client must accept both application/json and text/event-stream');
+    }
+    const raw: unknown = req.body;
+    if (Array.isArray(raw) && raw.length > MAX_BATCH_SIZE) {
+      return sendJsonRpcError(res, 400, RPC.invalidRequest, `Invalid Request: Batch must not exceed ${MAX_BATCH_SIZE} messages`);
+    }
+    const messages: JSONRPCMessage[] = [];
+    for (const item of Array.isArray(raw) ? raw : [raw]) {
+      const parsed = JSONRPCMessageSchema.safeParse(item);
+      if (!parsed.success) return sendJsonRpcError(res, 400, RPC.parseError, 'Parse error: Invalid JSON-RPC message');
+      messages.push(parsed.data);
+    }
+    const initializing = messages.some(isInitializeRequest);
+    if (initializing && messages.length > 1) {
+      return sendJsonRpcError(res, 400, RPC.invalidRequest, 'Invalid Request: Only one initialization request is allowed');
+    }
+    const version = req.headers['mcp-protocol-version'];
+    if (!initializing && typeof version === 'string' && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
+      return sendJsonRpcError(
+        res,
+        400,
+        RPC.serverError,
+        `Bad Request: Unsupported protocol version: ${version} (supported versions: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')})`,
+      );
+    }
+
+    const caller = principalKey(req.auth);
+    const extra = { authInfo: req.auth, requestInfo: { headers: req.headers as Record<string, string | string[] | undefined> } };
+    const requests = messages.filter(isJSONRPCRequest).length;
+    if (requests === 0) {
+      // Notifications and responses only: accepted, nothing to stream.
+      for (const message of messages) transport.dispatch(message, caller, NO_SINK, extra);
+      res.status(202).end();
+      return;
+    }
+
+    const stream = new SseResponse(res, options.keepAliveMs, requests);
+    const ids: number[] = [];
+    res.once('close', () => {
+      // Stateless: if the client leaves, nobody can ever receive the results — stop the work.
+      if (!stream.finished) transport.abandon(ids);
+      stream.stop();
+    });
+    for (const message of messages) {
+      const id = transport.dispatch(message, caller, stream, extra);
+      if (id !== undefined) ids.push(id);
+    }
+  };
+
+  return { handler, close: () => server.close() };
+}
+
+const NO_SINK = { write: () => {} };
+
+/** An SSE response that ends once every request of the exchange is answered. */
+class SseResponse {
+  finished = false;
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly res: Response,
+    private readonly keepAliveMs: number,
+    private remaining: number,
+  ) {
+    // Headers go out at once: a long call with nothing to say yet still shows the client a live stream.
+    this.start();
+  }
+
+  write(message: JSONRPCMessage, final: boolean): void {
+    if (this.finished || this.res.writableEnded) return;
+    if (message !== ENDED_WITHOUT_RESPONSE) this.res.write(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
+    if (final && --this.remaining === 0) {
+      this.finished = true;
+      this.stop();
+      this.res.end();
+    }
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private start(): void {
+    this.res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache, no-transform' });
+    this.res.flushHeaders();
+    // Long calls: comment frames keep proxies from cutting a quiet stream.
+    this.timer = setInterval(() => this.res.write(': keepalive\n\n'), this.keepAliveMs);
+    this.timer.unref();
+  }
+}
