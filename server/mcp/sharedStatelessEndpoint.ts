@@ -7,7 +7,6 @@
 import type { RequestHandler, Response } from 'express';
 import {
   type JSONRPCMessage,
-  JSONRPCMessageSchema,
   SUPPORTED_PROTOCOL_VERSIONS,
   isInitializeRequest,
   isJSONRPCRequest,
@@ -16,6 +15,7 @@ import { principalKey } from '../capabilities/principal';
 import { RPC, sendJsonRpcError } from '../http/jsonRpcError';
 import '../http/requestAuth';
 import type { Logger } from '../logging/logger';
+import { isJsonRpcMessage } from './jsonRpcEnvelope';
 import { ENDED_WITHOUT_RESPONSE, MultiplexTransport } from './multiplexTransport';
 import type { McpServerFactory } from './serverFactory';
 
@@ -55,9 +55,8 @@ export async function sharedStatelessEndpoint(options: SharedStatelessEndpointOp
     }
     const messages: JSONRPCMessage[] = [];
     for (const item of Array.isArray(raw) ? raw : [raw]) {
-      const parsed = JSONRPCMessageSchema.safeParse(item);
-      if (!parsed.success) return sendJsonRpcError(res, 400, RPC.parseError, 'Parse error: Invalid JSON-RPC message');
-      messages.push(parsed.data);
+      if (!isJsonRpcMessage(item)) return sendJsonRpcError(res, 400, RPC.parseError, 'Parse error: Invalid JSON-RPC message');
+      messages.push(item);
     }
     const initializing = messages.some(isInitializeRequest);
     if (initializing && messages.length > 1) {
@@ -101,10 +100,14 @@ export async function sharedStatelessEndpoint(options: SharedStatelessEndpointOp
 
 const NO_SINK = { write: () => {} };
 
+/** How long an answer may take before the stream's headers are sent on their own. */
+const HEADER_FLUSH_MS = 50;
+
 /** An SSE response that ends once every request of the exchange is answered. */
 class SseResponse {
   finished = false;
   private timer?: NodeJS.Timeout;
+  private headerTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly res: Response,
@@ -117,24 +120,37 @@ class SseResponse {
 
   write(message: JSONRPCMessage, final: boolean): void {
     if (this.finished || this.res.writableEnded) return;
-    if (message !== ENDED_WITHOUT_RESPONSE) this.res.write(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
+    const event = message === ENDED_WITHOUT_RESPONSE ? '' : `event: message\ndata: ${JSON.stringify(message)}\n\n`;
     if (final && --this.remaining === 0) {
       this.finished = true;
       this.stop();
-      this.res.end();
+      // Headers, last event and end in one write when nothing was sent before (the common, quick call).
+      this.res.end(event);
+      return;
     }
+    this.flush();
+    this.res.write(event);
   }
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
+    if (this.headerTimer) clearTimeout(this.headerTimer);
     this.timer = undefined;
+    this.headerTimer = undefined;
   }
 
   private start(): void {
     this.res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache, no-transform' });
-    this.res.flushHeaders();
+    // A quick call answers within this delay and goes out in one write; a slower one shows a live stream now.
+    this.headerTimer = setTimeout(() => this.flush(), HEADER_FLUSH_MS);
     // Long calls: comment frames keep proxies from cutting a quiet stream.
     this.timer = setInterval(() => this.res.write(': keepalive\n\n'), this.keepAliveMs);
     this.timer.unref();
+  }
+
+  private flush(): void {
+    if (this.headerTimer) clearTimeout(this.headerTimer);
+    this.headerTimer = undefined;
+    if (!this.res.writableEnded) this.res.flushHeaders();
   }
 }
