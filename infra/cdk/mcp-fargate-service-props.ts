@@ -9,6 +9,7 @@ import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as route53 from 'aws-cdk-lib/aws-route53';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -55,7 +56,7 @@ export interface McpFargateServiceProps {
   /**
    * The VPC. Tasks run in its private subnets (with egress) and the load balancer in its public subnets.
    * @default - a new VPC over 2 Availability Zones with public and private subnets, `natGateways` NAT gateways
-   *   and VPC flow logs to CloudWatch Logs
+   *   and VPC flow logs to an encrypted CloudWatch log group
    */
   readonly vpc?: ec2.IVpc;
   /**
@@ -110,10 +111,15 @@ export interface McpFargateServiceProps {
    */
   readonly containerHealthCheck?: ecs.HealthCheck;
   /**
-   * Retention of the container's logs.
-   * @default logs.RetentionDays.ONE_MONTH
+   * Retention of the container's logs and of the created VPC's flow logs.
+   * @default logs.RetentionDays.ONE_YEAR (AWS Control Tower control CT.CLOUDWATCH.PR.2)
    */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * KMS key that encrypts the log groups; its policy must let CloudWatch Logs use it.
+   * @default - a new customer-managed key with yearly rotation, usable by CloudWatch Logs in this account and region
+   */
+  readonly logsEncryptionKey?: kms.IKey;
 
   // ---------------------------------------------------------------- the service
   /**

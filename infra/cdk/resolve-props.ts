@@ -6,6 +6,8 @@ import { Duration, Token } from 'aws-cdk-lib';
 import {
   DEFAULTS,
   ENV,
+  NODE_KEEP_ALIVE_TIMEOUT_SECONDS,
+  PATHS,
   SECRET_ENV,
   serverEnvironment,
   stopTimeoutSeconds,
@@ -102,7 +104,7 @@ export function resolveProps(props: McpFargateServiceProps, where = 'McpFargateS
   // Server settings: a deployed server authenticates (oauth by default), checked by the server's own rules.
   const base = props.serverSettings ?? {};
   const settings = { ...base, authMode: base.authMode ?? 'oauth' } as ResolvedProps['settings'];
-  if (settings.publicUrl === undefined && props.domainName) settings.publicUrl = `https://${props.domainName}/mcp`;
+  if (settings.publicUrl === undefined && props.domainName) settings.publicUrl = `https://${props.domainName}${PATHS.mcp}`;
   try {
     validateServerSettings(settings, where);
   } catch (e) {
@@ -119,7 +121,7 @@ export function resolveProps(props: McpFargateServiceProps, where = 'McpFargateS
   }
 
   // Idle timeout: within the ALB's range, and longer than the keep-alive interval or idle streams are cut.
-  const idleTimeoutSeconds = props.idleTimeout?.toSeconds() ?? DEFAULT_IDLE_TIMEOUT_SECONDS;
+  const idleTimeoutSeconds = props.idleTimeout?.toSeconds({ integral: false }) ?? DEFAULT_IDLE_TIMEOUT_SECONDS;
   if (isNumber(idleTimeoutSeconds)) {
     const { min, max } = ALB_IDLE_TIMEOUT_SECONDS;
     if (!Number.isInteger(idleTimeoutSeconds) || idleTimeoutSeconds < min || idleTimeoutSeconds > max) {
@@ -127,6 +129,10 @@ export function resolveProps(props: McpFargateServiceProps, where = 'McpFargateS
     }
     if (idleTimeoutSeconds <= keepAliveSeconds) {
       fail(`idleTimeout (${idleTimeoutSeconds} s) must exceed the server's keepAliveSeconds (${keepAliveSeconds} s), or the load balancer cuts idle streams`);
+    }
+    // The server keeps idle connections open longer than the ALB does, so the ALB never reuses a closed one.
+    if (idleTimeoutSeconds >= NODE_KEEP_ALIVE_TIMEOUT_SECONDS) {
+      fail(`idleTimeout (${idleTimeoutSeconds} s) must stay below the server's keep-alive timeout (${NODE_KEEP_ALIVE_TIMEOUT_SECONDS} s)`);
     }
   }
 
@@ -137,6 +143,14 @@ export function resolveProps(props: McpFargateServiceProps, where = 'McpFargateS
   }
   if (settings.authMode === 'token' && !secretFields.includes(ENV.bearerTokens)) {
     fail(`authMode 'token' needs '${ENV.bearerTokens}' in secretFields (the tokens come from the secret)`);
+  }
+  // Introspection authenticates with a client id and secret; the server refuses to start without them.
+  if (settings.oauthIntrospectionUrl) {
+    if (!settings.oauthClientId) fail('oauthIntrospectionUrl needs oauthClientId (the server introspects tokens as that client)');
+    if (!secretFields.includes(ENV.oauthClientSecret)) fail(`oauthIntrospectionUrl needs '${ENV.oauthClientSecret}' in secretFields`);
+    if (!props.oauthSecret) {
+      fail(`oauthIntrospectionUrl needs the client secret before the first task starts: create a secret with the JSON field ${ENV.oauthClientSecret} and pass it as \`oauthSecret\` (in the app: -c oauthSecretArn=<arn>)`);
+    }
   }
 
   // Extra environment: nothing secret, nothing the construct already sets.

@@ -1,0 +1,210 @@
+/**
+ * The CDK app's configuration, read from context (`-c key=value` or `cdk.json`), checked, and turned into
+ * `McpFargateService` props. Missing or bad context fails with one message that says what to pass.
+ */
+import { Duration, type Stack } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { AUTH_MODES, LOG_LEVELS, SESSION_MODES, type ServerSettings } from '../../server/config/contract';
+import type { McpFargateServiceProps } from './mcp-fargate-service-props';
+import { McpConfigError } from './resolve-props';
+
+/** Every context key the app reads, with what it means (the docs' table and the error message use these). */
+export const CONTEXT_KEYS = {
+  stackName: 'Stack name (default McpServer)',
+  region: 'AWS region of the stack (default: the CLI region, CDK_DEFAULT_REGION); the account stays unset',
+  clientName: 'Server name in the client configuration outputs (default remote-mcp)',
+  certificateArn: 'ARN of an ACM certificate in the stack region for the HTTPS listener',
+  domainName: 'Domain of the service, e.g. mcp.example.com (the MCP URL becomes https://<domainName>/mcp)',
+  hostedZoneId: 'Route 53 hosted zone id of domainName: validates a created certificate and gets an alias record',
+  hostedZoneName: 'Name of that hosted zone, e.g. example.com',
+  authMode: `Server auth mode: ${AUTH_MODES.filter((m) => m === 'oauth' || m === 'token').join(' or ')} (default oauth)`,
+  oauthIssuer: 'Issuer URL of the authorization server (required for authMode oauth)',
+  oauthAudience: 'Expected token audience (default: the MCP URL)',
+  oauthJwksUri: 'JWKS URL (default: from the issuer metadata)',
+  oauthScopes: 'Required scopes, comma-separated',
+  oauthIntrospectionUrl: 'Token introspection URL, for opaque tokens',
+  oauthClientId: 'Client id for introspection (its secret goes in the secret, field OAUTH_CLIENT_SECRET)',
+  oauthSecretArn: 'Complete ARN of an existing secret holding the secret fields (default: a new secret)',
+  sessionMode: `Session mode: ${SESSION_MODES.join(' or ')} (default stateless)`,
+  allowedOrigins: 'Browser origins allowed to call the server, comma-separated',
+  publicUrl: 'The exact MCP URL, when it differs from https://<domainName>/mcp (e.g. behind a CDN)',
+  keepAliveSeconds: 'SSE keep-alive interval in seconds (default 15)',
+  drainSeconds: 'Drain time after SIGTERM in seconds (default 20, at most 115 on Fargate)',
+  sessionIdleSeconds: 'Idle time before a stateful session is dropped (default 1800)',
+  maxSessions: 'Most stateful sessions per task (default 10000)',
+  logLevel: `Log level: ${LOG_LEVELS.join(', ')} (default info)`,
+  idleTimeoutSeconds: 'Load balancer idle timeout in seconds, 1–4000 (default 3600)',
+  image: 'Container image to run instead of building the repository Dockerfile, e.g. public.ecr.aws/org/mcp:1.0',
+  cpu: 'Task CPU units (default 512)',
+  memoryLimitMiB: 'Task memory in MiB (default 1024)',
+  desiredCount: 'Number of tasks when autoScaling is false (default 2)',
+  autoScaling: 'true or false (default true)',
+  minCapacity: 'Autoscaling minimum tasks (default 2)',
+  maxCapacity: 'Autoscaling maximum tasks (default 10)',
+  natGateways: 'NAT gateways of the created VPC (default 2; 1 is cheaper, less available)',
+  webAclArn: 'ARN of a regional WAFv2 web ACL to associate with the load balancer',
+  deletionProtection: 'true to protect the load balancer from deletion (default false, so that cdk destroy works)',
+} as const;
+
+export type ContextKey = keyof typeof CONTEXT_KEYS;
+
+/** The app's configuration as plain data. */
+export interface AppContext {
+  stackName: string;
+  region: string;
+  clientName?: string;
+  certificateArn?: string;
+  domainName?: string;
+  hostedZoneId?: string;
+  hostedZoneName?: string;
+  oauthSecretArn?: string;
+  image?: string;
+  webAclArn?: string;
+  idleTimeoutSeconds?: number;
+  cpu?: number;
+  memoryLimitMiB?: number;
+  desiredCount?: number;
+  autoScaling?: boolean;
+  minCapacity?: number;
+  maxCapacity?: number;
+  natGateways?: number;
+  deletionProtection?: boolean;
+  settings: ServerSettings;
+}
+
+const EXAMPLE =
+  'npx cdk deploy -c domainName=mcp.example.com -c hostedZoneId=Z0123456789ABC -c hostedZoneName=example.com ' +
+  '-c oauthIssuer=https://auth.example.com';
+
+/** Reads and checks the context. Throws one `McpConfigError` naming everything that is missing or wrong. */
+export function readAppContext(get: (key: ContextKey) => unknown, defaultRegion = process.env.CDK_DEFAULT_REGION): AppContext {
+  const problems: string[] = [];
+  const str = (key: ContextKey): string | undefined => {
+    const v = get(key);
+    if (v === undefined || v === null || v === '') return undefined;
+    return String(v).trim();
+  };
+  const int = (key: ContextKey): number | undefined => {
+    const v = str(key);
+    if (v === undefined) return undefined;
+    if (!/^\d+$/.test(v)) {
+      problems.push(`-c ${key} must be a whole number, got '${v}'`);
+      return undefined;
+    }
+    return Number(v);
+  };
+  const list = (key: ContextKey): string[] | undefined => str(key)?.split(/[\s,]+/).filter(Boolean);
+  const oneOf = <T extends string>(key: ContextKey, allowed: readonly T[]): T | undefined => {
+    const v = str(key);
+    if (v !== undefined && !allowed.includes(v as T)) problems.push(`-c ${key} must be one of ${allowed.join(', ')}, got '${v}'`);
+    return v as T | undefined;
+  };
+  const bool = (key: ContextKey): boolean | undefined => {
+    const v = str(key);
+    if (v === undefined) return undefined;
+    if (v !== 'true' && v !== 'false') problems.push(`-c ${key} must be true or false, got '${v}'`);
+    return v === 'true';
+  };
+
+  const settings: ServerSettings = {
+    publicUrl: str('publicUrl'),
+    sessionMode: oneOf('sessionMode', SESSION_MODES),
+    authMode: oneOf('authMode', AUTH_MODES) ?? 'oauth',
+    oauthIssuer: str('oauthIssuer'),
+    oauthAudience: str('oauthAudience'),
+    oauthJwksUri: str('oauthJwksUri'),
+    oauthScopes: list('oauthScopes'),
+    oauthIntrospectionUrl: str('oauthIntrospectionUrl'),
+    oauthClientId: str('oauthClientId'),
+    allowedOrigins: list('allowedOrigins'),
+    keepAliveSeconds: int('keepAliveSeconds'),
+    drainSeconds: int('drainSeconds'),
+    sessionIdleSeconds: int('sessionIdleSeconds'),
+    maxSessions: int('maxSessions'),
+    logLevel: oneOf('logLevel', LOG_LEVELS),
+  };
+  for (const k of Object.keys(settings) as (keyof ServerSettings)[]) if (settings[k] === undefined) delete settings[k];
+
+  const ctx: AppContext = {
+    stackName: str('stackName') ?? 'McpServer',
+    region: str('region') ?? defaultRegion ?? '',
+    clientName: str('clientName'),
+    certificateArn: str('certificateArn'),
+    domainName: str('domainName'),
+    hostedZoneId: str('hostedZoneId'),
+    hostedZoneName: str('hostedZoneName'),
+    oauthSecretArn: str('oauthSecretArn'),
+    image: str('image'),
+    webAclArn: str('webAclArn'),
+    idleTimeoutSeconds: int('idleTimeoutSeconds'),
+    cpu: int('cpu'),
+    memoryLimitMiB: int('memoryLimitMiB'),
+    desiredCount: int('desiredCount'),
+    autoScaling: bool('autoScaling'),
+    minCapacity: int('minCapacity'),
+    maxCapacity: int('maxCapacity'),
+    natGateways: int('natGateways'),
+    deletionProtection: bool('deletionProtection'),
+    settings,
+  };
+
+  // What is required: a region (ALB access logs need it), TLS, and for OAuth the authorization server.
+  if (!ctx.region) problems.push('the region: -c region=eu-west-1 (or run through the cdk CLI, which sets CDK_DEFAULT_REGION)');
+  else if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(ctx.region)) problems.push(`-c region must be an AWS region like eu-west-1, got '${ctx.region}'`);
+  const zone = ctx.hostedZoneId !== undefined || ctx.hostedZoneName !== undefined;
+  if (!ctx.certificateArn && !(ctx.domainName && ctx.hostedZoneId && ctx.hostedZoneName)) {
+    problems.push(
+      'TLS: -c certificateArn=arn:aws:acm:<region>:<account>:certificate/<id>, or ' +
+        '-c domainName=mcp.example.com -c hostedZoneId=<zone id> -c hostedZoneName=example.com (a certificate is created)',
+    );
+  } else if (zone && !(ctx.hostedZoneId && ctx.hostedZoneName && ctx.domainName)) {
+    problems.push('a hosted zone needs all of -c domainName, -c hostedZoneId and -c hostedZoneName');
+  }
+  if (settings.authMode === 'oauth' && !settings.oauthIssuer) {
+    problems.push('the authorization server: -c oauthIssuer=https://auth.example.com (or -c authMode=token for static bearer tokens)');
+  }
+  if (ctx.certificateArn && !/^arn:aws[\w-]*:acm:[\w-]+:\d{12}:certificate\/[\w-]+$/.test(ctx.certificateArn)) {
+    problems.push(`-c certificateArn must be an ACM certificate ARN, got '${ctx.certificateArn}'`);
+  }
+  if (ctx.oauthSecretArn && !/^arn:aws[\w-]*:secretsmanager:[\w-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/.test(ctx.oauthSecretArn)) {
+    problems.push(`-c oauthSecretArn must be the complete ARN of a secret (ending in its 6-character suffix), got '${ctx.oauthSecretArn}'`);
+  }
+  if (ctx.autoScaling === false && (ctx.minCapacity !== undefined || ctx.maxCapacity !== undefined)) {
+    problems.push('-c minCapacity and -c maxCapacity apply only with autoScaling; omit them or -c autoScaling=false');
+  }
+
+  if (problems.length > 0) {
+    throw new McpConfigError(
+      `Missing or invalid context for the MCP server stack. Pass:\n${problems.map((p) => `  - ${p}`).join('\n')}\n` +
+        `Example: ${EXAMPLE}\nEvery key is described in docs/cdk.md.`,
+    );
+  }
+  return ctx;
+}
+
+/** Turns the context into service props, importing the named resources into the stack. */
+export function servicePropsFromContext(ctx: AppContext): (stack: Stack) => McpFargateServiceProps {
+  return (stack) => ({
+    certificate: ctx.certificateArn ? acm.Certificate.fromCertificateArn(stack, 'Certificate', ctx.certificateArn) : undefined,
+    domainName: ctx.domainName,
+    hostedZone:
+      ctx.hostedZoneId && ctx.hostedZoneName
+        ? route53.HostedZone.fromHostedZoneAttributes(stack, 'HostedZone', { hostedZoneId: ctx.hostedZoneId, zoneName: ctx.hostedZoneName })
+        : undefined,
+    oauthSecret: ctx.oauthSecretArn ? secretsmanager.Secret.fromSecretCompleteArn(stack, 'OAuthSecret', ctx.oauthSecretArn) : undefined,
+    image: ctx.image ? ecs.ContainerImage.fromRegistry(ctx.image) : undefined,
+    webAclArn: ctx.webAclArn,
+    idleTimeout: ctx.idleTimeoutSeconds !== undefined ? Duration.seconds(ctx.idleTimeoutSeconds) : undefined,
+    cpu: ctx.cpu,
+    memoryLimitMiB: ctx.memoryLimitMiB,
+    desiredCount: ctx.desiredCount,
+    autoScaling:
+      ctx.autoScaling === false ? false : { minCapacity: ctx.minCapacity, maxCapacity: ctx.maxCapacity },
+    natGateways: ctx.natGateways,
+    deletionProtection: ctx.deletionProtection,
+    serverSettings: ctx.settings,
+  });
+}

@@ -1,0 +1,21 @@
+/**
+ * `remote-mcp-stacks/cdk`: deploy the remote MCP server with the AWS CDK, or import the construct into your
+ * own stacks.
+ */
+export { McpFargateService, CONTAINER_NAME } from './mcp-fargate-service';
+export type { McpFargateServiceProps, McpAutoScalingProps } from './mcp-fargate-service-props';
+export { McpServerStack, type McpServerStackProps } from './mcp-server-stack';
+export {
+  McpConfigError,
+  resolveProps,
+  ALB_IDLE_TIMEOUT_SECONDS,
+  DEFAULT_IDLE_TIMEOUT_SECONDS,
+  DEFAULT_AUTO_SCALING,
+  DEFAULT_DESIRED_COUNT,
+  FARGATE_MAX_STOP_TIMEOUT_SECONDS,
+  type ResolvedProps,
+} from './resolve-props';
+export { addComplianceChecks, ErrorSeverity, type ComplianceCheckOptions } from './validation';
+export { claudeCodeCommand, claudeDesktopConfig, vsCodeConfig, clientConfigs } from './client-config';
+export { readAppContext, servicePropsFromContext, CONTEXT_KEYS, type AppContext, type ContextKey } from './context';
+export { FINDINGS, acknowledgeServiceFindings, type Finding, type FindingContext } from './findings';

@@ -1,0 +1,279 @@
+/**
+ * `McpFargateService`: the reference remote MCP server on ECS Fargate behind an Application Load Balancer,
+ * with defaults that follow from how the server behaves (long-lived SSE streams, graceful drain, OAuth).
+ */
+import { Annotations, Duration, RemovalPolicy, Size, Stack, Token } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as route53targets from 'aws-cdk-lib/aws-route53-targets';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
+import { Construct } from 'constructs';
+import { CONTAINER_PORT, PATHS, serverEnvironment, type ServerSettings } from '../../server/config/contract';
+import { defaultContainerHealthCheck, defaultImage } from './default-image';
+import { acknowledgeServiceFindings } from './findings';
+import type { McpFargateServiceProps } from './mcp-fargate-service-props';
+import { McpConfigError, resolveProps } from './resolve-props';
+import { createAccessLogsBucket, createLogsKey, createSecret, createVpc } from './supporting-resources';
+
+export const CONTAINER_NAME = 'mcp';
+
+export class McpFargateService extends Construct {
+  /** The URL clients add: `https://<domain or load balancer>/mcp` (or `serverSettings.publicUrl`). */
+  public readonly url: string;
+  /** The server settings deployed, with the construct's defaults applied (`publicUrl` is `url`). */
+  public readonly serverSettings: ServerSettings;
+  public readonly vpc: ec2.IVpc;
+  public readonly cluster: ecs.ICluster;
+  public readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+  /** The HTTPS listener on 443. */
+  public readonly listener: elbv2.ApplicationListener;
+  /** The HTTP listener on 80, which only redirects to HTTPS. */
+  public readonly redirectListener: elbv2.ApplicationListener;
+  public readonly targetGroup: elbv2.ApplicationTargetGroup;
+  public readonly service: ecs.FargateService;
+  public readonly taskDefinition: ecs.FargateTaskDefinition;
+  public readonly container: ecs.ContainerDefinition;
+  /** The secret whose JSON fields are injected as the container's secret variables. */
+  public readonly secret: secretsmanager.ISecret;
+  public readonly certificate: acm.ICertificate;
+  public readonly logGroup: logs.ILogGroup;
+  /** The key that encrypts the log groups. */
+  public readonly logsEncryptionKey: kms.IKey;
+  public readonly accessLogsBucket: s3.IBucket;
+  public readonly loadBalancerSecurityGroup: ec2.SecurityGroup;
+  public readonly serviceSecurityGroup: ec2.SecurityGroup;
+  /** Task-count autoscaling, unless disabled. */
+  public readonly scaling?: ecs.ScalableTaskCount;
+  /** The alias record, when `hostedZone` is given. */
+  public readonly aliasRecord?: route53.ARecord;
+
+  constructor(scope: Construct, id: string, props: McpFargateServiceProps) {
+    super(scope, id);
+    const where = `McpFargateService '${this.node.path}'`;
+    const r = resolveProps(props, where);
+    // The principal that delivers ALB access logs differs by region, so a created log bucket needs a known one.
+    const regionKnown = !Token.isUnresolved(Stack.of(this).region);
+    if (!regionKnown && !props.accessLogsBucket) {
+      throw new McpConfigError(
+        `${where}: ALB access logging needs the stack's region (its log-delivery principal differs by region): ` +
+          'give the stack `env: { region }` (the account may stay unset), or pass `accessLogsBucket` with its own policy',
+      );
+    }
+
+    this.logsEncryptionKey = props.logsEncryptionKey ?? createLogsKey(this);
+    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
+
+    // ------------------------------------------------------------------ network
+    this.vpc =
+      props.vpc ??
+      props.cluster?.vpc ??
+      createVpc(this, { natGateways: props.natGateways ?? 2, retention: logRetention, key: this.logsEncryptionKey });
+    this.cluster =
+      props.cluster ??
+      // Container Insights: per-task CPU, memory and network metrics, needed to see what autoscaling sees.
+      new ecs.Cluster(this, 'Cluster', { vpc: this.vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });
+
+    this.loadBalancerSecurityGroup = new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', {
+      vpc: this.vpc,
+      description: 'MCP load balancer: HTTPS (and HTTP, redirected) from clients',
+      allowAllOutbound: false,
+    });
+    this.loadBalancerSecurityGroup.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS from MCP clients');
+    this.loadBalancerSecurityGroup.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(80), 'HTTP, redirected to HTTPS');
+
+    this.serviceSecurityGroup = new ec2.SecurityGroup(this, 'ServiceSecurityGroup', {
+      vpc: this.vpc,
+      description: 'MCP tasks: reachable only from the load balancer',
+      allowAllOutbound: false,
+    });
+    // Tasks call out over HTTPS only: image registry, Secrets Manager, CloudWatch Logs, the authorization server.
+    this.serviceSecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to AWS APIs and the authorization server');
+
+    // ------------------------------------------------------------------ load balancer
+    this.accessLogsBucket = props.accessLogsBucket ?? createAccessLogsBucket(this, props.accessLogsRetentionDays ?? 90);
+    this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
+      vpc: this.vpc,
+      internetFacing: true,
+      vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
+      securityGroup: this.loadBalancerSecurityGroup,
+      // SSE streams sit idle between keep-alive comments (every keepAliveSeconds) and while a tool runs
+      // silently: the idle timeout exceeds the keep-alive (the 60 s default would cut long tool calls).
+      // The server's Node keepAliveTimeout (NODE_KEEP_ALIVE_TIMEOUT_SECONDS) is above the ALB maximum, so the ALB
+      // always closes idle connections first and never reuses one Node has closed (intermittent 502s).
+      idleTimeout: Duration.seconds(r.idleTimeoutSeconds),
+      // Malformed header names never reach the server (request smuggling, header confusion).
+      dropInvalidHeaderFields: true,
+      deletionProtection: props.deletionProtection ?? false,
+    });
+    if (regionKnown) {
+      this.loadBalancer.logAccessLogs(this.accessLogsBucket, 'alb');
+    } else {
+      // A given bucket in a region-agnostic stack: its policy must already allow ELB log delivery.
+      this.loadBalancer.setAttribute('access_logs.s3.enabled', 'true');
+      this.loadBalancer.setAttribute('access_logs.s3.bucket', this.accessLogsBucket.bucketName);
+      this.loadBalancer.setAttribute('access_logs.s3.prefix', 'alb');
+    }
+
+    this.certificate = props.certificate ?? this.createCertificate(props);
+    this.url = r.settings.publicUrl ?? `https://${this.loadBalancer.loadBalancerDnsName}${PATHS.mcp}`;
+    if (!props.domainName && !r.settings.publicUrl) {
+      Annotations.of(this).addWarningV2(
+        'remote-mcp-stacks:urlUsesLoadBalancerDnsName',
+        'No domainName: the MCP URL (and so the OAuth audience) is the load balancer DNS name, which the certificate ' +
+          'does not cover and which changes if the load balancer is re-created. Pass domainName for a stable URL.',
+      );
+    }
+
+    this.targetGroup = new elbv2.ApplicationTargetGroup(this, 'TargetGroup', {
+      vpc: this.vpc,
+      targetType: elbv2.TargetType.IP,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      port: CONTAINER_PORT,
+      // /readyz turns 503 while the server drains, so the ALB stops routing to a stopping task at once.
+      healthCheck: {
+        path: PATHS.readyz,
+        healthyHttpCodes: '200',
+        interval: Duration.seconds(10),
+        timeout: Duration.seconds(5),
+        healthyThresholdCount: 2,
+        unhealthyThresholdCount: 2,
+      },
+      // Deregistration delay = the server's drain time: in-flight calls finish before the task is stopped.
+      deregistrationDelay: Duration.seconds(r.drainSeconds),
+      // An open SSE stream is an outstanding request: balance on those, not round-robin on new connections.
+      loadBalancingAlgorithmType: elbv2.TargetGroupLoadBalancingAlgorithmType.LEAST_OUTSTANDING_REQUESTS,
+      // No session stickiness: ALB stickiness is a cookie and MCP clients keep no cookies (stateless is the default).
+    });
+
+    this.listener = this.loadBalancer.addListener('Https', {
+      port: 443,
+      protocol: elbv2.ApplicationProtocol.HTTPS,
+      certificates: [this.certificate],
+      // Set explicitly: the API default (ELBSecurityPolicy-2016-08) still allows TLS 1.0 and has no TLS 1.3.
+      sslPolicy: props.sslPolicy ?? elbv2.SslPolicy.TLS13_12_RES_PQ,
+      open: false, // ingress is the security group's rules above
+      defaultTargetGroups: [this.targetGroup],
+    });
+    this.redirectListener = this.loadBalancer.addListener('HttpRedirect', {
+      port: 80,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      open: false,
+      defaultAction: elbv2.ListenerAction.redirect({ protocol: 'HTTPS', port: '443', permanent: true }),
+    });
+
+    if (props.hostedZone && props.domainName) {
+      this.aliasRecord = new route53.ARecord(this, 'AliasRecord', {
+        zone: props.hostedZone,
+        recordName: props.domainName,
+        target: route53.RecordTarget.fromAlias(new route53targets.LoadBalancerTarget(this.loadBalancer)),
+      });
+    }
+    if (props.webAclArn) {
+      new wafv2.CfnWebACLAssociation(this, 'WebAclAssociation', {
+        resourceArn: this.loadBalancer.loadBalancerArn,
+        webAclArn: props.webAclArn,
+      });
+    }
+
+    // ------------------------------------------------------------------ task
+    this.serverSettings = { ...r.settings, publicUrl: this.url };
+    this.secret = props.oauthSecret ?? createSecret(this, r.secretFields);
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: logRetention,
+      encryptionKey: this.logsEncryptionKey,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const cpuArchitecture = props.cpuArchitecture ?? ecs.CpuArchitecture.X86_64;
+    const memoryLimitMiB = props.memoryLimitMiB ?? 1024;
+    this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
+      cpu: props.cpu ?? 512,
+      memoryLimitMiB,
+      runtimePlatform: { cpuArchitecture, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
+    });
+    const secrets: Record<string, ecs.Secret> = {};
+    // Secrets are injected by ECS at task start from the secret's JSON fields, never put in Environment.
+    for (const field of r.secretFields) secrets[field] = ecs.Secret.fromSecretsManager(this.secret, field);
+    this.container = this.taskDefinition.addContainer('Server', {
+      containerName: CONTAINER_NAME,
+      image: props.image ?? defaultImage(cpuArchitecture),
+      // Contract names only, via the contract's own function; listens on 0.0.0.0:CONTAINER_PORT behind one proxy.
+      environment: { ...serverEnvironment(this.serverSettings), ...props.environment },
+      secrets: { ...secrets, ...props.secrets },
+      portMappings: [{ containerPort: CONTAINER_PORT, protocol: ecs.Protocol.TCP, name: 'http' }],
+      // stopTimeout = stopTimeoutSeconds(drain): SIGKILL comes only after the server has drained.
+      stopTimeout: Duration.seconds(r.stopTimeoutSeconds),
+      // A hard memory limit: the one container may use the whole task.
+      memoryLimitMiB,
+      user: props.containerUser ?? '1000:1000',
+      // The server writes nothing to disk (logs go to stdout).
+      readonlyRootFilesystem: true,
+      privileged: false,
+      healthCheck: props.containerHealthCheck ?? (props.image ? undefined : defaultContainerHealthCheck(CONTAINER_PORT, PATHS.healthz)),
+      logging: ecs.LogDrivers.awsLogs({
+        logGroup: this.logGroup,
+        streamPrefix: 'mcp',
+        // A slow log stream must never block stdout: a blocked write would stall the event loop and every stream.
+        mode: ecs.AwsLogDriverMode.NON_BLOCKING,
+        maxBufferSize: Size.mebibytes(25),
+      }),
+    });
+
+    // ------------------------------------------------------------------ service
+    this.service = new ecs.FargateService(this, 'Service', {
+      cluster: this.cluster,
+      taskDefinition: this.taskDefinition,
+      desiredCount: r.desiredCount,
+      // Zero-downtime rolling deploys: new tasks become healthy before old ones drain.
+      minHealthyPercent: 100,
+      maxHealthyPercent: 200,
+      // A release whose tasks never become healthy rolls back by itself.
+      circuitBreaker: { enable: true, rollback: true },
+      assignPublicIp: false,
+      vpcSubnets: props.taskSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      securityGroups: [this.serviceSecurityGroup],
+      // Time for a new task to start before the load balancer's health checks count against it.
+      healthCheckGracePeriod: Duration.seconds(60),
+      platformVersion: ecs.FargatePlatformVersion.LATEST,
+      enableExecuteCommand: false,
+      propagateTags: ecs.PropagatedTagSource.SERVICE,
+    });
+    // Tasks are reachable only from the load balancer, on the container port.
+    this.service.connections.allowFrom(this.loadBalancer, ec2.Port.tcp(CONTAINER_PORT), 'Load balancer to MCP tasks');
+    this.targetGroup.addTarget(
+      this.service.loadBalancerTarget({ containerName: CONTAINER_NAME, containerPort: CONTAINER_PORT }),
+    );
+
+    if (r.autoScaling) {
+      const a = r.autoScaling;
+      this.scaling = this.service.autoScaleTaskCount({ minCapacity: a.minCapacity, maxCapacity: a.maxCapacity });
+      const cooldowns = { scaleInCooldown: a.scaleInCooldown, scaleOutCooldown: a.scaleOutCooldown };
+      this.scaling.scaleOnRequestCount('RequestScaling', {
+        requestsPerTarget: a.requestsPerTarget,
+        targetGroup: this.targetGroup,
+        ...cooldowns,
+      });
+      this.scaling.scaleOnCpuUtilization('CpuScaling', { targetUtilizationPercent: a.cpuTargetPercent, ...cooldowns });
+    }
+
+    acknowledgeServiceFindings(this, {
+      createdSecret: !props.oauthSecret,
+      createdBucket: !props.accessLogsBucket,
+      deletionProtection: props.deletionProtection ?? false,
+    });
+  }
+
+  private createCertificate(props: McpFargateServiceProps): acm.ICertificate {
+    // resolveProps guarantees domainName and hostedZone here.
+    return new acm.Certificate(this, 'Certificate', {
+      domainName: props.domainName!,
+      validation: acm.CertificateValidation.fromDns(props.hostedZone),
+    });
+  }
+}

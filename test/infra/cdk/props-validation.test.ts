@@ -1,0 +1,146 @@
+/** Bad props fail at synth with one clear McpConfigError, before anything is deployed. */
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { ENV, NODE_KEEP_ALIVE_TIMEOUT_SECONDS, type ServerSettings } from '../../../server/config/contract';
+import {
+  ALB_IDLE_TIMEOUT_SECONDS,
+  McpConfigError,
+  McpFargateService,
+  resolveProps,
+  type McpFargateServiceProps,
+} from '../../../infra/cdk';
+import { ISSUER, baseProps, newStack, testImage } from './helpers';
+
+function build(overrides: Partial<McpFargateServiceProps>, stack: Stack = newStack()): McpFargateService {
+  return new McpFargateService(stack, 'Mcp', { ...baseProps(stack), ...overrides });
+}
+
+function errorOf(fn: () => unknown): McpConfigError {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(McpConfigError);
+    return e as McpConfigError;
+  }
+  throw new Error('expected an McpConfigError, nothing was thrown');
+}
+
+const settings = (s: ServerSettings): ServerSettings => ({ oauthIssuer: ISSUER, ...s });
+
+describe('idle timeout', () => {
+  test('5000 s is outside the ALB range', () => {
+    const e = errorOf(() => build({ idleTimeout: Duration.seconds(5000) }));
+    expect(e.message).toMatch(/idleTimeout must be a whole number of seconds from 1 to 4000 \(the ALB's range\), got 5000/);
+    expect(e.message).toContain("McpFargateService 'Test/Mcp'");
+  });
+
+  test("the ALB's longest idle timeout stays below the server's Node keep-alive timeout", () => {
+    expect(ALB_IDLE_TIMEOUT_SECONDS.max).toBeLessThan(NODE_KEEP_ALIVE_TIMEOUT_SECONDS);
+  });
+
+  test('the range ends are accepted, one past them is not', () => {
+    expect(() => build({ idleTimeout: Duration.seconds(ALB_IDLE_TIMEOUT_SECONDS.max) })).not.toThrow();
+    expect(() => build({ idleTimeout: Duration.seconds(ALB_IDLE_TIMEOUT_SECONDS.max + 1) })).toThrow(McpConfigError);
+    expect(errorOf(() => build({ idleTimeout: Duration.millis(1500) })).message).toMatch(/whole number of seconds from 1 to 4000.*got 1.5/);
+  });
+
+  test('keep-alive at or above the idle timeout would let the ALB cut idle streams', () => {
+    const e = errorOf(() => build({ idleTimeout: Duration.seconds(60), serverSettings: settings({ keepAliveSeconds: 60 }) }));
+    expect(e.message).toMatch(/idleTimeout \(60 s\) must exceed the server's keepAliveSeconds \(60 s\)/);
+    expect(() => build({ idleTimeout: Duration.seconds(10) })).toThrow(/must exceed the server's keepAliveSeconds \(15 s\)/);
+    expect(() => build({ idleTimeout: Duration.seconds(61), serverSettings: settings({ keepAliveSeconds: 60 }) })).not.toThrow();
+  });
+});
+
+describe('TLS', () => {
+  test('neither certificate nor domain', () => {
+    const e = errorOf(() => build({ certificate: undefined }));
+    expect(e.message).toMatch(/needs TLS: pass `certificate`, or `domainName` with `hostedZone`/);
+  });
+
+  test('a domain without a hosted zone or a certificate', () => {
+    expect(() => build({ certificate: undefined, domainName: 'mcp.example.com' })).toThrow(/needs `hostedZone` to validate a certificate for 'mcp.example.com'/);
+  });
+
+  test('a hosted zone without a domain, and a malformed domain', () => {
+    const stack = newStack();
+    const hostedZone = route53.HostedZone.fromHostedZoneAttributes(stack, 'Z', { hostedZoneId: 'Z1', zoneName: 'example.com' });
+    expect(() => build({ hostedZone }, stack)).toThrow(/`hostedZone` needs `domainName`/);
+    expect(() => build({ domainName: 'https://mcp.example.com/mcp' })).toThrow(/domainName must be a host name/);
+  });
+});
+
+describe('server settings (checked by the contract)', () => {
+  test.each(['none', 'dev'] as const)("authMode '%s' is loopback-only", (authMode) => {
+    expect(() => build({ serverSettings: settings({ authMode }) })).toThrow(/only runs on loopback/);
+  });
+
+  test('token introspection needs a client id and an existing secret with the client secret', () => {
+    const url = 'https://auth.example.com/introspect';
+    expect(() => build({ serverSettings: settings({ oauthIntrospectionUrl: url }) })).toThrow(/needs oauthClientId/);
+    expect(() => build({ serverSettings: settings({ oauthIntrospectionUrl: url, oauthClientId: 'mcp' }) })).toThrow(
+      /create a secret with the JSON field OAUTH_CLIENT_SECRET and pass it as `oauthSecret`/,
+    );
+    const stack = newStack();
+    const oauthSecret = secretsmanager.Secret.fromSecretCompleteArn(stack, 'S', 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:mcp-AbCdEf');
+    expect(() => build({ oauthSecret, serverSettings: settings({ oauthIntrospectionUrl: url, oauthClientId: 'mcp' }) }, stack)).not.toThrow();
+  });
+
+  test('oauth, the default, needs an issuer', () => {
+    expect(() => build({ serverSettings: {} })).toThrow(/authMode 'oauth' needs oauthIssuer/);
+  });
+
+  test('URLs must be https', () => {
+    expect(() => build({ serverSettings: { oauthIssuer: 'http://auth.example.com' } })).toThrow(/oauthIssuer must be an https:\/\/ URL/);
+  });
+
+  test('a drain time longer than Fargate lets a container stop', () => {
+    expect(() => build({ serverSettings: settings({ drainSeconds: 116 }) })).toThrow(/drainSeconds must be at most 115 on Fargate/);
+    expect(() => build({ serverSettings: settings({ drainSeconds: 115 }) })).not.toThrow();
+  });
+});
+
+describe('secrets and environment', () => {
+  test('a secret variable in plain environment is refused', () => {
+    expect(() => build({ environment: { [ENV.oauthClientSecret]: 'x' } })).toThrow(/environment must not contain the secret 'OAUTH_CLIENT_SECRET'/);
+    expect(() => build({ environment: { [ENV.bearerTokens]: 'x' } })).toThrow(McpConfigError);
+  });
+
+  test('environment must not override what serverSettings sets, nor enable dev auth off loopback', () => {
+    expect(() => build({ environment: { [ENV.publicUrl]: 'https://x' } })).toThrow(/must not set 'MCP_PUBLIC_URL': it comes from serverSettings/);
+    expect(() => build({ environment: { [ENV.port]: '9000' } })).toThrow(/'PORT'/);
+    expect(() => build({ environment: { [ENV.devAuthAllowNonLoopback]: 'true' } })).toThrow(/dev auth is loopback-only/);
+  });
+
+  test('secretFields only name the contract secret variables; token mode needs the tokens', () => {
+    expect(() => build({ secretFields: [ENV.port] })).toThrow(/secretFields may only name OAUTH_CLIENT_SECRET, MCP_BEARER_TOKENS, got 'PORT'/);
+    expect(() => build({ serverSettings: { authMode: 'token' }, secretFields: [ENV.oauthClientSecret] })).toThrow(/authMode 'token' needs 'MCP_BEARER_TOKENS'/);
+  });
+});
+
+describe('capacity and the rest', () => {
+  test('autoscaling bounds and desired count', () => {
+    expect(() => build({ autoScaling: { minCapacity: 4, maxCapacity: 2 } })).toThrow(/maxCapacity \(2\) must be a whole number of at least minCapacity \(4\)/);
+    expect(() => build({ autoScaling: { minCapacity: 0 } })).toThrow(/minCapacity must be a whole number of at least 1/);
+    expect(() => build({ autoScaling: { cpuTargetPercent: 150 } })).toThrow(/cpuTargetPercent/);
+    expect(() => build({ autoScaling: false, desiredCount: 0 })).toThrow(/desiredCount must be a whole number of at least 1/);
+    expect(() => build({ desiredCount: 20 })).toThrow(/desiredCount \(20\) must be within autoScaling minCapacity..maxCapacity \(2..10\)/);
+    // a minCapacity above the default maximum raises the maximum with it
+    expect(resolveProps({ ...baseProps(newStack()), autoScaling: { minCapacity: 12 } }).autoScaling).toMatchObject({ minCapacity: 12, maxCapacity: 12 });
+  });
+
+  test('WAF needs a regional web ACL', () => {
+    expect(() => build({ webAclArn: 'arn:aws:wafv2:us-east-1:123456789012:global/webacl/cf/1' })).toThrow(/REGIONAL WAFv2 web ACL/);
+  });
+
+  test('NAT gateways only for a created VPC, and at least one', () => {
+    expect(() => build({ natGateways: 0 })).toThrow(/natGateways must be at least 1/);
+  });
+
+  test('a region-agnostic stack needs a region for the access-log bucket policy', () => {
+    const stack = new Stack(new App(), 'Agnostic');
+    const e = errorOf(() => new McpFargateService(stack, 'Mcp', { ...baseProps(stack), image: testImage() }));
+    expect(e.message).toMatch(/ALB access logging needs the stack's region.*env: \{ region \}/);
+  });
+});
