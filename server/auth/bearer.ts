@@ -8,8 +8,8 @@ import { AuthFailure } from './challenge';
 
 /** RFC 6750 `b64token` (RFC 7235 token68). */
 const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;
-/** Larger "tokens" are refused before any parsing or hashing. */
-export const MAX_TOKEN_LENGTH = 16 * 1024;
+/** Larger "tokens" are refused before any parsing or hashing (Node refuses headers over 16 KiB in total anyway). */
+export const MAX_TOKEN_LENGTH = 12 * 1024;
 
 function hasQueryToken(req: Request): boolean {
   const url = req.originalUrl ?? req.url;

@@ -18,7 +18,15 @@ import { Router, type Request, type RequestHandler, type Response } from 'expres
 import type { JSONWebKeySet, JWK } from 'jose';
 import type { Logger } from '../logging/logger';
 import { loadJose } from './esm';
-import { memoryAdapter, loadOidcProviderModule, type OidcInteraction, type OidcProvider } from './oidcProvider';
+import {
+  createOidcProvider,
+  finishInteraction,
+  loadOidcProviderModule,
+  memoryAdapter,
+  newGrant,
+  type OidcInteraction,
+  type OidcProvider,
+} from './oidcProvider';
 import { openMetadataCors } from './protectedResourceMetadata';
 
 /** The one account of the development server. */
@@ -98,7 +106,7 @@ export async function createDevAuthorizationServer(options: DevAuthorizationServ
   const issuerUrl = new URL(issuer);
   const mountPath = issuerUrl.pathname.replace(/\/+$/, '');
   if (!mountPath) throw new Error('the development authorization server needs an issuer with a path (e.g. /oauth)');
-  const { default: Provider, errors } = loadOidcProviderModule();
+  const { errors } = loadOidcProviderModule();
   const { privateJwks, publicJwks } = await signingKeys();
 
   const configuration: Record<string, unknown> = {
@@ -113,8 +121,14 @@ export async function createDevAuthorizationServer(options: DevAuthorizationServ
     }),
     features: {
       devInteractions: { enabled: false },
+      // Bearer tokens only: this server does not verify DPoP proofs (and refuses sender-constrained tokens).
+      dPoP: { enabled: false },
       registration: { enabled: true },
-      revocation: { enabled: true },
+      revocation: {
+        enabled: true,
+        // A client revokes only its own tokens.
+        allowedPolicy: async (_ctx: unknown, client: { clientId: string }, token: { clientId?: string }) => token.clientId === client.clientId,
+      },
       resourceIndicators: {
         enabled: true,
         // Clients that send no `resource` still get a token for the MCP server (the only resource there is).
@@ -159,7 +173,7 @@ export async function createDevAuthorizationServer(options: DevAuthorizationServ
       );
     },
   };
-  const provider = new Provider(issuer, configuration);
+  const provider = createOidcProvider(issuer, configuration);
   provider.proxy = options.trustProxy ?? false;
   for (const event of ['server_error', 'authorization.error', 'grant.error', 'registration_create.error', 'introspection.error']) {
     // Only the error's code and description: never request parameters (codes, tokens).
@@ -179,8 +193,13 @@ export async function createDevAuthorizationServer(options: DevAuthorizationServ
   const discoveryAlias =
     (wellKnown: string): RequestHandler =>
     (req, res) => {
+      const { originalUrl } = req;
       req.url = wellKnown;
       req.originalUrl = `${mountPath}${wellKnown}`;
+      // Request logs (written on 'finish') report the path the client asked for.
+      res.once('prefinish', () => {
+        req.url = req.originalUrl = originalUrl;
+      });
       void callback(req, res);
     };
   for (const wellKnown of ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration']) {
@@ -266,10 +285,12 @@ async function completeSignIn(
   try {
     const clientId = String(details.params.client_id ?? '');
     const existing = details.grantId ? await provider.Grant.find(details.grantId) : undefined;
-    const grant = existing ?? new provider.Grant({ accountId: DEV_SUBJECT, clientId });
+    const grant = existing ?? newGrant(provider, DEV_SUBJECT, clientId);
     const requested = String(details.params.scope ?? '').split(' ').filter(Boolean);
-    const oidcScopes = requested.filter((s) => OIDC_SCOPES.includes(s));
-    if (oidcScopes.length) grant.addOIDCScope(oidcScopes.join(' '));
+    // The provider knows every supported scope statically (so clients may register with them): grant them at
+    // that level too, or it would ask for consent again.
+    const staticScopes = requested.filter((s) => OIDC_SCOPES.includes(s) || scopes.includes(s));
+    if (staticScopes.length) grant.addOIDCScope(staticScopes.join(' '));
     const claims = asList((details.prompt.details as { missingOIDCClaims?: unknown }).missingOIDCClaims);
     if (claims.length) grant.addOIDCClaims(claims);
     // Every requested scope the MCP server supports is granted, for the MCP server only.
@@ -280,7 +301,7 @@ async function completeSignIn(
     }
     const grantId = await grant.save();
     logger.info({ clientId, scopes: resourceScopes }, 'development sign-in: access granted to developer');
-    await provider.interactionFinished(req, res, { login: { accountId: DEV_SUBJECT }, consent: { grantId } }, { mergeWithLastSubmission: false });
+    await finishInteraction(provider, req, res, { login: { accountId: DEV_SUBJECT }, consent: { grantId } });
   } catch (err) {
     logger.error({ err: { message: (err as Error).message } }, 'development sign-in failed');
     if (!res.headersSent) sendPage(res, 500, page('Sign-in failed', '<h1>Sign-in failed</h1><p>Start again from your MCP client.</p>'));
@@ -290,10 +311,5 @@ async function completeSignIn(
 async function abortSignIn(provider: OidcProvider, req: Request, res: Response) {
   const details = await interactionFor(provider, req, res);
   if (!details) return;
-  await provider.interactionFinished(
-    req,
-    res,
-    { error: 'access_denied', error_description: 'The developer cancelled the sign-in' },
-    { mergeWithLastSubmission: false },
-  );
+  await finishInteraction(provider, req, res, { error: 'access_denied', error_description: 'The developer cancelled the sign-in' });
 }

@@ -146,6 +146,9 @@ export class IntrospectionValidator implements TokenValidator {
     if (typeof body.nbf === 'number' && body.nbf > nowSeconds + CLOCK_TOLERANCE_SECONDS) {
       throw AuthFailure.invalidToken('The access token is not valid yet');
     }
+    if (body.cnf !== undefined) {
+      throw AuthFailure.invalidToken('Sender-constrained (DPoP or mTLS) tokens are not accepted as bearer tokens');
+    }
     const clientId = clientIdOf(body);
     const subject = typeof body.sub === 'string' && body.sub ? body.sub : clientId;
     if (!subject) throw AuthFailure.invalidToken('The access token names no subject');

@@ -63,7 +63,8 @@ export class RemoteKeySet implements KeySource {
 
   getKey: KeyResolver = async (header, token) => {
     if (!this.local) {
-      if (Date.now() - this.attemptedAt >= this.initialRetryMs) await this.refresh().catch(() => undefined);
+      if (this.pending) await this.pending.catch(() => undefined);
+      else if (Date.now() - this.attemptedAt >= this.initialRetryMs) await this.refresh().catch(() => undefined);
       if (!this.local) throw new AuthUnavailable('The signing keys of the authorization server are unavailable');
     } else if (Date.now() - this.fetchedAt > this.cacheMaxAgeMs && Date.now() - this.attemptedAt >= this.cooldownMs) {
       // Stale: refresh in the background and keep answering with the cached keys meanwhile.

@@ -6,7 +6,8 @@
  * - `iss` equal to the configured issuer, exactly;
  * - `aud` containing this server's audience (RFC 8707: the token was issued for this resource);
  * - `exp` required, `exp`/`nbf` checked with a small clock tolerance;
- * - `typ`, when present, must name an access token (`at+jwt`) or a generic JWT — not, say, a logout token.
+ * - `typ`, when present, must name an access token (`at+jwt`) or a generic JWT — not, say, a logout token;
+ * - no `cnf` (a DPoP- or certificate-bound token is useless without its proof, which bearer requests lack).
  *
  * Failures become `AuthFailure`s with fixed descriptions; a token or claim value is never echoed.
  */
@@ -54,14 +55,15 @@ export function looksLikeJwt(token: string): boolean {
   }
 }
 
-export function scopesOf(payload: { scope?: unknown; scp?: unknown }): string[] {
+export function scopesOf(payload: object): string[] {
+  const { scope, scp } = payload as { scope?: unknown; scp?: unknown };
   const out: string[] = [];
   const add = (value: unknown) => {
     if (typeof value === 'string') out.push(...value.split(/\s+/).filter(Boolean));
     else if (Array.isArray(value)) out.push(...value.filter((v): v is string => typeof v === 'string' && v.length > 0));
   };
-  add(payload.scope);
-  add(payload.scp);
+  add(scope);
+  add(scp);
   return [...new Set(out)];
 }
 
@@ -141,6 +143,10 @@ export class JwtVerifier implements TokenValidator {
     const typ = protectedHeader.typ?.toLowerCase().replace(/^application\//, '');
     if (typ !== undefined && !ACCEPTED_TYP.has(typ)) {
       throw AuthFailure.invalidToken('The token is not an access token');
+    }
+    if (payload.cnf !== undefined) {
+      // Bound to a key (DPoP, mTLS) the caller would have to prove; presented as a plain bearer token it is refused.
+      throw AuthFailure.invalidToken('Sender-constrained (DPoP or mTLS) tokens are not accepted as bearer tokens');
     }
     const clientId = clientIdOf(payload as Record<string, unknown>);
     const subject = typeof payload.sub === 'string' && payload.sub ? payload.sub : clientId;

@@ -3,7 +3,7 @@
  * and a bounded in-memory storage adapter (the library's own prints a development-only notice on every start).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { loadOidcProvider } from './esm';
+import { loadOidcProvider, toHostRealm } from './esm';
 
 export interface OidcInteraction {
   uid: string;
@@ -50,6 +50,26 @@ export function loadOidcProviderModule(): OidcProviderModule {
   return loadOidcProvider<OidcProviderModule>();
 }
 
+/** A provider for `issuer` (configuration objects handed over as the library expects them: see `toHostRealm`). */
+export function createOidcProvider(issuer: string, configuration: Record<string, unknown>): OidcProvider {
+  const { default: Provider } = loadOidcProviderModule();
+  return new Provider(issuer, toHostRealm(configuration));
+}
+
+/** Completes an interaction (login, consent or error) and redirects the browser back to the authorization flow. */
+export function finishInteraction(
+  provider: OidcProvider,
+  req: IncomingMessage,
+  res: ServerResponse,
+  result: Record<string, unknown>,
+): Promise<void> {
+  return provider.interactionFinished(req, res, toHostRealm(result), toHostRealm({ mergeWithLastSubmission: false }));
+}
+
+export function newGrant(provider: OidcProvider, accountId: string, clientId: string): OidcGrant {
+  return new provider.Grant(toHostRealm({ accountId, clientId }));
+}
+
 type Payload = Record<string, unknown> & { grantId?: string; userCode?: string; uid?: string; consumed?: number };
 
 interface Stored {
@@ -61,12 +81,22 @@ interface Stored {
  * In-memory storage for one provider (development use: everything is lost on restart). Entries expire with the
  * artifact they hold; at most `maxEntries` are kept per model, the oldest dropped first.
  */
-export function memoryAdapter(maxEntries = 10_000) {
+export interface OidcAdapter {
+  upsert(id: string, payload: Payload, expiresIn?: number): Promise<void>;
+  find(id: string): Promise<Payload | undefined>;
+  findByUid(uid: string): Promise<Payload | undefined>;
+  findByUserCode(userCode: string): Promise<Payload | undefined>;
+  consume(id: string): Promise<void>;
+  destroy(id: string): Promise<void>;
+  revokeByGrantId(grantId: string): Promise<void>;
+}
+
+export function memoryAdapter(maxEntries = 10_000): (model: string) => OidcAdapter {
   const models = new Map<string, Map<string, Stored>>();
   const grants = new Map<string, Set<string>>();
   const key = (model: string, id: string) => `${model}:${id}`;
 
-  return class MemoryAdapter {
+  class MemoryAdapter implements OidcAdapter {
     private readonly store: Map<string, Stored>;
     constructor(private readonly model: string) {
       let store = models.get(model);
@@ -100,13 +130,13 @@ export function memoryAdapter(maxEntries = 10_000) {
 
     async find(id: string): Promise<Payload | undefined> {
       const found = this.live(id);
-      return found ? { ...found.payload } : undefined;
+      return found ? toHostRealm({ ...found.payload }) : undefined;
     }
 
     async findByUid(uid: string): Promise<Payload | undefined> {
       for (const [id] of this.store) {
         const found = this.live(id);
-        if (found?.payload.uid === uid) return { ...found.payload };
+        if (found?.payload.uid === uid) return toHostRealm({ ...found.payload });
       }
       return undefined;
     }
@@ -114,7 +144,7 @@ export function memoryAdapter(maxEntries = 10_000) {
     async findByUserCode(userCode: string): Promise<Payload | undefined> {
       for (const [id] of this.store) {
         const found = this.live(id);
-        if (found?.payload.userCode === userCode) return { ...found.payload };
+        if (found?.payload.userCode === userCode) return toHostRealm({ ...found.payload });
       }
       return undefined;
     }
@@ -135,5 +165,8 @@ export function memoryAdapter(maxEntries = 10_000) {
       }
       grants.delete(grantId);
     }
-  };
+  }
+  // A factory rather than the class: the library recognises constructors with `instanceof Function`, which
+  // fails across realms (see `toHostRealm`); a factory works everywhere.
+  return (model: string) => new MemoryAdapter(model);
 }

@@ -19,13 +19,25 @@ export const COUNTDOWN_SCOPE = 'mcp:long-running';
 
 export const MAX_COUNTDOWN_SECONDS = 3600;
 
+// Schemas are built once and shared by every server instance (one per stateful session).
+const echoInput = { text: z.string().max(100_000).describe('Text to echo back') };
+const whoamiOutput = {
+  subject: z.string(),
+  clientId: z.string().optional(),
+  scopes: z.array(z.string()),
+  issuer: z.string().optional(),
+};
+const countdownInput = {
+  seconds: z.number().int().min(1).max(MAX_COUNTDOWN_SECONDS).describe('How many seconds to run'),
+};
+
 function registerReference(server: McpServer, context: CapabilityContext): void {
   server.registerTool(
     'echo',
     {
       title: 'Echo',
       description: 'Returns the given text unchanged.',
-      inputSchema: { text: z.string().max(100_000).describe('Text to echo back') },
+      inputSchema: echoInput,
       annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     },
     async ({ text }) => ({ content: [{ type: 'text', text }] }),
@@ -37,12 +49,7 @@ function registerReference(server: McpServer, context: CapabilityContext): void 
       title: 'Who am I',
       description: "Shows the caller's authenticated principal: subject, client id and scopes.",
       inputSchema: {},
-      outputSchema: {
-        subject: z.string(),
-        clientId: z.string().optional(),
-        scopes: z.array(z.string()),
-        issuer: z.string().optional(),
-      },
+      outputSchema: whoamiOutput,
       annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     },
     async (_args, extra) => {
@@ -58,7 +65,7 @@ function registerReference(server: McpServer, context: CapabilityContext): void 
       title: 'Countdown',
       description:
         'Counts down N seconds (1-3600), sending a progress notification every second. Use it to check that long-running calls survive your load balancer.',
-      inputSchema: { seconds: z.number().int().min(1).max(MAX_COUNTDOWN_SECONDS).describe('How many seconds to run') },
+      inputSchema: countdownInput,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     async ({ seconds }, extra) => {

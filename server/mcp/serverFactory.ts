@@ -1,14 +1,18 @@
 /** Builds a fresh `McpServer` with a capability set registered on it. */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv-provider.js';
 import type { CapabilityContext, CapabilitySet } from '../capabilities/types';
 
 export type McpServerFactory = () => McpServer;
 
 export function mcpServerFactory(capabilities: CapabilitySet, context: CapabilityContext): McpServerFactory {
+  // One JSON Schema validator for all servers: the SDK would otherwise build an Ajv instance per server, i.e.
+  // per stateful session — the largest part of a session's memory.
+  const jsonSchemaValidator = new AjvJsonSchemaValidator();
   return () => {
     const server = new McpServer(
       { name: capabilities.name, version: capabilities.version },
-      { instructions: capabilities.instructions, capabilities: capabilities.capabilities },
+      { instructions: capabilities.instructions, capabilities: capabilities.capabilities, jsonSchemaValidator },
     );
     capabilities.register(server, context);
     return server;

@@ -1,0 +1,166 @@
+/**
+ * Runs the official MCP conformance CLI (`@modelcontextprotocol/conformance`, `conformance server`) against the
+ * real app started in this process with the fixture capability set, and reads back its per-scenario results.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { SessionMode } from '../../server/config/contract';
+import { startTestServer, type TestServer } from '../helpers/server';
+import { conformanceCapabilities } from './fixture';
+
+/** The CLI's entry point; run with this process's Node (the suite needs Node >= 22). */
+export const CONFORMANCE_CLI = require.resolve('@modelcontextprotocol/conformance/dist/index.js');
+
+export interface Check {
+  id: string;
+  name: string;
+  status: 'SUCCESS' | 'FAILURE' | 'WARNING' | 'INFO' | 'SKIPPED' | string;
+  errorMessage?: string;
+}
+
+export interface ScenarioResult {
+  scenario: string;
+  passed: number;
+  failed: number;
+  warnings: number;
+  /** The CLI's own rule: a scenario is clean when it has no FAILURE and no WARNING check. */
+  clean: boolean;
+  problems: string[];
+}
+
+export interface ConformanceRun {
+  mode: SessionMode;
+  url: string;
+  exitCode: number | null;
+  output: string;
+  seconds: number;
+  scenarios: ScenarioResult[];
+  /** Totals over all scenarios (SUCCESS and FAILURE checks, as the CLI counts them). */
+  passed: number;
+  failed: number;
+  warnings: number;
+  /** Scenarios the CLI said it would run (`Running <suite> suite (N scenarios)`); 1 for a single scenario. */
+  announced: number;
+  /** Server log lines at warn level or above, other than access-log lines, to explain a failure. */
+  serverWarnings: string[];
+}
+
+export interface RunOptions {
+  /** Suite to run. @default 'active' */
+  suite?: 'active' | 'all' | 'pending';
+  /** Run only this scenario. */
+  scenario?: string;
+  /** A baseline of scenarios allowed to fail (`server:` list); unexpected and stale entries both fail the run. */
+  expectedFailures?: string;
+  /** More CLI arguments (e.g. `--verbose`). */
+  extraArgs?: string[];
+  /** Kill the CLI after this long. @default 150 s */
+  timeoutMs?: number;
+}
+
+/** Starts the app in `mode` with the fixture, runs the CLI against it, and shuts the app down. */
+export async function runConformance(mode: SessionMode, options: RunOptions = {}): Promise<ConformanceRun> {
+  const server: TestServer = await startTestServer({ MCP_SESSION_MODE: mode, MCP_DRAIN_SECONDS: '1' }, conformanceCapabilities());
+  const outDir = await mkdtemp(join(tmpdir(), `conformance-${mode}-`));
+  const started = Date.now();
+  try {
+    const args = [CONFORMANCE_CLI, 'server', '--url', server.mcpUrl.href, '-o', outDir];
+    if (options.scenario) args.push('--scenario', options.scenario);
+    else args.push('--suite', options.suite ?? 'active');
+    if (options.expectedFailures) args.push('--expected-failures', options.expectedFailures);
+    args.push(...(options.extraArgs ?? []));
+    const { exitCode, output } = await runCli(args, options.timeoutMs ?? 150_000);
+    const scenarios = await readResults(outDir, output);
+    const sum = (k: 'passed' | 'failed' | 'warnings') => scenarios.reduce((n, s) => n + s[k], 0);
+    return {
+      mode,
+      url: server.mcpUrl.href,
+      exitCode,
+      output,
+      seconds: (Date.now() - started) / 1000,
+      scenarios,
+      passed: sum('passed'),
+      failed: sum('failed'),
+      warnings: sum('warnings'),
+      announced: options.scenario ? 1 : Number(/Running \S+ suite \((\d+) scenarios\)/.exec(output)?.[1] ?? 0),
+      // Access-log lines (they carry `res`) are expected 4xx answers (405 GET when stateless, 403 DNS rebinding).
+      serverWarnings: server.logs
+        .filter((l) => typeof l.level === 'number' && l.level >= 40 && !('res' in l))
+        .map((l) => JSON.stringify(l)),
+    };
+  } finally {
+    await server.close();
+    await rm(outDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Spawns the CLI asynchronously: the server under test runs in this process, so a synchronous spawn would
+ * block the event loop that has to answer the CLI.
+ */
+function runCli(args: string[], timeoutMs: number): Promise<{ exitCode: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const timer = setTimeout(() => {
+      output += `\n[harness] conformance CLI killed after ${timeoutMs} ms\n`;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ exitCode: code, output });
+    });
+  });
+}
+
+/**
+ * Reads `<outDir>/server-<scenario>-<timestamp>/checks.json`. A scenario the CLI announced but wrote no file for
+ * (it threw before returning checks) counts as one failed check.
+ */
+async function readResults(outDir: string, output: string): Promise<ScenarioResult[]> {
+  const results = new Map<string, ScenarioResult>();
+  for (const entry of await readdir(outDir)) {
+    const match = /^server-(.+)-\d{4}-\d{2}-\d{2}T[\d-]+Z$/.exec(entry);
+    if (!match) continue;
+    const checks = JSON.parse(await readFile(join(outDir, entry, 'checks.json'), 'utf8')) as Check[];
+    const count = (status: string) => checks.filter((c) => c.status === status).length;
+    const problems = checks
+      .filter((c) => c.status === 'FAILURE' || c.status === 'WARNING')
+      .map((c) => `${c.status} ${c.name}: ${c.errorMessage ?? ''}`.trim());
+    const result = { scenario: match[1]!, passed: count('SUCCESS'), failed: count('FAILURE'), warnings: count('WARNING') };
+    results.set(result.scenario, { ...result, clean: result.failed === 0 && result.warnings === 0, problems });
+  }
+  for (const [, scenario] of output.matchAll(/^=== Running scenario: (\S+) ===$/gm)) {
+    if (!results.has(scenario!)) {
+      results.set(scenario!, { scenario: scenario!, passed: 0, failed: 1, warnings: 0, clean: false, problems: ['no results written'] });
+    }
+  }
+  return [...results.values()].sort((a, b) => a.scenario.localeCompare(b.scenario));
+}
+
+/** One line per run, e.g. `conformance stateful: 30/30 scenarios, 40/40 checks passed (12.3 s)`. */
+export function summaryLine(run: ConformanceRun): string {
+  const clean = run.scenarios.filter((s) => s.clean).length;
+  const checks = run.passed + run.failed;
+  const warn = run.warnings ? `, ${run.warnings} warning(s)` : '';
+  return (
+    `conformance ${run.mode}: ${clean}/${run.scenarios.length} scenarios clean, ` +
+    `${run.passed}/${checks} checks passed${warn} (${run.seconds.toFixed(1)} s)`
+  );
+}
+
+/** A readable table of scenarios that were not clean. */
+export function problemReport(run: ConformanceRun): string {
+  return run.scenarios
+    .filter((s) => !s.clean)
+    .map((s) => `  ${s.scenario}: ${s.passed} passed, ${s.failed} failed, ${s.warnings} warnings\n${s.problems.map((p) => `    - ${p}`).join('\n')}`)
+    .join('\n');
+}
