@@ -1,0 +1,656 @@
+/**
+ * `McpFargateService`: the remote MCP server on ECS Fargate behind an Application Load Balancer, built from
+ * `@pulumi/aws` resources (not awsx, whose defaults — a 60 s idle timeout, security groups open to everything —
+ * do not fit long-lived streams). Its defaults follow the CDK construct of this repository (`infra/cdk`); the
+ * differences are listed in docs/pulumi.md.
+ *
+ * Every timing and path comes from the server's contract (`server/config/contract.ts`).
+ */
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import {
+  CONTAINER_PORT,
+  DEFAULTS,
+  NODE_KEEP_ALIVE_TIMEOUT_SECONDS,
+  PATHS,
+  SECRET_ENV,
+  stopTimeoutSeconds,
+  type EnvName,
+  type ServerSettings,
+} from '../../../server/config/contract';
+import { clientConfigOutput, type McpClientConfig } from '../common/client-config';
+import { checkInteger, configFail, isHostname } from '../common/errors';
+import {
+  assertSecretsFitSettings,
+  envPairs,
+  plainEnvironment,
+  resolveServerSettings,
+  secretEntries,
+  type McpSecretValues,
+} from '../common/server-settings';
+
+export const CONTAINER_NAME = 'mcp';
+
+/** AWS limits the component checks before creating anything. */
+export const FARGATE_LIMITS = {
+  /** ALB `idle_timeout.timeout_seconds`. */
+  idleTimeoutSeconds: { min: 1, max: 4000 },
+  /** Fargate caps a container's stopTimeout at 120 s; stopTimeoutSeconds(drain) must fit. */
+  maxStopTimeoutSeconds: 120,
+  /** ALB and target group names: 32 characters, and Pulumi appends an 8-character suffix to `<name>-tg`. */
+  nameMaxLength: 21,
+} as const;
+
+export const FARGATE_DEFAULTS = {
+  /** Long enough for a tool to run an hour without output; far above the server's keep-alive interval. */
+  idleTimeoutSeconds: 3600,
+  /** TLS 1.3 and 1.2 with restricted ciphers and post-quantum key exchange (the CDK construct's default). */
+  sslPolicy: 'ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09',
+  /** 0.5 vCPU: Node runs JavaScript on one core, so scale out rather than up. */
+  cpu: 512,
+  memoryMiB: 1024,
+  cpuArchitecture: 'X86_64' as 'X86_64' | 'ARM64',
+  /** uid:gid of the `node` user of the official Node images (the Dockerfile's `USER node`). */
+  containerUser: '1000:1000',
+  /** One year, as the CDK construct (AWS Control Tower control CT.CLOUDWATCH.PR.2). */
+  logRetentionDays: 365,
+  /** Without autoscaling. */
+  desiredCount: 2,
+  autoScaling: {
+    minCapacity: 2,
+    maxCapacity: 10,
+    requestsPerTarget: 1000,
+    cpuTargetPercent: 60,
+    scaleInCooldownSeconds: 300,
+    scaleOutCooldownSeconds: 60,
+  },
+  containerInsights: true,
+  deletionProtection: false,
+  ingressCidrs: ['0.0.0.0/0'],
+} as const;
+
+/** The retention periods CloudWatch Logs accepts. */
+export const CLOUDWATCH_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+
+/** Target group health check on `/readyz` (503 while the server drains). */
+export const TARGET_HEALTH_CHECK = { interval: 10, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 2, matcher: '200' } as const;
+export const HEALTH_CHECK_GRACE_PERIOD_SECONDS = 60;
+
+/** Task-count autoscaling on requests per target and on CPU. */
+export interface McpFargateAutoScaling {
+  /** @default 2 */
+  minCapacity?: number;
+  /** @default 10 */
+  maxCapacity?: number;
+  /** Target of the ALB's RequestCountPerTarget (requests per task per minute). @default 1000 */
+  requestsPerTarget?: number;
+  /** @default 60 */
+  cpuTargetPercent?: number;
+  /** Scale-in stops tasks (their streams reconnect elsewhere), so it is slower. @default 300 */
+  scaleInCooldownSeconds?: number;
+  /** @default 60 */
+  scaleOutCooldownSeconds?: number;
+}
+
+export interface McpFargateServiceArgs {
+  /** The server image (ECR or any registry the tasks can reach). */
+  image: pulumi.Input<string>;
+  /** Your VPC. */
+  vpcId: pulumi.Input<string>;
+  /** Public subnets (at least two AZs) for the internet-facing load balancer. */
+  publicSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  /** Private subnets with egress (NAT or VPC endpoints) for the tasks. */
+  privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  /** ACM certificate of the HTTPS listener (it should cover `domainName`). */
+  certificateArn: pulumi.Input<string>;
+  /**
+   * Domain name of the service, e.g. `mcp.example.com`: the public URL becomes `https://<domainName>/mcp`, stable
+   * across re-creations of the load balancer. Without it the URL uses the load balancer's DNS name.
+   */
+  domainName?: string;
+  /** Route 53 hosted zone of `domainName`: receives an alias A record for the load balancer. */
+  hostedZoneId?: pulumi.Input<string>;
+  /**
+   * The server's settings, typed by its contract and checked with its own `validateServerSettings`.
+   * `authMode` defaults to `'oauth'`; `drainSeconds` to the server's default (20).
+   */
+  server?: ServerSettings;
+  /** Secret values: stored in a new Secrets Manager secret (JSON fields named as the contract's variables). */
+  secrets?: McpSecretValues;
+  /** Or an existing Secrets Manager secret whose JSON fields are injected (with `secretFields`). */
+  secretArn?: pulumi.Input<string>;
+  /** Fields of `secretArn` to inject; each must be a `SECRET_ENV` name and exist in the secret. */
+  secretFields?: EnvName[];
+  /** ALB idle timeout, 1–4000 s and longer than the server's keep-alive. @default 3600 */
+  idleTimeoutSeconds?: number;
+  /** @default 'ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09' */
+  sslPolicy?: string;
+  /** Task CPU units. @default 512 */
+  cpu?: number;
+  /** Task memory (MiB), a valid Fargate combination with `cpu`. @default 1024 */
+  memoryMiB?: number;
+  /** @default 'X86_64' */
+  cpuArchitecture?: 'X86_64' | 'ARM64';
+  /** @default '1000:1000' */
+  containerUser?: string;
+  /** Run the image's Node-based `/healthz` check as an ECS container health check (the ALB checks `/readyz` anyway). @default false */
+  containerHealthCheck?: boolean;
+  /** Fixed task count when `autoScaling` is false. @default 2 */
+  desiredCount?: number;
+  /** @default enabled with the defaults of `McpFargateAutoScaling` */
+  autoScaling?: McpFargateAutoScaling | false;
+  /** @default 365 */
+  logRetentionDays?: number;
+  /** KMS key (ARN) to encrypt the log group with; its key policy must allow CloudWatch Logs. @default AWS-managed encryption */
+  logsKmsKeyArn?: pulumi.Input<string>;
+  /** An existing ECS cluster; otherwise one is created with Container Insights. */
+  clusterArn?: pulumi.Input<string>;
+  /** Container Insights on the created cluster. @default true */
+  containerInsights?: boolean;
+  /** Existing S3 bucket (SSE-S3, with the ELB log-delivery policy) for ALB access logs. @default no access logs */
+  accessLogsBucket?: pulumi.Input<string>;
+  /** @default 'alb' */
+  accessLogsPrefix?: string;
+  /** ARN of a regional WAFv2 web ACL to associate with the load balancer. */
+  webAclArn?: pulumi.Input<string>;
+  /** ALB deletion protection. @default false */
+  deletionProtection?: boolean;
+  /** Client CIDRs allowed to reach the load balancer. @default ['0.0.0.0/0'] */
+  ingressCidrs?: string[];
+  tags?: Record<string, string>;
+}
+
+export class McpFargateService extends pulumi.ComponentResource {
+  readonly loadBalancer: aws.lb.LoadBalancer;
+  readonly targetGroup: aws.lb.TargetGroup;
+  readonly httpsListener: aws.lb.Listener;
+  readonly redirectListener: aws.lb.Listener;
+  readonly loadBalancerSecurityGroup: aws.ec2.SecurityGroup;
+  readonly serviceSecurityGroup: aws.ec2.SecurityGroup;
+  readonly taskDefinition: aws.ecs.TaskDefinition;
+  readonly service: aws.ecs.Service;
+  readonly executionRole: aws.iam.Role;
+  readonly taskRole: aws.iam.Role;
+  readonly logGroup: aws.cloudwatch.LogGroup;
+  /** The created secret, when `secrets` were given. */
+  readonly secret?: aws.secretsmanager.Secret;
+  /** The exact MCP URL clients add (the server's `publicUrl`). */
+  readonly mcpUrl: pulumi.Output<string>;
+  readonly loadBalancerDnsName: pulumi.Output<string>;
+  readonly clusterName: pulumi.Output<string>;
+  readonly serviceName: pulumi.Output<string>;
+  readonly logGroupName: pulumi.Output<string>;
+  /** Snippets for Claude Desktop, Claude Code and VS Code. */
+  readonly clientConfig: pulumi.Output<McpClientConfig>;
+
+  constructor(name: string, args: McpFargateServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('remote-mcp-stacks:aws:McpFargateService', name, {}, opts);
+    const where = `McpFargateService ${name}`;
+
+    // ------------------------------------------------------------------ validation (before any resource)
+    if (!/^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?$/.test(name) || name.length > FARGATE_LIMITS.nameMaxLength) {
+      configFail(where, `the component name must be letters, digits and hyphens, at most ${FARGATE_LIMITS.nameMaxLength} characters (load balancer and target group names are limited to 32), got '${name}'`);
+    }
+    if (args.domainName !== undefined && !isHostname(args.domainName)) {
+      configFail(where, `domainName must be a host name like mcp.example.com (no scheme or path), got '${args.domainName}'`);
+    }
+    if (args.hostedZoneId !== undefined && !args.domainName) configFail(where, '`hostedZoneId` needs `domainName` (the record to create in it)');
+    const server = { ...(args.server ?? {}) };
+    if (server.publicUrl === undefined && args.domainName) server.publicUrl = `https://${args.domainName}${PATHS.mcp}`;
+    const maxDrain = FARGATE_LIMITS.maxStopTimeoutSeconds - stopTimeoutSeconds(0);
+    const { settings, keepAliveSeconds, drainSeconds } = resolveServerSettings(server, where, {
+      defaultSeconds: DEFAULTS.drainSeconds,
+      maxSeconds: maxDrain,
+      reason: `the container's stopTimeout (drain + ${stopTimeoutSeconds(0)} s) is capped at ${FARGATE_LIMITS.maxStopTimeoutSeconds} s on Fargate`,
+    });
+    const idleTimeout = args.idleTimeoutSeconds ?? FARGATE_DEFAULTS.idleTimeoutSeconds;
+    checkInteger(where, 'idleTimeoutSeconds', idleTimeout, FARGATE_LIMITS.idleTimeoutSeconds.min, FARGATE_LIMITS.idleTimeoutSeconds.max);
+    if (idleTimeout <= keepAliveSeconds) {
+      configFail(where, `idleTimeoutSeconds (${idleTimeout}) must exceed the server's keepAliveSeconds (${keepAliveSeconds}), or the load balancer cuts idle streams`);
+    }
+    // The server keeps idle connections open longer than the ALB does, so the ALB never reuses a closed one (502s).
+    if (idleTimeout >= NODE_KEEP_ALIVE_TIMEOUT_SECONDS) {
+      configFail(where, `idleTimeoutSeconds (${idleTimeout}) must stay below the server's keep-alive timeout (${NODE_KEEP_ALIVE_TIMEOUT_SECONDS} s)`);
+    }
+    const cpu = args.cpu ?? FARGATE_DEFAULTS.cpu;
+    if (![256, 512, 1024, 2048, 4096, 8192, 16384].includes(cpu)) {
+      configFail(where, `cpu must be a Fargate CPU value (256, 512, 1024, 2048, 4096, 8192, 16384), got ${cpu}`);
+    }
+    const memory = args.memoryMiB ?? FARGATE_DEFAULTS.memoryMiB;
+    checkInteger(where, 'memoryMiB', memory, 512, 122880);
+    const cpuArchitecture = args.cpuArchitecture ?? FARGATE_DEFAULTS.cpuArchitecture;
+    if (cpuArchitecture !== 'X86_64' && cpuArchitecture !== 'ARM64') configFail(where, `cpuArchitecture must be X86_64 or ARM64, got '${String(cpuArchitecture)}'`);
+    const logRetentionDays = args.logRetentionDays ?? FARGATE_DEFAULTS.logRetentionDays;
+    if (!(CLOUDWATCH_RETENTION_DAYS as readonly number[]).includes(logRetentionDays)) {
+      configFail(where, `logRetentionDays must be one of CloudWatch's values (${CLOUDWATCH_RETENTION_DAYS.join(', ')}), got ${logRetentionDays}`);
+    }
+    const autoScaling = args.autoScaling === false ? undefined : resolveAutoScaling(where, args.autoScaling ?? {});
+    const desiredCount = args.desiredCount ?? (autoScaling ? autoScaling.minCapacity : FARGATE_DEFAULTS.desiredCount);
+    checkInteger(where, 'desiredCount', desiredCount, 1, 10000);
+    if (autoScaling && (desiredCount < autoScaling.minCapacity || desiredCount > autoScaling.maxCapacity)) {
+      configFail(where, `desiredCount (${desiredCount}) must be within autoScaling minCapacity..maxCapacity (${autoScaling.minCapacity}..${autoScaling.maxCapacity})`);
+    }
+
+    // Secrets: values given here (a new secret), or an existing secret's fields — not both.
+    const secretValues = secretEntries(args.secrets);
+    if (secretValues.length > 0 && args.secretArn !== undefined) configFail(where, 'pass either `secrets` (a secret is created) or `secretArn` with `secretFields`, not both');
+    if (args.secretArn !== undefined && (args.secretFields ?? []).length === 0) configFail(where, '`secretArn` needs `secretFields` (the JSON fields to inject)');
+    if (args.secretFields !== undefined && args.secretArn === undefined) configFail(where, '`secretFields` applies only to `secretArn`');
+    for (const f of args.secretFields ?? []) {
+      if (!SECRET_ENV.includes(f)) configFail(where, `secretFields may only name ${SECRET_ENV.join(', ')}, got '${f}'`);
+    }
+    const secretFields: string[] = args.secretArn !== undefined ? [...(args.secretFields ?? [])] : secretValues.map((s) => s.env);
+    assertSecretsFitSettings(settings, secretFields, where);
+    const tags = { 'managed-by': 'pulumi', app: 'remote-mcp', ...(args.tags ?? {}) };
+    const parent = { parent: this };
+
+    // ------------------------------------------------------------------ secret
+    let secretArn: pulumi.Output<string> | undefined;
+    let secretVersionId: pulumi.Output<string> | undefined;
+    if (secretValues.length > 0) {
+      this.secret = new aws.secretsmanager.Secret(
+        `${name}-secret`,
+        { description: `Secret variables of the MCP server (${secretFields.join(', ')}); ECS injects them at task start`, tags },
+        parent,
+      );
+      // JSON fields named as the contract's variables; the string is a Pulumi secret (encrypted in the state).
+      const secretString = pulumi.secret(
+        pulumi.all(secretValues.map((s) => s.value)).apply((values) => JSON.stringify(Object.fromEntries(secretValues.map((s, i) => [s.env, values[i]])))),
+      );
+      const version = new aws.secretsmanager.SecretVersion(`${name}-secret`, { secretId: this.secret.id, secretString }, parent);
+      secretArn = this.secret.arn;
+      secretVersionId = version.versionId;
+    } else if (args.secretArn !== undefined) {
+      secretArn = pulumi.output(args.secretArn);
+    }
+
+    // ------------------------------------------------------------------ logs and roles
+    this.logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-logs`,
+      { retentionInDays: logRetentionDays, kmsKeyId: args.logsKmsKeyArn, tags },
+      // Logs are records: they outlive the stack (as in the CDK construct).
+      { parent: this, retainOnDelete: true },
+    );
+    const assumeByEcsTasks = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+    });
+    this.executionRole = new aws.iam.Role(
+      `${name}-execution`,
+      { description: 'ECS task execution role of the MCP server: pull the image, write its logs, read its secret', assumeRolePolicy: assumeByEcsTasks, tags },
+      parent,
+    );
+    // Least privilege, inline (no AmazonECSTaskExecutionRolePolicy, whose resources are `*`).
+    const executionPolicy = pulumi
+      .all([pulumi.output(args.image), this.logGroup.arn, secretArn ?? pulumi.output(undefined)])
+      .apply(([image, logGroupArn, arn]) => JSON.stringify(executionRolePolicy(image, logGroupArn, arn)));
+    new aws.iam.RolePolicy(`${name}-execution`, { role: this.executionRole.id, policy: executionPolicy }, parent);
+    // The server calls no AWS API: its task role has no permissions.
+    this.taskRole = new aws.iam.Role(
+      `${name}-task`,
+      { description: 'ECS task role of the MCP server (no permissions: the server calls no AWS API)', assumeRolePolicy: assumeByEcsTasks, tags },
+      parent,
+    );
+
+    // ------------------------------------------------------------------ network
+    this.loadBalancerSecurityGroup = new aws.ec2.SecurityGroup(
+      `${name}-alb`,
+      { vpcId: args.vpcId, description: 'MCP load balancer: HTTPS (and HTTP, redirected) from clients', tags },
+      parent,
+    );
+    this.serviceSecurityGroup = new aws.ec2.SecurityGroup(
+      `${name}-tasks`,
+      { vpcId: args.vpcId, description: 'MCP tasks: reachable only from the load balancer', tags },
+      parent,
+    );
+    const cidrs = args.ingressCidrs ?? [...FARGATE_DEFAULTS.ingressCidrs];
+    cidrs.forEach((cidr, i) => {
+      for (const [port, what] of [[443, 'HTTPS from MCP clients'], [80, 'HTTP, redirected to HTTPS']] as const) {
+        new aws.vpc.SecurityGroupIngressRule(
+          `${name}-alb-in-${port}-${i}`,
+          { securityGroupId: this.loadBalancerSecurityGroup.id, cidrIpv4: cidr, ipProtocol: 'tcp', fromPort: port, toPort: port, description: what },
+          parent,
+        );
+      }
+    });
+    new aws.vpc.SecurityGroupEgressRule(
+      `${name}-alb-to-tasks`,
+      {
+        securityGroupId: this.loadBalancerSecurityGroup.id,
+        referencedSecurityGroupId: this.serviceSecurityGroup.id,
+        ipProtocol: 'tcp',
+        fromPort: CONTAINER_PORT,
+        toPort: CONTAINER_PORT,
+        description: 'Load balancer to MCP tasks',
+      },
+      parent,
+    );
+    new aws.vpc.SecurityGroupIngressRule(
+      `${name}-tasks-from-alb`,
+      {
+        securityGroupId: this.serviceSecurityGroup.id,
+        referencedSecurityGroupId: this.loadBalancerSecurityGroup.id,
+        ipProtocol: 'tcp',
+        fromPort: CONTAINER_PORT,
+        toPort: CONTAINER_PORT,
+        description: 'Only the load balancer reaches the tasks',
+      },
+      parent,
+    );
+    // Tasks call out over HTTPS only: image registry, Secrets Manager, CloudWatch Logs, the authorization server.
+    new aws.vpc.SecurityGroupEgressRule(
+      `${name}-tasks-https-out`,
+      { securityGroupId: this.serviceSecurityGroup.id, cidrIpv4: '0.0.0.0/0', ipProtocol: 'tcp', fromPort: 443, toPort: 443, description: 'HTTPS to AWS APIs and the authorization server' },
+      parent,
+    );
+
+    // ------------------------------------------------------------------ load balancer
+    this.loadBalancer = new aws.lb.LoadBalancer(
+      `${name}-alb`,
+      {
+        loadBalancerType: 'application',
+        internal: false,
+        securityGroups: [this.loadBalancerSecurityGroup.id],
+        subnets: args.publicSubnetIds,
+        // SSE streams sit idle between keep-alive comments and while a tool runs silently: the idle timeout
+        // exceeds the keep-alive (the 60 s default would cut long tool calls).
+        idleTimeout,
+        // Malformed header names never reach the server (request smuggling, header confusion).
+        dropInvalidHeaderFields: true,
+        enableDeletionProtection: args.deletionProtection ?? FARGATE_DEFAULTS.deletionProtection,
+        accessLogs: args.accessLogsBucket !== undefined ? { bucket: args.accessLogsBucket, prefix: args.accessLogsPrefix ?? 'alb', enabled: true } : undefined,
+        tags,
+      },
+      parent,
+    );
+    const publicUrl: pulumi.Output<string> = settings.publicUrl
+      ? pulumi.output(settings.publicUrl)
+      : pulumi.interpolate`https://${this.loadBalancer.dnsName}${PATHS.mcp}`;
+    if (!settings.publicUrl) {
+      pulumi.log.warn(
+        `${where}: no domainName: the MCP URL (and so the OAuth audience) is the load balancer's DNS name, which the certificate does not cover and which changes if the load balancer is re-created. Pass domainName for a stable URL.`,
+        this,
+      );
+    }
+
+    this.targetGroup = new aws.lb.TargetGroup(
+      `${name}-tg`,
+      {
+        vpcId: args.vpcId,
+        targetType: 'ip',
+        protocol: 'HTTP',
+        port: CONTAINER_PORT,
+        // /readyz turns 503 while the server drains, so the ALB stops routing to a stopping task at once.
+        healthCheck: {
+          enabled: true,
+          path: PATHS.readyz,
+          port: 'traffic-port',
+          protocol: 'HTTP',
+          matcher: TARGET_HEALTH_CHECK.matcher,
+          interval: TARGET_HEALTH_CHECK.interval,
+          timeout: TARGET_HEALTH_CHECK.timeout,
+          healthyThreshold: TARGET_HEALTH_CHECK.healthyThreshold,
+          unhealthyThreshold: TARGET_HEALTH_CHECK.unhealthyThreshold,
+        },
+        // Deregistration delay = the server's drain time: in-flight calls finish before the task is stopped.
+        deregistrationDelay: drainSeconds,
+        // An open SSE stream is an outstanding request: balance on those, not round-robin on new connections.
+        loadBalancingAlgorithmType: 'least_outstanding_requests',
+        // No stickiness: ALB stickiness is a cookie and MCP clients keep no cookies.
+        tags,
+      },
+      parent,
+    );
+    this.httpsListener = new aws.lb.Listener(
+      `${name}-https`,
+      {
+        loadBalancerArn: this.loadBalancer.arn,
+        port: 443,
+        protocol: 'HTTPS',
+        certificateArn: args.certificateArn,
+        // Set explicitly: the API default (ELBSecurityPolicy-2016-08) still allows TLS 1.0 and has no TLS 1.3.
+        sslPolicy: args.sslPolicy ?? FARGATE_DEFAULTS.sslPolicy,
+        defaultActions: [{ type: 'forward', targetGroupArn: this.targetGroup.arn }],
+        tags,
+      },
+      parent,
+    );
+    this.redirectListener = new aws.lb.Listener(
+      `${name}-http`,
+      {
+        loadBalancerArn: this.loadBalancer.arn,
+        port: 80,
+        protocol: 'HTTP',
+        defaultActions: [{ type: 'redirect', redirect: { protocol: 'HTTPS', port: '443', statusCode: 'HTTP_301' } }],
+        tags,
+      },
+      parent,
+    );
+    if (args.hostedZoneId !== undefined && args.domainName) {
+      new aws.route53.Record(
+        `${name}-alias`,
+        {
+          zoneId: args.hostedZoneId,
+          name: args.domainName,
+          type: 'A',
+          aliases: [{ name: this.loadBalancer.dnsName, zoneId: this.loadBalancer.zoneId, evaluateTargetHealth: true }],
+        },
+        parent,
+      );
+    }
+    if (args.webAclArn !== undefined) {
+      new aws.wafv2.WebAclAssociation(`${name}-waf`, { resourceArn: this.loadBalancer.arn, webAclArn: args.webAclArn }, parent);
+    }
+
+    // ------------------------------------------------------------------ task
+    let clusterArn: pulumi.Output<string>;
+    if (args.clusterArn !== undefined) {
+      clusterArn = pulumi.output(args.clusterArn);
+      this.clusterName = clusterArn.apply((arn) => arn.split('/').pop()!);
+    } else {
+      const cluster = new aws.ecs.Cluster(
+        `${name}-cluster`,
+        {
+          // Container Insights: per-task CPU, memory and network metrics, needed to see what autoscaling sees.
+          settings: [{ name: 'containerInsights', value: (args.containerInsights ?? FARGATE_DEFAULTS.containerInsights) ? 'enabled' : 'disabled' }],
+          tags,
+        },
+        parent,
+      );
+      clusterArn = cluster.arn;
+      this.clusterName = cluster.name;
+    }
+
+    const region = aws.getRegionOutput({}, { parent: this }).region;
+    const containerDefinitions = pulumi
+      .all([pulumi.output(args.image), publicUrl, this.logGroup.name, region, secretArn ?? pulumi.output(undefined)])
+      .apply(([image, url, logGroupName, regionName, arn]) =>
+        JSON.stringify([
+          {
+            name: CONTAINER_NAME,
+            image,
+            essential: true,
+            portMappings: [{ containerPort: CONTAINER_PORT, protocol: 'tcp', name: 'http' }],
+            // Contract names only, via the contract's own function (nothing secret: see `secrets`).
+            environment: envPairs(plainEnvironment({ ...settings, publicUrl: url })),
+            // Injected by ECS at task start from the secret's JSON fields: `<secret arn>:<field>::`.
+            secrets: arn === undefined ? [] : secretFields.map((field) => ({ name: field, valueFrom: `${arn}:${field}::` })),
+            // SIGKILL comes only after the server has drained.
+            stopTimeout: stopTimeoutSeconds(drainSeconds),
+            user: args.containerUser ?? FARGATE_DEFAULTS.containerUser,
+            // The server writes nothing to disk (logs go to stdout).
+            readonlyRootFilesystem: true,
+            privileged: false,
+            ...(args.containerHealthCheck ? { healthCheck: containerHealthCheck() } : {}),
+            logConfiguration: {
+              logDriver: 'awslogs',
+              options: {
+                'awslogs-group': logGroupName,
+                'awslogs-region': regionName,
+                'awslogs-stream-prefix': 'mcp',
+                // A slow log stream must never block stdout (that would stall the event loop and every stream).
+                mode: 'non-blocking',
+                'max-buffer-size': '25m',
+              },
+            },
+          },
+        ]),
+      );
+    this.taskDefinition = new aws.ecs.TaskDefinition(
+      `${name}-task`,
+      {
+        family: name,
+        requiresCompatibilities: ['FARGATE'],
+        networkMode: 'awsvpc',
+        cpu: String(cpu),
+        memory: String(memory),
+        runtimePlatform: { operatingSystemFamily: 'LINUX', cpuArchitecture },
+        executionRoleArn: this.executionRole.arn,
+        taskRoleArn: this.taskRole.arn,
+        containerDefinitions,
+        tags,
+      },
+      parent,
+    );
+
+    // ------------------------------------------------------------------ service
+    this.service = new aws.ecs.Service(
+      `${name}-service`,
+      {
+        cluster: clusterArn,
+        taskDefinition: this.taskDefinition.arn,
+        desiredCount,
+        launchType: 'FARGATE',
+        platformVersion: 'LATEST',
+        networkConfiguration: { subnets: args.privateSubnetIds, securityGroups: [this.serviceSecurityGroup.id], assignPublicIp: false },
+        loadBalancers: [{ targetGroupArn: this.targetGroup.arn, containerName: CONTAINER_NAME, containerPort: CONTAINER_PORT }],
+        // Zero-downtime rolling deploys: new tasks become healthy before old ones drain.
+        deploymentMinimumHealthyPercent: 100,
+        deploymentMaximumPercent: 200,
+        // A release whose tasks never become healthy rolls back by itself.
+        deploymentCircuitBreaker: { enable: true, rollback: true },
+        healthCheckGracePeriodSeconds: HEALTH_CHECK_GRACE_PERIOD_SECONDS,
+        enableExecuteCommand: false,
+        propagateTags: 'SERVICE',
+        // ECS reads secrets only when a task starts: a new secret value rolls the tasks.
+        ...(secretVersionId ? { forceNewDeployment: true, triggers: { secretVersion: secretVersionId } } : {}),
+        tags,
+      },
+      // The target group must be attached to the load balancer first; autoscaling owns desiredCount afterwards.
+      { parent: this, dependsOn: [this.httpsListener], ignoreChanges: autoScaling ? ['desiredCount'] : [] },
+    );
+
+    if (autoScaling) {
+      const target = new aws.appautoscaling.Target(
+        `${name}-scaling`,
+        {
+          serviceNamespace: 'ecs',
+          scalableDimension: 'ecs:service:DesiredCount',
+          resourceId: pulumi.interpolate`service/${this.clusterName}/${this.service.name}`,
+          minCapacity: autoScaling.minCapacity,
+          maxCapacity: autoScaling.maxCapacity,
+        },
+        parent,
+      );
+      const cooldowns = { scaleInCooldown: autoScaling.scaleInCooldownSeconds, scaleOutCooldown: autoScaling.scaleOutCooldownSeconds };
+      const policy = (suffix: string, config: aws.types.input.appautoscaling.PolicyTargetTrackingScalingPolicyConfiguration) =>
+        new aws.appautoscaling.Policy(
+          `${name}-${suffix}`,
+          {
+            policyType: 'TargetTrackingScaling',
+            serviceNamespace: target.serviceNamespace,
+            scalableDimension: target.scalableDimension,
+            resourceId: target.resourceId,
+            targetTrackingScalingPolicyConfiguration: config,
+          },
+          parent,
+        );
+      policy('requests', {
+        predefinedMetricSpecification: {
+          predefinedMetricType: 'ALBRequestCountPerTarget',
+          resourceLabel: pulumi.interpolate`${this.loadBalancer.arnSuffix}/${this.targetGroup.arnSuffix}`,
+        },
+        targetValue: autoScaling.requestsPerTarget,
+        ...cooldowns,
+      });
+      policy('cpu', {
+        predefinedMetricSpecification: { predefinedMetricType: 'ECSServiceAverageCPUUtilization' },
+        targetValue: autoScaling.cpuTargetPercent,
+        ...cooldowns,
+      });
+    }
+
+    this.mcpUrl = publicUrl;
+    this.loadBalancerDnsName = this.loadBalancer.dnsName;
+    this.serviceName = this.service.name;
+    this.logGroupName = this.logGroup.name;
+    this.clientConfig = clientConfigOutput(name, publicUrl);
+    this.registerOutputs({
+      mcpUrl: this.mcpUrl,
+      loadBalancerDnsName: this.loadBalancerDnsName,
+      clusterName: this.clusterName,
+      serviceName: this.serviceName,
+      logGroupName: this.logGroupName,
+      clientConfig: this.clientConfig,
+    });
+  }
+}
+
+type ResolvedAutoScaling = Required<McpFargateAutoScaling>;
+
+function resolveAutoScaling(where: string, a: McpFargateAutoScaling): ResolvedAutoScaling {
+  const d = FARGATE_DEFAULTS.autoScaling;
+  const r: ResolvedAutoScaling = {
+    minCapacity: a.minCapacity ?? d.minCapacity,
+    maxCapacity: a.maxCapacity ?? Math.max(d.maxCapacity, a.minCapacity ?? 0),
+    requestsPerTarget: a.requestsPerTarget ?? d.requestsPerTarget,
+    cpuTargetPercent: a.cpuTargetPercent ?? d.cpuTargetPercent,
+    scaleInCooldownSeconds: a.scaleInCooldownSeconds ?? d.scaleInCooldownSeconds,
+    scaleOutCooldownSeconds: a.scaleOutCooldownSeconds ?? d.scaleOutCooldownSeconds,
+  };
+  checkInteger(where, 'autoScaling.minCapacity', r.minCapacity, 1, 10000);
+  checkInteger(where, 'autoScaling.maxCapacity', r.maxCapacity, r.minCapacity, 10000);
+  if (!(r.requestsPerTarget > 0)) configFail(where, `autoScaling.requestsPerTarget must be positive, got ${r.requestsPerTarget}`);
+  if (!(r.cpuTargetPercent > 0 && r.cpuTargetPercent <= 100)) configFail(where, `autoScaling.cpuTargetPercent must be from 1 to 100, got ${r.cpuTargetPercent}`);
+  checkInteger(where, 'autoScaling.scaleInCooldownSeconds', r.scaleInCooldownSeconds, 0, 86400);
+  checkInteger(where, 'autoScaling.scaleOutCooldownSeconds', r.scaleOutCooldownSeconds, 0, 86400);
+  return r;
+}
+
+/** `<account>.dkr.ecr.<region>.amazonaws.com[.cn]/<repository>[:tag][@digest]` → the repository's ARN. */
+export function ecrRepositoryArn(image: string): string | undefined {
+  const m = /^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?\/([^:@]+)/.exec(image);
+  if (!m) return undefined;
+  const [, account, region, cn, repository] = m;
+  return `arn:${cn ? 'aws-cn' : 'aws'}:ecr:${region}:${account}:repository/${repository}`;
+}
+
+/**
+ * The execution role's policy: pull this image (only when it is in ECR, and from its repository only), write to
+ * this log group, read this secret. Nothing else.
+ */
+export function executionRolePolicy(image: string, logGroupArn: string, secretArn: string | undefined): object {
+  const statements: object[] = [];
+  const repositoryArn = ecrRepositoryArn(image);
+  if (repositoryArn) {
+    // GetAuthorizationToken has no resource-level permissions: it must be `*`.
+    statements.push({ Sid: 'EcrAuth', Effect: 'Allow', Action: ['ecr:GetAuthorizationToken'], Resource: '*' });
+    statements.push({
+      Sid: 'PullImage',
+      Effect: 'Allow',
+      Action: ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'],
+      Resource: repositoryArn,
+    });
+  }
+  statements.push({ Sid: 'WriteLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${logGroupArn}:log-stream:*` });
+  if (secretArn) {
+    statements.push({ Sid: 'ReadSecret', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: secretArn });
+  }
+  return { Version: '2012-10-17', Statement: statements };
+}
+
+/** The Dockerfile's own HEALTHCHECK (liveness on /healthz), which ECS does not read from the image. */
+function containerHealthCheck(): object {
+  const probe = `fetch('http://127.0.0.1:${CONTAINER_PORT}${PATHS.healthz}').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`;
+  return { command: ['CMD', 'node', '-e', probe], interval: 30, timeout: 5, startPeriod: 10, retries: 3 };
+}

@@ -1,0 +1,21 @@
+/**
+ * Public API of `remote-mcp-stacks/pulumi/aws`: a Pulumi component that runs the remote MCP server on ECS
+ * Fargate behind an Application Load Balancer. Import it into any Pulumi program (peer dependencies:
+ * `@pulumi/pulumi`, `@pulumi/aws`).
+ */
+export {
+  CLOUDWATCH_RETENTION_DAYS,
+  CONTAINER_NAME,
+  FARGATE_DEFAULTS,
+  FARGATE_LIMITS,
+  HEALTH_CHECK_GRACE_PERIOD_SECONDS,
+  McpFargateService,
+  TARGET_HEALTH_CHECK,
+  ecrRepositoryArn,
+  executionRolePolicy,
+  type McpFargateAutoScaling,
+  type McpFargateServiceArgs,
+} from './fargate-service';
+export { clientConfigFor, type McpClientConfig } from '../common/client-config';
+export { McpConfigError } from '../common/errors';
+export type { McpSecretValues } from '../common/server-settings';

@@ -1,0 +1,141 @@
+/**
+ * What both Pulumi components derive from the server's contract: validated settings with the deployment
+ * defaults, the plain environment (names from the contract, never re-spelled here) and the secret values that
+ * must go through a secret manager.
+ */
+import * as pulumi from '@pulumi/pulumi';
+import {
+  DEFAULTS,
+  ENV,
+  SECRET_ENV,
+  serverEnvironment,
+  validateServerSettings,
+  type AuthMode,
+  type EnvName,
+  type ServerSettings,
+} from '../../../server/config/contract';
+import { configFail, McpConfigError } from './errors';
+
+/**
+ * Secret values of the server. Each one is stored in the cloud's secret manager (as a Pulumi secret all the way)
+ * and injected into the container from there — never as a plain environment value.
+ */
+export interface McpSecretValues {
+  /** `OAUTH_CLIENT_SECRET`: the client secret the server uses to introspect tokens (`oauthIntrospectionUrl`). */
+  oauthClientSecret?: pulumi.Input<string>;
+  /** `MCP_BEARER_TOKENS`: the static tokens of `authMode: 'token'`, comma-separated or as a list. */
+  bearerTokens?: pulumi.Input<string | string[]>;
+}
+
+/** One secret value with the contract's variable name it is injected as. */
+export interface SecretEntry {
+  key: keyof McpSecretValues;
+  env: EnvName;
+  /** Short kebab-case name for resource names. */
+  slug: string;
+  /** Always a Pulumi secret. */
+  value: pulumi.Output<string>;
+}
+
+/** Secret values that were given, each wrapped with `pulumi.secret`. */
+export function secretEntries(values: McpSecretValues | undefined): SecretEntry[] {
+  const entries: SecretEntry[] = [];
+  if (values?.oauthClientSecret !== undefined) {
+    entries.push({
+      key: 'oauthClientSecret',
+      env: ENV.oauthClientSecret,
+      slug: 'oauth-client-secret',
+      value: pulumi.secret(values.oauthClientSecret),
+    });
+  }
+  if (values?.bearerTokens !== undefined) {
+    entries.push({
+      key: 'bearerTokens',
+      env: ENV.bearerTokens,
+      slug: 'bearer-tokens',
+      value: pulumi.secret(pulumi.output(values.bearerTokens).apply((v) => (Array.isArray(v) ? v.join(',') : v))),
+    });
+  }
+  for (const e of entries) {
+    // The contract is the source of truth for which variables are secret.
+    if (!SECRET_ENV.includes(e.env)) throw new Error(`internal: ${e.env} is not in the contract's SECRET_ENV`);
+  }
+  return entries;
+}
+
+/** Settings after the deployment defaults: authMode and drainSeconds are always explicit. */
+export type ResolvedSettings = ServerSettings & { authMode: AuthMode; drainSeconds: number };
+
+export interface ResolvedServer {
+  settings: ResolvedSettings;
+  keepAliveSeconds: number;
+  drainSeconds: number;
+}
+
+export interface DrainPolicy {
+  /** Drain time used when the settings give none. */
+  defaultSeconds: number;
+  /** Most drain time the platform allows. */
+  maxSeconds: number;
+  /** Why, for the error message. */
+  reason: string;
+}
+
+/**
+ * Applies the deployment defaults (`authMode: 'oauth'`, the platform's drain time) and checks the settings with
+ * the server's own `validateServerSettings`. Throws `McpConfigError`.
+ */
+export function resolveServerSettings(server: ServerSettings | undefined, where: string, drain: DrainPolicy): ResolvedServer {
+  const base: ServerSettings = { ...(server ?? {}) };
+  const authMode: AuthMode = base.authMode ?? 'oauth';
+  const drainSeconds = base.drainSeconds ?? drain.defaultSeconds;
+  const settings: ResolvedSettings = { ...base, authMode, drainSeconds };
+  try {
+    validateServerSettings(settings, where);
+  } catch (e) {
+    throw new McpConfigError((e as Error).message);
+  }
+  if (settings.publicUrl !== undefined && /[?#]/.test(settings.publicUrl)) {
+    // The server refuses such a URL at start-up (env.ts); fail at preview instead.
+    configFail(where, `publicUrl must not contain a query or fragment, got ${settings.publicUrl}`);
+  }
+  if (drainSeconds > drain.maxSeconds) {
+    configFail(where, `drainSeconds must be at most ${drain.maxSeconds} here (${drain.reason}), got ${drainSeconds}`);
+  }
+  return { settings, keepAliveSeconds: settings.keepAliveSeconds ?? DEFAULTS.keepAliveSeconds, drainSeconds };
+}
+
+/**
+ * Settings that need a secret: `authMode: 'token'` needs its tokens, and token introspection authenticates as a
+ * client (id and secret) — the server refuses to start without them, so fail at preview instead.
+ */
+export function assertSecretsFitSettings(settings: ResolvedSettings, secretEnvNames: readonly string[], where: string): void {
+  if (settings.authMode === 'token' && !secretEnvNames.includes(ENV.bearerTokens)) {
+    configFail(where, `authMode 'token' needs bearer tokens (${ENV.bearerTokens}): pass them as a secret value`);
+  }
+  if (settings.oauthIntrospectionUrl) {
+    if (!settings.oauthClientId) configFail(where, 'oauthIntrospectionUrl needs oauthClientId (the server introspects tokens as that client)');
+    if (!secretEnvNames.includes(ENV.oauthClientSecret)) {
+      configFail(where, `oauthIntrospectionUrl needs the client secret (${ENV.oauthClientSecret}): pass it as a secret value`);
+    }
+  }
+}
+
+/**
+ * The container's plain environment, straight from the contract's `serverEnvironment`. It never holds a secret
+ * variable (checked, so a future contract change cannot leak one into plain configuration).
+ */
+export function plainEnvironment(settings: ServerSettings): Record<string, string> {
+  const env = serverEnvironment(settings);
+  for (const name of SECRET_ENV) {
+    if (name in env) throw new Error(`internal: the plain environment must not contain the secret variable ${name}`);
+  }
+  return env;
+}
+
+/** `{name, value}` pairs sorted by name, so that diffs are stable. */
+export function envPairs(env: Record<string, string>): { name: string; value: string }[] {
+  return Object.keys(env)
+    .sort()
+    .map((name) => ({ name, value: env[name]! }));
+}

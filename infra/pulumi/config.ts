@@ -1,0 +1,408 @@
+/**
+ * Stack configuration of the Pulumi program: read, typed and checked before any resource is created.
+ *
+ * Every key is declared (type, default, description) in the root `Pulumi.yaml`; the defaults below are the same
+ * values (a unit test keeps the two equal), because `pulumi.runtime.setAllConfig` in tests — and old CLIs —
+ * do not apply Pulumi.yaml defaults.
+ *
+ * A bad or missing value fails with one `McpConfigError` (a `pulumi.RunError`) whose message names the full key,
+ * e.g. `remote-mcp-stacks:cloud`.
+ */
+import * as aws from '@pulumi/aws';
+import * as gcp from '@pulumi/gcp';
+import * as pulumi from '@pulumi/pulumi';
+import {
+  AUTH_MODES,
+  DEFAULTS,
+  LIMITS,
+  LOG_LEVELS,
+  SESSION_MODES,
+  stopTimeoutSeconds,
+  validateServerSettings,
+  type AuthMode,
+  type LogLevel,
+  type ServerSettings,
+  type SessionMode,
+} from '../../server/config/contract';
+import { CLOUDWATCH_RETENTION_DAYS, FARGATE_DEFAULTS, FARGATE_LIMITS } from './aws/fargate-service';
+import { McpConfigError, isHostname } from './common/errors';
+import type { McpSecretValues } from './common/server-settings';
+import { CLOUD_RUN_DEFAULTS, CLOUD_RUN_LIMITS, type CloudRunPublicAccess } from './gcp/cloud-run-service';
+
+export const CLOUDS = ['gcp', 'aws'] as const;
+export type Cloud = (typeof CLOUDS)[number];
+const PUBLIC_ACCESS = ['invoker-iam-disabled', 'all-users', 'none'] as const;
+const CPU_ARCHITECTURES = ['X86_64', 'ARM64'] as const;
+
+/** Defaults of the keys that have one for every cloud (also declared as `default:` in Pulumi.yaml). */
+export const PROGRAM_DEFAULTS = {
+  serviceName: 'remote-mcp',
+  authMode: 'oauth' as AuthMode,
+  sessionMode: DEFAULTS.sessionMode,
+  logLevel: DEFAULTS.logLevel,
+  keepAliveSeconds: DEFAULTS.keepAliveSeconds,
+  requestTimeoutSeconds: CLOUD_RUN_DEFAULTS.requestTimeoutSeconds,
+  concurrency: CLOUD_RUN_DEFAULTS.concurrency,
+  cpuAlwaysAllocated: CLOUD_RUN_DEFAULTS.cpuAlwaysAllocated,
+  publicAccess: CLOUD_RUN_DEFAULTS.publicAccess,
+  createImageRepository: true,
+  enableApis: true,
+  idleTimeoutSeconds: FARGATE_DEFAULTS.idleTimeoutSeconds,
+  sslPolicy: FARGATE_DEFAULTS.sslPolicy,
+  logRetentionDays: FARGATE_DEFAULTS.logRetentionDays,
+  containerInsights: FARGATE_DEFAULTS.containerInsights,
+  cpuArchitecture: FARGATE_DEFAULTS.cpuArchitecture,
+} as const;
+
+/** Every project key the program reads (Pulumi.yaml declares each of them; a test checks). */
+export const CONFIG_KEYS = [
+  'cloud',
+  'image',
+  'serviceName',
+  'domainName',
+  'publicUrl',
+  'authMode',
+  'sessionMode',
+  'oauthIssuer',
+  'oauthAudience',
+  'oauthJwksUri',
+  'oauthScopes',
+  'oauthIntrospectionUrl',
+  'oauthClientId',
+  'allowedOrigins',
+  'keepAliveSeconds',
+  'drainSeconds',
+  'sessionIdleSeconds',
+  'maxSessions',
+  'logLevel',
+  'oauthClientSecret',
+  'bearerTokens',
+  'minInstances',
+  'maxInstances',
+  'cpu',
+  'memory',
+  'deletionProtection',
+  // gcp
+  'requestTimeoutSeconds',
+  'concurrency',
+  'cpuAlwaysAllocated',
+  'publicAccess',
+  'createImageRepository',
+  'enableApis',
+  // aws
+  'certificateArn',
+  'vpcId',
+  'publicSubnetIds',
+  'privateSubnetIds',
+  'hostedZoneId',
+  'idleTimeoutSeconds',
+  'sslPolicy',
+  'logRetentionDays',
+  'containerInsights',
+  'cpuArchitecture',
+  'clusterArn',
+  'accessLogsBucket',
+  'webAclArn',
+] as const;
+export type ConfigKey = (typeof CONFIG_KEYS)[number];
+
+/** Keys set with `pulumi config set --secret`. */
+export const SECRET_KEYS: readonly ConfigKey[] = ['oauthClientSecret', 'bearerTokens'];
+
+export interface GcpProgramConfig {
+  project: string;
+  region: string;
+  requestTimeoutSeconds: number;
+  concurrency: number;
+  cpuAlwaysAllocated: boolean;
+  publicAccess: CloudRunPublicAccess;
+  createImageRepository: boolean;
+  enableApis: boolean;
+}
+
+export interface AwsProgramConfig {
+  region: string;
+  certificateArn: string;
+  vpcId: string;
+  publicSubnetIds: string[];
+  privateSubnetIds: string[];
+  hostedZoneId?: string;
+  idleTimeoutSeconds: number;
+  sslPolicy: string;
+  logRetentionDays: number;
+  containerInsights: boolean;
+  cpuArchitecture: 'X86_64' | 'ARM64';
+  clusterArn?: string;
+  accessLogsBucket?: string;
+  webAclArn?: string;
+}
+
+export interface ProgramConfig {
+  cloud: Cloud;
+  serviceName: string;
+  /** Unset on gcp: only the image repository is created (bootstrap). */
+  image?: string;
+  domainName?: string;
+  server: ServerSettings & { authMode: AuthMode };
+  secrets: McpSecretValues;
+  minInstances?: number;
+  maxInstances?: number;
+  cpu?: string;
+  memory?: string;
+  deletionProtection?: boolean;
+  gcp?: GcpProgramConfig;
+  aws?: AwsProgramConfig;
+}
+
+/** Typed access to one configuration namespace, with errors that name the full key. */
+class ConfigReader {
+  /** `project`: keys of this project's namespace, which `pulumi config set` takes without the namespace. */
+  constructor(
+    readonly namespace: string,
+    private readonly project = false,
+  ) {}
+
+  key(k: string): string {
+    return `${this.namespace}:${k}`;
+  }
+
+  fail(k: string, message: string): never {
+    throw new McpConfigError(`Invalid configuration ${this.key(k)}: ${message}`);
+  }
+
+  missing(k: string, why: string, example: string, secret = false): never {
+    // An example starting with a flag is the whole argument list (e.g. `--path 'subnets[0]' subnet-…`).
+    const args = example.startsWith('--') ? example : `${this.project ? k : this.key(k)} ${example}`;
+    const set = `pulumi config set${secret ? ' --secret' : ''} ${args}`;
+    throw new McpConfigError(`Missing configuration ${this.key(k)}: ${why} (${set})`);
+  }
+
+  /** The raw value; blank counts as unset. Read without Config.get, which warns about secret keys. */
+  raw(k: string): string | undefined {
+    const v = pulumi.runtime.getConfig(this.key(k));
+    return v === undefined || v.trim() === '' ? undefined : v;
+  }
+
+  string(k: string): string | undefined {
+    return this.raw(k)?.trim();
+  }
+
+  oneOf<T extends string>(k: string, allowed: readonly T[], fallback?: T): T | undefined {
+    const v = this.string(k);
+    if (v === undefined) return fallback;
+    if (!(allowed as readonly string[]).includes(v)) this.fail(k, `must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got '${v}'`);
+    return v as T;
+  }
+
+  integer(k: string, min: number, max: number, fallback?: number): number | undefined {
+    const v = this.string(k);
+    if (v === undefined) return fallback;
+    if (!/^-?\d+$/.test(v)) this.fail(k, `must be a whole number, got '${v}'`);
+    const n = Number(v);
+    if (n < min || n > max) this.fail(k, `must be from ${min} to ${max}, got ${n}`);
+    return n;
+  }
+
+  boolean(k: string, fallback?: boolean): boolean | undefined {
+    const v = this.string(k)?.toLowerCase();
+    if (v === undefined) return fallback;
+    if (v !== 'true' && v !== 'false') this.fail(k, `must be true or false, got '${v}'`);
+    return v === 'true';
+  }
+
+  /** A JSON array of strings (`pulumi config set --path 'k[0]' …` or `--json`), or a comma/space-separated list. */
+  list(k: string): string[] | undefined {
+    const v = this.string(k);
+    if (v === undefined) return undefined;
+    let items: unknown;
+    if (v.startsWith('[')) {
+      try {
+        items = JSON.parse(v);
+      } catch {
+        this.fail(k, `must be a JSON array of strings or a comma-separated list, got '${v}'`);
+      }
+      if (!Array.isArray(items) || !items.every((i) => typeof i === 'string')) this.fail(k, 'must be a list of strings');
+    } else {
+      items = v.split(/[\s,]+/);
+    }
+    const list = (items as string[]).map((i) => i.trim()).filter(Boolean);
+    return list.length > 0 ? list : undefined;
+  }
+
+  /** A secret value as a Pulumi secret output, or undefined when unset. */
+  secret(k: string): pulumi.Output<string> | undefined {
+    if (this.raw(k) === undefined) return undefined;
+    return pulumi.secret(new pulumi.Config(this.namespace).requireSecret(k));
+  }
+}
+
+/** Reads and checks the stack configuration. Throws `McpConfigError` naming the key on the first problem. */
+export function readProgramConfig(): ProgramConfig {
+  const project = pulumi.getProject();
+  const c = new ConfigReader(project, true);
+
+  const cloud = c.oneOf('cloud', CLOUDS);
+  if (cloud === undefined) c.missing('cloud', "choose where to deploy, 'gcp' (Cloud Run) or 'aws' (ECS Fargate)", 'gcp');
+
+  const serviceName = c.string('serviceName') ?? PROGRAM_DEFAULTS.serviceName;
+  if (!/^[a-z]([a-z0-9-]*[a-z0-9])?$/.test(serviceName)) {
+    c.fail('serviceName', `must be lowercase letters, digits and hyphens, start with a letter and not end with a hyphen, got '${serviceName}'`);
+  }
+  const image = c.string('image');
+  const domainName = c.string('domainName');
+  if (domainName !== undefined && !isHostname(domainName)) c.fail('domainName', `must be a host name like mcp.example.com (no scheme or path), got '${domainName}'`);
+
+  // ------------------------------------------------------------------ server settings
+  const authMode = c.oneOf('authMode', AUTH_MODES, PROGRAM_DEFAULTS.authMode)!;
+  if (authMode === 'none' || authMode === 'dev') {
+    c.fail('authMode', `'${authMode}' only runs on loopback; a deployed service needs 'oauth' or 'token'`);
+  }
+  const keepAliveSeconds = c.integer('keepAliveSeconds', LIMITS.keepAliveSeconds.min, LIMITS.keepAliveSeconds.max);
+  const server: ProgramConfig['server'] = {
+    authMode,
+    publicUrl: c.string('publicUrl'),
+    sessionMode: c.oneOf<SessionMode>('sessionMode', SESSION_MODES),
+    oauthIssuer: c.string('oauthIssuer'),
+    oauthAudience: c.string('oauthAudience'),
+    oauthJwksUri: c.string('oauthJwksUri'),
+    oauthScopes: c.list('oauthScopes'),
+    oauthIntrospectionUrl: c.string('oauthIntrospectionUrl'),
+    oauthClientId: c.string('oauthClientId'),
+    allowedOrigins: c.list('allowedOrigins'),
+    keepAliveSeconds,
+    drainSeconds: c.integer('drainSeconds', LIMITS.drainSeconds.min, LIMITS.drainSeconds.max),
+    sessionIdleSeconds: c.integer('sessionIdleSeconds', 1, 7 * 24 * 3600),
+    maxSessions: c.integer('maxSessions', 1, 10_000_000),
+    logLevel: c.oneOf<LogLevel>('logLevel', LOG_LEVELS),
+  };
+  for (const k of Object.keys(server) as (keyof typeof server)[]) if (server[k] === undefined) delete server[k];
+  if (authMode === 'oauth' && !server.oauthIssuer) {
+    c.missing('oauthIssuer', "authMode 'oauth' needs the authorization server's issuer URL", 'https://auth.example.com');
+  }
+  try {
+    validateServerSettings(server, 'server settings');
+  } catch (e) {
+    const message = (e as Error).message.replace(/^server settings: /, '');
+    const key = CONFIG_KEYS.find((k) => message.startsWith(k)) ?? 'authMode';
+    c.fail(key, message);
+  }
+  if (server.publicUrl !== undefined && /[?#]/.test(server.publicUrl)) c.fail('publicUrl', `must not contain a query or fragment, got ${server.publicUrl}`);
+  const secrets: McpSecretValues = {};
+  const clientSecret = c.secret('oauthClientSecret');
+  if (clientSecret) secrets.oauthClientSecret = clientSecret;
+  const bearerTokens = c.secret('bearerTokens');
+  if (bearerTokens) secrets.bearerTokens = bearerTokens;
+  if (authMode === 'token' && !bearerTokens) {
+    c.missing('bearerTokens', "authMode 'token' needs the accepted bearer tokens (comma-separated), set as a secret", '<token1>,<token2>', true);
+  }
+  if (server.oauthIntrospectionUrl) {
+    if (!server.oauthClientId) c.missing('oauthClientId', 'oauthIntrospectionUrl needs the client the server introspects tokens as', '<client id>');
+    if (!clientSecret) c.missing('oauthClientSecret', "oauthIntrospectionUrl needs that client's secret", '<client secret>', true);
+  }
+  const keepAlive = keepAliveSeconds ?? DEFAULTS.keepAliveSeconds;
+
+  const config: ProgramConfig = {
+    cloud: cloud!,
+    serviceName,
+    image,
+    domainName,
+    server,
+    secrets,
+    minInstances: c.integer('minInstances', 0, 1000),
+    maxInstances: c.integer('maxInstances', 1, 1000),
+    cpu: c.string('cpu'),
+    memory: c.string('memory'),
+    deletionProtection: c.boolean('deletionProtection'),
+  };
+  if (cloud === 'aws') {
+    if (config.minInstances !== undefined && config.minInstances < 1) c.fail('minInstances', `must be at least 1 on aws (Fargate does not scale to zero), got ${config.minInstances}`);
+    if (config.cpu !== undefined && !/^\d+$/.test(config.cpu)) c.fail('cpu', `on aws is Fargate CPU units such as 256, 512, 1024, got '${config.cpu}'`);
+    if (config.memory !== undefined && !/^\d+$/.test(config.memory)) c.fail('memory', `on aws is MiB such as 1024, got '${config.memory}'`);
+  } else {
+    if (config.cpu !== undefined && !/^(\d+(\.\d+)?|\d+m)$/.test(config.cpu)) c.fail('cpu', `on gcp looks like '1', '2' or '1000m', got '${config.cpu}'`);
+    if (config.memory !== undefined && !/^\d+(Mi|Gi)$/.test(config.memory)) c.fail('memory', `on gcp looks like '512Mi' or '2Gi', got '${config.memory}'`);
+  }
+  if (config.minInstances !== undefined && config.maxInstances !== undefined && config.minInstances > config.maxInstances) {
+    c.fail('maxInstances', `must be at least minInstances (${config.minInstances}), got ${config.maxInstances}`);
+  }
+
+  if (cloud === 'gcp') {
+    const gcpConfig = new ConfigReader('gcp');
+    const gcpProject = gcp.config.project;
+    if (!gcpProject) gcpConfig.missing('project', 'the Google Cloud project to deploy to', '<project-id>');
+    const region = gcp.config.region;
+    if (!region) gcpConfig.missing('region', 'the Cloud Run region', 'us-central1');
+    if (serviceName.length > CLOUD_RUN_LIMITS.serviceNameMaxLength) {
+      c.fail('serviceName', `must be at most ${CLOUD_RUN_LIMITS.serviceNameMaxLength} characters on Cloud Run, got '${serviceName}'`);
+    }
+    const { min, max } = CLOUD_RUN_LIMITS.requestTimeoutSeconds;
+    const requestTimeoutSeconds = c.integer('requestTimeoutSeconds', min, max, PROGRAM_DEFAULTS.requestTimeoutSeconds)!;
+    if (requestTimeoutSeconds <= keepAlive) c.fail('requestTimeoutSeconds', `must exceed keepAliveSeconds (${keepAlive}), or streams are cut between keep-alives; got ${requestTimeoutSeconds}`);
+    if (server.drainSeconds !== undefined && server.drainSeconds > CLOUD_RUN_LIMITS.maxDrainSeconds) {
+      c.fail('drainSeconds', `must be at most ${CLOUD_RUN_LIMITS.maxDrainSeconds} on Cloud Run (SIGKILL follows SIGTERM after ${CLOUD_RUN_LIMITS.sigtermGraceSeconds} s), got ${server.drainSeconds}`);
+    }
+    if (config.minInstances !== undefined && config.maxInstances === undefined && config.minInstances > CLOUD_RUN_DEFAULTS.maxInstances) {
+      config.maxInstances = config.minInstances;
+    }
+    config.gcp = {
+      project: gcpProject!,
+      region: region!,
+      requestTimeoutSeconds,
+      concurrency: c.integer('concurrency', CLOUD_RUN_LIMITS.concurrency.min, CLOUD_RUN_LIMITS.concurrency.max, PROGRAM_DEFAULTS.concurrency)!,
+      cpuAlwaysAllocated: c.boolean('cpuAlwaysAllocated', PROGRAM_DEFAULTS.cpuAlwaysAllocated)!,
+      publicAccess: c.oneOf('publicAccess', PUBLIC_ACCESS, PROGRAM_DEFAULTS.publicAccess)!,
+      createImageRepository: c.boolean('createImageRepository', PROGRAM_DEFAULTS.createImageRepository)!,
+      enableApis: c.boolean('enableApis', PROGRAM_DEFAULTS.enableApis)!,
+    };
+    if (!image && !config.gcp.createImageRepository) {
+      c.missing('image', 'the server image to run (with createImageRepository false there is nothing else to deploy)', '<region>-docker.pkg.dev/<project>/<repo>/server:<tag>');
+    }
+  } else {
+    const awsConfig = new ConfigReader('aws');
+    const region = aws.config.region;
+    if (!region) awsConfig.missing('region', 'the AWS region to deploy to', 'us-east-1');
+    if (!image) c.missing('image', 'the server image to run (e.g. pushed to ECR)', '<account>.dkr.ecr.<region>.amazonaws.com/remote-mcp:<tag>');
+    const certificateArn = c.string('certificateArn');
+    if (!certificateArn) c.missing('certificateArn', 'the ACM certificate of the HTTPS listener (in the same region)', 'arn:aws:acm:<region>:<account>:certificate/<id>');
+    if (!/^arn:aws[\w-]*:acm:[\w-]+:\d{12}:certificate\/.+$/.test(certificateArn!)) c.fail('certificateArn', `must be an ACM certificate ARN, got '${certificateArn}'`);
+    const vpcId = c.string('vpcId');
+    if (!vpcId) c.missing('vpcId', 'the VPC to run in', 'vpc-0123456789abcdef0');
+    const publicSubnetIds = c.list('publicSubnetIds');
+    if (!publicSubnetIds) c.missing('publicSubnetIds', 'public subnets (two AZs or more) for the load balancer', "--path 'publicSubnetIds[0]' subnet-…");
+    const privateSubnetIds = c.list('privateSubnetIds');
+    if (!privateSubnetIds) c.missing('privateSubnetIds', 'private subnets with egress for the tasks', "--path 'privateSubnetIds[0]' subnet-…");
+    const { min, max } = FARGATE_LIMITS.idleTimeoutSeconds;
+    const idleTimeoutSeconds = c.integer('idleTimeoutSeconds', min, max, PROGRAM_DEFAULTS.idleTimeoutSeconds)!;
+    if (idleTimeoutSeconds <= keepAlive) c.fail('idleTimeoutSeconds', `must exceed keepAliveSeconds (${keepAlive}), or the load balancer cuts idle streams; got ${idleTimeoutSeconds}`);
+    const maxDrain = FARGATE_LIMITS.maxStopTimeoutSeconds - stopTimeoutSeconds(0);
+    if (server.drainSeconds !== undefined && server.drainSeconds > maxDrain) {
+      c.fail('drainSeconds', `must be at most ${maxDrain} on Fargate (the container stopTimeout, drain + ${stopTimeoutSeconds(0)} s, is capped at ${FARGATE_LIMITS.maxStopTimeoutSeconds} s), got ${server.drainSeconds}`);
+    }
+    const hostedZoneId = c.string('hostedZoneId');
+    if (hostedZoneId && !domainName) c.missing('domainName', 'hostedZoneId needs the record name to create', 'mcp.example.com');
+    const logRetentionDays = c.integer('logRetentionDays', 1, 3653, PROGRAM_DEFAULTS.logRetentionDays)!;
+    if (!(CLOUDWATCH_RETENTION_DAYS as readonly number[]).includes(logRetentionDays)) {
+      c.fail('logRetentionDays', `must be one of CloudWatch's values (${CLOUDWATCH_RETENTION_DAYS.join(', ')}), got ${logRetentionDays}`);
+    }
+    config.aws = {
+      region: region!,
+      certificateArn: certificateArn!,
+      vpcId: vpcId!,
+      publicSubnetIds: publicSubnetIds!,
+      privateSubnetIds: privateSubnetIds!,
+      hostedZoneId,
+      idleTimeoutSeconds,
+      sslPolicy: c.string('sslPolicy') ?? PROGRAM_DEFAULTS.sslPolicy,
+      logRetentionDays,
+      containerInsights: c.boolean('containerInsights', PROGRAM_DEFAULTS.containerInsights)!,
+      cpuArchitecture: c.oneOf('cpuArchitecture', CPU_ARCHITECTURES, PROGRAM_DEFAULTS.cpuArchitecture)!,
+      clusterArn: c.string('clusterArn'),
+      accessLogsBucket: c.string('accessLogsBucket'),
+      webAclArn: c.string('webAclArn'),
+    };
+    if (serviceName.length > FARGATE_LIMITS.nameMaxLength) {
+      c.fail('serviceName', `must be at most ${FARGATE_LIMITS.nameMaxLength} characters on aws (load balancer and target group names), got '${serviceName}'`);
+    }
+  }
+  return config;
+}

@@ -1,0 +1,406 @@
+/**
+ * `McpCloudRunService`: the remote MCP server on Google Cloud Run (v2 API), with its own service account, its
+ * secrets in Secret Manager, the Google APIs it needs, an Artifact Registry repository and, optionally, a custom
+ * domain.
+ *
+ * Every timing and path comes from the server's contract (`server/config/contract.ts`), so the service cannot
+ * drift from the server it runs.
+ */
+import * as gcp from '@pulumi/gcp';
+import * as pulumi from '@pulumi/pulumi';
+import { CONTAINER_PORT, ENV, PATHS, type ServerSettings } from '../../../server/config/contract';
+import { clientConfigOutput, type McpClientConfig } from '../common/client-config';
+import { checkInteger, configFail, isHostname } from '../common/errors';
+import {
+  assertSecretsFitSettings,
+  envPairs,
+  plainEnvironment,
+  resolveServerSettings,
+  secretEntries,
+  type McpSecretValues,
+} from '../common/server-settings';
+import { McpImageRepository } from './image-repository';
+import { enableApis, resolveProjectAndRegion } from './project';
+
+/**
+ * How the service is reachable without Google credentials. MCP clients authenticate with the server's own OAuth
+ * (or bearer tokens), not with Google-signed ID tokens, so the Cloud Run invoker check must let them through:
+ *
+ * - `'invoker-iam-disabled'` (default): `invokerIamDisabled: true` on the service. Google's recommended form for
+ *   public services: it writes no IAM policy, so it works where the Domain Restricted Sharing policy
+ *   (`iam.allowedPolicyMemberDomains`) forbids `allUsers` bindings, and it takes effect with the revision.
+ * - `'all-users'`: an `allUsers` → `roles/run.invoker` binding on this service only.
+ * - `'none'`: neither; callers need `roles/run.invoker` (for example behind IAP or an internal load balancer).
+ *
+ * The organization policy `constraints/run.managed.requireInvokerIam` forbids both public forms: an organization
+ * that enforces it must exempt the project, or use `'none'` with a load balancer in front.
+ */
+export type CloudRunPublicAccess = 'invoker-iam-disabled' | 'all-users' | 'none';
+
+/** Cloud Run's own limits. */
+export const CLOUD_RUN_LIMITS = {
+  /** Request timeout: Cloud Run allows up to 60 minutes; an SSE stream is cut when it is reached. */
+  requestTimeoutSeconds: { min: 1, max: 3600 },
+  /** Requests (open streams included) one instance serves at once. */
+  concurrency: { min: 1, max: 1000 },
+  /**
+   * Cloud Run sends SIGTERM and kills the container 10 s later. The server must finish draining before that,
+   * with time left for the process to exit and its last logs to flush: at most 8 s of drain.
+   */
+  sigtermGraceSeconds: 10,
+  maxDrainSeconds: 8,
+  /** A service name is at most 49 characters (and `<name>-<project number>` must fit one 63-character DNS label). */
+  serviceNameMaxLength: 49,
+} as const;
+
+export const CLOUD_RUN_DEFAULTS = {
+  /** The longest Cloud Run allows: tools may stream for a long time; clients reconnect after it. */
+  requestTimeoutSeconds: 3600,
+  /** See CLOUD_RUN_LIMITS.maxDrainSeconds: the server's own default (20 s) does not fit Cloud Run's 10 s grace. */
+  drainSeconds: 8,
+  /**
+   * Every open request counts against concurrency, idle SSE streams included. An idle stream costs little memory
+   * and no CPU, so a high value lets one instance hold many connected clients instead of Cloud Run scaling out
+   * on connections; Cloud Run still scales out on CPU. Lower it for CPU-heavy tools.
+   */
+  concurrency: 200,
+  /** Scale to zero when idle: cheapest; the first request after idling waits for a cold start (~1–3 s). */
+  minInstances: 0,
+  maxInstances: 10,
+  cpu: '1',
+  memory: '512Mi',
+  /** `cpuIdle: false`: CPU stays allocated outside requests so the server's timers (keep-alives, session sweeps) run. */
+  cpuAlwaysAllocated: true,
+  startupCpuBoost: true,
+  publicAccess: 'invoker-iam-disabled' as CloudRunPublicAccess,
+  /** The provider's own default: a destroy or replace fails until it is set to false. */
+  deletionProtection: true,
+  ingress: 'INGRESS_TRAFFIC_ALL',
+} as const;
+
+/** Probe timings (paths and port come from the contract). */
+export const CLOUD_RUN_PROBES = {
+  /** Startup: `/readyz` every 2 s, up to 60 s for the server to become ready. */
+  startup: { initialDelaySeconds: 0, periodSeconds: 2, timeoutSeconds: 1, failureThreshold: 30 },
+  /** Liveness: `/healthz` every 15 s; three failures in a row restart the container. */
+  liveness: { initialDelaySeconds: 0, periodSeconds: 15, timeoutSeconds: 3, failureThreshold: 3 },
+} as const;
+
+const APIS = {
+  run: 'run.googleapis.com',
+  iam: 'iam.googleapis.com',
+  secretManager: 'secretmanager.googleapis.com',
+} as const;
+
+export interface McpCloudRunServiceArgs {
+  /** The server image, e.g. `us-central1-docker.pkg.dev/my-project/remote-mcp/server:1.0.0`. */
+  image: pulumi.Input<string>;
+  /** @default the `gcp:project` configuration */
+  project?: string;
+  /** @default the `gcp:region` configuration */
+  region?: string;
+  /** Cloud Run service name (lowercase letters, digits, hyphens; at most 49 characters). @default the component name */
+  serviceName?: string;
+  /**
+   * The server's settings, typed by its contract and checked with its own `validateServerSettings`.
+   * `authMode` defaults to `'oauth'` (which needs `oauthIssuer`); `drainSeconds` defaults to 8 (see
+   * `CLOUD_RUN_LIMITS.maxDrainSeconds`); `publicUrl` defaults to `https://<domainName>/mcp`, else the service's
+   * deterministic `https://<service>-<project number>.<region>.run.app/mcp`.
+   */
+  server?: ServerSettings;
+  /** Secret values: stored in Secret Manager and injected with `secretKeyRef`, never as plain environment. */
+  secrets?: McpSecretValues;
+  /** Request timeout in seconds: ≤ 3600 and longer than the server's keep-alive interval. @default 3600 */
+  requestTimeoutSeconds?: number;
+  /** Requests per instance, every open stream counted (see CLOUD_RUN_DEFAULTS.concurrency). @default 200 */
+  concurrency?: number;
+  /** @default 0 */
+  minInstances?: number;
+  /** @default 10 */
+  maxInstances?: number;
+  /** CPU limit, e.g. `'1'`, `'2'`. @default '1' */
+  cpu?: string;
+  /** Memory limit, e.g. `'512Mi'`, `'1Gi'`. @default '512Mi' */
+  memory?: string;
+  /**
+   * Keep CPU allocated outside requests (`resources.cpuIdle: false`, instance-based billing) so background timers
+   * run. With `false`, CPU is throttled between requests (request-based billing). @default true
+   */
+  cpuAlwaysAllocated?: boolean;
+  /** Extra CPU while an instance starts. @default true */
+  startupCpuBoost?: boolean;
+  /** See `CloudRunPublicAccess`. @default 'invoker-iam-disabled' */
+  publicAccess?: CloudRunPublicAccess;
+  /** `INGRESS_TRAFFIC_ALL`, `INGRESS_TRAFFIC_INTERNAL_ONLY` or `INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER`. @default all */
+  ingress?: string;
+  /** Cloud Run deletion protection (the provider defaults it to true). @default true */
+  deletionProtection?: boolean;
+  /**
+   * Custom domain, e.g. `mcp.example.com`, mapped with `cloudrun.DomainMapping` (the domain must be verified for
+   * the deploying account; see the `dnsRecords` output for the records to create).
+   */
+  domainName?: string;
+  /** Create an Artifact Registry repository (output `imageRepository`). @default true */
+  artifactRegistry?: boolean;
+  /** Enable the Google APIs the service needs. @default true */
+  enableApis?: boolean;
+  labels?: Record<string, string>;
+}
+
+export class McpCloudRunService extends pulumi.ComponentResource {
+  readonly service: gcp.cloudrunv2.Service;
+  readonly serviceAccount: gcp.serviceaccount.Account;
+  /** Secret Manager secrets by the contract's variable name. */
+  readonly secrets: Record<string, gcp.secretmanager.Secret>;
+  /** The service's `run.app` URL (`uri`). */
+  readonly serviceUrl: pulumi.Output<string>;
+  /** The exact MCP URL clients add (the server's `publicUrl`). */
+  readonly mcpUrl: pulumi.Output<string>;
+  readonly serviceName: pulumi.Output<string>;
+  readonly serviceAccountEmail: pulumi.Output<string>;
+  /** Snippets for Claude Desktop, Claude Code and VS Code. */
+  readonly clientConfig: pulumi.Output<McpClientConfig>;
+  /** Where to push images, when the component created a repository. */
+  readonly imageRepository?: pulumi.Output<string>;
+  /** DNS records to create for `domainName`. */
+  readonly dnsRecords?: pulumi.Output<{ name: string; type?: string; rrdata: string }[]>;
+
+  constructor(name: string, args: McpCloudRunServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('remote-mcp-stacks:gcp:McpCloudRunService', name, {}, opts);
+    const where = `McpCloudRunService ${name}`;
+
+    // ------------------------------------------------------------------ validation (before any resource)
+    const { project, region } = resolveProjectAndRegion(where, args.project, args.region);
+    const serviceName = args.serviceName ?? name;
+    if (!/^[a-z]([a-z0-9-]*[a-z0-9])?$/.test(serviceName) || serviceName.length > CLOUD_RUN_LIMITS.serviceNameMaxLength) {
+      configFail(
+        where,
+        `serviceName must be lowercase letters, digits and hyphens, start with a letter, not end with a hyphen, at most ${CLOUD_RUN_LIMITS.serviceNameMaxLength} characters; got '${serviceName}'`,
+      );
+    }
+    if (args.domainName !== undefined && !isHostname(args.domainName)) {
+      configFail(where, `domainName must be a host name like mcp.example.com (no scheme or path), got '${args.domainName}'`);
+    }
+    const server = { ...(args.server ?? {}) };
+    if (server.publicUrl === undefined && args.domainName) server.publicUrl = `https://${args.domainName}${PATHS.mcp}`;
+    const { settings, keepAliveSeconds } = resolveServerSettings(server, where, {
+      defaultSeconds: CLOUD_RUN_DEFAULTS.drainSeconds,
+      maxSeconds: CLOUD_RUN_LIMITS.maxDrainSeconds,
+      reason: `Cloud Run kills the container ${CLOUD_RUN_LIMITS.sigtermGraceSeconds} s after SIGTERM`,
+    });
+
+    const timeout = args.requestTimeoutSeconds ?? CLOUD_RUN_DEFAULTS.requestTimeoutSeconds;
+    checkInteger(where, 'requestTimeoutSeconds', timeout, CLOUD_RUN_LIMITS.requestTimeoutSeconds.min, CLOUD_RUN_LIMITS.requestTimeoutSeconds.max);
+    if (timeout <= keepAliveSeconds) {
+      configFail(where, `requestTimeoutSeconds (${timeout}) must exceed the server's keepAliveSeconds (${keepAliveSeconds}), or streams are cut between keep-alives`);
+    }
+    const concurrency = args.concurrency ?? CLOUD_RUN_DEFAULTS.concurrency;
+    checkInteger(where, 'concurrency', concurrency, CLOUD_RUN_LIMITS.concurrency.min, CLOUD_RUN_LIMITS.concurrency.max);
+    const minInstances = args.minInstances ?? CLOUD_RUN_DEFAULTS.minInstances;
+    const maxInstances = args.maxInstances ?? Math.max(CLOUD_RUN_DEFAULTS.maxInstances, minInstances);
+    checkInteger(where, 'minInstances', minInstances, 0, 1000);
+    checkInteger(where, 'maxInstances', maxInstances, 1, 1000);
+    if (minInstances > maxInstances) configFail(where, `minInstances (${minInstances}) must not exceed maxInstances (${maxInstances})`);
+    const cpu = args.cpu ?? CLOUD_RUN_DEFAULTS.cpu;
+    if (!/^(\d+(\.\d+)?|\d+m)$/.test(cpu)) configFail(where, `cpu must look like '1', '2' or '1000m', got '${cpu}'`);
+    const memory = args.memory ?? CLOUD_RUN_DEFAULTS.memory;
+    if (!/^\d+(Mi|Gi)$/.test(memory)) configFail(where, `memory must look like '512Mi' or '2Gi', got '${memory}'`);
+    const cpuAlwaysAllocated = args.cpuAlwaysAllocated ?? CLOUD_RUN_DEFAULTS.cpuAlwaysAllocated;
+    if (cpuAlwaysAllocated && (vcpus(cpu) < 1 || mebibytes(memory) < 512)) {
+      configFail(where, `cpuAlwaysAllocated (instance-based billing) needs cpu of at least 1 and memory of at least 512Mi, got cpu '${cpu}', memory '${memory}'`);
+    }
+    if (vcpus(cpu) < 1 && concurrency > 1) {
+      configFail(where, `cpu below 1 needs concurrency 1 on Cloud Run (every open stream would then hold an instance), got cpu '${cpu}' with concurrency ${concurrency}`);
+    }
+    const publicAccess = args.publicAccess ?? CLOUD_RUN_DEFAULTS.publicAccess;
+    if (!['invoker-iam-disabled', 'all-users', 'none'].includes(publicAccess)) {
+      configFail(where, `publicAccess must be 'invoker-iam-disabled', 'all-users' or 'none', got '${String(publicAccess)}'`);
+    }
+    const secrets = secretEntries(args.secrets);
+    assertSecretsFitSettings(settings, secrets.map((s) => s.env), where);
+    const stateful = settings.sessionMode === 'stateful';
+    if (stateful) {
+      pulumi.log.warn(
+        `${where}: sessionMode 'stateful' on Cloud Run relies on best-effort session affinity; a session ends (404) when its instance goes away, and some clients do not re-initialize. 'stateless' is the robust choice.`,
+        this,
+      );
+    }
+
+    // ------------------------------------------------------------------ APIs, registry, identity
+    const labels = { 'managed-by': 'pulumi', app: 'remote-mcp', 'mcp-service': serviceName, ...(args.labels ?? {}) };
+    const apiList: string[] = [APIS.run, APIS.iam, ...(secrets.length > 0 ? [APIS.secretManager] : [])];
+    const apis = args.enableApis === false ? [] : enableApis(name, project, apiList, this);
+
+    if (args.artifactRegistry !== false) {
+      const repo = new McpImageRepository(
+        `${name}-images`,
+        { project, region, repositoryId: serviceName, enableApi: args.enableApis !== false, labels },
+        { parent: this },
+      );
+      this.imageRepository = repo.imageRepository;
+    }
+
+    // A dedicated identity: it can read this service's secrets and nothing else (no project-wide role).
+    this.serviceAccount = new gcp.serviceaccount.Account(
+      `${name}-sa`,
+      {
+        project,
+        accountId: serviceAccountId(serviceName),
+        displayName: `MCP server ${serviceName} (Cloud Run)`,
+        description: 'Runtime identity of the remote MCP server; reads its own Secret Manager secrets only.',
+      },
+      { parent: this, dependsOn: apis },
+    );
+    const member = pulumi.interpolate`serviceAccount:${this.serviceAccount.email}`;
+
+    // ------------------------------------------------------------------ secrets
+    this.secrets = {};
+    const secretEnvs: gcp.types.input.cloudrunv2.ServiceTemplateContainerEnv[] = [];
+    const secretAccess: pulumi.Resource[] = [];
+    for (const s of secrets) {
+      const secret = new gcp.secretmanager.Secret(
+        `${name}-${s.slug}`,
+        { project, secretId: `${serviceName}-${s.slug}`, replication: { auto: {} }, labels },
+        { parent: this, dependsOn: apis },
+      );
+      // secretData is a Pulumi secret (and the provider marks it secret too): it is encrypted in the state.
+      const version = new gcp.secretmanager.SecretVersion(`${name}-${s.slug}`, { secret: secret.id, secretData: s.value }, { parent: this });
+      // accessor on this secret only, for this service account only
+      const access = new gcp.secretmanager.SecretIamMember(
+        `${name}-${s.slug}-accessor`,
+        { project, secretId: secret.secretId, role: 'roles/secretmanager.secretAccessor', member },
+        { parent: this },
+      );
+      this.secrets[s.env] = secret;
+      secretAccess.push(access);
+      // Pinned to the version just written: a new value makes a new version and so a new revision.
+      secretEnvs.push({ name: s.env, valueSource: { secretKeyRef: { secret: secret.secretId, version: version.version } } });
+    }
+
+    // ------------------------------------------------------------------ the service
+    const publicUrl: pulumi.Output<string> = settings.publicUrl
+      ? pulumi.output(settings.publicUrl)
+      : gcp.organizations
+          .getProjectOutput({ projectId: project }, { parent: this })
+          .number.apply((projectNumber) => deterministicUrl(serviceName, projectNumber, region) + PATHS.mcp);
+
+    const plainEnvs = publicUrl.apply((url) => {
+      const env = plainEnvironment({ ...settings, publicUrl: url });
+      // Cloud Run reserves PORT and sets it itself to the container port below (CONTAINER_PORT); setting it is an error.
+      delete env[ENV.port];
+      return envPairs(env);
+    });
+
+    this.service = new gcp.cloudrunv2.Service(
+      name,
+      {
+        project,
+        location: region,
+        name: serviceName,
+        description: 'Remote MCP server (remote-mcp-stacks)',
+        ingress: args.ingress ?? CLOUD_RUN_DEFAULTS.ingress,
+        invokerIamDisabled: publicAccess === 'invoker-iam-disabled',
+        deletionProtection: args.deletionProtection ?? CLOUD_RUN_DEFAULTS.deletionProtection,
+        labels,
+        template: {
+          serviceAccount: this.serviceAccount.email,
+          timeout: `${timeout}s`,
+          maxInstanceRequestConcurrency: concurrency,
+          // Stateful sessions live in one instance's memory: route a client back to it (best effort, cookie-based).
+          sessionAffinity: stateful,
+          scaling: { minInstanceCount: minInstances, maxInstanceCount: maxInstances },
+          labels,
+          containers: [
+            {
+              name: 'mcp',
+              image: args.image,
+              ports: { name: 'http1', containerPort: CONTAINER_PORT },
+              envs: pulumi.all([plainEnvs, secretEnvs]).apply(([plain, fromSecrets]) => [...plain, ...fromSecrets]),
+              resources: {
+                limits: { cpu, memory },
+                // Set explicitly: when `resources` is given, Cloud Run's default would throttle CPU between requests.
+                cpuIdle: !cpuAlwaysAllocated,
+                startupCpuBoost: args.startupCpuBoost ?? CLOUD_RUN_DEFAULTS.startupCpuBoost,
+              },
+              startupProbe: { ...CLOUD_RUN_PROBES.startup, httpGet: { path: PATHS.readyz, port: CONTAINER_PORT } },
+              livenessProbe: { ...CLOUD_RUN_PROBES.liveness, httpGet: { path: PATHS.healthz, port: CONTAINER_PORT } },
+            },
+          ],
+        },
+        traffics: [{ type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST', percent: 100 }],
+      },
+      // The name is fixed (the public URL derives from it), so a replacement must delete first.
+      { parent: this, dependsOn: [...apis, ...secretAccess], deleteBeforeReplace: true },
+    );
+
+    if (publicAccess === 'all-users') {
+      new gcp.cloudrunv2.ServiceIamMember(
+        `${name}-public-invoker`,
+        { project, location: region, name: this.service.name, role: 'roles/run.invoker', member: 'allUsers' },
+        { parent: this },
+      );
+    }
+
+    if (args.domainName) {
+      const mapping = new gcp.cloudrun.DomainMapping(
+        `${name}-domain`,
+        {
+          project,
+          location: region,
+          name: args.domainName,
+          metadata: { namespace: project, labels },
+          spec: { routeName: this.service.name },
+        },
+        { parent: this },
+      );
+      this.dnsRecords = mapping.statuses.apply((statuses) =>
+        (statuses ?? []).flatMap((s) => (s.resourceRecords ?? []).map((r) => ({ name: r.name, type: r.type, rrdata: r.rrdata }))),
+      );
+    }
+
+    this.serviceUrl = this.service.uri;
+    this.mcpUrl = publicUrl;
+    this.serviceName = this.service.name;
+    this.serviceAccountEmail = this.serviceAccount.email;
+    this.clientConfig = clientConfigOutput(serviceName, publicUrl);
+    this.registerOutputs({
+      serviceUrl: this.serviceUrl,
+      mcpUrl: this.mcpUrl,
+      serviceName: this.serviceName,
+      serviceAccountEmail: this.serviceAccountEmail,
+      clientConfig: this.clientConfig,
+      imageRepository: this.imageRepository,
+      dnsRecords: this.dnsRecords,
+    });
+  }
+}
+
+/**
+ * Cloud Run's deterministic URL, known before the service exists (the server needs its own URL as `publicUrl`):
+ * `https://<service>-<project number>.<region>.run.app`.
+ */
+export function deterministicUrl(serviceName: string, projectNumber: string, region: string): string {
+  if (`${serviceName}-${projectNumber}`.length > 63) {
+    throw new Error(
+      `The deterministic URL of Cloud Run service '${serviceName}' does not exist ('<service>-<project number>' is longer than 63 characters): shorten serviceName or set server.publicUrl`,
+    );
+  }
+  return `https://${serviceName}-${projectNumber}.${region}.run.app`;
+}
+
+/** A service account ID (6–30 characters) derived from the service name. */
+export function serviceAccountId(serviceName: string): string {
+  const base = serviceName.slice(0, 26).replace(/-+$/, '');
+  const id = `${base}-run`;
+  return id.length >= 6 ? id : `${base}-mcp-run`;
+}
+
+/** vCPUs of a Cloud Run CPU limit ('1', '0.5', '1000m'). */
+function vcpus(cpu: string): number {
+  return cpu.endsWith('m') ? Number(cpu.slice(0, -1)) / 1000 : Number(cpu);
+}
+
+/** MiB of a Cloud Run memory limit ('512Mi', '2Gi'). */
+function mebibytes(memory: string): number {
+  return memory.endsWith('Gi') ? Number(memory.slice(0, -2)) * 1024 : Number(memory.slice(0, -2));
+}

@@ -1,0 +1,125 @@
+/**
+ * The Pulumi program of this repository: reads the stack configuration and deploys the server with the
+ * component of the chosen cloud. `index.ts` (Pulumi.yaml's `main`) runs it and exports its outputs.
+ */
+import * as pulumi from '@pulumi/pulumi';
+import { McpFargateService, type McpFargateAutoScaling } from './aws/fargate-service';
+import type { McpClientConfig } from './common/client-config';
+import { readProgramConfig, type ProgramConfig } from './config';
+import { McpCloudRunService } from './gcp/cloud-run-service';
+import { McpImageRepository } from './gcp/image-repository';
+
+/** Stack outputs (undefined ones are left out of the stack). */
+export interface ProgramOutputs {
+  cloud: string;
+  /** The exact URL clients add. */
+  mcpUrl?: pulumi.Output<string>;
+  /** gcp: the service's run.app URL. */
+  serviceUrl?: pulumi.Output<string>;
+  /** Claude Desktop, Claude Code and VS Code snippets. */
+  clientConfig?: pulumi.Output<McpClientConfig>;
+  /** gcp: where to push images. */
+  imageRepository?: pulumi.Output<string>;
+  /** gcp with domainName: DNS records to create. */
+  dnsRecords?: pulumi.Output<{ name: string; type?: string; rrdata: string }[]>;
+  /** aws: point domainName here (CNAME or alias) unless hostedZoneId is set. */
+  loadBalancerDnsName?: pulumi.Output<string>;
+  /** What to do next, when the deployment is not complete yet. */
+  nextStep?: string;
+}
+
+export function runProgram(): ProgramOutputs {
+  const config = readProgramConfig();
+  return config.cloud === 'gcp' ? deployGcp(config) : deployAws(config);
+}
+
+function deployGcp(config: ProgramConfig): ProgramOutputs {
+  const g = config.gcp!;
+  // The repository is created beside the service (not inside it) so that a first run without an image can
+  // create it, and it keeps its place in the stack once the service exists.
+  const repository = g.createImageRepository
+    ? new McpImageRepository(`${config.serviceName}-images`, {
+        project: g.project,
+        region: g.region,
+        repositoryId: config.serviceName,
+        enableApi: g.enableApis,
+      })
+    : undefined;
+  if (!config.image) {
+    const nextStep =
+      'Push the server image to imageRepository (docs/pulumi.md, "Build and push the image"), then ' +
+      '`pulumi config set image <imageRepository>/server:<tag>` and `pulumi up` again.';
+    pulumi.log.warn(`${pulumi.getProject()}:image is not set: only the image repository is deployed. ${nextStep}`);
+    return { cloud: config.cloud, imageRepository: repository!.imageRepository, nextStep };
+  }
+  const service = new McpCloudRunService(config.serviceName, {
+    image: config.image,
+    project: g.project,
+    region: g.region,
+    serviceName: config.serviceName,
+    server: config.server,
+    secrets: config.secrets,
+    requestTimeoutSeconds: g.requestTimeoutSeconds,
+    concurrency: g.concurrency,
+    minInstances: config.minInstances,
+    maxInstances: config.maxInstances,
+    cpu: config.cpu,
+    memory: config.memory,
+    cpuAlwaysAllocated: g.cpuAlwaysAllocated,
+    publicAccess: g.publicAccess,
+    deletionProtection: config.deletionProtection,
+    domainName: config.domainName,
+    artifactRegistry: false,
+    enableApis: g.enableApis,
+  });
+  return {
+    cloud: config.cloud,
+    mcpUrl: service.mcpUrl,
+    serviceUrl: service.serviceUrl,
+    clientConfig: service.clientConfig,
+    imageRepository: repository?.imageRepository,
+    dnsRecords: service.dnsRecords,
+  };
+}
+
+function deployAws(config: ProgramConfig): ProgramOutputs {
+  const a = config.aws!;
+  // minInstances = maxInstances: a fixed task count; otherwise autoscaling between them.
+  const fixed = config.minInstances !== undefined && config.minInstances === config.maxInstances;
+  const autoScaling: McpFargateAutoScaling | false = fixed
+    ? false
+    : {
+        ...(config.minInstances !== undefined ? { minCapacity: Math.max(1, config.minInstances) } : {}),
+        ...(config.maxInstances !== undefined ? { maxCapacity: config.maxInstances } : {}),
+      };
+  const service = new McpFargateService(config.serviceName, {
+    image: config.image!,
+    vpcId: a.vpcId,
+    publicSubnetIds: a.publicSubnetIds,
+    privateSubnetIds: a.privateSubnetIds,
+    certificateArn: a.certificateArn,
+    domainName: config.domainName,
+    hostedZoneId: a.hostedZoneId,
+    server: config.server,
+    secrets: config.secrets,
+    idleTimeoutSeconds: a.idleTimeoutSeconds,
+    sslPolicy: a.sslPolicy,
+    cpu: config.cpu !== undefined ? Number(config.cpu) : undefined,
+    memoryMiB: config.memory !== undefined ? Number(config.memory) : undefined,
+    cpuArchitecture: a.cpuArchitecture,
+    autoScaling,
+    desiredCount: fixed ? Math.max(1, config.minInstances!) : undefined,
+    logRetentionDays: a.logRetentionDays,
+    clusterArn: a.clusterArn,
+    containerInsights: a.containerInsights,
+    accessLogsBucket: a.accessLogsBucket,
+    webAclArn: a.webAclArn,
+    deletionProtection: config.deletionProtection,
+  });
+  return {
+    cloud: config.cloud,
+    mcpUrl: service.mcpUrl,
+    clientConfig: service.clientConfig,
+    loadBalancerDnsName: service.loadBalancerDnsName,
+  };
+}

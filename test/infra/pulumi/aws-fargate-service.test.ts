@@ -1,0 +1,468 @@
+/**
+ * McpFargateService under Pulumi mocks: what the component asks AWS for.
+ */
+import * as pulumi from '@pulumi/pulumi';
+import { CONTAINER_PORT, DEFAULTS, ENV, PATHS, SECRET_ENV, serverEnvironment, stopTimeoutSeconds } from '../../../server/config/contract';
+import { AWS_ACCOUNT, AWS_REGION, isSecretValue, parentTracker, plainStrings, settle, useMocks, valueOf, warningsDuring, type MockCloud } from './mocks';
+
+let awsApi: typeof import('../../../infra/pulumi/aws');
+let cloud: MockCloud;
+
+beforeAll(async () => {
+  cloud = await useMocks();
+  awsApi = await import('../../../infra/pulumi/aws');
+});
+beforeEach(() => cloud.reset());
+
+const T = {
+  lb: 'aws:lb/loadBalancer:LoadBalancer',
+  tg: 'aws:lb/targetGroup:TargetGroup',
+  listener: 'aws:lb/listener:Listener',
+  sg: 'aws:ec2/securityGroup:SecurityGroup',
+  ingress: 'aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule',
+  egress: 'aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule',
+  task: 'aws:ecs/taskDefinition:TaskDefinition',
+  service: 'aws:ecs/service:Service',
+  cluster: 'aws:ecs/cluster:Cluster',
+  role: 'aws:iam/role:Role',
+  rolePolicy: 'aws:iam/rolePolicy:RolePolicy',
+  secret: 'aws:secretsmanager/secret:Secret',
+  secretVersion: 'aws:secretsmanager/secretVersion:SecretVersion',
+  logGroup: 'aws:cloudwatch/logGroup:LogGroup',
+  scalingTarget: 'aws:appautoscaling/target:Target',
+  scalingPolicy: 'aws:appautoscaling/policy:Policy',
+  record: 'aws:route53/record:Record',
+  waf: 'aws:wafv2/webAclAssociation:WebAclAssociation',
+} as const;
+
+const ISSUER = 'https://auth.example.com';
+const CLIENT_SECRET = 'client-secret-Xp92kd';
+const IMAGE = `${AWS_ACCOUNT}.dkr.ecr.${AWS_REGION}.amazonaws.com/remote-mcp:1.0.0`;
+const CERT = `arn:aws:acm:${AWS_REGION}:${AWS_ACCOUNT}:certificate/0b1c2d3e`;
+const PUBLIC = ['subnet-pub-a', 'subnet-pub-b'];
+const PRIVATE = ['subnet-priv-a', 'subnet-priv-b'];
+
+type Args = import('../../../infra/pulumi/aws').McpFargateServiceArgs;
+
+function baseArgs(): Args {
+  return {
+    image: IMAGE,
+    vpcId: 'vpc-123',
+    publicSubnetIds: PUBLIC,
+    privateSubnetIds: PRIVATE,
+    certificateArn: CERT,
+    domainName: 'mcp.example.com',
+    server: { oauthIssuer: ISSUER },
+    secrets: { oauthClientSecret: CLIENT_SECRET },
+  };
+}
+
+async function deploy(overrides: Partial<Args> = {}, name = 'remote-mcp') {
+  const tracker = parentTracker();
+  const svc = new awsApi.McpFargateService(name, { ...baseArgs(), ...overrides }, tracker.opts);
+  await valueOf(svc.serviceName);
+  await settle();
+  const task = cloud.one(T.task);
+  const containers = JSON.parse(task.inputs.containerDefinitions);
+  return { svc, tracker, task, container: containers[0], containers };
+}
+
+async function configError(overrides: Partial<Args>, name = 'remote-mcp'): Promise<Error> {
+  let error: unknown;
+  try {
+    new awsApi.McpFargateService(name, { ...baseArgs(), ...overrides });
+  } catch (e) {
+    error = e;
+  }
+  await settle();
+  expect(error).toBeInstanceOf(awsApi.McpConfigError);
+  expect(pulumi.RunError.isInstance(error)).toBe(true);
+  expect(cloud.customResources()).toEqual([]);
+  return error as Error;
+}
+
+const sgId = (nameEnd: string) => `sg-remote-mcp-${nameEnd}`;
+
+describe('load balancer', () => {
+  test('internet-facing ALB in the public subnets, idle timeout 3600 s, invalid headers dropped', async () => {
+    await deploy();
+    const lb = cloud.one(T.lb);
+    expect(lb.inputs).toMatchObject({
+      loadBalancerType: 'application',
+      internal: false,
+      idleTimeout: 3600,
+      dropInvalidHeaderFields: true,
+      enableDeletionProtection: false,
+      subnets: PUBLIC,
+      securityGroups: [sgId('alb')],
+    });
+    expect(lb.inputs.accessLogs).toBeUndefined();
+  });
+
+  test('HTTPS on 443 with a TLS 1.3 policy and the certificate; HTTP on 80 only redirects', async () => {
+    await deploy();
+    const https = cloud.named(T.listener, 'remote-mcp-https');
+    expect(https.inputs).toMatchObject({ port: 443, protocol: 'HTTPS', certificateArn: CERT, sslPolicy: 'ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09' });
+    expect(https.inputs.sslPolicy).toMatch(/^ELBSecurityPolicy-TLS13-/);
+    expect(https.inputs.defaultActions).toEqual([{ type: 'forward', targetGroupArn: expect.stringContaining('remote-mcp-tg') }]);
+    expect(cloud.ofType(T.listener)).toHaveLength(2);
+    const http = cloud.named(T.listener, 'remote-mcp-http');
+    expect(http.inputs).toMatchObject({ port: 80, protocol: 'HTTP' });
+    expect(http.inputs.defaultActions).toEqual([{ type: 'redirect', redirect: { protocol: 'HTTPS', port: '443', statusCode: 'HTTP_301' } }]);
+  });
+
+  test('target group: IP targets on the container port, /readyz health check, deregistration delay = drain', async () => {
+    await deploy();
+    const tg = cloud.one(T.tg);
+    expect(tg.inputs).toMatchObject({
+      targetType: 'ip',
+      protocol: 'HTTP',
+      port: CONTAINER_PORT,
+      vpcId: 'vpc-123',
+      deregistrationDelay: DEFAULTS.drainSeconds,
+      loadBalancingAlgorithmType: 'least_outstanding_requests',
+    });
+    expect(tg.inputs.healthCheck).toEqual({
+      enabled: true,
+      path: PATHS.readyz,
+      port: 'traffic-port',
+      protocol: 'HTTP',
+      matcher: '200',
+      interval: 10,
+      timeout: 5,
+      healthyThreshold: 2,
+      unhealthyThreshold: 2,
+    });
+    expect(tg.inputs.stickiness).toBeUndefined();
+  });
+
+  test('deregistration delay follows drainSeconds', async () => {
+    await deploy({ server: { oauthIssuer: ISSUER, drainSeconds: 45 } });
+    expect(cloud.one(T.tg).inputs.deregistrationDelay).toBe(45);
+  });
+
+  test('idle timeout, TLS policy, deletion protection, access logs and WAF are settable', async () => {
+    await deploy({ idleTimeoutSeconds: 600, sslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06', deletionProtection: true, accessLogsBucket: 'my-logs', webAclArn: 'arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/x/1' });
+    expect(cloud.one(T.lb).inputs).toMatchObject({ idleTimeout: 600, enableDeletionProtection: true, accessLogs: { bucket: 'my-logs', prefix: 'alb', enabled: true } });
+    expect(cloud.named(T.listener, 'remote-mcp-https').inputs.sslPolicy).toBe('ELBSecurityPolicy-TLS13-1-2-2021-06');
+    expect(cloud.one(T.waf).inputs.webAclArn).toBe('arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/x/1');
+  });
+});
+
+describe('network isolation', () => {
+  test('tasks are reachable only from the load balancer security group, on the container port', async () => {
+    await deploy();
+    const taskIngress = cloud.ofType(T.ingress).filter((r) => r.inputs.securityGroupId === sgId('tasks'));
+    expect(taskIngress).toHaveLength(1);
+    expect(taskIngress[0]!.inputs).toMatchObject({ referencedSecurityGroupId: sgId('alb'), ipProtocol: 'tcp', fromPort: CONTAINER_PORT, toPort: CONTAINER_PORT });
+    expect(taskIngress[0]!.inputs.cidrIpv4).toBeUndefined();
+    expect(taskIngress[0]!.inputs.cidrIpv6).toBeUndefined();
+  });
+
+  test('the load balancer takes 443 and 80 from clients and talks only to the tasks', async () => {
+    await deploy();
+    const albIngress = cloud.ofType(T.ingress).filter((r) => r.inputs.securityGroupId === sgId('alb'));
+    expect(albIngress.map((r) => [r.inputs.fromPort, r.inputs.toPort, r.inputs.cidrIpv4]).sort()).toEqual([
+      [443, 443, '0.0.0.0/0'],
+      [80, 80, '0.0.0.0/0'],
+    ]);
+    const albEgress = cloud.ofType(T.egress).filter((r) => r.inputs.securityGroupId === sgId('alb'));
+    expect(albEgress).toHaveLength(1);
+    expect(albEgress[0]!.inputs).toMatchObject({ referencedSecurityGroupId: sgId('tasks'), fromPort: CONTAINER_PORT, toPort: CONTAINER_PORT });
+    const taskEgress = cloud.ofType(T.egress).filter((r) => r.inputs.securityGroupId === sgId('tasks'));
+    expect(taskEgress.map((r) => [r.inputs.cidrIpv4, r.inputs.fromPort, r.inputs.toPort])).toEqual([['0.0.0.0/0', 443, 443]]);
+    // no inline rules (which would fight the rule resources)
+    for (const sg of cloud.ofType(T.sg)) {
+      expect(sg.inputs.ingress).toBeUndefined();
+      expect(sg.inputs.egress).toBeUndefined();
+      expect(sg.inputs.vpcId).toBe('vpc-123');
+    }
+  });
+
+  test('client CIDRs can be narrowed', async () => {
+    await deploy({ ingressCidrs: ['203.0.113.0/24'] });
+    const albIngress = cloud.ofType(T.ingress).filter((r) => r.inputs.securityGroupId === sgId('alb'));
+    expect(new Set(albIngress.map((r) => r.inputs.cidrIpv4))).toEqual(new Set(['203.0.113.0/24']));
+  });
+});
+
+describe('task definition', () => {
+  test('Fargate, awsvpc, size, architecture, roles', async () => {
+    const { task } = await deploy();
+    expect(task.inputs).toMatchObject({
+      family: 'remote-mcp',
+      requiresCompatibilities: ['FARGATE'],
+      networkMode: 'awsvpc',
+      cpu: '512',
+      memory: '1024',
+      runtimePlatform: { operatingSystemFamily: 'LINUX', cpuArchitecture: 'X86_64' },
+    });
+    expect(task.inputs.executionRoleArn).toContain('remote-mcp-execution');
+    expect(task.inputs.taskRoleArn).toContain('remote-mcp-task');
+  });
+
+  test('container: port, stopTimeout = stopTimeoutSeconds(drain), non-root, read-only root filesystem', async () => {
+    const { container, containers } = await deploy();
+    expect(containers).toHaveLength(1);
+    expect(container).toMatchObject({
+      name: 'mcp',
+      image: IMAGE,
+      essential: true,
+      portMappings: [{ containerPort: CONTAINER_PORT, protocol: 'tcp', name: 'http' }],
+      stopTimeout: stopTimeoutSeconds(DEFAULTS.drainSeconds),
+      user: '1000:1000',
+      readonlyRootFilesystem: true,
+      privileged: false,
+    });
+    expect(container.stopTimeout).toBe(25);
+    expect(container.healthCheck).toBeUndefined();
+  });
+
+  test("environment is exactly the contract's serverEnvironment (publicUrl on the domain, drain 20 s)", async () => {
+    const { container } = await deploy();
+    const expected = serverEnvironment({ authMode: 'oauth', oauthIssuer: ISSUER, drainSeconds: DEFAULTS.drainSeconds, publicUrl: 'https://mcp.example.com/mcp' });
+    expect(Object.fromEntries(container.environment.map((e: { name: string; value: string }) => [e.name, e.value]))).toEqual(expected);
+    expect(container.environment.find((e: { name: string }) => e.name === ENV.port).value).toBe(String(CONTAINER_PORT));
+  });
+
+  test('secrets come from Secrets Manager as <arn>:FIELD:: and never as environment', async () => {
+    const { container, svc } = await deploy({ secrets: { oauthClientSecret: CLIENT_SECRET, bearerTokens: ['t1', 't2'] }, server: { oauthIssuer: ISSUER } });
+    const secretArn = await valueOf(svc.secret!.arn);
+    expect(container.secrets).toEqual([
+      { name: ENV.oauthClientSecret, valueFrom: `${secretArn}:${ENV.oauthClientSecret}::` },
+      { name: ENV.bearerTokens, valueFrom: `${secretArn}:${ENV.bearerTokens}::` },
+    ]);
+    const envNames = container.environment.map((e: { name: string }) => e.name);
+    for (const name of SECRET_ENV) expect(envNames).not.toContain(name);
+  });
+
+  test('the secret string is a Pulumi secret and its text appears nowhere else', async () => {
+    const { task } = await deploy({ secrets: { oauthClientSecret: CLIENT_SECRET, bearerTokens: 'tok-1,tok-2' } });
+    const version = cloud.one(T.secretVersion);
+    expect(isSecretValue(version.inputs.secretString)).toBe(true);
+    expect(JSON.parse(version.inputs.secretString.value)).toEqual({ [ENV.oauthClientSecret]: CLIENT_SECRET, [ENV.bearerTokens]: 'tok-1,tok-2' });
+    // the task definition is plain (a leaked secret would have made it secret) and does not contain the text
+    expect(typeof task.inputs.containerDefinitions).toBe('string');
+    const plain = cloud.resources.flatMap((r) => plainStrings(r.inputs));
+    for (const text of [CLIENT_SECRET, 'tok-1']) expect(plain.filter((s) => s.includes(text))).toEqual([]);
+  });
+
+  test('logs: awslogs to the created log group (one year), non-blocking', async () => {
+    const { container } = await deploy();
+    const logGroup = cloud.one(T.logGroup);
+    expect(logGroup.inputs.retentionInDays).toBe(365);
+    expect(logGroup.inputs.kmsKeyId).toBeUndefined();
+    expect(container.logConfiguration).toEqual({
+      logDriver: 'awslogs',
+      options: {
+        'awslogs-group': 'remote-mcp-logs-1a2b3c4',
+        'awslogs-region': AWS_REGION,
+        'awslogs-stream-prefix': 'mcp',
+        mode: 'non-blocking',
+        'max-buffer-size': '25m',
+      },
+    });
+  });
+
+  test('size, architecture, user, health check and log retention are settable', async () => {
+    const kms = `arn:aws:kms:${AWS_REGION}:${AWS_ACCOUNT}:key/1234`;
+    const { task, container } = await deploy({ cpu: 1024, memoryMiB: 2048, cpuArchitecture: 'ARM64', containerUser: '10001:10001', containerHealthCheck: true, logRetentionDays: 90, logsKmsKeyArn: kms });
+    expect(cloud.one(T.logGroup).inputs.kmsKeyId).toBe(kms);
+    expect(task.inputs).toMatchObject({ cpu: '1024', memory: '2048', runtimePlatform: { cpuArchitecture: 'ARM64' } });
+    expect(container.user).toBe('10001:10001');
+    expect(container.healthCheck.command.join(' ')).toContain(`127.0.0.1:${CONTAINER_PORT}${PATHS.healthz}`);
+    expect(cloud.one(T.logGroup).inputs.retentionInDays).toBe(90);
+  });
+});
+
+describe('least privilege', () => {
+  function policyOf(roleName: string) {
+    const attached = cloud.ofType(T.rolePolicy).filter((p) => p.inputs.role === `${roleName}-id`);
+    return attached.map((p) => JSON.parse(p.inputs.policy));
+  }
+
+  test('the execution role reads only this secret, writes only this log group, pulls only this repository', async () => {
+    const { svc } = await deploy();
+    const secretArn = await valueOf(svc.secret!.arn);
+    const [policy, ...more] = policyOf('remote-mcp-execution');
+    expect(more).toEqual([]);
+    const logGroupArn = `arn:aws:logs:${AWS_REGION}:${AWS_ACCOUNT}:log-group:remote-mcp-logs-1a2b3c4`;
+    expect(policy.Statement).toEqual([
+      { Sid: 'EcrAuth', Effect: 'Allow', Action: ['ecr:GetAuthorizationToken'], Resource: '*' },
+      {
+        Sid: 'PullImage',
+        Effect: 'Allow',
+        Action: ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'],
+        Resource: `arn:aws:ecr:${AWS_REGION}:${AWS_ACCOUNT}:repository/remote-mcp`,
+      },
+      { Sid: 'WriteLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${logGroupArn}:log-stream:*` },
+      { Sid: 'ReadSecret', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: secretArn },
+    ]);
+  });
+
+  test('the task role has no permissions; no managed policy is attached anywhere', async () => {
+    await deploy();
+    expect(policyOf('remote-mcp-task')).toEqual([]);
+    expect(cloud.ofType('aws:iam/rolePolicyAttachment:RolePolicyAttachment')).toEqual([]);
+    for (const role of cloud.ofType(T.role)) {
+      expect(JSON.parse(role.inputs.assumeRolePolicy).Statement).toEqual([
+        { Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' }, Action: 'sts:AssumeRole' },
+      ]);
+      expect(role.inputs.managedPolicyArns).toBeUndefined();
+    }
+  });
+
+  test('an image outside ECR needs no ECR permission; no secret needs no Secrets Manager permission', async () => {
+    await deploy({ image: 'ghcr.io/example/remote-mcp:1.0.0', secrets: undefined });
+    const [policy] = policyOf('remote-mcp-execution');
+    expect(policy.Statement.map((s: { Sid: string }) => s.Sid)).toEqual(['WriteLogs']);
+    expect(cloud.ofType(T.secret)).toEqual([]);
+    const { container } = { container: JSON.parse(cloud.one(T.task).inputs.containerDefinitions)[0] };
+    expect(container.secrets).toEqual([]);
+  });
+
+  test('an existing secret: its fields are injected and only it is readable', async () => {
+    const arn = `arn:aws:secretsmanager:${AWS_REGION}:${AWS_ACCOUNT}:secret:mcp-abc123`;
+    const { container } = await deploy({ secrets: undefined, secretArn: arn, secretFields: [ENV.oauthClientSecret] });
+    expect(cloud.ofType(T.secret)).toEqual([]);
+    expect(container.secrets).toEqual([{ name: ENV.oauthClientSecret, valueFrom: `${arn}:${ENV.oauthClientSecret}::` }]);
+    const [policy] = policyOf('remote-mcp-execution');
+    expect(policy.Statement.find((s: { Sid: string }) => s.Sid === 'ReadSecret').Resource).toBe(arn);
+  });
+
+  test('ecrRepositoryArn recognises ECR images only', () => {
+    expect(awsApi.ecrRepositoryArn('123456789012.dkr.ecr.us-east-1.amazonaws.com/team/mcp@sha256:abc')).toBe('arn:aws:ecr:us-east-1:123456789012:repository/team/mcp');
+    expect(awsApi.ecrRepositoryArn('123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/mcp:1')).toBe('arn:aws-cn:ecr:cn-north-1:123456789012:repository/mcp');
+    expect(awsApi.ecrRepositoryArn('public.ecr.aws/x/mcp:1')).toBeUndefined();
+    expect(awsApi.ecrRepositoryArn('node:24-slim')).toBeUndefined();
+  });
+});
+
+describe('service and scaling', () => {
+  test('Fargate in the private subnets, no public IP, circuit breaker with rollback, rolling deploys', async () => {
+    await deploy();
+    const s = cloud.one(T.service);
+    expect(s.inputs).toMatchObject({
+      launchType: 'FARGATE',
+      platformVersion: 'LATEST',
+      networkConfiguration: { subnets: PRIVATE, securityGroups: [sgId('tasks')], assignPublicIp: false },
+      deploymentCircuitBreaker: { enable: true, rollback: true },
+      deploymentMinimumHealthyPercent: 100,
+      deploymentMaximumPercent: 200,
+      healthCheckGracePeriodSeconds: 60,
+      enableExecuteCommand: false,
+      desiredCount: 2,
+    });
+    expect(s.inputs.loadBalancers).toEqual([{ targetGroupArn: expect.stringContaining('remote-mcp-tg'), containerName: 'mcp', containerPort: CONTAINER_PORT }]);
+    expect(s.inputs.cluster).toContain('remote-mcp-cluster');
+  });
+
+  test('a new secret value rolls the tasks (ECS reads secrets at task start)', async () => {
+    await deploy();
+    expect(cloud.one(T.service).inputs).toMatchObject({ forceNewDeployment: true, triggers: { secretVersion: 'version-1' } });
+  });
+
+  test('autoscaling by default: 2–10 tasks on requests per target and CPU', async () => {
+    await deploy();
+    const target = cloud.one(T.scalingTarget);
+    expect(target.inputs).toMatchObject({ minCapacity: 2, maxCapacity: 10, serviceNamespace: 'ecs', scalableDimension: 'ecs:service:DesiredCount' });
+    expect(target.inputs.resourceId).toMatch(/^service\/remote-mcp-cluster-1a2b3c4\/remote-mcp-service-1a2b3c4$/);
+    const policies = cloud.ofType(T.scalingPolicy).map((p) => p.inputs.targetTrackingScalingPolicyConfiguration);
+    expect(policies).toHaveLength(2);
+    const requests = policies.find((p) => p.predefinedMetricSpecification.predefinedMetricType === 'ALBRequestCountPerTarget');
+    expect(requests).toMatchObject({ targetValue: 1000, scaleInCooldown: 300, scaleOutCooldown: 60 });
+    expect(requests.predefinedMetricSpecification.resourceLabel).toMatch(/^app\/.+\/targetgroup\/.+$/);
+    const cpu = policies.find((p) => p.predefinedMetricSpecification.predefinedMetricType === 'ECSServiceAverageCPUUtilization');
+    expect(cpu).toMatchObject({ targetValue: 60 });
+  });
+
+  test('autoScaling false: a fixed task count', async () => {
+    await deploy({ autoScaling: false, desiredCount: 3 });
+    expect(cloud.ofType(T.scalingTarget)).toEqual([]);
+    expect(cloud.one(T.service).inputs.desiredCount).toBe(3);
+  });
+
+  test('cluster with Container Insights, or an existing cluster', async () => {
+    await deploy();
+    expect(cloud.one(T.cluster).inputs.settings).toEqual([{ name: 'containerInsights', value: 'enabled' }]);
+    cloud.reset();
+    await deploy({ clusterArn: `arn:aws:ecs:${AWS_REGION}:${AWS_ACCOUNT}:cluster/shared` });
+    expect(cloud.ofType(T.cluster)).toEqual([]);
+    expect(cloud.one(T.scalingTarget).inputs.resourceId).toMatch(/^service\/shared\//);
+  });
+});
+
+describe('URL, DNS and outputs', () => {
+  test('domainName: MCP URL on the domain, alias record in the hosted zone', async () => {
+    const { svc } = await deploy({ hostedZoneId: 'Z123' });
+    expect(await valueOf(svc.mcpUrl)).toBe('https://mcp.example.com/mcp');
+    const record = cloud.one(T.record);
+    expect(record.inputs).toMatchObject({ zoneId: 'Z123', name: 'mcp.example.com', type: 'A' });
+    expect(record.inputs.aliases[0]).toMatchObject({ evaluateTargetHealth: true, zoneId: 'Z32O12XQLNTSW2' });
+    expect(record.inputs.aliases[0].name).toMatch(/elb\.amazonaws\.com$/);
+  });
+
+  test('without a domain the MCP URL is the load balancer DNS name', async () => {
+    let deployed!: Awaited<ReturnType<typeof deploy>>;
+    const warnings = await warningsDuring(async () => {
+      deployed = await deploy({ domainName: undefined });
+    });
+    expect(warnings.join('\n')).toMatch(/no domainName: the MCP URL .* is the load balancer's DNS name/);
+    const { svc, container } = deployed;
+    const url = await valueOf(svc.mcpUrl);
+    expect(url).toMatch(/^https:\/\/remote-mcp-alb-1a2b3c4-42\.eu-west-1\.elb\.amazonaws\.com\/mcp$/);
+    expect(container.environment.find((e: { name: string }) => e.name === ENV.publicUrl).value).toBe(url);
+  });
+
+  test('client configuration snippets', async () => {
+    const { svc } = await deploy();
+    const c = await valueOf(svc.clientConfig);
+    expect(JSON.parse(c.claudeDesktop)).toEqual({ mcpServers: { 'remote-mcp': { url: 'https://mcp.example.com/mcp' } } });
+    expect(c.claudeCode).toBe('claude mcp add --transport http remote-mcp https://mcp.example.com/mcp');
+    expect(JSON.parse(c.vscode)).toEqual({ servers: { 'remote-mcp': { type: 'http', url: 'https://mcp.example.com/mcp' } } });
+    expect(await pulumi.isSecret(svc.clientConfig)).toBe(false);
+  });
+
+  test('every resource is a child of the component (parent: this)', async () => {
+    const { tracker } = await deploy({ hostedZoneId: 'Z1', webAclArn: 'arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/x/1' });
+    const created = cloud.resources.filter((r) => r.type !== 'remote-mcp-stacks:aws:McpFargateService').map((r) => `${r.type}::${r.name}`);
+    expect(created.length).toBeGreaterThan(20);
+    for (const c of created) expect(tracker.seen).toContain(c);
+  });
+});
+
+describe('bad arguments fail before anything is created', () => {
+  test('idle timeout outside the ALB range or not above the keep-alive', async () => {
+    expect((await configError({ idleTimeoutSeconds: 4001 })).message).toMatch(/idleTimeoutSeconds must be a whole number from 1 to 4000, got 4001/);
+    expect((await configError({ idleTimeoutSeconds: 0 })).message).toMatch(/idleTimeoutSeconds must be a whole number from 1 to 4000/);
+    expect((await configError({ idleTimeoutSeconds: 15 })).message).toMatch(/idleTimeoutSeconds \(15\) must exceed the server's keepAliveSeconds \(15\)/);
+    expect((await configError({ idleTimeoutSeconds: 100, server: { oauthIssuer: ISSUER, keepAliveSeconds: 120 } })).message).toMatch(/must exceed/);
+  });
+  test('a drain the Fargate stopTimeout cap cannot cover', async () => {
+    expect((await configError({ server: { oauthIssuer: ISSUER, drainSeconds: 116 } })).message).toMatch(/drainSeconds must be at most 115 .*120 s on Fargate/);
+  });
+  test('auth modes', async () => {
+    expect((await configError({ server: { authMode: 'none' } })).message).toMatch(/only runs on loopback/);
+    expect((await configError({ server: { authMode: 'token' }, secrets: { oauthClientSecret: 'x' } })).message).toMatch(/authMode 'token' needs bearer tokens/);
+    expect((await configError({ server: {} })).message).toMatch(/needs oauthIssuer/);
+    const introspection = { oauthIssuer: ISSUER, oauthIntrospectionUrl: 'https://auth.example.com/introspect', oauthClientId: 'mcp' };
+    expect((await configError({ server: introspection, secrets: { bearerTokens: 'x' } })).message).toMatch(/oauthIntrospectionUrl needs the client secret/);
+    expect((await configError({ server: { ...introspection, oauthClientId: undefined } })).message).toMatch(/oauthIntrospectionUrl needs oauthClientId/);
+  });
+  test('secret sources', async () => {
+    expect((await configError({ secretArn: 'arn:aws:secretsmanager:eu-west-1:1:secret:x' })).message).toMatch(/either `secrets`.*or `secretArn`/);
+    expect((await configError({ secrets: undefined, secretArn: 'arn:aws:secretsmanager:eu-west-1:1:secret:x' })).message).toMatch(/needs `secretFields`/);
+    expect((await configError({ secrets: undefined, secretArn: 'arn:x', secretFields: ['OAUTH_ISSUER' as never] })).message).toMatch(/secretFields may only name/);
+    expect((await configError({ secrets: undefined, secretFields: [ENV.bearerTokens] })).message).toMatch(/applies only to `secretArn`/);
+  });
+  test('sizes, names, DNS', async () => {
+    expect((await configError({ cpu: 300 })).message).toMatch(/cpu must be a Fargate CPU value/);
+    expect((await configError({ logRetentionDays: 31 })).message).toMatch(/logRetentionDays must be one of/);
+    expect((await configError({ autoScaling: { minCapacity: 5, maxCapacity: 2 } })).message).toMatch(/autoScaling.maxCapacity/);
+    expect((await configError({ autoScaling: { cpuTargetPercent: 0 } })).message).toMatch(/cpuTargetPercent/);
+    expect((await configError({ desiredCount: 20 })).message).toMatch(/desiredCount \(20\) must be within/);
+    expect((await configError({ domainName: 'mcp.example.com/mcp' })).message).toMatch(/domainName must be a host name/);
+    expect((await configError({ domainName: undefined, hostedZoneId: 'Z1' })).message).toMatch(/`hostedZoneId` needs `domainName`/);
+    expect((await configError({}, 'a-name-that-is-far-too-long')).message).toMatch(/at most 21 characters/);
+  });
+});

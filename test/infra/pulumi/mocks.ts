@@ -1,0 +1,195 @@
+/**
+ * Pulumi mocks for the unit tests: every resource registration is recorded (type, logical name, inputs as the
+ * engine would receive them — Pulumi secrets stay wrapped), and outputs are plausible cloud values.
+ */
+import * as pulumi from '@pulumi/pulumi';
+
+export const PROJECT = 'remote-mcp-stacks';
+export const GCP_PROJECT = 'demo-project';
+export const GCP_PROJECT_NUMBER = '123456789012';
+export const AWS_ACCOUNT = '123456789012';
+export const AWS_REGION = 'eu-west-1';
+
+/** How the engine protocol marks a secret value (`{<sig key>: <secret sig>, value}`). */
+const SIG_KEY = '4dabf18193072939515e22adb298388d';
+const SECRET_SIG = '1b47061264138c4ac30d75fd1eb44270';
+
+export interface Recorded {
+  type: string;
+  name: string;
+  inputs: Record<string, any>;
+}
+
+export class MockCloud {
+  resources: Recorded[] = [];
+  calls: { token: string; inputs: Record<string, any> }[] = [];
+
+  reset(): void {
+    this.resources = [];
+    this.calls = [];
+  }
+
+  ofType(type: string): Recorded[] {
+    return this.resources.filter((r) => r.type === type);
+  }
+
+  /** The single resource of a type (optionally whose name contains `nameIncludes`); fails otherwise. */
+  one(type: string, nameIncludes?: string): Recorded {
+    const found = this.ofType(type).filter((r) => nameIncludes === undefined || r.name.includes(nameIncludes));
+    if (found.length !== 1) {
+      throw new Error(`expected one ${type}${nameIncludes ? ` named *${nameIncludes}*` : ''}, found ${found.length}: ${found.map((r) => r.name).join(', ')}`);
+    }
+    return found[0]!;
+  }
+
+  /** The resource of a type with exactly this logical name; fails otherwise. */
+  named(type: string, name: string): Recorded {
+    const found = this.ofType(type).find((r) => r.name === name);
+    if (!found) throw new Error(`no ${type} named ${name}; have: ${this.ofType(type).map((r) => r.name).join(', ')}`);
+    return found;
+  }
+
+  /** Custom (cloud) resources: everything but this repository's components. */
+  customResources(): Recorded[] {
+    return this.resources.filter((r) => !r.type.startsWith(`${PROJECT}:`));
+  }
+}
+
+export function isSecretValue(v: unknown): v is { value: unknown } {
+  return typeof v === 'object' && v !== null && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
+}
+
+/** Every plain string inside `v`, secret-wrapped values left out. */
+export function plainStrings(v: unknown, out: string[] = []): string[] {
+  if (isSecretValue(v)) return out;
+  if (typeof v === 'string') out.push(v);
+  else if (Array.isArray(v)) v.forEach((x) => plainStrings(x, out));
+  else if (typeof v === 'object' && v !== null) Object.values(v).forEach((x) => plainStrings(x, out));
+  return out;
+}
+
+function computedState(type: string, name: string, inputs: Record<string, any>): Record<string, unknown> {
+  const [pkg, mod] = type.split(':');
+  if (pkg === 'gcp') {
+    switch (type) {
+      case 'gcp:serviceaccount/account:Account':
+        return { email: `${inputs.accountId}@${inputs.project}.iam.gserviceaccount.com`, name: `projects/${inputs.project}/serviceAccounts/${inputs.accountId}` };
+      case 'gcp:secretmanager/secret:Secret':
+        return { name: `projects/${GCP_PROJECT_NUMBER}/secrets/${inputs.secretId}` };
+      case 'gcp:secretmanager/secretVersion:SecretVersion':
+        return { version: '1', name: `${inputs.secret}/versions/1` };
+      case 'gcp:cloudrunv2/service:Service':
+        return { uri: `https://${inputs.name}-${GCP_PROJECT_NUMBER}.${inputs.location}.run.app` };
+      case 'gcp:cloudrun/domainMapping:DomainMapping':
+        return { statuses: [{ resourceRecords: [{ name: 'mcp', type: 'CNAME', rrdata: 'ghs.googlehosted.com.' }] }] };
+      default:
+        return {};
+    }
+  }
+  if (pkg === 'aws') {
+    const service = (mod ?? '').split('/')[0];
+    const physical = inputs.name ?? `${name}-1a2b3c4`;
+    const common = { arn: `arn:aws:${service}:${AWS_REGION}:${AWS_ACCOUNT}:${service}/${physical}`, name: physical };
+    switch (type) {
+      case 'aws:lb/loadBalancer:LoadBalancer':
+        return { ...common, dnsName: `${physical}-42.${AWS_REGION}.elb.amazonaws.com`, zoneId: 'Z32O12XQLNTSW2', arnSuffix: `app/${physical}/50dc6c495c0c9188` };
+      case 'aws:lb/targetGroup:TargetGroup':
+        return { ...common, arnSuffix: `targetgroup/${physical}/73e2d6bc24d8a067` };
+      case 'aws:secretsmanager/secretVersion:SecretVersion':
+        return { versionId: 'version-1' };
+      case 'aws:cloudwatch/logGroup:LogGroup':
+        return { ...common, arn: `arn:aws:logs:${AWS_REGION}:${AWS_ACCOUNT}:log-group:${physical}` };
+      default:
+        return common;
+    }
+  }
+  return {};
+}
+
+/** Installs the mocks (for project `remote-mcp-stacks`, not a preview) and returns the recorder. */
+export async function useMocks(): Promise<MockCloud> {
+  const cloud = new MockCloud();
+  await pulumi.runtime.setMocks(
+    {
+      newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
+        cloud.resources.push({ type: args.type, name: args.name, inputs: args.inputs });
+        const state = computedState(args.type, args.name, args.inputs);
+        const id =
+          args.type === 'gcp:secretmanager/secret:Secret'
+            ? String(state.name)
+            : args.type.startsWith('aws:ec2/securityGroup')
+              ? `sg-${args.name}`
+              : `${args.name}-id`;
+        return { id, state: { ...args.inputs, ...state } };
+      },
+      call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
+        cloud.calls.push({ token: args.token, inputs: args.inputs });
+        switch (args.token) {
+          case 'gcp:organizations/getProject:getProject':
+            return { projectId: args.inputs.projectId ?? GCP_PROJECT, number: GCP_PROJECT_NUMBER, name: 'Demo' };
+          case 'aws:index/getRegion:getRegion':
+            return { region: AWS_REGION, name: AWS_REGION, id: AWS_REGION, endpoint: `ec2.${AWS_REGION}.amazonaws.com`, description: 'Europe (Ireland)' };
+          default:
+            return args.inputs;
+        }
+      },
+    },
+    PROJECT,
+    'test',
+    false,
+  );
+  return cloud;
+}
+
+/** Waits until every outstanding resource registration has reached the mocks. */
+export async function settle(): Promise<void> {
+  const runtime = pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> };
+  if (runtime.waitForRPCs) await runtime.waitForRPCs();
+  await new Promise((r) => setImmediate(r));
+}
+
+/** The value of an output (tests run outside preview, so every value is known). */
+export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => output.apply((v) => resolve(v)));
+}
+
+/** Stack configuration for the program (keys of the project namespace unless they contain a colon). */
+export function setConfig(values: Record<string, string>, secretKeys: string[] = []): void {
+  const full: Record<string, string> = {};
+  for (const [k, v] of Object.entries(values)) full[k.includes(':') ? k : `${PROJECT}:${k}`] = v;
+  pulumi.runtime.setAllConfig(full, secretKeys.map((k) => (k.includes(':') ? k : `${PROJECT}:${k}`)));
+}
+
+/**
+ * Records which resources a v1 transformation of a component saw: those are the resources whose parent chain
+ * reaches the component (`parent: this`, transitively).
+ */
+export function parentTracker(): { seen: Set<string>; opts: pulumi.ComponentResourceOptions } {
+  const seen = new Set<string>();
+  return {
+    seen,
+    opts: {
+      transformations: [
+        (a) => {
+          seen.add(`${a.type}::${a.name}`);
+          return undefined;
+        },
+      ],
+    },
+  };
+}
+
+/** Collects what Pulumi logs as warnings (without an engine they go to console.warn) while `f` runs. */
+export async function warningsDuring(f: () => Promise<unknown>): Promise<string[]> {
+  const warnings: string[] = [];
+  const spy = jest.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => {
+    warnings.push(args.map(String).join(' '));
+  });
+  try {
+    await f();
+    await settle();
+  } finally {
+    spy.mockRestore();
+  }
+  return warnings;
+}

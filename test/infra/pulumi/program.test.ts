@@ -1,0 +1,285 @@
+/**
+ * The Pulumi program (infra/pulumi/program.ts, run by index.ts) under mocks with stack configuration from
+ * `pulumi.runtime.setAllConfig`: what each cloud's stack deploys, and how bad configuration fails.
+ */
+import * as pulumi from '@pulumi/pulumi';
+import { ENV } from '../../../server/config/contract';
+import { AWS_ACCOUNT, GCP_PROJECT, GCP_PROJECT_NUMBER, isSecretValue, plainStrings, setConfig, settle, useMocks, valueOf, warningsDuring, type MockCloud } from './mocks';
+
+let program: typeof import('../../../infra/pulumi/program');
+let errors: typeof import('../../../infra/pulumi/common/errors');
+let cloud: MockCloud;
+
+beforeAll(async () => {
+  cloud = await useMocks();
+  program = await import('../../../infra/pulumi/program');
+  errors = await import('../../../infra/pulumi/common/errors');
+});
+beforeEach(() => {
+  cloud.reset();
+  setConfig({});
+});
+afterAll(() => setConfig({}));
+
+const ISSUER = 'https://auth.example.com';
+const GCP: Record<string, string> = {
+  cloud: 'gcp',
+  'gcp:project': GCP_PROJECT,
+  'gcp:region': 'europe-west1',
+  image: `europe-west1-docker.pkg.dev/${GCP_PROJECT}/remote-mcp/server:1.0.0`,
+  oauthIssuer: ISSUER,
+};
+const AWS: Record<string, string> = {
+  cloud: 'aws',
+  'aws:region': 'eu-west-1',
+  image: `${AWS_ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/remote-mcp:1.0.0`,
+  domainName: 'mcp.example.com',
+  certificateArn: `arn:aws:acm:eu-west-1:${AWS_ACCOUNT}:certificate/abc`,
+  vpcId: 'vpc-1',
+  publicSubnetIds: '["subnet-pa","subnet-pb"]',
+  privateSubnetIds: '["subnet-qa","subnet-qb"]',
+  oauthIssuer: ISSUER,
+};
+
+/** Runs the program with `config` and returns the error it must throw; nothing may have been created. */
+async function failure(config: Record<string, string | undefined>, secretKeys: string[] = []): Promise<string> {
+  const clean = Object.fromEntries(Object.entries(config).filter((e): e is [string, string] => e[1] !== undefined));
+  setConfig(clean, secretKeys);
+  let error: unknown;
+  try {
+    program.runProgram();
+  } catch (e) {
+    error = e;
+  }
+  await settle();
+  expect(error).toBeInstanceOf(errors.McpConfigError);
+  expect(pulumi.RunError.isInstance(error)).toBe(true);
+  expect(cloud.customResources()).toEqual([]);
+  return (error as Error).message;
+}
+
+async function run(config: Record<string, string>, secretKeys: string[] = []) {
+  setConfig(config, secretKeys);
+  const outputs = program.runProgram();
+  if (outputs.mcpUrl) await valueOf(outputs.mcpUrl);
+  await settle();
+  return outputs;
+}
+
+function withoutEnv<T>(names: string[], f: () => Promise<T>): Promise<T> {
+  const saved = names.map((n) => [n, process.env[n]] as const);
+  names.forEach((n) => delete process.env[n]);
+  return f().finally(() => {
+    for (const [n, v] of saved) if (v !== undefined) process.env[n] = v;
+  });
+}
+
+describe('configuration errors name the key', () => {
+  test('cloud missing or invalid', async () => {
+    expect(await failure({})).toBe(
+      "Missing configuration remote-mcp-stacks:cloud: choose where to deploy, 'gcp' (Cloud Run) or 'aws' (ECS Fargate) (pulumi config set cloud gcp)",
+    );
+    expect(await failure({ cloud: 'azure' })).toBe("Invalid configuration remote-mcp-stacks:cloud: must be one of 'gcp', 'aws', got 'azure'");
+  });
+
+  test('gcp: provider project and region', async () => {
+    await withoutEnv(['GOOGLE_PROJECT', 'GOOGLE_CLOUD_PROJECT', 'GCLOUD_PROJECT', 'CLOUDSDK_CORE_PROJECT'], async () => {
+      expect(await failure({ ...GCP, 'gcp:project': undefined })).toMatch(/^Missing configuration gcp:project: .*\(pulumi config set gcp:project <project-id>\)$/);
+    });
+    await withoutEnv(['GOOGLE_REGION', 'GCLOUD_REGION', 'CLOUDSDK_COMPUTE_REGION'], async () => {
+      expect(await failure({ ...GCP, 'gcp:region': undefined })).toMatch(/^Missing configuration gcp:region/);
+    });
+  });
+
+  test('gcp: request timeout 4000 s, or not above the keep-alive', async () => {
+    expect(await failure({ ...GCP, requestTimeoutSeconds: '4000' })).toBe('Invalid configuration remote-mcp-stacks:requestTimeoutSeconds: must be from 1 to 3600, got 4000');
+    expect(await failure({ ...GCP, requestTimeoutSeconds: '10' })).toMatch(/^Invalid configuration remote-mcp-stacks:requestTimeoutSeconds: must exceed keepAliveSeconds \(15\)/);
+    expect(await failure({ ...GCP, requestTimeoutSeconds: '30', keepAliveSeconds: '30' })).toMatch(/requestTimeoutSeconds: must exceed keepAliveSeconds \(30\)/);
+  });
+
+  test('gcp: drain longer than Cloud Run allows, concurrency, sizes', async () => {
+    expect(await failure({ ...GCP, drainSeconds: '9' })).toMatch(/^Invalid configuration remote-mcp-stacks:drainSeconds: must be at most 8 on Cloud Run/);
+    expect(await failure({ ...GCP, concurrency: '0' })).toMatch(/remote-mcp-stacks:concurrency: must be from 1 to 1000/);
+    expect(await failure({ ...GCP, memory: '1GB' })).toMatch(/remote-mcp-stacks:memory: on gcp looks like/);
+    expect(await failure({ ...GCP, serviceName: 'a'.repeat(50) })).toMatch(/remote-mcp-stacks:serviceName: must be at most 49 characters on Cloud Run/);
+    expect(await failure({ ...GCP, publicAccess: 'public' })).toMatch(/remote-mcp-stacks:publicAccess: must be one of/);
+  });
+
+  test('gcp: without image nor image repository there is nothing to deploy', async () => {
+    expect(await failure({ ...GCP, image: undefined, createImageRepository: 'false' })).toMatch(/^Missing configuration remote-mcp-stacks:image/);
+  });
+
+  test('aws: certificate, image, network, region are required', async () => {
+    expect(await failure({ ...AWS, certificateArn: undefined })).toMatch(/^Missing configuration remote-mcp-stacks:certificateArn: .*\(pulumi config set certificateArn arn:aws:acm:/);
+    expect(await failure({ ...AWS, certificateArn: 'my-cert' })).toBe("Invalid configuration remote-mcp-stacks:certificateArn: must be an ACM certificate ARN, got 'my-cert'");
+    expect(await failure({ ...AWS, image: undefined })).toMatch(/^Missing configuration remote-mcp-stacks:image/);
+    expect(await failure({ ...AWS, vpcId: undefined })).toMatch(/^Missing configuration remote-mcp-stacks:vpcId/);
+    expect(await failure({ ...AWS, publicSubnetIds: undefined })).toMatch(/^Missing configuration remote-mcp-stacks:publicSubnetIds: .*\(pulumi config set --path 'publicSubnetIds\[0\]' subnet-…\)$/);
+    expect(await failure({ ...AWS, privateSubnetIds: '[]' })).toMatch(/^Missing configuration remote-mcp-stacks:privateSubnetIds/);
+    await withoutEnv(['AWS_REGION', 'AWS_DEFAULT_REGION'], async () => {
+      expect(await failure({ ...AWS, 'aws:region': undefined })).toMatch(/^Missing configuration aws:region: .*\(pulumi config set aws:region us-east-1\)$/);
+    });
+  });
+
+  test('aws: idle timeout, drain, scaling, sizes', async () => {
+    expect(await failure({ ...AWS, idleTimeoutSeconds: '4001' })).toBe('Invalid configuration remote-mcp-stacks:idleTimeoutSeconds: must be from 1 to 4000, got 4001');
+    expect(await failure({ ...AWS, idleTimeoutSeconds: '10' })).toMatch(/idleTimeoutSeconds: must exceed keepAliveSeconds \(15\)/);
+    expect(await failure({ ...AWS, drainSeconds: '116' })).toMatch(/remote-mcp-stacks:drainSeconds: must be at most 115 on Fargate/);
+    expect(await failure({ ...AWS, minInstances: '0' })).toMatch(/remote-mcp-stacks:minInstances: must be at least 1 on aws/);
+    expect(await failure({ ...AWS, minInstances: '4', maxInstances: '2' })).toMatch(/remote-mcp-stacks:maxInstances: must be at least minInstances \(4\)/);
+    expect(await failure({ ...AWS, logRetentionDays: '31' })).toMatch(/^Invalid configuration remote-mcp-stacks:logRetentionDays: must be one of CloudWatch's values/);
+    expect(await failure({ ...AWS, cpu: '0.5' })).toMatch(/remote-mcp-stacks:cpu: on aws is Fargate CPU units/);
+    expect(await failure({ ...AWS, cpuArchitecture: 'arm' })).toMatch(/remote-mcp-stacks:cpuArchitecture: must be one of 'X86_64', 'ARM64'/);
+    expect(await failure({ ...AWS, serviceName: 'a-service-name-far-too-long' })).toMatch(/remote-mcp-stacks:serviceName: must be at most 21 characters on aws/);
+    expect(await failure({ ...AWS, hostedZoneId: 'Z1', domainName: undefined })).toMatch(/^Missing configuration remote-mcp-stacks:domainName/);
+  });
+
+  test('server settings: auth mode, issuer, tokens, values', async () => {
+    expect(await failure({ ...GCP, authMode: 'dev' })).toBe(
+      "Invalid configuration remote-mcp-stacks:authMode: 'dev' only runs on loopback; a deployed service needs 'oauth' or 'token'",
+    );
+    expect(await failure({ ...GCP, authMode: 'saml' })).toMatch(/remote-mcp-stacks:authMode: must be one of 'none', 'dev', 'oauth', 'token'/);
+    expect(await failure({ ...GCP, oauthIssuer: undefined })).toMatch(/^Missing configuration remote-mcp-stacks:oauthIssuer: .*\(pulumi config set oauthIssuer https:/);
+    expect(await failure({ ...GCP, oauthIssuer: 'http://auth.example.com' })).toBe(
+      'Invalid configuration remote-mcp-stacks:oauthIssuer: oauthIssuer must be an https:// URL, got http://auth.example.com',
+    );
+    expect(await failure({ ...GCP, authMode: 'token', oauthIssuer: undefined })).toMatch(
+      /^Missing configuration remote-mcp-stacks:bearerTokens: .*\(pulumi config set --secret bearerTokens <token1>,<token2>\)$/,
+    );
+    expect(await failure({ ...GCP, oauthIntrospectionUrl: 'https://auth.example.com/introspect' })).toMatch(/^Missing configuration remote-mcp-stacks:oauthClientId/);
+    expect(await failure({ ...GCP, oauthIntrospectionUrl: 'https://auth.example.com/introspect', oauthClientId: 'mcp' })).toMatch(
+      /^Missing configuration remote-mcp-stacks:oauthClientSecret: .*\(pulumi config set --secret oauthClientSecret <client secret>\)$/,
+    );
+    expect(await failure({ ...GCP, keepAliveSeconds: 'soon' })).toBe("Invalid configuration remote-mcp-stacks:keepAliveSeconds: must be a whole number, got 'soon'");
+    expect(await failure({ ...GCP, sessionMode: 'sticky' })).toMatch(/remote-mcp-stacks:sessionMode: must be one of 'stateless', 'stateful'/);
+    expect(await failure({ ...GCP, domainName: 'https://mcp.example.com' })).toMatch(/remote-mcp-stacks:domainName: must be a host name/);
+    expect(await failure({ ...GCP, serviceName: 'Remote' })).toMatch(/remote-mcp-stacks:serviceName: must be lowercase/);
+    expect(await failure({ ...GCP, deletionProtection: 'yes' })).toMatch(/remote-mcp-stacks:deletionProtection: must be true or false/);
+    expect(await failure({ ...GCP, oauthScopes: '["a", 3]' })).toMatch(/remote-mcp-stacks:oauthScopes: must be a list of strings/);
+    expect(await failure({ ...GCP, publicUrl: 'https://x/mcp?q=1', oauthIssuer: 'ftp://x' })).toMatch(/remote-mcp-stacks:oauthIssuer/);
+    expect(await failure({ ...GCP, publicUrl: 'https://x.example.com/mcp?q=1' })).toBe(
+      'Invalid configuration remote-mcp-stacks:publicUrl: must not contain a query or fragment, got https://x.example.com/mcp?q=1',
+    );
+  });
+});
+
+describe('secret values are Pulumi secrets before any provider sees them', () => {
+  test('secret configuration is read as Pulumi secrets (even when set without --secret)', async () => {
+    const { readProgramConfig } = await import('../../../infra/pulumi/config');
+    setConfig({ ...GCP, oauthClientSecret: 'read-me-1', bearerTokens: 'tok-9' }, ['oauthClientSecret']);
+    const config = readProgramConfig();
+    const clientSecret = pulumi.output(config.secrets.oauthClientSecret!);
+    const tokens = pulumi.output(config.secrets.bearerTokens!);
+    expect(await pulumi.isSecret(clientSecret)).toBe(true);
+    expect(await pulumi.isSecret(tokens)).toBe(true);
+    expect(await valueOf(clientSecret)).toBe('read-me-1');
+    expect(await valueOf(tokens)).toBe('tok-9');
+  });
+
+  test('the components wrap every secret value, plain strings and lists included', async () => {
+    const { secretEntries } = await import('../../../infra/pulumi/common/server-settings');
+    const entries = secretEntries({ oauthClientSecret: 'plain-1', bearerTokens: ['a', 'b'] });
+    expect(entries.map((e) => e.env)).toEqual([ENV.oauthClientSecret, ENV.bearerTokens]);
+    for (const e of entries) expect(await pulumi.isSecret(e.value)).toBe(true);
+    expect(await valueOf(entries[1]!.value)).toBe('a,b');
+    expect(secretEntries(undefined)).toEqual([]);
+  });
+});
+
+describe('gcp stack', () => {
+  test('an image repository beside the Cloud Run service, every setting from the configuration', async () => {
+    const outputs = await run({
+      ...GCP,
+      oauthScopes: '["mcp:tools","mcp:read"]',
+      allowedOrigins: 'https://a.example.com, https://b.example.com',
+      minInstances: '1',
+      maxInstances: '4',
+      requestTimeoutSeconds: '1800',
+      deletionProtection: 'false',
+    });
+    expect(outputs.cloud).toBe('gcp');
+    expect(cloud.ofType('remote-mcp-stacks:gcp:McpImageRepository').map((r) => r.name)).toEqual(['remote-mcp-images']);
+    expect(cloud.ofType('remote-mcp-stacks:gcp:McpCloudRunService').map((r) => r.name)).toEqual(['remote-mcp']);
+    expect(cloud.ofType('gcp:artifactregistry/repository:Repository')).toHaveLength(1);
+    const service = cloud.one('gcp:cloudrunv2/service:Service');
+    expect(service.inputs.deletionProtection).toBe(false);
+    expect(service.inputs.template).toMatchObject({ timeout: '1800s', scaling: { minInstanceCount: 1, maxInstanceCount: 4 }, maxInstanceRequestConcurrency: 200 });
+    const env = Object.fromEntries(service.inputs.template.containers[0].envs.filter((e: { value?: string }) => e.value).map((e: { name: string; value: string }) => [e.name, e.value]));
+    expect(env[ENV.oauthScopes]).toBe('mcp:tools,mcp:read');
+    expect(env[ENV.allowedOrigins]).toBe('https://a.example.com,https://b.example.com');
+    expect(env[ENV.drainSeconds]).toBe('8');
+    const url = `https://remote-mcp-${GCP_PROJECT_NUMBER}.europe-west1.run.app/mcp`;
+    expect(await valueOf(outputs.mcpUrl!)).toBe(url);
+    expect(await valueOf(outputs.imageRepository!)).toBe(`europe-west1-docker.pkg.dev/${GCP_PROJECT}/remote-mcp`);
+    expect((await valueOf(outputs.clientConfig!)).claudeCode).toBe(`claude mcp add --transport http remote-mcp ${url}`);
+  });
+
+  test('secret configuration stays secret from `config --secret` to the secret version', async () => {
+    await run({ ...GCP, oauthClientSecret: 'cfg-secret-1', bearerTokens: 'cfg-tok-1,cfg-tok-2' }, ['oauthClientSecret', 'bearerTokens']);
+    const versions = cloud.ofType('gcp:secretmanager/secretVersion:SecretVersion');
+    expect(versions).toHaveLength(2);
+    for (const v of versions) expect(isSecretValue(v.inputs.secretData)).toBe(true);
+    expect(versions.map((v) => v.inputs.secretData.value).sort()).toEqual(['cfg-secret-1', 'cfg-tok-1,cfg-tok-2']);
+    const plain = cloud.resources.flatMap((r) => plainStrings(r.inputs));
+    expect(plain.filter((s) => s.includes('cfg-secret-1') || s.includes('cfg-tok-1'))).toEqual([]);
+  });
+
+  test('a secret key set without --secret is still handled as a secret', async () => {
+    await run({ ...GCP, oauthClientSecret: 'plain-set-secret' });
+    expect(isSecretValue(cloud.one('gcp:secretmanager/secretVersion:SecretVersion').inputs.secretData)).toBe(true);
+  });
+
+  test('token mode with tokens from the secret configuration', async () => {
+    await run({ ...GCP, authMode: 'token', oauthIssuer: '', bearerTokens: 'tok-x' }, ['bearerTokens']);
+    const envs = cloud.one('gcp:cloudrunv2/service:Service').inputs.template.containers[0].envs;
+    expect(envs.find((e: { name: string }) => e.name === ENV.authMode).value).toBe('token');
+    expect(envs.find((e: { name: string }) => e.name === ENV.bearerTokens).valueSource.secretKeyRef.secret).toBe('remote-mcp-bearer-tokens');
+  });
+
+  test('first run without an image: only the image repository, and what to do next', async () => {
+    let outputs!: Awaited<ReturnType<typeof run>>;
+    const warnings = await warningsDuring(async () => {
+      outputs = await run({ ...GCP, image: '' });
+    });
+    expect(warnings.join('\n')).toMatch(/remote-mcp-stacks:image is not set: only the image repository is deployed/);
+    expect(cloud.ofType('gcp:cloudrunv2/service:Service')).toEqual([]);
+    expect(cloud.customResources().map((r) => r.type).sort()).toEqual(['gcp:artifactregistry/repository:Repository', 'gcp:projects/service:Service']);
+    expect(outputs.nextStep).toMatch(/pulumi config set image/);
+    expect(await valueOf(outputs.imageRepository!)).toBe(`europe-west1-docker.pkg.dev/${GCP_PROJECT}/remote-mcp`);
+    expect(outputs.mcpUrl).toBeUndefined();
+  });
+
+  test('createImageRepository false and enableApis false', async () => {
+    await run({ ...GCP, createImageRepository: 'false', enableApis: 'false' });
+    expect(cloud.ofType('gcp:artifactregistry/repository:Repository')).toEqual([]);
+    expect(cloud.ofType('gcp:projects/service:Service')).toEqual([]);
+  });
+});
+
+describe('aws stack', () => {
+  test('the Fargate service with the configuration, autoscaling between min and max', async () => {
+    const outputs = await run({ ...AWS, minInstances: '2', maxInstances: '6', cpu: '1024', memory: '2048', oauthClientSecret: 'aws-secret-1' }, ['oauthClientSecret']);
+    expect(outputs.cloud).toBe('aws');
+    expect(await valueOf(outputs.mcpUrl!)).toBe('https://mcp.example.com/mcp');
+    expect(await valueOf(outputs.loadBalancerDnsName!)).toMatch(/elb\.amazonaws\.com$/);
+    expect(cloud.one('aws:appautoscaling/target:Target').inputs).toMatchObject({ minCapacity: 2, maxCapacity: 6 });
+    expect(cloud.one('aws:ecs/taskDefinition:TaskDefinition').inputs).toMatchObject({ cpu: '1024', memory: '2048' });
+    expect(cloud.one('aws:lb/loadBalancer:LoadBalancer').inputs).toMatchObject({ idleTimeout: 3600, subnets: ['subnet-pa', 'subnet-pb'] });
+    expect(cloud.one('aws:ecs/service:Service').inputs.networkConfiguration.subnets).toEqual(['subnet-qa', 'subnet-qb']);
+    const version = cloud.one('aws:secretsmanager/secretVersion:SecretVersion');
+    expect(isSecretValue(version.inputs.secretString)).toBe(true);
+    expect(cloud.resources.flatMap((r) => plainStrings(r.inputs)).filter((s) => s.includes('aws-secret-1'))).toEqual([]);
+  });
+
+  test('minInstances = maxInstances: a fixed task count, no autoscaling', async () => {
+    await run({ ...AWS, minInstances: '3', maxInstances: '3' });
+    expect(cloud.ofType('aws:appautoscaling/target:Target')).toEqual([]);
+    expect(cloud.one('aws:ecs/service:Service').inputs.desiredCount).toBe(3);
+  });
+
+  test('subnet lists may also be comma-separated', async () => {
+    await run({ ...AWS, publicSubnetIds: 'subnet-1,subnet-2', privateSubnetIds: 'subnet-3 subnet-4' });
+    expect(cloud.one('aws:lb/loadBalancer:LoadBalancer').inputs.subnets).toEqual(['subnet-1', 'subnet-2']);
+    expect(cloud.one('aws:ecs/service:Service').inputs.networkConfiguration.subnets).toEqual(['subnet-3', 'subnet-4']);
+  });
+});
