@@ -5,6 +5,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { freePort } from '../test/helpers/server';
@@ -17,6 +18,8 @@ interface Target {
   name: string;
   script: string;
   env?: Record<string, string>;
+  /** Environment computed once the port is known (e.g. the token audience). */
+  envFor?: (port: number) => Promise<Record<string, string>>;
   /** Extra headers for every request (auth, session), computed once the server is up. */
   prepare?: (url: string) => Promise<Record<string, string>>;
 }
@@ -39,6 +42,17 @@ export const TARGETS: Target[] = [
   { name: 'peer: SDK per-request idiom (JSON)', script: 'servers/sdkIdiom.ts' },
   { name: 'this server, stateless, auth none', script: 'servers/thisServer.ts', env: { MCP_AUTH_MODE: 'none' } },
   {
+    name: 'this server, stateless, JWT (oauth mode, cached keys)',
+    script: 'servers/thisServer.ts',
+    envFor: async (port) => {
+      const issuer = await jwtIssuer();
+      const audience = `http://127.0.0.1:${port}/mcp`;
+      bearer = await issuer.token(audience);
+      return { MCP_AUTH_MODE: 'oauth', OAUTH_ISSUER: issuer.url, OAUTH_JWKS_URI: `${issuer.url}/jwks`, MCP_PUBLIC_URL: audience };
+    },
+    prepare: async () => ({ authorization: `Bearer ${bearer}` }),
+  },
+  {
     name: 'this server, stateful session, auth none',
     script: 'servers/thisServer.ts',
     env: { MCP_AUTH_MODE: 'none', MCP_SESSION_MODE: 'stateful' },
@@ -46,11 +60,42 @@ export const TARGETS: Target[] = [
   },
 ];
 
+let bearer = '';
+
+/** A minimal issuer for the JWT target: an ES256 key, its JWKS served on 127.0.0.1, and tokens for an audience. */
+async function jwtIssuer(): Promise<{ url: string; token(audience: string): Promise<string> }> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const jose = require('jose') as typeof import('jose');
+  const { publicKey, privateKey } = await jose.generateKeyPair('ES256');
+  const jwk = { ...(await jose.exportJWK(publicKey)), kid: 'bench', alg: 'ES256', use: 'sig' };
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const server = http.createServer((req, res) => {
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify(req.url === '/jwks' ? { keys: [jwk] } : { issuer: url, jwks_uri: `${url}/jwks` }));
+  });
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  server.unref();
+  return {
+    url,
+    token: (audience) =>
+      new jose.SignJWT({ scope: 'mcp:tools', client_id: 'bench' })
+        .setProtectedHeader({ alg: 'ES256', kid: 'bench', typ: 'at+jwt' })
+        .setIssuer(url)
+        .setAudience(audience)
+        .setSubject('bench-user')
+        .setIssuedAt()
+        .setExpirationTime('2h')
+        .sign(privateKey),
+  };
+}
+
 async function start(target: Target): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
+  const computed = (await target.envFor?.(port)) ?? {};
   const child = fork(join(__dirname, target.script), [], {
     execArgv: ['-r', 'ts-node/register/transpile-only'],
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', ...target.env },
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', ...target.env, ...computed },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     cwd: ROOT,
   });

@@ -16,6 +16,7 @@ import { loadJose } from './esm';
 import { FailureLimiter } from './failureLimiter';
 import type { AuthLayerDeps } from './index';
 import { IntrospectionValidator } from './introspection';
+import { cacheVerifiedTokens } from './verifiedTokenCache';
 import { RemoteKeySet } from './jwks';
 import { JwtVerifier, looksLikeJwt } from './jwtVerifier';
 import type { AuthLayer } from './layer';
@@ -44,7 +45,8 @@ export async function oauthAuthLayer(config: ServerConfig, deps: AuthLayerDeps):
         return found.jwks_uri;
       }),
   });
-  const jwt = new JwtVerifier(jose, { keys, issuer, audience: info.audience });
+  // Signature checks are the costly part of a call: a token verified once is trusted until it expires (≤ 5 min).
+  const jwt = cacheVerifiedTokens(new JwtVerifier(jose, { keys, issuer, audience: info.audience }));
   const introspection =
     introspectionUrl && clientId && clientSecret
       ? new IntrospectionValidator({ url: introspectionUrl, clientId, clientSecret, issuer, audience: info.audience, logger })

@@ -127,13 +127,22 @@ export interface ServerSettings {
   logLevel?: LogLevel;
 }
 
+export interface ServerEnvironmentOptions {
+  /**
+   * Leave `PORT` out: platforms that reserve it and set it themselves from the container port (Cloud Run refuses
+   * a service that sets it).
+   * @default false
+   */
+  omitPort?: boolean;
+}
+
 /**
  * Turns settings into the container's plain environment, using the contract's variable names.
  * Containers in the cloud listen on all interfaces on CONTAINER_PORT and trust one proxy hop (the load balancer).
  */
-export function serverEnvironment(settings: ServerSettings): Record<string, string> {
+export function serverEnvironment(settings: ServerSettings, options: ServerEnvironmentOptions = {}): Record<string, string> {
   const env: Record<string, string> = {
-    [ENV.port]: String(CONTAINER_PORT),
+    ...(options.omitPort ? {} : { [ENV.port]: String(CONTAINER_PORT) }),
     [ENV.host]: '0.0.0.0',
     [ENV.trustProxy]: '1',
   };
@@ -188,6 +197,10 @@ export function validateServerSettings(settings: ServerSettings, where = 'server
   if (authMode === 'oauth' && !settings.oauthIssuer) {
     fail(`authMode 'oauth' needs oauthIssuer (the authorization server's issuer URL)`);
   }
+  // Introspection authenticates as a client: the server refuses to start without OAUTH_CLIENT_ID (and its secret).
+  if (settings.oauthIntrospectionUrl && !settings.oauthClientId) {
+    fail('oauthIntrospectionUrl needs oauthClientId (the server introspects tokens as that client)');
+  }
   for (const [key, value] of [
     ['publicUrl', settings.publicUrl],
     ['oauthIssuer', settings.oauthIssuer],
@@ -195,6 +208,10 @@ export function validateServerSettings(settings: ServerSettings, where = 'server
     ['oauthIntrospectionUrl', settings.oauthIntrospectionUrl],
   ] as const) {
     if (value !== undefined && !isHttpsUrlOrToken(value)) fail(`${key} must be an https:// URL, got ${value}`);
+  }
+  // The server refuses such a URL at start-up (it is the OAuth resource identifier): fail at synth / preview instead.
+  if (settings.publicUrl !== undefined && /[?#]/.test(settings.publicUrl)) {
+    fail(`publicUrl must not contain a query or fragment, got ${settings.publicUrl}`);
   }
 }
 
@@ -208,9 +225,20 @@ function isHttpsUrlOrToken(value: string): boolean {
   }
 }
 
+/** Fargate caps a container's stopTimeout at 120 s. */
+export const FARGATE_MAX_STOP_TIMEOUT_SECONDS = 120;
+
+/** Time the process needs after draining to close and flush its logs, before SIGKILL. */
+export const STOP_TIMEOUT_MARGIN_SECONDS = 5;
+
 /** ECS container stopTimeout for a drain time: drain plus a margin for shutdown, capped at Fargate's 120 s maximum. */
 export function stopTimeoutSeconds(drainSeconds: number = DEFAULTS.drainSeconds): number {
-  return Math.min(120, drainSeconds + 5);
+  return Math.min(FARGATE_MAX_STOP_TIMEOUT_SECONDS, drainSeconds + STOP_TIMEOUT_MARGIN_SECONDS);
+}
+
+/** The longest drain whose stopTimeout (drain + margin) still fits `maxStopTimeoutSeconds` (115 s on Fargate). */
+export function maxDrainSecondsForStopTimeout(maxStopTimeoutSeconds: number = FARGATE_MAX_STOP_TIMEOUT_SECONDS): number {
+  return maxStopTimeoutSeconds - STOP_TIMEOUT_MARGIN_SECONDS;
 }
 
 /**

@@ -23,3 +23,9 @@ export function isJsonRpcMessage(value: unknown): value is JSONRPCMessage {
   }
   return false;
 }
+
+/** For messages that passed `isJsonRpcMessage` (or come from the SDK): cheap kind tests, no schema parse. */
+export const isRequest = (m: JSONRPCMessage): m is JSONRPCMessage & { id: string | number; method: string } =>
+  'method' in m && 'id' in m && m.id !== undefined;
+export const isResponse = (m: JSONRPCMessage): boolean => !('method' in m) && ('result' in m || 'error' in m);
+export const isInitialize = (m: JSONRPCMessage): boolean => isRequest(m) && m.method === 'initialize';

@@ -8,9 +8,9 @@
  */
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage, MessageExtraInfo, RequestId } from '@modelcontextprotocol/sdk/types.js';
-import { isJSONRPCErrorResponse, isJSONRPCRequest, isJSONRPCResultResponse } from '@modelcontextprotocol/sdk/types.js';
 import type { TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { cancelledRequestId } from './cancellation';
+import { isRequest, isResponse } from './jsonRpcEnvelope';
 
 /** Where the messages for one HTTP exchange go. */
 export interface ExchangeSink {
@@ -52,7 +52,7 @@ export class MultiplexTransport implements Transport {
    * the caller abort them (`abandon`) if the client goes away.
    */
   dispatch(message: JSONRPCMessage, caller: string, sink: ExchangeSink, extra: MessageExtraInfo): number | undefined {
-    if (isJSONRPCRequest(message)) {
+    if (isRequest(message)) {
       const internal = ++this.nextId;
       const callerKey = `${caller}\u0000${typeof message.id}:${String(message.id)}`;
       this.routes.set(internal, { sink, clientId: message.id, callerKey });
@@ -84,8 +84,8 @@ export class MultiplexTransport implements Transport {
   }
 
   async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
-    if (isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message)) {
-      const internal = message.id as number;
+    if (isResponse(message)) {
+      const internal = (message as { id: number }).id;
       // Unknown: cancelled or abandoned, nobody waits for it.
       this.finish(internal, message);
       return;

@@ -8,14 +8,12 @@ import type { RequestHandler, Response } from 'express';
 import {
   type JSONRPCMessage,
   SUPPORTED_PROTOCOL_VERSIONS,
-  isInitializeRequest,
-  isJSONRPCRequest,
 } from '@modelcontextprotocol/sdk/types.js';
 import { principalKey } from '../capabilities/principal';
 import { RPC, sendJsonRpcError } from '../http/jsonRpcError';
 import '../http/requestAuth';
 import type { Logger } from '../logging/logger';
-import { isJsonRpcMessage } from './jsonRpcEnvelope';
+import { isInitialize, isJsonRpcMessage, isRequest } from './jsonRpcEnvelope';
 import { ENDED_WITHOUT_RESPONSE, MultiplexTransport } from './multiplexTransport';
 import type { McpServerFactory } from './serverFactory';
 
@@ -38,6 +36,7 @@ export async function sharedStatelessEndpoint(options: SharedStatelessEndpointOp
   const transport = new MultiplexTransport();
   transport.onerror = (err) => options.logger.warn({ err }, 'MCP protocol error');
   await server.connect(transport);
+  const ticker = new StreamTicker();
 
   const handler: RequestHandler = (req, res) => {
     if (req.method !== 'POST') {
@@ -58,7 +57,7 @@ export async function sharedStatelessEndpoint(options: SharedStatelessEndpointOp
       if (!isJsonRpcMessage(item)) return sendJsonRpcError(res, 400, RPC.parseError, 'Parse error: Invalid JSON-RPC message');
       messages.push(item);
     }
-    const initializing = messages.some(isInitializeRequest);
+    const initializing = messages.some(isInitialize);
     if (initializing && messages.length > 1) {
       return sendJsonRpcError(res, 400, RPC.invalidRequest, 'Invalid Request: Only one initialization request is allowed');
     }
@@ -74,7 +73,7 @@ export async function sharedStatelessEndpoint(options: SharedStatelessEndpointOp
 
     const caller = principalKey(req.auth);
     const extra = { authInfo: req.auth, requestInfo: { headers: req.headers as Record<string, string | string[] | undefined> } };
-    const requests = messages.filter(isJSONRPCRequest).length;
+    const requests = messages.filter(isRequest).length;
     if (requests === 0) {
       // Notifications and responses only: accepted, nothing to stream.
       for (const message of messages) transport.dispatch(message, caller, NO_SINK, extra);
@@ -82,7 +81,7 @@ export async function sharedStatelessEndpoint(options: SharedStatelessEndpointOp
       return;
     }
 
-    const stream = new SseResponse(res, options.keepAliveMs, requests);
+    const stream = new SseResponse(res, options.keepAliveMs, requests, ticker);
     const ids: number[] = [];
     res.once('close', () => {
       // Stateless: if the client leaves, nobody can ever receive the results — stop the work.
@@ -103,19 +102,51 @@ const NO_SINK = { write: () => {} };
 /** How long an answer may take before the stream's headers are sent on their own. */
 const HEADER_FLUSH_MS = 50;
 
+/**
+ * Open SSE responses share one timer (instead of two per request): it sends the headers of answers that take
+ * longer than HEADER_FLUSH_MS, and keep-alive comments on streams quiet for the keep-alive interval.
+ */
+class StreamTicker {
+  private readonly open = new Set<SseResponse>();
+  private timer?: NodeJS.Timeout;
+
+  add(stream: SseResponse): void {
+    this.open.add(stream);
+    if (!this.timer) {
+      this.timer = setInterval(() => this.tick(), HEADER_FLUSH_MS);
+      this.timer.unref();
+    }
+  }
+
+  remove(stream: SseResponse): void {
+    this.open.delete(stream);
+    if (this.open.size === 0 && this.timer) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  private tick(): void {
+    const now = Date.now();
+    for (const stream of this.open) stream.tick(now);
+  }
+}
+
 /** An SSE response that ends once every request of the exchange is answered. */
 class SseResponse {
   finished = false;
-  private timer?: NodeJS.Timeout;
-  private headerTimer?: NodeJS.Timeout;
+  private readonly openedAt = Date.now();
+  private lastWrite = this.openedAt;
+  private flushed = false;
 
   constructor(
     private readonly res: Response,
     private readonly keepAliveMs: number,
     private remaining: number,
+    private readonly ticker: StreamTicker,
   ) {
-    // Headers go out at once: a long call with nothing to say yet still shows the client a live stream.
-    this.start();
+    this.res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache, no-transform' });
+    ticker.add(this);
   }
 
   write(message: JSONRPCMessage, final: boolean): void {
@@ -128,29 +159,25 @@ class SseResponse {
       this.res.end(event);
       return;
     }
-    this.flush();
+    this.lastWrite = Date.now();
+    this.flushed = true;
     this.res.write(event);
   }
 
+  /** Called by the ticker: a slow answer shows a live stream; a quiet stream gets a keep-alive comment. */
+  tick(now: number): void {
+    if (this.res.writableEnded) return this.stop();
+    if (!this.flushed && now - this.openedAt >= HEADER_FLUSH_MS) {
+      this.flushed = true;
+      this.res.flushHeaders();
+    }
+    if (now - this.lastWrite >= this.keepAliveMs) {
+      this.lastWrite = now;
+      this.res.write(': keepalive\n\n');
+    }
+  }
+
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    if (this.headerTimer) clearTimeout(this.headerTimer);
-    this.timer = undefined;
-    this.headerTimer = undefined;
-  }
-
-  private start(): void {
-    this.res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache, no-transform' });
-    // A quick call answers within this delay and goes out in one write; a slower one shows a live stream now.
-    this.headerTimer = setTimeout(() => this.flush(), HEADER_FLUSH_MS);
-    // Long calls: comment frames keep proxies from cutting a quiet stream.
-    this.timer = setInterval(() => this.res.write(': keepalive\n\n'), this.keepAliveMs);
-    this.timer.unref();
-  }
-
-  private flush(): void {
-    if (this.headerTimer) clearTimeout(this.headerTimer);
-    this.headerTimer = undefined;
-    if (!this.res.writableEnded) this.res.flushHeaders();
+    this.ticker.remove(this);
   }
 }
