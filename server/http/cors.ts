@@ -3,11 +3,13 @@ import cors from 'cors';
 import type { RequestHandler } from 'express';
 
 export function mcpCors(allowedOrigins: readonly string[]): RequestHandler {
-  return cors({
+  const handler = cors({
     origin: allowedOrigins.includes('*') ? true : [...allowedOrigins],
     methods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
     allowedHeaders: ['content-type', 'accept', 'authorization', 'mcp-protocol-version', 'mcp-session-id', 'last-event-id'],
     exposedHeaders: ['Mcp-Session-Id', 'WWW-Authenticate', 'Mcp-Protocol-Version'],
     maxAge: 600,
   });
+  // Desktop and CLI clients send no Origin: CORS has nothing to say to them (and this is every call's path).
+  return (req, res, next) => (req.headers.origin === undefined ? next() : handler(req, res, next));
 }
