@@ -1,33 +1,32 @@
 /**
- * Ready-to-paste client configuration for a deployed MCP URL (the URL may be a CDK token: these are plain
- * string templates, resolved by CloudFormation in the stack outputs).
+ * The client configuration snippets (`infra/shared/client-config.ts`) as stack outputs. The URL may be a CDK
+ * token: the snippets are plain string templates, resolved by CloudFormation in the outputs.
  */
+import { CfnOutput } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { clientConfigFor } from '../shared/client-config';
 
-/** Claude Desktop `claude_desktop_config.json`: an `mcpServers` entry with the server's `url`. */
-export function claudeDesktopConfig(name: string, url: string): string {
-  return JSON.stringify({ mcpServers: { [name]: { url } } });
+export { claudeCodeCommand, claudeDesktopConfig, isValidClientName, vsCodeConfig } from '../shared/client-config';
+
+/** The stack outputs that carry the snippets, with what to do with each. */
+const OUTPUT_DESCRIPTIONS = {
+  ClaudeDesktopConfig: 'Claude Desktop: merge into claude_desktop_config.json',
+  ClaudeCodeCommand: 'Claude Code: run this command',
+  VsCodeMcpJson: 'VS Code: merge into .vscode/mcp.json',
+} as const;
+
+export type ClientConfigOutputName = keyof typeof OUTPUT_DESCRIPTIONS;
+
+/** All three snippets, keyed by the stack output that carries each. */
+export function clientConfigs(name: string, url: string): Record<ClientConfigOutputName, string> {
+  const c = clientConfigFor(name, url);
+  return { ClaudeDesktopConfig: c.claudeDesktop, ClaudeCodeCommand: c.claudeCode, VsCodeMcpJson: c.vscode };
 }
 
-/** Claude Code: one command that adds the server over Streamable HTTP. */
-export function claudeCodeCommand(name: string, url: string): string {
-  return `claude mcp add --transport http ${name} ${url}`;
-}
-
-/** VS Code `.vscode/mcp.json`: a server of type `http`. */
-export function vsCodeConfig(name: string, url: string): string {
-  return JSON.stringify({ servers: { [name]: { type: 'http', url } } });
-}
-
-/** All three, keyed by the stack output that carries each. */
-export function clientConfigs(name: string, url: string): Record<'ClaudeDesktopConfig' | 'ClaudeCodeCommand' | 'VsCodeMcpJson', string> {
-  return {
-    ClaudeDesktopConfig: claudeDesktopConfig(name, url),
-    ClaudeCodeCommand: claudeCodeCommand(name, url),
-    VsCodeMcpJson: vsCodeConfig(name, url),
-  };
-}
-
-/** A server name that every client accepts: letters, digits, `-` and `_`. */
-export function isValidClientName(name: string): boolean {
-  return /^[A-Za-z0-9_-]{1,64}$/.test(name);
+/** Adds one `CfnOutput` per snippet to `scope`. */
+export function addClientConfigOutputs(scope: Construct, name: string, url: string): void {
+  const configs = clientConfigs(name, url);
+  for (const output of Object.keys(configs) as ClientConfigOutputName[]) {
+    new CfnOutput(scope, output, { value: configs[output], description: OUTPUT_DESCRIPTIONS[output] });
+  }
 }

@@ -12,9 +12,9 @@ export {
   DEFAULT_IDLE_TIMEOUT_SECONDS,
   DEFAULT_AUTO_SCALING,
   DEFAULT_DESIRED_COUNT,
-  FARGATE_MAX_STOP_TIMEOUT_SECONDS,
   type ResolvedProps,
 } from './resolve-props';
+export { FARGATE_MAX_STOP_TIMEOUT_SECONDS } from '../../server/config/contract';
 export { addComplianceChecks, ErrorSeverity, type ComplianceCheckOptions } from './validation';
 export { claudeCodeCommand, claudeDesktopConfig, vsCodeConfig, clientConfigs } from './client-config';
 export { readAppContext, servicePropsFromContext, CONTEXT_KEYS, type AppContext, type ContextKey } from './context';

@@ -3,7 +3,7 @@
  */
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { clientConfigs, isValidClientName } from './client-config';
+import { addClientConfigOutputs, isValidClientName } from './client-config';
 import { McpFargateService } from './mcp-fargate-service';
 import type { McpFargateServiceProps } from './mcp-fargate-service-props';
 import { McpConfigError } from './resolve-props';
@@ -34,14 +34,7 @@ export class McpServerStack extends Stack {
     this.mcp = new McpFargateService(this, 'Mcp', serviceProps);
 
     new CfnOutput(this, 'McpUrl', { value: this.mcp.url, description: 'The MCP URL clients add' });
-    const descriptions = {
-      ClaudeDesktopConfig: 'Claude Desktop: merge into claude_desktop_config.json',
-      ClaudeCodeCommand: 'Claude Code: run this command',
-      VsCodeMcpJson: 'VS Code: merge into .vscode/mcp.json',
-    };
-    for (const [key, value] of Object.entries(clientConfigs(name, this.mcp.url))) {
-      new CfnOutput(this, key, { value, description: descriptions[key as keyof typeof descriptions] });
-    }
+    addClientConfigOutputs(this, name, this.mcp.url);
     new CfnOutput(this, 'SecretArn', {
       value: this.mcp.secret.secretArn,
       description: 'Secret whose JSON fields become the server secret variables; force a new deployment after changing it',

@@ -6,15 +6,19 @@ import { Duration, Token } from 'aws-cdk-lib';
 import {
   DEFAULTS,
   ENV,
+  FARGATE_MAX_STOP_TIMEOUT_SECONDS,
   NODE_KEEP_ALIVE_TIMEOUT_SECONDS,
   PATHS,
   SECRET_ENV,
+  maxDrainSecondsForStopTimeout,
   serverEnvironment,
   stopTimeoutSeconds,
   validateServerSettings,
   type EnvName,
   type ServerSettings,
 } from '../../server/config/contract';
+import { TASK_AUTO_SCALING_DEFAULTS, resolveTaskScalingTargets } from '../shared/auto-scaling';
+import { isHostname } from '../shared/hostname';
 import type { McpAutoScalingProps, McpFargateServiceProps } from './mcp-fargate-service-props';
 
 /** A configuration mistake: the message alone says what is wrong and what to pass (no stack trace needed). */
@@ -26,16 +30,15 @@ export class McpConfigError extends Error {
 export const ALB_IDLE_TIMEOUT_SECONDS = { min: 1, max: 4000 } as const;
 /** Long enough for a tool to run an hour without output; far above the server's keep-alive interval. */
 export const DEFAULT_IDLE_TIMEOUT_SECONDS = 3600;
-/** Fargate caps a container's stopTimeout at 120 s. */
-export const FARGATE_MAX_STOP_TIMEOUT_SECONDS = 120;
 
+/** The shared autoscaling defaults (`infra/shared/auto-scaling.ts`), cooldowns as CDK durations. */
 export const DEFAULT_AUTO_SCALING = {
-  minCapacity: 2,
-  maxCapacity: 10,
-  requestsPerTarget: 1000,
-  cpuTargetPercent: 60,
-  scaleInCooldown: Duration.minutes(5),
-  scaleOutCooldown: Duration.minutes(1),
+  minCapacity: TASK_AUTO_SCALING_DEFAULTS.minCapacity,
+  maxCapacity: TASK_AUTO_SCALING_DEFAULTS.maxCapacity,
+  requestsPerTarget: TASK_AUTO_SCALING_DEFAULTS.requestsPerTarget,
+  cpuTargetPercent: TASK_AUTO_SCALING_DEFAULTS.cpuTargetPercent,
+  scaleInCooldown: Duration.seconds(TASK_AUTO_SCALING_DEFAULTS.scaleInCooldownSeconds),
+  scaleOutCooldown: Duration.seconds(TASK_AUTO_SCALING_DEFAULTS.scaleOutCooldownSeconds),
 } as const;
 export const DEFAULT_DESIRED_COUNT = 2;
 
@@ -115,7 +118,7 @@ export function resolveProps(props: McpFargateServiceProps, where = 'McpFargateS
 
   // The container must outlive the drain: stopTimeout = drain + margin, and Fargate caps it at 120 s.
   const stopTimeout = stopTimeoutSeconds(drainSeconds);
-  const maxDrain = FARGATE_MAX_STOP_TIMEOUT_SECONDS - stopTimeoutSeconds(0);
+  const maxDrain = maxDrainSecondsForStopTimeout(FARGATE_MAX_STOP_TIMEOUT_SECONDS);
   if (drainSeconds > maxDrain) {
     fail(`drainSeconds must be at most ${maxDrain} on Fargate (container stopTimeout is capped at ${FARGATE_MAX_STOP_TIMEOUT_SECONDS} s), got ${drainSeconds}`);
   }
@@ -144,9 +147,8 @@ export function resolveProps(props: McpFargateServiceProps, where = 'McpFargateS
   if (settings.authMode === 'token' && !secretFields.includes(ENV.bearerTokens)) {
     fail(`authMode 'token' needs '${ENV.bearerTokens}' in secretFields (the tokens come from the secret)`);
   }
-  // Introspection authenticates with a client id and secret; the server refuses to start without them.
+  // Introspection authenticates with a client id (the contract checks it) and a secret: the server needs both to start.
   if (settings.oauthIntrospectionUrl) {
-    if (!settings.oauthClientId) fail('oauthIntrospectionUrl needs oauthClientId (the server introspects tokens as that client)');
     if (!secretFields.includes(ENV.oauthClientSecret)) fail(`oauthIntrospectionUrl needs '${ENV.oauthClientSecret}' in secretFields`);
     if (!props.oauthSecret) {
       fail(`oauthIntrospectionUrl needs the client secret before the first task starts: create a secret with the JSON field ${ENV.oauthClientSecret} and pass it as \`oauthSecret\` (in the app: -c oauthSecretArn=<arn>)`);
@@ -210,26 +212,11 @@ function defaultSecretFields(authMode: ResolvedProps['settings']['authMode']): E
   return authMode === 'token' ? [ENV.bearerTokens] : [ENV.oauthClientSecret];
 }
 
+/** Capacity and targets by the rules shared with the Pulumi component; cooldowns are CDK durations. */
 function resolveAutoScaling(p: McpAutoScalingProps, fail: (msg: string) => never): ResolvedAutoScaling {
-  const r: ResolvedAutoScaling = {
-    minCapacity: p.minCapacity ?? DEFAULT_AUTO_SCALING.minCapacity,
-    maxCapacity: p.maxCapacity ?? Math.max(DEFAULT_AUTO_SCALING.maxCapacity, p.minCapacity ?? 0),
-    requestsPerTarget: p.requestsPerTarget ?? DEFAULT_AUTO_SCALING.requestsPerTarget,
-    cpuTargetPercent: p.cpuTargetPercent ?? DEFAULT_AUTO_SCALING.cpuTargetPercent,
+  return {
+    ...resolveTaskScalingTargets(p, fail),
     scaleInCooldown: p.scaleInCooldown ?? DEFAULT_AUTO_SCALING.scaleInCooldown,
     scaleOutCooldown: p.scaleOutCooldown ?? DEFAULT_AUTO_SCALING.scaleOutCooldown,
   };
-  if (!Number.isInteger(r.minCapacity) || r.minCapacity < 1) fail(`autoScaling.minCapacity must be a whole number of at least 1, got ${r.minCapacity}`);
-  if (!Number.isInteger(r.maxCapacity) || r.maxCapacity < r.minCapacity) {
-    fail(`autoScaling.maxCapacity (${r.maxCapacity}) must be a whole number of at least minCapacity (${r.minCapacity})`);
-  }
-  if (!(r.requestsPerTarget > 0)) fail(`autoScaling.requestsPerTarget must be positive, got ${r.requestsPerTarget}`);
-  if (!(r.cpuTargetPercent > 0 && r.cpuTargetPercent <= 100)) {
-    fail(`autoScaling.cpuTargetPercent must be from 1 to 100, got ${r.cpuTargetPercent}`);
-  }
-  return r;
-}
-
-function isHostname(s: string): boolean {
-  return /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(s);
 }

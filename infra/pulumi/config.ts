@@ -17,7 +17,8 @@ import {
   LIMITS,
   LOG_LEVELS,
   SESSION_MODES,
-  stopTimeoutSeconds,
+  STOP_TIMEOUT_MARGIN_SECONDS,
+  maxDrainSecondsForStopTimeout,
   validateServerSettings,
   type AuthMode,
   type LogLevel,
@@ -25,7 +26,8 @@ import {
   type SessionMode,
 } from '../../server/config/contract';
 import { CLOUDWATCH_RETENTION_DAYS, FARGATE_DEFAULTS, FARGATE_LIMITS } from './aws/fargate-service';
-import { McpConfigError, isHostname } from './common/errors';
+import { isHostname } from '../shared/hostname';
+import { McpConfigError } from './common/errors';
 import type { McpSecretValues } from './common/server-settings';
 import { CLOUD_RUN_DEFAULTS, CLOUD_RUN_LIMITS, type CloudRunPublicAccess } from './gcp/cloud-run-service';
 
@@ -276,8 +278,12 @@ export function readProgramConfig(): ProgramConfig {
     logLevel: c.oneOf<LogLevel>('logLevel', LOG_LEVELS),
   };
   for (const k of Object.keys(server) as (keyof typeof server)[]) if (server[k] === undefined) delete server[k];
+  // Missing values the contract would also refuse: said first, with the key to set and how.
   if (authMode === 'oauth' && !server.oauthIssuer) {
     c.missing('oauthIssuer', "authMode 'oauth' needs the authorization server's issuer URL", 'https://auth.example.com');
+  }
+  if (server.oauthIntrospectionUrl && !server.oauthClientId) {
+    c.missing('oauthClientId', 'oauthIntrospectionUrl needs the client the server introspects tokens as', '<client id>');
   }
   try {
     validateServerSettings(server, 'server settings');
@@ -286,7 +292,6 @@ export function readProgramConfig(): ProgramConfig {
     const key = CONFIG_KEYS.find((k) => message.startsWith(k)) ?? 'authMode';
     c.fail(key, message);
   }
-  if (server.publicUrl !== undefined && /[?#]/.test(server.publicUrl)) c.fail('publicUrl', `must not contain a query or fragment, got ${server.publicUrl}`);
   const secrets: McpSecretValues = {};
   const clientSecret = c.secret('oauthClientSecret');
   if (clientSecret) secrets.oauthClientSecret = clientSecret;
@@ -295,9 +300,8 @@ export function readProgramConfig(): ProgramConfig {
   if (authMode === 'token' && !bearerTokens) {
     c.missing('bearerTokens', "authMode 'token' needs the accepted bearer tokens (comma-separated), set as a secret", '<token1>,<token2>', true);
   }
-  if (server.oauthIntrospectionUrl) {
-    if (!server.oauthClientId) c.missing('oauthClientId', 'oauthIntrospectionUrl needs the client the server introspects tokens as', '<client id>');
-    if (!clientSecret) c.missing('oauthClientSecret', "oauthIntrospectionUrl needs that client's secret", '<client secret>', true);
+  if (server.oauthIntrospectionUrl && !clientSecret) {
+    c.missing('oauthClientSecret', "oauthIntrospectionUrl needs that client's secret", '<client secret>', true);
   }
   const keepAlive = keepAliveSeconds ?? DEFAULTS.keepAliveSeconds;
 
@@ -374,9 +378,9 @@ export function readProgramConfig(): ProgramConfig {
     const { min, max } = FARGATE_LIMITS.idleTimeoutSeconds;
     const idleTimeoutSeconds = c.integer('idleTimeoutSeconds', min, max, PROGRAM_DEFAULTS.idleTimeoutSeconds)!;
     if (idleTimeoutSeconds <= keepAlive) c.fail('idleTimeoutSeconds', `must exceed keepAliveSeconds (${keepAlive}), or the load balancer cuts idle streams; got ${idleTimeoutSeconds}`);
-    const maxDrain = FARGATE_LIMITS.maxStopTimeoutSeconds - stopTimeoutSeconds(0);
+    const maxDrain = maxDrainSecondsForStopTimeout(FARGATE_LIMITS.maxStopTimeoutSeconds);
     if (server.drainSeconds !== undefined && server.drainSeconds > maxDrain) {
-      c.fail('drainSeconds', `must be at most ${maxDrain} on Fargate (the container stopTimeout, drain + ${stopTimeoutSeconds(0)} s, is capped at ${FARGATE_LIMITS.maxStopTimeoutSeconds} s), got ${server.drainSeconds}`);
+      c.fail('drainSeconds', `must be at most ${maxDrain} on Fargate (the container stopTimeout, drain + ${STOP_TIMEOUT_MARGIN_SECONDS} s, is capped at ${FARGATE_LIMITS.maxStopTimeoutSeconds} s), got ${server.drainSeconds}`);
     }
     const hostedZoneId = c.string('hostedZoneId');
     if (hostedZoneId && !domainName) c.missing('domainName', 'hostedZoneId needs the record name to create', 'mcp.example.com');

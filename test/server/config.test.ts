@@ -1,7 +1,16 @@
 /** The configuration contract: defaults, one clear line per bad value, and the process refusing to start. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CONTAINER_PORT, DEFAULTS, ENV, serverEnvironment, validateServerSettings } from '../../server/config/contract';
+import {
+  CONTAINER_PORT,
+  DEFAULTS,
+  ENV,
+  FARGATE_MAX_STOP_TIMEOUT_SECONDS,
+  maxDrainSecondsForStopTimeout,
+  serverEnvironment,
+  stopTimeoutSeconds,
+  validateServerSettings,
+} from '../../server/config/contract';
 import { ConfigError, envSchema, loadConfig } from '../../server/config/env';
 import { spawnServer, ROOT } from '../helpers/process';
 
@@ -78,12 +87,42 @@ describe('infra contract', () => {
     expect(parsed.publicUrl.href).toBe('https://m.example/mcp');
   });
 
+  test('serverEnvironment can leave PORT to the platform (Cloud Run reserves it)', () => {
+    const settings = { authMode: 'oauth' as const, oauthIssuer: 'https://id.example' };
+    const env = serverEnvironment(settings, { omitPort: true });
+    expect(env).not.toHaveProperty(ENV.port);
+    expect(env).toEqual(Object.fromEntries(Object.entries(serverEnvironment(settings)).filter(([name]) => name !== ENV.port)));
+    // the platform's PORT is the container port, which the server then listens on
+    expect(loadConfig({ ...env, [ENV.port]: String(CONTAINER_PORT) }).port).toBe(CONTAINER_PORT);
+  });
+
+  test('the longest drain Fargate allows is the one whose stopTimeout reaches its cap', () => {
+    const maxDrain = maxDrainSecondsForStopTimeout();
+    expect(maxDrain).toBe(115);
+    expect(stopTimeoutSeconds(maxDrain)).toBe(FARGATE_MAX_STOP_TIMEOUT_SECONDS);
+    expect(maxDrainSecondsForStopTimeout(30)).toBe(25);
+  });
+
   test('validateServerSettings refuses loopback-only auth modes and plain http issuers', () => {
     expect(() => validateServerSettings({ authMode: 'none' })).toThrow(/only runs on loopback/);
     expect(() => validateServerSettings({ authMode: 'oauth' })).toThrow(/needs oauthIssuer/);
     expect(() => validateServerSettings({ authMode: 'oauth', oauthIssuer: 'http://id.example' })).toThrow(/https/);
     expect(() => validateServerSettings({ keepAliveSeconds: 0 })).toThrow(/keepAliveSeconds/);
     expect(() => validateServerSettings({ authMode: 'oauth', oauthIssuer: 'https://id.example' })).not.toThrow();
+  });
+
+  test('validateServerSettings refuses what the server would refuse at start-up: a public URL with a query or fragment, introspection without a client', () => {
+    const oauth = { authMode: 'oauth' as const, oauthIssuer: 'https://id.example' };
+    for (const publicUrl of ['https://m.example/mcp?tenant=a', 'https://m.example/mcp#x']) {
+      expect(() => validateServerSettings({ ...oauth, publicUrl }, 'here')).toThrow(`here: publicUrl must not contain a query or fragment, got ${publicUrl}`);
+      expect(() => loadConfig({ ...serverEnvironment({ ...oauth, publicUrl }) })).toThrow(/must not contain a query or fragment/);
+    }
+    expect(() => validateServerSettings({ ...oauth, publicUrl: 'https://m.example/mcp' })).not.toThrow();
+
+    const introspection = { ...oauth, oauthIntrospectionUrl: 'https://id.example/introspect' };
+    expect(() => validateServerSettings(introspection)).toThrow('server settings: oauthIntrospectionUrl needs oauthClientId (the server introspects tokens as that client)');
+    expect(() => loadConfig({ ...serverEnvironment(introspection), [ENV.oauthClientSecret]: 's' })).toThrow(/needs OAUTH_CLIENT_ID/);
+    expect(() => validateServerSettings({ ...introspection, oauthClientId: 'mcp' })).not.toThrow();
   });
 });
 

@@ -11,15 +11,19 @@ import * as pulumi from '@pulumi/pulumi';
 import {
   CONTAINER_PORT,
   DEFAULTS,
+  FARGATE_MAX_STOP_TIMEOUT_SECONDS,
   NODE_KEEP_ALIVE_TIMEOUT_SECONDS,
   PATHS,
   SECRET_ENV,
+  STOP_TIMEOUT_MARGIN_SECONDS,
+  maxDrainSecondsForStopTimeout,
   stopTimeoutSeconds,
   type EnvName,
   type ServerSettings,
 } from '../../../server/config/contract';
+import { TASK_AUTO_SCALING_DEFAULTS, resolveTaskScalingTargets } from '../../shared/auto-scaling';
 import { clientConfigOutput, type McpClientConfig } from '../common/client-config';
-import { checkInteger, configFail, isHostname } from '../common/errors';
+import { checkInteger, configFail } from '../common/errors';
 import {
   assertSecretsFitSettings,
   envPairs,
@@ -36,7 +40,7 @@ export const FARGATE_LIMITS = {
   /** ALB `idle_timeout.timeout_seconds`. */
   idleTimeoutSeconds: { min: 1, max: 4000 },
   /** Fargate caps a container's stopTimeout at 120 s; stopTimeoutSeconds(drain) must fit. */
-  maxStopTimeoutSeconds: 120,
+  maxStopTimeoutSeconds: FARGATE_MAX_STOP_TIMEOUT_SECONDS,
   /** ALB and target group names: 32 characters, and Pulumi appends an 8-character suffix to `<name>-tg`. */
   nameMaxLength: 21,
 } as const;
@@ -56,14 +60,8 @@ export const FARGATE_DEFAULTS = {
   logRetentionDays: 365,
   /** Without autoscaling. */
   desiredCount: 2,
-  autoScaling: {
-    minCapacity: 2,
-    maxCapacity: 10,
-    requestsPerTarget: 1000,
-    cpuTargetPercent: 60,
-    scaleInCooldownSeconds: 300,
-    scaleOutCooldownSeconds: 60,
-  },
+  /** The same as the CDK construct's (`infra/shared/auto-scaling.ts`). */
+  autoScaling: TASK_AUTO_SCALING_DEFAULTS,
   containerInsights: true,
   deletionProtection: false,
   ingressCidrs: ['0.0.0.0/0'],
@@ -191,17 +189,11 @@ export class McpFargateService extends pulumi.ComponentResource {
     if (!/^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?$/.test(name) || name.length > FARGATE_LIMITS.nameMaxLength) {
       configFail(where, `the component name must be letters, digits and hyphens, at most ${FARGATE_LIMITS.nameMaxLength} characters (load balancer and target group names are limited to 32), got '${name}'`);
     }
-    if (args.domainName !== undefined && !isHostname(args.domainName)) {
-      configFail(where, `domainName must be a host name like mcp.example.com (no scheme or path), got '${args.domainName}'`);
-    }
     if (args.hostedZoneId !== undefined && !args.domainName) configFail(where, '`hostedZoneId` needs `domainName` (the record to create in it)');
-    const server = { ...(args.server ?? {}) };
-    if (server.publicUrl === undefined && args.domainName) server.publicUrl = `https://${args.domainName}${PATHS.mcp}`;
-    const maxDrain = FARGATE_LIMITS.maxStopTimeoutSeconds - stopTimeoutSeconds(0);
-    const { settings, keepAliveSeconds, drainSeconds } = resolveServerSettings(server, where, {
+    const { settings, keepAliveSeconds, drainSeconds } = resolveServerSettings(where, args, {
       defaultSeconds: DEFAULTS.drainSeconds,
-      maxSeconds: maxDrain,
-      reason: `the container's stopTimeout (drain + ${stopTimeoutSeconds(0)} s) is capped at ${FARGATE_LIMITS.maxStopTimeoutSeconds} s on Fargate`,
+      maxSeconds: maxDrainSecondsForStopTimeout(FARGATE_LIMITS.maxStopTimeoutSeconds),
+      reason: `the container's stopTimeout (drain + ${STOP_TIMEOUT_MARGIN_SECONDS} s) is capped at ${FARGATE_LIMITS.maxStopTimeoutSeconds} s on Fargate`,
     });
     const idleTimeout = args.idleTimeoutSeconds ?? FARGATE_DEFAULTS.idleTimeoutSeconds;
     checkInteger(where, 'idleTimeoutSeconds', idleTimeout, FARGATE_LIMITS.idleTimeoutSeconds.min, FARGATE_LIMITS.idleTimeoutSeconds.max);
@@ -598,20 +590,14 @@ export class McpFargateService extends pulumi.ComponentResource {
 
 type ResolvedAutoScaling = Required<McpFargateAutoScaling>;
 
+/** Capacity and targets by the rules shared with the CDK construct; cooldowns are seconds here. */
 function resolveAutoScaling(where: string, a: McpFargateAutoScaling): ResolvedAutoScaling {
   const d = FARGATE_DEFAULTS.autoScaling;
   const r: ResolvedAutoScaling = {
-    minCapacity: a.minCapacity ?? d.minCapacity,
-    maxCapacity: a.maxCapacity ?? Math.max(d.maxCapacity, a.minCapacity ?? 0),
-    requestsPerTarget: a.requestsPerTarget ?? d.requestsPerTarget,
-    cpuTargetPercent: a.cpuTargetPercent ?? d.cpuTargetPercent,
+    ...resolveTaskScalingTargets(a, (message) => configFail(where, message)),
     scaleInCooldownSeconds: a.scaleInCooldownSeconds ?? d.scaleInCooldownSeconds,
     scaleOutCooldownSeconds: a.scaleOutCooldownSeconds ?? d.scaleOutCooldownSeconds,
   };
-  checkInteger(where, 'autoScaling.minCapacity', r.minCapacity, 1, 10000);
-  checkInteger(where, 'autoScaling.maxCapacity', r.maxCapacity, r.minCapacity, 10000);
-  if (!(r.requestsPerTarget > 0)) configFail(where, `autoScaling.requestsPerTarget must be positive, got ${r.requestsPerTarget}`);
-  if (!(r.cpuTargetPercent > 0 && r.cpuTargetPercent <= 100)) configFail(where, `autoScaling.cpuTargetPercent must be from 1 to 100, got ${r.cpuTargetPercent}`);
   checkInteger(where, 'autoScaling.scaleInCooldownSeconds', r.scaleInCooldownSeconds, 0, 86400);
   checkInteger(where, 'autoScaling.scaleOutCooldownSeconds', r.scaleOutCooldownSeconds, 0, 86400);
   return r;

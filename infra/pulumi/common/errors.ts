@@ -22,8 +22,3 @@ export function checkInteger(where: string, label: string, value: number, min: n
     configFail(where, `${label} must be a whole number from ${min} to ${max}, got ${value}`);
   }
 }
-
-/** A DNS host name such as `mcp.example.com` (no scheme, port or path). */
-export function isHostname(s: string): boolean {
-  return /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(s);
-}

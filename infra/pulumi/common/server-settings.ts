@@ -7,13 +7,16 @@ import * as pulumi from '@pulumi/pulumi';
 import {
   DEFAULTS,
   ENV,
+  PATHS,
   SECRET_ENV,
   serverEnvironment,
   validateServerSettings,
   type AuthMode,
   type EnvName,
+  type ServerEnvironmentOptions,
   type ServerSettings,
 } from '../../../server/config/contract';
+import { isHostname } from '../../shared/hostname';
 import { configFail, McpConfigError } from './errors';
 
 /**
@@ -81,12 +84,24 @@ export interface DrainPolicy {
   reason: string;
 }
 
+/** The component arguments the server settings derive from. */
+export interface ServerArgs {
+  server?: ServerSettings;
+  /** Where clients reach the service: `publicUrl` defaults to `https://<domainName>/mcp`. */
+  domainName?: string;
+}
+
 /**
- * Applies the deployment defaults (`authMode: 'oauth'`, the platform's drain time) and checks the settings with
- * the server's own `validateServerSettings`. Throws `McpConfigError`.
+ * Applies the deployment defaults (`authMode: 'oauth'`, the platform's drain time, `publicUrl` on `domainName`) and
+ * checks the settings with the server's own `validateServerSettings`. Throws `McpConfigError`.
  */
-export function resolveServerSettings(server: ServerSettings | undefined, where: string, drain: DrainPolicy): ResolvedServer {
+export function resolveServerSettings(where: string, args: ServerArgs, drain: DrainPolicy): ResolvedServer {
+  const { server, domainName } = args;
+  if (domainName !== undefined && !isHostname(domainName)) {
+    configFail(where, `domainName must be a host name like mcp.example.com (no scheme or path), got '${domainName}'`);
+  }
   const base: ServerSettings = { ...(server ?? {}) };
+  if (base.publicUrl === undefined && domainName) base.publicUrl = `https://${domainName}${PATHS.mcp}`;
   const authMode: AuthMode = base.authMode ?? 'oauth';
   const drainSeconds = base.drainSeconds ?? drain.defaultSeconds;
   const settings: ResolvedSettings = { ...base, authMode, drainSeconds };
@@ -94,10 +109,6 @@ export function resolveServerSettings(server: ServerSettings | undefined, where:
     validateServerSettings(settings, where);
   } catch (e) {
     throw new McpConfigError((e as Error).message);
-  }
-  if (settings.publicUrl !== undefined && /[?#]/.test(settings.publicUrl)) {
-    // The server refuses such a URL at start-up (env.ts); fail at preview instead.
-    configFail(where, `publicUrl must not contain a query or fragment, got ${settings.publicUrl}`);
   }
   if (drainSeconds > drain.maxSeconds) {
     configFail(where, `drainSeconds must be at most ${drain.maxSeconds} here (${drain.reason}), got ${drainSeconds}`);
@@ -107,17 +118,15 @@ export function resolveServerSettings(server: ServerSettings | undefined, where:
 
 /**
  * Settings that need a secret: `authMode: 'token'` needs its tokens, and token introspection authenticates as a
- * client (id and secret) — the server refuses to start without them, so fail at preview instead.
+ * client (its id is checked by the contract, its secret here) — the server refuses to start without them, so fail
+ * at preview instead.
  */
 export function assertSecretsFitSettings(settings: ResolvedSettings, secretEnvNames: readonly string[], where: string): void {
   if (settings.authMode === 'token' && !secretEnvNames.includes(ENV.bearerTokens)) {
     configFail(where, `authMode 'token' needs bearer tokens (${ENV.bearerTokens}): pass them as a secret value`);
   }
-  if (settings.oauthIntrospectionUrl) {
-    if (!settings.oauthClientId) configFail(where, 'oauthIntrospectionUrl needs oauthClientId (the server introspects tokens as that client)');
-    if (!secretEnvNames.includes(ENV.oauthClientSecret)) {
-      configFail(where, `oauthIntrospectionUrl needs the client secret (${ENV.oauthClientSecret}): pass it as a secret value`);
-    }
+  if (settings.oauthIntrospectionUrl && !secretEnvNames.includes(ENV.oauthClientSecret)) {
+    configFail(where, `oauthIntrospectionUrl needs the client secret (${ENV.oauthClientSecret}): pass it as a secret value`);
   }
 }
 
@@ -125,8 +134,8 @@ export function assertSecretsFitSettings(settings: ResolvedSettings, secretEnvNa
  * The container's plain environment, straight from the contract's `serverEnvironment`. It never holds a secret
  * variable (checked, so a future contract change cannot leak one into plain configuration).
  */
-export function plainEnvironment(settings: ServerSettings): Record<string, string> {
-  const env = serverEnvironment(settings);
+export function plainEnvironment(settings: ServerSettings, options?: ServerEnvironmentOptions): Record<string, string> {
+  const env = serverEnvironment(settings, options);
   for (const name of SECRET_ENV) {
     if (name in env) throw new Error(`internal: the plain environment must not contain the secret variable ${name}`);
   }

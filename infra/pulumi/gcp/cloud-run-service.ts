@@ -8,9 +8,9 @@
  */
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
-import { CONTAINER_PORT, ENV, PATHS, type ServerSettings } from '../../../server/config/contract';
+import { CONTAINER_PORT, PATHS, type ServerSettings } from '../../../server/config/contract';
 import { clientConfigOutput, type McpClientConfig } from '../common/client-config';
-import { checkInteger, configFail, isHostname } from '../common/errors';
+import { checkInteger, configFail } from '../common/errors';
 import {
   assertSecretsFitSettings,
   envPairs,
@@ -178,12 +178,7 @@ export class McpCloudRunService extends pulumi.ComponentResource {
         `serviceName must be lowercase letters, digits and hyphens, start with a letter, not end with a hyphen, at most ${CLOUD_RUN_LIMITS.serviceNameMaxLength} characters; got '${serviceName}'`,
       );
     }
-    if (args.domainName !== undefined && !isHostname(args.domainName)) {
-      configFail(where, `domainName must be a host name like mcp.example.com (no scheme or path), got '${args.domainName}'`);
-    }
-    const server = { ...(args.server ?? {}) };
-    if (server.publicUrl === undefined && args.domainName) server.publicUrl = `https://${args.domainName}${PATHS.mcp}`;
-    const { settings, keepAliveSeconds } = resolveServerSettings(server, where, {
+    const { settings, keepAliveSeconds } = resolveServerSettings(where, args, {
       defaultSeconds: CLOUD_RUN_DEFAULTS.drainSeconds,
       maxSeconds: CLOUD_RUN_LIMITS.maxDrainSeconds,
       reason: `Cloud Run kills the container ${CLOUD_RUN_LIMITS.sigtermGraceSeconds} s after SIGTERM`,
@@ -284,12 +279,8 @@ export class McpCloudRunService extends pulumi.ComponentResource {
           .getProjectOutput({ projectId: project }, { parent: this })
           .number.apply((projectNumber) => deterministicUrl(serviceName, projectNumber, region) + PATHS.mcp);
 
-    const plainEnvs = publicUrl.apply((url) => {
-      const env = plainEnvironment({ ...settings, publicUrl: url });
-      // Cloud Run reserves PORT and sets it itself to the container port below (CONTAINER_PORT); setting it is an error.
-      delete env[ENV.port];
-      return envPairs(env);
-    });
+    // Cloud Run reserves PORT and sets it itself to the container port below (CONTAINER_PORT); setting it is an error.
+    const plainEnvs = publicUrl.apply((url) => envPairs(plainEnvironment({ ...settings, publicUrl: url }, { omitPort: true })));
 
     this.service = new gcp.cloudrunv2.Service(
       name,

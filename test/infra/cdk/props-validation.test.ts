@@ -91,8 +91,10 @@ describe('server settings (checked by the contract)', () => {
     expect(() => build({ serverSettings: {} })).toThrow(/authMode 'oauth' needs oauthIssuer/);
   });
 
-  test('URLs must be https', () => {
+  test('URLs must be https, and the public URL without a query or fragment', () => {
     expect(() => build({ serverSettings: { oauthIssuer: 'http://auth.example.com' } })).toThrow(/oauthIssuer must be an https:\/\/ URL/);
+    const e = errorOf(() => build({ serverSettings: settings({ publicUrl: 'https://mcp.example.com/mcp?tenant=a' }) }));
+    expect(e.message).toBe("McpFargateService 'Test/Mcp': publicUrl must not contain a query or fragment, got https://mcp.example.com/mcp?tenant=a");
   });
 
   test('a drain time longer than Fargate lets a container stop', () => {

@@ -3,7 +3,8 @@
  */
 import * as pulumi from '@pulumi/pulumi';
 import { CONTAINER_PORT, DEFAULTS, ENV, PATHS, SECRET_ENV, serverEnvironment, stopTimeoutSeconds } from '../../../server/config/contract';
-import { AWS_ACCOUNT, AWS_REGION, isSecretValue, parentTracker, plainStrings, settle, useMocks, valueOf, warningsDuring, type MockCloud } from './mocks';
+import { clientConfigFor } from '../../../infra/shared/client-config';
+import { AWS_ACCOUNT, AWS_REGION, configErrorOf, isSecretValue, parentTracker, plainStrings, settle, useMocks, valueOf, warningsDuring, type MockCloud } from './mocks';
 
 let awsApi: typeof import('../../../infra/pulumi/aws');
 let cloud: MockCloud;
@@ -67,18 +68,8 @@ async function deploy(overrides: Partial<Args> = {}, name = 'remote-mcp') {
   return { svc, tracker, task, container: containers[0], containers };
 }
 
-async function configError(overrides: Partial<Args>, name = 'remote-mcp'): Promise<Error> {
-  let error: unknown;
-  try {
-    new awsApi.McpFargateService(name, { ...baseArgs(), ...overrides });
-  } catch (e) {
-    error = e;
-  }
-  await settle();
-  expect(error).toBeInstanceOf(awsApi.McpConfigError);
-  expect(pulumi.RunError.isInstance(error)).toBe(true);
-  expect(cloud.customResources()).toEqual([]);
-  return error as Error;
+function configError(overrides: Partial<Args>, name = 'remote-mcp'): Promise<Error> {
+  return configErrorOf(cloud, () => new awsApi.McpFargateService(name, { ...baseArgs(), ...overrides }));
 }
 
 const sgId = (nameEnd: string) => `sg-remote-mcp-${nameEnd}`;
@@ -420,6 +411,7 @@ describe('URL, DNS and outputs', () => {
     expect(JSON.parse(c.claudeDesktop)).toEqual({ mcpServers: { 'remote-mcp': { url: 'https://mcp.example.com/mcp' } } });
     expect(c.claudeCode).toBe('claude mcp add --transport http remote-mcp https://mcp.example.com/mcp');
     expect(JSON.parse(c.vscode)).toEqual({ servers: { 'remote-mcp': { type: 'http', url: 'https://mcp.example.com/mcp' } } });
+    expect(c).toEqual(clientConfigFor('remote-mcp', 'https://mcp.example.com/mcp'));
     expect(await pulumi.isSecret(svc.clientConfig)).toBe(false);
   });
 

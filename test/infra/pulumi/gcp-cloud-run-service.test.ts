@@ -6,6 +6,7 @@ import { CONTAINER_PORT, ENV, PATHS, SECRET_ENV, serverEnvironment } from '../..
 import {
   GCP_PROJECT,
   GCP_PROJECT_NUMBER,
+  configErrorOf,
   isSecretValue,
   parentTracker,
   plainStrings,
@@ -65,18 +66,8 @@ function envMap(env: { name: string; value?: string }[]): Record<string, string 
 }
 
 /** Builds the component and returns the McpConfigError it throws, having checked that nothing was created. */
-async function configError(args: Partial<Args>, name = 'remote-mcp'): Promise<Error> {
-  let error: unknown;
-  try {
-    new gcpApi.McpCloudRunService(name, { image: 'img', project: GCP_PROJECT, region: REGION, server: { oauthIssuer: ISSUER }, ...args });
-  } catch (e) {
-    error = e;
-  }
-  await settle();
-  expect(error).toBeInstanceOf(gcpApi.McpConfigError);
-  expect(pulumi.RunError.isInstance(error)).toBe(true);
-  expect(cloud.customResources()).toEqual([]);
-  return error as Error;
+function configError(args: Partial<Args>, name = 'remote-mcp'): Promise<Error> {
+  return configErrorOf(cloud, () => new gcpApi.McpCloudRunService(name, { image: 'img', project: GCP_PROJECT, region: REGION, server: { oauthIssuer: ISSUER }, ...args }));
 }
 
 describe('Cloud Run service defaults', () => {
@@ -123,8 +114,7 @@ describe('Cloud Run service defaults', () => {
   test("environment is exactly the contract's serverEnvironment, less the reserved PORT, with drain 8 s", async () => {
     const { env, svc } = await deploy();
     const mcpUrl = await valueOf(svc.mcpUrl);
-    const expected = serverEnvironment({ authMode: 'oauth', oauthIssuer: ISSUER, drainSeconds: 8, publicUrl: mcpUrl });
-    delete expected[ENV.port];
+    const expected = serverEnvironment({ authMode: 'oauth', oauthIssuer: ISSUER, drainSeconds: 8, publicUrl: mcpUrl }, { omitPort: true });
     expect(envMap(env)).toEqual(expected);
     expect(env.map((e) => e.name)).not.toContain('PORT');
     expect(envMap(env)[ENV.drainSeconds]).toBe('8');

@@ -3,6 +3,7 @@
  * engine would receive them — Pulumi secrets stay wrapped), and outputs are plausible cloud values.
  */
 import * as pulumi from '@pulumi/pulumi';
+import { McpConfigError } from '../../../infra/pulumi/common/errors';
 
 export const PROJECT = 'remote-mcp-stacks';
 export const GCP_PROJECT = 'demo-project';
@@ -146,6 +147,24 @@ export async function settle(): Promise<void> {
   const runtime = pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> };
   if (runtime.waitForRPCs) await runtime.waitForRPCs();
   await new Promise((r) => setImmediate(r));
+}
+
+/**
+ * Runs `build` (a component constructor, or the program), which must stop with the components' `McpConfigError`
+ * — a `pulumi.RunError`, printed without a stack trace — before any cloud resource is registered. Returns it.
+ */
+export async function configErrorOf(cloud: MockCloud, build: () => unknown): Promise<Error> {
+  let error: unknown;
+  try {
+    build();
+  } catch (e) {
+    error = e;
+  }
+  await settle();
+  expect(error).toBeInstanceOf(McpConfigError);
+  expect(pulumi.RunError.isInstance(error)).toBe(true);
+  expect(cloud.customResources()).toEqual([]);
+  return error as Error;
 }
 
 /** The value of an output (tests run outside preview, so every value is known). */

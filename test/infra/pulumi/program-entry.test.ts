@@ -7,11 +7,9 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import * as yaml from 'js-yaml';
 import { CONFIG_KEYS, PROGRAM_DEFAULTS, SECRET_KEYS } from '../../../infra/pulumi/config';
 import { PROJECT, setConfig, settle, useMocks, valueOf, type MockCloud } from './mocks';
-
-// js-yaml ships with @pulumi/pulumi (its own dependency), so it is always installed next to it.
-const yaml: { load(text: string): unknown } = require('js-yaml');
 
 const ROOT = path.resolve(__dirname, '../../..');
 const read = (file: string) => fs.readFileSync(path.join(ROOT, file), 'utf8');
