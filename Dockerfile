@@ -26,12 +26,7 @@ COPY --chown=root:root package.json ./
 # The image's files belong to root and the process runs as the unprivileged `node` user: it can read, not
 # change, its own code. Nothing is written to disk at run time (logs go to stdout), so a read-only root
 # filesystem works.
-# Node's compile cache, filled at build time for the `node` user (the cache is per user id): start-up then skips
-# compiling the server's modules. At run time the read-only root filesystem just means nothing new is written.
-ENV NODE_COMPILE_CACHE=/app/.node-compile-cache
-RUN mkdir -p /app/.node-compile-cache && chown node:node /app/.node-compile-cache
 USER node
-RUN node -e "require('./dist/server/app.js'); require('jose'); require('oidc-provider')"
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.PORT+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
