@@ -148,6 +148,8 @@ export async function createDevAuthorizationServer(options: DevAuthorizationServ
         },
       },
     },
+    // OAuth 2.1: the authorization-code flow only (no implicit or hybrid response types).
+    responseTypes: ['code'],
     pkce: { required: () => true },
     issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed(type: string): boolean }) =>
       client.grantTypeAllowed('refresh_token'),

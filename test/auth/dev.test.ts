@@ -61,6 +61,9 @@ test('discovery: RFC 8414 path-inserted, OpenID, PKCE S256, registration', async
     expect(meta.authorization_endpoint).toBe(`${origin}/oauth/auth`);
     expect(meta.token_endpoint).toBe(`${origin}/oauth/token`);
     expect(meta.jwks_uri).toBe(`${origin}/oauth/jwks`);
+    // OAuth 2.1: authorization code only, no implicit or hybrid flows.
+    expect(meta.response_types_supported).toEqual(['code']);
+    expect(meta.grant_types_supported).not.toContain('implicit');
   }
   // A browser-based client (MCP Inspector) may register from its own origin.
   const preflight = await fetch(`${origin}/oauth/reg`, {
