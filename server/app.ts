@@ -147,10 +147,11 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
     listen: () =>
       new Promise((resolve, reject) => {
         const server = app.listen(config.port, config.host);
-        // Streams last hours: no per-request deadline; idle keep-alive connections outlive any load balancer's.
-        server.requestTimeout = 0;
+        // Idle keep-alive connections outlive any load balancer's idle timeout (the balancer closes first). Receiving
+        // a request keeps Node's bounds (headers 60 s, whole request 300 s): they limit uploads, not SSE responses.
         server.keepAliveTimeout = NODE_KEEP_ALIVE_TIMEOUT_SECONDS * 1000;
-        server.headersTimeout = (NODE_KEEP_ALIVE_TIMEOUT_SECONDS + 1) * 1000;
+        server.headersTimeout = 60_000;
+        server.requestTimeout = 300_000;
         server.once('error', reject);
         server.once('listening', () => {
           httpServer = server;

@@ -29,6 +29,10 @@ export const bodyErrorHandler: ErrorRequestHandler = (err: BodyParserError, _req
     case 'stream.encoding.set':
       return sendJsonRpcError(res, 400, RPC.invalidRequest, 'Bad request body');
     default:
+      // Other client-side body failures (a corrupt gzip/br/zstd body…) carry a 4xx status: never a 500.
+      if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) {
+        return sendJsonRpcError(res, err.status, RPC.invalidRequest, 'Bad request body');
+      }
       return next(err);
   }
 };

@@ -1,10 +1,13 @@
 /** CORS for browser-based MCP clients: they must read the session id and auth challenges, and send MCP headers. */
 import cors from 'cors';
 import type { RequestHandler } from 'express';
+import { originMatcher } from './originGuard';
 
 export function mcpCors(allowedOrigins: readonly string[]): RequestHandler {
+  const isAllowed = originMatcher(allowedOrigins);
   const handler = cors({
-    origin: allowedOrigins.includes('*') ? true : [...allowedOrigins],
+    // Same rule as the Origin guard, so an origin it lets through also gets its CORS headers.
+    origin: (origin, callback) => callback(null, origin === undefined || isAllowed(origin)),
     methods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
     allowedHeaders: ['content-type', 'accept', 'authorization', 'mcp-protocol-version', 'mcp-session-id', 'last-event-id'],
     exposedHeaders: ['Mcp-Session-Id', 'WWW-Authenticate', 'Mcp-Protocol-Version'],

@@ -7,11 +7,18 @@ import type { RequestHandler } from 'express';
 import { hostHeaderValidation } from '@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js';
 import { RPC, sendJsonRpcError } from './jsonRpcError';
 
+/** One rule for the Origin guard and CORS: exact origins, compared case-insensitively, trailing slash ignored. */
+export function originMatcher(allowedOrigins: readonly string[]): (origin: string) => boolean {
+  const normalize = (o: string) => o.replace(/\/$/, '').toLowerCase();
+  const allowed = new Set(allowedOrigins.map(normalize));
+  return (origin) => allowed.has('*') || allowed.has(normalize(origin));
+}
+
 export function originGuard(allowedOrigins: readonly string[]): RequestHandler {
-  const allowed = new Set(allowedOrigins.map((o) => o.replace(/\/$/, '').toLowerCase()));
+  const isAllowed = originMatcher(allowedOrigins);
   return (req, res, next) => {
     const origin = req.headers.origin;
-    if (origin === undefined || allowed.has(origin.toLowerCase()) || allowed.has('*')) return next();
+    if (origin === undefined || isAllowed(origin)) return next();
     sendJsonRpcError(res, 403, RPC.serverError, `Forbidden: Origin ${origin} is not allowed`);
   };
 }

@@ -18,23 +18,91 @@ interface StoredEvent {
   id: string;
   streamId: string;
   message: JSONRPCMessage;
+  bytes: number;
 }
 
 /**
- * Bounded in-memory store for one session: keeps the newest `maxEvents` events (oldest dropped first).
+ * Bytes held by all in-memory stores of a factory: one budget for the instance. Over it, the oldest events of the
+ * instance go first, whichever session they belong to.
+ */
+class ByteBudget {
+  used = 0;
+  private queue: { store: InMemoryEventStore; event: StoredEvent }[] = [];
+  private head = 0;
+
+  constructor(readonly limit: number) {}
+
+  add(store: InMemoryEventStore, event: StoredEvent): void {
+    this.used += event.bytes;
+    if (this.limit === Infinity) return;
+    this.queue.push({ store, event });
+    while (this.used > this.limit && this.head < this.queue.length) {
+      const oldest = this.queue[this.head++]!;
+      oldest.store.dropIfOldest(oldest.event);
+    }
+    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+  }
+}
+
+export interface InMemoryEventStoreLimits {
+  /** Newest events kept per session. @default 1000 */
+  maxEvents?: number;
+  /** Bytes of events kept per session (JSON size). @default 1 MiB */
+  maxBytes?: number;
+}
+
+/**
+ * Bounded in-memory store for one session: keeps the newest events within `maxEvents` and `maxBytes`, and within
+ * the instance-wide budget it shares with the other sessions (oldest dropped first). A client that resumes from
+ * an event no longer held receives what is still kept.
  * Event ids are `<streamId>/<sequence>`: unique within the session and carrying their stream.
  */
 export class InMemoryEventStore implements EventStore {
   private readonly events: StoredEvent[] = [];
+  private bytes = 0;
   private sequence = 0;
+  private readonly maxEvents: number;
+  private readonly maxBytes: number;
 
-  constructor(private readonly maxEvents = 1000) {}
+  constructor(
+    limits: InMemoryEventStoreLimits | number = {},
+    private readonly budget: ByteBudget = new ByteBudget(Infinity),
+  ) {
+    const l = typeof limits === 'number' ? { maxEvents: limits } : limits;
+    this.maxEvents = l.maxEvents ?? 1000;
+    this.maxBytes = l.maxBytes ?? 1024 * 1024;
+  }
 
   async storeEvent(streamId: string, message: JSONRPCMessage): Promise<string> {
     const id = `${streamId}/${++this.sequence}`;
-    this.events.push({ id, streamId, message });
-    if (this.events.length > this.maxEvents) this.events.splice(0, this.events.length - this.maxEvents);
+    const bytes = JSON.stringify(message).length + id.length;
+    const event = { id, streamId, message, bytes };
+    this.events.push(event);
+    this.bytes += bytes;
+    while (this.events.length > 1 && (this.events.length > this.maxEvents || this.bytes > this.maxBytes)) this.dropOldest();
+    this.budget.add(this, event);
     return id;
+  }
+
+  /** Instance budget eviction: drops `event` if it is still this session's oldest. */
+  dropIfOldest(event: StoredEvent): void {
+    if (this.events[0] === event) this.dropOldest();
+  }
+
+  private dropOldest(): void {
+    const dropped = this.events.shift()!;
+    this.bytes -= dropped.bytes;
+    this.budget.used -= dropped.bytes;
+  }
+
+  /** Frees what the session held (its share of the instance budget). */
+  clear(): void {
+    this.budget.used -= this.bytes;
+    this.bytes = 0;
+    this.events.length = 0;
   }
 
   async getStreamIdForEventId(eventId: string): Promise<string | undefined> {
@@ -59,6 +127,24 @@ export class InMemoryEventStore implements EventStore {
   }
 }
 
-export const inMemoryEventStores = (maxEventsPerSession = 1000): EventStoreFactory => ({
-  create: () => new InMemoryEventStore(maxEventsPerSession),
-});
+/**
+ * One in-memory store per session, all within one instance-wide byte budget (default 256 MiB), so the memory
+ * that resumability takes is bounded whatever clients send.
+ */
+export const inMemoryEventStores = (
+  limits: InMemoryEventStoreLimits & { maxBytesPerInstance?: number } = {},
+): EventStoreFactory => {
+  const budget = new ByteBudget(limits.maxBytesPerInstance ?? 256 * 1024 * 1024);
+  const stores = new Map<string, InMemoryEventStore>();
+  return {
+    create: (sessionId) => {
+      const store = new InMemoryEventStore(limits, budget);
+      stores.set(sessionId, store);
+      return store;
+    },
+    dispose: (sessionId) => {
+      stores.get(sessionId)?.clear();
+      stores.delete(sessionId);
+    },
+  };
+};

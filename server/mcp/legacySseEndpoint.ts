@@ -8,6 +8,7 @@ import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { type JSONRPCMessage, JSONRPCMessageSchema, isJSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
 import { principalKey } from '../capabilities/principal';
+import { cancelledRequestId } from './cancellation';
 import '../http/requestAuth';
 import { RPC, sendJsonRpcError } from '../http/jsonRpcError';
 import type { DrainController } from '../lifecycle/drain';
@@ -120,6 +121,12 @@ export function legacySseEndpoints(options: LegacySseOptions): { stream: Request
         if (isJSONRPCRequest(message)) {
           session.pendingCalls.get(message.id)?.();
           session.pendingCalls.set(message.id, drain.beginCall());
+        }
+        // A cancelled call gets no response (by the spec): it is no longer in flight.
+        const cancelled = cancelledRequestId(message);
+        if (cancelled !== undefined) {
+          session.pendingCalls.get(cancelled)?.();
+          session.pendingCalls.delete(cancelled);
         }
         await session.transport.handleMessage(message, { authInfo: req.auth, requestInfo: { headers: req.headers } });
       }

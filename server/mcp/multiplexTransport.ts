@@ -31,14 +31,17 @@ export class MultiplexTransport implements Transport {
 
   private nextId = 0;
   private readonly routes = new Map<number, Route>();
-  /** `caller \0 clientId` → internal id, so a caller's `notifications/cancelled` finds its call. */
-  private readonly byCaller = new Map<string, number>();
+  /** `caller \0 clientId` → internal ids in flight, so a caller's `notifications/cancelled` finds its call. */
+  private readonly byCaller = new Map<string, Set<number>>();
+  /** Requests the server sent to a client during a call (sampling, elicitation…) → the caller who may answer. */
+  private readonly outgoing = new Map<string, { caller: string; internal: number }>();
 
   async start(): Promise<void> {}
 
   async close(): Promise<void> {
     this.routes.clear();
     this.byCaller.clear();
+    this.outgoing.clear();
     this.onclose?.();
   }
 
@@ -54,22 +57,32 @@ export class MultiplexTransport implements Transport {
   dispatch(message: JSONRPCMessage, caller: string, sink: ExchangeSink, extra: MessageExtraInfo): number | undefined {
     if (isRequest(message)) {
       const internal = ++this.nextId;
-      const callerKey = `${caller}\u0000${typeof message.id}:${String(message.id)}`;
+      const callerKey = keyOf(caller, message.id);
       this.routes.set(internal, { sink, clientId: message.id, callerKey });
-      this.byCaller.set(callerKey, internal);
+      let ids = this.byCaller.get(callerKey);
+      if (!ids) this.byCaller.set(callerKey, (ids = new Set()));
+      ids.add(internal);
       this.onmessage?.({ ...message, id: internal }, extra);
       return internal;
     }
     const cancelled = cancelledRequestId(message);
     if (cancelled !== undefined) {
-      const internal = this.byCaller.get(`${caller}\u0000${typeof cancelled}:${String(cancelled)}`);
-      if (internal === undefined) return undefined; // not on this instance (or already finished)
+      const ids = this.byCaller.get(keyOf(caller, cancelled));
+      // Several clients of one principal (a shared token) may use the same id at once: cancel only what is certain.
+      if (!ids || ids.size !== 1) return undefined;
+      const [internal] = ids as Set<number> & [number];
       const m = message as { params: Record<string, unknown> };
       this.onmessage?.({ ...message, params: { ...m.params, requestId: internal } } as JSONRPCMessage, extra);
       this.finish(internal);
       return undefined;
     }
-    // Other notifications, and responses to requests the server sent during a call, go straight in.
+    if (isResponse(message)) {
+      // An answer to a request the server sent during a call: only the caller it was sent to may give it.
+      const key = keyOf('', (message as { id: RequestId }).id);
+      const owner = this.outgoing.get(key);
+      if (!owner || owner.caller !== caller) return undefined;
+      this.outgoing.delete(key);
+    }
     this.onmessage?.(message, extra);
     return undefined;
   }
@@ -78,7 +91,7 @@ export class MultiplexTransport implements Transport {
   abandon(internalIds: readonly number[]): void {
     for (const id of internalIds) {
       if (!this.routes.has(id)) continue;
-      this.routes.delete(id);
+      this.forget(id);
       this.onmessage?.({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: 'client disconnected' } });
     }
   }
@@ -93,19 +106,36 @@ export class MultiplexTransport implements Transport {
     const related = options?.relatedRequestId;
     const route = related === undefined ? undefined : this.routes.get(related as number);
     // Without a related request there is no stream to carry it: stateless mode has no GET stream.
-    route?.sink.write(message, false);
+    if (!route) return;
+    if (isRequest(message)) {
+      this.outgoing.set(keyOf('', message.id), { caller: callerOf(route.callerKey), internal: related as number });
+    }
+    route.sink.write(message, false);
   }
 
   /** Ends a request: its response goes to its exchange under the client's id; a cancelled one just ends. */
   private finish(internal: number, response?: JSONRPCMessage): void {
-    const route = this.routes.get(internal);
+    const route = this.forget(internal);
     if (!route) return;
-    this.routes.delete(internal);
-    if (this.byCaller.get(route.callerKey) === internal) this.byCaller.delete(route.callerKey);
     // A cancelled request gets no response (by the spec); its exchange still has to end.
     route.sink.write(response ? ({ ...response, id: route.clientId } as JSONRPCMessage) : ENDED_WITHOUT_RESPONSE, true);
   }
+
+  /** Drops every trace of a request: its route, its cancel index entry, the requests it sent out. */
+  private forget(internal: number): Route | undefined {
+    const route = this.routes.get(internal);
+    if (!route) return undefined;
+    this.routes.delete(internal);
+    const ids = this.byCaller.get(route.callerKey);
+    ids?.delete(internal);
+    if (ids?.size === 0) this.byCaller.delete(route.callerKey);
+    for (const [key, owner] of this.outgoing) if (owner.internal === internal) this.outgoing.delete(key);
+    return route;
+  }
 }
+
+const keyOf = (caller: string, id: RequestId) => `${caller}\u0000${typeof id}:${String(id)}`;
+const callerOf = (callerKey: string) => callerKey.slice(0, callerKey.indexOf('\u0000'));
 
 /** Internal marker: the request ended without a response (never written to the client). */
 export const ENDED_WITHOUT_RESPONSE = Object.freeze({ jsonrpc: '2.0', method: '$/ended' }) as unknown as JSONRPCMessage;

@@ -71,7 +71,9 @@ export class SessionRegistry<S extends Session = Session> {
       if (session.active === 0 && now - session.lastSeen >= idleMs) {
         this.sessions.delete(session.id);
         this.options.onExpire?.(session);
-        void session.close();
+        Promise.resolve()
+          .then(() => session.close())
+          .catch(() => undefined);
       }
     }
   }

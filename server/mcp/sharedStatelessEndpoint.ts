@@ -49,6 +49,9 @@ export async function sharedStatelessEndpoint(options: SharedStatelessEndpointOp
       return sendJsonRpcError(res, 406, RPC.serverError, 'Not Acceptable: Client must accept both application/json and text/event-stream');
     }
     const raw: unknown = req.body;
+    if (Array.isArray(raw) && raw.length === 0) {
+      return sendJsonRpcError(res, 400, RPC.invalidRequest, 'Invalid Request: empty batch');
+    }
     if (Array.isArray(raw) && raw.length > MAX_BATCH_SIZE) {
       return sendJsonRpcError(res, 400, RPC.invalidRequest, `Invalid Request: Batch must not exceed ${MAX_BATCH_SIZE} messages`);
     }
@@ -81,18 +84,35 @@ export async function sharedStatelessEndpoint(options: SharedStatelessEndpointOp
       return;
     }
 
+    // `initialize` goes to a server of its own: the shared server must never learn (and then act on, or show
+    // another caller) one client's capabilities or identity. It is rare — once per client connection.
+    const own = initializing ? initializationServer() : undefined;
+    const target = own?.transport ?? transport;
     const stream = new SseResponse(res, options.keepAliveMs, requests, ticker);
     const ids: number[] = [];
     res.once('close', () => {
       // Stateless: if the client leaves, nobody can ever receive the results — stop the work.
-      if (!stream.finished) transport.abandon(ids);
+      if (!stream.finished) target.abandon(ids);
       stream.stop();
+      own?.close();
     });
-    for (const message of messages) {
-      const id = transport.dispatch(message, caller, stream, extra);
-      if (id !== undefined) ids.push(id);
-    }
+    void (own?.ready ?? Promise.resolve()).then(() => {
+      for (const message of messages) {
+        const id = target.dispatch(message, caller, stream, extra);
+        if (id !== undefined) ids.push(id);
+      }
+    });
   };
+
+  function initializationServer() {
+    const ownServer = options.buildServer();
+    const ownTransport = new MultiplexTransport();
+    return {
+      transport: ownTransport,
+      ready: ownServer.connect(ownTransport),
+      close: () => void ownServer.close().catch(() => undefined),
+    };
+  }
 
   return { handler, close: () => server.close() };
 }

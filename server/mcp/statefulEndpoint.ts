@@ -114,8 +114,11 @@ export function statefulEndpoint(options: StatefulEndpointOptions): RequestHandl
         registry.remove(id);
         logger.info({ session: id, sessions: registry.size }, 'session ended');
       }
-      void options.eventStores.dispose?.(newId);
-      void server.close();
+      // A shared store that is down must not take the instance with it.
+      Promise.resolve()
+        .then(() => options.eventStores.dispose?.(newId))
+        .catch((err: unknown) => logger.warn({ err, session: newId }, 'event store clean-up failed'));
+      server.close().catch(() => undefined);
     };
     await server.connect(transport);
     closeStreamsOnCancel(transport);
