@@ -35,6 +35,9 @@ export interface StatefulEndpointOptions {
   logger: Logger;
 }
 
+/** The SDK's stream id for the standalone GET stream (event ids are `<streamId>/<n>`, see eventStore.ts). */
+const STANDALONE_STREAM_ID = '_GET_stream';
+
 /** Seconds a client should wait before retrying when this instance cannot take a new session or stream. */
 export const RETRY_AFTER_SECONDS = '5';
 
@@ -56,9 +59,16 @@ export function statefulEndpoint(options: StatefulEndpointOptions): RequestHandl
         const ended = registry.touch(session);
         res.once('close', ended);
         if (req.method === 'GET') {
-          // The standalone stream carries no call: at drain it is closed, and the client reconnects after `retry`.
-          const unregister = drain.registerStream(() => (session as StreamableSession).transport.closeStandaloneSSEStream());
-          res.once('close', unregister);
+          const resumed = req.header('last-event-id');
+          if (resumed !== undefined && !resumed.startsWith(`${STANDALONE_STREAM_ID}/`)) {
+            // Resuming a call's stream: the call is still in flight, and the drain waits for it.
+            const done = drain.beginCall();
+            res.once('close', done);
+          } else {
+            // The standalone stream carries no call: at drain it is closed, and the client reconnects after `retry`.
+            const unregister = drain.registerStream(() => (session as StreamableSession).transport.closeStandaloneSSEStream());
+            res.once('close', unregister);
+          }
         }
         await (session as StreamableSession).transport.handleRequest(req, res, req.body);
         return;

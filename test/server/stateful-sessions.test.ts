@@ -75,6 +75,32 @@ describe('stateful sessions', () => {
     expect(all[all.length - 1]).toMatchObject({ id: 7, result: { content: [{ text: 'Countdown of 4 s finished.' }] } });
   });
 
+  test('a resumed call stream counts as in flight (the drain waits for it)', async () => {
+    const id = await initialize(server);
+    const controller = new AbortController();
+    const res = await fetch(server.mcpUrl, {
+      method: 'POST',
+      headers: sessionHeaders(id),
+      signal: controller.signal,
+      body: JSON.stringify({ jsonrpc: '2.0', id: 8, method: 'tools/call', params: { name: 'countdown', arguments: { seconds: 10 }, _meta: { progressToken: 'p' } } }),
+    });
+    const reader = res.body!.getReader();
+    let text = '';
+    while (!text.includes('notifications/progress')) text += new TextDecoder().decode((await reader.read()).value);
+    controller.abort();
+    const events = parseSse(text);
+    const lastId = events.filter((e) => e.data).pop()!.id!;
+    await new Promise((r) => setTimeout(r, events[0]!.retry!));
+    expect(server.mcp.drain.inFlightCount).toBe(0);
+    const again = new AbortController();
+    const resumed = await fetch(server.mcpUrl, { method: 'GET', headers: { ...sessionHeaders(id), 'last-event-id': lastId }, signal: again.signal });
+    expect(resumed.status).toBe(200);
+    expect(server.mcp.drain.inFlightCount).toBe(1);
+    again.abort();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(server.mcp.drain.inFlightCount).toBe(0);
+  });
+
   test('DELETE ends a session; then the session id gets 404', async () => {
     const id = await initialize(server);
     const del = await fetch(server.mcpUrl, { method: 'DELETE', headers: sessionHeaders(id) });
