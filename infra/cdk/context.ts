@@ -8,6 +8,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AUTH_MODES, LOG_LEVELS, SESSION_MODES, type ServerSettings } from '../../server/config/contract';
+import { certificateRegionProblem } from '../shared/arn';
 import type { McpFargateServiceProps } from './mcp-fargate-service-props';
 import { McpConfigError } from './resolve-props';
 
@@ -28,7 +29,7 @@ export const CONTEXT_KEYS = {
   oauthIntrospectionUrl: 'Token introspection URL, for opaque tokens',
   oauthClientId: 'Client id for introspection (its secret goes in the secret, field OAUTH_CLIENT_SECRET)',
   oauthSecretArn: 'Complete ARN of an existing secret holding the secret fields (default: a new secret)',
-  sessionMode: `Session mode: ${SESSION_MODES.join(' or ')} (default stateless)`,
+  sessionMode: `Session mode: ${SESSION_MODES.join(' or ')} (default stateless); stateful needs exactly one task: -c autoScaling=false -c desiredCount=1`,
   allowedOrigins: 'Browser origins allowed to call the server, comma-separated',
   publicUrl: 'The exact MCP URL, when it differs from https://<domainName>/mcp (e.g. behind a CDN)',
   keepAliveSeconds: 'SSE keep-alive interval in seconds (default 15)',
@@ -169,6 +170,8 @@ export function readAppContext(get: (key: ContextKey) => unknown, defaultRegion 
   if (ctx.certificateArn && !/^arn:aws[\w-]*:acm:[\w-]+:\d{12}:certificate\/[\w-]+$/.test(ctx.certificateArn)) {
     problems.push(`-c certificateArn must be an ACM certificate ARN, got '${ctx.certificateArn}'`);
   }
+  const certificateRegion = ctx.certificateArn && ctx.region ? certificateRegionProblem(ctx.certificateArn, ctx.region) : undefined;
+  if (certificateRegion) problems.push(`-c certificateArn: ${certificateRegion}`);
   if (ctx.oauthSecretArn && !/^arn:aws[\w-]*:secretsmanager:[\w-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/.test(ctx.oauthSecretArn)) {
     problems.push(`-c oauthSecretArn must be the complete ARN of a secret (ending in its 6-character suffix), got '${ctx.oauthSecretArn}'`);
   }

@@ -136,7 +136,8 @@ export interface McpFargateServiceProps {
 
   // ---------------------------------------------------------------- TLS, DNS, load balancer
   /**
-   * Certificate of the HTTPS listener. Give this, or `domainName` with `hostedZone`.
+   * Certificate of the HTTPS listener, in the stack's region (an ALB takes only certificates of its own region; an
+   * imported ARN from another region is refused at synth). Give this, or `domainName` with `hostedZone`.
    * @default - a DNS-validated ACM certificate for `domainName` in `hostedZone`
    */
   readonly certificate?: acm.ICertificate;
@@ -187,7 +188,9 @@ export interface McpFargateServiceProps {
   // ---------------------------------------------------------------- the server
   /**
    * The server's configuration, typed by the server's contract and validated with its own
-   * `validateServerSettings`.
+   * `validateServerSettings`. `sessionMode: 'stateful'` keeps sessions in one task's memory and the load balancer has
+   * no stickiness, so it is refused unless exactly one task runs (`autoScaling: false` with `desiredCount: 1`, or
+   * `autoScaling: { minCapacity: 1, maxCapacity: 1 }`).
    * @default - `authMode: 'oauth'` (which needs `oauthIssuer`); `publicUrl` is `https://<domainName>/mcp`, or
    *   `https://<load balancer DNS name>/mcp` with only a certificate; every other value is the server's default
    */

@@ -16,6 +16,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { CONTAINER_PORT, PATHS, serverEnvironment, type ServerSettings } from '../../server/config/contract';
+import { certificateRegionProblem } from '../shared/arn';
 import { defaultContainerHealthCheck, defaultImage } from './default-image';
 import { acknowledgeServiceFindings } from './findings';
 import type { McpFargateServiceProps } from './mcp-fargate-service-props';
@@ -65,6 +66,11 @@ export class McpFargateService extends Construct {
         `${where}: ALB access logging needs the stack's region (its log-delivery principal differs by region): ` +
           'give the stack `env: { region }` (the account may stay unset), or pass `accessLogsBucket` with its own policy',
       );
+    }
+    // A certificate from another region passes synth and fails at deploy: compare when both regions are known.
+    if (props.certificate && regionKnown && !Token.isUnresolved(props.certificate.certificateArn)) {
+      const problem = certificateRegionProblem(props.certificate.certificateArn, Stack.of(this).region);
+      if (problem) throw new McpConfigError(`${where}: ${problem}`);
     }
 
     this.logsEncryptionKey = props.logsEncryptionKey ?? createLogsKey(this);
@@ -136,7 +142,9 @@ export class McpFargateService extends Construct {
       targetType: elbv2.TargetType.IP,
       protocol: elbv2.ApplicationProtocol.HTTP,
       port: CONTAINER_PORT,
-      // /readyz turns 503 while the server drains, so the ALB stops routing to a stopping task at once.
+      // /readyz: 200 once the server can serve; a task that fails it is taken out of rotation and replaced. (A task
+      // that ECS stops is deregistered before it gets SIGTERM, so the 503 /readyz returns while draining does not
+      // steer traffic here — the deregistration below does.)
       healthCheck: {
         path: PATHS.readyz,
         healthyHttpCodes: '200',
@@ -145,7 +153,9 @@ export class McpFargateService extends Construct {
         healthyThresholdCount: 2,
         unhealthyThresholdCount: 2,
       },
-      // Deregistration delay = the server's drain time: in-flight calls finish before the task is stopped.
+      // Stopping a task, ECS first deregisters it: for this delay the ALB sends it no new request but lets the open
+      // ones (calls, SSE streams) run; then it closes what is still open, and only then does ECS send SIGTERM. So this
+      // delay, = drainSeconds, is the real budget for in-flight calls on ECS.
       deregistrationDelay: Duration.seconds(r.drainSeconds),
       // An open SSE stream is an outstanding request: balance on those, not round-robin on new connections.
       loadBalancingAlgorithmType: elbv2.TargetGroupLoadBalancingAlgorithmType.LEAST_OUTSTANDING_REQUESTS,
@@ -207,7 +217,8 @@ export class McpFargateService extends Construct {
       environment: { ...serverEnvironment(this.serverSettings), ...props.environment },
       secrets: { ...secrets, ...props.secrets },
       portMappings: [{ containerPort: CONTAINER_PORT, protocol: ecs.Protocol.TCP, name: 'http' }],
-      // stopTimeout = stopTimeoutSeconds(drain): SIGKILL comes only after the server has drained.
+      // SIGTERM comes after the deregistration delay; stopTimeout = stopTimeoutSeconds(drain) (drain + margin) then
+      // lets the server drain whatever is still running and exit before SIGKILL.
       stopTimeout: Duration.seconds(r.stopTimeoutSeconds),
       // A hard memory limit: the one container may use the whole task.
       memoryLimitMiB,

@@ -19,6 +19,7 @@ import {
 } from '../../server/config/contract';
 import { TASK_AUTO_SCALING_DEFAULTS, resolveTaskScalingTargets } from '../shared/auto-scaling';
 import { isHostname } from '../shared/hostname';
+import { statefulSessionsProblem } from '../shared/sessions';
 import type { McpAutoScalingProps, McpFargateServiceProps } from './mcp-fargate-service-props';
 
 /** A configuration mistake: the message alone says what is wrong and what to pass (no stack trace needed). */
@@ -178,6 +179,20 @@ export function resolveProps(props: McpFargateServiceProps, where = 'McpFargateS
   }
   if (autoScaling && isNumber(desiredCount) && (desiredCount < autoScaling.minCapacity || desiredCount > autoScaling.maxCapacity)) {
     fail(`desiredCount (${desiredCount}) must be within autoScaling minCapacity..maxCapacity (${autoScaling.minCapacity}..${autoScaling.maxCapacity})`);
+  }
+
+  // Stateful sessions live in one task's memory and the ALB has no stickiness: only a single task can hold them.
+  if (settings.sessionMode === 'stateful') {
+    const known = (n: number | undefined) => (n === undefined || Token.isUnresolved(n) ? NaN : n);
+    const tasks = autoScaling
+      ? { min: autoScaling.minCapacity, max: autoScaling.maxCapacity }
+      : { min: known(desiredCount), max: known(desiredCount) };
+    const problem = statefulSessionsProblem(
+      tasks,
+      'run exactly one task (`autoScaling: false` with `desiredCount: 1`, or `autoScaling: { minCapacity: 1, maxCapacity: 1 }`; ' +
+        'in the app: -c autoScaling=false -c desiredCount=1)',
+    );
+    if (problem) fail(problem);
   }
 
   if (props.natGateways !== undefined && props.vpc) fail('natGateways applies only to a created VPC; omit it with `vpc`');

@@ -18,6 +18,7 @@ import {
   LOG_LEVELS,
   SESSION_MODES,
   STOP_TIMEOUT_MARGIN_SECONDS,
+  bearerTokensProblem,
   maxDrainSecondsForStopTimeout,
   validateServerSettings,
   type AuthMode,
@@ -26,7 +27,9 @@ import {
   type SessionMode,
 } from '../../server/config/contract';
 import { CLOUDWATCH_RETENTION_DAYS, FARGATE_DEFAULTS, FARGATE_LIMITS } from './aws/fargate-service';
+import { certificateRegionProblem } from '../shared/arn';
 import { isHostname } from '../shared/hostname';
+import { statefulSessionsProblem } from '../shared/sessions';
 import { McpConfigError } from './common/errors';
 import type { McpSecretValues } from './common/server-settings';
 import { CLOUD_RUN_DEFAULTS, CLOUD_RUN_LIMITS, type CloudRunPublicAccess } from './gcp/cloud-run-service';
@@ -173,7 +176,7 @@ class ConfigReader {
   }
 
   missing(k: string, why: string, example: string, secret = false): never {
-    // An example starting with a flag is the whole argument list (e.g. `--path 'subnets[0]' subnet-…`).
+    // An example starting with a flag (`--…`) is the whole argument list, not a value after the key.
     const args = example.startsWith('--') ? example : `${this.project ? k : this.key(k)} ${example}`;
     const set = `pulumi config set${secret ? ' --secret' : ''} ${args}`;
     throw new McpConfigError(`Missing configuration ${this.key(k)}: ${why} (${set})`);
@@ -212,7 +215,10 @@ class ConfigReader {
     return v === 'true';
   }
 
-  /** A JSON array of strings (`pulumi config set --path 'k[0]' …` or `--json`), or a comma/space-separated list. */
+  /**
+   * A list. Pulumi.yaml declares list keys as strings, so `pulumi config set k a,b` (comma- or space-separated) is
+   * the form; a JSON array string (`'["a","b"]'`) is read too.
+   */
   list(k: string): string[] | undefined {
     const v = this.string(k);
     if (v === undefined) return undefined;
@@ -231,9 +237,18 @@ class ConfigReader {
     return list.length > 0 ? list : undefined;
   }
 
-  /** A secret value as a Pulumi secret output, or undefined when unset. */
+  /**
+   * A secret value as a Pulumi secret output, or undefined when unset. A value set without `--secret` is refused: it
+   * sits in plain text in the stack's configuration file. (Pulumi.yaml cannot declare these keys `secret: true`: with
+   * the empty default that keeps them optional, the CLI would then refuse every stack that does not set them.)
+   */
   secret(k: string): pulumi.Output<string> | undefined {
     if (this.raw(k) === undefined) return undefined;
+    // The SDK's own record of which keys the CLI passed as secrets (PULUMI_CONFIG_SECRET_KEYS); not in its typings.
+    const isConfigSecret = (pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean }).isConfigSecret;
+    if (isConfigSecret && !isConfigSecret(this.key(k))) {
+      this.fail(k, `is stored in plain text in the stack's configuration file: set it again with \`pulumi config set --secret ${k} <value>\``);
+    }
     return pulumi.secret(new pulumi.Config(this.namespace).requireSecret(k));
   }
 }
@@ -296,7 +311,13 @@ export function readProgramConfig(): ProgramConfig {
   const clientSecret = c.secret('oauthClientSecret');
   if (clientSecret) secrets.oauthClientSecret = clientSecret;
   const bearerTokens = c.secret('bearerTokens');
-  if (bearerTokens) secrets.bearerTokens = bearerTokens;
+  if (bearerTokens) {
+    // The server's own rule (never echoing a token): a token it would refuse fails here, not in a container that
+    // never starts.
+    const problem = bearerTokensProblem(c.raw('bearerTokens')!);
+    if (problem) c.fail('bearerTokens', `the server would refuse these tokens: ${problem}`);
+    secrets.bearerTokens = bearerTokens;
+  }
   if (authMode === 'token' && !bearerTokens) {
     c.missing('bearerTokens', "authMode 'token' needs the accepted bearer tokens (comma-separated), set as a secret", '<token1>,<token2>', true);
   }
@@ -369,12 +390,14 @@ export function readProgramConfig(): ProgramConfig {
     const certificateArn = c.string('certificateArn');
     if (!certificateArn) c.missing('certificateArn', 'the ACM certificate of the HTTPS listener (in the same region)', 'arn:aws:acm:<region>:<account>:certificate/<id>');
     if (!/^arn:aws[\w-]*:acm:[\w-]+:\d{12}:certificate\/.+$/.test(certificateArn!)) c.fail('certificateArn', `must be an ACM certificate ARN, got '${certificateArn}'`);
+    const certificateRegion = certificateRegionProblem(certificateArn!, region);
+    if (certificateRegion) c.fail('certificateArn', `${certificateRegion} (aws:region)`);
     const vpcId = c.string('vpcId');
     if (!vpcId) c.missing('vpcId', 'the VPC to run in', 'vpc-0123456789abcdef0');
     const publicSubnetIds = c.list('publicSubnetIds');
-    if (!publicSubnetIds) c.missing('publicSubnetIds', 'public subnets (two AZs or more) for the load balancer', "--path 'publicSubnetIds[0]' subnet-…");
+    if (!publicSubnetIds) c.missing('publicSubnetIds', 'public subnets (two AZs or more) for the load balancer, comma-separated', 'subnet-aaa,subnet-bbb');
     const privateSubnetIds = c.list('privateSubnetIds');
-    if (!privateSubnetIds) c.missing('privateSubnetIds', 'private subnets with egress for the tasks', "--path 'privateSubnetIds[0]' subnet-…");
+    if (!privateSubnetIds) c.missing('privateSubnetIds', 'private subnets with egress for the tasks, comma-separated', 'subnet-ccc,subnet-ddd');
     const { min, max } = FARGATE_LIMITS.idleTimeoutSeconds;
     const idleTimeoutSeconds = c.integer('idleTimeoutSeconds', min, max, PROGRAM_DEFAULTS.idleTimeoutSeconds)!;
     if (idleTimeoutSeconds <= keepAlive) c.fail('idleTimeoutSeconds', `must exceed keepAliveSeconds (${keepAlive}), or the load balancer cuts idle streams; got ${idleTimeoutSeconds}`);
@@ -406,6 +429,13 @@ export function readProgramConfig(): ProgramConfig {
     };
     if (serviceName.length > FARGATE_LIMITS.nameMaxLength) {
       c.fail('serviceName', `must be at most ${FARGATE_LIMITS.nameMaxLength} characters on aws (load balancer and target group names), got '${serviceName}'`);
+    }
+    // Stateful sessions live in one task's memory and the ALB has no stickiness: only a single task can hold them.
+    if (server.sessionMode === 'stateful') {
+      const min = config.minInstances ?? FARGATE_DEFAULTS.autoScaling.minCapacity;
+      const max = config.maxInstances ?? Math.max(FARGATE_DEFAULTS.autoScaling.maxCapacity, min);
+      const problem = statefulSessionsProblem({ min, max }, 'run exactly one task (pulumi config set minInstances 1 && pulumi config set maxInstances 1)');
+      if (problem) c.fail('sessionMode', problem);
     }
   }
   return config;

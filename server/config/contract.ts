@@ -225,6 +225,51 @@ function isHttpsUrlOrToken(value: string): boolean {
   }
 }
 
+/** Shortest static bearer token the server accepts (`MCP_BEARER_TOKENS`): shorter secrets are guessable. */
+export const MIN_BEARER_TOKEN_LENGTH = 16;
+
+/** The prefix of a `MCP_BEARER_TOKENS` entry that holds the SHA-256 digest of a token instead of the token. */
+export const BEARER_TOKEN_DIGEST_PREFIX = 'sha256:';
+
+/**
+ * What is wrong with one `MCP_BEARER_TOKENS` entry, or undefined when the server accepts it: a token of at least
+ * `MIN_BEARER_TOKEN_LENGTH` characters, or `sha256:` followed by 64 hex digits. The answer never contains the
+ * token itself (only its length), so it can go into any log or error message.
+ */
+export function bearerTokenProblem(token: string): string | undefined {
+  if (token.toLowerCase().startsWith(BEARER_TOKEN_DIGEST_PREFIX)) {
+    return /^[0-9a-f]{64}$/i.test(token.slice(BEARER_TOKEN_DIGEST_PREFIX.length))
+      ? undefined
+      : `a ${BEARER_TOKEN_DIGEST_PREFIX} entry must be followed by 64 hex digits`;
+  }
+  if (token.length < MIN_BEARER_TOKEN_LENGTH) {
+    return `tokens must be at least ${MIN_BEARER_TOKEN_LENGTH} characters long (got ${token.length}); generate one with: openssl rand -base64 32`;
+  }
+  return undefined;
+}
+
+/** `MCP_BEARER_TOKENS` as the server splits it: comma-separated, each entry trimmed, empty entries dropped. */
+export function parseBearerTokens(value: string | readonly string[]): string[] {
+  const entries = typeof value === 'string' ? value.split(',') : value.flatMap((v) => v.split(','));
+  return entries.map((t) => t.trim()).filter(Boolean);
+}
+
+/**
+ * What is wrong with a whole `MCP_BEARER_TOKENS` value (`entry <n>: <problem>`, or that it holds no token), or
+ * undefined when the server would start with it. Never contains a token.
+ */
+export function bearerTokensProblem(value: string | readonly string[]): string | undefined {
+  const tokens = parseBearerTokens(value);
+  if (tokens.length === 0) {
+    return `no token: give a comma-separated list of tokens (at least ${MIN_BEARER_TOKEN_LENGTH} characters each) or ${BEARER_TOKEN_DIGEST_PREFIX}<hex> digests of them`;
+  }
+  for (const [i, token] of tokens.entries()) {
+    const problem = bearerTokenProblem(token);
+    if (problem) return `entry ${i + 1}: ${problem}`;
+  }
+  return undefined;
+}
+
 /** Fargate caps a container's stopTimeout at 120 s. */
 export const FARGATE_MAX_STOP_TIMEOUT_SECONDS = 120;
 

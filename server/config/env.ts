@@ -3,7 +3,7 @@
  * `contract.ts`. A bad value becomes one `ConfigError` line that names the variable and what is wrong.
  */
 import { z } from 'zod';
-import { AUTH_MODES, DEFAULTS, ENV, LIMITS, LOG_LEVELS, SESSION_MODES } from './contract';
+import { AUTH_MODES, DEFAULTS, ENV, LIMITS, LOG_LEVELS, MIN_BEARER_TOKEN_LENGTH, SESSION_MODES, bearerTokenProblem } from './contract';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -172,8 +172,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): ServerConfi
   };
 }
 
-/** Shortest static bearer token accepted (`MCP_BEARER_TOKENS`): shorter secrets are guessable. */
-export const MIN_BEARER_TOKEN_LENGTH = 16;
+/** Shortest static bearer token accepted (`MCP_BEARER_TOKENS`); the rule itself is the contract's `bearerTokenProblem`. */
+export { MIN_BEARER_TOKEN_LENGTH } from './contract';
 
 type ParsedEnv = z.infer<typeof envSchema>;
 
@@ -207,16 +207,10 @@ function checkAuthSettings(mode: AuthConfig['mode'], e: ParsedEnv, host: string,
         `${ENV.authMode}=token needs ${ENV.bearerTokens}: a comma-separated list of tokens (at least ${MIN_BEARER_TOKEN_LENGTH} characters each) or sha256:<hex> digests of them`,
       );
     }
+    // The contract's rule, which the infrastructure programs check too (never echoing a token).
     tokens.forEach((token, i) => {
-      if (token.toLowerCase().startsWith('sha256:')) {
-        if (!/^[0-9a-f]{64}$/i.test(token.slice('sha256:'.length))) {
-          throw new ConfigError(`Invalid ${ENV.bearerTokens} (entry ${i + 1}): a sha256: entry must be followed by 64 hex digits`);
-        }
-      } else if (token.length < MIN_BEARER_TOKEN_LENGTH) {
-        throw new ConfigError(
-          `Invalid ${ENV.bearerTokens} (entry ${i + 1}): tokens must be at least ${MIN_BEARER_TOKEN_LENGTH} characters long (got ${token.length}); generate one with: openssl rand -base64 32`,
-        );
-      }
+      const problem = bearerTokenProblem(token);
+      if (problem) throw new ConfigError(`Invalid ${ENV.bearerTokens} (entry ${i + 1}): ${problem}`);
     });
   }
 }

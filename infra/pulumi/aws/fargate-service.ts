@@ -21,7 +21,9 @@ import {
   type EnvName,
   type ServerSettings,
 } from '../../../server/config/contract';
+import { certificateRegionProblem } from '../../shared/arn';
 import { TASK_AUTO_SCALING_DEFAULTS, resolveTaskScalingTargets } from '../../shared/auto-scaling';
+import { statefulSessionsProblem } from '../../shared/sessions';
 import { clientConfigOutput, type McpClientConfig } from '../common/client-config';
 import { checkInteger, configFail } from '../common/errors';
 import {
@@ -41,8 +43,12 @@ export const FARGATE_LIMITS = {
   idleTimeoutSeconds: { min: 1, max: 4000 },
   /** Fargate caps a container's stopTimeout at 120 s; stopTimeoutSeconds(drain) must fit. */
   maxStopTimeoutSeconds: FARGATE_MAX_STOP_TIMEOUT_SECONDS,
-  /** ALB and target group names: 32 characters, and Pulumi appends an 8-character suffix to `<name>-tg`. */
-  nameMaxLength: 21,
+  /**
+   * Longest component name. Load balancer and target group names are limited to 32 characters, and Pulumi's
+   * auto-naming appends `-` and 7 random characters to the logical name: the longest, `<name>-alb`, must fit
+   * 32 - 8 = 24 characters, so `<name>` at most 20.
+   */
+  nameMaxLength: 20,
 } as const;
 
 export const FARGATE_DEFAULTS = {
@@ -70,7 +76,7 @@ export const FARGATE_DEFAULTS = {
 /** The retention periods CloudWatch Logs accepts. */
 export const CLOUDWATCH_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
-/** Target group health check on `/readyz` (503 while the server drains). */
+/** Target group health check on `/readyz` (200 once the server can serve). */
 export const TARGET_HEALTH_CHECK = { interval: 10, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 2, matcher: '200' } as const;
 export const HEALTH_CHECK_GRACE_PERIOD_SECONDS = 60;
 
@@ -99,7 +105,10 @@ export interface McpFargateServiceArgs {
   publicSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
   /** Private subnets with egress (NAT or VPC endpoints) for the tasks. */
   privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
-  /** ACM certificate of the HTTPS listener (it should cover `domainName`). */
+  /**
+   * ACM certificate of the HTTPS listener (it should cover `domainName`), in the load balancer's region. A plain ARN
+   * from another region than `aws:region` is refused when the component uses the default provider.
+   */
   certificateArn: pulumi.Input<string>;
   /**
    * Domain name of the service, e.g. `mcp.example.com`: the public URL becomes `https://<domainName>/mcp`, stable
@@ -133,7 +142,10 @@ export interface McpFargateServiceArgs {
   containerUser?: string;
   /** Run the image's Node-based `/healthz` check as an ECS container health check (the ALB checks `/readyz` anyway). @default false */
   containerHealthCheck?: boolean;
-  /** Fixed task count when `autoScaling` is false. @default 2 */
+  /**
+   * Fixed task count when `autoScaling` is false. `server.sessionMode: 'stateful'` needs exactly one task (a fixed
+   * count of 1, or autoscaling between 1 and 1). @default 2
+   */
   desiredCount?: number;
   /** @default enabled with the defaults of `McpFargateAutoScaling` */
   autoScaling?: McpFargateAutoScaling | false;
@@ -222,9 +234,21 @@ export class McpFargateService extends pulumi.ComponentResource {
     if (autoScaling && (desiredCount < autoScaling.minCapacity || desiredCount > autoScaling.maxCapacity)) {
       configFail(where, `desiredCount (${desiredCount}) must be within autoScaling minCapacity..maxCapacity (${autoScaling.minCapacity}..${autoScaling.maxCapacity})`);
     }
+    // Stateful sessions live in one task's memory and the ALB has no stickiness: only a single task can hold them.
+    if (settings.sessionMode === 'stateful') {
+      const tasks = autoScaling ? { min: autoScaling.minCapacity, max: autoScaling.maxCapacity } : { min: desiredCount, max: desiredCount };
+      const problem = statefulSessionsProblem(tasks, 'run exactly one task (`autoScaling: false` with `desiredCount: 1`, or `autoScaling: { minCapacity: 1, maxCapacity: 1 }`)');
+      if (problem) configFail(where, problem);
+    }
+    // An ALB takes only certificates of its own region. Checked against `aws:region` when the ARN is a plain string
+    // and the component uses the default provider (an explicit or inherited provider may be in another region).
+    if (typeof args.certificateArn === 'string' && !opts?.provider && !opts?.providers && !opts?.parent) {
+      const problem = certificateRegionProblem(args.certificateArn, aws.config.region);
+      if (problem) configFail(where, `certificateArn: ${problem}`);
+    }
 
     // Secrets: values given here (a new secret), or an existing secret's fields — not both.
-    const secretValues = secretEntries(args.secrets);
+    const secretValues = secretEntries(args.secrets, where);
     if (secretValues.length > 0 && args.secretArn !== undefined) configFail(where, 'pass either `secrets` (a secret is created) or `secretArn` with `secretFields`, not both');
     if (args.secretArn !== undefined && (args.secretFields ?? []).length === 0) configFail(where, '`secretArn` needs `secretFields` (the JSON fields to inject)');
     if (args.secretFields !== undefined && args.secretArn === undefined) configFail(where, '`secretFields` applies only to `secretArn`');
@@ -372,7 +396,9 @@ export class McpFargateService extends pulumi.ComponentResource {
         targetType: 'ip',
         protocol: 'HTTP',
         port: CONTAINER_PORT,
-        // /readyz turns 503 while the server drains, so the ALB stops routing to a stopping task at once.
+        // /readyz: 200 once the server can serve; a task that fails it is taken out of rotation and replaced. (A task
+        // that ECS stops is deregistered before it gets SIGTERM, so the 503 /readyz returns while draining does not
+        // steer traffic here — the deregistration delay does.)
         healthCheck: {
           enabled: true,
           path: PATHS.readyz,
@@ -384,7 +410,9 @@ export class McpFargateService extends pulumi.ComponentResource {
           healthyThreshold: TARGET_HEALTH_CHECK.healthyThreshold,
           unhealthyThreshold: TARGET_HEALTH_CHECK.unhealthyThreshold,
         },
-        // Deregistration delay = the server's drain time: in-flight calls finish before the task is stopped.
+        // Stopping a task, ECS first deregisters it: for this delay the ALB sends it no new request but lets the open
+        // ones (calls, SSE streams) run; then it closes what is still open, and only then does ECS send SIGTERM. So
+        // this delay, = drainSeconds, is the real budget for in-flight calls on ECS.
         deregistrationDelay: drainSeconds,
         // An open SSE stream is an outstanding request: balance on those, not round-robin on new connections.
         loadBalancingAlgorithmType: 'least_outstanding_requests',
@@ -467,7 +495,8 @@ export class McpFargateService extends pulumi.ComponentResource {
             environment: envPairs(plainEnvironment({ ...settings, publicUrl: url })),
             // Injected by ECS at task start from the secret's JSON fields: `<secret arn>:<field>::`.
             secrets: arn === undefined ? [] : secretFields.map((field) => ({ name: field, valueFrom: `${arn}:${field}::` })),
-            // SIGKILL comes only after the server has drained.
+            // SIGTERM comes after the deregistration delay; stopTimeout (drain + margin) then lets the server drain
+            // whatever is still running and exit before SIGKILL.
             stopTimeout: stopTimeoutSeconds(drainSeconds),
             user: args.containerUser ?? FARGATE_DEFAULTS.containerUser,
             // The server writes nothing to disk (logs go to stdout).

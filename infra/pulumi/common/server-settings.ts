@@ -9,6 +9,7 @@ import {
   ENV,
   PATHS,
   SECRET_ENV,
+  bearerTokensProblem,
   serverEnvironment,
   validateServerSettings,
   type AuthMode,
@@ -26,7 +27,10 @@ import { configFail, McpConfigError } from './errors';
 export interface McpSecretValues {
   /** `OAUTH_CLIENT_SECRET`: the client secret the server uses to introspect tokens (`oauthIntrospectionUrl`). */
   oauthClientSecret?: pulumi.Input<string>;
-  /** `MCP_BEARER_TOKENS`: the static tokens of `authMode: 'token'`, comma-separated or as a list. */
+  /**
+   * `MCP_BEARER_TOKENS`: the static tokens of `authMode: 'token'`, comma-separated or as a list; each at least 16
+   * characters or `sha256:` + 64 hex digits (the server's rule, checked here too).
+   */
   bearerTokens?: pulumi.Input<string | string[]>;
 }
 
@@ -40,8 +44,25 @@ export interface SecretEntry {
   value: pulumi.Output<string>;
 }
 
-/** Secret values that were given, each wrapped with `pulumi.secret`. */
-export function secretEntries(values: McpSecretValues | undefined): SecretEntry[] {
+/**
+ * The server's own rule for `MCP_BEARER_TOKENS` (the contract's `bearerTokensProblem`: each token at least 16
+ * characters, or `sha256:` + 64 hex digits), so that tokens the server would refuse fail here and not in a container
+ * that never starts. Plain values are checked at once; an output is checked when its value is known, failing the
+ * secret that would carry it. The message never contains a token.
+ */
+export function checkBearerTokens(where: string, tokens: pulumi.Input<string | string[]>): pulumi.Output<string> {
+  const check = (v: string | string[]): string => {
+    const problem = bearerTokensProblem(v);
+    if (problem) configFail(where, `bearer tokens (${ENV.bearerTokens}) the server would refuse: ${problem}`);
+    return Array.isArray(v) ? v.join(',') : v;
+  };
+  if (typeof tokens === 'string') return pulumi.output(check(tokens));
+  if (Array.isArray(tokens) && tokens.every((t) => typeof t === 'string')) return pulumi.output(check(tokens));
+  return pulumi.output(tokens).apply(check);
+}
+
+/** Secret values that were given, each wrapped with `pulumi.secret`; bearer tokens checked by the server's rule. */
+export function secretEntries(values: McpSecretValues | undefined, where = 'secrets'): SecretEntry[] {
   const entries: SecretEntry[] = [];
   if (values?.oauthClientSecret !== undefined) {
     entries.push({
@@ -56,7 +77,7 @@ export function secretEntries(values: McpSecretValues | undefined): SecretEntry[
       key: 'bearerTokens',
       env: ENV.bearerTokens,
       slug: 'bearer-tokens',
-      value: pulumi.secret(pulumi.output(values.bearerTokens).apply((v) => (Array.isArray(v) ? v.join(',') : v))),
+      value: pulumi.secret(checkBearerTokens(where, values.bearerTokens)),
     });
   }
   for (const e of entries) {

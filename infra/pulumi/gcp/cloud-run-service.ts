@@ -211,12 +211,18 @@ export class McpCloudRunService extends pulumi.ComponentResource {
     if (!['invoker-iam-disabled', 'all-users', 'none'].includes(publicAccess)) {
       configFail(where, `publicAccess must be 'invoker-iam-disabled', 'all-users' or 'none', got '${String(publicAccess)}'`);
     }
-    const secrets = secretEntries(args.secrets);
+    const secrets = secretEntries(args.secrets, where);
     assertSecretsFitSettings(settings, secrets.map((s) => s.env), where);
     const stateful = settings.sessionMode === 'stateful';
     if (stateful) {
+      // Allowed (session affinity routes a client back to its instance, best effort), but said plainly: a session
+      // lives in one instance's memory.
+      const scale =
+        maxInstances > 1
+          ? `with maxInstances ${maxInstances}, sessions break on scale-out, scale-in and restarts: a request that reaches another instance gets 404 (session not found), and some clients do not re-initialize. Set maxInstances to 1 to keep every session on one instance (a restart or a new revision still ends them), or`
+          : 'maxInstances is 1, so every session stays on the one instance, but a restart or a new revision still ends them (404, and some clients do not re-initialize). Or';
       pulumi.log.warn(
-        `${where}: sessionMode 'stateful' on Cloud Run relies on best-effort session affinity; a session ends (404) when its instance goes away, and some clients do not re-initialize. 'stateless' is the robust choice.`,
+        `${where}: sessionMode 'stateful' keeps each session in one instance's memory and Cloud Run's session affinity is best effort: ${scale} use sessionMode 'stateless', the robust choice.`,
         this,
       );
     }

@@ -10,7 +10,10 @@ import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 // The package entry point (`remote-mcp-stacks/cdk` once built).
 import { McpFargateService, addComplianceChecks } from '../../../infra/cdk';
-import { CERT_ARN, ISSUER, container, onlyResource, repoContext } from './helpers';
+import { ISSUER, container, onlyResource, repoContext } from './helpers';
+
+/** The team's certificate, in the stack's region (an ALB takes only certificates of its own region). */
+const TEAM_CERT_ARN = 'arn:aws:acm:eu-central-1:123456789012:certificate/11111111-2222-3333-4444-555555555555';
 
 class TeamStack extends Stack {
   public readonly mcp: McpFargateService;
@@ -31,7 +34,7 @@ class TeamStack extends Stack {
     this.mcp = new McpFargateService(this, 'Mcp', {
       vpc: this.vpc,
       cluster,
-      certificate: acm.Certificate.fromCertificateArn(this, 'Cert', CERT_ARN),
+      certificate: acm.Certificate.fromCertificateArn(this, 'Cert', TEAM_CERT_ARN),
       image: ecs.ContainerImage.fromEcrRepository(repository, 'v1.2.3'),
       domainName: 'mcp.team.example.com',
       serverSettings: { oauthIssuer: ISSUER, oauthScopes: ['mcp'] },
@@ -55,7 +58,7 @@ describe('McpFargateService in a foreign stack', () => {
     expect(svc.Cluster).toBe('team-cluster');
     expect(svc.NetworkConfiguration.AwsvpcConfiguration.Subnets).toEqual(['subnet-0a2a2a2a2a2a2a2a2', 'subnet-0b2b2b2b2b2b2b2b2']);
     expect(onlyResource(template, 'AWS::ElasticLoadBalancingV2::LoadBalancer').Properties.Subnets).toEqual(['subnet-0a1a1a1a1a1a1a1a1', 'subnet-0b1b1b1b1b1b1b1b1']);
-    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 443, Certificates: [{ CertificateArn: CERT_ARN }] });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 443, Certificates: [{ CertificateArn: TEAM_CERT_ARN }] });
     expect(stack.mcp.vpc).toBe(stack.vpc);
   });
 

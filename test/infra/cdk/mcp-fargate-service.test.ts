@@ -16,8 +16,10 @@ import {
   CONTAINER_PORT,
   DEFAULTS,
   ENV,
+  MIN_BEARER_TOKEN_LENGTH,
   PATHS,
   SECRET_ENV,
+  bearerTokenProblem,
   serverEnvironment,
   stopTimeoutSeconds,
 } from '../../../server/config/contract';
@@ -350,6 +352,9 @@ describe('McpFargateService options', () => {
 
   test('server settings reach the environment; drain time drives deregistration delay and stopTimeout', () => {
     const { template } = synthService({
+      // stateful sessions need exactly one task
+      autoScaling: false,
+      desiredCount: 1,
       serverSettings: {
         sessionMode: 'stateful',
         oauthIssuer: ISSUER,
@@ -381,6 +386,10 @@ describe('McpFargateService options', () => {
     template.hasResourceProperties('AWS::SecretsManager::Secret', {
       GenerateSecretString: { GenerateStringKey: ENV.bearerTokens, ExcludePunctuation: true, SecretStringTemplate: '{}' },
     });
+    // The generated token passes the server's own rule (the contract's bearerTokenProblem), so the task starts.
+    const generated = onlyResource(template, 'AWS::SecretsManager::Secret').Properties.GenerateSecretString;
+    expect(generated.PasswordLength).toBeGreaterThanOrEqual(MIN_BEARER_TOKEN_LENGTH);
+    expect(bearerTokenProblem('x'.repeat(generated.PasswordLength))).toBeUndefined();
   });
 
   test('an existing secret is injected field by field, and no secret is created', () => {

@@ -1,16 +1,21 @@
 /** Bad props fail at synth with one clear McpConfigError, before anything is deployed. */
 import { App, Duration, Stack } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { ENV, NODE_KEEP_ALIVE_TIMEOUT_SECONDS, type ServerSettings } from '../../../server/config/contract';
 import {
   ALB_IDLE_TIMEOUT_SECONDS,
   McpConfigError,
   McpFargateService,
+  readAppContext,
   resolveProps,
+  servicePropsFromContext,
+  type ContextKey,
   type McpFargateServiceProps,
 } from '../../../infra/cdk';
-import { ISSUER, baseProps, newStack, testImage } from './helpers';
+import { CERT_ARN, ISSUER, REGION, baseProps, newStack, testImage } from './helpers';
 
 function build(overrides: Partial<McpFargateServiceProps>, stack: Stack = newStack()): McpFargateService {
   return new McpFargateService(stack, 'Mcp', { ...baseProps(stack), ...overrides });
@@ -118,6 +123,69 @@ describe('secrets and environment', () => {
   test('secretFields only name the contract secret variables; token mode needs the tokens', () => {
     expect(() => build({ secretFields: [ENV.port] })).toThrow(/secretFields may only name OAUTH_CLIENT_SECRET, MCP_BEARER_TOKENS, got 'PORT'/);
     expect(() => build({ serverSettings: { authMode: 'token' }, secretFields: [ENV.oauthClientSecret] })).toThrow(/authMode 'token' needs 'MCP_BEARER_TOKENS'/);
+  });
+});
+
+describe('stateful sessions on Fargate', () => {
+  const stateful = settings({ sessionMode: 'stateful' });
+
+  test('refused on the default 2 to 10 autoscaled tasks, and on a fixed count above one: requests reach other tasks (404)', () => {
+    const e = errorOf(() => build({ serverSettings: stateful }));
+    expect(e.message).toMatch(/sessionMode 'stateful' needs exactly one task, and this service runs 2 to 10 tasks/);
+    expect(e.message).toMatch(/404 \(session not found\)/);
+    expect(e.message).toMatch(/Use sessionMode 'stateless'.*or run exactly one task \(`autoScaling: false` with `desiredCount: 1`/);
+    expect(e.message).toContain('-c autoScaling=false -c desiredCount=1');
+    expect(() => build({ serverSettings: stateful, autoScaling: false })).toThrow(/this service runs 2 tasks/);
+    expect(() => build({ serverSettings: stateful, autoScaling: false, desiredCount: 3 })).toThrow(/this service runs 3 tasks/);
+    expect(() => build({ serverSettings: stateful, autoScaling: { minCapacity: 1, maxCapacity: 2 } })).toThrow(/this service runs 1 to 2 tasks/);
+  });
+
+  test('accepted on exactly one task: a fixed count of 1, or autoscaling between 1 and 1', () => {
+    expect(() => build({ serverSettings: stateful, autoScaling: false, desiredCount: 1 })).not.toThrow();
+    expect(() => build({ serverSettings: stateful, autoScaling: { minCapacity: 1, maxCapacity: 1 } })).not.toThrow();
+    // stateless (the default) runs on any number of tasks
+    expect(() => build({ autoScaling: false, desiredCount: 3 })).not.toThrow();
+  });
+
+  test('the app says the same with -c sessionMode=stateful, and accepts one task', () => {
+    const stack = newStack();
+    const ctx = readAppContext((k: ContextKey) => ({ certificateArn: CERT_ARN, oauthIssuer: ISSUER, image: 'public.ecr.aws/x/y:1', sessionMode: 'stateful' } as Record<string, string>)[k], REGION);
+    expect(() => new McpFargateService(stack, 'Mcp', servicePropsFromContext(ctx)(stack))).toThrow(/needs exactly one task.*-c autoScaling=false -c desiredCount=1/s);
+    const one = readAppContext(
+      (k: ContextKey) => ({ certificateArn: CERT_ARN, oauthIssuer: ISSUER, image: 'public.ecr.aws/x/y:1', sessionMode: 'stateful', autoScaling: 'false', desiredCount: '1' } as Record<string, string>)[k],
+      REGION,
+    );
+    const stack2 = newStack();
+    expect(() => new McpFargateService(stack2, 'Mcp', servicePropsFromContext(one)(stack2))).not.toThrow();
+  });
+});
+
+describe('certificate region', () => {
+  const US_CERT = 'arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555';
+
+  test("a certificate from another region than the stack's is refused at synth (an ALB needs one of its own region)", () => {
+    const stack = newStack();
+    const certificate = acm.Certificate.fromCertificateArn(stack, 'UsCert', US_CERT);
+    const e = errorOf(() => build({ certificate }, stack));
+    expect(e.message).toBe(
+      "McpFargateService 'Test/Mcp': the certificate is in us-east-1 but the load balancer is in eu-west-1: an Application Load Balancer needs an ACM certificate of its own region (request or import one in eu-west-1)",
+    );
+  });
+
+  test('same region, a created certificate (a token) and a region-agnostic stack pass', () => {
+    expect(() => build({})).not.toThrow(); // CERT_ARN is in eu-west-1, the stack's region
+    const stack = newStack();
+    const hostedZone = route53.HostedZone.fromHostedZoneAttributes(stack, 'Z', { hostedZoneId: 'Z1', zoneName: 'example.com' });
+    expect(() => build({ certificate: undefined, domainName: 'mcp.example.com', hostedZone }, stack)).not.toThrow();
+    const agnostic = new Stack(new App(), 'Agnostic');
+    const bucket = s3.Bucket.fromBucketName(agnostic, 'Logs', 'my-logs');
+    const certificate = acm.Certificate.fromCertificateArn(agnostic, 'UsCert', US_CERT);
+    expect(() => new McpFargateService(agnostic, 'Mcp', { ...baseProps(agnostic), certificate, accessLogsBucket: bucket })).not.toThrow();
+  });
+
+  test('the app names the context key', () => {
+    const e = errorOf(() => readAppContext((k: ContextKey) => ({ certificateArn: US_CERT, oauthIssuer: ISSUER } as Record<string, string>)[k], 'eu-west-1'));
+    expect(e.message).toContain('-c certificateArn: the certificate is in us-east-1 but the load balancer is in eu-west-1');
   });
 });
 

@@ -4,7 +4,8 @@
 import * as pulumi from '@pulumi/pulumi';
 import { CONTAINER_PORT, DEFAULTS, ENV, PATHS, SECRET_ENV, serverEnvironment, stopTimeoutSeconds } from '../../../server/config/contract';
 import { clientConfigFor } from '../../../infra/shared/client-config';
-import { AWS_ACCOUNT, AWS_REGION, configErrorOf, isSecretValue, parentTracker, plainStrings, settle, useMocks, valueOf, warningsDuring, type MockCloud } from './mocks';
+import { FARGATE_LIMITS } from '../../../infra/pulumi/aws/fargate-service';
+import { AWS_ACCOUNT, AWS_REGION, configErrorOf, isSecretValue, parentTracker, plainStrings, setConfig, settle, useMocks, valueOf, warningsDuring, type MockCloud } from './mocks';
 
 let awsApi: typeof import('../../../infra/pulumi/aws');
 let cloud: MockCloud;
@@ -38,6 +39,9 @@ const T = {
 
 const ISSUER = 'https://auth.example.com';
 const CLIENT_SECRET = 'client-secret-Xp92kd';
+/** Bearer tokens the server accepts (at least 16 characters). */
+const TOKEN_1 = 'token-one-aaaaaaaaaaaa';
+const TOKEN_2 = 'token-two-bbbbbbbbbbbb';
 const IMAGE = `${AWS_ACCOUNT}.dkr.ecr.${AWS_REGION}.amazonaws.com/remote-mcp:1.0.0`;
 const CERT = `arn:aws:acm:${AWS_REGION}:${AWS_ACCOUNT}:certificate/0b1c2d3e`;
 const PUBLIC = ['subnet-pub-a', 'subnet-pub-b'];
@@ -217,7 +221,7 @@ describe('task definition', () => {
   });
 
   test('secrets come from Secrets Manager as <arn>:FIELD:: and never as environment', async () => {
-    const { container, svc } = await deploy({ secrets: { oauthClientSecret: CLIENT_SECRET, bearerTokens: ['t1', 't2'] }, server: { oauthIssuer: ISSUER } });
+    const { container, svc } = await deploy({ secrets: { oauthClientSecret: CLIENT_SECRET, bearerTokens: [TOKEN_1, TOKEN_2] }, server: { oauthIssuer: ISSUER } });
     const secretArn = await valueOf(svc.secret!.arn);
     expect(container.secrets).toEqual([
       { name: ENV.oauthClientSecret, valueFrom: `${secretArn}:${ENV.oauthClientSecret}::` },
@@ -228,14 +232,14 @@ describe('task definition', () => {
   });
 
   test('the secret string is a Pulumi secret and its text appears nowhere else', async () => {
-    const { task } = await deploy({ secrets: { oauthClientSecret: CLIENT_SECRET, bearerTokens: 'tok-1,tok-2' } });
+    const { task } = await deploy({ secrets: { oauthClientSecret: CLIENT_SECRET, bearerTokens: `${TOKEN_1},${TOKEN_2}` } });
     const version = cloud.one(T.secretVersion);
     expect(isSecretValue(version.inputs.secretString)).toBe(true);
-    expect(JSON.parse(version.inputs.secretString.value)).toEqual({ [ENV.oauthClientSecret]: CLIENT_SECRET, [ENV.bearerTokens]: 'tok-1,tok-2' });
+    expect(JSON.parse(version.inputs.secretString.value)).toEqual({ [ENV.oauthClientSecret]: CLIENT_SECRET, [ENV.bearerTokens]: `${TOKEN_1},${TOKEN_2}` });
     // the task definition is plain (a leaked secret would have made it secret) and does not contain the text
     expect(typeof task.inputs.containerDefinitions).toBe('string');
     const plain = cloud.resources.flatMap((r) => plainStrings(r.inputs));
-    for (const text of [CLIENT_SECRET, 'tok-1']) expect(plain.filter((s) => s.includes(text))).toEqual([]);
+    for (const text of [CLIENT_SECRET, TOKEN_1]) expect(plain.filter((s) => s.includes(text))).toEqual([]);
   });
 
   test('logs: awslogs to the created log group (one year), non-blocking', async () => {
@@ -438,7 +442,7 @@ describe('bad arguments fail before anything is created', () => {
     expect((await configError({ server: { authMode: 'token' }, secrets: { oauthClientSecret: 'x' } })).message).toMatch(/authMode 'token' needs bearer tokens/);
     expect((await configError({ server: {} })).message).toMatch(/needs oauthIssuer/);
     const introspection = { oauthIssuer: ISSUER, oauthIntrospectionUrl: 'https://auth.example.com/introspect', oauthClientId: 'mcp' };
-    expect((await configError({ server: introspection, secrets: { bearerTokens: 'x' } })).message).toMatch(/oauthIntrospectionUrl needs the client secret/);
+    expect((await configError({ server: introspection, secrets: { bearerTokens: TOKEN_1 } })).message).toMatch(/oauthIntrospectionUrl needs the client secret/);
     expect((await configError({ server: { ...introspection, oauthClientId: undefined } })).message).toMatch(/oauthIntrospectionUrl needs oauthClientId/);
   });
   test('secret sources', async () => {
@@ -455,6 +459,95 @@ describe('bad arguments fail before anything is created', () => {
     expect((await configError({ desiredCount: 20 })).message).toMatch(/desiredCount \(20\) must be within/);
     expect((await configError({ domainName: 'mcp.example.com/mcp' })).message).toMatch(/domainName must be a host name/);
     expect((await configError({ domainName: undefined, hostedZoneId: 'Z1' })).message).toMatch(/`hostedZoneId` needs `domainName`/);
-    expect((await configError({}, 'a-name-that-is-far-too-long')).message).toMatch(/at most 21 characters/);
+    expect((await configError({}, 'a-name-that-is-far-too-long')).message).toMatch(/at most 20 characters/);
+    expect((await configError({}, 'a'.repeat(21))).message).toMatch(/at most 20 characters/);
+  });
+
+  test("sessionMode 'stateful' needs exactly one task: the ALB has no stickiness, so other tasks would answer 404", async () => {
+    const stateful = { oauthIssuer: ISSUER, sessionMode: 'stateful' as const };
+    const message = (await configError({ server: stateful })).message;
+    expect(message).toMatch(/^McpFargateService remote-mcp: sessionMode 'stateful' needs exactly one task, and this service runs 2 to 10 tasks/);
+    expect(message).toMatch(/404 \(session not found\)\. Use sessionMode 'stateless' \(the default\), or run exactly one task \(`autoScaling: false` with `desiredCount: 1`/);
+    expect((await configError({ server: stateful, autoScaling: false })).message).toMatch(/this service runs 2 tasks/);
+    expect((await configError({ server: stateful, autoScaling: { minCapacity: 1, maxCapacity: 3 } })).message).toMatch(/this service runs 1 to 3 tasks/);
+  });
+
+  test('bearer tokens the server would refuse (shorter than 16 characters, or a bad sha256: digest); no token in the message', async () => {
+    const server = { authMode: 'token' as const };
+    const short = (await configError({ server, secrets: { bearerTokens: [TOKEN_1, 'short-token'] } })).message;
+    expect(short).toBe(
+      'McpFargateService remote-mcp: bearer tokens (MCP_BEARER_TOKENS) the server would refuse: entry 2: tokens must be at least 16 characters long (got 11); generate one with: openssl rand -base64 32',
+    );
+    expect(short).not.toContain('short-token');
+    expect(short).not.toContain(TOKEN_1);
+    expect((await configError({ server, secrets: { bearerTokens: `sha256:${'0'.repeat(63)}` } })).message).toMatch(/entry 1: a sha256: entry must be followed by 64 hex digits/);
+    expect((await configError({ server, secrets: { bearerTokens: '' } })).message).toMatch(/the server would refuse: no token/);
+  });
+
+  test('a certificate from another region than aws:region is refused (an ALB takes only certificates of its own region)', async () => {
+    setConfig({ 'aws:region': AWS_REGION });
+    try {
+      const other = `arn:aws:acm:us-east-1:${AWS_ACCOUNT}:certificate/0b1c2d3e`;
+      expect((await configError({ certificateArn: other })).message).toBe(
+        `McpFargateService remote-mcp: certificateArn: the certificate is in us-east-1 but the load balancer is in ${AWS_REGION}: an Application Load Balancer needs an ACM certificate of its own region (request or import one in ${AWS_REGION})`,
+      );
+      // the same region passes; an output ARN cannot be compared before deployment
+      await deploy();
+      cloud.reset();
+      await deploy({ certificateArn: pulumi.output(other) });
+    } finally {
+      setConfig({});
+    }
+  });
+});
+
+describe('stateful sessions on one task', () => {
+  test('a fixed count of 1, or autoscaling between 1 and 1, runs stateful', async () => {
+    const server = { oauthIssuer: ISSUER, sessionMode: 'stateful' as const };
+    const { svc } = await deploy({ server, autoScaling: false, desiredCount: 1 });
+    expect(cloud.one(T.service).inputs.desiredCount).toBe(1);
+    expect(svc).toBeDefined();
+    cloud.reset();
+    await deploy({ server, autoScaling: { minCapacity: 1, maxCapacity: 1 } });
+    expect(cloud.one(T.scalingTarget).inputs).toMatchObject({ minCapacity: 1, maxCapacity: 1 });
+  });
+});
+
+describe('bearer tokens given as an output', () => {
+  test('are checked by the same rule once known; valid ones reach the secret as a Pulumi secret', async () => {
+    await deploy({ server: { authMode: 'token' }, secrets: { bearerTokens: pulumi.secret(`${TOKEN_1},${TOKEN_2}`) } });
+    const version = cloud.one(T.secretVersion);
+    expect(isSecretValue(version.inputs.secretString)).toBe(true);
+    expect(JSON.parse(version.inputs.secretString.value)[ENV.bearerTokens]).toBe(`${TOKEN_1},${TOKEN_2}`);
+  });
+});
+
+describe('physical names fit AWS limits with the longest component name', () => {
+  // Pulumi auto-names a resource `<logical name>-<7 random characters>` (the mocks do not, so compute it).
+  const AUTO_NAME_SUFFIX = 8;
+  const LIMITS: Record<string, number> = {
+    [T.lb]: 32,
+    [T.tg]: 32,
+    [T.role]: 64,
+    [T.rolePolicy]: 128,
+    [T.sg]: 255,
+    [T.cluster]: 255,
+    [T.service]: 255,
+    [T.scalingPolicy]: 255,
+    [T.logGroup]: 512,
+    [T.secret]: 512,
+  };
+
+  test(`a ${FARGATE_LIMITS.nameMaxLength}-character name: every auto-named load balancer and target group name fits 32 characters`, async () => {
+    const name = `m${'x'.repeat(FARGATE_LIMITS.nameMaxLength - 1)}`;
+    await deploy({ secrets: { oauthClientSecret: CLIENT_SECRET } }, name);
+    const autoNamed = cloud.customResources().filter((r) => r.inputs.name === undefined && LIMITS[r.type] !== undefined);
+    expect(autoNamed.filter((r) => r.type === T.lb || r.type === T.tg).map((r) => r.name).sort()).toEqual([`${name}-alb`, `${name}-tg`]);
+    for (const r of autoNamed) {
+      const longest = r.name.length + AUTO_NAME_SUFFIX;
+      expect([r.type, r.name, longest <= LIMITS[r.type]!]).toEqual([r.type, r.name, true]);
+    }
+    // the load balancer is the longest: exactly at the limit
+    expect(`${name}-alb`.length + AUTO_NAME_SUFFIX).toBe(32);
   });
 });

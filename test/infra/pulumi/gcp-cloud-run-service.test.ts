@@ -43,7 +43,8 @@ const T = {
 const REGION = 'europe-west1';
 const ISSUER = 'https://auth.example.com';
 const CLIENT_SECRET = 'client-secret-Zq81hv';
-const TOKENS = ['token-Aa11', 'token-Bb22'];
+/** Bearer tokens the server accepts (at least 16 characters). */
+const TOKENS = ['token-Aa11-aaaaaaaaaaaa', 'token-Bb22-bbbbbbbbbbbb'];
 
 type Args = import('../../../infra/pulumi/gcp').McpCloudRunServiceArgs;
 
@@ -165,16 +166,24 @@ describe('Cloud Run service defaults', () => {
     expect(service.inputs.deletionProtection).toBe(false);
   });
 
-  test('session affinity only when the server runs stateful', async () => {
+  test('session affinity only when the server runs stateful, with a warning that sessions break on scale-out unless maxInstances is 1', async () => {
     expect((await deploy()).service.inputs.template.sessionAffinity).toBe(false);
     cloud.reset();
     let stateful!: Awaited<ReturnType<typeof deploy>>;
     const warnings = await warningsDuring(async () => {
       stateful = await deploy({ server: { oauthIssuer: ISSUER, sessionMode: 'stateful' } });
     });
-    expect(warnings.join('\n')).toMatch(/sessionMode 'stateful' on Cloud Run relies on best-effort session affinity/);
+    const warning = warnings.join('\n');
+    expect(warning).toMatch(/sessionMode 'stateful' keeps each session in one instance's memory and Cloud Run's session affinity is best effort/);
+    expect(warning).toMatch(/with maxInstances 10, sessions break on scale-out, scale-in and restarts: a request that reaches another instance gets 404/);
+    expect(warning).toMatch(/Set maxInstances to 1 to keep every session on one instance/);
     expect(stateful.service.inputs.template.sessionAffinity).toBe(true);
     expect(envMap(stateful.env)[ENV.sessionMode]).toBe('stateful');
+    // maxInstances 1: still allowed and still said — a restart or a new revision ends the sessions
+    cloud.reset();
+    const single = await warningsDuring(() => deploy({ server: { oauthIssuer: ISSUER, sessionMode: 'stateful' }, maxInstances: 1 }));
+    expect(single.join('\n')).toMatch(/maxInstances is 1, so every session stays on the one instance, but a restart or a new revision still ends them/);
+    expect(single.join('\n')).not.toMatch(/Set maxInstances to 1/);
   });
 });
 
@@ -210,7 +219,7 @@ describe('identity and secrets', () => {
   });
 
   test('secretAccessor is granted per secret, to the service account only (no project-wide role)', async () => {
-    await deploy({ secrets: { oauthClientSecret: CLIENT_SECRET, bearerTokens: 'a,b' } });
+    await deploy({ secrets: { oauthClientSecret: CLIENT_SECRET, bearerTokens: TOKENS.join(',') } });
     const members = cloud.ofType(T.secretIam);
     expect(members).toHaveLength(2);
     for (const m of members) {

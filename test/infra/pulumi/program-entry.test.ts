@@ -7,27 +7,24 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import * as pulumi from '@pulumi/pulumi';
 import * as yaml from 'js-yaml';
 import { CONFIG_KEYS, PROGRAM_DEFAULTS, SECRET_KEYS } from '../../../infra/pulumi/config';
-import { PROJECT, setConfig, settle, useMocks, valueOf, type MockCloud } from './mocks';
+import { PROJECT, configErrorOf, setConfig, settle, useMocks, valueOf, type MockCloud } from './mocks';
+import { cliConfig, fromStackFile, validateConfigValue, type Project as CliProject } from './pulumi-cli';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const read = (file: string) => fs.readFileSync(path.join(ROOT, file), 'utf8');
 
-interface Declared {
-  type?: string;
-  items?: { type: string };
-  default?: unknown;
-  description?: string;
-  secret?: boolean;
-  value?: unknown;
-}
-const project = yaml.load(read('Pulumi.yaml')) as {
-  name: string;
+const project = yaml.load(read('Pulumi.yaml')) as CliProject & {
   main: string;
   runtime: { name: string; options?: Record<string, unknown> };
-  config: Record<string, Declared>;
 };
+
+/** What the CLI hands the program for a stack file, or the errors it stops with (Pulumi.yaml's rules applied). */
+function cliStack(values: Record<string, unknown>, secretKeys: string[] = []) {
+  return cliConfig(project, Object.fromEntries(Object.entries(values).map(([k, v]) => [k, fromStackFile(v, secretKeys.includes(k))])));
+}
 
 let cloud: MockCloud;
 beforeAll(async () => {
@@ -60,26 +57,69 @@ describe('Pulumi.yaml', () => {
     expect(declared.filter((k) => k.includes(':'))).toEqual([]); // provider keys are set per stack
     expect(new Set(declared)).toEqual(new Set(CONFIG_KEYS));
     for (const [key, d] of Object.entries(project.config)) {
-      expect([key, ['string', 'integer', 'boolean', 'array'].includes(d.type ?? '')]).toEqual([key, true]);
+      expect([key, ['string', 'integer', 'boolean'].includes(d.type ?? '')]).toEqual([key, true]);
       expect([key, typeof d.description]).toEqual([key, 'string']);
-      if (d.type === 'array') expect([key, d.items]).toEqual([key, { type: 'string' }]);
       expect(d.value).toBeUndefined();
     }
   });
 
-  test("defaults equal the program's own (which apply when the CLI does not)", () => {
-    const yamlDefaults = Object.fromEntries(Object.entries(project.config).filter(([, d]) => d.default !== undefined).map(([k, d]) => [k, d.default]));
-    expect(yamlDefaults).toEqual(PROGRAM_DEFAULTS);
-    for (const [k, v] of Object.entries(yamlDefaults)) {
+  test('only `cloud` is required by the CLI: every other key has a default, so a stack sets only what it needs', () => {
+    // The CLI refuses a stack that leaves a key without a default unset ("is missing configuration values").
+    expect(Object.entries(project.config).filter(([, d]) => d.default === undefined).map(([k]) => k)).toEqual(['cloud']);
+    expect(cliStack({}).errors).toEqual(["Stack 'dev' is missing configuration value 'cloud'"]);
+    expect(cliStack({ cloud: 'gcp', 'gcp:project': 'p', 'gcp:region': 'r' }).errors).toEqual([]);
+    expect(cliStack({ cloud: 'aws', 'aws:region': 'us-east-1', certificateArn: 'arn:x', vpcId: 'vpc-1', publicSubnetIds: 'a,b', privateSubnetIds: 'c,d' }).errors).toEqual([]);
+    // Every default is of its declared type (the CLI checks that when it loads Pulumi.yaml).
+    for (const [key, d] of Object.entries(project.config)) {
+      if (d.default !== undefined) expect([key, validateConfigValue(d.type!, d.items, d.default)]).toEqual([key, true]);
+    }
+  });
+
+  test("lists are strings, set comma-separated: the form `pulumi config set oauthScopes a,b` writes", () => {
+    const lists = ['oauthScopes', 'allowedOrigins', 'publicSubnetIds', 'privateSubnetIds'];
+    for (const key of lists) {
+      expect([key, project.config[key]!.type]).toEqual([key, 'string']);
+      expect([key, project.config[key]!.description]).toEqual([key, expect.stringMatching(/comma-separated/)]);
+    }
+    expect(cliStack({ cloud: 'gcp', oauthScopes: 'mcp:tools,mcp:read' }).errors).toEqual([]);
+    // `--path 'oauthScopes[0]'` writes a list, which a string key refuses: the docs must not suggest it.
+    expect(cliStack({ cloud: 'gcp', oauthScopes: ['mcp:tools'] }).errors).toEqual(["Stack 'dev' with configuration key 'oauthScopes' must be of type 'string'"]);
+    expect(read('docs/pulumi.md')).not.toMatch(/pulumi config set (--secret )?--path/);
+  });
+
+  test("defaults equal the program's own, and the empty defaults mean 'not set'", () => {
+    const nonEmpty = Object.fromEntries(
+      Object.entries(project.config).filter(([, d]) => d.default !== undefined && d.default !== '').map(([k, d]) => [k, d.default]),
+    );
+    expect(nonEmpty).toEqual(PROGRAM_DEFAULTS);
+    for (const [k, v] of Object.entries(nonEmpty)) {
       const t = project.config[k]!.type;
       expect([k, typeof v]).toEqual([k, t === 'integer' ? 'number' : t]);
     }
   });
 
-  test('the secret keys are declared secret, and only they', () => {
-    const secret = Object.entries(project.config).filter(([, d]) => d.secret).map(([k]) => k);
-    expect(secret.sort()).toEqual([...SECRET_KEYS].sort());
-    for (const k of SECRET_KEYS) expect(project.config[k]!.default).toBeUndefined();
+  test('the secret keys are not declared `secret: true` (with their empty default the CLI would refuse every stack), and no other key is', () => {
+    expect(Object.entries(project.config).filter(([, d]) => d.secret).map(([k]) => k)).toEqual([]);
+    for (const k of SECRET_KEYS) {
+      expect(project.config[k]!.default).toBe('');
+      expect(project.config[k]!.description).toMatch(/^Secret, set with --secret\./);
+    }
+    // What `secret: true` would do: a stack without the key fails on the (unencrypted) default.
+    const declaredSecret = { ...project, config: { ...project.config, bearerTokens: { ...project.config.bearerTokens!, secret: true } } };
+    expect(cliConfig(declaredSecret, { cloud: fromStackFile('gcp') }).errors).toEqual(["Stack 'dev' with configuration key 'bearerTokens' must be encrypted as it's secret"]);
+  });
+
+  test('a secret key set without --secret is refused by the program, without echoing the value', async () => {
+    const { runProgram } = await import('../../../infra/pulumi/program');
+    for (const key of SECRET_KEYS) {
+      const { config, secretKeys } = cliStack({ cloud: 'gcp', 'gcp:project': 'p1', 'gcp:region': 'us-central1', image: 'img', oauthIssuer: 'https://id.example.com', [key]: 'plain-text-value-123456' });
+      pulumi.runtime.setAllConfig(config, secretKeys);
+      const error = await configErrorOf(cloud, () => runProgram());
+      expect(error.message).toBe(
+        `Invalid configuration remote-mcp-stacks:${key}: is stored in plain text in the stack's configuration file: set it again with \`pulumi config set --secret ${key} <value>\``,
+      );
+      expect(error.message).not.toContain('plain-text-value');
+    }
   });
 });
 
@@ -99,31 +139,32 @@ describe('docs/pulumi.md', () => {
   });
 });
 
-/** Stack file config → what the CLI hands the program (strings; lists and objects as JSON). */
+/** A stack file's configuration → what the CLI hands the program (Pulumi.yaml's defaults applied, types checked). */
 function stackConfig(file: string): Record<string, string> {
   const doc = yaml.load(read(file)) as { config: Record<string, unknown> };
-  return Object.fromEntries(Object.entries(doc.config).map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : String(v)]));
+  const { config, errors } = cliConfig(project, Object.fromEntries(Object.entries(doc.config).map(([k, v]) => [k, fromStackFile(v)])));
+  expect(errors).toEqual([]);
+  return config;
 }
 
 describe('example stack files', () => {
   const files = { gcp: 'Pulumi.gcp-example.yaml', aws: 'Pulumi.aws-example.yaml' };
 
-  test.each(Object.entries(files))('%s example: declared keys only, no secrets, no encrypted values', (_cloud, file) => {
+  test.each(Object.entries(files))('%s example: declared keys only, no secrets, no encrypted values, values the CLI accepts', (_cloud, file) => {
     const text = read(file);
     expect(text).not.toMatch(/secure:|encryptionsalt|encryptedkey/);
     const doc = yaml.load(text) as { config: Record<string, unknown> };
-    for (const [key, value] of Object.entries(doc.config)) {
+    for (const key of Object.keys(doc.config)) {
       const [ns, name] = key.split(':') as [string, string];
       if (ns === PROJECT) {
         expect(CONFIG_KEYS).toContain(name);
         expect(SECRET_KEYS).not.toContain(name);
-        const type = project.config[name]!.type;
-        const actual = Array.isArray(value) ? 'array' : typeof value === 'number' ? 'integer' : typeof value;
-        expect([key, actual]).toEqual([key, type]);
       } else {
         expect(['gcp:project', 'gcp:region', 'aws:region']).toContain(key);
       }
     }
+    // Types as the CLI checks them (a YAML list for a string key is refused), and no key left missing.
+    expect(cliConfig(project, Object.fromEntries(Object.entries(doc.config).map(([k, v]) => [k, fromStackFile(v)]))).errors).toEqual([]);
   });
 
   test('the gcp example deploys', async () => {
@@ -134,6 +175,11 @@ describe('example stack files', () => {
     expect(await valueOf(out.mcpUrl!)).toMatch(/^https:\/\/remote-mcp-\d+\.us-central1\.run\.app\/mcp$/);
     await settle();
     expect(cloud.ofType('gcp:cloudrunv2/service:Service')).toHaveLength(1);
+    // The empty defaults of the optional keys are 'not set': only the stack's values reach the server.
+    const envs = cloud.one('gcp:cloudrunv2/service:Service').inputs.template.containers[0].envs as { name: string; value?: string }[];
+    expect(envs.find((e) => e.name === 'OAUTH_SCOPES')?.value).toBe('mcp:tools');
+    expect(envs.filter((e) => e.value === '')).toEqual([]);
+    expect(envs.map((e) => e.name)).not.toContain('MCP_SESSION_IDLE_SECONDS');
   });
 
   test('the aws example deploys', async () => {
@@ -144,6 +190,7 @@ describe('example stack files', () => {
     expect(await valueOf(out.mcpUrl!)).toBe('https://mcp.example.com/mcp');
     await settle();
     expect(cloud.ofType('aws:ecs/service:Service')).toHaveLength(1);
+    expect(cloud.one('aws:lb/loadBalancer:LoadBalancer').inputs.subnets).toEqual(['subnet-0aaaaaaaaaaaaaaaa', 'subnet-0bbbbbbbbbbbbbbbb']);
   });
 });
 
@@ -185,12 +232,46 @@ describe('the entry point, infra/pulumi/index.ts', () => {
   });
 
   test(
-    'runs under ts-node from the program folder with its tsconfig, type-checked, as the Node.js host runs it',
+    'runs as the Node.js host runs it: from the program folder, ts-node registered with the host options, type-checked',
     async () => {
-      const config = { 'remote-mcp-stacks:cloud': 'gcp', 'gcp:project': 'p1', 'gcp:region': 'us-central1', 'remote-mcp-stacks:image': 'img', 'remote-mcp-stacks:oauthIssuer': 'https://id.example.com' };
-      const { stdout } = await promisify(execFile)(process.execPath, [path.join(__dirname, 'ts-node-run.js'), ROOT, JSON.stringify(config)], { cwd: ROOT, timeout: 110_000 });
-      expect(stdout.trim()).toBe('OK gcp https://remote-mcp-123456789012.us-central1.run.app/mcp');
+      const { config, secretKeys, errors } = cliStack({ cloud: 'gcp', 'gcp:project': 'p1', 'gcp:region': 'us-central1', image: 'img', oauthIssuer: 'https://id.example.com' });
+      expect(errors).toEqual([]);
+      const env = { ...process.env };
+      delete env.PULUMI_NODEJS_TRANSPILE_ONLY;
+      delete env.PULUMI_NODEJS_TSCONFIG_PATH;
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        [path.join(__dirname, 'ts-node-run.js'), ROOT, JSON.stringify(config), JSON.stringify(secretKeys)],
+        { cwd: ROOT, timeout: 110_000, env },
+      );
+      const [ok, cloudName, url, options] = stdout.trim().split(' ');
+      expect([ok, cloudName, url]).toEqual(['OK', 'gcp', 'https://remote-mcp-123456789012.us-central1.run.app/mcp']);
+      // The host forces nodenext and ES2020 unless the folder's own tsconfig.json (read raw, without `extends`) says
+      // otherwise: infra/pulumi/tsconfig.json repeats the settings `npm run typecheck` checks.
+      const root = JSON.parse(read('tsconfig.json').replace(/^\s*\/\/.*$/gm, '')).compilerOptions;
+      expect(JSON.parse(options!)).toMatchObject({ module: root.module, moduleResolution: root.moduleResolution, target: root.target, types: ['node'] });
     },
     120_000,
   );
+
+  test("ts-node-run.js copies the host's registration: @pulumi/pulumi's run.js still builds its ts-node options this way", () => {
+    const runJs = fs.readFileSync(require.resolve('@pulumi/pulumi/cmd/run/run.js'), 'utf8').replace(/\s+/g, ' ');
+    for (const fragment of [
+      'const defaultTsConfigPath = "tsconfig.json";',
+      'const tsConfigPath = process.env["PULUMI_NODEJS_TSCONFIG_PATH"] ?? defaultTsConfigPath;',
+      'const skipProject = !fs.existsSync(tsConfigPath);',
+      'const compilerOptions = tsutils.loadTypeScriptCompilerOptions(tsConfigPath);',
+      'transpileOnly = compilerOptions.noCheck;',
+      'const { tsnodeRequire, typescriptRequire } = tsutils.typeScriptRequireStrings();',
+      'compiler: typescriptRequire, transpileOnly, // PULUMI_NODEJS_TSCONFIG_PATH',
+      'project: tsConfigPath, skipProject: skipProject, compilerOptions: {}, };',
+      'const useNodeNext = tsVersion && tsVersion.compare(new semver.SemVer("4.7.0")) >= 0;',
+      'options.compilerOptions = { target: "ES2020", module: useNodeNext ? "nodenext" : "commonjs", moduleResolution: useNodeNext ? "nodenext" : "node", sourceMap: "true", ...compilerOptions, }; tsn.register(options);',
+    ]) {
+      expect([fragment, runJs.includes(fragment)]).toEqual([fragment, true]);
+    }
+    // tsutils reads the raw compilerOptions (no `extends`): what ts-node-run.js relies on.
+    const tsutils = fs.readFileSync(require.resolve('@pulumi/pulumi/tsutils.js'), 'utf8');
+    expect(tsutils).toContain('return tsConfig["compilerOptions"] ?? {};');
+  });
 });

@@ -20,6 +20,9 @@ beforeEach(() => {
 afterAll(() => setConfig({}));
 
 const ISSUER = 'https://auth.example.com';
+/** Bearer tokens the server accepts (at least 16 characters). */
+const TOKEN_A = 'tok-aaaaaaaaaaaaaaaa';
+const TOKEN_B = 'tok-bbbbbbbbbbbbbbbb';
 const GCP: Record<string, string> = {
   cloud: 'gcp',
   'gcp:project': GCP_PROJECT,
@@ -34,8 +37,8 @@ const AWS: Record<string, string> = {
   domainName: 'mcp.example.com',
   certificateArn: `arn:aws:acm:eu-west-1:${AWS_ACCOUNT}:certificate/abc`,
   vpcId: 'vpc-1',
-  publicSubnetIds: '["subnet-pa","subnet-pb"]',
-  privateSubnetIds: '["subnet-qa","subnet-qb"]',
+  publicSubnetIds: 'subnet-pa,subnet-pb',
+  privateSubnetIds: 'subnet-qa,subnet-qb',
   oauthIssuer: ISSUER,
 };
 
@@ -102,8 +105,10 @@ describe('configuration errors name the key', () => {
     expect(await failure({ ...AWS, certificateArn: 'my-cert' })).toBe("Invalid configuration remote-mcp-stacks:certificateArn: must be an ACM certificate ARN, got 'my-cert'");
     expect(await failure({ ...AWS, image: undefined })).toMatch(/^Missing configuration remote-mcp-stacks:image/);
     expect(await failure({ ...AWS, vpcId: undefined })).toMatch(/^Missing configuration remote-mcp-stacks:vpcId/);
-    expect(await failure({ ...AWS, publicSubnetIds: undefined })).toMatch(/^Missing configuration remote-mcp-stacks:publicSubnetIds: .*\(pulumi config set --path 'publicSubnetIds\[0\]' subnet-…\)$/);
+    expect(await failure({ ...AWS, publicSubnetIds: undefined })).toMatch(/^Missing configuration remote-mcp-stacks:publicSubnetIds: .*comma-separated \(pulumi config set publicSubnetIds subnet-aaa,subnet-bbb\)$/);
     expect(await failure({ ...AWS, privateSubnetIds: '[]' })).toMatch(/^Missing configuration remote-mcp-stacks:privateSubnetIds/);
+    // What the CLI passes for a key left at its empty default in Pulumi.yaml: still missing.
+    expect(await failure({ ...AWS, privateSubnetIds: '' })).toMatch(/^Missing configuration remote-mcp-stacks:privateSubnetIds/);
     await withoutEnv(['AWS_REGION', 'AWS_DEFAULT_REGION'], async () => {
       expect(await failure({ ...AWS, 'aws:region': undefined })).toMatch(/^Missing configuration aws:region: .*\(pulumi config set aws:region us-east-1\)$/);
     });
@@ -118,7 +123,8 @@ describe('configuration errors name the key', () => {
     expect(await failure({ ...AWS, logRetentionDays: '31' })).toMatch(/^Invalid configuration remote-mcp-stacks:logRetentionDays: must be one of CloudWatch's values/);
     expect(await failure({ ...AWS, cpu: '0.5' })).toMatch(/remote-mcp-stacks:cpu: on aws is Fargate CPU units/);
     expect(await failure({ ...AWS, cpuArchitecture: 'arm' })).toMatch(/remote-mcp-stacks:cpuArchitecture: must be one of 'X86_64', 'ARM64'/);
-    expect(await failure({ ...AWS, serviceName: 'a-service-name-far-too-long' })).toMatch(/remote-mcp-stacks:serviceName: must be at most 21 characters on aws/);
+    expect(await failure({ ...AWS, serviceName: 'a-service-name-far-too-long' })).toMatch(/remote-mcp-stacks:serviceName: must be at most 20 characters on aws/);
+    expect(await failure({ ...AWS, serviceName: 'a'.repeat(21) })).toMatch(/remote-mcp-stacks:serviceName: must be at most 20 characters on aws/);
     expect(await failure({ ...AWS, hostedZoneId: 'Z1', domainName: undefined })).toMatch(/^Missing configuration remote-mcp-stacks:domainName/);
   });
 
@@ -134,6 +140,7 @@ describe('configuration errors name the key', () => {
     expect(await failure({ ...GCP, authMode: 'token', oauthIssuer: undefined })).toMatch(
       /^Missing configuration remote-mcp-stacks:bearerTokens: .*\(pulumi config set --secret bearerTokens <token1>,<token2>\)$/,
     );
+    expect(await failure({ ...GCP, authMode: 'token', oauthIssuer: undefined, bearerTokens: '' }, ['bearerTokens'])).toMatch(/^Missing configuration remote-mcp-stacks:bearerTokens/);
     expect(await failure({ ...GCP, oauthIntrospectionUrl: 'https://auth.example.com/introspect' })).toMatch(/^Missing configuration remote-mcp-stacks:oauthClientId/);
     expect(await failure({ ...GCP, oauthIntrospectionUrl: 'https://auth.example.com/introspect', oauthClientId: 'mcp' })).toMatch(
       /^Missing configuration remote-mcp-stacks:oauthClientSecret: .*\(pulumi config set --secret oauthClientSecret <client secret>\)$/,
@@ -153,24 +160,24 @@ describe('configuration errors name the key', () => {
 });
 
 describe('secret values are Pulumi secrets before any provider sees them', () => {
-  test('secret configuration is read as Pulumi secrets (even when set without --secret)', async () => {
+  test('secret configuration is read as Pulumi secrets', async () => {
     const { readProgramConfig } = await import('../../../infra/pulumi/config');
-    setConfig({ ...GCP, oauthClientSecret: 'read-me-1', bearerTokens: 'tok-9' }, ['oauthClientSecret']);
+    setConfig({ ...GCP, oauthClientSecret: 'read-me-1', bearerTokens: TOKEN_A }, ['oauthClientSecret', 'bearerTokens']);
     const config = readProgramConfig();
     const clientSecret = pulumi.output(config.secrets.oauthClientSecret!);
     const tokens = pulumi.output(config.secrets.bearerTokens!);
     expect(await pulumi.isSecret(clientSecret)).toBe(true);
     expect(await pulumi.isSecret(tokens)).toBe(true);
     expect(await valueOf(clientSecret)).toBe('read-me-1');
-    expect(await valueOf(tokens)).toBe('tok-9');
+    expect(await valueOf(tokens)).toBe(TOKEN_A);
   });
 
   test('the components wrap every secret value, plain strings and lists included', async () => {
     const { secretEntries } = await import('../../../infra/pulumi/common/server-settings');
-    const entries = secretEntries({ oauthClientSecret: 'plain-1', bearerTokens: ['a', 'b'] });
+    const entries = secretEntries({ oauthClientSecret: 'plain-1', bearerTokens: [TOKEN_A, TOKEN_B] });
     expect(entries.map((e) => e.env)).toEqual([ENV.oauthClientSecret, ENV.bearerTokens]);
     for (const e of entries) expect(await pulumi.isSecret(e.value)).toBe(true);
-    expect(await valueOf(entries[1]!.value)).toBe('a,b');
+    expect(await valueOf(entries[1]!.value)).toBe(`${TOKEN_A},${TOKEN_B}`);
     expect(secretEntries(undefined)).toEqual([]);
   });
 });
@@ -204,22 +211,40 @@ describe('gcp stack', () => {
   });
 
   test('secret configuration stays secret from `config --secret` to the secret version', async () => {
-    await run({ ...GCP, oauthClientSecret: 'cfg-secret-1', bearerTokens: 'cfg-tok-1,cfg-tok-2' }, ['oauthClientSecret', 'bearerTokens']);
+    const tokens = `cfg-tok-1-${TOKEN_A},cfg-tok-2-${TOKEN_B}`;
+    await run({ ...GCP, oauthClientSecret: 'cfg-secret-1', bearerTokens: tokens }, ['oauthClientSecret', 'bearerTokens']);
     const versions = cloud.ofType('gcp:secretmanager/secretVersion:SecretVersion');
     expect(versions).toHaveLength(2);
     for (const v of versions) expect(isSecretValue(v.inputs.secretData)).toBe(true);
-    expect(versions.map((v) => v.inputs.secretData.value).sort()).toEqual(['cfg-secret-1', 'cfg-tok-1,cfg-tok-2']);
+    expect(versions.map((v) => v.inputs.secretData.value).sort()).toEqual(['cfg-secret-1', tokens]);
     const plain = cloud.resources.flatMap((r) => plainStrings(r.inputs));
     expect(plain.filter((s) => s.includes('cfg-secret-1') || s.includes('cfg-tok-1'))).toEqual([]);
   });
 
-  test('a secret key set without --secret is still handled as a secret', async () => {
-    await run({ ...GCP, oauthClientSecret: 'plain-set-secret' });
-    expect(isSecretValue(cloud.one('gcp:secretmanager/secretVersion:SecretVersion').inputs.secretData)).toBe(true);
+  test('a secret key set without --secret is refused (it sits in plain text in the stack file), the value never shown', async () => {
+    const message = await failure({ ...GCP, oauthClientSecret: 'plain-set-secret' });
+    expect(message).toBe(
+      "Invalid configuration remote-mcp-stacks:oauthClientSecret: is stored in plain text in the stack's configuration file: set it again with `pulumi config set --secret oauthClientSecret <value>`",
+    );
+    expect(await failure({ ...GCP, authMode: 'token', bearerTokens: TOKEN_A })).toMatch(/remote-mcp-stacks:bearerTokens: is stored in plain text/);
+  });
+
+  test('bearer tokens the server would refuse stop the preview, without showing any token', async () => {
+    const short = await failure({ ...GCP, authMode: 'token', bearerTokens: `${TOKEN_A},tiny-token` }, ['bearerTokens']);
+    expect(short).toBe(
+      'Invalid configuration remote-mcp-stacks:bearerTokens: the server would refuse these tokens: entry 2: tokens must be at least 16 characters long (got 10); generate one with: openssl rand -base64 32',
+    );
+    expect(short).not.toContain('tiny-token');
+    expect(short).not.toContain(TOKEN_A);
+    expect(await failure({ ...GCP, authMode: 'token', bearerTokens: 'sha256:abc' }, ['bearerTokens'])).toMatch(/entry 1: a sha256: entry must be followed by 64 hex digits$/);
+    expect(await failure({ ...GCP, authMode: 'token', bearerTokens: ' , ' }, ['bearerTokens'])).toMatch(/bearerTokens: the server would refuse these tokens: no token/);
+    // What the server accepts passes: tokens of 16 characters or more, and sha256 digests.
+    await run({ ...GCP, authMode: 'token', bearerTokens: `${TOKEN_A}, sha256:${'ab'.repeat(32)}` }, ['bearerTokens']);
+    expect(cloud.ofType('gcp:secretmanager/secretVersion:SecretVersion')).toHaveLength(1);
   });
 
   test('token mode with tokens from the secret configuration', async () => {
-    await run({ ...GCP, authMode: 'token', oauthIssuer: '', bearerTokens: 'tok-x' }, ['bearerTokens']);
+    await run({ ...GCP, authMode: 'token', oauthIssuer: '', bearerTokens: TOKEN_A }, ['bearerTokens']);
     const envs = cloud.one('gcp:cloudrunv2/service:Service').inputs.template.containers[0].envs;
     expect(envs.find((e: { name: string }) => e.name === ENV.authMode).value).toBe('token');
     expect(envs.find((e: { name: string }) => e.name === ENV.bearerTokens).valueSource.secretKeyRef.secret).toBe('remote-mcp-bearer-tokens');
@@ -260,14 +285,32 @@ describe('aws stack', () => {
     expect(cloud.resources.flatMap((r) => plainStrings(r.inputs)).filter((s) => s.includes('aws-secret-1'))).toEqual([]);
   });
 
+  test("sessionMode 'stateful' is refused unless exactly one task runs (minInstances = maxInstances = 1)", async () => {
+    const message = await failure({ ...AWS, sessionMode: 'stateful' });
+    expect(message).toMatch(/^Invalid configuration remote-mcp-stacks:sessionMode: sessionMode 'stateful' needs exactly one task, and this service runs 2 to 10 tasks/);
+    expect(message).toMatch(/404 \(session not found\).*pulumi config set minInstances 1 && pulumi config set maxInstances 1/);
+    expect(await failure({ ...AWS, sessionMode: 'stateful', minInstances: '2', maxInstances: '2' })).toMatch(/this service runs 2 tasks/);
+    expect(await failure({ ...AWS, sessionMode: 'stateful', minInstances: '1' })).toMatch(/this service runs 1 to 10 tasks/);
+    await run({ ...AWS, sessionMode: 'stateful', minInstances: '1', maxInstances: '1' });
+    expect(cloud.one('aws:ecs/service:Service').inputs.desiredCount).toBe(1);
+    expect(cloud.ofType('aws:appautoscaling/target:Target')).toEqual([]);
+  });
+
+  test('a certificate from another region than aws:region is refused', async () => {
+    const message = await failure({ ...AWS, certificateArn: `arn:aws:acm:us-east-1:${AWS_ACCOUNT}:certificate/abc` });
+    expect(message).toBe(
+      'Invalid configuration remote-mcp-stacks:certificateArn: the certificate is in us-east-1 but the load balancer is in eu-west-1: an Application Load Balancer needs an ACM certificate of its own region (request or import one in eu-west-1) (aws:region)',
+    );
+  });
+
   test('minInstances = maxInstances: a fixed task count, no autoscaling', async () => {
     await run({ ...AWS, minInstances: '3', maxInstances: '3' });
     expect(cloud.ofType('aws:appautoscaling/target:Target')).toEqual([]);
     expect(cloud.one('aws:ecs/service:Service').inputs.desiredCount).toBe(3);
   });
 
-  test('subnet lists may also be comma-separated', async () => {
-    await run({ ...AWS, publicSubnetIds: 'subnet-1,subnet-2', privateSubnetIds: 'subnet-3 subnet-4' });
+  test('subnet lists: comma- or space-separated, or a JSON array', async () => {
+    await run({ ...AWS, publicSubnetIds: '["subnet-1","subnet-2"]', privateSubnetIds: 'subnet-3 subnet-4' });
     expect(cloud.one('aws:lb/loadBalancer:LoadBalancer').inputs.subnets).toEqual(['subnet-1', 'subnet-2']);
     expect(cloud.one('aws:ecs/service:Service').inputs.networkConfiguration.subnets).toEqual(['subnet-3', 'subnet-4']);
   });

@@ -1,0 +1,82 @@
+/**
+ * Cloud-neutral rules the CDK and Pulumi code share: the server's bearer-token rule (from its contract), where
+ * stateful sessions can work, and the region of a certificate.
+ */
+import { BEARER_TOKEN_DIGEST_PREFIX, MIN_BEARER_TOKEN_LENGTH, bearerTokenProblem, bearerTokensProblem, parseBearerTokens } from '../../../server/config/contract';
+import { ConfigError, MIN_BEARER_TOKEN_LENGTH as ENV_MIN_LENGTH, loadConfig } from '../../../server/config/env';
+import { arnRegion, certificateRegionProblem } from '../../../infra/shared/arn';
+import { statefulSessionsProblem } from '../../../infra/shared/sessions';
+
+describe("bearer tokens: the contract's rule is the server's", () => {
+  const digest = `${BEARER_TOKEN_DIGEST_PREFIX}${'a1'.repeat(32)}`;
+  const cases: [string, boolean][] = [
+    ['x'.repeat(MIN_BEARER_TOKEN_LENGTH), true],
+    ['x'.repeat(MIN_BEARER_TOKEN_LENGTH - 1), false],
+    ['', false],
+    [digest, true],
+    [digest.toUpperCase(), true],
+    [`${BEARER_TOKEN_DIGEST_PREFIX}${'a1'.repeat(31)}`, false],
+    [`${BEARER_TOKEN_DIGEST_PREFIX}${'zz'.repeat(32)}`, false],
+    // a long value that merely starts like a digest is still judged as a digest, as the server does
+    [`${BEARER_TOKEN_DIGEST_PREFIX}not-hex-but-long-enough-to-be-a-token`, false],
+  ];
+
+  test.each(cases)('%s → accepted: %s (by the contract and by the server alike)', (token, accepted) => {
+    expect(bearerTokenProblem(token) === undefined).toBe(accepted);
+    if (token === '') return; // an empty entry is dropped by the list format
+    const start = () => loadConfig({ MCP_AUTH_MODE: 'token', MCP_BEARER_TOKENS: token });
+    if (accepted) expect(start).not.toThrow();
+    else expect(start).toThrow(ConfigError);
+  });
+
+  test('the messages never contain a token, only its length or position', () => {
+    const secret = 'short-Secret';
+    expect(bearerTokenProblem(secret)).toBe(`tokens must be at least 16 characters long (got ${secret.length}); generate one with: openssl rand -base64 32`);
+    expect(bearerTokensProblem(`${'y'.repeat(20)}, ${secret}`)).toBe(`entry 2: ${bearerTokenProblem(secret)}`);
+    try {
+      loadConfig({ MCP_AUTH_MODE: 'token', MCP_BEARER_TOKENS: `${'y'.repeat(20)},${secret}` });
+      throw new Error('expected a ConfigError');
+    } catch (e) {
+      expect((e as Error).message).toBe(`Invalid MCP_BEARER_TOKENS (entry 2): ${bearerTokenProblem(secret)}`);
+      expect((e as Error).message).not.toContain(secret);
+    }
+  });
+
+  test('the list format is the server\'s: comma-separated, trimmed, empty entries dropped', () => {
+    expect(parseBearerTokens(' a , ,b,')).toEqual(['a', 'b']);
+    expect(parseBearerTokens(['a,b', ' c '])).toEqual(['a', 'b', 'c']);
+    expect(bearerTokensProblem(' , ')).toMatch(/^no token/);
+    expect(bearerTokensProblem([])).toMatch(/^no token/);
+    expect(bearerTokensProblem(['x'.repeat(16), 'y'.repeat(40)])).toBeUndefined();
+    expect(ENV_MIN_LENGTH).toBe(MIN_BEARER_TOKEN_LENGTH); // env.ts re-exports the contract's number
+  });
+});
+
+describe('stateful sessions', () => {
+  test('only exactly one task can hold them', () => {
+    expect(statefulSessionsProblem({ min: 1, max: 1 }, 'pin')).toBeUndefined();
+    expect(statefulSessionsProblem({ min: 2, max: 10 }, 'pin it')).toMatch(/this service runs 2 to 10 tasks: .*404 \(session not found\)\. Use sessionMode 'stateless' \(the default\), or pin it until a shared session store exists$/);
+    expect(statefulSessionsProblem({ min: 2, max: 2 }, 'pin')).toMatch(/runs 2 tasks/);
+    expect(statefulSessionsProblem({ min: 1, max: 2 }, 'pin')).toMatch(/runs 1 to 2 tasks/);
+    expect(statefulSessionsProblem({ min: NaN, max: NaN }, 'pin')).toMatch(/runs a number of tasks not known before deployment/);
+  });
+});
+
+describe('certificate region', () => {
+  test('the region of an ARN', () => {
+    expect(arnRegion('arn:aws:acm:eu-west-1:123456789012:certificate/x')).toBe('eu-west-1');
+    expect(arnRegion('arn:aws-cn:acm:cn-north-1:123456789012:certificate/x')).toBe('cn-north-1');
+    expect(arnRegion('arn:aws:iam::123456789012:role/x')).toBeUndefined();
+    expect(arnRegion('not-an-arn')).toBeUndefined();
+  });
+
+  test('an ALB needs a certificate of its own region; unknown regions are not judged', () => {
+    const cert = 'arn:aws:acm:us-east-1:123456789012:certificate/x';
+    expect(certificateRegionProblem(cert, 'us-east-1')).toBeUndefined();
+    expect(certificateRegionProblem(cert, 'eu-west-1')).toBe(
+      'the certificate is in us-east-1 but the load balancer is in eu-west-1: an Application Load Balancer needs an ACM certificate of its own region (request or import one in eu-west-1)',
+    );
+    expect(certificateRegionProblem(cert, undefined)).toBeUndefined();
+    expect(certificateRegionProblem('${Token[TOKEN.1]}', 'eu-west-1')).toBeUndefined();
+  });
+});
