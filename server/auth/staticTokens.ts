@@ -8,7 +8,7 @@
  * matched nor how much of a guess was right.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { MIN_BEARER_TOKEN_LENGTH } from '../config/env';
+import { BEARER_TOKEN_DIGEST_PREFIX, bearerTokenProblem } from '../config/contract';
 import { AuthFailure } from './challenge';
 import type { TokenValidator, VerifiedToken } from './types';
 
@@ -22,17 +22,12 @@ export interface StaticToken {
 
 export function parseStaticTokens(entries: readonly string[]): StaticToken[] {
   return entries.map((entry, i) => {
-    let digest: Buffer;
-    if (entry.toLowerCase().startsWith('sha256:')) {
-      const hex = entry.slice('sha256:'.length);
-      if (!/^[0-9a-f]{64}$/i.test(hex)) throw new Error(`MCP_BEARER_TOKENS entry ${i + 1}: sha256: must be followed by 64 hex digits`);
-      digest = Buffer.from(hex, 'hex');
-    } else {
-      if (entry.length < MIN_BEARER_TOKEN_LENGTH) {
-        throw new Error(`MCP_BEARER_TOKENS entry ${i + 1}: tokens must be at least ${MIN_BEARER_TOKEN_LENGTH} characters long`);
-      }
-      digest = sha256(entry);
-    }
+    // The same rule infrastructure checks before deploying (server/config/contract.ts).
+    const problem = bearerTokenProblem(entry);
+    if (problem) throw new Error(`MCP_BEARER_TOKENS entry ${i + 1}: ${problem}`);
+    const digest = entry.toLowerCase().startsWith(BEARER_TOKEN_DIGEST_PREFIX)
+      ? Buffer.from(entry.slice(BEARER_TOKEN_DIGEST_PREFIX.length), 'hex')
+      : sha256(entry);
     return { digest, subject: `token-${digest.toString('hex').slice(0, 12)}` };
   });
 }
