@@ -17,6 +17,31 @@ async function initialize(server: TestServer): Promise<string> {
 
 const sessionHeaders = (id: string) => ({ ...MCP_HEADERS, 'mcp-session-id': id, 'mcp-protocol-version': '2025-11-25' });
 
+/**
+ * Starts a countdown in the session, reads its stream until `progressEvents` progress notifications arrived, then
+ * drops the connection as a client cut off by a load balancer would. Returns what was read.
+ */
+async function countdownThenDrop(server: TestServer, session: string, requestId: number, seconds: number, progressEvents: number) {
+  const controller = new AbortController();
+  const res = await fetch(server.mcpUrl, {
+    method: 'POST',
+    headers: sessionHeaders(session),
+    signal: controller.signal,
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: requestId,
+      method: 'tools/call',
+      params: { name: 'countdown', arguments: { seconds }, _meta: { progressToken: `p${requestId}` } },
+    }),
+  });
+  const reader = res.body!.getReader();
+  let text = '';
+  while ((text.match(/notifications\/progress/g) ?? []).length < progressEvents) text += new TextDecoder().decode((await reader.read()).value);
+  controller.abort();
+  const events = parseSse(text);
+  return { res, events, lastId: events.filter((e) => e.data).pop()!.id!, retry: events[0]!.retry! };
+}
+
 describe('stateful sessions', () => {
   let server: TestServer;
   beforeAll(async () => {
@@ -26,33 +51,12 @@ describe('stateful sessions', () => {
 
   test('a dropped stream resumes with Last-Event-ID and loses no event', async () => {
     const id = await initialize(server);
-    const controller = new AbortController();
-    const res = await fetch(server.mcpUrl, {
-      method: 'POST',
-      headers: sessionHeaders(id),
-      signal: controller.signal,
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: 7,
-        method: 'tools/call',
-        params: { name: 'countdown', arguments: { seconds: 4 }, _meta: { progressToken: 'p1' } },
-      }),
-    });
+    const { res, events, lastId, retry } = await countdownThenDrop(server, id, 7, 4, 2);
     expect(res.headers.get('content-type')).toContain('text/event-stream');
     expect(res.headers.get('x-accel-buffering')).toBe('no');
-    // Read until two progress events arrived, then drop the connection.
-    const reader = res.body!.getReader();
-    let text = '';
-    while ((text.match(/notifications\/progress/g) ?? []).length < 2) {
-      const { value } = await reader.read();
-      text += new TextDecoder().decode(value);
-    }
-    controller.abort();
-    const before = parseSse(text).filter((e) => e.data);
-    const lastId = before[before.length - 1]!.id!;
+    const before = events.filter((e) => e.data);
     expect(lastId).toBeTruthy();
     // The priming event told the client how soon to reconnect; a client waits that long, as this one does.
-    const retry = parseSse(text)[0]!.retry!;
     expect(retry).toBeGreaterThan(0);
     await new Promise((r) => setTimeout(r, retry));
 
@@ -77,20 +81,8 @@ describe('stateful sessions', () => {
 
   test('a resumed call stream counts as in flight (the drain waits for it)', async () => {
     const id = await initialize(server);
-    const controller = new AbortController();
-    const res = await fetch(server.mcpUrl, {
-      method: 'POST',
-      headers: sessionHeaders(id),
-      signal: controller.signal,
-      body: JSON.stringify({ jsonrpc: '2.0', id: 8, method: 'tools/call', params: { name: 'countdown', arguments: { seconds: 10 }, _meta: { progressToken: 'p' } } }),
-    });
-    const reader = res.body!.getReader();
-    let text = '';
-    while (!text.includes('notifications/progress')) text += new TextDecoder().decode((await reader.read()).value);
-    controller.abort();
-    const events = parseSse(text);
-    const lastId = events.filter((e) => e.data).pop()!.id!;
-    await new Promise((r) => setTimeout(r, events[0]!.retry!));
+    const { lastId, retry } = await countdownThenDrop(server, id, 8, 10, 1);
+    await new Promise((r) => setTimeout(r, retry));
     expect(server.mcp.drain.inFlightCount).toBe(0);
     const again = new AbortController();
     const resumed = await fetch(server.mcpUrl, { method: 'GET', headers: { ...sessionHeaders(id), 'last-event-id': lastId }, signal: again.signal });
