@@ -214,9 +214,16 @@ export async function createDevAuthorizationServer(options: DevAuthorizationServ
   // Browser-based clients register from another origin; registration is open here anyway.
   router.use(`${mountPath}/reg`, openMetadataCorsForPost);
 
-  router.get(`${mountPath}/interaction/:uid`, (req, res) => void showSignIn(provider, req, res, options));
-  router.post(`${mountPath}/interaction/:uid`, (req, res) => void completeSignIn(provider, req, res, resource, scopes, logger));
-  router.post(`${mountPath}/interaction/:uid/abort`, (req, res) => void abortSignIn(provider, req, res));
+  // A double-submitted form or an expired interaction must not become an unhandled rejection.
+  const safely = (step: (req: Request, res: Response) => Promise<void>): RequestHandler => (req, res) => {
+    step(req, res).catch((err: unknown) => {
+      logger.warn({ err: { message: (err as Error).message } }, 'development sign-in step failed');
+      if (!res.headersSent) sendPage(res, 400, page('Sign-in failed', '<h1>Sign-in failed</h1><p>Start again from your MCP client.</p>'));
+    });
+  };
+  router.get(`${mountPath}/interaction/:uid`, safely((req, res) => showSignIn(provider, req, res, options)));
+  router.post(`${mountPath}/interaction/:uid`, safely((req, res) => completeSignIn(provider, req, res, resource, scopes, logger)));
+  router.post(`${mountPath}/interaction/:uid/abort`, safely((req, res) => abortSignIn(provider, req, res)));
   router.use(mountPath, forward);
 
   return { issuer, router, jwks: publicJwks };

@@ -84,9 +84,9 @@ export async function sharedStatelessEndpoint(options: SharedStatelessEndpointOp
       return;
     }
 
-    // `initialize` goes to a server of its own: the shared server must never learn (and then act on, or show
-    // another caller) one client's capabilities or identity. It is rare — once per client connection.
-    const own = initializing ? initializationServer() : undefined;
+    // `initialize` and `logging/setLevel` go to a server of their own: the shared server must never learn (and then
+    // act on, or show another caller) one client's capabilities, identity or log level. Both are rare.
+    const own = initializing || messages.some(isSetLevel) ? isolatedServer() : undefined;
     const target = own?.transport ?? transport;
     const stream = new SseResponse(res, options.keepAliveMs, requests, ticker);
     const ids: number[] = [];
@@ -104,7 +104,7 @@ export async function sharedStatelessEndpoint(options: SharedStatelessEndpointOp
     });
   };
 
-  function initializationServer() {
+  function isolatedServer() {
     const ownServer = options.buildServer();
     const ownTransport = new MultiplexTransport();
     return {
@@ -118,6 +118,8 @@ export async function sharedStatelessEndpoint(options: SharedStatelessEndpointOp
 }
 
 const NO_SINK = { write: () => {} };
+
+const isSetLevel = (m: JSONRPCMessage) => isRequest(m) && m.method === 'logging/setLevel';
 
 /** How long an answer may take before the stream's headers are sent on their own. */
 const HEADER_FLUSH_MS = 50;
