@@ -64,6 +64,7 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
   const drain = new DrainController();
   const sessions = new SessionRegistry({
     maxSessions: config.maxSessions,
+    maxSessionsPerPrincipal: config.maxSessionsPerPrincipal,
     idleSeconds: config.sessionIdleSeconds,
     onExpire: (s) => logger.info({ session: s.id }, 'session expired (idle)'),
   });

@@ -59,6 +59,7 @@ const ALL_SETTINGS: Required<ServerSettings> = {
   drainSeconds: 1,
   sessionIdleSeconds: 1,
   maxSessions: 1,
+  maxSessionsPerPrincipal: 1,
   logLevel: 'info',
 };
 const MANAGED_ENV = new Set(Object.keys(serverEnvironment(ALL_SETTINGS)));

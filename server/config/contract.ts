@@ -34,6 +34,7 @@ export const ENV = {
   drainSeconds: 'MCP_DRAIN_SECONDS',
   sessionIdleSeconds: 'MCP_SESSION_IDLE_SECONDS',
   maxSessions: 'MCP_MAX_SESSIONS',
+  maxSessionsPerPrincipal: 'MCP_MAX_SESSIONS_PER_PRINCIPAL',
   maxBodyBytes: 'MCP_MAX_BODY_BYTES',
   trustProxy: 'MCP_TRUST_PROXY',
   logLevel: 'LOG_LEVEL',
@@ -81,6 +82,8 @@ export const DEFAULTS = {
   drainSeconds: 20,
   sessionIdleSeconds: 1800,
   maxSessions: 10_000,
+  /** One caller (one token, one user) cannot take every session of an instance. */
+  maxSessionsPerPrincipal: 1_000,
   /** Same bound as the MCP SDK's own transport. */
   maxBodyBytes: 4 * 1024 * 1024,
   logLevel: 'info' as LogLevel,
@@ -123,6 +126,8 @@ export interface ServerSettings {
   sessionIdleSeconds?: number;
   /** @default 10000 */
   maxSessions?: number;
+  /** @default 1000 */
+  maxSessionsPerPrincipal?: number;
   /** @default 'info' */
   logLevel?: LogLevel;
 }
@@ -164,6 +169,7 @@ export function serverEnvironment(settings: ServerSettings, options: ServerEnvir
   put(ENV.drainSeconds, settings.drainSeconds);
   put(ENV.sessionIdleSeconds, settings.sessionIdleSeconds);
   put(ENV.maxSessions, settings.maxSessions);
+  put(ENV.maxSessionsPerPrincipal, settings.maxSessionsPerPrincipal);
   put(ENV.logLevel, settings.logLevel);
   return env;
 }

@@ -52,6 +52,7 @@ export const envSchema = z.object({
   [ENV.drainSeconds]: opt(int(LIMITS.drainSeconds.min, LIMITS.drainSeconds.max)),
   [ENV.sessionIdleSeconds]: opt(int(1, 7 * 24 * 3600)),
   [ENV.maxSessions]: opt(int(1, 10_000_000)),
+  [ENV.maxSessionsPerPrincipal]: opt(int(1, 10_000_000)),
   [ENV.maxBodyBytes]: opt(int(1024, 100 * 1024 * 1024)),
   [ENV.trustProxy]: opt(z.string().trim()),
   [ENV.logLevel]: opt(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` })),
@@ -79,6 +80,8 @@ export interface ServerConfig {
   drainSeconds: number;
   sessionIdleSeconds: number;
   maxSessions: number;
+  /** Cap on live sessions of one principal. */
+  maxSessionsPerPrincipal: number;
   maxBodyBytes: number;
   /** express `trust proxy` value: false, a hop count, or a list of addresses. */
   trustProxy: boolean | number | string;
@@ -153,6 +156,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): ServerConfi
     drainSeconds: e[ENV.drainSeconds] ?? DEFAULTS.drainSeconds,
     sessionIdleSeconds: e[ENV.sessionIdleSeconds] ?? DEFAULTS.sessionIdleSeconds,
     maxSessions: e[ENV.maxSessions] ?? DEFAULTS.maxSessions,
+    maxSessionsPerPrincipal: e[ENV.maxSessionsPerPrincipal] ?? DEFAULTS.maxSessionsPerPrincipal,
     maxBodyBytes: e[ENV.maxBodyBytes] ?? DEFAULTS.maxBodyBytes,
     trustProxy,
     logLevel: e[ENV.logLevel] ?? DEFAULTS.logLevel,

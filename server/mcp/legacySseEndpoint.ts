@@ -15,7 +15,7 @@ import type { DrainController } from '../lifecycle/drain';
 import type { Logger } from '../logging/logger';
 import type { McpServerFactory } from './serverFactory';
 import type { Session, SessionRegistry } from './sessionRegistry';
-import { RETRY_AFTER_SECONDS } from './statefulEndpoint';
+import { RETRY_AFTER_SECONDS, refuseIfAtSessionCap } from './sessionCap';
 
 interface LegacySession extends Session {
   kind: 'legacy-sse';
@@ -42,11 +42,7 @@ export function legacySseEndpoints(options: LegacySseOptions): { stream: Request
     if (drain.draining) {
       return sendJsonRpcError(res, 503, RPC.serverError, 'Server is shutting down; reconnect', { 'Retry-After': RETRY_AFTER_SECONDS });
     }
-    if (!registry.hasRoom()) {
-      return sendJsonRpcError(res, 503, RPC.serverError, 'Too many sessions on this instance; retry later', {
-        'Retry-After': RETRY_AFTER_SECONDS,
-      });
-    }
+    if (refuseIfAtSessionCap(registry, principalKey(req.auth), res, logger)) return;
     res.setHeader('X-Accel-Buffering', 'no');
     const transport = new SSEServerTransport(options.messagesPath, res);
     const server: McpServer = options.buildServer();

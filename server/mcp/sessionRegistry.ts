@@ -17,10 +17,17 @@ export interface Session {
 
 export class SessionRegistry<S extends Session = Session> {
   private readonly sessions = new Map<string, S>();
+  private readonly perPrincipal = new Map<string, number>();
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(
-    private readonly options: { maxSessions: number; idleSeconds: number; onExpire?: (session: S) => void },
+    private readonly options: {
+      maxSessions: number;
+      /** @default maxSessions */
+      maxSessionsPerPrincipal?: number;
+      idleSeconds: number;
+      onExpire?: (session: S) => void;
+    },
   ) {
     // Sweep often enough that expiry is at most ~10% late, but never busier than every second.
     const everyMs = Math.max(1000, Math.min(60_000, (options.idleSeconds * 1000) / 10));
@@ -32,13 +39,21 @@ export class SessionRegistry<S extends Session = Session> {
     return this.sessions.size;
   }
 
-  /** True when another session may be created; past the cap new sessions get 503 + Retry-After. */
-  hasRoom(): boolean {
-    return this.sessions.size < this.options.maxSessions;
+  /**
+   * Why no further session may be created for `principal` (`instance` or `principal` cap), or undefined when one
+   * may. Past a cap new sessions get 503 + Retry-After.
+   */
+  refusal(principal: string): 'instance' | 'principal' | undefined {
+    if (this.sessions.size >= this.options.maxSessions) return 'instance';
+    const cap = this.options.maxSessionsPerPrincipal ?? this.options.maxSessions;
+    if ((this.perPrincipal.get(principal) ?? 0) >= cap) return 'principal';
+    return undefined;
   }
 
   add(session: S): void {
+    if (this.sessions.has(session.id)) return;
     this.sessions.set(session.id, session);
+    this.perPrincipal.set(session.principal, (this.perPrincipal.get(session.principal) ?? 0) + 1);
   }
 
   /** The session, only if it exists and belongs to `principal`. */
@@ -49,7 +64,16 @@ export class SessionRegistry<S extends Session = Session> {
   }
 
   remove(id: string): void {
+    const session = this.sessions.get(id);
+    if (!session) return;
     this.sessions.delete(id);
+    this.release(session.principal);
+  }
+
+  private release(principal: string): void {
+    const left = (this.perPrincipal.get(principal) ?? 1) - 1;
+    if (left > 0) this.perPrincipal.set(principal, left);
+    else this.perPrincipal.delete(principal);
   }
 
   /** Marks a request of the session as started; the returned function marks it ended. */
@@ -69,7 +93,7 @@ export class SessionRegistry<S extends Session = Session> {
     const idleMs = this.options.idleSeconds * 1000;
     for (const session of this.sessions.values()) {
       if (session.active === 0 && now - session.lastSeen >= idleMs) {
-        this.sessions.delete(session.id);
+        this.remove(session.id);
         this.options.onExpire?.(session);
         Promise.resolve()
           .then(() => session.close())
@@ -86,6 +110,7 @@ export class SessionRegistry<S extends Session = Session> {
     clearInterval(this.sweeper);
     const sessions = this.all();
     this.sessions.clear();
+    this.perPrincipal.clear();
     await Promise.allSettled(sessions.map((s) => s.close()));
   }
 }

@@ -15,6 +15,7 @@ import type { Logger } from '../logging/logger';
 import { closeStreamsOnCancel } from './cancellation';
 import type { EventStoreFactory } from './eventStore';
 import type { McpServerFactory } from './serverFactory';
+import { RETRY_AFTER_SECONDS, refuseIfAtSessionCap } from './sessionCap';
 import type { Session, SessionRegistry } from './sessionRegistry';
 
 export interface StreamableSession extends Session {
@@ -38,8 +39,6 @@ export interface StatefulEndpointOptions {
 /** The SDK's stream id for the standalone GET stream (event ids are `<streamId>/<n>`, see eventStore.ts). */
 const STANDALONE_STREAM_ID = '_GET_stream';
 
-/** Seconds a client should wait before retrying when this instance cannot take a new session or stream. */
-export const RETRY_AFTER_SECONDS = '5';
 
 export function statefulEndpoint(options: StatefulEndpointOptions): RequestHandler {
   const { registry, drain, logger } = options;
@@ -87,13 +86,8 @@ export function statefulEndpoint(options: StatefulEndpointOptions): RequestHandl
         'Retry-After': RETRY_AFTER_SECONDS,
       });
     }
-    if (!registry.hasRoom()) {
-      logger.warn({ sessions: registry.size }, 'session cap reached');
-      return sendJsonRpcError(res, 503, RPC.serverError, 'Too many sessions on this instance; retry later', {
-        'Retry-After': RETRY_AFTER_SECONDS,
-      });
-    }
     const principal = principalKey(req.auth);
+    if (refuseIfAtSessionCap(registry, principal, res, logger)) return;
     const server = options.buildServer();
     // The id is drawn before the transport exists so the session's event store can be keyed by it.
     const newId = randomUUID();

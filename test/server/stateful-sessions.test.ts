@@ -174,3 +174,32 @@ test('idle sessions expire', async () => {
     await server.close();
   }
 });
+
+test('one caller cannot take every session: a per-principal cap, others still served', async () => {
+  const tokens = ['alice-token-0123456789abcdef', 'bob-token-0123456789abcdefgh'];
+  const server = await startTestServer({
+    MCP_SESSION_MODE: 'stateful',
+    MCP_AUTH_MODE: 'token',
+    MCP_BEARER_TOKENS: tokens.join(','),
+    MCP_MAX_SESSIONS_PER_PRINCIPAL: '2',
+  });
+  const open = (token: string) =>
+    fetch(server.mcpUrl, { method: 'POST', headers: { ...MCP_HEADERS, authorization: `Bearer ${token}` }, body: JSON.stringify(initializeBody()) });
+  try {
+    for (let i = 0; i < 2; i++) {
+      const ok = await open(tokens[0]!);
+      expect(ok.status).toBe(200);
+      await ok.text();
+    }
+    const refused = await open(tokens[0]!);
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBeTruthy();
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(/this caller/);
+    const other = await open(tokens[1]!);
+    expect(other.status).toBe(200);
+    await other.text();
+    expect(server.mcp.sessions.size).toBe(3);
+  } finally {
+    await server.close();
+  }
+});
