@@ -27,6 +27,7 @@ import {
   type OidcInteraction,
   type OidcProvider,
 } from './oidcProvider';
+import { openCors } from '../http/cors';
 import { openMetadataCors } from './protectedResourceMetadata';
 
 /** The one account of the development server. */
@@ -212,7 +213,7 @@ export async function createDevAuthorizationServer(options: DevAuthorizationServ
   router.options('/.well-known/oauth-authorization-server', openMetadataCors);
   router.get('/.well-known/oauth-authorization-server', openMetadataCors, discoveryAlias('/.well-known/oauth-authorization-server'));
   // Browser-based clients register from another origin; registration is open here anyway.
-  router.use(`${mountPath}/reg`, openMetadataCorsForPost);
+  router.use(`${mountPath}/reg`, openCors(['POST']));
 
   // A double-submitted form or an expired interaction must not become an unhandled rejection.
   const safely = (step: (req: Request, res: Response) => Promise<void>): RequestHandler => (req, res) => {
@@ -228,18 +229,6 @@ export async function createDevAuthorizationServer(options: DevAuthorizationServ
 
   return { issuer, router, jwks: publicJwks };
 }
-
-const openMetadataCorsForPost: RequestHandler = (req, res, next) => {
-  res.setHeader('Access-Control-Allow-Origin', '*');
-  if (req.method === 'OPTIONS') {
-    res.setHeader('Access-Control-Allow-Methods', 'POST, OPTIONS');
-    res.setHeader('Access-Control-Allow-Headers', req.headers['access-control-request-headers'] ?? 'content-type');
-    res.setHeader('Access-Control-Max-Age', '600');
-    res.status(204).end();
-    return;
-  }
-  next();
-};
 
 async function interactionFor(provider: OidcProvider, req: Request, res: Response): Promise<OidcInteraction | undefined> {
   try {

@@ -2,6 +2,7 @@
  * OAuth 2.0 Protected Resource Metadata (RFC 9728), served at the path-inserted URL clients try first
  * (`/.well-known/oauth-protected-resource/mcp`) and at the root form. Public metadata: readable from any origin.
  */
+import { openCors } from '../http/cors';
 import { Router, type RequestHandler } from 'express';
 import type { ResourceInfo } from './resource';
 
@@ -33,17 +34,7 @@ export function protectedResourceMetadata(
 }
 
 /** CORS for public, credential-free metadata documents: any origin may read them. */
-export const openMetadataCors: RequestHandler = (req, res, next) => {
-  res.setHeader('Access-Control-Allow-Origin', '*');
-  if (req.method === 'OPTIONS') {
-    res.setHeader('Access-Control-Allow-Methods', 'GET, OPTIONS');
-    res.setHeader('Access-Control-Allow-Headers', req.headers['access-control-request-headers'] ?? 'mcp-protocol-version');
-    res.setHeader('Access-Control-Max-Age', '600');
-    res.status(204).end();
-    return;
-  }
-  next();
-};
+export const openMetadataCors: RequestHandler = openCors(['GET']);
 
 export function protectedResourceMetadataRoutes(info: ResourceInfo, metadata: ProtectedResourceMetadata): Router {
   const router = Router();

@@ -16,3 +16,11 @@ export function mcpCors(allowedOrigins: readonly string[]): RequestHandler {
   // Desktop and CLI clients send no Origin: CORS has nothing to say to them (and this is every call's path).
   return (req, res, next) => (req.headers.origin === undefined ? next() : handler(req, res, next));
 }
+
+/**
+ * CORS for public, credential-free endpoints (metadata documents, open client registration): any origin may call
+ * them, requested headers are reflected, preflights are cached for 10 minutes.
+ */
+export function openCors(methods: readonly string[]): RequestHandler {
+  return cors({ origin: '*', methods: [...methods, 'OPTIONS'], maxAge: 600 });
+}

@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import { createMcpApp, type McpApp } from '../../server/app';
 import type { CapabilitySet } from '../../server/capabilities/types';
 import { loadConfig } from '../../server/config/env';
+import type { LogLevel } from '../../server/config/contract';
 import { createLogger } from '../../server/logging/logger';
 
 export async function freePort(): Promise<number> {
@@ -28,12 +29,21 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+export interface TestServerOptions {
+  /** @default 'info' */
+  logLevel?: LogLevel;
+  /** Keep the server's own auth default (dev on loopback) instead of the tests' `none`. */
+  defaultAuth?: boolean;
+}
+
 export async function startTestServer(
   env: Record<string, string> = {},
   capabilities?: CapabilitySet,
+  options: TestServerOptions = {},
 ): Promise<TestServer> {
-  const port = await freePort();
-  const config = loadConfig({ HOST: '127.0.0.1', PORT: String(port), MCP_AUTH_MODE: 'none', ...env });
+  const port = env.PORT ?? String(await freePort());
+  const authDefault = options.defaultAuth ? {} : { MCP_AUTH_MODE: 'none' };
+  const config = loadConfig({ HOST: '127.0.0.1', ...authDefault, ...env, PORT: port });
   let raw = '';
   const logs: Record<string, unknown>[] = [];
   const destination = new Writable({
@@ -50,13 +60,13 @@ export async function startTestServer(
       cb();
     },
   });
-  const logger = createLogger({ level: 'info', destination });
+  const logger = createLogger({ level: options.logLevel ?? 'info', destination });
   const mcp = await createMcpApp({ config, capabilities, logger });
   const { url } = await mcp.listen();
   return {
     mcp,
     baseUrl: url,
-    mcpUrl: new URL('/mcp', url),
+    mcpUrl: new URL(config.publicUrl.href),
     logs,
     rawLogs: () => raw,
     close: async () => {
