@@ -15,7 +15,7 @@ import type { DrainController } from '../lifecycle/drain';
 import type { Logger } from '../logging/logger';
 import type { McpServerFactory } from './serverFactory';
 import type { Session, SessionRegistry } from './sessionRegistry';
-import { RETRY_AFTER_SECONDS, refuseIfAtSessionCap } from './sessionCap';
+import { refuseIfAtSessionCap, refuseWhileDraining } from './sessionCap';
 
 interface LegacySession extends Session {
   kind: 'legacy-sse';
@@ -39,9 +39,7 @@ export function legacySseEndpoints(options: LegacySseOptions): { stream: Request
   const { registry, drain, logger } = options;
 
   const stream: RequestHandler = async (req: Request, res: Response) => {
-    if (drain.draining) {
-      return sendJsonRpcError(res, 503, RPC.serverError, 'Server is shutting down; reconnect', { 'Retry-After': RETRY_AFTER_SECONDS });
-    }
+    if (refuseWhileDraining(drain, res)) return;
     if (refuseIfAtSessionCap(registry, principalKey(req.auth), res, logger)) return;
     res.setHeader('X-Accel-Buffering', 'no');
     const transport = new SSEServerTransport(options.messagesPath, res);

@@ -1,6 +1,10 @@
-/** The answer when an instance, or one caller, has as many sessions as allowed: 503 with Retry-After. */
+/**
+ * The answers when this instance cannot take a new session or stream — it is draining, or the instance or the
+ * caller has as many sessions as allowed: 503 with Retry-After, so the client retries (elsewhere).
+ */
 import type { Response } from 'express';
 import { RPC, sendJsonRpcError } from '../http/jsonRpcError';
+import type { DrainController } from '../lifecycle/drain';
 import type { Logger } from '../logging/logger';
 import type { SessionRegistry } from './sessionRegistry';
 
@@ -17,5 +21,12 @@ export function refuseIfAtSessionCap(registry: SessionRegistry, principal: strin
       ? 'Too many sessions on this instance; retry later'
       : 'Too many sessions for this caller; end unused sessions (DELETE) or retry later';
   sendJsonRpcError(res, 503, RPC.serverError, message, { 'Retry-After': RETRY_AFTER_SECONDS });
+  return true;
+}
+
+/** Answers 503 and returns true while the instance drains. */
+export function refuseWhileDraining(drain: DrainController, res: Response): boolean {
+  if (!drain.draining) return false;
+  sendJsonRpcError(res, 503, RPC.serverError, 'Server is shutting down; retry on another instance', { 'Retry-After': RETRY_AFTER_SECONDS });
   return true;
 }

@@ -15,7 +15,7 @@ import type { Logger } from '../logging/logger';
 import { closeStreamsOnCancel } from './cancellation';
 import type { EventStoreFactory } from './eventStore';
 import type { McpServerFactory } from './serverFactory';
-import { RETRY_AFTER_SECONDS, refuseIfAtSessionCap } from './sessionCap';
+import { refuseIfAtSessionCap, refuseWhileDraining } from './sessionCap';
 import type { Session, SessionRegistry } from './sessionRegistry';
 
 export interface StreamableSession extends Session {
@@ -52,9 +52,7 @@ export function statefulEndpoint(options: StatefulEndpointOptions): RequestHandl
         if (!session || (session as StreamableSession).kind !== 'streamable') {
           return sendJsonRpcError(res, 404, -32001, 'Session not found');
         }
-        if (req.method === 'GET' && drain.draining) {
-          return sendJsonRpcError(res, 503, RPC.serverError, 'Server is shutting down; reconnect', { 'Retry-After': RETRY_AFTER_SECONDS });
-        }
+        if (req.method === 'GET' && refuseWhileDraining(drain, res)) return;
         const ended = registry.touch(session);
         res.once('close', ended);
         if (req.method === 'GET') {
@@ -81,11 +79,7 @@ export function statefulEndpoint(options: StatefulEndpointOptions): RequestHandl
   };
 
   async function startSession(req: Request, res: Parameters<RequestHandler>[1]): Promise<void> {
-    if (drain.draining) {
-      return sendJsonRpcError(res, 503, RPC.serverError, 'Server is shutting down; retry on another instance', {
-        'Retry-After': RETRY_AFTER_SECONDS,
-      });
-    }
+    if (refuseWhileDraining(drain, res)) return;
     const principal = principalKey(req.auth);
     if (refuseIfAtSessionCap(registry, principal, res, logger)) return;
     const server = options.buildServer();
