@@ -29,11 +29,13 @@ export function bearerTokenOf(req: Request): string {
   }
   const header = req.headers.authorization;
   if (header === undefined || header.trim() === '') throw AuthFailure.missing();
-  const match = /^\s*(\S+)(?:\s+(.*?))?\s*$/.exec(header);
-  const scheme = match?.[1]?.toLowerCase();
+  // Split at the first whitespace by hand: a regex with optional groups backtracks quadratically on long headers.
+  const trimmed = header.trim();
+  const gap = trimmed.search(/\s/);
+  const scheme = (gap < 0 ? trimmed : trimmed.slice(0, gap)).toLowerCase();
   // Another scheme (Basic, Digest...) carries no bearer credentials: answered like a missing token.
   if (scheme !== 'bearer') throw AuthFailure.missing();
-  const token = match?.[2] ?? '';
+  const token = gap < 0 ? '' : trimmed.slice(gap).trimStart();
   if (!token || token.length > MAX_TOKEN_LENGTH || !TOKEN68.test(token)) {
     throw AuthFailure.invalidRequest('Malformed Authorization header: expected "Bearer <token>"');
   }

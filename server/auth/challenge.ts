@@ -4,7 +4,7 @@
  * Descriptions are fixed sentences chosen here: they never echo a token or a claim value.
  */
 import type { Response } from 'express';
-import { RPC } from '../http/jsonRpcError';
+import { RPC, sendJsonRpcError } from '../http/jsonRpcError';
 
 export type BearerErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope';
 
@@ -63,28 +63,31 @@ export function buildChallenge(params: ChallengeParams, failure?: AuthFailure): 
   return parts.length ? `Bearer ${parts.join(', ')}` : 'Bearer';
 }
 
-function sendError(res: Response, status: number, message: string, data?: Record<string, string>): void {
-  if (res.headersSent) {
-    res.end();
-    return;
-  }
-  res.setHeader('Cache-Control', 'no-store');
-  res.status(status).json({ jsonrpc: '2.0', error: { code: RPC.serverError, message, ...(data ? { data } : {}) }, id: null });
-}
+const NO_STORE = { 'Cache-Control': 'no-store' };
 
 export function sendAuthFailure(res: Response, failure: AuthFailure, params: ChallengeParams): void {
-  res.setHeader('WWW-Authenticate', buildChallenge(params, failure));
   const label = failure.status === 403 ? 'Forbidden' : failure.status === 400 ? 'Bad Request' : 'Unauthorized';
   const data = failure.code ? { error: failure.code, error_description: failure.message } : undefined;
-  sendError(res, failure.status, `${label}: ${failure.message}`, data);
+  sendJsonRpcError(
+    res,
+    failure.status,
+    RPC.serverError,
+    `${label}: ${failure.message}`,
+    { ...NO_STORE, 'WWW-Authenticate': buildChallenge(params, failure) },
+    data,
+  );
 }
 
 export function sendAuthUnavailable(res: Response, retryAfterSeconds = 5): void {
-  res.setHeader('Retry-After', String(retryAfterSeconds));
-  sendError(res, 503, 'Service Unavailable: access tokens cannot be validated right now; retry shortly');
+  sendJsonRpcError(res, 503, RPC.serverError, 'Service Unavailable: access tokens cannot be validated right now; retry shortly', {
+    ...NO_STORE,
+    'Retry-After': String(retryAfterSeconds),
+  });
 }
 
 export function sendTooManyFailures(res: Response, retryAfterSeconds: number): void {
-  res.setHeader('Retry-After', String(retryAfterSeconds));
-  sendError(res, 429, 'Too Many Requests: too many failed authentication attempts; retry later');
+  sendJsonRpcError(res, 429, RPC.serverError, 'Too Many Requests: too many failed authentication attempts; retry later', {
+    ...NO_STORE,
+    'Retry-After': String(retryAfterSeconds),
+  });
 }

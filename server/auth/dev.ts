@@ -3,6 +3,7 @@
  * authorization server on the same origin, so a newcomer goes through the real OAuth flow with any MCP client.
  * Tokens are validated exactly as in `oauth` mode (same JWT verifier), against the embedded server's keys.
  */
+import { cacheVerifiedTokens } from './verifiedTokenCache';
 import { Router } from 'express';
 import { ConfigError, isLoopbackHost, type ServerConfig } from '../config/env';
 import { ENV } from '../config/contract';
@@ -44,7 +45,9 @@ export async function devAuthLayer(config: ServerConfig, deps: AuthLayerDeps): P
     trustProxy: Boolean(config.trustProxy),
     serverName: capabilities.name,
   });
-  const verifier = new JwtVerifier(loadJose(), { keys: staticKeySet(loadJose(), as.jwks), issuer, audience: info.resource });
+  const verifier = cacheVerifiedTokens(
+    new JwtVerifier(loadJose(), { keys: staticKeySet(loadJose(), as.jwks), issuer, audience: info.resource }),
+  );
 
   const routes = Router();
   routes.use(protectedResourceMetadataRoutes(info, protectedResourceMetadata(info, [issuer], scopes, capabilities.name)));

@@ -60,9 +60,10 @@ export class IntrospectionValidator implements TokenValidator {
     const key = createHash('sha256').update(token).digest('base64url');
     const now = Date.now();
     const cached = this.cache.get(key);
+    // `until` never passes the token's own expiry.
     if (cached && cached.until > now) {
       if (cached.result instanceof AuthFailure) throw cached.result;
-      if (cached.result.expiresAt === undefined || cached.result.expiresAt * 1000 > now) return cached.result;
+      return cached.result;
     }
     if (cached) this.cache.delete(key);
 

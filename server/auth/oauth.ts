@@ -46,6 +46,7 @@ export async function oauthAuthLayer(config: ServerConfig, deps: AuthLayerDeps):
       }),
   });
   // Signature checks are the costly part of a call: a token verified once is trusted until it expires (≤ 5 min).
+  // (Introspected tokens have their own cache, which also remembers refusals.)
   const jwt = cacheVerifiedTokens(new JwtVerifier(jose, { keys, issuer, audience: info.audience }));
   const introspection =
     introspectionUrl && clientId && clientSecret

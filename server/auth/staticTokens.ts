@@ -8,7 +8,7 @@
  * matched nor how much of a guess was right.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { BEARER_TOKEN_DIGEST_PREFIX, bearerTokenProblem } from '../config/contract';
+import { BEARER_TOKEN_DIGEST_PREFIX, ENV, bearerTokensProblem } from '../config/contract';
 import { AuthFailure } from './challenge';
 import type { TokenValidator, VerifiedToken } from './types';
 
@@ -21,10 +21,10 @@ export interface StaticToken {
 }
 
 export function parseStaticTokens(entries: readonly string[]): StaticToken[] {
-  return entries.map((entry, i) => {
-    // The same rule infrastructure checks before deploying (server/config/contract.ts).
-    const problem = bearerTokenProblem(entry);
-    if (problem) throw new Error(`MCP_BEARER_TOKENS entry ${i + 1}: ${problem}`);
+  // The same rule the configuration and infrastructure check (server/config/contract.ts); never echoes a token.
+  const problem = bearerTokensProblem(entries);
+  if (problem) throw new Error(`${ENV.bearerTokens}: ${problem}`);
+  return entries.map((entry) => {
     const digest = entry.toLowerCase().startsWith(BEARER_TOKEN_DIGEST_PREFIX)
       ? Buffer.from(entry.slice(BEARER_TOKEN_DIGEST_PREFIX.length), 'hex')
       : sha256(entry);
@@ -33,9 +33,7 @@ export function parseStaticTokens(entries: readonly string[]): StaticToken[] {
 }
 
 export class StaticTokenValidator implements TokenValidator {
-  constructor(private readonly tokens: readonly StaticToken[]) {
-    if (tokens.length === 0) throw new Error('MCP_AUTH_MODE=token needs at least one token in MCP_BEARER_TOKENS');
-  }
+  constructor(private readonly tokens: readonly StaticToken[]) {}
 
   async validate(token: string): Promise<VerifiedToken> {
     const presented = sha256(token);

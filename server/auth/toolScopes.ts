@@ -28,6 +28,7 @@ export function scopesNeededFor(body: unknown, toolScopes: ToolScopes | undefine
 }
 
 export function missingScopes(needed: readonly string[], granted: readonly string[]): string[] {
+  if (needed.length === 0) return [];
   const have = new Set(granted);
   return needed.filter((scope) => !have.has(scope));
 }

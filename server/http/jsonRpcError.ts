@@ -17,11 +17,12 @@ export function sendJsonRpcError(
   code: number,
   message: string,
   headers: Record<string, string> = {},
+  data?: Record<string, unknown>,
 ): void {
   if (res.headersSent) {
     res.end();
     return;
   }
   for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
-  res.status(status).json({ jsonrpc: '2.0', error: { code, message }, id: null });
+  res.status(status).json({ jsonrpc: '2.0', error: { code, message, ...(data ? { data } : {}) }, id: null });
 }

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import express from 'express';
 import type { JWK } from 'jose';
+import { bearerTokenOf } from '../../server/auth/bearer';
 import { bearerAuthenticator } from '../../server/auth/bearerAuth';
 import { AuthFailure, AuthUnavailable, buildChallenge } from '../../server/auth/challenge';
 import { discoverAuthorizationServer, discoveryUrls } from '../../server/auth/discovery';
@@ -204,7 +205,7 @@ describe('IntrospectionValidator', () => {
 });
 
 describe('static tokens', () => {
-  test('raw and sha256 entries; constant-time comparison over all entries', async () => {
+  test('raw and sha256 entries are both accepted; every other token is refused', async () => {
     const digest = createHash('sha256').update('second-token-abcdefgh').digest('hex');
     const v = new StaticTokenValidator(parseStaticTokens(['first-token-abcdefgh', `SHA256:${digest.toUpperCase()}`]));
     await expect(v.validate('first-token-abcdefgh')).resolves.toMatchObject({ clientId: 'static-token' });
@@ -319,5 +320,20 @@ describe('auth configuration', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('Authorization header parsing', () => {
+  const parse = (authorization: string) => bearerTokenOf({ headers: { authorization }, url: '/mcp', body: undefined } as never);
+
+  test('accepts "Bearer <token>" whatever the scheme case and spacing', () => {
+    expect(parse('Bearer abc.def-ghi')).toBe('abc.def-ghi');
+    expect(parse('  bearer    abc  ')).toBe('abc');
+  });
+
+  test('a huge, hostile header is refused at once (no backtracking blow-up)', () => {
+    const started = process.hrtime.bigint();
+    for (let i = 0; i < 20; i++) expect(() => parse(`Bearer a${' '.repeat(16_000)}x`)).toThrow(AuthFailure);
+    expect(Number(process.hrtime.bigint() - started) / 1e6).toBeLessThan(200);
   });
 });

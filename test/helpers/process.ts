@@ -1,6 +1,7 @@
 /** Runs the server as a real process (from sources, transpile-only) for start-up and signal tests. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { PATHS } from '../../server/config/contract';
 
 export const ROOT = join(__dirname, '..', '..');
 
@@ -27,7 +28,7 @@ export async function waitForReady(baseUrl: string, timeoutMs = 20_000): Promise
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
     try {
-      if ((await fetch(new URL('/readyz', baseUrl))).ok) return;
+      if ((await fetch(new URL(PATHS.readyz, baseUrl))).ok) return;
     } catch {
       /* not listening yet */
     }
