@@ -7,8 +7,11 @@ import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { AUTH_MODES, LOG_LEVELS, SESSION_MODES, type ServerSettings } from '../../server/config/contract';
-import { certificateRegionProblem } from '../shared/arn';
+import { AUTH_MODES, DEFAULTS, LOG_LEVELS, SESSION_MODES, type ServerSettings } from '../../server/config/contract';
+import { ALB_IDLE_TIMEOUT_SECONDS, DEFAULT_ALB_IDLE_TIMEOUT_SECONDS } from '../shared/alb';
+import { certificateRegionProblem, isAcmCertificateArn } from '../shared/arn';
+import { TASK_AUTO_SCALING_DEFAULTS } from '../shared/auto-scaling';
+import { FARGATE_MAX_DRAIN_SECONDS } from '../shared/drain';
 import type { McpFargateServiceProps } from './mcp-fargate-service-props';
 import { McpConfigError } from './resolve-props';
 
@@ -29,22 +32,22 @@ export const CONTEXT_KEYS = {
   oauthIntrospectionUrl: 'Token introspection URL, for opaque tokens',
   oauthClientId: 'Client id for introspection (its secret goes in the secret, field OAUTH_CLIENT_SECRET)',
   oauthSecretArn: 'Complete ARN of an existing secret holding the secret fields (default: a new secret)',
-  sessionMode: `Session mode: ${SESSION_MODES.join(' or ')} (default stateless); stateful needs exactly one task: -c autoScaling=false -c desiredCount=1`,
+  sessionMode: `Session mode: ${SESSION_MODES.join(' or ')} (default ${DEFAULTS.sessionMode}); stateful needs exactly one task: -c autoScaling=false -c desiredCount=1`,
   allowedOrigins: 'Browser origins allowed to call the server, comma-separated',
   publicUrl: 'The exact MCP URL, when it differs from https://<domainName>/mcp (e.g. behind a CDN)',
-  keepAliveSeconds: 'SSE keep-alive interval in seconds (default 15)',
-  drainSeconds: 'Drain time after SIGTERM in seconds (default 20, at most 115 on Fargate)',
-  sessionIdleSeconds: 'Idle time before a stateful session is dropped (default 1800)',
-  maxSessions: 'Most stateful sessions per task (default 10000)',
-  logLevel: `Log level: ${LOG_LEVELS.join(', ')} (default info)`,
-  idleTimeoutSeconds: 'Load balancer idle timeout in seconds, 1–4000 (default 3600)',
+  keepAliveSeconds: `SSE keep-alive interval in seconds (default ${DEFAULTS.keepAliveSeconds})`,
+  drainSeconds: `Drain time after SIGTERM in seconds (default ${DEFAULTS.drainSeconds}, at most ${FARGATE_MAX_DRAIN_SECONDS} on Fargate)`,
+  sessionIdleSeconds: `Idle time before a stateful session is dropped (default ${DEFAULTS.sessionIdleSeconds})`,
+  maxSessions: `Most stateful sessions per task (default ${DEFAULTS.maxSessions})`,
+  logLevel: `Log level: ${LOG_LEVELS.join(', ')} (default ${DEFAULTS.logLevel})`,
+  idleTimeoutSeconds: `Load balancer idle timeout in seconds, ${ALB_IDLE_TIMEOUT_SECONDS.min}–${ALB_IDLE_TIMEOUT_SECONDS.max} (default ${DEFAULT_ALB_IDLE_TIMEOUT_SECONDS})`,
   image: 'Container image to run instead of building the repository Dockerfile, e.g. public.ecr.aws/org/mcp:1.0',
   cpu: 'Task CPU units (default 512)',
   memoryLimitMiB: 'Task memory in MiB (default 1024)',
   desiredCount: 'Number of tasks when autoScaling is false (default 2)',
   autoScaling: 'true or false (default true)',
-  minCapacity: 'Autoscaling minimum tasks (default 2)',
-  maxCapacity: 'Autoscaling maximum tasks (default 10)',
+  minCapacity: `Autoscaling minimum tasks (default ${TASK_AUTO_SCALING_DEFAULTS.minCapacity})`,
+  maxCapacity: `Autoscaling maximum tasks (default ${TASK_AUTO_SCALING_DEFAULTS.maxCapacity})`,
   natGateways: 'NAT gateways of the created VPC (default 2; 1 is cheaper, less available)',
   webAclArn: 'ARN of a regional WAFv2 web ACL to associate with the load balancer',
   deletionProtection: 'true to protect the load balancer from deletion (default false, so that cdk destroy works)',
@@ -167,7 +170,7 @@ export function readAppContext(get: (key: ContextKey) => unknown, defaultRegion 
   if (settings.authMode === 'oauth' && !settings.oauthIssuer) {
     problems.push('the authorization server: -c oauthIssuer=https://auth.example.com (or -c authMode=token for static bearer tokens)');
   }
-  if (ctx.certificateArn && !/^arn:aws[\w-]*:acm:[\w-]+:\d{12}:certificate\/[\w-]+$/.test(ctx.certificateArn)) {
+  if (ctx.certificateArn && !isAcmCertificateArn(ctx.certificateArn)) {
     problems.push(`-c certificateArn must be an ACM certificate ARN, got '${ctx.certificateArn}'`);
   }
   const certificateRegion = ctx.certificateArn && ctx.region ? certificateRegionProblem(ctx.certificateArn, ctx.region) : undefined;

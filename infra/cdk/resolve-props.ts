@@ -6,18 +6,17 @@ import { Duration, Token } from 'aws-cdk-lib';
 import {
   DEFAULTS,
   ENV,
-  FARGATE_MAX_STOP_TIMEOUT_SECONDS,
-  NODE_KEEP_ALIVE_TIMEOUT_SECONDS,
+  MANAGED_ENV_NAMES,
   PATHS,
   SECRET_ENV,
-  maxDrainSecondsForStopTimeout,
-  serverEnvironment,
   stopTimeoutSeconds,
   validateServerSettings,
   type EnvName,
   type ServerSettings,
 } from '../../server/config/contract';
+import { DEFAULT_ALB_IDLE_TIMEOUT_SECONDS, albIdleTimeoutProblem } from '../shared/alb';
 import { TASK_AUTO_SCALING_DEFAULTS, resolveTaskScalingTargets } from '../shared/auto-scaling';
+import { fargateDrainProblem } from '../shared/drain';
 import { isHostname } from '../shared/hostname';
 import { statefulSessionsProblem } from '../shared/sessions';
 import type { McpAutoScalingProps, McpFargateServiceProps } from './mcp-fargate-service-props';
@@ -27,10 +26,10 @@ export class McpConfigError extends Error {
   override name = 'McpConfigError';
 }
 
-/** Range of the ALB `idle_timeout.timeout_seconds` attribute. */
-export const ALB_IDLE_TIMEOUT_SECONDS = { min: 1, max: 4000 } as const;
+/** Range of the ALB `idle_timeout.timeout_seconds` attribute (`infra/shared/alb.ts`). */
+export { ALB_IDLE_TIMEOUT_SECONDS } from '../shared/alb';
 /** Long enough for a tool to run an hour without output; far above the server's keep-alive interval. */
-export const DEFAULT_IDLE_TIMEOUT_SECONDS = 3600;
+export const DEFAULT_IDLE_TIMEOUT_SECONDS = DEFAULT_ALB_IDLE_TIMEOUT_SECONDS;
 
 /** The shared autoscaling defaults (`infra/shared/auto-scaling.ts`), cooldowns as CDK durations. */
 export const DEFAULT_AUTO_SCALING = {
@@ -43,26 +42,8 @@ export const DEFAULT_AUTO_SCALING = {
 } as const;
 export const DEFAULT_DESIRED_COUNT = 2;
 
-/** The environment variables the construct sets from `serverSettings` (every key of ServerSettings, filled). */
-const ALL_SETTINGS: Required<ServerSettings> = {
-  publicUrl: 'https://x',
-  sessionMode: 'stateless',
-  authMode: 'oauth',
-  oauthIssuer: 'https://x',
-  oauthAudience: 'x',
-  oauthJwksUri: 'https://x',
-  oauthScopes: ['x'],
-  oauthIntrospectionUrl: 'https://x',
-  oauthClientId: 'x',
-  allowedOrigins: ['https://x'],
-  keepAliveSeconds: 1,
-  drainSeconds: 1,
-  sessionIdleSeconds: 1,
-  maxSessions: 1,
-  maxSessionsPerPrincipal: 1,
-  logLevel: 'info',
-};
-const MANAGED_ENV = new Set(Object.keys(serverEnvironment(ALL_SETTINGS)));
+/** The environment variables the construct sets from `serverSettings` (the contract's list). */
+const MANAGED_ENV: ReadonlySet<string> = new Set(MANAGED_ENV_NAMES);
 
 export interface ResolvedAutoScaling {
   minCapacity: number;
@@ -120,25 +101,14 @@ export function resolveProps(props: McpFargateServiceProps, where = 'McpFargateS
 
   // The container must outlive the drain: stopTimeout = drain + margin, and Fargate caps it at 120 s.
   const stopTimeout = stopTimeoutSeconds(drainSeconds);
-  const maxDrain = maxDrainSecondsForStopTimeout(FARGATE_MAX_STOP_TIMEOUT_SECONDS);
-  if (drainSeconds > maxDrain) {
-    fail(`drainSeconds must be at most ${maxDrain} on Fargate (container stopTimeout is capped at ${FARGATE_MAX_STOP_TIMEOUT_SECONDS} s), got ${drainSeconds}`);
-  }
+  const drainProblem = fargateDrainProblem(drainSeconds);
+  if (drainProblem) fail(`drainSeconds ${drainProblem}`);
 
   // Idle timeout: within the ALB's range, and longer than the keep-alive interval or idle streams are cut.
   const idleTimeoutSeconds = props.idleTimeout?.toSeconds({ integral: false }) ?? DEFAULT_IDLE_TIMEOUT_SECONDS;
   if (isNumber(idleTimeoutSeconds)) {
-    const { min, max } = ALB_IDLE_TIMEOUT_SECONDS;
-    if (!Number.isInteger(idleTimeoutSeconds) || idleTimeoutSeconds < min || idleTimeoutSeconds > max) {
-      fail(`idleTimeout must be a whole number of seconds from ${min} to ${max} (the ALB's range), got ${idleTimeoutSeconds}`);
-    }
-    if (idleTimeoutSeconds <= keepAliveSeconds) {
-      fail(`idleTimeout (${idleTimeoutSeconds} s) must exceed the server's keepAliveSeconds (${keepAliveSeconds} s), or the load balancer cuts idle streams`);
-    }
-    // The server keeps idle connections open longer than the ALB does, so the ALB never reuses a closed one.
-    if (idleTimeoutSeconds >= NODE_KEEP_ALIVE_TIMEOUT_SECONDS) {
-      fail(`idleTimeout (${idleTimeoutSeconds} s) must stay below the server's keep-alive timeout (${NODE_KEEP_ALIVE_TIMEOUT_SECONDS} s)`);
-    }
+    const problem = albIdleTimeoutProblem(idleTimeoutSeconds, keepAliveSeconds);
+    if (problem) fail(`idleTimeout ${problem}`);
   }
 
   // Secrets: only the contract's secret variables, chosen by auth mode unless given.

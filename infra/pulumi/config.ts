@@ -17,9 +17,7 @@ import {
   LIMITS,
   LOG_LEVELS,
   SESSION_MODES,
-  STOP_TIMEOUT_MARGIN_SECONDS,
   bearerTokensProblem,
-  maxDrainSecondsForStopTimeout,
   validateServerSettings,
   type AuthMode,
   type LogLevel,
@@ -27,7 +25,9 @@ import {
   type SessionMode,
 } from '../../server/config/contract';
 import { CLOUDWATCH_RETENTION_DAYS, FARGATE_DEFAULTS, FARGATE_LIMITS } from './aws/fargate-service';
-import { certificateRegionProblem } from '../shared/arn';
+import { albIdleTimeoutProblem } from '../shared/alb';
+import { certificateRegionProblem, isAcmCertificateArn } from '../shared/arn';
+import { cloudRunDrainProblem, fargateDrainProblem } from '../shared/drain';
 import { isHostname } from '../shared/hostname';
 import { statefulSessionsProblem } from '../shared/sessions';
 import { McpConfigError } from './common/errors';
@@ -288,8 +288,8 @@ export function readProgramConfig(): ProgramConfig {
     allowedOrigins: c.list('allowedOrigins'),
     keepAliveSeconds,
     drainSeconds: c.integer('drainSeconds', LIMITS.drainSeconds.min, LIMITS.drainSeconds.max),
-    sessionIdleSeconds: c.integer('sessionIdleSeconds', 1, 7 * 24 * 3600),
-    maxSessions: c.integer('maxSessions', 1, 10_000_000),
+    sessionIdleSeconds: c.integer('sessionIdleSeconds', LIMITS.sessionIdleSeconds.min, LIMITS.sessionIdleSeconds.max),
+    maxSessions: c.integer('maxSessions', LIMITS.maxSessions.min, LIMITS.maxSessions.max),
     logLevel: c.oneOf<LogLevel>('logLevel', LOG_LEVELS),
   };
   for (const k of Object.keys(server) as (keyof typeof server)[]) if (server[k] === undefined) delete server[k];
@@ -363,9 +363,8 @@ export function readProgramConfig(): ProgramConfig {
     const { min, max } = CLOUD_RUN_LIMITS.requestTimeoutSeconds;
     const requestTimeoutSeconds = c.integer('requestTimeoutSeconds', min, max, PROGRAM_DEFAULTS.requestTimeoutSeconds)!;
     if (requestTimeoutSeconds <= keepAlive) c.fail('requestTimeoutSeconds', `must exceed keepAliveSeconds (${keepAlive}), or streams are cut between keep-alives; got ${requestTimeoutSeconds}`);
-    if (server.drainSeconds !== undefined && server.drainSeconds > CLOUD_RUN_LIMITS.maxDrainSeconds) {
-      c.fail('drainSeconds', `must be at most ${CLOUD_RUN_LIMITS.maxDrainSeconds} on Cloud Run (SIGKILL follows SIGTERM after ${CLOUD_RUN_LIMITS.sigtermGraceSeconds} s), got ${server.drainSeconds}`);
-    }
+    const drainProblem = server.drainSeconds === undefined ? undefined : cloudRunDrainProblem(server.drainSeconds);
+    if (drainProblem) c.fail('drainSeconds', drainProblem);
     if (config.minInstances !== undefined && config.maxInstances === undefined && config.minInstances > CLOUD_RUN_DEFAULTS.maxInstances) {
       config.maxInstances = config.minInstances;
     }
@@ -389,7 +388,7 @@ export function readProgramConfig(): ProgramConfig {
     if (!image) c.missing('image', 'the server image to run (e.g. pushed to ECR)', '<account>.dkr.ecr.<region>.amazonaws.com/remote-mcp:<tag>');
     const certificateArn = c.string('certificateArn');
     if (!certificateArn) c.missing('certificateArn', 'the ACM certificate of the HTTPS listener (in the same region)', 'arn:aws:acm:<region>:<account>:certificate/<id>');
-    if (!/^arn:aws[\w-]*:acm:[\w-]+:\d{12}:certificate\/.+$/.test(certificateArn!)) c.fail('certificateArn', `must be an ACM certificate ARN, got '${certificateArn}'`);
+    if (!isAcmCertificateArn(certificateArn!)) c.fail('certificateArn', `must be an ACM certificate ARN, got '${certificateArn}'`);
     const certificateRegion = certificateRegionProblem(certificateArn!, region);
     if (certificateRegion) c.fail('certificateArn', `${certificateRegion} (aws:region)`);
     const vpcId = c.string('vpcId');
@@ -400,11 +399,10 @@ export function readProgramConfig(): ProgramConfig {
     if (!privateSubnetIds) c.missing('privateSubnetIds', 'private subnets with egress for the tasks, comma-separated', 'subnet-ccc,subnet-ddd');
     const { min, max } = FARGATE_LIMITS.idleTimeoutSeconds;
     const idleTimeoutSeconds = c.integer('idleTimeoutSeconds', min, max, PROGRAM_DEFAULTS.idleTimeoutSeconds)!;
-    if (idleTimeoutSeconds <= keepAlive) c.fail('idleTimeoutSeconds', `must exceed keepAliveSeconds (${keepAlive}), or the load balancer cuts idle streams; got ${idleTimeoutSeconds}`);
-    const maxDrain = maxDrainSecondsForStopTimeout(FARGATE_LIMITS.maxStopTimeoutSeconds);
-    if (server.drainSeconds !== undefined && server.drainSeconds > maxDrain) {
-      c.fail('drainSeconds', `must be at most ${maxDrain} on Fargate (the container stopTimeout, drain + ${STOP_TIMEOUT_MARGIN_SECONDS} s, is capped at ${FARGATE_LIMITS.maxStopTimeoutSeconds} s), got ${server.drainSeconds}`);
-    }
+    const idleProblem = albIdleTimeoutProblem(idleTimeoutSeconds, keepAlive);
+    if (idleProblem) c.fail('idleTimeoutSeconds', idleProblem);
+    const drainProblem = server.drainSeconds === undefined ? undefined : fargateDrainProblem(server.drainSeconds);
+    if (drainProblem) c.fail('drainSeconds', drainProblem);
     const hostedZoneId = c.string('hostedZoneId');
     if (hostedZoneId && !domainName) c.missing('domainName', 'hostedZoneId needs the record name to create', 'mcp.example.com');
     const logRetentionDays = c.integer('logRetentionDays', 1, 3653, PROGRAM_DEFAULTS.logRetentionDays)!;

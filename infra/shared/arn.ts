@@ -1,5 +1,13 @@
 /** ARN checks shared by the CDK app and construct and the Pulumi program and component. Cloud-neutral. */
 
+/**
+ * An ACM certificate ARN: `arn:<aws partition>:acm:<region>:<12-digit account>:certificate/<id>` (the id is a UUID:
+ * letters, digits and hyphens).
+ */
+export function isAcmCertificateArn(arn: string): boolean {
+  return /^arn:aws[\w-]*:acm:[\w-]+:\d{12}:certificate\/[\w-]+$/.test(arn);
+}
+
 /** The region field of an ARN (`arn:<partition>:<service>:<region>:…`), or undefined when it is not an ARN. */
 export function arnRegion(arn: string): string | undefined {
   const parts = arn.split(':');

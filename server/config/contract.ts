@@ -93,6 +93,10 @@ export const DEFAULTS = {
 export const LIMITS = {
   keepAliveSeconds: { min: 1, max: 3600 },
   drainSeconds: { min: 0, max: 3600 },
+  /** Up to one week. */
+  sessionIdleSeconds: { min: 1, max: 7 * 24 * 3600 },
+  maxSessions: { min: 1, max: 10_000_000 },
+  maxSessionsPerPrincipal: { min: 1, max: 10_000_000 },
 } as const;
 
 /** The port the container image listens on (the Dockerfile sets `PORT` to it). */
@@ -141,6 +145,32 @@ export interface ServerEnvironmentOptions {
   omitPort?: boolean;
 }
 
+/** The variable each setting becomes (in the order `serverEnvironment` writes them); every setting has one. */
+const SETTING_ENV: { readonly [K in keyof Required<ServerSettings>]: EnvName } = {
+  publicUrl: ENV.publicUrl,
+  sessionMode: ENV.sessionMode,
+  authMode: ENV.authMode,
+  oauthIssuer: ENV.oauthIssuer,
+  oauthAudience: ENV.oauthAudience,
+  oauthJwksUri: ENV.oauthJwksUri,
+  oauthScopes: ENV.oauthScopes,
+  oauthIntrospectionUrl: ENV.oauthIntrospectionUrl,
+  oauthClientId: ENV.oauthClientId,
+  allowedOrigins: ENV.allowedOrigins,
+  keepAliveSeconds: ENV.keepAliveSeconds,
+  drainSeconds: ENV.drainSeconds,
+  sessionIdleSeconds: ENV.sessionIdleSeconds,
+  maxSessions: ENV.maxSessions,
+  maxSessionsPerPrincipal: ENV.maxSessionsPerPrincipal,
+  logLevel: ENV.logLevel,
+};
+
+/**
+ * Every variable `serverEnvironment` may set: the fixed ones (port, host, trust proxy) and one per setting.
+ * Infrastructure refuses extra environment that would override them.
+ */
+export const MANAGED_ENV_NAMES: readonly EnvName[] = [ENV.port, ENV.host, ENV.trustProxy, ...Object.values(SETTING_ENV)];
+
 /**
  * Turns settings into the container's plain environment, using the contract's variable names.
  * Containers in the cloud listen on all interfaces on CONTAINER_PORT and trust one proxy hop (the load balancer).
@@ -151,26 +181,11 @@ export function serverEnvironment(settings: ServerSettings, options: ServerEnvir
     [ENV.host]: '0.0.0.0',
     [ENV.trustProxy]: '1',
   };
-  const put = (name: EnvName, value: string | number | string[] | undefined) => {
-    if (value === undefined) return;
-    env[name] = Array.isArray(value) ? value.join(',') : String(value);
-  };
-  put(ENV.publicUrl, settings.publicUrl);
-  put(ENV.sessionMode, settings.sessionMode);
-  put(ENV.authMode, settings.authMode);
-  put(ENV.oauthIssuer, settings.oauthIssuer);
-  put(ENV.oauthAudience, settings.oauthAudience);
-  put(ENV.oauthJwksUri, settings.oauthJwksUri);
-  put(ENV.oauthScopes, settings.oauthScopes);
-  put(ENV.oauthIntrospectionUrl, settings.oauthIntrospectionUrl);
-  put(ENV.oauthClientId, settings.oauthClientId);
-  put(ENV.allowedOrigins, settings.allowedOrigins);
-  put(ENV.keepAliveSeconds, settings.keepAliveSeconds);
-  put(ENV.drainSeconds, settings.drainSeconds);
-  put(ENV.sessionIdleSeconds, settings.sessionIdleSeconds);
-  put(ENV.maxSessions, settings.maxSessions);
-  put(ENV.maxSessionsPerPrincipal, settings.maxSessionsPerPrincipal);
-  put(ENV.logLevel, settings.logLevel);
+  for (const key of Object.keys(SETTING_ENV) as (keyof ServerSettings)[]) {
+    const value = settings[key];
+    if (value === undefined) continue;
+    env[SETTING_ENV[key]] = Array.isArray(value) ? value.join(',') : String(value);
+  }
   return env;
 }
 
@@ -189,6 +204,13 @@ export function validateServerSettings(settings: ServerSettings, where = 'server
   const drain = settings.drainSeconds ?? DEFAULTS.drainSeconds;
   if (!Number.isInteger(drain) || drain < LIMITS.drainSeconds.min || drain > LIMITS.drainSeconds.max) {
     fail(`drainSeconds must be an integer from ${LIMITS.drainSeconds.min} to ${LIMITS.drainSeconds.max}, got ${drain}`);
+  }
+  for (const key of ['sessionIdleSeconds', 'maxSessions', 'maxSessionsPerPrincipal'] as const) {
+    const value = settings[key];
+    const { min, max } = LIMITS[key];
+    if (value !== undefined && (!Number.isInteger(value) || value < min || value > max)) {
+      fail(`${key} must be an integer from ${min} to ${max}, got ${value}`);
+    }
   }
   if (settings.sessionMode !== undefined && !SESSION_MODES.includes(settings.sessionMode)) {
     fail(`sessionMode must be one of ${SESSION_MODES.join(', ')}, got ${String(settings.sessionMode)}`);

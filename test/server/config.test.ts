@@ -6,6 +6,7 @@ import {
   DEFAULTS,
   ENV,
   FARGATE_MAX_STOP_TIMEOUT_SECONDS,
+  MANAGED_ENV_NAMES,
   maxDrainSecondsForStopTimeout,
   serverEnvironment,
   stopTimeoutSeconds,
@@ -76,6 +77,24 @@ test('the process exits non-zero with one line naming the variable', async () =>
 });
 
 describe('infra contract', () => {
+  test('MANAGED_ENV_NAMES: exactly the names serverEnvironment sets when every setting is given', () => {
+    const env = serverEnvironment({
+      publicUrl: 'https://m.example/mcp', sessionMode: 'stateless', authMode: 'oauth', oauthIssuer: 'https://id.example',
+      oauthAudience: 'a', oauthJwksUri: 'https://id.example/jwks', oauthScopes: ['a'], oauthIntrospectionUrl: 'https://id.example/i',
+      oauthClientId: 'c', allowedOrigins: ['https://a.example'], keepAliveSeconds: 1, drainSeconds: 1, sessionIdleSeconds: 1,
+      maxSessions: 1, maxSessionsPerPrincipal: 1, logLevel: 'info',
+    });
+    expect([...MANAGED_ENV_NAMES].sort()).toEqual(Object.keys(env).sort());
+    expect(MANAGED_ENV_NAMES).toContain('MCP_MAX_SESSIONS');
+  });
+
+  test('validateServerSettings checks the session limits the server enforces', () => {
+    expect(() => validateServerSettings({ maxSessions: 0 })).toThrow(/maxSessions must be an integer from 1 to 10000000, got 0/);
+    expect(() => validateServerSettings({ maxSessionsPerPrincipal: 10_000_001 })).toThrow(/maxSessionsPerPrincipal must be an integer/);
+    expect(() => validateServerSettings({ sessionIdleSeconds: 604801 })).toThrow(/sessionIdleSeconds must be an integer from 1 to 604800/);
+    expect(() => validateServerSettings({ sessionIdleSeconds: 604800, maxSessions: 1, maxSessionsPerPrincipal: 1 })).not.toThrow();
+  });
+
   test('serverEnvironment uses the names the server parses', () => {
     const env = serverEnvironment({ publicUrl: 'https://m.example/mcp', sessionMode: 'stateful', authMode: 'oauth', oauthIssuer: 'https://id.example', oauthScopes: ['a', 'b'] });
     expect(env[ENV.port]).toBe(String(CONTAINER_PORT));

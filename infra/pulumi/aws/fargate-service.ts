@@ -12,16 +12,15 @@ import {
   CONTAINER_PORT,
   DEFAULTS,
   FARGATE_MAX_STOP_TIMEOUT_SECONDS,
-  NODE_KEEP_ALIVE_TIMEOUT_SECONDS,
   PATHS,
   SECRET_ENV,
-  STOP_TIMEOUT_MARGIN_SECONDS,
-  maxDrainSecondsForStopTimeout,
   stopTimeoutSeconds,
   type EnvName,
   type ServerSettings,
 } from '../../../server/config/contract';
+import { ALB_IDLE_TIMEOUT_SECONDS, DEFAULT_ALB_IDLE_TIMEOUT_SECONDS, albIdleTimeoutProblem } from '../../shared/alb';
 import { certificateRegionProblem } from '../../shared/arn';
+import { fargateDrainProblem } from '../../shared/drain';
 import { TASK_AUTO_SCALING_DEFAULTS, resolveTaskScalingTargets } from '../../shared/auto-scaling';
 import { statefulSessionsProblem } from '../../shared/sessions';
 import { clientConfigOutput, type McpClientConfig } from '../common/client-config';
@@ -40,7 +39,7 @@ export const CONTAINER_NAME = 'mcp';
 /** AWS limits the component checks before creating anything. */
 export const FARGATE_LIMITS = {
   /** ALB `idle_timeout.timeout_seconds`. */
-  idleTimeoutSeconds: { min: 1, max: 4000 },
+  idleTimeoutSeconds: ALB_IDLE_TIMEOUT_SECONDS,
   /** Fargate caps a container's stopTimeout at 120 s; stopTimeoutSeconds(drain) must fit. */
   maxStopTimeoutSeconds: FARGATE_MAX_STOP_TIMEOUT_SECONDS,
   /**
@@ -53,7 +52,7 @@ export const FARGATE_LIMITS = {
 
 export const FARGATE_DEFAULTS = {
   /** Long enough for a tool to run an hour without output; far above the server's keep-alive interval. */
-  idleTimeoutSeconds: 3600,
+  idleTimeoutSeconds: DEFAULT_ALB_IDLE_TIMEOUT_SECONDS,
   /** TLS 1.3 and 1.2 with restricted ciphers and post-quantum key exchange (the CDK construct's default). */
   sslPolicy: 'ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09',
   /** 0.5 vCPU: Node runs JavaScript on one core, so scale out rather than up. */
@@ -204,18 +203,11 @@ export class McpFargateService extends pulumi.ComponentResource {
     if (args.hostedZoneId !== undefined && !args.domainName) configFail(where, '`hostedZoneId` needs `domainName` (the record to create in it)');
     const { settings, keepAliveSeconds, drainSeconds } = resolveServerSettings(where, args, {
       defaultSeconds: DEFAULTS.drainSeconds,
-      maxSeconds: maxDrainSecondsForStopTimeout(FARGATE_LIMITS.maxStopTimeoutSeconds),
-      reason: `the container's stopTimeout (drain + ${STOP_TIMEOUT_MARGIN_SECONDS} s) is capped at ${FARGATE_LIMITS.maxStopTimeoutSeconds} s on Fargate`,
+      problem: fargateDrainProblem,
     });
     const idleTimeout = args.idleTimeoutSeconds ?? FARGATE_DEFAULTS.idleTimeoutSeconds;
-    checkInteger(where, 'idleTimeoutSeconds', idleTimeout, FARGATE_LIMITS.idleTimeoutSeconds.min, FARGATE_LIMITS.idleTimeoutSeconds.max);
-    if (idleTimeout <= keepAliveSeconds) {
-      configFail(where, `idleTimeoutSeconds (${idleTimeout}) must exceed the server's keepAliveSeconds (${keepAliveSeconds}), or the load balancer cuts idle streams`);
-    }
-    // The server keeps idle connections open longer than the ALB does, so the ALB never reuses a closed one (502s).
-    if (idleTimeout >= NODE_KEEP_ALIVE_TIMEOUT_SECONDS) {
-      configFail(where, `idleTimeoutSeconds (${idleTimeout}) must stay below the server's keep-alive timeout (${NODE_KEEP_ALIVE_TIMEOUT_SECONDS} s)`);
-    }
+    const idleProblem = albIdleTimeoutProblem(idleTimeout, keepAliveSeconds);
+    if (idleProblem) configFail(where, `idleTimeoutSeconds ${idleProblem}`);
     const cpu = args.cpu ?? FARGATE_DEFAULTS.cpu;
     if (![256, 512, 1024, 2048, 4096, 8192, 16384].includes(cpu)) {
       configFail(where, `cpu must be a Fargate CPU value (256, 512, 1024, 2048, 4096, 8192, 16384), got ${cpu}`);

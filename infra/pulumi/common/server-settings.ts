@@ -99,10 +99,8 @@ export interface ResolvedServer {
 export interface DrainPolicy {
   /** Drain time used when the settings give none. */
   defaultSeconds: number;
-  /** Most drain time the platform allows. */
-  maxSeconds: number;
-  /** Why, for the error message. */
-  reason: string;
+  /** Why a drain time does not fit the platform (`infra/shared/drain.ts`), or undefined when it does. */
+  problem: (drainSeconds: number) => string | undefined;
 }
 
 /** The component arguments the server settings derive from. */
@@ -131,9 +129,8 @@ export function resolveServerSettings(where: string, args: ServerArgs, drain: Dr
   } catch (e) {
     throw new McpConfigError((e as Error).message);
   }
-  if (drainSeconds > drain.maxSeconds) {
-    configFail(where, `drainSeconds must be at most ${drain.maxSeconds} here (${drain.reason}), got ${drainSeconds}`);
-  }
+  const drainProblem = drain.problem(drainSeconds);
+  if (drainProblem) configFail(where, `drainSeconds ${drainProblem}`);
   return { settings, keepAliveSeconds: settings.keepAliveSeconds ?? DEFAULTS.keepAliveSeconds, drainSeconds };
 }
 

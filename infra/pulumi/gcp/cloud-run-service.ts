@@ -9,6 +9,7 @@
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 import { CONTAINER_PORT, PATHS, type ServerSettings } from '../../../server/config/contract';
+import { CLOUD_RUN_MAX_DRAIN_SECONDS, CLOUD_RUN_SIGTERM_GRACE_SECONDS, cloudRunDrainProblem } from '../../shared/drain';
 import { clientConfigOutput, type McpClientConfig } from '../common/client-config';
 import { checkInteger, configFail } from '../common/errors';
 import {
@@ -47,8 +48,8 @@ export const CLOUD_RUN_LIMITS = {
    * Cloud Run sends SIGTERM and kills the container 10 s later. The server must finish draining before that,
    * with time left for the process to exit and its last logs to flush: at most 8 s of drain.
    */
-  sigtermGraceSeconds: 10,
-  maxDrainSeconds: 8,
+  sigtermGraceSeconds: CLOUD_RUN_SIGTERM_GRACE_SECONDS,
+  maxDrainSeconds: CLOUD_RUN_MAX_DRAIN_SECONDS,
   /** A service name is at most 49 characters (and `<name>-<project number>` must fit one 63-character DNS label). */
   serviceNameMaxLength: 49,
 } as const;
@@ -180,8 +181,7 @@ export class McpCloudRunService extends pulumi.ComponentResource {
     }
     const { settings, keepAliveSeconds } = resolveServerSettings(where, args, {
       defaultSeconds: CLOUD_RUN_DEFAULTS.drainSeconds,
-      maxSeconds: CLOUD_RUN_LIMITS.maxDrainSeconds,
-      reason: `Cloud Run kills the container ${CLOUD_RUN_LIMITS.sigtermGraceSeconds} s after SIGTERM`,
+      problem: cloudRunDrainProblem,
     });
 
     const timeout = args.requestTimeoutSeconds ?? CLOUD_RUN_DEFAULTS.requestTimeoutSeconds;

@@ -6,7 +6,7 @@ import { App, Lazy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { AUTH_MODES, ENV, PATHS } from '../../../server/config/contract';
+import { AUTH_MODES, ENV } from '../../../server/config/contract';
 import {
   McpConfigError,
   McpServerStack,
@@ -108,7 +108,6 @@ describe('McpServerStack', () => {
 
   test('outputs the MCP URL', () => {
     expect(outputs.McpUrl!.Value).toBe(url);
-    expect(url.endsWith(PATHS.mcp)).toBe(true);
   });
 
   test('outputs ready-to-paste client configuration', () => {
@@ -132,6 +131,12 @@ describe('McpServerStack', () => {
     t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Certificates: [{ CertificateArn: CERT_ARN }] });
     expect(JSON.stringify(t.findOutputs('McpUrl'))).toContain('DNSName');
     expect(JSON.stringify(t.findOutputs('ClaudeCodeCommand'))).toContain('claude mcp add --transport http remote-mcp https://');
+  });
+
+  test('-c maxSessions=0 is refused at synth (the server would refuse to start)', () => {
+    expect(() => appStack({ ...ZONE_CONTEXT, maxSessions: '0' })).toThrow(/maxSessions must be an integer from 1 to 10000000, got 0/);
+    expect(() => appStack({ ...ZONE_CONTEXT, sessionIdleSeconds: '0' })).toThrow(/sessionIdleSeconds must be an integer from 1 to 604800, got 0/);
+    expect(() => appStack({ ...ZONE_CONTEXT, maxSessions: '1' })).not.toThrow();
   });
 
   test('a bad client name is refused', () => {

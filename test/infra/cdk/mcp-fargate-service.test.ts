@@ -110,7 +110,7 @@ describe('McpFargateService defaults', () => {
 
   test('container: stopTimeout from the drain time, non-root, read-only root filesystem, memory limit', () => {
     const c = container(template);
-    expect(c.StopTimeout).toBe(stopTimeoutSeconds(DEFAULTS.drainSeconds));
+    expect(c.StopTimeout).toBe(25); // the default drain (20 s) plus the 5 s shutdown margin
     expect(c.StopTimeout).toBeLessThanOrEqual(120);
     expect(c.StopTimeout).toBeGreaterThan(DEFAULTS.drainSeconds);
     expect(c.User).toBe('1000:1000');
@@ -375,7 +375,7 @@ describe('McpFargateService options', () => {
       [ENV.drainSeconds]: '60',
     });
     expect(tgAttributes(template)['deregistration_delay.timeout_seconds']).toBe('60');
-    expect(container(template).StopTimeout).toBe(stopTimeoutSeconds(60));
+    expect(container(template).StopTimeout).toBe(65);
   });
 
   test("authMode 'token': bearer tokens from a generated secret, no issuer needed", () => {
@@ -454,7 +454,7 @@ describe('McpFargateService options', () => {
     expect(attrs['access_logs.s3.enabled']).toBe('true');
   });
 
-  test('custom container health check; the default image gets the Dockerfile check on /healthz', () => {
+  test('a custom container health check replaces the default one', () => {
     const custom = synthService({ containerHealthCheck: { command: ['CMD', '/bin/check'] } });
     expect(container(custom.template).HealthCheck.Command).toEqual(['CMD', '/bin/check']);
   });

@@ -429,13 +429,13 @@ describe('URL, DNS and outputs', () => {
 
 describe('bad arguments fail before anything is created', () => {
   test('idle timeout outside the ALB range or not above the keep-alive', async () => {
-    expect((await configError({ idleTimeoutSeconds: 4001 })).message).toMatch(/idleTimeoutSeconds must be a whole number from 1 to 4000, got 4001/);
-    expect((await configError({ idleTimeoutSeconds: 0 })).message).toMatch(/idleTimeoutSeconds must be a whole number from 1 to 4000/);
-    expect((await configError({ idleTimeoutSeconds: 15 })).message).toMatch(/idleTimeoutSeconds \(15\) must exceed the server's keepAliveSeconds \(15\)/);
+    expect((await configError({ idleTimeoutSeconds: 4001 })).message).toMatch(/idleTimeoutSeconds must be a whole number of seconds from 1 to 4000 \(the ALB's range\), got 4001/);
+    expect((await configError({ idleTimeoutSeconds: 0 })).message).toMatch(/idleTimeoutSeconds must be a whole number of seconds from 1 to 4000/);
+    expect((await configError({ idleTimeoutSeconds: 15 })).message).toMatch(/idleTimeoutSeconds must exceed the server's keepAliveSeconds \(15 s\), or the load balancer cuts idle streams; got 15 s/);
     expect((await configError({ idleTimeoutSeconds: 100, server: { oauthIssuer: ISSUER, keepAliveSeconds: 120 } })).message).toMatch(/must exceed/);
   });
   test('a drain the Fargate stopTimeout cap cannot cover', async () => {
-    expect((await configError({ server: { oauthIssuer: ISSUER, drainSeconds: 116 } })).message).toMatch(/drainSeconds must be at most 115 .*120 s on Fargate/);
+    expect((await configError({ server: { oauthIssuer: ISSUER, drainSeconds: 116 } })).message).toMatch(/drainSeconds must be at most 115 on Fargate .*capped at 120 s\), got 116/);
   });
   test('auth modes', async () => {
     expect((await configError({ server: { authMode: 'none' } })).message).toMatch(/only runs on loopback/);
@@ -504,9 +504,9 @@ describe('bad arguments fail before anything is created', () => {
 describe('stateful sessions on one task', () => {
   test('a fixed count of 1, or autoscaling between 1 and 1, runs stateful', async () => {
     const server = { oauthIssuer: ISSUER, sessionMode: 'stateful' as const };
-    const { svc } = await deploy({ server, autoScaling: false, desiredCount: 1 });
+    const { container } = await deploy({ server, autoScaling: false, desiredCount: 1 });
     expect(cloud.one(T.service).inputs.desiredCount).toBe(1);
-    expect(svc).toBeDefined();
+    expect(container.environment).toContainEqual({ name: 'MCP_SESSION_MODE', value: 'stateful' });
     cloud.reset();
     await deploy({ server, autoScaling: { minCapacity: 1, maxCapacity: 1 } });
     expect(cloud.one(T.scalingTarget).inputs).toMatchObject({ minCapacity: 1, maxCapacity: 1 });

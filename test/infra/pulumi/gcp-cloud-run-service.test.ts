@@ -2,7 +2,7 @@
  * McpCloudRunService (and McpImageRepository) under Pulumi mocks: what the component asks Google Cloud for.
  */
 import * as pulumi from '@pulumi/pulumi';
-import { CONTAINER_PORT, ENV, PATHS, SECRET_ENV, serverEnvironment } from '../../../server/config/contract';
+import { ENV, SECRET_ENV, serverEnvironment } from '../../../server/config/contract';
 import {
   GCP_PROJECT,
   GCP_PROJECT_NUMBER,
@@ -88,28 +88,25 @@ describe('Cloud Run service defaults', () => {
   test('one container port object (not a list) on the contract port, HTTP/1', async () => {
     const { container } = await deploy();
     expect(Array.isArray(container.ports)).toBe(false);
-    expect(container.ports).toEqual({ name: 'http1', containerPort: CONTAINER_PORT });
-    expect(CONTAINER_PORT).toBe(8080);
+    expect(container.ports).toEqual({ name: 'http1', containerPort: 8080 });
   });
 
   test('startup probe on /readyz and liveness probe on /healthz, both on the container port', async () => {
     const { container } = await deploy();
     expect(container.startupProbe).toEqual({
-      httpGet: { path: PATHS.readyz, port: CONTAINER_PORT },
+      httpGet: { path: '/readyz', port: 8080 },
       initialDelaySeconds: 0,
       periodSeconds: 2,
       timeoutSeconds: 1,
       failureThreshold: 30,
     });
     expect(container.livenessProbe).toEqual({
-      httpGet: { path: PATHS.healthz, port: CONTAINER_PORT },
+      httpGet: { path: '/healthz', port: 8080 },
       initialDelaySeconds: 0,
       periodSeconds: 15,
       timeoutSeconds: 3,
       failureThreshold: 3,
     });
-    expect(PATHS.readyz).toBe('/readyz');
-    expect(PATHS.healthz).toBe('/healthz');
   });
 
   test("environment is exactly the contract's serverEnvironment, less the reserved PORT, with drain 8 s", async () => {

@@ -116,7 +116,7 @@ describe('configuration errors name the key', () => {
 
   test('aws: idle timeout, drain, scaling, sizes', async () => {
     expect(await failure({ ...AWS, idleTimeoutSeconds: '4001' })).toBe('Invalid configuration remote-mcp-stacks:idleTimeoutSeconds: must be from 1 to 4000, got 4001');
-    expect(await failure({ ...AWS, idleTimeoutSeconds: '10' })).toMatch(/idleTimeoutSeconds: must exceed keepAliveSeconds \(15\)/);
+    expect(await failure({ ...AWS, idleTimeoutSeconds: '10' })).toMatch(/idleTimeoutSeconds: must exceed the server's keepAliveSeconds \(15 s\)/);
     expect(await failure({ ...AWS, drainSeconds: '116' })).toMatch(/remote-mcp-stacks:drainSeconds: must be at most 115 on Fargate/);
     expect(await failure({ ...AWS, minInstances: '0' })).toMatch(/remote-mcp-stacks:minInstances: must be at least 1 on aws/);
     expect(await failure({ ...AWS, minInstances: '4', maxInstances: '2' })).toMatch(/remote-mcp-stacks:maxInstances: must be at least minInstances \(4\)/);

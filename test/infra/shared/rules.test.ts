@@ -3,8 +3,11 @@
  * stateful sessions can work, and the region of a certificate.
  */
 import { BEARER_TOKEN_DIGEST_PREFIX, MIN_BEARER_TOKEN_LENGTH, bearerTokenProblem, bearerTokensProblem, parseBearerTokens } from '../../../server/config/contract';
-import { ConfigError, MIN_BEARER_TOKEN_LENGTH as ENV_MIN_LENGTH, loadConfig } from '../../../server/config/env';
-import { arnRegion, certificateRegionProblem } from '../../../infra/shared/arn';
+import { ConfigError, loadConfig } from '../../../server/config/env';
+import { NODE_KEEP_ALIVE_TIMEOUT_SECONDS } from '../../../server/config/contract';
+import { ALB_IDLE_TIMEOUT_SECONDS, albIdleTimeoutProblem } from '../../../infra/shared/alb';
+import { cloudRunDrainProblem, fargateDrainProblem } from '../../../infra/shared/drain';
+import { arnRegion, certificateRegionProblem, isAcmCertificateArn } from '../../../infra/shared/arn';
 import { statefulSessionsProblem } from '../../../infra/shared/sessions';
 
 describe("bearer tokens: the contract's rule is the server's", () => {
@@ -48,7 +51,6 @@ describe("bearer tokens: the contract's rule is the server's", () => {
     expect(bearerTokensProblem(' , ')).toMatch(/^no token/);
     expect(bearerTokensProblem([])).toMatch(/^no token/);
     expect(bearerTokensProblem(['x'.repeat(16), 'y'.repeat(40)])).toBeUndefined();
-    expect(ENV_MIN_LENGTH).toBe(MIN_BEARER_TOKEN_LENGTH); // env.ts re-exports the contract's number
   });
 });
 
@@ -59,6 +61,20 @@ describe('stateful sessions', () => {
     expect(statefulSessionsProblem({ min: 2, max: 2 }, 'pin')).toMatch(/runs 2 tasks/);
     expect(statefulSessionsProblem({ min: 1, max: 2 }, 'pin')).toMatch(/runs 1 to 2 tasks/);
     expect(statefulSessionsProblem({ min: NaN, max: NaN }, 'pin')).toMatch(/runs a number of tasks not known before deployment/);
+  });
+});
+
+describe('ACM certificate ARN', () => {
+  test.each([
+    ['arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789', true],
+    ['arn:aws-cn:acm:cn-north-1:123456789012:certificate/abc', true],
+    ['arn:aws:acm:eu-west-1:12345678901:certificate/abc', false],
+    ['arn:aws:acm:eu-west-1:123456789012:certificate/', false],
+    ['arn:aws:acm:eu-west-1:123456789012:certificate/abc/def', false],
+    ['arn:aws:iam::123456789012:server-certificate/abc', false],
+    ['not-an-arn', false],
+  ])('%s → %s (the CDK app and the Pulumi program use this one check)', (arn, ok) => {
+    expect(isAcmCertificateArn(arn)).toBe(ok);
   });
 });
 
@@ -78,5 +94,24 @@ describe('certificate region', () => {
     );
     expect(certificateRegionProblem(cert, undefined)).toBeUndefined();
     expect(certificateRegionProblem('${Token[TOKEN.1]}', 'eu-west-1')).toBeUndefined();
+  });
+});
+
+describe('ALB idle timeout and drain caps', () => {
+  test('albIdleTimeoutProblem: the ALB range, and above the keep-alive interval', () => {
+    expect(albIdleTimeoutProblem(3600, 15)).toBeUndefined();
+    expect(albIdleTimeoutProblem(4000, 15)).toBeUndefined();
+    expect(albIdleTimeoutProblem(4001, 15)).toBe("must be a whole number of seconds from 1 to 4000 (the ALB's range), got 4001");
+    expect(albIdleTimeoutProblem(1.5, 1)).toMatch(/whole number/);
+    expect(albIdleTimeoutProblem(15, 15)).toBe("must exceed the server's keepAliveSeconds (15 s), or the load balancer cuts idle streams; got 15 s");
+    // Every timeout in range stays below the server's Node keep-alive timeout, so no further check is needed.
+    expect(ALB_IDLE_TIMEOUT_SECONDS.max).toBeLessThan(NODE_KEEP_ALIVE_TIMEOUT_SECONDS);
+  });
+
+  test('fargateDrainProblem and cloudRunDrainProblem', () => {
+    expect(fargateDrainProblem(115)).toBeUndefined();
+    expect(fargateDrainProblem(116)).toBe('must be at most 115 on Fargate (the container stopTimeout, drain + 5 s, is capped at 120 s), got 116');
+    expect(cloudRunDrainProblem(8)).toBeUndefined();
+    expect(cloudRunDrainProblem(9)).toBe('must be at most 8 on Cloud Run (it kills the container 10 s after SIGTERM), got 9');
   });
 });
