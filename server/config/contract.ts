@@ -48,6 +48,7 @@ export const ENV = {
   oauthClientSecret: 'OAUTH_CLIENT_SECRET',
   bearerTokens: 'MCP_BEARER_TOKENS',
   devAuthAllowNonLoopback: 'MCP_DEV_AUTH_ALLOW_NON_LOOPBACK',
+  redisUrl: 'REDIS_URL',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];
@@ -56,7 +57,7 @@ export type EnvName = (typeof ENV)[keyof typeof ENV];
  * Variables that carry secrets. Infrastructure must inject these from a secret manager
  * (ECS `secrets`, Cloud Run `secretKeyRef`), never as plain environment values.
  */
-export const SECRET_ENV: readonly EnvName[] = [ENV.oauthClientSecret, ENV.bearerTokens];
+export const SECRET_ENV: readonly EnvName[] = [ENV.oauthClientSecret, ENV.bearerTokens, ENV.redisUrl];
 
 export const SESSION_MODES = ['stateless', 'stateful'] as const;
 export type SessionMode = (typeof SESSION_MODES)[number];
@@ -98,6 +99,21 @@ export const LIMITS = {
   maxSessions: { min: 1, max: 10_000_000 },
   maxSessionsPerPrincipal: { min: 1, max: 10_000_000 },
 } as const;
+
+/**
+ * The shared session store (`REDIS_URL`, stateful mode on more than one instance): Redis or Valkey 7+.
+ * `rediss://` means TLS, which ElastiCache Serverless and Memorystore's in-transit encryption require.
+ */
+export const REDIS = {
+  port: 6379,
+  schemes: ['redis:', 'rediss:'] as readonly string[],
+} as const;
+
+/** `REDIS_URL` for a store at host:port; the password, if any, goes in as a URL-encoded user-info part. */
+export function redisUrl(host: string, options: { port?: number; tls?: boolean; password?: string } = {}): string {
+  const auth = options.password !== undefined ? `:${encodeURIComponent(options.password)}@` : '';
+  return `${options.tls === false ? 'redis' : 'rediss'}://${auth}${host}:${options.port ?? REDIS.port}`;
+}
 
 /** The port the container image listens on (the Dockerfile sets `PORT` to it). */
 export const CONTAINER_PORT = 8080;

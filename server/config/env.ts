@@ -3,7 +3,7 @@
  * `contract.ts`. A bad value becomes one `ConfigError` line that names the variable and what is wrong.
  */
 import { z } from 'zod';
-import { AUTH_MODES, DEFAULTS, ENV, LIMITS, LOG_LEVELS, MIN_BEARER_TOKEN_LENGTH, SESSION_MODES, bearerTokenProblem } from './contract';
+import { AUTH_MODES, DEFAULTS, ENV, LIMITS, LOG_LEVELS, MIN_BEARER_TOKEN_LENGTH, REDIS, SECRET_ENV, SESSION_MODES, bearerTokenProblem } from './contract';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -34,6 +34,14 @@ const httpUrl = z.string().trim().refine((s) => {
     return false;
   }
 }, 'must be an absolute http(s) URL');
+const redisUrl = z.string().trim().refine((s) => {
+  try {
+    const url = new URL(s);
+    return REDIS.schemes.includes(url.protocol) && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}, 'must be a redis:// or rediss:// (TLS) URL with a host, e.g. rediss://cache.example.internal:6379');
 const bool = z
   .string()
   .trim()
@@ -66,6 +74,7 @@ export const envSchema = z.object({
   [ENV.oauthClientSecret]: opt(z.string().min(1)),
   [ENV.bearerTokens]: opt(list),
   [ENV.devAuthAllowNonLoopback]: opt(bool),
+  [ENV.redisUrl]: opt(redisUrl),
 });
 
 export interface ServerConfig {
@@ -86,6 +95,8 @@ export interface ServerConfig {
   /** express `trust proxy` value: false, a hop count, or a list of addresses. */
   trustProxy: boolean | number | string;
   logLevel: (typeof LOG_LEVELS)[number];
+  /** Shared session store for stateful mode on several instances (`REDIS_URL`); undefined = sessions in memory. */
+  redisUrl?: string;
   auth: AuthConfig;
 }
 
@@ -117,7 +128,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): ServerConfi
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const name = String(issue.path[0]);
-    const shown = name === ENV.oauthClientSecret || name === ENV.bearerTokens ? '(secret)' : JSON.stringify(picked[name]);
+    const shown = (SECRET_ENV as readonly string[]).includes(name) ? '(secret)' : JSON.stringify(picked[name]);
     throw new ConfigError(`Invalid ${name}=${shown}: ${issue.message}`);
   }
   const e = parsed.data;
@@ -160,6 +171,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): ServerConfi
     maxBodyBytes: e[ENV.maxBodyBytes] ?? DEFAULTS.maxBodyBytes,
     trustProxy,
     logLevel: e[ENV.logLevel] ?? DEFAULTS.logLevel,
+    redisUrl: e[ENV.redisUrl],
     auth: {
       mode: authMode,
       resource,
