@@ -5,8 +5,8 @@
  * instance that created it. Behind a load balancer that spreads requests over several instances without
  * stickiness (the Fargate services here: ALB stickiness is a cookie, and MCP clients keep no cookies), the next
  * request of a session reaches another instance half of the time or more, which answers 404 (session not found) —
- * and several clients do not re-initialize after a 404. Until a shared session store exists, stateful sessions
- * need exactly one instance.
+ * and several clients do not re-initialize after a 404. So stateful sessions need either exactly one instance or the
+ * shared session store (`REDIS_URL`: ElastiCache / Memorystore), with which any instance serves any session.
  */
 
 /** The number of tasks a service may run: `min` = `max` for a fixed count; NaN where it is not known (a token). */
@@ -20,7 +20,12 @@ export interface TaskCountRange {
  * `pinToOne` says, in the caller's own terms (construct props, component arguments, configuration keys), how to run
  * exactly one task.
  */
-export function statefulSessionsProblem(tasks: TaskCountRange, pinToOne: string): string | undefined {
+export function statefulSessionsProblem(
+  tasks: TaskCountRange,
+  pinToOne: string,
+  options: { sharedStore?: boolean; sharedStoreHint?: string } = {},
+): string | undefined {
+  if (options.sharedStore) return undefined;
   if (tasks.min === 1 && tasks.max === 1) return undefined;
   const known = Number.isFinite(tasks.min) && Number.isFinite(tasks.max);
   const count = !known ? 'a number of tasks not known before deployment' : tasks.min === tasks.max ? `${tasks.min} tasks` : `${tasks.min} to ${tasks.max} tasks`;
@@ -28,6 +33,6 @@ export function statefulSessionsProblem(tasks: TaskCountRange, pinToOne: string)
     `sessionMode 'stateful' needs exactly one task, and this service runs ${count}: a session lives in the memory of ` +
     'the task that created it, and the load balancer spreads requests over all tasks without stickiness, so requests ' +
     "that reach another task get 404 (session not found). Use sessionMode 'stateless' (the default), or " +
-    `${pinToOne} until a shared session store exists`
+    `${pinToOne}, or give the service a shared session store${options.sharedStoreHint ? ` (${options.sharedStoreHint})` : ''}`
   );
 }

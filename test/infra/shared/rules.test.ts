@@ -55,9 +55,11 @@ describe("bearer tokens: the contract's rule is the server's", () => {
 });
 
 describe('stateful sessions', () => {
-  test('only exactly one task can hold them', () => {
+  test('only exactly one task can hold them, unless a shared store does', () => {
     expect(statefulSessionsProblem({ min: 1, max: 1 }, 'pin')).toBeUndefined();
-    expect(statefulSessionsProblem({ min: 2, max: 10 }, 'pin it')).toMatch(/this service runs 2 to 10 tasks: .*404 \(session not found\)\. Use sessionMode 'stateless' \(the default\), or pin it until a shared session store exists$/);
+    expect(statefulSessionsProblem({ min: 2, max: 10 }, 'pin it', { sharedStore: true })).toBeUndefined();
+    expect(statefulSessionsProblem({ min: 2, max: 10 }, 'pin it', { sharedStoreHint: 'redis: true' })).toMatch(/, or pin it, or give the service a shared session store \(redis: true\)$/);
+    expect(statefulSessionsProblem({ min: 2, max: 10 }, 'pin it')).toMatch(/this service runs 2 to 10 tasks: .*404 \(session not found\)\. Use sessionMode 'stateless' \(the default\), or pin it, or give the service a shared session store$/);
     expect(statefulSessionsProblem({ min: 2, max: 2 }, 'pin')).toMatch(/runs 2 tasks/);
     expect(statefulSessionsProblem({ min: 1, max: 2 }, 'pin')).toMatch(/runs 1 to 2 tasks/);
     expect(statefulSessionsProblem({ min: NaN, max: NaN }, 'pin')).toMatch(/runs a number of tasks not known before deployment/);
