@@ -26,6 +26,7 @@ import { SessionRegistry } from './mcp/sessionRegistry';
 import { statefulEndpoint } from './mcp/statefulEndpoint';
 import { sharedStatelessEndpoint } from './mcp/sharedStatelessEndpoint';
 import { packageVersion } from './version';
+import { startCluster, type Cluster } from './cluster';
 
 export interface CreateMcpAppOptions {
   config: ServerConfig;
@@ -71,6 +72,22 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
   const auth: AuthLayer = await createAuthLayer(config, { logger, capabilities });
   const buildServer = mcpServerFactory(capabilities, { sessionMode: config.sessionMode, version });
   const keepAliveMs = config.keepAliveSeconds * 1000;
+  if (config.redisUrl && config.sessionMode !== 'stateful') {
+    logger.warn('REDIS_URL is set but MCP_SESSION_MODE is stateless: the session store is not used');
+  }
+  // Stateful sessions in the shared store: any instance serves any session.
+  const cluster: Cluster | undefined =
+    config.redisUrl && config.sessionMode === 'stateful'
+      ? await startCluster({
+          redisUrl: config.redisUrl,
+          buildServer,
+          drain,
+          keepAliveMs,
+          retryMs: RETRY_MS,
+          sessionIdleSeconds: config.sessionIdleSeconds,
+          logger,
+        })
+      : undefined;
 
   const app = express();
   app.disable('x-powered-by');
@@ -81,7 +98,7 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
     if (drain.draining) res.setHeader('Connection', 'close');
     next();
   });
-  app.use(healthRoutes(drain));
+  app.use(healthRoutes(drain, () => cluster?.problem()));
   if (isLoopbackHost(config.host)) app.use(loopbackHostGuard(config.publicUrl.hostname));
 
   const guarded = [mcpCors(config.allowedOrigins), originGuard(config.allowedOrigins)];
@@ -98,8 +115,9 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
   // Stateless: one long-lived server answers every request (no per-request construction).
   const stateless =
     config.sessionMode === 'stateless' ? await sharedStatelessEndpoint({ buildServer, keepAliveMs, logger }) : undefined;
-  const mcpHandler =
-    config.sessionMode === 'stateful'
+  const mcpHandler = cluster
+    ? cluster.endpoint.handler
+    : config.sessionMode === 'stateful'
       ? statefulEndpoint({
           buildServer,
           registry: sessions,
@@ -123,7 +141,9 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
     keepAliveMs,
     retryMs: RETRY_MS,
     logger,
+    routing: cluster?.legacyRouting,
   });
+  cluster?.attachLegacy(legacy);
   app.get(PATHS.sse, ...guarded, auth.authenticate, legacy.stream);
   app.post(PATHS.messages, ...guarded, requireJsonPost, jsonBody(config.maxBodyBytes), auth.authenticate, legacy.messages);
   app.options([PATHS.sse, PATHS.messages], ...guarded);
@@ -171,6 +191,7 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
         logger.info({ finished, inFlight: drain.inFlightCount }, finished ? 'drained' : 'drain deadline reached');
         await sessions.closeAll();
         await stateless?.close();
+        await cluster?.close();
         await auth.close();
         await new Promise<void>((resolve) => {
           if (!httpServer) return resolve();

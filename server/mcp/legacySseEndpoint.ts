@@ -15,13 +15,26 @@ import type { DrainController } from '../lifecycle/drain';
 import type { Logger } from '../logging/logger';
 import type { McpServerFactory } from './serverFactory';
 import type { Session, SessionRegistry } from './sessionRegistry';
-import { refuseIfAtSessionCap, refuseWhileDraining } from './sessionCap';
+import { RETRY_AFTER_SECONDS, refuseIfAtSessionCap, refuseWhileDraining } from './sessionCap';
 
 interface LegacySession extends Session {
   kind: 'legacy-sse';
   transport: SSEServerTransport;
   /** Calls whose response has not been sent yet: legacy calls finish on the stream, not on their POST. */
   pendingCalls: Map<unknown, () => void>;
+}
+
+/**
+ * Legacy sessions across instances (`REDIS_URL`): the stream stays on the instance that opened it, and a
+ * `POST /messages` reaching any other instance is forwarded to it.
+ */
+export interface LegacyRouting {
+  /** Records that this instance holds the session's stream; renewed while it is open. */
+  register(sessionId: string, principal: string): Promise<void>;
+  unregister(sessionId: string): Promise<void>;
+  /** The instance holding the session's stream, if the session exists and belongs to `principal`. */
+  locate(sessionId: string, principal: string): Promise<string | undefined>;
+  forward(instanceId: string, sessionId: string, message: JSONRPCMessage, authInfo: Request['auth']): Promise<void>;
 }
 
 export interface LegacySseOptions {
@@ -33,9 +46,17 @@ export interface LegacySseOptions {
   keepAliveMs: number;
   retryMs: number;
   logger: Logger;
+  routing?: LegacyRouting;
 }
 
-export function legacySseEndpoints(options: LegacySseOptions): { stream: RequestHandler; messages: RequestHandler } {
+export interface LegacySseEndpoints {
+  stream: RequestHandler;
+  messages: RequestHandler;
+  /** Delivers a message forwarded by another instance to a session whose stream this instance holds. */
+  deliver(sessionId: string, message: JSONRPCMessage, authInfo: Request['auth']): Promise<void>;
+}
+
+export function legacySseEndpoints(options: LegacySseOptions): LegacySseEndpoints {
   const { registry, drain, logger } = options;
 
   const stream: RequestHandler = async (req: Request, res: Response) => {
@@ -59,8 +80,12 @@ export function legacySseEndpoints(options: LegacySseOptions): { stream: Request
       },
     };
     const ended = registry.touch(session);
+    const routing = options.routing;
+    const register = () => void routing?.register(session.id, session.principal).catch(() => undefined);
+    register();
     const keepAlive = setInterval(() => {
       if (!res.writableEnded) res.write(': keepalive\n\n');
+      register();
     }, options.keepAliveMs);
     keepAlive.unref();
     // A call counts as in flight (for the drain) until its response goes out on the stream.
@@ -83,6 +108,7 @@ export function legacySseEndpoints(options: LegacySseOptions): { stream: Request
       session.pendingCalls.clear();
       ended();
       registry.remove(session.id);
+      void routing?.unregister(session.id).catch(() => undefined);
     };
     res.once('close', () => void transport.close());
     registry.add(session);
@@ -98,37 +124,61 @@ export function legacySseEndpoints(options: LegacySseOptions): { stream: Request
   const messages: RequestHandler = async (req, res) => {
     const sessionId = typeof req.query.sessionId === 'string' ? req.query.sessionId : undefined;
     if (!sessionId) return sendJsonRpcError(res, 400, RPC.invalidRequest, 'Bad Request: sessionId query parameter is required');
-    const session = registry.get(sessionId, principalKey(req.auth)) as LegacySession | undefined;
-    if (!session || session.kind !== 'legacy-sse') return sendJsonRpcError(res, 404, -32001, 'Session not found');
+    const principal = principalKey(req.auth);
+    const session = registry.get(sessionId, principal) as LegacySession | undefined;
+    const local = session?.kind === 'legacy-sse' ? session : undefined;
+    let holder: string | undefined;
+    if (!local && options.routing) {
+      try {
+        holder = await options.routing.locate(sessionId, principal);
+      } catch {
+        return sendJsonRpcError(res, 503, RPC.serverError, 'Session store unavailable; retry shortly', { 'Retry-After': RETRY_AFTER_SECONDS });
+      }
+    }
+    if (!local && !holder) return sendJsonRpcError(res, 404, -32001, 'Session not found');
     if (req.body === undefined) {
       return sendJsonRpcError(res, 415, RPC.invalidRequest, 'Unsupported Media Type: Content-Type must be application/json');
     }
-    const messages = Array.isArray(req.body) ? req.body : [req.body];
+    const messages = (Array.isArray(req.body) ? req.body : [req.body]) as JSONRPCMessage[];
     if (messages.length === 0 || !messages.every((m) => JSONRPCMessageSchema.safeParse(m).success)) {
       return sendJsonRpcError(res, 400, RPC.invalidRequest, 'Invalid Request: body is not a JSON-RPC message');
     }
-    session.lastSeen = Date.now();
     try {
+      if (!local) {
+        // The stream is on another instance: the messages go there, in order.
+        for (const message of messages) await options.routing!.forward(holder!, sessionId, message, req.auth);
+        res.status(202).type('text/plain').send('Accepted');
+        return;
+      }
       // The SDK's handlePostMessage takes one message; a 2024-11-05 batch is delivered message by message.
       res.status(202).type('text/plain').send('Accepted');
-      for (const message of messages) {
-        if (isJSONRPCRequest(message)) {
-          session.pendingCalls.get(message.id)?.();
-          session.pendingCalls.set(message.id, drain.beginCall());
-        }
-        // A cancelled call gets no response (by the spec): it is no longer in flight.
-        const cancelled = cancelledRequestId(message);
-        if (cancelled !== undefined) {
-          session.pendingCalls.get(cancelled)?.();
-          session.pendingCalls.delete(cancelled);
-        }
-        await session.transport.handleMessage(message, { authInfo: req.auth, requestInfo: { headers: req.headers } });
-      }
+      for (const message of messages) await deliverTo(local, message, { authInfo: req.auth, requestInfo: { headers: req.headers } });
     } catch (err) {
       logger.error({ err }, 'legacy message failed');
-      sendJsonRpcError(res, 500, RPC.internalError, 'Internal server error');
+      sendJsonRpcError(res, 503, RPC.serverError, 'Could not deliver the message; retry shortly', { 'Retry-After': RETRY_AFTER_SECONDS });
     }
   };
 
-  return { stream, messages };
+  async function deliverTo(session: LegacySession, message: JSONRPCMessage, extra: Parameters<SSEServerTransport['handleMessage']>[1]) {
+    session.lastSeen = Date.now();
+    if (isJSONRPCRequest(message)) {
+      session.pendingCalls.get(message.id)?.();
+      session.pendingCalls.set(message.id, drain.beginCall());
+    }
+    // A cancelled call gets no response (by the spec): it is no longer in flight.
+    const cancelled = cancelledRequestId(message);
+    if (cancelled !== undefined) {
+      session.pendingCalls.get(cancelled)?.();
+      session.pendingCalls.delete(cancelled);
+    }
+    await session.transport.handleMessage(message, extra);
+  }
+
+  const deliver = async (sessionId: string, message: JSONRPCMessage, authInfo: Request['auth']) => {
+    const session = registry.peek(sessionId) as LegacySession | undefined;
+    if (session?.kind !== 'legacy-sse') return;
+    await deliverTo(session, message, { authInfo });
+  };
+
+  return { stream, messages, deliver };
 }

@@ -63,6 +63,11 @@ export class SessionRegistry<S extends Session = Session> {
     return session && session.principal === principal ? session : undefined;
   }
 
+  /** The session whatever its principal — for messages already authorised elsewhere (routed between instances). */
+  peek(id: string): S | undefined {
+    return this.sessions.get(id);
+  }
+
   remove(id: string): void {
     const session = this.sessions.get(id);
     if (!session) return;

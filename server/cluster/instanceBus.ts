@@ -1,0 +1,100 @@
+/**
+ * This instance among the others: a heartbeat key (so others can tell that a stream's instance stopped), one
+ * subscriber connection shared by every open stream (channels are reference-counted), and a channel of its own
+ * where other instances route client messages meant for it.
+ */
+import { randomBytes } from 'node:crypto';
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { Logger } from '../logging/logger';
+import { CHANNELS, KEYS } from './keys';
+import type { SessionStoreConnections } from './redis';
+
+/** A heartbeat older than this means the instance is gone (killed, or cut off from the store). */
+export const HEARTBEAT_TTL_SECONDS = 3;
+const HEARTBEAT_EVERY_MS = 1000;
+
+/** A client message delivered to the instance that must act on it. */
+export interface RoutedMessage {
+  kind: 'session' | 'legacy';
+  sessionId: string;
+  message: JSONRPCMessage;
+  /** The caller, token already redacted by the auth layer. */
+  authInfo?: AuthInfo;
+}
+
+export class InstanceBus {
+  /** Short and random: it prefixes the ids of this instance's streams and server-to-client requests. */
+  readonly instanceId = randomBytes(6).toString('hex');
+  private readonly listeners = new Map<string, Set<() => void>>();
+  private heartbeat?: NodeJS.Timeout;
+  onRouted?: (routed: RoutedMessage) => void;
+
+  constructor(
+    private readonly store: SessionStoreConnections,
+    private readonly logger: Logger,
+  ) {
+    store.subscriber.on('message', (channel: string, payload: string) => {
+      if (channel === CHANNELS.instance(this.instanceId) || channel === CHANNELS.everyInstance) return this.receive(payload);
+      for (const listener of this.listeners.get(channel) ?? []) listener();
+    });
+  }
+
+  async start(): Promise<void> {
+    const beat = () =>
+      this.store.commands.set(KEYS.instance(this.instanceId), '1', 'EX', HEARTBEAT_TTL_SECONDS).catch(() => undefined);
+    void beat();
+    this.heartbeat = setInterval(beat, HEARTBEAT_EVERY_MS);
+    this.heartbeat.unref();
+    // Queued while the store is down, sent when it is back.
+    void this.store.subscriber.subscribe(CHANNELS.instance(this.instanceId), CHANNELS.everyInstance).catch((err: unknown) => {
+      this.logger.warn({ err }, 'could not subscribe to the instance channel');
+    });
+  }
+
+  /** Calls `listener` on each message of `channel` until the returned function is called. */
+  listen(channel: string, listener: () => void): () => void {
+    let set = this.listeners.get(channel);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(channel, set);
+      void this.store.subscriber.subscribe(channel).catch(() => undefined);
+    }
+    set.add(listener);
+    return () => {
+      const current = this.listeners.get(channel);
+      if (!current?.delete(listener) || current.size > 0) return;
+      this.listeners.delete(channel);
+      void this.store.subscriber.unsubscribe(channel).catch(() => undefined);
+    };
+  }
+
+  async route(instanceId: string, routed: RoutedMessage): Promise<void> {
+    if (instanceId === this.instanceId) return this.onRouted?.(routed);
+    await this.store.commands.publish(CHANNELS.instance(instanceId), JSON.stringify(routed));
+  }
+
+  /** To every instance, this one included. */
+  async broadcast(routed: RoutedMessage): Promise<void> {
+    await this.store.commands.publish(CHANNELS.everyInstance, JSON.stringify(routed));
+  }
+
+  async isAlive(instanceId: string): Promise<boolean> {
+    if (instanceId === this.instanceId) return true;
+    return (await this.store.commands.exists(KEYS.instance(instanceId))) === 1;
+  }
+
+  /** Stops the heartbeat and removes it: other instances answer for this one's unfinished streams at once. */
+  async stop(): Promise<void> {
+    clearInterval(this.heartbeat);
+    await this.store.commands.del(KEYS.instance(this.instanceId)).catch(() => undefined);
+  }
+
+  private receive(payload: string): void {
+    try {
+      this.onRouted?.(JSON.parse(payload) as RoutedMessage);
+    } catch (err) {
+      this.logger.warn({ err }, 'unreadable routed message');
+    }
+  }
+}
