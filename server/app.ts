@@ -80,11 +80,14 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
     config.redisUrl && config.sessionMode === 'stateful'
       ? await startCluster({
           redisUrl: config.redisUrl,
+          redisCluster: config.redisClusterMode,
           buildServer,
           drain,
           keepAliveMs,
           retryMs: RETRY_MS,
           sessionIdleSeconds: config.sessionIdleSeconds,
+          maxSessions: config.maxSessions,
+          maxSessionsPerPrincipal: config.maxSessionsPerPrincipal,
           logger,
         })
       : undefined;

@@ -32,7 +32,8 @@ export const CONTEXT_KEYS = {
   oauthIntrospectionUrl: 'Token introspection URL, for opaque tokens',
   oauthClientId: 'Client id for introspection (its secret goes in the secret, field OAUTH_CLIENT_SECRET)',
   oauthSecretArn: 'Complete ARN of an existing secret holding the secret fields (default: a new secret)',
-  sessionMode: `Session mode: ${SESSION_MODES.join(' or ')} (default ${DEFAULTS.sessionMode}); stateful needs exactly one task: -c autoScaling=false -c desiredCount=1`,
+  sessionMode: `Session mode: ${SESSION_MODES.join(' or ')} (default ${DEFAULTS.sessionMode}); stateful needs exactly one task (-c autoScaling=false -c desiredCount=1) or -c sessionStore=true`,
+  sessionStore: 'true to create a shared session store (ElastiCache Serverless for Valkey) so that sessionMode stateful runs on any number of tasks (default false; billed, see docs/cdk.md)',
   allowedOrigins: 'Browser origins allowed to call the server, comma-separated',
   publicUrl: 'The exact MCP URL, when it differs from https://<domainName>/mcp (e.g. behind a CDN)',
   keepAliveSeconds: `SSE keep-alive interval in seconds (default ${DEFAULTS.keepAliveSeconds})`,
@@ -76,6 +77,7 @@ export interface AppContext {
   maxCapacity?: number;
   natGateways?: number;
   deletionProtection?: boolean;
+  sessionStore?: boolean;
   settings: ServerSettings;
 }
 
@@ -152,6 +154,7 @@ export function readAppContext(get: (key: ContextKey) => unknown, defaultRegion 
     maxCapacity: int('maxCapacity'),
     natGateways: int('natGateways'),
     deletionProtection: bool('deletionProtection'),
+    sessionStore: bool('sessionStore'),
     settings,
   };
 
@@ -177,6 +180,9 @@ export function readAppContext(get: (key: ContextKey) => unknown, defaultRegion 
   if (certificateRegion) problems.push(`-c certificateArn: ${certificateRegion}`);
   if (ctx.oauthSecretArn && !/^arn:aws[\w-]*:secretsmanager:[\w-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/.test(ctx.oauthSecretArn)) {
     problems.push(`-c oauthSecretArn must be the complete ARN of a secret (ending in its 6-character suffix), got '${ctx.oauthSecretArn}'`);
+  }
+  if (ctx.sessionStore && settings.sessionMode !== 'stateful') {
+    problems.push('-c sessionStore=true is used only by -c sessionMode=stateful (stateless requests need no store): add it, or drop sessionStore');
   }
   if (ctx.autoScaling === false && (ctx.minCapacity !== undefined || ctx.maxCapacity !== undefined)) {
     problems.push('-c minCapacity and -c maxCapacity apply only with autoScaling; omit them or -c autoScaling=false');
@@ -211,6 +217,7 @@ export function servicePropsFromContext(ctx: AppContext): (stack: Stack) => McpF
       ctx.autoScaling === false ? false : { minCapacity: ctx.minCapacity, maxCapacity: ctx.maxCapacity },
     natGateways: ctx.natGateways,
     deletionProtection: ctx.deletionProtection,
+    sessionStore: ctx.sessionStore,
     serverSettings: ctx.settings,
   });
 }

@@ -9,6 +9,7 @@
 import { Stack, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import type { McpFargateService } from './mcp-fargate-service';
+import { McpServerlessSessionStore } from './session-store';
 
 export type Validator = 'cdk-nag' | 'cfn-guard';
 
@@ -33,6 +34,8 @@ export interface FindingContext {
   readonly createdSecret: boolean;
   readonly createdBucket: boolean;
   readonly deletionProtection: boolean;
+  /** The construct created the session store (an ElastiCache Serverless cache and its secrets). */
+  readonly createdSessionStore: boolean;
 }
 
 const NAG = 'AwsSolutions::';
@@ -73,6 +76,16 @@ export const FINDINGS: readonly Finding[] = [
     ack: { id: `${NAG}AwsSolutions-SMG4`, on: (s, c) => (c.createdSecret ? s.secret : undefined) },
   },
   {
+    validator: 'cdk-nag', rule: 'AwsSolutions-SMG4', resource: 'Session store password secret', resolution: 'acknowledged',
+    how: 'CloudFormation sets the password on the ElastiCache user and in the URL secret at deploy; a rotation function would have to update both and restart the tasks. The cache is reachable only from the tasks, which read only the URL secret',
+    ack: { id: `${NAG}AwsSolutions-SMG4`, on: (s, c) => (c.createdSessionStore ? storeOf(s)?.passwordSecret : undefined) },
+  },
+  {
+    validator: 'cdk-nag', rule: 'AwsSolutions-SMG4', resource: 'Session store URL secret', resolution: 'acknowledged',
+    how: 'Derived from the password secret and the cache endpoint by CloudFormation; it changes with them, on deploy',
+    ack: { id: `${NAG}AwsSolutions-SMG4`, on: (s, c) => (c.createdSessionStore ? storeOf(s)?.redisUrlSecret : undefined) },
+  },
+  {
     validator: 'cdk-nag', rule: 'AwsSolutions-S1', resource: 'Access-log bucket', resolution: 'acknowledged',
     how: 'It is the log bucket itself; logging its own access would need another log bucket, and so on',
     ack: { id: `${NAG}AwsSolutions-S1`, on: (s, c) => (c.createdBucket ? s.accessLogsBucket : undefined) },
@@ -108,6 +121,10 @@ export const FINDINGS: readonly Finding[] = [
     ack: { id: `${GUARD}lambda_inside_vpc_check`, on: (s) => Stack.of(s).node.tryFindChild('Custom::VpcRestrictDefaultSGCustomResourceProvider') },
   },
 ];
+
+function storeOf(svc: McpFargateService): McpServerlessSessionStore | undefined {
+  return svc.sessionStore instanceof McpServerlessSessionStore ? svc.sessionStore : undefined;
+}
 
 /** Records each acknowledgement, with its reason, on the resource it concerns. */
 export function acknowledgeServiceFindings(svc: McpFargateService, ctx: FindingContext): void {

@@ -3,7 +3,19 @@
  * own stacks.
  */
 export { McpFargateService, CONTAINER_NAME } from './mcp-fargate-service';
-export type { McpFargateServiceProps, McpAutoScalingProps } from './mcp-fargate-service-props';
+export type {
+  McpFargateServiceProps,
+  McpAutoScalingProps,
+  McpSessionStoreProps,
+  McpExistingSessionStoreProps,
+} from './mcp-fargate-service-props';
+export {
+  McpServerlessSessionStore,
+  SESSION_STORE_ENGINE,
+  SESSION_STORE_ACCESS_STRING,
+  type McpSessionStore,
+  type McpServerlessSessionStoreProps,
+} from './session-store';
 export { McpServerStack, type McpServerStackProps } from './mcp-server-stack';
 export {
   McpConfigError,
@@ -12,7 +24,9 @@ export {
   DEFAULT_IDLE_TIMEOUT_SECONDS,
   DEFAULT_AUTO_SCALING,
   DEFAULT_DESIRED_COUNT,
+  SESSION_STORE_LIMITS,
   type ResolvedProps,
+  type ResolvedSessionStore,
 } from './resolve-props';
 export { FARGATE_MAX_STOP_TIMEOUT_SECONDS } from '../../server/config/contract';
 export { addComplianceChecks, ErrorSeverity, type ComplianceCheckOptions } from './validation';

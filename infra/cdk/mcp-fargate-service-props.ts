@@ -51,6 +51,55 @@ export interface McpAutoScalingProps {
   readonly scaleOutCooldown?: Duration;
 }
 
+/**
+ * The shared session store the construct creates: an ElastiCache Serverless cache for Valkey in the tasks' subnets,
+ * reachable only from the tasks and protected by a generated password (ElastiCache RBAC).
+ */
+export interface McpSessionStoreProps {
+  /**
+   * Most data the cache may hold, in GB (ElastiCache Serverless accepts 1–5000). Writes fail beyond it.
+   * @default - no limit (the cache grows and bills with the data)
+   */
+  readonly maxDataStorageGB?: number;
+  /**
+   * Most ElastiCache Processing Units per second (ElastiCache Serverless accepts 1000–15000000); requests are
+   * throttled beyond it.
+   * @default - no limit
+   */
+  readonly maxEcpuPerSecond?: number;
+  /**
+   * Customer-managed KMS key for encryption at rest (the cache is always encrypted at rest and in transit).
+   * @default - an AWS-owned key
+   */
+  readonly encryptionKey?: kms.IKey;
+}
+
+/**
+ * A session store that exists already (another ElastiCache cache, Memorystore through a tunnel, your own Valkey):
+ * the construct creates no cache and only injects its URL.
+ */
+export interface McpExistingSessionStoreProps {
+  /** Secret holding the store's URL (`rediss://[:password@]host:port`), injected as `REDIS_URL`. */
+  readonly redisUrlSecret: secretsmanager.ISecret;
+  /**
+   * JSON field of `redisUrlSecret` that holds the URL.
+   * @default - the whole secret string is the URL
+   */
+  readonly field?: string;
+  /**
+   * The store's security group: the construct then opens `port` to it from the tasks (ingress on this group,
+   * egress on the tasks' group). Without it, open the path yourself, e.g.
+   * `mcp.service.connections.allowTo(store, ec2.Port.tcp(6379))` (the tasks' group allows no other egress).
+   * @default - no rule is added
+   */
+  readonly securityGroup?: ec2.ISecurityGroup;
+  /**
+   * Port of the store, for the rule on `securityGroup`.
+   * @default 6379
+   */
+  readonly port?: number;
+}
+
 export interface McpFargateServiceProps {
   // ---------------------------------------------------------------- network and cluster
   /**
@@ -190,7 +239,7 @@ export interface McpFargateServiceProps {
    * The server's configuration, typed by the server's contract and validated with its own
    * `validateServerSettings`. `sessionMode: 'stateful'` keeps sessions in one task's memory and the load balancer has
    * no stickiness, so it is refused unless exactly one task runs (`autoScaling: false` with `desiredCount: 1`, or
-   * `autoScaling: { minCapacity: 1, maxCapacity: 1 }`).
+   * `autoScaling: { minCapacity: 1, maxCapacity: 1 }`) or the service has a shared `sessionStore`.
    * @default - `authMode: 'oauth'` (which needs `oauthIssuer`); `publicUrl` is `https://<domainName>/mcp`, or
    *   `https://<load balancer DNS name>/mcp` with only a certificate; every other value is the server's default
    */
@@ -219,4 +268,15 @@ export interface McpFargateServiceProps {
    * @default - none
    */
   readonly secrets?: Record<string, ecs.Secret>;
+
+  /**
+   * Shared session store, so that `sessionMode: 'stateful'` (and legacy HTTP+SSE sessions) work on any number of
+   * tasks: any task serves any session. `true` (or `McpSessionStoreProps`) creates an ElastiCache Serverless cache
+   * for Valkey that only the tasks can reach, with a generated password, and injects its URL as the secret variable
+   * `REDIS_URL`; `McpExistingSessionStoreProps` injects the URL of a store you run. Only meaningful with
+   * `sessionMode: 'stateful'` (refused otherwise). ElastiCache Serverless bills a minimum of data stored per hour:
+   * see docs/cdk.md.
+   * @default - none: sessions live in each task's memory
+   */
+  readonly sessionStore?: boolean | McpSessionStoreProps | McpExistingSessionStoreProps;
 }

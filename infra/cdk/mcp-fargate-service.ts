@@ -15,12 +15,13 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { CONTAINER_PORT, PATHS, serverEnvironment, type ServerSettings } from '../../server/config/contract';
+import { CONTAINER_PORT, ENV, PATHS, serverEnvironment, type ServerSettings } from '../../server/config/contract';
 import { certificateRegionProblem } from '../shared/arn';
 import { defaultContainerHealthCheck, defaultImage } from './default-image';
 import { acknowledgeServiceFindings } from './findings';
 import type { McpFargateServiceProps } from './mcp-fargate-service-props';
-import { McpConfigError, resolveProps } from './resolve-props';
+import { McpConfigError, resolveProps, type ResolvedSessionStore } from './resolve-props';
+import { McpServerlessSessionStore, sessionStoreSubnets, tooFewAzs, type McpSessionStore } from './session-store';
 import { createAccessLogsBucket, createLogsKey, createSecret, createVpc } from './supporting-resources';
 
 export const CONTAINER_NAME = 'mcp';
@@ -54,6 +55,11 @@ export class McpFargateService extends Construct {
   public readonly scaling?: ecs.ScalableTaskCount;
   /** The alias record, when `hostedZone` is given. */
   public readonly aliasRecord?: route53.ARecord;
+  /**
+   * The shared session store, when `sessionStore` is set: its `REDIS_URL` secret, and for a created store the cache and
+   * its security group (an `McpServerlessSessionStore`).
+   */
+  public readonly sessionStore?: McpSessionStore;
 
   constructor(scope: Construct, id: string, props: McpFargateServiceProps) {
     super(scope, id);
@@ -192,8 +198,17 @@ export class McpFargateService extends Construct {
       });
     }
 
+    // ------------------------------------------------------------------ session store
+    const taskSubnets = props.taskSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
+    if (r.sessionStore) this.sessionStore = this.createSessionStore(r.sessionStore, taskSubnets, where);
+
     // ------------------------------------------------------------------ task
-    this.serverSettings = { ...r.settings, publicUrl: this.url };
+    this.serverSettings = {
+      ...r.settings,
+      publicUrl: this.url,
+      // ElastiCache Serverless speaks only the Redis Cluster protocol: the server must connect as a cluster client.
+      ...(this.sessionStore instanceof McpServerlessSessionStore ? { redisClusterMode: true } : {}),
+    };
     this.secret = props.oauthSecret ?? createSecret(this, r.secretFields);
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: logRetention,
@@ -210,6 +225,9 @@ export class McpFargateService extends Construct {
     const secrets: Record<string, ecs.Secret> = {};
     // Secrets are injected by ECS at task start from the secret's JSON fields, never put in Environment.
     for (const field of r.secretFields) secrets[field] = ecs.Secret.fromSecretsManager(this.secret, field);
+    if (this.sessionStore) {
+      secrets[ENV.redisUrl] = ecs.Secret.fromSecretsManager(this.sessionStore.redisUrlSecret, this.sessionStore.redisUrlField);
+    }
     this.container = this.taskDefinition.addContainer('Server', {
       containerName: CONTAINER_NAME,
       image: props.image ?? defaultImage(cpuArchitecture),
@@ -247,7 +265,7 @@ export class McpFargateService extends Construct {
       // A release whose tasks never become healthy rolls back by itself.
       circuitBreaker: { enable: true, rollback: true },
       assignPublicIp: false,
-      vpcSubnets: props.taskSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      vpcSubnets: taskSubnets,
       securityGroups: [this.serviceSecurityGroup],
       // Time for a new task to start before the load balancer's health checks count against it.
       healthCheckGracePeriod: Duration.seconds(60),
@@ -277,6 +295,33 @@ export class McpFargateService extends Construct {
       createdSecret: !props.oauthSecret,
       createdBucket: !props.accessLogsBucket,
       deletionProtection: props.deletionProtection ?? false,
+      createdSessionStore: this.sessionStore instanceof McpServerlessSessionStore,
+    });
+  }
+
+  /** A created cache in the tasks' subnets (one per AZ), or an existing store's URL secret and network path. */
+  private createSessionStore(store: ResolvedSessionStore, taskSubnets: ec2.SubnetSelection, where: string): McpSessionStore {
+    if (store.kind === 'existing') {
+      // The tasks' group allows only 443 out: open the store's port to its group (ingress there, egress here).
+      if (store.securityGroup) {
+        this.serviceSecurityGroup.connections.allowTo(store.securityGroup, ec2.Port.tcp(store.port), 'MCP tasks to the session store');
+      }
+      return { redisUrlSecret: store.redisUrlSecret, redisUrlField: store.field };
+    }
+    const subnets = sessionStoreSubnets(this.vpc, taskSubnets);
+    if (tooFewAzs(subnets)) {
+      throw new McpConfigError(
+        `${where}: sessionStore needs the tasks' subnets in at least two Availability Zones (ElastiCache Serverless ` +
+          `spreads over 2 or 3), got ${subnets.length === 1 ? 'one' : subnets.length}: give \`vpc\` or \`taskSubnets\` private subnets in two AZs`,
+      );
+    }
+    return new McpServerlessSessionStore(this, 'SessionStore', {
+      vpc: this.vpc,
+      subnets,
+      clientSecurityGroup: this.serviceSecurityGroup,
+      maxDataStorageGB: store.maxDataStorageGB,
+      maxEcpuPerSecond: store.maxEcpuPerSecond,
+      encryptionKey: store.encryptionKey,
     });
   }
 

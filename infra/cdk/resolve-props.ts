@@ -3,11 +3,15 @@
  * any resource is created — never a service that deploys and then fails.
  */
 import { Duration, Token } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import {
   DEFAULTS,
   ENV,
   MANAGED_ENV_NAMES,
   PATHS,
+  REDIS,
   SECRET_ENV,
   stopTimeoutSeconds,
   validateServerSettings,
@@ -19,7 +23,12 @@ import { TASK_AUTO_SCALING_DEFAULTS, resolveTaskScalingTargets } from '../shared
 import { fargateDrainProblem } from '../shared/drain';
 import { isHostname } from '../shared/hostname';
 import { statefulSessionsProblem } from '../shared/sessions';
-import type { McpAutoScalingProps, McpFargateServiceProps } from './mcp-fargate-service-props';
+import type {
+  McpAutoScalingProps,
+  McpExistingSessionStoreProps,
+  McpFargateServiceProps,
+  McpSessionStoreProps,
+} from './mcp-fargate-service-props';
 
 /** A configuration mistake: the message alone says what is wrong and what to pass (no stack trace needed). */
 export class McpConfigError extends Error {
@@ -54,6 +63,28 @@ export interface ResolvedAutoScaling {
   scaleOutCooldown: Duration;
 }
 
+/** ElastiCache Serverless for Valkey accepts these usage limits. */
+export const SESSION_STORE_LIMITS = {
+  dataStorageGB: { min: 1, max: 5000 },
+  ecpuPerSecond: { min: 1000, max: 15_000_000 },
+} as const;
+
+/** The shared session store to create (`created`) or to connect to (`existing`). */
+export type ResolvedSessionStore =
+  | {
+      kind: 'created';
+      maxDataStorageGB?: number;
+      maxEcpuPerSecond?: number;
+      encryptionKey?: kms.IKey;
+    }
+  | {
+      kind: 'existing';
+      redisUrlSecret: secretsmanager.ISecret;
+      field?: string;
+      securityGroup?: ec2.ISecurityGroup;
+      port: number;
+    };
+
 /** Everything the construct derives from its props before creating resources. */
 export interface ResolvedProps {
   /** Server settings with the deployment defaults applied (publicUrl may still be unset: the ALB's DNS name). */
@@ -65,6 +96,7 @@ export interface ResolvedProps {
   secretFields: EnvName[];
   autoScaling: ResolvedAutoScaling | undefined;
   desiredCount: number | undefined;
+  sessionStore: ResolvedSessionStore | undefined;
 }
 
 const isNumber = (n: number | undefined): n is number => n !== undefined && !Token.isUnresolved(n);
@@ -142,6 +174,21 @@ export function resolveProps(props: McpFargateServiceProps, where = 'McpFargateS
     }
   }
 
+  // Session store: REDIS_URL comes from it alone, and only stateful sessions use it.
+  const sessionStore = resolveSessionStore(props.sessionStore, fail);
+  if (sessionStore) {
+    if (settings.sessionMode !== 'stateful') {
+      fail(
+        "sessionStore is used only by sessionMode 'stateful' (stateless requests keep nothing between them), and would " +
+          "be a billed cache that nothing reads: set `serverSettings: { sessionMode: 'stateful' }` " +
+          '(in the app: -c sessionMode=stateful), or remove sessionStore',
+      );
+    }
+    if (secretFields.includes(ENV.redisUrl) || props.secrets?.[ENV.redisUrl]) {
+      fail(`'${ENV.redisUrl}' comes from sessionStore: remove it from ${secretFields.includes(ENV.redisUrl) ? 'secretFields' : 'secrets'}`);
+    }
+  }
+
   // Capacity.
   const autoScaling = props.autoScaling === false ? undefined : resolveAutoScaling(props.autoScaling ?? {}, fail);
   let desiredCount = props.desiredCount ?? (autoScaling ? undefined : DEFAULT_DESIRED_COUNT);
@@ -152,8 +199,10 @@ export function resolveProps(props: McpFargateServiceProps, where = 'McpFargateS
     fail(`desiredCount (${desiredCount}) must be within autoScaling minCapacity..maxCapacity (${autoScaling.minCapacity}..${autoScaling.maxCapacity})`);
   }
 
-  // Stateful sessions live in one task's memory and the ALB has no stickiness: only a single task can hold them.
+  // Stateful sessions live in one task's memory and the ALB has no stickiness: only a single task can hold them,
+  // unless a shared store (REDIS_URL) lets any task serve any session.
   if (settings.sessionMode === 'stateful') {
+    const sharedStore = sessionStore !== undefined || secretFields.includes(ENV.redisUrl) || props.secrets?.[ENV.redisUrl] !== undefined;
     const known = (n: number | undefined) => (n === undefined || Token.isUnresolved(n) ? NaN : n);
     const tasks = autoScaling
       ? { min: autoScaling.minCapacity, max: autoScaling.maxCapacity }
@@ -162,6 +211,7 @@ export function resolveProps(props: McpFargateServiceProps, where = 'McpFargateS
       tasks,
       'run exactly one task (`autoScaling: false` with `desiredCount: 1`, or `autoScaling: { minCapacity: 1, maxCapacity: 1 }`; ' +
         'in the app: -c autoScaling=false -c desiredCount=1)',
+      { sharedStore, sharedStoreHint: '`sessionStore: true`, an ElastiCache Serverless cache; in the app: -c sessionStore=true' },
     );
     if (problem) fail(problem);
   }
@@ -191,7 +241,32 @@ export function resolveProps(props: McpFargateServiceProps, where = 'McpFargateS
     secretFields,
     autoScaling,
     desiredCount,
+    sessionStore,
   };
+}
+
+function isExistingStore(p: McpSessionStoreProps | McpExistingSessionStoreProps): p is McpExistingSessionStoreProps {
+  return (p as McpExistingSessionStoreProps).redisUrlSecret !== undefined;
+}
+
+/** `true`, `McpSessionStoreProps` or `McpExistingSessionStoreProps`, checked; undefined for none. */
+function resolveSessionStore(p: McpFargateServiceProps['sessionStore'], fail: (msg: string) => never): ResolvedSessionStore | undefined {
+  if (p === undefined || p === false) return undefined;
+  if (p === true) return { kind: 'created' };
+  if (isExistingStore(p)) {
+    const port = p.port ?? REDIS.port;
+    if (isNumber(port) && (!Number.isInteger(port) || port < 1 || port > 65535)) fail(`sessionStore.port must be a TCP port (1–65535), got ${port}`);
+    if (p.field !== undefined && !Token.isUnresolved(p.field) && p.field.trim() === '') fail('sessionStore.field must name a JSON field of redisUrlSecret, or be omitted');
+    return { kind: 'existing', redisUrlSecret: p.redisUrlSecret, field: p.field, securityGroup: p.securityGroup, port };
+  }
+  const within = (name: string, n: number | undefined, range: { min: number; max: number }) => {
+    if (isNumber(n) && (!Number.isInteger(n) || n < range.min || n > range.max)) {
+      fail(`sessionStore.${name} must be a whole number from ${range.min} to ${range.max}, got ${n}`);
+    }
+  };
+  within('maxDataStorageGB', p.maxDataStorageGB, SESSION_STORE_LIMITS.dataStorageGB);
+  within('maxEcpuPerSecond', p.maxEcpuPerSecond, SESSION_STORE_LIMITS.ecpuPerSecond);
+  return { kind: 'created', maxDataStorageGB: p.maxDataStorageGB, maxEcpuPerSecond: p.maxEcpuPerSecond, encryptionKey: p.encryptionKey };
 }
 
 function defaultSecretFields(authMode: ResolvedProps['settings']['authMode']): EnvName[] {

@@ -20,7 +20,7 @@ import type { DrainController } from '../lifecycle/drain';
 import type { Logger } from '../logging/logger';
 import { cancelledRequestId } from '../mcp/cancellation';
 import { isInitialize, isJsonRpcMessage, isRequest } from '../mcp/jsonRpcEnvelope';
-import { RETRY_AFTER_SECONDS, refuseWhileDraining } from '../mcp/sessionCap';
+import { RETRY_AFTER_SECONDS, refuseAtSessionCap, refuseWhileDraining } from '../mcp/sessionCap';
 import { STANDALONE_STREAM } from './clusterTransport';
 import { parseEventId } from './eventLog';
 import type { RoutedMessage } from './instanceBus';
@@ -96,7 +96,11 @@ export function clusteredEndpoint(options: ClusteredEndpointOptions): ClusteredE
       if (messages.length > 1) return sendJsonRpcError(res, 400, RPC.invalidRequest, 'Invalid Request: Only one initialization request is allowed');
       if (sessionId) return sendJsonRpcError(res, 400, RPC.invalidRequest, 'Invalid Request: Server already initialized');
       sessionId = randomUUID();
-      await sessions.create(sessionId, { principal, initialize: messages[0]!, created: Date.now() });
+      const refusal = await sessions.create(sessionId, { principal, initialize: messages[0]!, created: Date.now() });
+      if (refusal) {
+        logger.warn({ cap: refusal }, 'session cap reached');
+        return refuseAtSessionCap(refusal, res);
+      }
       logger.info({ session: sessionId }, 'session started');
     } else {
       if (!sessionId) return sendJsonRpcError(res, 400, RPC.serverError, 'Bad Request: Mcp-Session-Id header is required');
@@ -106,7 +110,7 @@ export function clusteredEndpoint(options: ClusteredEndpointOptions): ClusteredE
       }
       const record = await sessions.get(sessionId, principal);
       if (!record) return sendJsonRpcError(res, 404, -32001, 'Session not found');
-      await sessions.touch(sessionId);
+      await sessions.touch(sessionId, principal);
       await hosts.get(sessionId, record);
     }
     const host = await hosts.get(sessionId);
@@ -123,7 +127,7 @@ export function clusteredEndpoint(options: ClusteredEndpointOptions): ClusteredE
     const streamId = `${bus.instanceId}.${randomUUID()}`;
     const opened = await host.openStream(streamId, requests.map((m) => m.id));
     // Follow from just before the `open` entry so it goes out first, as the priming event.
-    tailStream(options, res, sessionId, streamId, previousId(opened));
+    tailStream(options, res, { sessionId, principal }, streamId, previousId(opened));
     for (const message of requests) host.deliver(message, extra);
   }
 
@@ -148,8 +152,9 @@ export function clusteredEndpoint(options: ClusteredEndpointOptions): ClusteredE
     }
     const sessionId = req.header('mcp-session-id');
     if (!sessionId) return sendJsonRpcError(res, 400, RPC.serverError, 'Bad Request: Mcp-Session-Id header is required');
-    if (!(await sessions.get(sessionId, principalKey(req.auth)))) return sendJsonRpcError(res, 404, -32001, 'Session not found');
-    await sessions.touch(sessionId);
+    const principal = principalKey(req.auth);
+    if (!(await sessions.get(sessionId, principal))) return sendJsonRpcError(res, 404, -32001, 'Session not found');
+    await sessions.touch(sessionId, principal);
     const lastEventId = req.header('last-event-id');
     let streamId = STANDALONE_STREAM;
     let after = '0';
@@ -163,7 +168,7 @@ export function clusteredEndpoint(options: ClusteredEndpointOptions): ClusteredE
       // A new GET stream carries what is sent from now on.
       after = (await options.redis.xrevrange(KEYS.events(sessionId, STANDALONE_STREAM), '+', '-', 'COUNT', 1))[0]?.[0] ?? '0';
     }
-    const tail = tailStream(options, res, sessionId, streamId, after);
+    const tail = tailStream(options, res, { sessionId, principal }, streamId, after);
     // At drain the stream is closed; the client reconnects (to another instance) from its last event.
     const unregister = drain.registerStream(() => tail.close());
     void tail.done.then(unregister);
@@ -172,8 +177,9 @@ export function clusteredEndpoint(options: ClusteredEndpointOptions): ClusteredE
   async function remove(req: Request, res: Response): Promise<void> {
     const sessionId = req.header('mcp-session-id');
     if (!sessionId) return sendJsonRpcError(res, 400, RPC.serverError, 'Bad Request: Mcp-Session-Id header is required');
-    if (!(await sessions.get(sessionId, principalKey(req.auth)))) return sendJsonRpcError(res, 404, -32001, 'Session not found');
-    await sessions.delete(sessionId);
+    const principal = principalKey(req.auth);
+    if (!(await sessions.get(sessionId, principal))) return sendJsonRpcError(res, 404, -32001, 'Session not found');
+    await sessions.delete(sessionId, principal);
     hosts.drop(sessionId);
     logger.info({ session: sessionId }, 'session ended');
     res.status(200).end();

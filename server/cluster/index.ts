@@ -19,11 +19,15 @@ const STARTUP_WAIT_MS = 5000;
 
 export interface ClusterOptions {
   redisUrl: string;
+  /** The store speaks the Redis Cluster protocol. */
+  redisCluster?: boolean;
   buildServer: McpServerFactory;
   drain: DrainController;
   keepAliveMs: number;
   retryMs: number;
   sessionIdleSeconds: number;
+  maxSessions: number;
+  maxSessionsPerPrincipal: number;
   logger: Logger;
 }
 
@@ -40,10 +44,14 @@ export interface Cluster {
 
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const { logger } = options;
-  const store = connectSessionStore(options.redisUrl, logger);
+  const store = connectSessionStore(options.redisUrl, logger, { cluster: options.redisCluster });
   const bus = new InstanceBus(store, logger);
   const log = new EventLog(store.commands, options.sessionIdleSeconds);
-  const sessions = new SessionStore(store.commands, options.sessionIdleSeconds);
+  const sessions = new SessionStore(store.commands, {
+    idleSeconds: options.sessionIdleSeconds,
+    maxSessions: options.maxSessions,
+    maxSessionsPerPrincipal: options.maxSessionsPerPrincipal,
+  });
   const hosts = new SessionHosts({ buildServer: options.buildServer, log, instanceId: bus.instanceId, drain: options.drain, logger });
   const endpoint = clusteredEndpoint({
     log,

@@ -11,6 +11,10 @@ export const KEYS = {
   orphanClaim: (sessionId: string, streamId: string) => `mcp:{${sessionId}}:orphan:${streamId}`,
   /** A legacy HTTP+SSE session: which instance holds its stream. */
   legacy: (sessionId: string) => `mcp:legacy:{${sessionId}}`,
+  /** Every live session, scored by expiry (the `MCP_MAX_SESSIONS` cap across instances). */
+  allSessions: 'mcp:sessions',
+  /** One principal's live sessions, scored by expiry (the `MCP_MAX_SESSIONS_PER_PRINCIPAL` cap). */
+  principalSessions: (principalHash: string) => `mcp:principal:${principalHash}`,
   /** An instance's heartbeat: present while the instance runs. */
   instance: (instanceId: string) => `mcp:instance:${instanceId}`,
 } as const;

@@ -4,7 +4,7 @@
  * timeout — so a request gets a clear 503 instead of hanging; ioredis reconnects on its own, so recovery needs no
  * restart, and the subscriber re-subscribes its channels.
  */
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../logging/logger';
 
 /** A store command that takes longer than this fails (and the request gets 503). */
@@ -18,8 +18,8 @@ export interface SessionStoreConnections {
   close(): Promise<void>;
 }
 
-export function connectSessionStore(url: string, logger: Logger): SessionStoreConnections {
-  const options: RedisOptions = {
+export function connectSessionStore(url: string, logger: Logger, options: { cluster?: boolean } = {}): SessionStoreConnections {
+  const base: RedisOptions = {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     commandTimeout: COMMAND_TIMEOUT_MS,
@@ -27,9 +27,11 @@ export function connectSessionStore(url: string, logger: Logger): SessionStoreCo
     // Reconnect quickly at first, then every 2 s, forever: the store coming back must heal the instance.
     retryStrategy: (attempt) => Math.min(100 * attempt, 2000),
   };
-  const commands = new Redis(url, options);
   // The subscriber keeps its queue: (re-)subscriptions issued while it reconnects are sent once it is back.
-  const subscriber = new Redis(url, { ...options, enableOfflineQueue: true, commandTimeout: undefined });
+  const subscriberOptions: RedisOptions = { ...base, enableOfflineQueue: true, commandTimeout: undefined };
+  const connect = (o: RedisOptions): Redis => (options.cluster ? clusterClient(url, o) : new Redis(url, o));
+  const commands = connect(base);
+  const subscriber = connect(subscriberOptions);
   // The URL may hold a password: log the host only.
   const where = safeHost(url);
   let down = false;
@@ -56,6 +58,28 @@ export function connectSessionStore(url: string, logger: Logger): SessionStoreCo
       subscriber.disconnect();
     },
   };
+}
+
+/**
+ * A Redis Cluster client that presents the same commands as a single connection. Every multi-key operation of the
+ * server stays in one hash slot (see `keys.ts`), so the cluster never refuses one (CROSSSLOT).
+ */
+function clusterClient(url: string, o: RedisOptions): Redis {
+  const u = new URL(url);
+  const cluster = new Cluster([{ host: u.hostname, port: Number(u.port || 6379) }], {
+    // ElastiCache Serverless and TLS certificates name the endpoint: connect by name, not by resolved address.
+    dnsLookup: (address, callback) => callback(null, address),
+    enableOfflineQueue: o.enableOfflineQueue,
+    clusterRetryStrategy: o.retryStrategy as (times: number) => number,
+    redisOptions: {
+      ...o,
+      username: u.username ? decodeURIComponent(u.username) : undefined,
+      password: u.password ? decodeURIComponent(u.password) : undefined,
+      tls: u.protocol === 'rediss:' ? { servername: u.hostname } : undefined,
+    },
+  });
+  // Same command interface; the server only uses what both offer.
+  return cluster as unknown as Redis;
 }
 
 function safeHost(url: string): string {

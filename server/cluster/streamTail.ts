@@ -38,7 +38,14 @@ export interface Tail {
   done: Promise<void>;
 }
 
-export function tailStream(deps: TailDeps, res: Response, sessionId: string, streamId: string, afterId: string): Tail {
+export function tailStream(
+  deps: TailDeps,
+  res: Response,
+  session: { sessionId: string; principal: string },
+  streamId: string,
+  afterId: string,
+): Tail {
+  const { sessionId, principal } = session;
   res.writeHead(200, {
     'Content-Type': 'text/event-stream',
     'Cache-Control': 'no-cache, no-transform',
@@ -99,7 +106,7 @@ export function tailStream(deps: TailDeps, res: Response, sessionId: string, str
       res.write(': keepalive\n\n');
       lastWrite = Date.now();
       // An open stream keeps its session alive.
-      void deps.sessions.touch(sessionId).catch(() => undefined);
+      void deps.sessions.touch(sessionId, principal).catch(() => undefined);
     }
     void pump();
     if (owner && owner !== deps.bus.instanceId && !(await deps.bus.isAlive(owner).catch(() => true))) {

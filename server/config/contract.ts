@@ -49,6 +49,7 @@ export const ENV = {
   bearerTokens: 'MCP_BEARER_TOKENS',
   devAuthAllowNonLoopback: 'MCP_DEV_AUTH_ALLOW_NON_LOOPBACK',
   redisUrl: 'REDIS_URL',
+  redisClusterMode: 'REDIS_CLUSTER_MODE',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];
@@ -150,6 +151,11 @@ export interface ServerSettings {
   maxSessionsPerPrincipal?: number;
   /** @default 'info' */
   logLevel?: LogLevel;
+  /**
+   * The session store (`REDIS_URL`, a secret wired by the infrastructure) speaks the Redis Cluster protocol, as
+   * ElastiCache Serverless does. @default false
+   */
+  redisClusterMode?: boolean;
 }
 
 export interface ServerEnvironmentOptions {
@@ -179,6 +185,7 @@ const SETTING_ENV: { readonly [K in keyof Required<ServerSettings>]: EnvName } =
   maxSessions: ENV.maxSessions,
   maxSessionsPerPrincipal: ENV.maxSessionsPerPrincipal,
   logLevel: ENV.logLevel,
+  redisClusterMode: ENV.redisClusterMode,
 };
 
 /**

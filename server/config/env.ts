@@ -75,6 +75,7 @@ export const envSchema = z.object({
   [ENV.bearerTokens]: opt(list),
   [ENV.devAuthAllowNonLoopback]: opt(bool),
   [ENV.redisUrl]: opt(redisUrl),
+  [ENV.redisClusterMode]: opt(bool),
 });
 
 export interface ServerConfig {
@@ -97,6 +98,8 @@ export interface ServerConfig {
   logLevel: (typeof LOG_LEVELS)[number];
   /** Shared session store for stateful mode on several instances (`REDIS_URL`); undefined = sessions in memory. */
   redisUrl?: string;
+  /** The store is a Redis Cluster (ElastiCache Serverless, Valkey/Redis cluster mode). */
+  redisClusterMode: boolean;
   auth: AuthConfig;
 }
 
@@ -172,6 +175,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): ServerConfi
     trustProxy,
     logLevel: e[ENV.logLevel] ?? DEFAULTS.logLevel,
     redisUrl: e[ENV.redisUrl],
+    redisClusterMode: e[ENV.redisClusterMode] ?? false,
     auth: {
       mode: authMode,
       resource,

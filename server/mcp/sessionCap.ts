@@ -16,12 +16,17 @@ export function refuseIfAtSessionCap(registry: SessionRegistry, principal: strin
   const refusal = registry.refusal(principal);
   if (!refusal) return false;
   logger.warn({ sessions: registry.size, cap: refusal }, 'session cap reached');
+  refuseAtSessionCap(refusal, res);
+  return true;
+}
+
+/** The 503 for a session refused by a cap: the whole server's (`instance`) or the caller's (`principal`). */
+export function refuseAtSessionCap(refusal: 'instance' | 'principal', res: Response): void {
   const message =
     refusal === 'instance'
-      ? 'Too many sessions on this instance; retry later'
+      ? 'Too many sessions on this server; retry later'
       : 'Too many sessions for this caller; end unused sessions (DELETE) or retry later';
   sendJsonRpcError(res, 503, RPC.serverError, message, { 'Retry-After': RETRY_AFTER_SECONDS });
-  return true;
 }
 
 /** Answers 503 and returns true while the instance drains. */

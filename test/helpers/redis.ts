@@ -1,6 +1,10 @@
 /** A real redis-server on 127.0.0.1 for a test (Debian's `redis-server`; `.ci/run` installs it). */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { freePort } from './server';
 
 export interface RedisServer {
@@ -52,4 +56,34 @@ export async function waitForPort(port: number, timeoutMs: number): Promise<void
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`);
+}
+
+/**
+ * A real three-master Redis Cluster (the protocol ElastiCache Serverless speaks): `url` names one node, as the
+ * service's endpoint does; keys are spread over the nodes by hash slot.
+ */
+export async function startRedisCluster(): Promise<RedisServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'redis-cluster-'));
+  const ports = [await freePort(), await freePort(), await freePort()];
+  const children = ports.map((port) =>
+    spawn(BINARY, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--cluster-enabled', 'yes',
+      '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--dir', dir], { stdio: 'ignore' }),
+  );
+  await Promise.all(ports.map((p) => waitForPort(p, 5000)));
+  const cli = (...args: string[]) => promisify(execFile)('redis-cli', args);
+  await cli('--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes');
+  const end = Date.now() + 10_000;
+  while (!(await cli('-p', String(ports[0]), 'cluster', 'info')).stdout.includes('cluster_state:ok')) {
+    if (Date.now() > end) throw new Error('the Redis Cluster did not reach cluster_state:ok');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url: `redis://127.0.0.1:${ports[0]}`,
+    port: ports[0]!,
+    async stop() {
+      await Promise.all(children.map((c) => (c.exitCode !== null ? undefined : new Promise((r) => (c.once('exit', r), c.kill('SIGKILL'))))));
+      rmSync(dir, { recursive: true, force: true });
+    },
+    restart: () => Promise.reject(new Error('restart is not supported for the cluster')),
+  };
 }

@@ -163,6 +163,17 @@ describe('validators on every synth', () => {
     expect(() => app.synth()).toThrow(/CT\.CLOUDWATCH\.PR\.3[\s\S]*UnencryptedLogs/);
   });
 
+  test('-c sessionStore=true -c sessionMode=stateful: a session store on the autoscaled service, and the validators pass', () => {
+    const { app, stack } = appStack({ ...ZONE_CONTEXT, sessionMode: 'stateful', sessionStore: 'true' }, true);
+    const t = Template.fromStack(stack);
+    t.resourceCountIs('AWS::ElastiCache::ServerlessCache', 1);
+    t.resourceCountIs('AWS::ApplicationAutoScaling::ScalableTarget', 1);
+    expect((container(t).Secrets as { Name: string }[]).map((e) => e.Name)).toContain(ENV.redisUrl);
+    expect(() => app.synth()).not.toThrow();
+    // Without the flag, the default stack has no store.
+    Template.fromStack(appStack(ZONE_CONTEXT).stack).resourceCountIs('AWS::ElastiCache::ServerlessCache', 0);
+  });
+
   test('the secret variable is never in Environment, whatever the auth mode', () => {
     for (const authMode of ['oauth', 'token'] as const) {
       const { stack: s } = appStack({ ...ZONE_CONTEXT, authMode });

@@ -4,7 +4,7 @@ import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { ENV, NODE_KEEP_ALIVE_TIMEOUT_SECONDS, type ServerSettings } from '../../../server/config/contract';
+import { ENV, NODE_KEEP_ALIVE_TIMEOUT_SECONDS, SECRET_ENV, type ServerSettings } from '../../../server/config/contract';
 import {
   ALB_IDLE_TIMEOUT_SECONDS,
   McpConfigError,
@@ -121,7 +121,8 @@ describe('secrets and environment', () => {
   });
 
   test('secretFields only name the contract secret variables; token mode needs the tokens', () => {
-    expect(() => build({ secretFields: [ENV.port] })).toThrow(/secretFields may only name OAUTH_CLIENT_SECRET, MCP_BEARER_TOKENS, got 'PORT'/);
+    expect(() => build({ secretFields: [ENV.port] })).toThrow(`secretFields may only name ${SECRET_ENV.join(', ')}, got 'PORT'`);
+    expect(SECRET_ENV).toEqual([ENV.oauthClientSecret, ENV.bearerTokens, ENV.redisUrl]);
     expect(() => build({ serverSettings: { authMode: 'token' }, secretFields: [ENV.oauthClientSecret] })).toThrow(/authMode 'token' needs 'MCP_BEARER_TOKENS'/);
   });
 });
@@ -157,6 +158,69 @@ describe('stateful sessions on Fargate', () => {
     );
     const stack2 = newStack();
     expect(() => new McpFargateService(stack2, 'Mcp', servicePropsFromContext(one)(stack2))).not.toThrow();
+  });
+});
+
+describe('stateful sessions with a shared session store', () => {
+  const stateful = settings({ sessionMode: 'stateful' });
+  const urlSecret = (stack: Stack) =>
+    secretsmanager.Secret.fromSecretCompleteArn(stack, 'Url', 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:valkey-AbCdEf');
+
+  test('without a store, the refusal names the sessionStore prop and the context flag', () => {
+    const e = errorOf(() => build({ serverSettings: stateful }));
+    expect(e.message).toMatch(/or give the service a shared session store \(`sessionStore: true`.*-c sessionStore=true\)$/);
+  });
+
+  test('with a store, stateful runs on any number of tasks: autoscaled, fixed, created or existing store', () => {
+    expect(() => build({ serverSettings: stateful, sessionStore: true })).not.toThrow();
+    expect(() => build({ serverSettings: stateful, sessionStore: {}, autoScaling: false, desiredCount: 3 })).not.toThrow();
+    expect(() => build({ serverSettings: stateful, sessionStore: { maxDataStorageGB: 5 }, autoScaling: { minCapacity: 2, maxCapacity: 20 } })).not.toThrow();
+    const stack = newStack();
+    expect(() => build({ serverSettings: stateful, sessionStore: { redisUrlSecret: urlSecret(stack) } }, stack)).not.toThrow();
+    // sessionStore: false is no store
+    expect(() => build({ serverSettings: stateful, sessionStore: false })).toThrow(/needs exactly one task/);
+  });
+
+  test('REDIS_URL from the given secret (secretFields) is a shared store too; with sessionStore it is refused', () => {
+    const stack = newStack();
+    const oauthSecret = secretsmanager.Secret.fromSecretCompleteArn(stack, 'S', 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:mcp-AbCdEf');
+    const secretFields = [ENV.oauthClientSecret, ENV.redisUrl];
+    expect(() => build({ serverSettings: stateful, oauthSecret, secretFields }, stack)).not.toThrow();
+    expect(() => build({ serverSettings: stateful, secretFields, sessionStore: true })).toThrow(/'REDIS_URL' comes from sessionStore: remove it from secretFields/);
+  });
+
+  test('a store without stateful sessions is refused: nothing would read it, and it is billed', () => {
+    const e = errorOf(() => build({ sessionStore: true }));
+    expect(e.message).toMatch(/sessionStore is used only by sessionMode 'stateful'/);
+    expect(e.message).toContain('-c sessionMode=stateful');
+    const stack = newStack();
+    expect(() => build({ serverSettings: settings({ sessionMode: 'stateless' }), sessionStore: { redisUrlSecret: urlSecret(stack) } }, stack)).toThrow(
+      /sessionStore is used only by sessionMode 'stateful'/,
+    );
+  });
+
+  test('usage limits within what ElastiCache Serverless accepts; an existing store’s port', () => {
+    expect(() => build({ serverSettings: stateful, sessionStore: { maxDataStorageGB: 0 } })).toThrow(/sessionStore.maxDataStorageGB must be a whole number from 1 to 5000, got 0/);
+    expect(() => build({ serverSettings: stateful, sessionStore: { maxDataStorageGB: 5001 } })).toThrow(/maxDataStorageGB/);
+    expect(() => build({ serverSettings: stateful, sessionStore: { maxEcpuPerSecond: 999 } })).toThrow(/sessionStore.maxEcpuPerSecond must be a whole number from 1000 to 15000000, got 999/);
+    expect(() => build({ serverSettings: stateful, sessionStore: { maxDataStorageGB: 5000, maxEcpuPerSecond: 1000 } })).not.toThrow();
+    const stack = newStack();
+    expect(() => build({ serverSettings: stateful, sessionStore: { redisUrlSecret: urlSecret(stack), port: 70000 } }, stack)).toThrow(/sessionStore.port must be a TCP port/);
+  });
+
+  test('the app: -c sessionStore=true with -c sessionMode=stateful on the default autoscaling; without stateful, a context error', () => {
+    const base = { certificateArn: CERT_ARN, oauthIssuer: ISSUER, image: 'public.ecr.aws/x/y:1' };
+    const ctx = readAppContext((k: ContextKey) => ({ ...base, sessionMode: 'stateful', sessionStore: 'true' } as Record<string, string>)[k], REGION);
+    expect(ctx.sessionStore).toBe(true);
+    const stack = newStack();
+    const mcp = new McpFargateService(stack, 'Mcp', servicePropsFromContext(ctx)(stack));
+    expect(mcp.sessionStore?.redisUrlSecret).toBeDefined();
+    expect(mcp.scaling).toBeDefined();
+    const e = errorOf(() => readAppContext((k: ContextKey) => ({ ...base, sessionStore: 'true' } as Record<string, string>)[k], REGION));
+    expect(e.message).toContain('-c sessionStore=true is used only by -c sessionMode=stateful');
+    expect(errorOf(() => readAppContext((k: ContextKey) => ({ ...base, sessionStore: 'yes' } as Record<string, string>)[k], REGION)).message).toContain(
+      "-c sessionStore must be true or false, got 'yes'",
+    );
   });
 });
 
