@@ -82,9 +82,10 @@ describe('infra contract', () => {
       publicUrl: 'https://m.example/mcp', sessionMode: 'stateless', authMode: 'oauth', oauthIssuer: 'https://id.example',
       oauthAudience: 'a', oauthJwksUri: 'https://id.example/jwks', oauthScopes: ['a'], oauthIntrospectionUrl: 'https://id.example/i',
       oauthClientId: 'c', allowedOrigins: ['https://a.example'], keepAliveSeconds: 1, drainSeconds: 1, sessionIdleSeconds: 1,
-      maxSessions: 1, maxSessionsPerPrincipal: 1, logLevel: 'info',
+      maxSessions: 1, maxSessionsPerPrincipal: 1, logLevel: 'info', redisClusterMode: true,
     });
     expect([...MANAGED_ENV_NAMES].sort()).toEqual(Object.keys(env).sort());
+    expect(loadConfig({ ...env, MCP_SESSION_MODE: 'stateful', REDIS_URL: 'rediss://cache.internal:6379' }).redisClusterMode).toBe(true);
     expect(MANAGED_ENV_NAMES).toContain('MCP_MAX_SESSIONS');
   });
 
