@@ -85,7 +85,7 @@ describe('infra contract', () => {
       maxSessions: 1, maxSessionsPerPrincipal: 1, logLevel: 'info', redisClusterMode: true,
     });
     expect([...MANAGED_ENV_NAMES].sort()).toEqual(Object.keys(env).sort());
-    expect(loadConfig({ ...env, MCP_SESSION_MODE: 'stateful', REDIS_URL: 'rediss://cache.internal:6379' }).redisClusterMode).toBe(true);
+    expect(loadConfig({ ...env, OAUTH_CLIENT_SECRET: 's', MCP_SESSION_MODE: 'stateful', REDIS_URL: 'rediss://cache.internal:6379' }).redisClusterMode).toBe(true);
     expect(MANAGED_ENV_NAMES).toContain('MCP_MAX_SESSIONS');
   });
 
