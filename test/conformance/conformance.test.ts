@@ -27,6 +27,15 @@ describe('MCP conformance suite (active server scenarios)', () => {
     expect(run.scenarios.filter((s) => !s.clean)).toEqual([]);
   });
 
+  test('stateful on two instances sharing Redis, round-robin, no stickiness: every scenario passes', async () => {
+    const run = await runConformance('stateful', { instances: 2 });
+    console.log(`${summaryLine(run)} — 2 instances on Redis behind a round-robin proxy`);
+    if (run.exitCode !== 0 || run.failed > 0 || run.warnings > 0) throw new Error(explain(run));
+    expect(run.announced).toBeGreaterThan(0);
+    expect(run.scenarios).toHaveLength(run.announced);
+    expect(run.scenarios.filter((s) => !s.clean)).toEqual([]);
+  });
+
   test('stateless: every scenario passes except the documented expected failures', async () => {
     const run = await runConformance('stateless', { expectedFailures: STATELESS_BASELINE });
     console.log(`${summaryLine(run)}; expected failures: ${run.scenarios.filter((s) => !s.clean).map((s) => s.scenario).join(', ')}`);

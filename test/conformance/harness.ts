@@ -7,7 +7,9 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SessionMode } from '../../server/config/contract';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { startRedis, type RedisServer } from '../helpers/redis';
+import { startRoundRobinProxy, type RoundRobinProxy } from '../helpers/roundRobinProxy';
+import { freePort, startTestServer, type TestServer } from '../helpers/server';
 import { conformanceCapabilities } from './fixture';
 
 /** The CLI's entry point; run with this process's Node (the suite needs Node >= 22). */
@@ -58,15 +60,21 @@ export interface RunOptions {
   extraArgs?: string[];
   /** Kill the CLI after this long. @default 150 s */
   timeoutMs?: number;
+  /**
+   * Serve from this many instances sharing a Redis session store, behind a round-robin proxy with no stickiness
+   * (stateful mode). @default 1 (one instance, sessions in memory)
+   */
+  instances?: number;
 }
 
 /** Starts the app in `mode` with the fixture, runs the CLI against it, and shuts the app down. */
 export async function runConformance(mode: SessionMode, options: RunOptions = {}): Promise<ConformanceRun> {
-  const server: TestServer = await startTestServer({ MCP_SESSION_MODE: mode, MCP_DRAIN_SECONDS: '1' }, conformanceCapabilities());
+  const target = await startTarget(mode, options.instances ?? 1);
+  const server = target.servers[0]!;
   const outDir = await mkdtemp(join(tmpdir(), `conformance-${mode}-`));
   const started = Date.now();
   try {
-    const args = [CONFORMANCE_CLI, 'server', '--url', server.mcpUrl.href, '-o', outDir];
+    const args = [CONFORMANCE_CLI, 'server', '--url', target.url, '-o', outDir];
     if (options.scenario) args.push('--scenario', options.scenario);
     else args.push('--suite', options.suite ?? 'active');
     if (options.expectedFailures) args.push('--expected-failures', options.expectedFailures);
@@ -76,7 +84,7 @@ export async function runConformance(mode: SessionMode, options: RunOptions = {}
     const sum = (k: 'passed' | 'failed' | 'warnings') => scenarios.reduce((n, s) => n + s[k], 0);
     return {
       mode,
-      url: server.mcpUrl.href,
+      url: target.url,
       exitCode,
       output,
       seconds: (Date.now() - started) / 1000,
@@ -86,14 +94,41 @@ export async function runConformance(mode: SessionMode, options: RunOptions = {}
       warnings: sum('warnings'),
       announced: options.scenario ? 1 : Number(/Running \S+ suite \((\d+) scenarios\)/.exec(output)?.[1] ?? 0),
       // Access-log lines (they carry `res`) are expected 4xx answers (405 GET when stateless, 403 DNS rebinding).
-      serverWarnings: server.logs
+      serverWarnings: target.servers
+        .flatMap((s) => s.logs)
         .filter((l) => typeof l.level === 'number' && l.level >= 40 && !('res' in l))
         .map((l) => JSON.stringify(l)),
     };
   } finally {
-    await server.close();
+    await target.close();
     await rm(outDir, { recursive: true, force: true });
   }
+}
+
+/** One instance (sessions in memory), or several on Redis behind a round-robin proxy. */
+async function startTarget(mode: SessionMode, instances: number): Promise<{ url: string; servers: TestServer[]; close(): Promise<void> }> {
+  const env = { MCP_SESSION_MODE: mode, MCP_DRAIN_SECONDS: '1' };
+  if (instances === 1) {
+    const server = await startTestServer(env, conformanceCapabilities());
+    return { url: server.mcpUrl.href, servers: [server], close: () => server.close() };
+  }
+  const redis: RedisServer = await startRedis();
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}/mcp`;
+  const servers: TestServer[] = [];
+  for (let i = 0; i < instances; i++) {
+    servers.push(await startTestServer({ ...env, REDIS_URL: redis.url, MCP_PUBLIC_URL: url }, conformanceCapabilities()));
+  }
+  const proxy: RoundRobinProxy = await startRoundRobinProxy(servers.map((s) => s.baseUrl), port);
+  return {
+    url,
+    servers,
+    async close() {
+      await proxy.close();
+      for (const s of servers) await s.close();
+      await redis.stop();
+    },
+  };
 }
 
 /**
