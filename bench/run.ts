@@ -4,10 +4,11 @@
  * docs/benchmarks.md. Each server runs in its own process; autocannon drives load from this one.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
+import { startRedis, type RedisServer } from '../test/helpers/redis';
 import { freePort } from '../test/helpers/server';
 
 const ROOT = join(__dirname, '..');
@@ -58,7 +59,19 @@ export const TARGETS: Target[] = [
     env: { MCP_AUTH_MODE: 'none', MCP_SESSION_MODE: 'stateful' },
     prepare: initializeSession,
   },
+  {
+    name: 'this server, stateful session in Redis (REDIS_URL), auth none',
+    script: 'servers/thisServer.ts',
+    env: { MCP_AUTH_MODE: 'none', MCP_SESSION_MODE: 'stateful' },
+    envFor: async () => {
+      redis ??= await startRedis();
+      return { REDIS_URL: redis.url };
+    },
+    prepare: initializeSession,
+  },
 ];
+
+let redis: RedisServer | undefined;
 
 let bearer = '';
 
@@ -119,8 +132,11 @@ async function measure(target: Target): Promise<Row> {
   try {
     const headers = { ...MCP_HEADERS, ...(await target.prepare?.(url)) };
     // Warm-up, then the measured run.
-    await autocannon({ url, method: 'POST', headers, body: callBody, connections: CONNECTIONS, duration: 2 });
-    const r = await autocannon({ url, method: 'POST', headers, body: callBody, connections: CONNECTIONS, duration: DURATION });
+    // Each request gets its own JSON-RPC id: ids must be unique among a session's requests in flight.
+    let id = 0;
+    const requests = [{ method: 'POST' as const, headers, setupRequest: (req: object) => ({ ...req, body: callBody.replace('"id":1', `"id":${++id}`) }) }];
+    await autocannon({ url, requests, connections: CONNECTIONS, duration: 2 });
+    const r = await autocannon({ url, requests, connections: CONNECTIONS, duration: DURATION });
     return { name: target.name, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx };
   } finally {
     child.kill('SIGTERM');
@@ -146,6 +162,7 @@ async function main() {
     process.stderr.write(`measuring: ${target.name} …\n`);
     rows.push(await measure(target));
   }
+  await redis?.stop();
   const md = table(rows);
   console.log(md);
   const doc = `# Benchmarks
@@ -159,7 +176,11 @@ ${md}
 
 Measured ${new Date().toISOString().slice(0, 10)}.
 `;
-  writeFileSync(join(ROOT, 'docs', 'benchmarks.md'), doc);
+  // This run owns the first section; the stream-capacity and cold-start sections (their own scripts) are kept.
+  const file = join(ROOT, 'docs', 'benchmarks.md');
+  const previous = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const rest = previous.indexOf('\n## ');
+  writeFileSync(file, rest >= 0 ? `${doc}${previous.slice(rest)}` : doc);
 }
 
 if (require.main === module) {

@@ -44,6 +44,7 @@ export const PROGRAM_DEFAULTS = {
   serviceName: 'remote-mcp',
   authMode: 'oauth' as AuthMode,
   sessionMode: DEFAULTS.sessionMode,
+  sessionStore: false,
   logLevel: DEFAULTS.logLevel,
   keepAliveSeconds: DEFAULTS.keepAliveSeconds,
   requestTimeoutSeconds: CLOUD_RUN_DEFAULTS.requestTimeoutSeconds,
@@ -68,6 +69,7 @@ export const CONFIG_KEYS = [
   'publicUrl',
   'authMode',
   'sessionMode',
+  'sessionStore',
   'oauthIssuer',
   'oauthAudience',
   'oauthJwksUri',
@@ -150,6 +152,8 @@ export interface ProgramConfig {
   domainName?: string;
   server: ServerSettings & { authMode: AuthMode };
   secrets: McpSecretValues;
+  /** Create the shared session store (Memorystore / ElastiCache Serverless) and pass its REDIS_URL as a secret. */
+  sessionStore: boolean;
   minInstances?: number;
   maxInstances?: number;
   cpu?: string;
@@ -333,12 +337,16 @@ export function readProgramConfig(): ProgramConfig {
     domainName,
     server,
     secrets,
+    sessionStore: c.boolean('sessionStore', PROGRAM_DEFAULTS.sessionStore)!,
     minInstances: c.integer('minInstances', 0, 1000),
     maxInstances: c.integer('maxInstances', 1, 1000),
     cpu: c.string('cpu'),
     memory: c.string('memory'),
     deletionProtection: c.boolean('deletionProtection'),
   };
+  if (config.sessionStore && server.sessionMode !== 'stateful') {
+    c.fail('sessionStore', "is used only by sessionMode 'stateful' (stateless requests keep nothing between them), and would be a billed store that nothing reads: pulumi config set sessionMode stateful, or pulumi config set sessionStore false");
+  }
   if (cloud === 'aws') {
     if (config.minInstances !== undefined && config.minInstances < 1) c.fail('minInstances', `must be at least 1 on aws (Fargate does not scale to zero), got ${config.minInstances}`);
     if (config.cpu !== undefined && !/^\d+$/.test(config.cpu)) c.fail('cpu', `on aws is Fargate CPU units such as 256, 512, 1024, got '${config.cpu}'`);
@@ -428,11 +436,15 @@ export function readProgramConfig(): ProgramConfig {
     if (serviceName.length > FARGATE_LIMITS.nameMaxLength) {
       c.fail('serviceName', `must be at most ${FARGATE_LIMITS.nameMaxLength} characters on aws (load balancer and target group names), got '${serviceName}'`);
     }
-    // Stateful sessions live in one task's memory and the ALB has no stickiness: only a single task can hold them.
+    // Stateful sessions without the shared store live in one task's memory and the ALB has no stickiness: only a
+    // single task can hold them.
     if (server.sessionMode === 'stateful') {
       const min = config.minInstances ?? FARGATE_DEFAULTS.autoScaling.minCapacity;
       const max = config.maxInstances ?? Math.max(FARGATE_DEFAULTS.autoScaling.maxCapacity, min);
-      const problem = statefulSessionsProblem({ min, max }, 'run exactly one task (pulumi config set minInstances 1 && pulumi config set maxInstances 1)');
+      const problem = statefulSessionsProblem({ min, max }, 'run exactly one task (pulumi config set minInstances 1 && pulumi config set maxInstances 1)', {
+        sharedStore: config.sessionStore,
+        sharedStoreHint: 'pulumi config set sessionStore true',
+      });
       if (problem) c.fail('sessionMode', problem);
     }
   }

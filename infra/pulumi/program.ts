@@ -71,6 +71,7 @@ function deployGcp(config: ProgramConfig): ProgramOutputs {
     domainName: config.domainName,
     artifactRegistry: false,
     enableApis: g.enableApis,
+    sessionStore: config.sessionStore,
   });
   return {
     cloud: config.cloud,
@@ -115,6 +116,7 @@ function deployAws(config: ProgramConfig): ProgramOutputs {
     accessLogsBucket: a.accessLogsBucket,
     webAclArn: a.webAclArn,
     deletionProtection: config.deletionProtection,
+    sessionStore: config.sessionStore,
   });
   return {
     cloud: config.cloud,

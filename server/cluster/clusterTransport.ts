@@ -58,6 +58,11 @@ export class ClusterTransport implements Transport {
     this.onmessage?.({ jsonrpc: '2.0', method: 'notifications/initialized' });
   }
 
+  /** True while a client request with this id is being answered here (ids must be unique within a session). */
+  isRunning(requestId: RequestId): boolean {
+    return this.requestStreams.has(requestId);
+  }
+
   /** Opens a stream for the requests of one POST; resolves with its `open` entry (the priming event). */
   async openStream(streamId: string, requestIds: RequestId[]): Promise<string> {
     const entry = await this.log.append(this.sessionId, streamId, { opens: requestIds });

@@ -116,6 +116,11 @@ export function clusteredEndpoint(options: ClusteredEndpointOptions): ClusteredE
     const host = await hosts.get(sessionId);
 
     const requests = messages.filter(isRequest);
+    const reused = requests.find((m, i) => host.isRunning(m.id) || requests.findIndex((o) => o.id === m.id) !== i);
+    if (reused) {
+      // Ids are unique per session while in flight (the spec): a reused one would take over the other's answer.
+      return sendJsonRpcError(res, 400, RPC.invalidRequest, `Invalid Request: request id ${JSON.stringify(reused.id)} is already in use in this session`);
+    }
     for (const message of messages) {
       if (isRequest(message)) continue;
       await routeClientMessage(sessionId, message, req);

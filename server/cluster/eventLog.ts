@@ -28,6 +28,8 @@ export class EventLog {
     private readonly redis: Redis,
     /** Streams expire with their session. */
     private readonly ttlSeconds: number,
+    /** Wakes this process's readers of the stream at once (others get the Redis publication). */
+    private readonly appended: (channel: string) => void = () => undefined,
   ) {}
 
   /** Appends an entry, tells the readers, returns its id. */
@@ -49,6 +51,7 @@ export class EventLog {
       .exec();
     const failed = results?.find(([err]) => err);
     if (!results || failed) throw failed?.[0] ?? new Error('session store transaction aborted');
+    this.appended(CHANNELS.events(sessionId, streamId));
     return results[0]![1] as string;
   }
 

@@ -46,7 +46,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const { logger } = options;
   const store = connectSessionStore(options.redisUrl, logger, { cluster: options.redisCluster });
   const bus = new InstanceBus(store, logger);
-  const log = new EventLog(store.commands, options.sessionIdleSeconds);
+  const log = new EventLog(store.commands, options.sessionIdleSeconds, (channel) => bus.notify(channel));
   const sessions = new SessionStore(store.commands, {
     idleSeconds: options.sessionIdleSeconds,
     maxSessions: options.maxSessions,

@@ -26,7 +26,7 @@ export interface RoutedMessage {
 export class InstanceBus {
   /** Short and random: it prefixes the ids of this instance's streams and server-to-client requests. */
   readonly instanceId = randomBytes(6).toString('hex');
-  private readonly listeners = new Map<string, Set<() => void>>();
+  private readonly listeners = new Map<string, { listeners: Set<() => void>; remote: number; subscribed?: Promise<void> }>();
   private heartbeat?: NodeJS.Timeout;
   onRouted?: (routed: RoutedMessage) => void;
 
@@ -36,7 +36,7 @@ export class InstanceBus {
   ) {
     store.subscriber.on('message', (channel: string, payload: string) => {
       if (channel === CHANNELS.instance(this.instanceId) || channel === CHANNELS.everyInstance) return this.receive(payload);
-      for (const listener of this.listeners.get(channel) ?? []) listener();
+      this.notify(channel);
     });
   }
 
@@ -52,21 +52,47 @@ export class InstanceBus {
     });
   }
 
-  /** Calls `listener` on each message of `channel` until the returned function is called. */
-  listen(channel: string, listener: () => void): () => void {
-    let set = this.listeners.get(channel);
-    if (!set) {
-      set = new Set();
-      this.listeners.set(channel, set);
-      void this.store.subscriber.subscribe(channel).catch(() => undefined);
+  /**
+   * Calls `listener` on each wake-up of `channel` until `stop` is called: wake-ups from this process (`notify`)
+   * always; from other instances too when `remote` (a Redis subscription, shared by all listeners of the channel).
+   * `subscribed` resolves once remote wake-ups can arrive — read after it, or one sent meanwhile may be missed.
+   */
+  listen(channel: string, listener: () => void, remote: boolean): { subscribed: Promise<void>; stop: () => void } {
+    let entry = this.listeners.get(channel);
+    if (!entry) {
+      entry = { listeners: new Set(), remote: 0 };
+      this.listeners.set(channel, entry);
     }
-    set.add(listener);
-    return () => {
-      const current = this.listeners.get(channel);
-      if (!current?.delete(listener) || current.size > 0) return;
-      this.listeners.delete(channel);
-      void this.store.subscriber.unsubscribe(channel).catch(() => undefined);
+    entry.listeners.add(listener);
+    let subscribed = Promise.resolve();
+    if (remote && entry.remote++ === 0) {
+      entry.subscribed = this.store.subscriber.subscribe(channel).then(
+        () => undefined,
+        () => undefined,
+      );
+    }
+    if (remote) subscribed = entry.subscribed ?? subscribed;
+    let stopped = false;
+    return {
+      subscribed,
+      stop: () => {
+        if (stopped) return;
+        stopped = true;
+        const current = this.listeners.get(channel);
+        if (!current) return;
+        current.listeners.delete(listener);
+        if (remote && --current.remote === 0) {
+          current.subscribed = undefined;
+          void this.store.subscriber.unsubscribe(channel).catch(() => undefined);
+        }
+        if (current.listeners.size === 0) this.listeners.delete(channel);
+      },
     };
+  }
+
+  /** A wake-up from this process (an event appended here): no round trip through Redis. */
+  notify(channel: string): void {
+    for (const listener of this.listeners.get(channel)?.listeners ?? []) listener();
   }
 
   async route(instanceId: string, routed: RoutedMessage): Promise<void> {

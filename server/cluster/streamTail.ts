@@ -115,11 +115,16 @@ export function tailStream(
     }
   };
 
-  const unlisten = deps.bus.listen(CHANNELS.events(sessionId, streamId), () => void pump());
+  // A stream this instance produces is appended here, so in-process wake-ups suffice; another instance's stream
+  // (a resumed one, or the GET stream) needs the Redis subscription, and a read once it is in place.
+  const local = owner === deps.bus.instanceId;
+  const listening = deps.bus.listen(CHANNELS.events(sessionId, streamId), () => void pump(), !local);
+  const unlisten = listening.stop;
   const timer = setInterval(() => void check(), CHECK_EVERY_MS);
   timer.unref();
   res.once('close', finish);
   void pump();
+  if (!local) void listening.subscribed.then(() => pump());
 
   return {
     close: () => finish(),

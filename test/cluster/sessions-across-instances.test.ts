@@ -135,6 +135,21 @@ describe.each(['standalone', 'cluster'] as const)('store: %s', (kind) => {
     await client.close();
   });
 
+  test('a request id already in flight in the session is refused (400), not left to steal the other answer', async () => {
+    const client = await connectClient();
+    const sessionId = (client as unknown as { _transport: StreamableHTTPClientTransport })._transport.sessionId!;
+    const headers = { ...MCP_HEADERS, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' };
+    const call = JSON.stringify({ jsonrpc: '2.0', id: 'dup', method: 'tools/call', params: { name: 'test_tool_with_progress', arguments: {} } });
+    // Two POSTs to the same instance (the proxy alternates: 1st → A, 2nd → B, 3rd → A).
+    const first = await fetch(mcpUrl, { method: 'POST', headers, body: call });
+    await fetch(mcpUrl, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/roots/list_changed' }) });
+    const second = await fetch(mcpUrl, { method: 'POST', headers, body: call });
+    expect(second.status).toBe(400);
+    expect(((await second.json()) as { error: { message: string } }).error.message).toMatch(/request id "dup" is already in use/);
+    expect(await first.text()).toContain('"id":"dup"');
+    await client.close();
+  });
+
   test('an unknown session id is 404 on every instance', async () => {
     for (let i = 0; i < 2; i++) {
       const res = await fetch(mcpUrl, {

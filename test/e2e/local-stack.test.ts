@@ -72,6 +72,25 @@ test("one session's requests spread over all instances through the proxy, and al
   for (const n of counts.values()) expect(n).toBeGreaterThanOrEqual(8);
 });
 
+test('no access token (nor its hash) ever reaches the shared store', async () => {
+  const token = oauth.tokens()!.access_token;
+  const { client } = await connect();
+  await client.callTool({ name: 'whoami', arguments: {} });
+  await client.close();
+  let everything = '';
+  for (const key of await redis.keys('*')) {
+    const type = await redis.type(key);
+    everything += key;
+    if (type === 'string') everything += await redis.get(key);
+    else if (type === 'stream') everything += JSON.stringify(await redis.xrange(key, '-', '+'));
+    else if (type === 'zset') everything += JSON.stringify(await redis.zrange(key, '0', '-1'));
+  }
+  expect(everything.length).toBeGreaterThan(1000);
+  expect(everything).toContain('developer'); // the principal is there (whoami's answer)…
+  expect(everything).not.toContain(token); // …its credential is not
+  expect(everything).not.toContain(token.split('.')[2]!);
+});
+
 test('keep-alives hold an idle stream open past the proxy idle timeout', async () => {
   const { client, transport } = await connect();
   const token = oauth.tokens()!.access_token;

@@ -6,14 +6,18 @@
  *
  * Every timing and path comes from the server's contract (`server/config/contract.ts`).
  */
+import { createHash, randomBytes } from 'node:crypto';
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import {
   CONTAINER_PORT,
   DEFAULTS,
+  ENV,
   FARGATE_MAX_STOP_TIMEOUT_SECONDS,
   PATHS,
+  REDIS,
   SECRET_ENV,
+  redisUrl,
   stopTimeoutSeconds,
   type EnvName,
   type ServerSettings,
@@ -79,6 +83,49 @@ export const CLOUDWATCH_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 
 export const TARGET_HEALTH_CHECK = { interval: 10, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 2, matcher: '200' } as const;
 export const HEALTH_CHECK_GRACE_PERIOD_SECONDS = 60;
 
+/**
+ * The shared session store the component creates (`sessionStore: true` or an object of these settings): ElastiCache
+ * Serverless for Valkey in the tasks' private subnets, TLS, a password user, reachable only from the tasks.
+ */
+export interface McpFargateSessionStore {
+  /** Valkey major version (7 or later: the server needs Redis/Valkey 7+). @default '8' */
+  majorEngineVersion?: string;
+  /** Cap on stored data in GB (1–5000), a cost ceiling: writes fail beyond it. @default no cap */
+  maxDataStorageGB?: number;
+  /** Cap on ElastiCache Processing Units per second (1000–15000000). @default no cap */
+  maxEcpuPerSecond?: number;
+  /** KMS key (ARN) for encryption at rest. @default an AWS-owned key */
+  kmsKeyArn?: pulumi.Input<string>;
+}
+
+/** An existing store: its `REDIS_URL` in a Secrets Manager secret, and how the tasks reach it. */
+export interface McpFargateExistingSessionStore {
+  /** Secrets Manager secret (ARN) holding the store's URL (`rediss://[:password@]host:port`). */
+  redisUrlSecretArn: pulumi.Input<string>;
+  /** JSON field of the secret that holds the URL. @default the whole secret string is the URL */
+  field?: string;
+  /**
+   * The store's security group: it gets an ingress rule from the tasks on `port`, and the tasks an egress rule to it.
+   * Without it no rule is added: open the path yourself (the tasks' group, `serviceSecurityGroup`, allows no other
+   * egress than HTTPS). @default no rule
+   */
+  securityGroupId?: pulumi.Input<string>;
+  /** Port of the store, for the rules on `securityGroupId`. @default 6379 */
+  port?: number;
+}
+
+export const SESSION_STORE_DEFAULTS = {
+  engine: 'valkey',
+  majorEngineVersion: '8',
+  /**
+   * `REDIS_URL` carries a password and no user name (the contract's `redisUrl`), so the client authenticates as the
+   * user named `default`: the component's user takes that name (its ID is unique).
+   */
+  userName: 'default',
+  /** All keys, all channels, all commands: the store serves this server alone. */
+  accessString: 'on ~* &* +@all',
+} as const;
+
 /** Task-count autoscaling on requests per target and on CPU. */
 export interface McpFargateAutoScaling {
   /** @default 2 */
@@ -143,7 +190,7 @@ export interface McpFargateServiceArgs {
   containerHealthCheck?: boolean;
   /**
    * Fixed task count when `autoScaling` is false. `server.sessionMode: 'stateful'` needs exactly one task (a fixed
-   * count of 1, or autoscaling between 1 and 1). @default 2
+   * count of 1, or autoscaling between 1 and 1) unless the service has a `sessionStore`. @default 2
    */
   desiredCount?: number;
   /** @default enabled with the defaults of `McpFargateAutoScaling` */
@@ -166,6 +213,12 @@ export interface McpFargateServiceArgs {
   deletionProtection?: boolean;
   /** Client CIDRs allowed to reach the load balancer. @default ['0.0.0.0/0'] */
   ingressCidrs?: string[];
+  /**
+   * The shared session store (`REDIS_URL`), with which `sessionMode: 'stateful'` works on any number of tasks: `true`
+   * (or settings) creates ElastiCache Serverless for Valkey reachable only from the tasks; an existing store is given
+   * by the Secrets Manager secret holding its URL. @default none
+   */
+  sessionStore?: boolean | McpFargateSessionStore | McpFargateExistingSessionStore;
   tags?: Record<string, string>;
 }
 
@@ -183,6 +236,19 @@ export class McpFargateService extends pulumi.ComponentResource {
   readonly logGroup: aws.cloudwatch.LogGroup;
   /** The created secret, when `secrets` were given. */
   readonly secret?: aws.secretsmanager.Secret;
+  /** The session store, when the component created it, with its security group, user and user group. */
+  readonly sessionStore?: aws.elasticache.ServerlessCache;
+  readonly sessionStoreSecurityGroup?: aws.ec2.SecurityGroup;
+  readonly sessionStoreUser?: aws.elasticache.User;
+  readonly sessionStoreUserGroup?: aws.elasticache.UserGroup;
+  /** The secret holding `REDIS_URL`, when the component created it. */
+  readonly redisUrlSecret?: aws.secretsmanager.Secret;
+  /** The ARN of the secret `REDIS_URL` is injected from (created or given). */
+  readonly redisUrlSecretArn?: pulumi.Output<string>;
+  /** `REDIS_URL` of the created store (with the password): a Pulumi secret. */
+  readonly redisUrl?: pulumi.Output<string>;
+  /** `host:port` of the created store's endpoint. */
+  readonly sessionStoreEndpoint?: pulumi.Output<string>;
   /** The exact MCP URL clients add (the server's `publicUrl`). */
   readonly mcpUrl: pulumi.Output<string>;
   readonly loadBalancerDnsName: pulumi.Output<string>;
@@ -226,10 +292,23 @@ export class McpFargateService extends pulumi.ComponentResource {
     if (autoScaling && (desiredCount < autoScaling.minCapacity || desiredCount > autoScaling.maxCapacity)) {
       configFail(where, `desiredCount (${desiredCount}) must be within autoScaling minCapacity..maxCapacity (${autoScaling.minCapacity}..${autoScaling.maxCapacity})`);
     }
-    // Stateful sessions live in one task's memory and the ALB has no stickiness: only a single task can hold them.
+    // The session store: REDIS_URL comes from it alone, and only stateful sessions use it.
+    const store = resolveSessionStore(where, args.sessionStore);
+    if (store && settings.sessionMode !== 'stateful') {
+      configFail(
+        where,
+        "sessionStore is used only by sessionMode 'stateful' (stateless requests keep nothing between them), and would be a billed cache that nothing reads: set `server: { sessionMode: 'stateful' }`, or remove sessionStore",
+      );
+    }
+    if (store && (args.secretFields ?? []).includes(ENV.redisUrl)) configFail(where, `'${ENV.redisUrl}' comes from sessionStore: remove it from secretFields`);
+    // Stateful sessions without a shared store live in one task's memory and the ALB has no stickiness: only a single
+    // task can hold them. With the store (created, or an existing one's URL) any task serves any session.
     if (settings.sessionMode === 'stateful') {
       const tasks = autoScaling ? { min: autoScaling.minCapacity, max: autoScaling.maxCapacity } : { min: desiredCount, max: desiredCount };
-      const problem = statefulSessionsProblem(tasks, 'run exactly one task (`autoScaling: false` with `desiredCount: 1`, or `autoScaling: { minCapacity: 1, maxCapacity: 1 }`)');
+      const problem = statefulSessionsProblem(tasks, 'run exactly one task (`autoScaling: false` with `desiredCount: 1`, or `autoScaling: { minCapacity: 1, maxCapacity: 1 }`)', {
+        sharedStore: store !== undefined || (args.secretFields ?? []).includes(ENV.redisUrl),
+        sharedStoreHint: '`sessionStore: true` creates ElastiCache Serverless for Valkey',
+      });
       if (problem) configFail(where, problem);
     }
     // An ALB takes only certificates of its own region. Checked against `aws:region` when the ARN is a plain string
@@ -288,11 +367,6 @@ export class McpFargateService extends pulumi.ComponentResource {
       { description: 'ECS task execution role of the MCP server: pull the image, write its logs, read its secret', assumeRolePolicy: assumeByEcsTasks, tags },
       parent,
     );
-    // Least privilege, inline (no AmazonECSTaskExecutionRolePolicy, whose resources are `*`).
-    const executionPolicy = pulumi
-      .all([pulumi.output(args.image), this.logGroup.arn, secretArn ?? pulumi.output(undefined)])
-      .apply(([image, logGroupArn, arn]) => JSON.stringify(executionRolePolicy(image, logGroupArn, arn)));
-    new aws.iam.RolePolicy(`${name}-execution`, { role: this.executionRole.id, policy: executionPolicy }, parent);
     // The server calls no AWS API: its task role has no permissions.
     this.taskRole = new aws.iam.Role(
       `${name}-task`,
@@ -351,6 +425,131 @@ export class McpFargateService extends pulumi.ComponentResource {
       { securityGroupId: this.serviceSecurityGroup.id, cidrIpv4: '0.0.0.0/0', ipProtocol: 'tcp', fromPort: 443, toPort: 443, description: 'HTTPS to AWS APIs and the authorization server' },
       parent,
     );
+
+    // ------------------------------------------------------------------ shared session store
+    let redisUrlVersionId: pulumi.Output<string> | undefined;
+    let redisUrlField: string | undefined;
+    if (store?.kind === 'existing') {
+      const port = store.port;
+      if (store.securityGroupId !== undefined) {
+        new aws.vpc.SecurityGroupIngressRule(
+          `${name}-sessions-from-tasks`,
+          { securityGroupId: store.securityGroupId, referencedSecurityGroupId: this.serviceSecurityGroup.id, ipProtocol: 'tcp', fromPort: port, toPort: port, description: 'MCP tasks to their session store' },
+          parent,
+        );
+        new aws.vpc.SecurityGroupEgressRule(
+          `${name}-tasks-to-sessions`,
+          { securityGroupId: this.serviceSecurityGroup.id, referencedSecurityGroupId: store.securityGroupId, ipProtocol: 'tcp', fromPort: port, toPort: port, description: 'The session store (REDIS_URL)' },
+          parent,
+        );
+      }
+      this.redisUrlSecretArn = pulumi.output(store.redisUrlSecretArn);
+      redisUrlField = store.field;
+    } else if (store) {
+      const ids = sessionStoreIds(name);
+      // Its own security group: the only way in is from the tasks' group, on the store's port; no egress at all.
+      this.sessionStoreSecurityGroup = new aws.ec2.SecurityGroup(
+        `${name}-sessions`,
+        { vpcId: args.vpcId, description: 'MCP session store: reachable only from the MCP tasks, on 6379', tags },
+        parent,
+      );
+      new aws.vpc.SecurityGroupIngressRule(
+        `${name}-sessions-from-tasks`,
+        {
+          securityGroupId: this.sessionStoreSecurityGroup.id,
+          referencedSecurityGroupId: this.serviceSecurityGroup.id,
+          ipProtocol: 'tcp',
+          fromPort: REDIS.port,
+          toPort: REDIS.port,
+          description: 'Only the MCP tasks reach the session store',
+        },
+        parent,
+      );
+      new aws.vpc.SecurityGroupEgressRule(
+        `${name}-tasks-to-sessions`,
+        {
+          securityGroupId: this.serviceSecurityGroup.id,
+          referencedSecurityGroupId: this.sessionStoreSecurityGroup.id,
+          ipProtocol: 'tcp',
+          fromPort: REDIS.port,
+          toPort: REDIS.port,
+          description: 'The session store (REDIS_URL)',
+        },
+        parent,
+      );
+      // The password: 32 random bytes (base64url: no character that needs escaping in a URL), a Pulumi secret from the
+      // start. @pulumi/random is not a dependency, so it is drawn on every run — and `ignoreChanges` keeps the one the
+      // user was created with: the URL below reads it back from the user's state, so it is stable across runs and
+      // never rotates by accident. (Rotate by replacing the user: `pulumi up --replace <urn of the user>`.)
+      const password = pulumi.secret(randomBytes(32).toString('base64url'));
+      this.sessionStoreUser = new aws.elasticache.User(
+        `${name}-sessions`,
+        {
+          userId: ids.userId,
+          userName: SESSION_STORE_DEFAULTS.userName,
+          engine: SESSION_STORE_DEFAULTS.engine,
+          accessString: SESSION_STORE_DEFAULTS.accessString,
+          passwords: [password],
+          tags,
+        },
+        { parent: this, ignoreChanges: ['passwords'] },
+      );
+      this.sessionStoreUserGroup = new aws.elasticache.UserGroup(
+        `${name}-sessions`,
+        { userGroupId: ids.userGroupId, engine: SESSION_STORE_DEFAULTS.engine, userIds: [this.sessionStoreUser.userId], tags },
+        parent,
+      );
+      const limits: aws.types.input.elasticache.ServerlessCacheCacheUsageLimits = {
+        ...(store.maxDataStorageGB !== undefined ? { dataStorage: { maximum: store.maxDataStorageGB, unit: 'GB' } } : {}),
+        ...(store.maxEcpuPerSecond !== undefined ? { ecpuPerSeconds: [{ maximum: store.maxEcpuPerSecond }] } : {}),
+      };
+      // Serverless: TLS only (so rediss://), in the tasks' private subnets, RBAC through the user group.
+      this.sessionStore = new aws.elasticache.ServerlessCache(
+        `${name}-sessions`,
+        {
+          name: ids.cacheName,
+          description: `Session store of the MCP server ${name} (REDIS_URL)`,
+          engine: SESSION_STORE_DEFAULTS.engine,
+          majorEngineVersion: store.majorEngineVersion,
+          subnetIds: args.privateSubnetIds,
+          securityGroupIds: [this.sessionStoreSecurityGroup.id],
+          userGroupId: this.sessionStoreUserGroup.userGroupId,
+          kmsKeyId: store.kmsKeyArn,
+          cacheUsageLimits: Object.keys(limits).length > 0 ? limits : undefined,
+          tags,
+        },
+        // The name is fixed (unique per stack), so a replacement must delete first.
+        { parent: this, deleteBeforeReplace: true },
+      );
+      const endpoint = this.sessionStore.endpoints.apply((endpoints) => {
+        const e = endpoints?.[0];
+        if (!e) throw new Error(`${where}: the session store reported no endpoint`);
+        return e;
+      });
+      this.sessionStoreEndpoint = pulumi.interpolate`${endpoint.address}:${endpoint.port}`;
+      const url = pulumi.secret(
+        pulumi.all([endpoint, this.sessionStoreUser.passwords]).apply(([e, passwords]) => {
+          const stored = passwords?.[0];
+          if (!stored) throw new Error(`${where}: the session store user has no password`);
+          return redisUrl(e.address, { port: e.port, tls: true, password: stored });
+        }),
+      );
+      this.redisUrl = url;
+      this.redisUrlSecret = new aws.secretsmanager.Secret(
+        `${name}-redis-url`,
+        { description: `${ENV.redisUrl} of the MCP server (its session store, with the password); ECS injects it at task start`, tags },
+        parent,
+      );
+      const version = new aws.secretsmanager.SecretVersion(`${name}-redis-url`, { secretId: this.redisUrlSecret.id, secretString: url }, parent);
+      this.redisUrlSecretArn = this.redisUrlSecret.arn;
+      redisUrlVersionId = version.versionId;
+    }
+
+    // Least privilege, inline (no AmazonECSTaskExecutionRolePolicy, whose resources are `*`).
+    const executionPolicy = pulumi
+      .all([pulumi.output(args.image), this.logGroup.arn, secretArn ?? pulumi.output(undefined), this.redisUrlSecretArn ?? pulumi.output(undefined)])
+      .apply(([image, logGroupArn, arn, redisArn]) => JSON.stringify(executionRolePolicy(image, logGroupArn, arn, redisArn)));
+    new aws.iam.RolePolicy(`${name}-execution`, { role: this.executionRole.id, policy: executionPolicy }, parent);
 
     // ------------------------------------------------------------------ load balancer
     this.loadBalancer = new aws.lb.LoadBalancer(
@@ -475,8 +674,8 @@ export class McpFargateService extends pulumi.ComponentResource {
 
     const region = aws.getRegionOutput({}, { parent: this }).region;
     const containerDefinitions = pulumi
-      .all([pulumi.output(args.image), publicUrl, this.logGroup.name, region, secretArn ?? pulumi.output(undefined)])
-      .apply(([image, url, logGroupName, regionName, arn]) =>
+      .all([pulumi.output(args.image), publicUrl, this.logGroup.name, region, secretArn ?? pulumi.output(undefined), this.redisUrlSecretArn ?? pulumi.output(undefined)])
+      .apply(([image, url, logGroupName, regionName, arn, redisArn]) =>
         JSON.stringify([
           {
             name: CONTAINER_NAME,
@@ -484,9 +683,15 @@ export class McpFargateService extends pulumi.ComponentResource {
             essential: true,
             portMappings: [{ containerPort: CONTAINER_PORT, protocol: 'tcp', name: 'http' }],
             // Contract names only, via the contract's own function (nothing secret: see `secrets`).
-            environment: envPairs(plainEnvironment({ ...settings, publicUrl: url })),
-            // Injected by ECS at task start from the secret's JSON fields: `<secret arn>:<field>::`.
-            secrets: arn === undefined ? [] : secretFields.map((field) => ({ name: field, valueFrom: `${arn}:${field}::` })),
+            // ElastiCache Serverless speaks only the Redis Cluster protocol: with the created store the server connects
+            // as a cluster client.
+            environment: envPairs(plainEnvironment({ ...settings, ...(this.sessionStore ? { redisClusterMode: true } : {}), publicUrl: url })),
+            // Injected by ECS at task start from the secret's JSON fields: `<secret arn>:<field>::`; REDIS_URL is the
+            // whole value of its own secret.
+            secrets: [
+              ...(arn === undefined ? [] : secretFields.map((field) => ({ name: field, valueFrom: `${arn}:${field}::` }))),
+              ...(redisArn === undefined ? [] : [{ name: ENV.redisUrl, valueFrom: redisUrlField ? `${redisArn}:${redisUrlField}::` : redisArn }]),
+            ],
             // SIGTERM comes after the deregistration delay; stopTimeout (drain + margin) then lets the server drain
             // whatever is still running and exit before SIGKILL.
             stopTimeout: stopTimeoutSeconds(drainSeconds),
@@ -546,7 +751,12 @@ export class McpFargateService extends pulumi.ComponentResource {
         enableExecuteCommand: false,
         propagateTags: 'SERVICE',
         // ECS reads secrets only when a task starts: a new secret value rolls the tasks.
-        ...(secretVersionId ? { forceNewDeployment: true, triggers: { secretVersion: secretVersionId } } : {}),
+        ...(secretVersionId || redisUrlVersionId
+          ? {
+              forceNewDeployment: true,
+              triggers: { ...(secretVersionId ? { secretVersion: secretVersionId } : {}), ...(redisUrlVersionId ? { redisUrlVersion: redisUrlVersionId } : {}) },
+            }
+          : {}),
         tags,
       },
       // The target group must be attached to the load balancer first; autoscaling owns desiredCount afterwards.
@@ -605,8 +815,49 @@ export class McpFargateService extends pulumi.ComponentResource {
       serviceName: this.serviceName,
       logGroupName: this.logGroupName,
       clientConfig: this.clientConfig,
+      sessionStoreEndpoint: this.sessionStoreEndpoint,
+      sessionStoreArn: this.sessionStore?.arn,
+      sessionStoreSecurityGroupId: this.sessionStoreSecurityGroup?.id,
+      redisUrlSecretArn: this.redisUrlSecretArn,
     });
   }
+}
+
+type ResolvedSessionStore =
+  | ({ kind: 'create' } & Required<Pick<McpFargateSessionStore, 'majorEngineVersion'>> & McpFargateSessionStore)
+  | ({ kind: 'existing' } & McpFargateExistingSessionStore & { port: number });
+
+/** `sessionStore` checked, with the defaults applied; undefined when there is none. */
+function resolveSessionStore(where: string, arg: McpFargateServiceArgs['sessionStore']): ResolvedSessionStore | undefined {
+  if (arg === undefined || arg === false) return undefined;
+  if (arg !== true && typeof arg !== 'object') configFail(where, `sessionStore must be true, false or an object, got ${JSON.stringify(arg)}`);
+  if (arg !== true && 'redisUrlSecretArn' in arg) {
+    const other = Object.keys(arg).filter((k) => !['redisUrlSecretArn', 'field', 'securityGroupId', 'port'].includes(k));
+    if (other.length > 0) configFail(where, `sessionStore.redisUrlSecretArn names an existing store: ${other.join(', ')} would configure one to create`);
+    const port = arg.port ?? REDIS.port;
+    checkInteger(where, 'sessionStore.port', port, 1, 65535);
+    return { kind: 'existing', ...arg, port };
+  }
+  const a: McpFargateSessionStore = arg === true ? {} : arg;
+  const majorEngineVersion = a.majorEngineVersion ?? SESSION_STORE_DEFAULTS.majorEngineVersion;
+  if (!/^\d+$/.test(majorEngineVersion) || Number(majorEngineVersion) < 7) {
+    configFail(where, `sessionStore.majorEngineVersion must be a Valkey major version, 7 or later (the server needs Redis/Valkey 7+), got '${majorEngineVersion}'`);
+  }
+  if (a.maxDataStorageGB !== undefined) checkInteger(where, 'sessionStore.maxDataStorageGB', a.maxDataStorageGB, 1, 5000);
+  if (a.maxEcpuPerSecond !== undefined) checkInteger(where, 'sessionStore.maxEcpuPerSecond', a.maxEcpuPerSecond, 1000, 15_000_000);
+  return { kind: 'create', ...a, majorEngineVersion };
+}
+
+/**
+ * Names of the store's resources: ElastiCache user and user group IDs and serverless cache names are unique per
+ * account and region and are not auto-named, so they derive from the project, the stack and the component name
+ * (two stacks of one account never collide; one stack always gets the same names). Lowercase, starting with a
+ * letter, at most 40 characters.
+ */
+export function sessionStoreIds(name: string, project = pulumi.getProject(), stack = pulumi.getStack()): { cacheName: string; userGroupId: string; userId: string } {
+  const hash = createHash('sha256').update(`${project}/${stack}/${name}`).digest('hex').slice(0, 8);
+  const base = `mcp-${name.toLowerCase().replace(/-+/g, '-')}-${hash}`;
+  return { cacheName: base, userGroupId: base, userId: `${base}-u` };
 }
 
 type ResolvedAutoScaling = Required<McpFargateAutoScaling>;
@@ -634,9 +885,9 @@ export function ecrRepositoryArn(image: string): string | undefined {
 
 /**
  * The execution role's policy: pull this image (only when it is in ECR, and from its repository only), write to
- * this log group, read this secret. Nothing else.
+ * this log group, read this secret and the `REDIS_URL` secret. Nothing else.
  */
-export function executionRolePolicy(image: string, logGroupArn: string, secretArn: string | undefined): object {
+export function executionRolePolicy(image: string, logGroupArn: string, secretArn: string | undefined, redisUrlSecretArn?: string): object {
   const statements: object[] = [];
   const repositoryArn = ecrRepositoryArn(image);
   if (repositoryArn) {
@@ -650,8 +901,9 @@ export function executionRolePolicy(image: string, logGroupArn: string, secretAr
     });
   }
   statements.push({ Sid: 'WriteLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${logGroupArn}:log-stream:*` });
-  if (secretArn) {
-    statements.push({ Sid: 'ReadSecret', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: secretArn });
+  const secrets = [secretArn, redisUrlSecretArn].filter((a): a is string => !!a);
+  if (secrets.length > 0) {
+    statements.push({ Sid: 'ReadSecret', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: secrets.length === 1 ? secrets[0] : secrets });
   }
   return { Version: '2012-10-17', Statement: statements };
 }

@@ -10,11 +10,15 @@ export {
   FARGATE_LIMITS,
   HEALTH_CHECK_GRACE_PERIOD_SECONDS,
   McpFargateService,
+  SESSION_STORE_DEFAULTS,
   TARGET_HEALTH_CHECK,
   ecrRepositoryArn,
   executionRolePolicy,
+  sessionStoreIds,
   type McpFargateAutoScaling,
+  type McpFargateExistingSessionStore,
   type McpFargateServiceArgs,
+  type McpFargateSessionStore,
 } from './fargate-service';
 export { clientConfigFor, type McpClientConfig } from '../common/client-config';
 export { McpConfigError } from '../common/errors';

@@ -8,7 +8,7 @@
  */
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
-import { CONTAINER_PORT, PATHS, type ServerSettings } from '../../../server/config/contract';
+import { CONTAINER_PORT, ENV, PATHS, redisUrl, type ServerSettings } from '../../../server/config/contract';
 import { CLOUD_RUN_MAX_DRAIN_SECONDS, CLOUD_RUN_SIGTERM_GRACE_SECONDS, cloudRunDrainProblem } from '../../shared/drain';
 import { clientConfigOutput, type McpClientConfig } from '../common/client-config';
 import { checkInteger, configFail } from '../common/errors';
@@ -85,12 +85,65 @@ export const CLOUD_RUN_PROBES = {
   startup: { initialDelaySeconds: 0, periodSeconds: 2, timeoutSeconds: 1, failureThreshold: 30 },
   /** Liveness: `/healthz` every 15 s; three failures in a row restart the container. */
   liveness: { initialDelaySeconds: 0, periodSeconds: 15, timeoutSeconds: 3, failureThreshold: 3 },
+  /** With Direct VPC egress (the session store): up to 180 s for the first connections through the VPC. */
+  startupWithVpcEgressFailureThreshold: 90,
 } as const;
 
 const APIS = {
   run: 'run.googleapis.com',
   iam: 'iam.googleapis.com',
   secretManager: 'secretmanager.googleapis.com',
+  redis: 'redis.googleapis.com',
+  compute: 'compute.googleapis.com',
+} as const;
+
+/**
+ * The shared session store the component creates (`sessionStore: true` or an object of these settings): a
+ * Memorystore for Redis instance with AUTH and TLS, reached from the service by Direct VPC egress.
+ */
+export interface CloudRunSessionStore {
+  /** `BASIC` (one node) or `STANDARD_HA` (a replica in another zone, automatic failover). @default 'BASIC' */
+  tier?: 'BASIC' | 'STANDARD_HA';
+  /** Memory in GiB (1–300). @default 1 */
+  memorySizeGb?: number;
+  /** Memorystore version, 7 or later (the server needs Redis 7+). @default 'REDIS_7_2' */
+  redisVersion?: string;
+  /**
+   * An existing VPC network (name, `projects/<p>/global/networks/<n>` or self link) to put the instance and the
+   * service's egress in. @default a new network dedicated to this service, with one subnet for Direct VPC egress
+   */
+  network?: pulumi.Input<string>;
+  /** The subnet of `network` the service takes its IP addresses from. @default the subnet named as the network */
+  subnetwork?: pulumi.Input<string>;
+  /** Range of the created egress subnet (a /26 or larger: Direct VPC egress takes about two addresses per instance). @default '10.8.0.0/24' */
+  subnetCidr?: string;
+  /**
+   * Egress firewall rules in the network: only instances with the service's network tag may open connections to the
+   * instance's range. Set false for a Shared VPC network of another project (create the rules in the host project).
+   * @default true
+   */
+  egressFirewall?: boolean;
+}
+
+/** An existing store: its `REDIS_URL` in a Secret Manager secret, and how the service reaches it. */
+export interface CloudRunExistingSessionStore {
+  /** Secret Manager secret (ID in `project`, or `projects/<p>/secrets/<id>`) whose value is the `REDIS_URL`. */
+  redisUrlSecret: pulumi.Input<string>;
+  /** @default 'latest' */
+  redisUrlSecretVersion?: pulumi.Input<string>;
+  /** Direct VPC egress to this network when the store has a private address. @default no VPC egress */
+  network?: pulumi.Input<string>;
+  subnetwork?: pulumi.Input<string>;
+}
+
+export const SESSION_STORE_DEFAULTS = {
+  tier: 'BASIC' as 'BASIC' | 'STANDARD_HA',
+  memorySizeGb: 1,
+  redisVersion: 'REDIS_7_2',
+  subnetCidr: '10.8.0.0/24',
+  /** Where the instance's server CA is mounted; `NODE_EXTRA_CA_CERTS` points Node's TLS at it. */
+  caMountPath: '/etc/redis-ca',
+  caFileName: 'server-ca.pem',
 } as const;
 
 export interface McpCloudRunServiceArgs {
@@ -145,6 +198,12 @@ export interface McpCloudRunServiceArgs {
   artifactRegistry?: boolean;
   /** Enable the Google APIs the service needs. @default true */
   enableApis?: boolean;
+  /**
+   * The shared session store (`REDIS_URL`), with which `sessionMode: 'stateful'` works on any number of instances:
+   * `true` (or settings) creates a Memorystore for Redis instance (AUTH, TLS) and the network path to it; an
+   * existing store is given by the Secret Manager secret holding its URL. @default none
+   */
+  sessionStore?: boolean | CloudRunSessionStore | CloudRunExistingSessionStore;
   labels?: Record<string, string>;
 }
 
@@ -165,6 +224,17 @@ export class McpCloudRunService extends pulumi.ComponentResource {
   readonly imageRepository?: pulumi.Output<string>;
   /** DNS records to create for `domainName`. */
   readonly dnsRecords?: pulumi.Output<{ name: string; type?: string; rrdata: string }[]>;
+  /** The Memorystore instance, when the component created the session store. */
+  readonly sessionStore?: gcp.redis.Instance;
+  /** The network created for the store (when no `sessionStore.network` was given) and its egress subnet. */
+  readonly network?: gcp.compute.Network;
+  readonly subnetwork?: gcp.compute.Subnetwork;
+  /** The secret holding `REDIS_URL` (created, or the one given). */
+  readonly redisUrlSecretId?: pulumi.Output<string>;
+  /** `REDIS_URL` of the created store (with the AUTH string): a Pulumi secret. */
+  readonly redisUrl?: pulumi.Output<string>;
+  /** The instance's server CA certificates (PEM), mounted for `NODE_EXTRA_CA_CERTS`. */
+  readonly sessionStoreCaCerts?: pulumi.Output<string>;
 
   constructor(name: string, args: McpCloudRunServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super('remote-mcp-stacks:gcp:McpCloudRunService', name, {}, opts);
@@ -214,7 +284,15 @@ export class McpCloudRunService extends pulumi.ComponentResource {
     const secrets = secretEntries(args.secrets, where);
     assertSecretsFitSettings(settings, secrets.map((s) => s.env), where);
     const stateful = settings.sessionMode === 'stateful';
-    if (stateful) {
+    const store = resolveSessionStore(where, args.sessionStore);
+    if (store && !stateful) {
+      configFail(
+        where,
+        "sessionStore is used only by sessionMode 'stateful' (stateless requests keep nothing between them), and would be a billed instance that nothing reads: set `server: { sessionMode: 'stateful' }`, or remove sessionStore",
+      );
+    }
+    // With a shared store any instance serves any session: nothing breaks on scale-out, nothing to warn about.
+    if (stateful && !store) {
       // Allowed (session affinity routes a client back to its instance, best effort), but said plainly: a session
       // lives in one instance's memory.
       const scale =
@@ -222,14 +300,21 @@ export class McpCloudRunService extends pulumi.ComponentResource {
           ? `with maxInstances ${maxInstances}, sessions break on scale-out, scale-in and restarts: a request that reaches another instance gets 404 (session not found), and some clients do not re-initialize. Set maxInstances to 1 to keep every session on one instance (a restart or a new revision still ends them), or`
           : 'maxInstances is 1, so every session stays on the one instance, but a restart or a new revision still ends them (404, and some clients do not re-initialize). Or';
       pulumi.log.warn(
-        `${where}: sessionMode 'stateful' keeps each session in one instance's memory and Cloud Run's session affinity is best effort: ${scale} use sessionMode 'stateless', the robust choice.`,
+        `${where}: sessionMode 'stateful' keeps each session in one instance's memory and Cloud Run's session affinity is best effort: ${scale} use sessionMode 'stateless', the robust choice, or give the service a shared session store (sessionStore: true).`,
         this,
       );
     }
 
     // ------------------------------------------------------------------ APIs, registry, identity
     const labels = { 'managed-by': 'pulumi', app: 'remote-mcp', 'mcp-service': serviceName, ...(args.labels ?? {}) };
-    const apiList: string[] = [APIS.run, APIS.iam, ...(secrets.length > 0 ? [APIS.secretManager] : [])];
+    const created = store?.kind === 'create' ? store : undefined;
+    const apiList: string[] = [
+      APIS.run,
+      APIS.iam,
+      ...(secrets.length > 0 || store ? [APIS.secretManager] : []),
+      ...(created ? [APIS.redis] : []),
+      ...(created && (!created.network || created.egressFirewall) ? [APIS.compute] : []),
+    ];
     const apis = args.enableApis === false ? [] : enableApis(name, project, apiList, this);
 
     if (args.artifactRegistry !== false) {
@@ -258,24 +343,185 @@ export class McpCloudRunService extends pulumi.ComponentResource {
     this.secrets = {};
     const secretEnvs: gcp.types.input.cloudrunv2.ServiceTemplateContainerEnv[] = [];
     const secretAccess: pulumi.Resource[] = [];
-    for (const s of secrets) {
+    /** A Secret Manager secret with one version, readable by this service account only. */
+    const storeSecret = (slug: string, value: pulumi.Output<string>) => {
       const secret = new gcp.secretmanager.Secret(
-        `${name}-${s.slug}`,
-        { project, secretId: `${serviceName}-${s.slug}`, replication: { auto: {} }, labels },
+        `${name}-${slug}`,
+        { project, secretId: `${serviceName}-${slug}`, replication: { auto: {} }, labels },
         { parent: this, dependsOn: apis },
       );
       // secretData is a Pulumi secret (and the provider marks it secret too): it is encrypted in the state.
-      const version = new gcp.secretmanager.SecretVersion(`${name}-${s.slug}`, { secret: secret.id, secretData: s.value }, { parent: this });
+      const version = new gcp.secretmanager.SecretVersion(`${name}-${slug}`, { secret: secret.id, secretData: value }, { parent: this });
       // accessor on this secret only, for this service account only
-      const access = new gcp.secretmanager.SecretIamMember(
-        `${name}-${s.slug}-accessor`,
-        { project, secretId: secret.secretId, role: 'roles/secretmanager.secretAccessor', member },
-        { parent: this },
+      secretAccess.push(
+        new gcp.secretmanager.SecretIamMember(
+          `${name}-${slug}-accessor`,
+          { project, secretId: secret.secretId, role: 'roles/secretmanager.secretAccessor', member },
+          { parent: this },
+        ),
       );
+      return { secret, version };
+    };
+    for (const s of secrets) {
+      const { secret, version } = storeSecret(s.slug, s.value);
       this.secrets[s.env] = secret;
-      secretAccess.push(access);
       // Pinned to the version just written: a new value makes a new version and so a new revision.
       secretEnvs.push({ name: s.env, valueSource: { secretKeyRef: { secret: secret.secretId, version: version.version } } });
+    }
+
+    // ------------------------------------------------------------------ shared session store
+    let vpcAccess: gcp.types.input.cloudrunv2.ServiceTemplateVpcAccess | undefined;
+    const storeEnvs: gcp.types.input.cloudrunv2.ServiceTemplateContainerEnv[] = [];
+    const volumes: gcp.types.input.cloudrunv2.ServiceTemplateVolume[] = [];
+    const volumeMounts: gcp.types.input.cloudrunv2.ServiceTemplateContainerVolumeMount[] = [];
+    const networkPath: pulumi.Resource[] = [];
+    if (store?.kind === 'existing') {
+      // Read access on the given secret only; the URL reaches the container only through secretKeyRef.
+      secretAccess.push(
+        new gcp.secretmanager.SecretIamMember(
+          `${name}-redis-url-accessor`,
+          { project, secretId: store.redisUrlSecret, role: 'roles/secretmanager.secretAccessor', member },
+          { parent: this },
+        ),
+      );
+      this.redisUrlSecretId = pulumi.output(store.redisUrlSecret);
+      secretEnvs.push({ name: ENV.redisUrl, valueSource: { secretKeyRef: { secret: store.redisUrlSecret, version: store.redisUrlSecretVersion ?? 'latest' } } });
+      if (store.network !== undefined || store.subnetwork !== undefined) {
+        vpcAccess = { egress: 'PRIVATE_RANGES_ONLY', networkInterfaces: [{ network: store.network, subnetwork: store.subnetwork }] };
+      }
+    } else if (created) {
+      // The network: the one given, or a new one that holds nothing but this service's egress (so nothing else in it
+      // can reach the instance at all).
+      let network: pulumi.Input<string>;
+      let subnetwork: pulumi.Input<string> | undefined;
+      if (created.network !== undefined) {
+        network = created.network;
+        subnetwork = created.subnetwork;
+      } else {
+        this.network = new gcp.compute.Network(
+          `${name}-sessions`,
+          {
+            project,
+            name: `${serviceName}-sessions`,
+            description: `Session store network of the MCP server ${serviceName}: its Cloud Run egress and its Memorystore instance only`,
+            autoCreateSubnetworks: false,
+          },
+          { parent: this, dependsOn: apis },
+        );
+        this.subnetwork = new gcp.compute.Subnetwork(
+          `${name}-run-egress`,
+          {
+            project,
+            region,
+            name: `${serviceName}-run-egress`,
+            description: `Direct VPC egress of the Cloud Run service ${serviceName}`,
+            network: this.network.id,
+            ipCidrRange: created.subnetCidr,
+          },
+          { parent: this },
+        );
+        network = this.network.id;
+        subnetwork = this.subnetwork.id;
+        networkPath.push(this.subnetwork);
+      }
+
+      // Connect mode DIRECT_PEERING (the default): Memorystore peers its producer network with `network` by itself, and
+      // Direct VPC egress gives each Cloud Run instance an address in our subnet, so the instance is reached like from
+      // a VM in that network (peering is not transitive, but nothing transitive is needed). PRIVATE_SERVICE_ACCESS
+      // works as well but needs an allocated range and a servicenetworking connection in the network — more to create
+      // and to own (it is the mode for Shared VPC service projects; bring such a network and store as `redisUrlSecret`).
+      this.sessionStore = new gcp.redis.Instance(
+        `${name}-sessions`,
+        {
+          project,
+          region,
+          name: redisInstanceId(serviceName),
+          displayName: `MCP sessions (${serviceName})`,
+          tier: created.tier,
+          memorySizeGb: created.memorySizeGb,
+          redisVersion: created.redisVersion,
+          authorizedNetwork: network,
+          connectMode: 'DIRECT_PEERING',
+          // AUTH: a client needs the instance's AUTH string (a Pulumi secret), not only a network path.
+          authEnabled: true,
+          // TLS with a per-instance Google-managed CA (port 6378 instead of 6379): the URL is rediss://.
+          transitEncryptionMode: 'SERVER_AUTHENTICATION',
+          deletionProtection: args.deletionProtection ?? CLOUD_RUN_DEFAULTS.deletionProtection,
+          labels,
+        },
+        // After the subnet: Memorystore picks its /29 among the ranges still free in the network.
+        { parent: this, dependsOn: [...apis, ...networkPath] },
+      );
+      const instance = this.sessionStore;
+
+      // Who can connect. Memorystore lives in Google's producer network: ingress firewall rules of `network` do not
+      // apply to it (they filter traffic to our own VM and Cloud Run interfaces), so an ingress rule "the store's port
+      // from the egress subnet" would only look like a control. What restricts access, in order of strength:
+      //   1. AUTH (authEnabled): without the AUTH string — a Pulumi secret, in Secret Manager, readable by this
+      //      service account only — every command is refused;
+      //   2. the network: only clients in `network` have a route to the instance (peering is not transitive; routes
+      //      exported to a VPN or Interconnect aside), and a created network holds nothing but this service's egress;
+      //   3. EGRESS rules, which do apply to the clients in `network` (VMs and Direct VPC egress alike): connections to
+      //      the instance's range are denied unless the client carries this service's network tag. (A rule of higher
+      //      priority that allows all egress would override them: it is the network owner's call.)
+      const clientTag = `${serviceName}-redis-client`.slice(0, 63).replace(/-+$/, '');
+      if (created.egressFirewall) {
+        const range = [instance.effectiveReservedIpRange];
+        networkPath.push(
+          new gcp.compute.Firewall(
+            `${name}-redis-allow`,
+            {
+              project,
+              network,
+              name: `${serviceName}-redis-allow`,
+              description: `Only the Cloud Run service ${serviceName} (network tag ${clientTag}) connects to its session store`,
+              direction: 'EGRESS',
+              priority: 1000,
+              destinationRanges: range,
+              targetTags: [clientTag],
+              allows: [{ protocol: 'tcp', ports: [instance.port.apply(String)] }],
+            },
+            { parent: this, dependsOn: apis },
+          ),
+          new gcp.compute.Firewall(
+            `${name}-redis-deny`,
+            {
+              project,
+              network,
+              name: `${serviceName}-redis-deny`,
+              description: `Nothing else in the network connects to the session store of ${serviceName}`,
+              direction: 'EGRESS',
+              priority: 1010,
+              destinationRanges: range,
+              denies: [{ protocol: 'all' }],
+            },
+            { parent: this, dependsOn: apis },
+          ),
+        );
+      }
+      // Direct VPC egress (no connector): private ranges go through the VPC, everything else (the authorization
+      // server, Google APIs) leaves as before.
+      vpcAccess = { egress: 'PRIVATE_RANGES_ONLY', networkInterfaces: [{ network, subnetwork, tags: [clientTag] }] };
+
+      // REDIS_URL, built by the contract's helper; the AUTH string makes it a secret, and it is wrapped explicitly.
+      const url = pulumi.secret(
+        pulumi.all([instance.host, instance.port, instance.authString]).apply(([host, port, password]) => redisUrl(host, { port, tls: true, password })),
+      );
+      this.redisUrl = url;
+      const urlSecret = storeSecret('redis-url', url);
+      this.secrets[ENV.redisUrl] = urlSecret.secret;
+      this.redisUrlSecretId = urlSecret.secret.secretId;
+      secretEnvs.push({ name: ENV.redisUrl, valueSource: { secretKeyRef: { secret: urlSecret.secret.secretId, version: urlSecret.version.version } } });
+
+      // The server CA is Google-managed per instance and not in Node's trust store. Node adds the certificates of the
+      // file named by NODE_EXTRA_CA_CERTS (a Node variable, not a server setting) to its default CAs at start-up, so
+      // the store's client verifies the server without any server option. Cloud Run mounts files only from Secret
+      // Manager: the PEM (public) goes there. A CA rotation shows in serverCaCerts and makes a new revision.
+      this.sessionStoreCaCerts = instance.serverCaCerts.apply((certs) => (certs ?? []).map((c) => c.cert.trim()).join('\n') + '\n');
+      const ca = storeSecret('redis-ca', this.sessionStoreCaCerts);
+      volumes.push({ name: 'redis-ca', secret: { secret: ca.secret.secretId, items: [{ version: ca.version.version, path: SESSION_STORE_DEFAULTS.caFileName }] } });
+      volumeMounts.push({ name: 'redis-ca', mountPath: SESSION_STORE_DEFAULTS.caMountPath });
+      storeEnvs.push({ name: 'NODE_EXTRA_CA_CERTS', value: `${SESSION_STORE_DEFAULTS.caMountPath}/${SESSION_STORE_DEFAULTS.caFileName}` });
     }
 
     // ------------------------------------------------------------------ the service
@@ -303,23 +549,35 @@ export class McpCloudRunService extends pulumi.ComponentResource {
           serviceAccount: this.serviceAccount.email,
           timeout: `${timeout}s`,
           maxInstanceRequestConcurrency: concurrency,
-          // Stateful sessions live in one instance's memory: route a client back to it (best effort, cookie-based).
+          // Stateful sessions without a store live in one instance's memory: route a client back to it (best effort,
+          // cookie-based). With a shared store it is no longer needed for correctness, and it stays on as a latency
+          // optimisation: a session's requests keep landing where its state is already cached and its stream is open,
+          // instead of crossing instances through the store.
           sessionAffinity: stateful,
           scaling: { minInstanceCount: minInstances, maxInstanceCount: maxInstances },
           labels,
+          vpcAccess,
+          volumes: volumes.length > 0 ? volumes : undefined,
           containers: [
             {
               name: 'mcp',
               image: args.image,
               ports: { name: 'http1', containerPort: CONTAINER_PORT },
-              envs: pulumi.all([plainEnvs, secretEnvs]).apply(([plain, fromSecrets]) => [...plain, ...fromSecrets]),
+              envs: pulumi.all([plainEnvs, storeEnvs, secretEnvs]).apply(([plain, store, fromSecrets]) => [...plain, ...store, ...fromSecrets]),
+              volumeMounts: volumeMounts.length > 0 ? volumeMounts : undefined,
               resources: {
                 limits: { cpu, memory },
                 // Set explicitly: when `resources` is given, Cloud Run's default would throttle CPU between requests.
                 cpuIdle: !cpuAlwaysAllocated,
                 startupCpuBoost: args.startupCpuBoost ?? CLOUD_RUN_DEFAULTS.startupCpuBoost,
               },
-              startupProbe: { ...CLOUD_RUN_PROBES.startup, httpGet: { path: PATHS.readyz, port: CONTAINER_PORT } },
+              // With VPC egress, Google warns that connections may take a minute or more to work after an instance
+              // starts: the startup budget grows so that /readyz can wait for the store.
+              startupProbe: {
+                ...CLOUD_RUN_PROBES.startup,
+                ...(vpcAccess ? { failureThreshold: CLOUD_RUN_PROBES.startupWithVpcEgressFailureThreshold } : {}),
+                httpGet: { path: PATHS.readyz, port: CONTAINER_PORT },
+              },
               livenessProbe: { ...CLOUD_RUN_PROBES.liveness, httpGet: { path: PATHS.healthz, port: CONTAINER_PORT } },
             },
           ],
@@ -327,7 +585,7 @@ export class McpCloudRunService extends pulumi.ComponentResource {
         traffics: [{ type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST', percent: 100 }],
       },
       // The name is fixed (the public URL derives from it), so a replacement must delete first.
-      { parent: this, dependsOn: [...apis, ...secretAccess], deleteBeforeReplace: true },
+      { parent: this, dependsOn: [...apis, ...secretAccess, ...networkPath], deleteBeforeReplace: true },
     );
 
     if (publicAccess === 'all-users') {
@@ -368,6 +626,12 @@ export class McpCloudRunService extends pulumi.ComponentResource {
       clientConfig: this.clientConfig,
       imageRepository: this.imageRepository,
       dnsRecords: this.dnsRecords,
+      sessionStoreHost: this.sessionStore?.host,
+      sessionStorePort: this.sessionStore?.port,
+      networkId: this.network?.id,
+      subnetworkId: this.subnetwork?.id,
+      redisUrlSecretId: this.redisUrlSecretId,
+      sessionStoreCaCerts: this.sessionStoreCaCerts,
     });
   }
 }
@@ -400,4 +664,41 @@ function vcpus(cpu: string): number {
 /** MiB of a Cloud Run memory limit ('512Mi', '2Gi'). */
 function mebibytes(memory: string): number {
   return memory.endsWith('Gi') ? Number(memory.slice(0, -2)) * 1024 : Number(memory.slice(0, -2));
+}
+
+type ResolvedSessionStore =
+  | ({ kind: 'create' } & Required<Omit<CloudRunSessionStore, 'network' | 'subnetwork'>> & Pick<CloudRunSessionStore, 'network' | 'subnetwork'>)
+  | ({ kind: 'existing' } & CloudRunExistingSessionStore);
+
+/** `sessionStore` checked, with the defaults applied; undefined when there is none. */
+function resolveSessionStore(where: string, arg: McpCloudRunServiceArgs['sessionStore']): ResolvedSessionStore | undefined {
+  if (arg === undefined || arg === false) return undefined;
+  if (arg !== true && typeof arg !== 'object') configFail(where, `sessionStore must be true, false or an object, got ${JSON.stringify(arg)}`);
+  if (arg !== true && 'redisUrlSecret' in arg) {
+    const other = Object.keys(arg).filter((k) => !['redisUrlSecret', 'redisUrlSecretVersion', 'network', 'subnetwork'].includes(k));
+    if (other.length > 0) configFail(where, `sessionStore.redisUrlSecret names an existing store: ${other.join(', ')} would configure one to create`);
+    return { kind: 'existing', ...arg };
+  }
+  const a: CloudRunSessionStore = arg === true ? {} : arg;
+  const d = SESSION_STORE_DEFAULTS;
+  const tier = a.tier ?? d.tier;
+  if (tier !== 'BASIC' && tier !== 'STANDARD_HA') configFail(where, `sessionStore.tier must be BASIC or STANDARD_HA, got '${String(tier)}'`);
+  const memorySizeGb = a.memorySizeGb ?? d.memorySizeGb;
+  checkInteger(where, 'sessionStore.memorySizeGb', memorySizeGb, 1, 300);
+  const redisVersion = a.redisVersion ?? d.redisVersion;
+  const version = /^REDIS_(\d+)_(\d+)$/.exec(redisVersion);
+  if (!version || Number(version[1]) < 7) configFail(where, `sessionStore.redisVersion must be REDIS_7_0 or later (the server needs Redis 7+), got '${redisVersion}'`);
+  if (a.subnetwork !== undefined && a.network === undefined) configFail(where, 'sessionStore.subnetwork needs sessionStore.network (the network it belongs to)');
+  if (a.subnetCidr !== undefined && a.network !== undefined) configFail(where, 'sessionStore.subnetCidr applies only to the network the component creates (without sessionStore.network)');
+  const subnetCidr = a.subnetCidr ?? d.subnetCidr;
+  const cidr = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(subnetCidr);
+  if (!cidr || cidr.slice(1, 5).some((o) => Number(o) > 255) || Number(cidr[5]) < 8 || Number(cidr[5]) > 26) {
+    configFail(where, `sessionStore.subnetCidr must be an IPv4 range from /8 to /26 (Direct VPC egress needs at least a /26), got '${subnetCidr}'`);
+  }
+  return { kind: 'create', tier, memorySizeGb, redisVersion, subnetCidr, egressFirewall: a.egressFirewall ?? true, network: a.network, subnetwork: a.subnetwork };
+}
+
+/** A Memorystore instance ID (lowercase, at most 40 characters) derived from the service name. */
+export function redisInstanceId(serviceName: string): string {
+  return `${serviceName.slice(0, 31).replace(/-+$/, '')}-sessions`;
 }

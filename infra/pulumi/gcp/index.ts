@@ -7,8 +7,12 @@ export {
   CLOUD_RUN_LIMITS,
   CLOUD_RUN_PROBES,
   McpCloudRunService,
+  SESSION_STORE_DEFAULTS,
   deterministicUrl,
+  redisInstanceId,
+  type CloudRunExistingSessionStore,
   type CloudRunPublicAccess,
+  type CloudRunSessionStore,
   type McpCloudRunServiceArgs,
 } from './cloud-run-service';
 export { McpImageRepository, type McpImageRepositoryArgs } from './image-repository';

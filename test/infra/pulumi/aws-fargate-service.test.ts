@@ -2,7 +2,7 @@
  * McpFargateService under Pulumi mocks: what the component asks AWS for.
  */
 import * as pulumi from '@pulumi/pulumi';
-import { CONTAINER_PORT, DEFAULTS, ENV, PATHS, SECRET_ENV, serverEnvironment, stopTimeoutSeconds } from '../../../server/config/contract';
+import { CONTAINER_PORT, DEFAULTS, ENV, PATHS, SECRET_ENV, redisUrl, serverEnvironment, stopTimeoutSeconds } from '../../../server/config/contract';
 import { clientConfigFor } from '../../../infra/shared/client-config';
 import { FARGATE_LIMITS } from '../../../infra/pulumi/aws/fargate-service';
 import { AWS_ACCOUNT, AWS_REGION, configErrorOf, isSecretValue, parentTracker, plainStrings, setConfig, settle, useMocks, valueOf, warningsDuring, type MockCloud } from './mocks';
@@ -549,5 +549,226 @@ describe('physical names fit AWS limits with the longest component name', () => 
     }
     // the load balancer is the longest: exactly at the limit
     expect(`${name}-alb`.length + AUTO_NAME_SUFFIX).toBe(32);
+  });
+});
+
+describe('shared session store (sessionStore)', () => {
+  const S = {
+    cache: 'aws:elasticache/serverlessCache:ServerlessCache',
+    user: 'aws:elasticache/user:User',
+    userGroup: 'aws:elasticache/userGroup:UserGroup',
+  } as const;
+  const STATEFUL = { oauthIssuer: ISSUER, sessionMode: 'stateful' as const };
+  const ids = () => awsApi.sessionStoreIds('remote-mcp');
+
+  function policyOf(roleName: string) {
+    return cloud.ofType(T.rolePolicy).filter((p) => p.inputs.role === `${roleName}-id`).map((p) => JSON.parse(p.inputs.policy));
+  }
+
+  /** Resource options as the component passed them (seen by a v1 transformation). */
+  function optionsTracker() {
+    const seen = new Map<string, pulumi.ResourceOptions>();
+    const opts: pulumi.ComponentResourceOptions = {
+      transformations: [
+        (a) => {
+          seen.set(`${a.type}::${a.name}`, a.opts);
+          return undefined;
+        },
+      ],
+    };
+    return { seen, opts };
+  }
+
+  test('true: ElastiCache Serverless for Valkey 8 in the private subnets, behind its own security group, with an RBAC user group', async () => {
+    const { svc } = await deploy({ server: STATEFUL, sessionStore: true });
+    const { cacheName, userGroupId, userId } = ids();
+    expect(cloud.one(S.cache).inputs).toMatchObject({
+      name: cacheName,
+      engine: 'valkey',
+      majorEngineVersion: '8',
+      subnetIds: PRIVATE,
+      securityGroupIds: [sgId('sessions')],
+      userGroupId,
+    });
+    expect(cloud.one(S.cache).inputs.cacheUsageLimits).toBeUndefined();
+    expect(cloud.one(S.userGroup).inputs).toMatchObject({ userGroupId, engine: 'valkey', userIds: [userId] });
+    // REDIS_URL carries no user name, so the client authenticates as `default`: the user takes that name
+    expect(cloud.one(S.user).inputs).toMatchObject({ userId, userName: 'default', engine: 'valkey', accessString: 'on ~* &* +@all' });
+    expect(cloud.named(T.sg, 'remote-mcp-sessions').inputs.vpcId).toBe('vpc-123');
+    expect(svc.sessionStore).toBeDefined();
+    expect(await valueOf(svc.sessionStoreEndpoint!)).toMatch(/^mcp-remote-mcp-[0-9a-f]{8}-abc123\.serverless\.euw1\.cache\.amazonaws\.com:6379$/);
+  });
+
+  test('the store takes 6379 from the task security group only, and the tasks may open 6379 to it alone', async () => {
+    await deploy({ server: STATEFUL, sessionStore: true });
+    const storeIngress = cloud.ofType(T.ingress).filter((r) => r.inputs.securityGroupId === sgId('sessions'));
+    expect(storeIngress).toHaveLength(1);
+    expect(storeIngress[0]!.inputs).toMatchObject({ referencedSecurityGroupId: sgId('tasks'), ipProtocol: 'tcp', fromPort: 6379, toPort: 6379 });
+    expect(storeIngress[0]!.inputs.cidrIpv4).toBeUndefined();
+    expect(storeIngress[0]!.inputs.cidrIpv6).toBeUndefined();
+    // the store itself opens nothing outwards
+    expect(cloud.ofType(T.egress).filter((r) => r.inputs.securityGroupId === sgId('sessions'))).toEqual([]);
+    const taskEgress = cloud.ofType(T.egress).filter((r) => r.inputs.securityGroupId === sgId('tasks'));
+    expect(taskEgress.map((r) => [r.inputs.cidrIpv4 ?? r.inputs.referencedSecurityGroupId, r.inputs.fromPort, r.inputs.toPort]).sort()).toEqual([
+      ['0.0.0.0/0', 443, 443],
+      [sgId('sessions'), 6379, 6379],
+    ]);
+    for (const sg of cloud.ofType(T.sg)) {
+      expect(sg.inputs.ingress).toBeUndefined();
+      expect(sg.inputs.egress).toBeUndefined();
+    }
+  });
+
+  test('the password is generated, a Pulumi secret, and kept once the user exists (ignoreChanges)', async () => {
+    const tracker = optionsTracker();
+    new awsApi.McpFargateService('remote-mcp', { ...baseArgs(), server: STATEFUL, sessionStore: true }, tracker.opts);
+    await settle();
+    const user = cloud.one(S.user);
+    expect(isSecretValue(user.inputs.passwords)).toBe(true);
+    expect(user.inputs.passwords.value).toHaveLength(1);
+    const password = (user.inputs.passwords.value as string[])[0]!;
+    expect(password).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(tracker.seen.get(`${S.user}::remote-mcp-sessions`)?.ignoreChanges).toEqual(['passwords']);
+    // a second component draws another password (nothing fixed in the code)
+    cloud.reset();
+    new awsApi.McpFargateService('other-mcp', { ...baseArgs(), server: STATEFUL, sessionStore: true });
+    await settle();
+    const other = cloud.one(S.user).inputs.passwords;
+    expect(JSON.stringify(other)).not.toContain(password);
+  });
+
+  test('REDIS_URL: rediss:// with that password, a Pulumi secret in its own secret, injected by ECS, never in the environment', async () => {
+    const { svc, container } = await deploy({ server: STATEFUL, sessionStore: true });
+    const user = cloud.one(S.user);
+    expect(isSecretValue(user.inputs.passwords)).toBe(true);
+    const password = (user.inputs.passwords.value as string[])[0]!;
+    const version = cloud.named(T.secretVersion, 'remote-mcp-redis-url');
+    expect(isSecretValue(version.inputs.secretString)).toBe(true);
+    const endpoint = await valueOf(svc.sessionStoreEndpoint!);
+    expect(version.inputs.secretString.value).toBe(redisUrl(endpoint.split(':')[0]!, { port: 6379, tls: true, password }));
+    expect(version.inputs.secretString.value).toMatch(/^rediss:\/\/:[A-Za-z0-9_-]{43}@.+:6379$/);
+    expect(await pulumi.isSecret(svc.redisUrl!)).toBe(true);
+    expect(await valueOf(svc.redisUrl!)).toBe(version.inputs.secretString.value);
+    expect(await pulumi.isSecret(svc.sessionStoreEndpoint!)).toBe(false);
+    const redisArn = await valueOf(svc.redisUrlSecret!.arn);
+    expect(await valueOf(svc.redisUrlSecretArn!)).toBe(redisArn);
+    expect(container.secrets).toContainEqual({ name: ENV.redisUrl, valueFrom: redisArn });
+    expect(container.environment.map((e: { name: string }) => e.name)).not.toContain(ENV.redisUrl);
+    // the password appears nowhere outside Pulumi secrets (not in the task definition, not in any input)
+    expect(cloud.resources.flatMap((r) => plainStrings(r.inputs)).filter((s) => s.includes(password))).toEqual([]);
+  });
+
+  test('the execution role reads exactly the secrets it injects', async () => {
+    const { svc } = await deploy({ server: STATEFUL, sessionStore: true });
+    const [policy] = policyOf('remote-mcp-execution');
+    const read = policy.Statement.find((s: { Sid: string }) => s.Sid === 'ReadSecret');
+    expect(read.Resource).toEqual([await valueOf(svc.secret!.arn), await valueOf(svc.redisUrlSecret!.arn)]);
+    cloud.reset();
+    const alone = await deploy({ server: STATEFUL, secrets: undefined, sessionStore: true });
+    const [only] = policyOf('remote-mcp-execution');
+    expect(only.Statement.find((s: { Sid: string }) => s.Sid === 'ReadSecret').Resource).toBe(await valueOf(alone.svc.redisUrlSecret!.arn));
+  });
+
+  test('a new URL rolls the tasks (ECS reads secrets at task start)', async () => {
+    await deploy({ server: STATEFUL, sessionStore: true });
+    expect(cloud.one(T.service).inputs).toMatchObject({ forceNewDeployment: true, triggers: { secretVersion: 'version-1', redisUrlVersion: 'version-1' } });
+  });
+
+  test("stateful on several tasks: accepted with the store, refused without it (the message names sessionStore)", async () => {
+    await deploy({ server: STATEFUL, sessionStore: true });
+    expect(cloud.one('aws:appautoscaling/target:Target').inputs).toMatchObject({ minCapacity: 2, maxCapacity: 10 });
+    cloud.reset();
+    const message = (await configError({ server: STATEFUL })).message;
+    expect(message).toMatch(/needs exactly one task, and this service runs 2 to 10 tasks/);
+    expect(message).toMatch(/give the service a shared session store \(`sessionStore: true` creates ElastiCache Serverless for Valkey\)/);
+  });
+
+  test('a store with stateless sessions is refused: nothing would read it', async () => {
+    expect((await configError({ sessionStore: true })).message).toMatch(/sessionStore is used only by sessionMode 'stateful'.*billed cache that nothing reads/);
+  });
+
+  test('the created store speaks the cluster protocol: the server is told so (REDIS_CLUSTER_MODE), for an existing store it is not', async () => {
+    const { container } = await deploy({ server: STATEFUL, sessionStore: true });
+    const env = Object.fromEntries(container.environment.map((e: { name: string; value: string }) => [e.name, e.value]));
+    expect(env[ENV.redisClusterMode]).toBe('true');
+    cloud.reset();
+    const existing = await deploy({ server: STATEFUL, sessionStore: { redisUrlSecretArn: 'arn:aws:secretsmanager:eu-west-1:1:secret:x' } });
+    expect(existing.container.environment.map((e: { name: string }) => e.name)).not.toContain(ENV.redisClusterMode);
+    cloud.reset();
+    const { container: plain } = await deploy();
+    expect(plain.environment.map((e: { name: string }) => e.name)).not.toContain(ENV.redisClusterMode);
+  });
+
+  test("REDIS_URL as a field of the service's own secret counts as a shared store; with sessionStore it is refused", async () => {
+    const arn = `arn:aws:secretsmanager:${AWS_REGION}:${AWS_ACCOUNT}:secret:mcp-abc123`;
+    const { container } = await deploy({ server: STATEFUL, secrets: undefined, secretArn: arn, secretFields: [ENV.redisUrl] });
+    expect(container.secrets).toEqual([{ name: ENV.redisUrl, valueFrom: `${arn}:${ENV.redisUrl}::` }]);
+    cloud.reset();
+    expect((await configError({ server: STATEFUL, secrets: undefined, secretArn: arn, secretFields: [ENV.redisUrl], sessionStore: true })).message).toMatch(
+      /'REDIS_URL' comes from sessionStore: remove it from secretFields/,
+    );
+  });
+
+  test('no store: no cache, user, user group, store security group or REDIS_URL', async () => {
+    const { container } = await deploy();
+    for (const t of Object.values(S)) expect(cloud.ofType(t)).toEqual([]);
+    expect(cloud.ofType(T.sg).map((s) => s.name).sort()).toEqual(['remote-mcp-alb', 'remote-mcp-tasks']);
+    expect(cloud.ofType(T.secret)).toHaveLength(1);
+    expect(container.secrets.map((s: { name: string }) => s.name)).toEqual([ENV.oauthClientSecret]);
+  });
+
+  test('settings: Valkey 7, usage caps, KMS key', async () => {
+    const kms = `arn:aws:kms:${AWS_REGION}:${AWS_ACCOUNT}:key/abcd`;
+    await deploy({ server: STATEFUL, sessionStore: { majorEngineVersion: '7', maxDataStorageGB: 5, maxEcpuPerSecond: 5000, kmsKeyArn: kms } });
+    expect(cloud.one(S.cache).inputs).toMatchObject({
+      majorEngineVersion: '7',
+      kmsKeyId: kms,
+      cacheUsageLimits: { dataStorage: { maximum: 5, unit: 'GB' }, ecpuPerSeconds: [{ maximum: 5000 }] },
+    });
+  });
+
+  test("an existing store: injected from its secret, readable alone, a network path to its security group only", async () => {
+    const arn = `arn:aws:secretsmanager:${AWS_REGION}:${AWS_ACCOUNT}:secret:redis-url-abc`;
+    const { container } = await deploy({ server: STATEFUL, secrets: undefined, sessionStore: { redisUrlSecretArn: arn, securityGroupId: 'sg-store', port: 6380 } });
+    for (const t of Object.values(S)) expect(cloud.ofType(t)).toEqual([]);
+    expect(cloud.ofType(T.secret)).toEqual([]);
+    expect(container.secrets).toEqual([{ name: ENV.redisUrl, valueFrom: arn }]);
+    expect(policyOf('remote-mcp-execution')[0].Statement.find((s: { Sid: string }) => s.Sid === 'ReadSecret').Resource).toBe(arn);
+    expect(cloud.ofType(T.ingress).filter((r) => r.inputs.securityGroupId === 'sg-store').map((r) => r.inputs)).toEqual([
+      expect.objectContaining({ referencedSecurityGroupId: sgId('tasks'), fromPort: 6380, toPort: 6380 }),
+    ]);
+    expect(cloud.named(T.egress, 'remote-mcp-tasks-to-sessions').inputs).toMatchObject({ referencedSecurityGroupId: 'sg-store', fromPort: 6380, toPort: 6380 });
+    // a JSON field of the secret; without the store's security group no rule is added (the path is the user's to open)
+    cloud.reset();
+    const field = await deploy({ server: STATEFUL, sessionStore: { redisUrlSecretArn: arn, field: 'url' } });
+    expect(field.container.secrets).toContainEqual({ name: ENV.redisUrl, valueFrom: `${arn}:url::` });
+    expect([...cloud.ofType(T.ingress), ...cloud.ofType(T.egress)].filter((r) => r.name.includes('sessions'))).toEqual([]);
+  });
+
+  test('every store resource is a child of the component', async () => {
+    const { tracker } = await deploy({ server: STATEFUL, sessionStore: true });
+    const created = cloud.customResources().map((r) => `${r.type}::${r.name}`);
+    expect(created.filter((c) => c.startsWith('aws:elasticache'))).toHaveLength(3);
+    for (const c of created) expect(tracker.seen).toContain(c);
+  });
+
+  test('store names: unique per stack, the same on every run, valid ElastiCache IDs', () => {
+    const longest = 'a'.repeat(FARGATE_LIMITS.nameMaxLength);
+    const a = awsApi.sessionStoreIds(longest, 'remote-mcp-stacks', 'prod');
+    expect(awsApi.sessionStoreIds(longest, 'remote-mcp-stacks', 'prod')).toEqual(a);
+    expect(awsApi.sessionStoreIds(longest, 'remote-mcp-stacks', 'staging').cacheName).not.toBe(a.cacheName);
+    for (const id of [...Object.values(a), ...Object.values(awsApi.sessionStoreIds('My--Service', 'p', 's'))]) {
+      expect(id.length).toBeLessThanOrEqual(40);
+      expect(id).toMatch(/^[a-z]([a-z0-9]|-(?!-))*[a-z0-9]$/);
+    }
+  });
+
+  test('bad store settings fail before anything is created', async () => {
+    const err = async (sessionStore: Args['sessionStore'], extra: Partial<Args> = {}) => (await configError({ server: STATEFUL, sessionStore, ...extra })).message;
+    expect(await err({ majorEngineVersion: '6' })).toMatch(/sessionStore.majorEngineVersion must be a Valkey major version, 7 or later/);
+    expect(await err({ maxDataStorageGB: 0 })).toMatch(/sessionStore.maxDataStorageGB must be a whole number from 1 to 5000/);
+    expect(await err({ maxEcpuPerSecond: 10 })).toMatch(/sessionStore.maxEcpuPerSecond must be a whole number from 1000/);
+    expect(await err({ redisUrlSecretArn: 'arn:x', port: 0 })).toMatch(/sessionStore.port must be a whole number from 1 to 65535/);
+    expect(await err({ redisUrlSecretArn: 'arn:x', majorEngineVersion: '8' } as never)).toMatch(/redisUrlSecretArn names an existing store: majorEngineVersion/);
   });
 });

@@ -2,10 +2,13 @@
  * McpCloudRunService (and McpImageRepository) under Pulumi mocks: what the component asks Google Cloud for.
  */
 import * as pulumi from '@pulumi/pulumi';
-import { ENV, SECRET_ENV, serverEnvironment } from '../../../server/config/contract';
+import { ENV, SECRET_ENV, redisUrl, serverEnvironment } from '../../../server/config/contract';
 import {
   GCP_PROJECT,
   GCP_PROJECT_NUMBER,
+  REDIS_AUTH_STRING,
+  REDIS_CA_PEM,
+  REDIS_HOST,
   configErrorOf,
   isSecretValue,
   parentTracker,
@@ -416,5 +419,210 @@ describe('McpImageRepository on its own', () => {
   });
   test('rejects a bad repository ID', () => {
     expect(() => new gcpApi.McpImageRepository('images', { project: GCP_PROJECT, region: REGION, repositoryId: 'Bad_Name' })).toThrow(/repositoryId must be/);
+  });
+});
+
+describe('shared session store (sessionStore)', () => {
+  const S = {
+    redis: 'gcp:redis/instance:Instance',
+    network: 'gcp:compute/network:Network',
+    subnet: 'gcp:compute/subnetwork:Subnetwork',
+    firewall: 'gcp:compute/firewall:Firewall',
+  } as const;
+  const NETWORK_ID = `projects/${GCP_PROJECT}/global/networks/remote-mcp-sessions`;
+  const SUBNET_ID = `projects/${GCP_PROJECT}/regions/${REGION}/subnetworks/remote-mcp-run-egress`;
+  const TAG = 'remote-mcp-redis-client';
+  const STATEFUL = { oauthIssuer: ISSUER, sessionMode: 'stateful' as const };
+
+  test('true: Memorystore for Redis 7.2, BASIC, 1 GiB, AUTH and TLS, direct peering on a network made for the service', async () => {
+    const { svc } = await deploy({ server: STATEFUL, sessionStore: true });
+    const instance = cloud.one(S.redis);
+    expect(instance.inputs).toMatchObject({
+      project: GCP_PROJECT,
+      region: REGION,
+      name: 'remote-mcp-sessions',
+      tier: 'BASIC',
+      memorySizeGb: 1,
+      redisVersion: 'REDIS_7_2',
+      authEnabled: true,
+      transitEncryptionMode: 'SERVER_AUTHENTICATION',
+      connectMode: 'DIRECT_PEERING',
+      authorizedNetwork: NETWORK_ID,
+      deletionProtection: true,
+    });
+    expect(cloud.one(S.network).inputs).toMatchObject({ name: 'remote-mcp-sessions', autoCreateSubnetworks: false, project: GCP_PROJECT });
+    expect(cloud.one(S.subnet).inputs).toMatchObject({ name: 'remote-mcp-run-egress', network: NETWORK_ID, region: REGION, ipCidrRange: '10.8.0.0/24' });
+    expect(svc.sessionStore).toBeDefined();
+    expect(await valueOf(svc.network!.id)).toBe(NETWORK_ID);
+    expect(await valueOf(svc.redisUrlSecretId!)).toBe('remote-mcp-redis-url');
+    expect(gcpApi.redisInstanceId('a'.repeat(49))).toHaveLength(40);
+  });
+
+  test('Direct VPC egress on the created subnet, private ranges only, with the network tag the firewall allows', async () => {
+    const { service } = await deploy({ server: STATEFUL, sessionStore: true });
+    expect(service.inputs.template.vpcAccess).toEqual({
+      egress: 'PRIVATE_RANGES_ONLY',
+      networkInterfaces: [{ network: NETWORK_ID, subnetwork: SUBNET_ID, tags: [TAG] }],
+    });
+    expect(service.inputs.template.vpcAccess.connector).toBeUndefined();
+  });
+
+  test('REDIS_URL: rediss:// with the AUTH string, a Pulumi secret in Secret Manager, in the container only by secretKeyRef', async () => {
+    const { env, svc } = await deploy({ server: STATEFUL, sessionStore: true });
+    const secret = cloud.named(T.secret, 'remote-mcp-redis-url');
+    expect(secret.inputs.secretId).toBe('remote-mcp-redis-url');
+    const version = cloud.named(T.version, 'remote-mcp-redis-url');
+    expect(isSecretValue(version.inputs.secretData)).toBe(true);
+    expect(version.inputs.secretData.value).toBe(redisUrl(REDIS_HOST, { port: 6378, tls: true, password: REDIS_AUTH_STRING }));
+    expect(version.inputs.secretData.value).toMatch(/^rediss:\/\/:mock-auth-string-9f3a@10\.163\.0\.3:6378$/);
+    expect(env.filter((e) => e.name === ENV.redisUrl)).toEqual([
+      { name: ENV.redisUrl, valueSource: { secretKeyRef: { secret: 'remote-mcp-redis-url', version: '1' } } },
+    ]);
+    expect(svc.secrets[ENV.redisUrl]).toBeDefined();
+    expect(await pulumi.isSecret(svc.redisUrl!)).toBe(true);
+    expect(await valueOf(svc.redisUrl!)).toBe(version.inputs.secretData.value);
+    expect(await pulumi.isSecret(svc.mcpUrl)).toBe(false);
+    // neither the AUTH string nor the URL appears outside Pulumi secrets
+    const plain = cloud.resources.flatMap((r) => plainStrings(r.inputs));
+    expect(plain.filter((s) => s.includes(REDIS_AUTH_STRING))).toEqual([]);
+  });
+
+  test('secretAccessor on the URL and CA secrets, for the service account only; no other IAM binding', async () => {
+    await deploy({ server: STATEFUL, sessionStore: true });
+    const members = cloud.ofType(T.secretIam);
+    expect(members.map((m) => m.inputs.secretId).sort()).toEqual(['remote-mcp-redis-ca', 'remote-mcp-redis-url']);
+    for (const m of members) {
+      expect(m.inputs).toMatchObject({ role: 'roles/secretmanager.secretAccessor', member: `serviceAccount:remote-mcp-run@${GCP_PROJECT}.iam.gserviceaccount.com` });
+    }
+    const iamTypes = cloud.resources.map((r) => r.type).filter((t) => /iam(member|binding|policy)/i.test(t));
+    expect(new Set(iamTypes)).toEqual(new Set([T.secretIam]));
+  });
+
+  test("the instance's server CA is mounted from Secret Manager and NODE_EXTRA_CA_CERTS points at it", async () => {
+    const { service, container, env, svc } = await deploy({ server: STATEFUL, sessionStore: true });
+    const ca = cloud.named(T.version, 'remote-mcp-redis-ca');
+    expect(ca.inputs.secretData.value).toBe(`${REDIS_CA_PEM}\n`);
+    expect(await valueOf(svc.sessionStoreCaCerts!)).toBe(`${REDIS_CA_PEM}\n`);
+    expect(service.inputs.template.volumes).toEqual([{ name: 'redis-ca', secret: { secret: 'remote-mcp-redis-ca', items: [{ version: '1', path: 'server-ca.pem' }] } }]);
+    expect(container.volumeMounts).toEqual([{ name: 'redis-ca', mountPath: '/etc/redis-ca' }]);
+    expect(envMap(env).NODE_EXTRA_CA_CERTS).toBe('/etc/redis-ca/server-ca.pem');
+  });
+
+  test("egress rules: only the service's tag may connect to the instance's range; no (ineffective) ingress rule", async () => {
+    await deploy({ server: STATEFUL, sessionStore: true });
+    const rules = cloud.ofType(S.firewall);
+    expect(rules).toHaveLength(2);
+    const allow = cloud.named(S.firewall, 'remote-mcp-redis-allow');
+    const deny = cloud.named(S.firewall, 'remote-mcp-redis-deny');
+    expect(allow.inputs).toMatchObject({
+      network: NETWORK_ID,
+      direction: 'EGRESS',
+      destinationRanges: ['10.163.0.0/29'],
+      targetTags: [TAG],
+      allows: [{ protocol: 'tcp', ports: ['6378'] }],
+    });
+    expect(deny.inputs).toMatchObject({ network: NETWORK_ID, direction: 'EGRESS', destinationRanges: ['10.163.0.0/29'], denies: [{ protocol: 'all' }] });
+    expect(deny.inputs.targetTags).toBeUndefined();
+    // the allow rule wins: a lower number is a higher priority
+    expect(allow.inputs.priority).toBeLessThan(deny.inputs.priority);
+    expect(rules.filter((r) => r.inputs.direction !== 'EGRESS')).toEqual([]);
+  });
+
+  test('the redis, compute and secretmanager APIs are enabled', async () => {
+    await deploy({ server: STATEFUL, sessionStore: true });
+    expect(cloud.ofType(T.api).map((a) => a.inputs.service).sort()).toEqual([
+      'artifactregistry.googleapis.com',
+      'compute.googleapis.com',
+      'iam.googleapis.com',
+      'redis.googleapis.com',
+      'run.googleapis.com',
+      'secretmanager.googleapis.com',
+    ]);
+  });
+
+  test('stateful with a store: no warning that sessions break on scale-out; session affinity stays (latency only)', async () => {
+    let deployed!: Awaited<ReturnType<typeof deploy>>;
+    const warnings = await warningsDuring(async () => {
+      deployed = await deploy({ server: STATEFUL, sessionStore: true });
+    });
+    expect(warnings.join('\n')).not.toMatch(/sessionMode 'stateful'|sessions break/);
+    expect(deployed.service.inputs.template.sessionAffinity).toBe(true);
+    expect(deployed.service.inputs.template.scaling.maxInstanceCount).toBe(10);
+    // without one, the warning names the store as a way out
+    cloud.reset();
+    const without = await warningsDuring(() => deploy({ server: STATEFUL }));
+    expect(without.join('\n')).toMatch(/sessions break on scale-out.*or give the service a shared session store \(sessionStore: true\)/);
+  });
+
+  test('a store with stateless sessions is refused: nothing would read it', async () => {
+    expect((await configError({ sessionStore: true })).message).toMatch(/sessionStore is used only by sessionMode 'stateful'.*billed instance that nothing reads/);
+  });
+
+  test('no store: no Memorystore, network, firewall, VPC egress, REDIS_URL or CA', async () => {
+    let deployed!: Awaited<ReturnType<typeof deploy>>;
+    await warningsDuring(async () => {
+      deployed = await deploy({ server: STATEFUL });
+    });
+    const { service, container, env } = deployed;
+    for (const t of Object.values(S)) expect(cloud.ofType(t)).toEqual([]);
+    expect(service.inputs.template.vpcAccess).toBeUndefined();
+    expect(service.inputs.template.volumes).toBeUndefined();
+    expect(container.volumeMounts).toBeUndefined();
+    expect(env.map((e) => e.name)).not.toContain(ENV.redisUrl);
+    expect(env.map((e) => e.name)).not.toContain('NODE_EXTRA_CA_CERTS');
+    expect(container.startupProbe.failureThreshold).toBe(30);
+    expect(cloud.ofType(T.secret)).toEqual([]);
+  });
+
+  test('with VPC egress the startup probe allows 180 s (first connections through the VPC can take a minute or more)', async () => {
+    const { container } = await deploy({ server: STATEFUL, sessionStore: true });
+    expect(container.startupProbe).toMatchObject({ httpGet: { path: '/readyz', port: 8080 }, periodSeconds: 2, failureThreshold: 90 });
+  });
+
+  test('settings: STANDARD_HA, size, version, an existing network and subnet (no network created)', async () => {
+    const { service } = await deploy({
+      server: STATEFUL,
+      sessionStore: { tier: 'STANDARD_HA', memorySizeGb: 5, redisVersion: 'REDIS_7_0', network: 'shared-net', subnetwork: 'run-subnet' },
+    });
+    expect(cloud.one(S.redis).inputs).toMatchObject({ tier: 'STANDARD_HA', memorySizeGb: 5, redisVersion: 'REDIS_7_0', authorizedNetwork: 'shared-net' });
+    expect(cloud.ofType(S.network)).toEqual([]);
+    expect(cloud.ofType(S.subnet)).toEqual([]);
+    expect(service.inputs.template.vpcAccess.networkInterfaces).toEqual([{ network: 'shared-net', subnetwork: 'run-subnet', tags: [TAG] }]);
+    expect(cloud.ofType(S.firewall).map((f) => f.inputs.network)).toEqual(['shared-net', 'shared-net']);
+    // egressFirewall false (a Shared VPC of another project): no rule, no compute API
+    cloud.reset();
+    await deploy({ server: STATEFUL, sessionStore: { network: 'shared-net', egressFirewall: false } });
+    expect(cloud.ofType(S.firewall)).toEqual([]);
+    expect(cloud.ofType(T.api).map((a) => a.inputs.service)).not.toContain('compute.googleapis.com');
+    expect(cloud.ofType(T.api).map((a) => a.inputs.service)).toContain('redis.googleapis.com');
+  });
+
+  test('an existing store: its secret by secretKeyRef (latest), read access on it alone, its network if given; nothing created', async () => {
+    const secretName = `projects/${GCP_PROJECT}/secrets/shared-redis-url`;
+    const { env, service } = await deploy({ server: STATEFUL, sessionStore: { redisUrlSecret: secretName, network: 'shared-net', subnetwork: 'run-subnet' } });
+    for (const t of Object.values(S)) expect(cloud.ofType(t)).toEqual([]);
+    expect(cloud.ofType(T.secret)).toEqual([]);
+    expect(env.filter((e) => e.name === ENV.redisUrl)).toEqual([{ name: ENV.redisUrl, valueSource: { secretKeyRef: { secret: secretName, version: 'latest' } } }]);
+    expect(cloud.one(T.secretIam).inputs).toMatchObject({ secretId: secretName, role: 'roles/secretmanager.secretAccessor' });
+    expect(service.inputs.template.vpcAccess).toEqual({ egress: 'PRIVATE_RANGES_ONLY', networkInterfaces: [{ network: 'shared-net', subnetwork: 'run-subnet' }] });
+    expect(cloud.ofType(T.api).map((a) => a.inputs.service)).toContain('secretmanager.googleapis.com');
+  });
+
+  test('every store resource is a child of the component', async () => {
+    const { tracker } = await deploy({ server: STATEFUL, sessionStore: true });
+    const created = cloud.customResources().map((r) => `${r.type}::${r.name}`);
+    expect(created.filter((c) => c.startsWith('gcp:redis') || c.startsWith('gcp:compute'))).toHaveLength(5);
+    for (const c of created) expect(tracker.seen).toContain(c);
+  });
+
+  test('bad store settings fail before anything is created', async () => {
+    const err = async (sessionStore: Args['sessionStore']) => (await configError({ server: STATEFUL, sessionStore })).message;
+    expect(await err({ tier: 'PREMIUM' as never })).toMatch(/sessionStore.tier must be BASIC or STANDARD_HA/);
+    expect(await err({ memorySizeGb: 0 })).toMatch(/sessionStore.memorySizeGb must be a whole number from 1 to 300/);
+    expect(await err({ redisVersion: 'REDIS_6_X' })).toMatch(/sessionStore.redisVersion must be REDIS_7_0 or later/);
+    expect(await err({ subnetwork: 'x' })).toMatch(/sessionStore.subnetwork needs sessionStore.network/);
+    expect(await err({ subnetCidr: '10.0.0.0/28' })).toMatch(/subnetCidr must be an IPv4 range from \/8 to \/26/);
+    expect(await err({ network: 'n', subnetCidr: '10.0.0.0/24' })).toMatch(/subnetCidr applies only to the network the component creates/);
+    expect(await err({ redisUrlSecret: 's', tier: 'BASIC' } as never)).toMatch(/redisUrlSecret names an existing store: tier/);
   });
 });

@@ -11,6 +11,11 @@ export const GCP_PROJECT_NUMBER = '123456789012';
 export const AWS_ACCOUNT = '123456789012';
 export const AWS_REGION = 'eu-west-1';
 
+/** What the mocked Memorystore instance reports. */
+export const REDIS_HOST = '10.163.0.3';
+export const REDIS_AUTH_STRING = 'mock-auth-string-9f3a';
+export const REDIS_CA_PEM = '-----BEGIN CERTIFICATE-----\nMIIB-mock-memorystore-ca\n-----END CERTIFICATE-----';
+
 /** How the engine protocol marks a secret value (`{<sig key>: <secret sig>, value}`). */
 const SIG_KEY = '4dabf18193072939515e22adb298388d';
 const SECRET_SIG = '1b47061264138c4ac30d75fd1eb44270';
@@ -81,6 +86,18 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
         return { version: '1', name: `${inputs.secret}/versions/1` };
       case 'gcp:cloudrunv2/service:Service':
         return { uri: `https://${inputs.name}-${GCP_PROJECT_NUMBER}.${inputs.location}.run.app` };
+      case 'gcp:redis/instance:Instance':
+        // What Memorystore reports: a private IP, 6378 with TLS, the AUTH string (secret), the per-instance CA.
+        return {
+          host: REDIS_HOST,
+          port: inputs.transitEncryptionMode === 'SERVER_AUTHENTICATION' ? 6378 : 6379,
+          authString: inputs.authEnabled ? REDIS_AUTH_STRING : '',
+          effectiveReservedIpRange: '10.163.0.0/29',
+          serverCaCerts: inputs.transitEncryptionMode === 'SERVER_AUTHENTICATION' ? [{ cert: REDIS_CA_PEM, serialNumber: '0' }] : [],
+        };
+      case 'gcp:compute/network:Network':
+      case 'gcp:compute/subnetwork:Subnetwork':
+        return { selfLink: `https://www.googleapis.com/compute/v1/projects/${inputs.project}/${type.includes('subnetwork') ? `regions/${inputs.region}/subnetworks` : 'global/networks'}/${inputs.name}` };
       case 'gcp:cloudrun/domainMapping:DomainMapping':
         return { statuses: [{ resourceRecords: [{ name: 'mcp', type: 'CNAME', rrdata: 'ghs.googlehosted.com.' }] }] };
       default:
@@ -98,6 +115,8 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
         return { ...common, arnSuffix: `targetgroup/${physical}/73e2d6bc24d8a067` };
       case 'aws:secretsmanager/secretVersion:SecretVersion':
         return { versionId: 'version-1' };
+      case 'aws:elasticache/serverlessCache:ServerlessCache':
+        return { ...common, endpoints: [{ address: `${physical}-abc123.serverless.euw1.cache.amazonaws.com`, port: 6379 }] };
       case 'aws:cloudwatch/logGroup:LogGroup':
         return { ...common, arn: `arn:aws:logs:${AWS_REGION}:${AWS_ACCOUNT}:log-group:${physical}` };
       default:
@@ -118,9 +137,13 @@ export async function useMocks(): Promise<MockCloud> {
         const id =
           args.type === 'gcp:secretmanager/secret:Secret'
             ? String(state.name)
-            : args.type.startsWith('aws:ec2/securityGroup')
-              ? `sg-${args.name}`
-              : `${args.name}-id`;
+            : args.type === 'gcp:compute/network:Network'
+              ? `projects/${args.inputs.project}/global/networks/${args.inputs.name}`
+              : args.type === 'gcp:compute/subnetwork:Subnetwork'
+                ? `projects/${args.inputs.project}/regions/${args.inputs.region}/subnetworks/${args.inputs.name}`
+                : args.type.startsWith('aws:ec2/securityGroup')
+                  ? `sg-${args.name}`
+                  : `${args.name}-id`;
         return { id, state: { ...args.inputs, ...state } };
       },
       call(args: pulumi.runtime.MockCallArgs): Record<string, any> {

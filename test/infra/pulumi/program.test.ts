@@ -263,6 +263,23 @@ describe('gcp stack', () => {
     expect(outputs.mcpUrl).toBeUndefined();
   });
 
+  test('sessionStore true: Memorystore behind Direct VPC egress, REDIS_URL by secretKeyRef; stateful without the scale-out warning', async () => {
+    const warnings = await warningsDuring(() => run({ ...GCP, sessionMode: 'stateful', sessionStore: 'true' }));
+    expect(warnings.join('\n')).not.toMatch(/sessions break/);
+    expect(cloud.one('gcp:redis/instance:Instance').inputs).toMatchObject({ tier: 'BASIC', authEnabled: true, transitEncryptionMode: 'SERVER_AUTHENTICATION' });
+    const template = cloud.one('gcp:cloudrunv2/service:Service').inputs.template;
+    expect(template.vpcAccess.egress).toBe('PRIVATE_RANGES_ONLY');
+    expect(template.containers[0].envs.find((e: { name: string }) => e.name === ENV.redisUrl).valueSource.secretKeyRef.secret).toBe('remote-mcp-redis-url');
+    // the default is no store
+    cloud.reset();
+    await run({ ...GCP });
+    expect(cloud.ofType('gcp:redis/instance:Instance')).toEqual([]);
+    cloud.reset();
+    expect(await failure({ ...GCP, sessionStore: 'yes' })).toBe("Invalid configuration remote-mcp-stacks:sessionStore: must be true or false, got 'yes'");
+    expect(await failure({ ...GCP, sessionStore: 'true' })).toMatch(/^Invalid configuration remote-mcp-stacks:sessionStore: is used only by sessionMode 'stateful'.*pulumi config set sessionMode stateful/);
+    expect(await failure({ ...AWS, sessionStore: 'true' })).toMatch(/^Invalid configuration remote-mcp-stacks:sessionStore: is used only by sessionMode 'stateful'/);
+  });
+
   test('createImageRepository false and enableApis false', async () => {
     await run({ ...GCP, createImageRepository: 'false', enableApis: 'false' });
     expect(cloud.ofType('gcp:artifactregistry/repository:Repository')).toEqual([]);
@@ -294,6 +311,16 @@ describe('aws stack', () => {
     await run({ ...AWS, sessionMode: 'stateful', minInstances: '1', maxInstances: '1' });
     expect(cloud.one('aws:ecs/service:Service').inputs.desiredCount).toBe(1);
     expect(cloud.ofType('aws:appautoscaling/target:Target')).toEqual([]);
+  });
+
+  test("sessionStore true: stateful on 2–10 tasks with ElastiCache Serverless for Valkey; without it the refusal says how to add it", async () => {
+    expect(await failure({ ...AWS, sessionMode: 'stateful' })).toMatch(/or give the service a shared session store \(pulumi config set sessionStore true\)$/);
+    await run({ ...AWS, sessionMode: 'stateful', sessionStore: 'true' });
+    expect(cloud.one('aws:appautoscaling/target:Target').inputs).toMatchObject({ minCapacity: 2, maxCapacity: 10 });
+    expect(cloud.one('aws:elasticache/serverlessCache:ServerlessCache').inputs).toMatchObject({ engine: 'valkey', subnetIds: ['subnet-qa', 'subnet-qb'] });
+    const container = JSON.parse(cloud.one('aws:ecs/taskDefinition:TaskDefinition').inputs.containerDefinitions)[0];
+    expect(container.secrets.map((s: { name: string }) => s.name)).toEqual([ENV.redisUrl]);
+    expect(isSecretValue(cloud.named('aws:secretsmanager/secretVersion:SecretVersion', 'remote-mcp-redis-url').inputs.secretString)).toBe(true);
   });
 
   test('a certificate from another region than aws:region is refused', async () => {
