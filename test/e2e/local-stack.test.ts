@@ -72,7 +72,7 @@ test("one session's requests spread over all instances through the proxy, and al
   for (const n of counts.values()) expect(n).toBeGreaterThanOrEqual(8);
 });
 
-test('no access token (nor its hash) ever reaches the shared store', async () => {
+test('no access token ever reaches the shared store', async () => {
   const token = oauth.tokens()!.access_token;
   const { client } = await connect();
   await client.callTool({ name: 'whoami', arguments: {} });
