@@ -36,6 +36,11 @@ export interface CreateMcpAppOptions {
   logger?: Logger;
   /** Where stateful sessions keep events for resumability. @default bounded in-memory stores */
   eventStores?: EventStoreFactory;
+  /**
+   * Tests only (broker mode): replaces the fetch of Client ID Metadata Documents. The default refuses loopback and
+   * private addresses, as production must.
+   */
+  clientMetadataFetch?: typeof fetch;
 }
 
 export interface McpApp {
@@ -69,7 +74,7 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
     idleSeconds: config.sessionIdleSeconds,
     onExpire: (s) => logger.info({ session: s.id }, 'session expired (idle)'),
   });
-  const auth: AuthLayer = await createAuthLayer(config, { logger, capabilities });
+  const auth: AuthLayer = await createAuthLayer(config, { logger, capabilities, clientMetadataFetch: options.clientMetadataFetch });
   const buildServer = mcpServerFactory(capabilities, { sessionMode: config.sessionMode, version });
   const keepAliveMs = config.keepAliveSeconds * 1000;
   if (config.redisUrl && config.sessionMode !== 'stateful') {

@@ -6,7 +6,7 @@
 import { cacheVerifiedTokens } from './verifiedTokenCache';
 import { Router } from 'express';
 import { ConfigError, isLoopbackHost, type ServerConfig } from '../config/env';
-import { ENV } from '../config/contract';
+import { ENV, PATHS } from '../config/contract';
 import { bearerAuthenticator } from './bearerAuth';
 import { createDevAuthorizationServer } from './devAuthorizationServer';
 import { loadJose } from './esm';
@@ -18,8 +18,8 @@ import type { AuthLayer } from './layer';
 import { protectedResourceMetadata, protectedResourceMetadataRoutes } from './protectedResourceMetadata';
 import { resourceInfo, supportedScopes } from './resource';
 
-/** Where the development authorization server lives on the MCP server's origin. */
-export const DEV_ISSUER_PATH = '/oauth';
+/** Where the development authorization server lives on the MCP server's origin (the contract's path). */
+export const DEV_ISSUER_PATH = PATHS.authorizationServer;
 
 export async function devAuthLayer(config: ServerConfig, deps: AuthLayerDeps): Promise<AuthLayer> {
   const { logger, capabilities } = deps;

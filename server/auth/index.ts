@@ -13,6 +13,11 @@ export type { AuthLayer };
 export interface AuthLayerDeps {
   logger: Logger;
   capabilities: CapabilitySet;
+  /**
+   * Broker mode, tests only: replaces the fetch of Client ID Metadata Documents, whose default refuses loopback and
+   * private addresses (SSRF protection) — as it must in production.
+   */
+  clientMetadataFetch?: typeof fetch;
 }
 
 export async function createAuthLayer(config: ServerConfig, deps: AuthLayerDeps): Promise<AuthLayer> {
@@ -25,5 +30,7 @@ export async function createAuthLayer(config: ServerConfig, deps: AuthLayerDeps)
       return (await import('./oauth')).oauthAuthLayer(config, deps);
     case 'dev':
       return (await import('./dev')).devAuthLayer(config, deps);
+    case 'broker':
+      return (await import('./broker')).brokerAuthLayer(config, deps);
   }
 }

@@ -18,7 +18,11 @@ export interface SessionStoreConnections {
   close(): Promise<void>;
 }
 
-export function connectSessionStore(url: string, logger: Logger, options: { cluster?: boolean } = {}): SessionStoreConnections {
+export function connectSessionStore(
+  url: string,
+  logger: Logger,
+  options: { cluster?: boolean; /** @default true */ subscriber?: boolean } = {},
+): SessionStoreConnections {
   const base: RedisOptions = {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
@@ -31,11 +35,12 @@ export function connectSessionStore(url: string, logger: Logger, options: { clus
   const subscriberOptions: RedisOptions = { ...base, enableOfflineQueue: true, commandTimeout: undefined };
   const connect = (o: RedisOptions): Redis => (options.cluster ? clusterClient(url, o) : new Redis(url, o));
   const commands = connect(base);
-  const subscriber = connect(subscriberOptions);
+  // Without pub/sub (the broker's storage), the commands connection stands in, so `ready` and `close` still hold.
+  const subscriber = options.subscriber === false ? commands : connect(subscriberOptions);
   // The URL may hold a password: log the host only.
   const where = safeHost(url);
   let down = false;
-  for (const connection of [commands, subscriber]) {
+  for (const connection of new Set([commands, subscriber])) {
     connection.on('error', (err: Error) => {
       if (!down) logger.warn({ store: where, err: err.message }, 'session store unreachable');
       down = true;

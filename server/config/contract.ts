@@ -21,6 +21,13 @@ export const PATHS = {
   healthz: '/healthz',
   /** Readiness: 200 when ready, 503 while draining — load balancers health-check this. */
   readyz: '/readyz',
+  /** The authorization server of modes `dev` and `broker`, on the server's own origin (its issuer is `<origin>/oauth`). */
+  authorizationServer: '/oauth',
+  /**
+   * Broker mode: where the upstream identity provider sends the browser back after sign-in. Register
+   * `<origin>/oauth/callback` as the redirect URI of the upstream OAuth client.
+   */
+  upstreamCallback: '/oauth/callback',
 } as const;
 
 /** Environment variable names. The README's configuration table documents each of them. */
@@ -50,6 +57,16 @@ export const ENV = {
   devAuthAllowNonLoopback: 'MCP_DEV_AUTH_ALLOW_NON_LOOPBACK',
   redisUrl: 'REDIS_URL',
   redisClusterMode: 'REDIS_CLUSTER_MODE',
+  upstreamIssuer: 'UPSTREAM_ISSUER',
+  upstreamClientId: 'UPSTREAM_CLIENT_ID',
+  upstreamClientSecret: 'UPSTREAM_CLIENT_SECRET',
+  upstreamScopes: 'UPSTREAM_SCOPES',
+  brokerSigningKeys: 'BROKER_SIGNING_KEYS',
+  brokerAllowedEmailDomains: 'BROKER_ALLOWED_EMAIL_DOMAINS',
+  brokerAllowedGroups: 'BROKER_ALLOWED_GROUPS',
+  brokerGroupsClaim: 'BROKER_GROUPS_CLAIM',
+  brokerRedirectHosts: 'BROKER_REDIRECT_HOSTS',
+  brokerRedirectSchemes: 'BROKER_REDIRECT_SCHEMES',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];
@@ -58,7 +75,13 @@ export type EnvName = (typeof ENV)[keyof typeof ENV];
  * Variables that carry secrets. Infrastructure must inject these from a secret manager
  * (ECS `secrets`, Cloud Run `secretKeyRef`), never as plain environment values.
  */
-export const SECRET_ENV: readonly EnvName[] = [ENV.oauthClientSecret, ENV.bearerTokens, ENV.redisUrl];
+export const SECRET_ENV: readonly EnvName[] = [
+  ENV.oauthClientSecret,
+  ENV.bearerTokens,
+  ENV.redisUrl,
+  ENV.upstreamClientSecret,
+  ENV.brokerSigningKeys,
+];
 
 export const SESSION_MODES = ['stateless', 'stateful'] as const;
 export type SessionMode = (typeof SESSION_MODES)[number];
@@ -66,8 +89,10 @@ export type SessionMode = (typeof SESSION_MODES)[number];
 /**
  * `none`: no authentication, loopback only. `dev`: embedded development authorization server, loopback only.
  * `oauth`: JWT (or introspected) access tokens from an external authorization server. `token`: static bearer tokens.
+ * `broker`: the server's own authorization server (DCR, Client ID Metadata Documents) that signs users in with an
+ * upstream OpenID Connect provider (Cognito, Entra ID, Google, Okta, …) and issues its own tokens.
  */
-export const AUTH_MODES = ['none', 'dev', 'oauth', 'token'] as const;
+export const AUTH_MODES = ['none', 'dev', 'oauth', 'token', 'broker'] as const;
 export type AuthMode = (typeof AUTH_MODES)[number];
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -89,6 +114,17 @@ export const DEFAULTS = {
   /** Same bound as the MCP SDK's own transport. */
   maxBodyBytes: 4 * 1024 * 1024,
   logLevel: 'info' as LogLevel,
+  /** Broker mode: what the server asks the upstream provider for (identity, e-mail for admission). */
+  upstreamScopes: ['openid', 'email', 'profile'] as readonly string[],
+  /** Broker mode: the claim that lists a user's groups (Cognito: `cognito:groups`; Entra ID: `groups` or `roles`). */
+  brokerGroupsClaim: 'groups',
+  /**
+   * Broker mode: HTTPS redirect hosts of hosted MCP clients accepted at registration (desktop clients use loopback
+   * redirects, always accepted). Claude (web and desktop connectors), ChatGPT connectors, VS Code for the web.
+   */
+  brokerRedirectHosts: ['claude.ai', 'claude.com', 'chatgpt.com', 'vscode.dev', 'insiders.vscode.dev'] as readonly string[],
+  /** Broker mode: private-use URI schemes of native MCP clients accepted as redirects (RFC 8252 §7.1). */
+  brokerRedirectSchemes: ['cursor', 'vscode', 'vscode-insiders'] as readonly string[],
 } as const;
 
 /** Limits the server enforces on its own settings (infra validates against the same numbers). */
@@ -156,6 +192,22 @@ export interface ServerSettings {
    * ElastiCache Serverless does. @default false
    */
   redisClusterMode?: boolean;
+  /** Broker mode: issuer of the upstream OpenID Connect provider users sign in with. */
+  upstreamIssuer?: string;
+  /** Broker mode: this server's client id at the upstream provider (its secret is `UPSTREAM_CLIENT_SECRET`). */
+  upstreamClientId?: string;
+  /** @default ['openid', 'email', 'profile'] */
+  upstreamScopes?: string[];
+  /** Broker mode: admit only users whose verified e-mail is in one of these domains. @default anyone the upstream signs in */
+  brokerAllowedEmailDomains?: string[];
+  /** Broker mode: admit only users in one of these groups (claim `brokerGroupsClaim`). */
+  brokerAllowedGroups?: string[];
+  /** @default 'groups' */
+  brokerGroupsClaim?: string;
+  /** @default Claude, ChatGPT and VS Code for the web */
+  brokerRedirectHosts?: string[];
+  /** @default ['cursor', 'vscode', 'vscode-insiders'] */
+  brokerRedirectSchemes?: string[];
 }
 
 export interface ServerEnvironmentOptions {
@@ -186,6 +238,14 @@ const SETTING_ENV: { readonly [K in keyof Required<ServerSettings>]: EnvName } =
   maxSessionsPerPrincipal: ENV.maxSessionsPerPrincipal,
   logLevel: ENV.logLevel,
   redisClusterMode: ENV.redisClusterMode,
+  upstreamIssuer: ENV.upstreamIssuer,
+  upstreamClientId: ENV.upstreamClientId,
+  upstreamScopes: ENV.upstreamScopes,
+  brokerAllowedEmailDomains: ENV.brokerAllowedEmailDomains,
+  brokerAllowedGroups: ENV.brokerAllowedGroups,
+  brokerGroupsClaim: ENV.brokerGroupsClaim,
+  brokerRedirectHosts: ENV.brokerRedirectHosts,
+  brokerRedirectSchemes: ENV.brokerRedirectSchemes,
 };
 
 /**
@@ -248,6 +308,9 @@ export function validateServerSettings(settings: ServerSettings, where = 'server
   if (authMode === 'oauth' && !settings.oauthIssuer) {
     fail(`authMode 'oauth' needs oauthIssuer (the authorization server's issuer URL)`);
   }
+  if (authMode === 'broker' && (!settings.upstreamIssuer || !settings.upstreamClientId)) {
+    fail(`authMode 'broker' needs upstreamIssuer and upstreamClientId (the identity provider users sign in with)`);
+  }
   // Introspection authenticates as a client: the server refuses to start without OAUTH_CLIENT_ID (and its secret).
   if (settings.oauthIntrospectionUrl && !settings.oauthClientId) {
     fail('oauthIntrospectionUrl needs oauthClientId (the server introspects tokens as that client)');
@@ -257,6 +320,7 @@ export function validateServerSettings(settings: ServerSettings, where = 'server
     ['oauthIssuer', settings.oauthIssuer],
     ['oauthJwksUri', settings.oauthJwksUri],
     ['oauthIntrospectionUrl', settings.oauthIntrospectionUrl],
+    ['upstreamIssuer', settings.upstreamIssuer],
   ] as const) {
     if (value !== undefined && !isHttpsUrlOrToken(value)) fail(`${key} must be an https:// URL, got ${value}`);
   }

@@ -76,7 +76,59 @@ export const envSchema = z.object({
   [ENV.devAuthAllowNonLoopback]: opt(bool),
   [ENV.redisUrl]: opt(redisUrl),
   [ENV.redisClusterMode]: opt(bool),
+  [ENV.upstreamIssuer]: opt(httpUrl),
+  [ENV.upstreamClientId]: opt(z.string().trim().min(1)),
+  [ENV.upstreamClientSecret]: opt(z.string().min(1)),
+  [ENV.upstreamScopes]: opt(z.string().transform((s) => s.split(/[\s,]+/).filter(Boolean))),
+  [ENV.brokerSigningKeys]: opt(z.string().transform(parseSigningKeys)),
+  [ENV.brokerAllowedEmailDomains]: opt(list.transform((l) => l.map((d) => d.toLowerCase().replace(/^@/, '')))),
+  [ENV.brokerAllowedGroups]: opt(list),
+  [ENV.brokerGroupsClaim]: opt(z.string().trim().min(1)),
+  [ENV.brokerRedirectHosts]: opt(list.transform((l) => l.map((h) => h.toLowerCase()))),
+  [ENV.brokerRedirectSchemes]: opt(list.transform((l) => l.map((h) => h.toLowerCase().replace(/:$/, '')))),
 });
+
+/** Algorithms accepted for the broker's signing keys (asymmetric only: the keys are published in its JWKS). */
+export const BROKER_KEY_ALGS = ['ES256', 'ES384', 'RS256', 'PS256', 'EdDSA'] as const;
+
+/** A private JWK as the broker keeps it (shape checked; the key material is checked when jose imports it). */
+export interface SigningJwk {
+  kid: string;
+  alg: (typeof BROKER_KEY_ALGS)[number];
+  kty: string;
+  d: string;
+  [member: string]: unknown;
+}
+
+/**
+ * `BROKER_SIGNING_KEYS`: a JWKS (`{"keys":[…]}`) of private keys. The first signs; the others stay published so
+ * tokens they signed remain valid until they expire (rotation without downtime). Errors never show the value.
+ */
+function parseSigningKeys(value: string, ctx: z.RefinementCtx): SigningJwk[] {
+  const problem = (message: string) => {
+    ctx.addIssue({ code: 'custom', message });
+    return z.NEVER;
+  };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    return problem('must be a JWKS in JSON, e.g. {"keys":[{"kty":"EC","crv":"P-256","d":"…","x":"…","y":"…","kid":"2026-11","alg":"ES256"}]} (npm run broker:keys makes one)');
+  }
+  const keys = (parsed as { keys?: unknown })?.keys;
+  if (!Array.isArray(keys) || keys.length === 0) return problem('must be a JWKS with at least one key: {"keys":[…]}');
+  const kids = new Set<string>();
+  for (const [i, key] of (keys as Record<string, unknown>[]).entries()) {
+    const where = `key ${i + 1}`;
+    if (typeof key !== 'object' || key === null) return problem(`${where} is not a JWK object`);
+    if (typeof key.kid !== 'string' || !key.kid) return problem(`${where} needs a "kid"`);
+    if (kids.has(key.kid)) return problem(`${where}: kid "${key.kid}" appears twice`);
+    kids.add(key.kid);
+    if (!BROKER_KEY_ALGS.includes(key.alg as SigningJwk['alg'])) return problem(`${where} (kid "${key.kid}"): "alg" must be one of ${BROKER_KEY_ALGS.join(', ')}`);
+    if (typeof key.d !== 'string') return problem(`${where} (kid "${key.kid}") is not a private key (no "d")`);
+  }
+  return keys as SigningJwk[];
+}
 
 export interface ServerConfig {
   port: number;
@@ -121,6 +173,22 @@ export interface AuthConfig {
   clientSecret?: string;
   bearerTokens: string[];
   devAllowNonLoopback: boolean;
+  /** Broker mode (`MCP_AUTH_MODE=broker`). */
+  broker?: BrokerConfig;
+}
+
+export interface BrokerConfig {
+  upstreamIssuer: string;
+  upstreamClientId: string;
+  upstreamClientSecret?: string;
+  upstreamScopes: string[];
+  /** Undefined: keys are generated at start (one instance only; tokens end with the process). */
+  signingKeys?: SigningJwk[];
+  allowedEmailDomains: string[];
+  allowedGroups: string[];
+  groupsClaim: string;
+  redirectHosts: string[];
+  redirectSchemes: string[];
 }
 
 /** Parses an environment (default: `process.env`). Throws `ConfigError` with one line on the first problem. */
@@ -188,6 +256,21 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): ServerConfi
       clientSecret: e[ENV.oauthClientSecret],
       bearerTokens: e[ENV.bearerTokens] ?? [],
       devAllowNonLoopback: e[ENV.devAuthAllowNonLoopback] ?? false,
+      broker:
+        authMode === 'broker'
+          ? {
+              upstreamIssuer: e[ENV.upstreamIssuer]!,
+              upstreamClientId: e[ENV.upstreamClientId]!,
+              upstreamClientSecret: e[ENV.upstreamClientSecret],
+              upstreamScopes: e[ENV.upstreamScopes] ?? [...DEFAULTS.upstreamScopes],
+              signingKeys: e[ENV.brokerSigningKeys],
+              allowedEmailDomains: e[ENV.brokerAllowedEmailDomains] ?? [],
+              allowedGroups: e[ENV.brokerAllowedGroups] ?? [],
+              groupsClaim: e[ENV.brokerGroupsClaim] ?? DEFAULTS.brokerGroupsClaim,
+              redirectHosts: e[ENV.brokerRedirectHosts] ?? [...DEFAULTS.brokerRedirectHosts],
+              redirectSchemes: e[ENV.brokerRedirectSchemes] ?? [...DEFAULTS.brokerRedirectSchemes],
+            }
+          : undefined,
     },
   };
 }
@@ -217,6 +300,21 @@ function checkAuthSettings(mode: AuthConfig['mode'], e: ParsedEnv, host: string,
     if (e[ENV.oauthIntrospectionUrl] && (!e[ENV.oauthClientId] || !e[ENV.oauthClientSecret])) {
       throw new ConfigError(
         `${ENV.oauthIntrospectionUrl} needs ${ENV.oauthClientId} and ${ENV.oauthClientSecret}: the credentials this server introspects tokens with`,
+      );
+    }
+  }
+  if (mode === 'broker') {
+    if (!e[ENV.upstreamIssuer] || !e[ENV.upstreamClientId]) {
+      throw new ConfigError(
+        `${ENV.authMode}=broker needs ${ENV.upstreamIssuer} and ${ENV.upstreamClientId} (and usually ${ENV.upstreamClientSecret}): the OpenID Connect provider your users sign in with`,
+      );
+    }
+    if (!isSecureOrLoopbackUrl(e[ENV.upstreamIssuer]!)) {
+      throw new ConfigError(`Invalid ${ENV.upstreamIssuer}=${JSON.stringify(e[ENV.upstreamIssuer])}: must be an https:// URL (http:// is accepted only for loopback addresses)`);
+    }
+    if (e[ENV.redisUrl] && !e[ENV.brokerSigningKeys]) {
+      throw new ConfigError(
+        `${ENV.authMode}=broker with ${ENV.redisUrl} (several instances) needs ${ENV.brokerSigningKeys}: every instance must sign with the same keys (npm run broker:keys makes a set)`,
       );
     }
   }

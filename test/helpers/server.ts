@@ -34,6 +34,8 @@ export interface TestServerOptions {
   logLevel?: LogLevel;
   /** Keep the server's own auth default (dev on loopback) instead of the tests' `none`. */
   defaultAuth?: boolean;
+  /** See `CreateMcpAppOptions.clientMetadataFetch`. */
+  clientMetadataFetch?: typeof fetch;
 }
 
 export async function startTestServer(
@@ -61,7 +63,7 @@ export async function startTestServer(
     },
   });
   const logger = createLogger({ level: options.logLevel ?? 'info', destination });
-  const mcp = await createMcpApp({ config, capabilities, logger });
+  const mcp = await createMcpApp({ config, capabilities, logger, clientMetadataFetch: options.clientMetadataFetch });
   const { url } = await mcp.listen();
   return {
     mcp,

@@ -83,6 +83,8 @@ describe('infra contract', () => {
       oauthAudience: 'a', oauthJwksUri: 'https://id.example/jwks', oauthScopes: ['a'], oauthIntrospectionUrl: 'https://id.example/i',
       oauthClientId: 'c', allowedOrigins: ['https://a.example'], keepAliveSeconds: 1, drainSeconds: 1, sessionIdleSeconds: 1,
       maxSessions: 1, maxSessionsPerPrincipal: 1, logLevel: 'info', redisClusterMode: true,
+      upstreamIssuer: 'https://login.example', upstreamClientId: 'c', upstreamScopes: ['openid'], brokerAllowedEmailDomains: ['example.com'],
+      brokerAllowedGroups: ['g'], brokerGroupsClaim: 'groups', brokerRedirectHosts: ['claude.ai'], brokerRedirectSchemes: ['cursor'],
     });
     expect([...MANAGED_ENV_NAMES].sort()).toEqual(Object.keys(env).sort());
     expect(loadConfig({ ...env, OAUTH_CLIENT_SECRET: 's', MCP_SESSION_MODE: 'stateful', REDIS_URL: 'rediss://cache.internal:6379' }).redisClusterMode).toBe(true);
@@ -150,4 +152,48 @@ test('every configuration variable is documented in README.md', () => {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
   const missing = Object.keys(envSchema.shape).filter((name) => !readme.includes(`\`${name}\``));
   expect(missing).toEqual([]);
+});
+
+describe('broker mode settings', () => {
+  const base = { MCP_AUTH_MODE: 'broker', UPSTREAM_ISSUER: 'https://login.example.com', UPSTREAM_CLIENT_ID: 'mcp' };
+  const failure = (env: Record<string, string>) => {
+    try {
+      loadConfig(env);
+    } catch (err) {
+      return (err as Error).message;
+    }
+    return undefined;
+  };
+
+  test('needs the upstream provider, over https (http only on loopback)', () => {
+    expect(failure({ MCP_AUTH_MODE: 'broker' })).toMatch(/MCP_AUTH_MODE=broker needs UPSTREAM_ISSUER and UPSTREAM_CLIENT_ID/);
+    expect(failure({ ...base, UPSTREAM_ISSUER: 'http://login.example.com' })).toMatch(/Invalid UPSTREAM_ISSUER=.*must be an https:\/\/ URL/);
+    expect(failure({ ...base, UPSTREAM_ISSUER: 'http://127.0.0.1:9000/idp' })).toBeUndefined();
+    const config = loadConfig({ ...base, BROKER_ALLOWED_EMAIL_DOMAINS: '@Example.com, corp.example', BROKER_REDIRECT_SCHEMES: 'Cursor:' });
+    expect(config.auth.broker).toMatchObject({
+      upstreamScopes: ['openid', 'email', 'profile'],
+      allowedEmailDomains: ['example.com', 'corp.example'],
+      groupsClaim: 'groups',
+      redirectSchemes: ['cursor'],
+      redirectHosts: expect.arrayContaining(['claude.ai', 'chatgpt.com']),
+    });
+  });
+
+  test('several instances (REDIS_URL) must share signing keys', () => {
+    expect(failure({ ...base, REDIS_URL: 'redis://127.0.0.1:6379' })).toMatch(/needs BROKER_SIGNING_KEYS: every instance must sign with the same keys/);
+  });
+
+  test.each([
+    ['not json', /must be a JWKS in JSON/],
+    ['{"keys":[]}', /at least one key/],
+    ['{"keys":[{"kty":"EC","alg":"ES256","d":"secret-material"}]}', /key 1 needs a "kid"/],
+    ['{"keys":[{"kty":"oct","kid":"a","alg":"HS256","k":"secret-material","d":"x"}]}', /"alg" must be one of ES256/],
+    ['{"keys":[{"kty":"EC","kid":"a","alg":"ES256","x":"1","y":"2"}]}', /is not a private key/],
+    ['{"keys":[{"kty":"EC","kid":"a","alg":"ES256","d":"secret-material"},{"kty":"EC","kid":"a","alg":"ES256","d":"secret-material"}]}', /kid "a" appears twice/],
+  ])('BROKER_SIGNING_KEYS=%s is refused in one line that never shows the keys', (value, message) => {
+    const text = failure({ ...base, BROKER_SIGNING_KEYS: value });
+    expect(text).toMatch(message);
+    expect(text).toContain('BROKER_SIGNING_KEYS=(secret)');
+    expect(text).not.toContain('secret-material');
+  });
 });

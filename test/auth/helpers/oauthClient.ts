@@ -16,6 +16,8 @@ import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } fr
 
 export class InMemoryOAuthClient implements OAuthClientProvider {
   readonly redirectUrl = 'http://127.0.0.1:9/callback';
+  /** A Client ID Metadata Document URL: used as the client id where the server supports it (no registration). */
+  constructor(readonly clientMetadataUrl?: string) {}
   authorizationUrl?: URL;
   registrations = 0;
   private info?: OAuthClientInformationMixed;
@@ -69,14 +71,20 @@ export class InMemoryOAuthClient implements OAuthClientProvider {
   }
 }
 
-/** Cookie-keeping fetch that never follows redirects (the caller walks them). */
+/**
+ * Cookie-keeping fetch that never follows redirects (the caller walks them). Cookies are kept per origin, so two
+ * authorization servers on one host (a broker and its upstream provider) do not overwrite each other's.
+ */
 export class Browser {
-  private cookies = new Map<string, string>();
+  private jars = new Map<string, Map<string, string>>();
   readonly visited: string[] = [];
 
   async fetch(url: string | URL, init: RequestInit = {}): Promise<Response> {
+    const origin = new URL(url).origin;
+    let cookies = this.jars.get(origin);
+    if (!cookies) this.jars.set(origin, (cookies = new Map()));
     const headers = new Headers(init.headers);
-    if (this.cookies.size) headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '));
+    if (cookies.size) headers.set('cookie', [...cookies].map(([k, v]) => `${k}=${v}`).join('; '));
     this.visited.push(String(url));
     const res = await fetch(url, { ...init, headers, redirect: 'manual' });
     for (const line of res.headers.getSetCookie()) {
@@ -84,8 +92,8 @@ export class Browser {
       const eq = pair!.indexOf('=');
       const name = pair!.slice(0, eq).trim();
       const value = pair!.slice(eq + 1).trim();
-      if (/expires=Thu, 01 Jan 1970/i.test(line) || value === '') this.cookies.delete(name);
-      else this.cookies.set(name, value);
+      if (/expires=Thu, 01 Jan 1970/i.test(line) || value === '') cookies.delete(name);
+      else cookies.set(name, value);
     }
     return res;
   }
@@ -117,7 +125,7 @@ export const clickDevSignIn: SignIn = async (browser, interactionUrl, page) => {
 /** Walks the authorization request to the client's redirect URI and returns the authorization code. */
 export async function authorize(authorizationUrl: URL, redirectUrl: string, signIn: SignIn, browser = new Browser()) {
   let res = await browser.fetch(authorizationUrl);
-  for (let hop = 0; hop < 12; hop++) {
+  for (let hop = 0; hop < 20; hop++) {
     const location = res.headers.get('location');
     if (res.status >= 300 && res.status < 400 && location) {
       await res.body?.cancel();

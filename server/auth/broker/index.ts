@@ -1,0 +1,115 @@
+/**
+ * `MCP_AUTH_MODE=broker`: the MCP server runs its own OAuth 2.1 authorization server (the shared core: discovery,
+ * Dynamic Client Registration, Client ID Metadata Documents, PKCE S256, resource-bound JWT access tokens, rotating
+ * refresh tokens with reuse detection, a redirect-URI policy for real MCP clients) and signs users in with an
+ * upstream OpenID Connect provider that offers none of that itself (Cognito, Entra ID, Google, most Okta set-ups).
+ *
+ * MCP clients get this server's tokens, bound to `MCP_PUBLIC_URL`; upstream tokens never leave the server. State
+ * lives in Redis with `REDIS_URL` (any instance serves any step), in memory otherwise.
+ */
+import { Router } from 'express';
+import { PATHS } from '../../config/contract';
+import type { ServerConfig } from '../../config/env';
+import { cacheVerifiedTokens } from '../verifiedTokenCache';
+import { connectSessionStore } from '../../cluster/redis';
+import { bearerAuthenticator } from '../bearerAuth';
+import { createAuthorizationServer } from '../authorizationServer/core';
+import { loadJose } from '../esm';
+import { FailureLimiter } from '../failureLimiter';
+import type { AuthLayerDeps } from '../index';
+import { staticKeySet } from '../jwks';
+import { JwtVerifier } from '../jwtVerifier';
+import type { AuthLayer } from '../layer';
+import { memoryAdapter } from '../oidcProvider';
+import { protectedResourceMetadata, protectedResourceMetadataRoutes } from '../protectedResourceMetadata';
+import { resourceInfo, supportedScopes } from '../resource';
+import { mountUpstreamSignIn } from './signIn';
+import { redirectUriProblem } from './redirectPolicy';
+import { redisAdapter } from './redisAdapter';
+import { brokerKeys } from './signingKeys';
+import { UpstreamProvider } from './upstream';
+
+/** Access tokens live an hour; clients refresh (the refresh token rotates each time). */
+export const BROKER_ACCESS_TOKEN_TTL_SECONDS = 3600;
+
+export async function brokerAuthLayer(config: ServerConfig, deps: AuthLayerDeps): Promise<AuthLayer> {
+  const { logger, capabilities } = deps;
+  const broker = config.auth.broker!;
+  const info = resourceInfo(config);
+  const origin = new URL(info.resource).origin;
+  const issuer = `${origin}${PATHS.authorizationServer}`;
+  const scopes = supportedScopes(config.auth.scopes, capabilities.toolScopes);
+  const keys = await brokerKeys(broker.signingKeys);
+  if (keys.generated) {
+    logger.warn(
+      'BROKER_SIGNING_KEYS is not set: signing keys were generated for this process — tokens end with it, and a second instance would not accept them. Set BROKER_SIGNING_KEYS (npm run broker:keys) in production.',
+    );
+  }
+  const store = config.redisUrl ? connectSessionStore(config.redisUrl, logger, { cluster: config.redisClusterMode, subscriber: false }) : undefined;
+  const adapter = store ? redisAdapter(store.commands) : memoryAdapter();
+  const upstream = new UpstreamProvider(
+    {
+      issuer: broker.upstreamIssuer,
+      clientId: broker.upstreamClientId,
+      clientSecret: broker.upstreamClientSecret,
+      scopes: broker.upstreamScopes,
+      callbackUrl: `${origin}${PATHS.upstreamCallback}`,
+    },
+    logger,
+  );
+  const as = createAuthorizationServer({
+    issuer,
+    resource: info.resource,
+    scopes,
+    logger,
+    signingKeys: keys.signing,
+    accessTokenAlg: keys.alg,
+    idTokenAlg: keys.alg,
+    cookieKeys: keys.cookieKeys,
+    adapter,
+    accessTokenTtlSeconds: BROKER_ACCESS_TOKEN_TTL_SECONDS,
+    trustProxy: Boolean(config.trustProxy),
+    clientIdMetadataDocuments: { fetch: deps.clientMetadataFetch },
+    redirectUriProblem: (uri) => redirectUriProblem(uri, { hosts: broker.redirectHosts, schemes: broker.redirectSchemes }),
+    findAccount: async (sub) => {
+      const profile = await adapter('UpstreamAccount').find(sub);
+      return profile ? { name: profile.name, email: profile.email, email_verified: profile.email_verified } : {};
+    },
+    label: 'broker',
+    interactions: (router, provider, mountPath) =>
+      mountUpstreamSignIn(router, {
+        provider,
+        mountPath,
+        upstream,
+        adapter,
+        resource: info.resource,
+        scopes,
+        admission: { allowedEmailDomains: broker.allowedEmailDomains, allowedGroups: broker.allowedGroups, groupsClaim: broker.groupsClaim },
+        logger,
+        serverName: capabilities.name,
+      }),
+  });
+  const verifier = cacheVerifiedTokens(new JwtVerifier(loadJose(), { keys: staticKeySet(loadJose(), as.jwks), issuer, audience: info.resource }));
+
+  const routes = Router();
+  routes.use(protectedResourceMetadataRoutes(info, protectedResourceMetadata(info, [issuer], scopes, capabilities.name)));
+  routes.use(as.router);
+  logger.info(
+    { issuer, resource: info.resource, upstream: broker.upstreamIssuer, store: store ? 'redis' : 'memory', scopes },
+    `authorization server at ${issuer}: users sign in with ${broker.upstreamIssuer}`,
+  );
+  return {
+    routes,
+    authenticate: bearerAuthenticator({
+      validator: verifier,
+      challenge: { resourceMetadataUrl: info.metadataUrl, scope: config.auth.scopes },
+      requiredScopes: config.auth.scopes,
+      toolScopes: capabilities.toolScopes,
+      limiter: new FailureLimiter(),
+      logger,
+    }),
+    close: async () => {
+      await store?.close();
+    },
+  };
+}

@@ -1,0 +1,386 @@
+/**
+ * Broker mode end to end: the SDK's client registers (DCR, or a Client ID Metadata Document), signs in at an
+ * upstream OpenID Connect provider (a second oidc-provider), and gets the broker's own token for the MCP URL —
+ * then the attacks: redirect URIs, PKCE, code and refresh-token replay, SSRF through metadata documents, a document
+ * naming another client, an account the admission policy refuses.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { getCACertificates, setDefaultCACertificates } from 'node:tls';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { discoverAuthorizationServerMetadata, registerClient } from '@modelcontextprotocol/sdk/client/auth.js';
+import { loadJose } from '../../server/auth/esm';
+import { newSigningKey } from '../../server/auth/broker/signingKeys';
+import { Browser, InMemoryOAuthClient, authorize, connectWithOAuth, signInAs } from './helpers/oauthClient';
+import { startUpstreamIdp, type UpstreamIdp } from './helpers/upstreamIdp';
+import { MCP_HEADERS, freePort, startTestServer, type TestServer } from '../helpers/server';
+import { startRedis, type RedisServer } from '../helpers/redis';
+import { startRoundRobinProxy, type RoundRobinProxy } from '../helpers/roundRobinProxy';
+
+jest.setTimeout(60_000);
+
+const REDIRECT = 'http://127.0.0.1:9/callback';
+
+interface Broker {
+  server: TestServer;
+  mcpUrl: URL;
+  issuer: string;
+}
+
+async function startBroker(idpFor: (callback: string) => Promise<UpstreamIdp>, env: Record<string, string> = {}, fetchHook?: typeof fetch) {
+  const port = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
+  const idp = await idpFor(`${origin}/oauth/callback`);
+  const server = await startTestServer(
+    {
+      PORT: String(port),
+      MCP_AUTH_MODE: 'broker',
+      UPSTREAM_ISSUER: idp.issuer,
+      UPSTREAM_CLIENT_ID: idp.clientId,
+      UPSTREAM_CLIENT_SECRET: idp.clientSecret,
+      ...env,
+    },
+    undefined,
+    { clientMetadataFetch: fetchHook },
+  );
+  return { idp, broker: { server, mcpUrl: server.mcpUrl, issuer: `${origin}/oauth` } as Broker };
+}
+
+/** PKCE S256 pair. */
+function pkce() {
+  const verifier = randomBytes(32).toString('base64url');
+  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
+}
+
+async function register(issuer: string, redirectUris = [REDIRECT], grantTypes = ['authorization_code', 'refresh_token']) {
+  const res = await fetch(`${issuer}/reg`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ redirect_uris: redirectUris, grant_types: grantTypes, response_types: ['code'], token_endpoint_auth_method: 'none', client_name: 'test' }),
+  });
+  return { status: res.status, body: (await res.json()) as { client_id?: string; error?: string; error_description?: string } };
+}
+
+function authorizationUrl(issuer: string, params: Record<string, string>) {
+  const url = new URL(`${issuer}/auth`);
+  for (const [k, v] of Object.entries({ response_type: 'code', redirect_uri: REDIRECT, scope: 'openid offline_access', ...params })) url.searchParams.set(k, v);
+  return url;
+}
+
+async function token(issuer: string, body: Record<string, string>) {
+  const res = await fetch(`${issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(body) });
+  return { status: res.status, body: (await res.json()) as { access_token?: string; refresh_token?: string; error?: string; error_description?: string } };
+}
+
+/** Authorization code for a registered public client, signed in upstream as `account`. */
+async function codeFor(broker: Broker, clientId: string, account: string) {
+  const { verifier, challenge } = pkce();
+  const url = authorizationUrl(broker.issuer, { client_id: clientId, code_challenge: challenge, code_challenge_method: 'S256', resource: broker.mcpUrl.href, state: 's1' });
+  const { code } = await authorize(url, REDIRECT, signInAs(account));
+  return { code, verifier };
+}
+
+describe('broker mode with one instance', () => {
+  let idp: UpstreamIdp;
+  let broker: Broker;
+
+  beforeAll(async () => {
+    ({ idp, broker } = await startBroker(startUpstreamIdp, { BROKER_ALLOWED_EMAIL_DOMAINS: 'example.com' }));
+  });
+  afterAll(async () => {
+    await broker?.server.close();
+    await idp?.close();
+  });
+
+  test('metadata: DCR, Client ID Metadata Documents, PKCE S256 only, code flow only', async () => {
+    const metadata = await discoverAuthorizationServerMetadata(broker.issuer);
+    expect(metadata).toMatchObject({
+      issuer: broker.issuer,
+      registration_endpoint: `${broker.issuer}/reg`,
+      code_challenge_methods_supported: ['S256'],
+      response_types_supported: ['code'],
+      client_id_metadata_document_supported: true,
+    });
+  });
+
+  test("the SDK client's full flow through DCR: our token, bound to the MCP URL, never the upstream's; refresh rotates", async () => {
+    const provider = new InMemoryOAuthClient();
+    const before = idp.tokenRequests();
+    const client = await connectWithOAuth(broker.mcpUrl, provider, signInAs('alice'));
+    const who = await client.callTool({ name: 'whoami', arguments: {} });
+    expect(JSON.stringify(who.content)).toContain('alice');
+    await client.close();
+    expect(idp.tokenRequests() - before).toBe(1); // the upstream code was redeemed once, by the broker
+    const tokens = provider.tokens()!;
+    const claims = loadJose().decodeJwt(tokens.access_token);
+    expect(claims).toMatchObject({ iss: broker.issuer, aud: broker.mcpUrl.href, sub: 'alice' });
+    expect(loadJose().decodeProtectedHeader(tokens.access_token).kid).not.toBe('idp-1');
+    // Refresh: a new access token and a new refresh token (rotation).
+    const refreshed = await token(broker.issuer, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token!, client_id: provider.clientInformation()!.client_id });
+    expect(refreshed.status).toBe(200);
+    expect(refreshed.body.refresh_token).toBeDefined();
+    expect(refreshed.body.refresh_token).not.toBe(tokens.refresh_token);
+  });
+
+  test('the SDK client through a Client ID Metadata Document (no registration)', async () => {
+    // Served over HTTPS from 127.0.0.1: only the test's fetch hook may reach it (see the SSRF test below).
+    const doc = await serveMetadataDocument((url) => ({
+      client_id: url,
+      client_name: 'CIMD test client',
+      redirect_uris: [REDIRECT],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'none',
+    }));
+    const { idp: idp2, broker: cimdBroker } = await startBroker(startUpstreamIdp, {}, (url, init) => fetch(url, { ...init, dispatcher: undefined } as RequestInit));
+    try {
+      const provider = new InMemoryOAuthClient(doc.url);
+      const client = await connectWithOAuth(cimdBroker.mcpUrl, provider, signInAs('bob'));
+      expect((await client.callTool({ name: 'echo', arguments: { text: 'cimd' } })).isError).toBeFalsy();
+      await client.close();
+      // The document's URL is the client id: nothing was registered (a registration would have issued a random id).
+      expect(provider.clientInformation()!.client_id).toBe(doc.url);
+      expect(doc.requests()).toBeGreaterThanOrEqual(1);
+    } finally {
+      await cimdBroker.server.close();
+      await idp2.close();
+      await doc.close();
+    }
+  });
+
+  test('registration refuses redirect URIs no MCP client uses', async () => {
+    for (const uri of ['https://evil.example/cb', 'http://192.168.1.10/cb', 'http://mcp.example.com/cb', 'javascript:alert(1)', 'http://127.0.0.1:9/cb#frag']) {
+      const { status, body } = await register(broker.issuer, [uri]);
+      expect({ uri, status, error: body.error }).toEqual({ uri, status: 400, error: 'invalid_redirect_uri' });
+    }
+    for (const uri of ['http://127.0.0.1:33418/', 'http://localhost:6274/oauth/callback', 'https://claude.ai/api/mcp/auth_callback', 'cursor://anysphere.cursor-retrieval/oauth/callback']) {
+      const { status, body } = await register(broker.issuer, [uri]);
+      expect({ uri, status, body: status === 201 ? undefined : body }).toEqual({ uri, status: 201, body: undefined });
+    }
+  });
+
+  test('an authorization request with a redirect URI the client did not register is refused without redirecting', async () => {
+    const { body } = await register(broker.issuer);
+    const { challenge } = pkce();
+    const url = authorizationUrl(broker.issuer, { client_id: body.client_id!, code_challenge: challenge, code_challenge_method: 'S256', redirect_uri: 'http://127.0.0.1:9/other' });
+    const res = await new Browser().fetch(url);
+    expect(res.status).toBe(400);
+    expect(res.headers.get('location')).toBeNull();
+    expect(await res.text()).toContain('redirect_uri');
+  });
+
+  test('PKCE is required, and only S256', async () => {
+    const { body } = await register(broker.issuer);
+    for (const params of [{} as Record<string, string>, { code_challenge: 'x'.repeat(43), code_challenge_method: 'plain' }]) {
+      const res = await new Browser().fetch(authorizationUrl(broker.issuer, { client_id: body.client_id!, ...params }));
+      const location = new URL(res.headers.get('location')!);
+      expect(location.href.startsWith(REDIRECT)).toBe(true);
+      expect(location.searchParams.get('error')).toBe('invalid_request');
+      expect(location.searchParams.get('code')).toBeNull();
+    }
+  });
+
+  test('a code works once: a replay is refused', async () => {
+    const { body } = await register(broker.issuer);
+    const { code, verifier } = await codeFor(broker, body.client_id!, 'alice');
+    const exchange = { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: REDIRECT, client_id: body.client_id!, resource: broker.mcpUrl.href };
+    expect((await token(broker.issuer, exchange)).status).toBe(200);
+    const replay = await token(broker.issuer, exchange);
+    expect(replay.status).toBe(400);
+    expect(replay.body.error).toBe('invalid_grant');
+  });
+
+  test('a rotated refresh token presented again revokes the whole family', async () => {
+    const { body } = await register(broker.issuer);
+    const { code, verifier } = await codeFor(broker, body.client_id!, 'alice');
+    const first = await token(broker.issuer, { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: REDIRECT, client_id: body.client_id!, resource: broker.mcpUrl.href });
+    const old = first.body.refresh_token!;
+    const rotated = await token(broker.issuer, { grant_type: 'refresh_token', refresh_token: old, client_id: body.client_id! });
+    expect(rotated.status).toBe(200);
+    const replay = await token(broker.issuer, { grant_type: 'refresh_token', refresh_token: old, client_id: body.client_id! });
+    expect(replay.body.error).toBe('invalid_grant');
+    // The stolen-token scenario: the legitimate holder's newer token dies with the family.
+    const after = await token(broker.issuer, { grant_type: 'refresh_token', refresh_token: rotated.body.refresh_token!, client_id: body.client_id! });
+    expect(after.body.error).toBe('invalid_grant');
+  });
+
+  test('an account the admission policy refuses gets access_denied and no code', async () => {
+    const { body } = await register(broker.issuer);
+    for (const account of ['bob', 'mallory']) {
+      // bob: another e-mail domain; mallory: the right domain, but the address is not verified.
+      const { challenge } = pkce();
+      const url = authorizationUrl(broker.issuer, { client_id: body.client_id!, code_challenge: challenge, code_challenge_method: 'S256', resource: broker.mcpUrl.href });
+      await expect(authorize(url, REDIRECT, signInAs(account))).rejects.toThrow(/authorization failed: access_denied .*not admitted/);
+    }
+  });
+
+  test('a callback with a made-up or replayed state gets nowhere', async () => {
+    const res = await fetch(new URL('/oauth/callback?state=forged&code=abc', broker.issuer), { redirect: 'manual' });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain('expired');
+  });
+
+  test('a Client ID Metadata Document on a private or loopback address is never fetched (SSRF)', async () => {
+    const doc = await serveMetadataDocument((url) => ({ client_id: url, redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none' }));
+    try {
+      const { challenge } = pkce();
+      const res = await new Browser().fetch(authorizationUrl(broker.issuer, { client_id: doc.url, code_challenge: challenge, code_challenge_method: 'S256' }));
+      expect(res.status).toBe(400);
+      expect(await res.text()).toMatch(/invalid_client/);
+      expect(doc.requests()).toBe(0);
+    } finally {
+      await doc.close();
+    }
+  });
+});
+
+describe('Client ID Metadata Documents that lie', () => {
+  test('a document whose client_id is not its own URL is refused', async () => {
+    const doc = await serveMetadataDocument(() => ({ client_id: 'https://someone-else.example/client.json', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none' }));
+    const { idp, broker } = await startBroker(startUpstreamIdp, {}, (url, init) => fetch(url, { ...init, dispatcher: undefined } as RequestInit));
+    try {
+      const { challenge } = pkce();
+      const res = await new Browser().fetch(authorizationUrl(broker.issuer, { client_id: doc.url, code_challenge: challenge, code_challenge_method: 'S256' }));
+      expect(res.status).toBe(400);
+      expect(await res.text()).toMatch(/invalid_client/);
+      expect(doc.requests()).toBeGreaterThanOrEqual(1);
+    } finally {
+      await broker.server.close();
+      await idp.close();
+      await doc.close();
+    }
+  });
+
+  test("a document with a redirect URI outside the policy is refused", async () => {
+    const doc = await serveMetadataDocument((url) => ({ client_id: url, redirect_uris: ['https://evil.example/cb'], token_endpoint_auth_method: 'none' }));
+    const { idp, broker } = await startBroker(startUpstreamIdp, {}, (url, init) => fetch(url, { ...init, dispatcher: undefined } as RequestInit));
+    try {
+      const { challenge } = pkce();
+      const url = authorizationUrl(broker.issuer, { client_id: doc.url, code_challenge: challenge, code_challenge_method: 'S256', redirect_uri: 'https://evil.example/cb' });
+      const res = await new Browser().fetch(url);
+      expect(res.status).toBe(400);
+      expect(res.headers.get('location')).toBeNull();
+    } finally {
+      await broker.server.close();
+      await idp.close();
+      await doc.close();
+    }
+  });
+});
+
+describe('broker state in Redis: two instances behind a round-robin proxy, shared keys', () => {
+  let redis: RedisServer;
+  let idp: UpstreamIdp;
+  let instances: TestServer[] = [];
+  let proxy: RoundRobinProxy;
+
+  afterAll(async () => {
+    await proxy?.close();
+    for (const i of instances) await i.close();
+    await idp?.close();
+    await redis?.stop();
+  });
+
+  test('every step may land on either instance; tokens of one are accepted by the other', async () => {
+    redis = await startRedis();
+    const port = await freePort();
+    const origin = `http://127.0.0.1:${port}`;
+    idp = await startUpstreamIdp(`${origin}/oauth/callback`);
+    const keys = JSON.stringify({ keys: [await newSigningKey()] });
+    const env = {
+      MCP_AUTH_MODE: 'broker',
+      MCP_PUBLIC_URL: `${origin}/mcp`,
+      REDIS_URL: redis.url,
+      BROKER_SIGNING_KEYS: keys,
+      UPSTREAM_ISSUER: idp.issuer,
+      UPSTREAM_CLIENT_ID: idp.clientId,
+      UPSTREAM_CLIENT_SECRET: idp.clientSecret,
+    };
+    instances = [await startTestServer(env), await startTestServer(env)];
+    proxy = await startRoundRobinProxy(instances.map((i) => i.baseUrl), port);
+    const provider = new InMemoryOAuthClient();
+    const client = await connectWithOAuth(new URL(`${origin}/mcp`), provider, signInAs('alice'));
+    for (let i = 0; i < 4; i++) expect((await client.callTool({ name: 'whoami', arguments: {} })).isError).toBeFalsy();
+    await client.close();
+    const oauthRequests = proxy.log.filter((l) => l.includes(' /oauth/'));
+    expect(new Set(oauthRequests.map((l) => l.split('→ ')[1])).size).toBe(2);
+  });
+});
+
+describe('signing-key rotation', () => {
+  test('a new key signs; tokens of the old one stay valid while it is published, and not after', async () => {
+    const oldKey = await newSigningKey();
+    const newKey = await newSigningKey();
+    const port = await freePort();
+    const origin = `http://127.0.0.1:${port}`;
+    const idp = await startUpstreamIdp(`${origin}/oauth/callback`);
+    const env = (keys: object[]) => ({
+      PORT: String(port),
+      MCP_AUTH_MODE: 'broker',
+      BROKER_SIGNING_KEYS: JSON.stringify({ keys }),
+      UPSTREAM_ISSUER: idp.issuer,
+      UPSTREAM_CLIENT_ID: idp.clientId,
+      UPSTREAM_CLIENT_SECRET: idp.clientSecret,
+    });
+    const call = (server: TestServer, accessToken: string) =>
+      fetch(server.mcpUrl, { method: 'POST', headers: { ...MCP_HEADERS, authorization: `Bearer ${accessToken}` }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }) });
+    try {
+      let server = await startTestServer(env([oldKey]));
+      const provider = new InMemoryOAuthClient();
+      (await connectWithOAuth(server.mcpUrl, provider, signInAs('alice'))).close();
+      const oldToken = provider.tokens()!.access_token;
+      expect(loadJose().decodeProtectedHeader(oldToken).kid).toBe(oldKey.kid);
+      await restartGap(server);
+
+      server = await startTestServer(env([newKey, oldKey]));
+      expect((await call(server, oldToken)).status).toBe(200);
+      const jwks = (await (await fetch(`${origin}/oauth/jwks`)).json()) as { keys: { kid: string; d?: string }[] };
+      expect(jwks.keys.map((k) => k.kid)).toEqual([newKey.kid, oldKey.kid]);
+      expect(jwks.keys.every((k) => k.d === undefined)).toBe(true);
+      const provider2 = new InMemoryOAuthClient();
+      (await connectWithOAuth(server.mcpUrl, provider2, signInAs('alice'))).close();
+      expect(loadJose().decodeProtectedHeader(provider2.tokens()!.access_token).kid).toBe(newKey.kid);
+      await restartGap(server);
+
+      server = await startTestServer(env([newKey]));
+      expect((await call(server, oldToken)).status).toBe(401);
+      expect((await call(server, provider2.tokens()!.access_token)).status).toBe(200);
+      await server.close();
+    } finally {
+      await idp.close();
+    }
+  });
+});
+
+/** Stops a server and lets pooled client connections to its port notice before the next one listens there. */
+async function restartGap(server: TestServer): Promise<void> {
+  await server.close();
+  await new Promise((r) => setTimeout(r, 300));
+}
+
+/** An HTTPS server on 127.0.0.1 serving one client metadata document (self-signed, trusted by this process). */
+async function serveMetadataDocument(document: (url: string) => object) {
+  const dir = mkdtempSync(join(tmpdir(), 'cimd-'));
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+    '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+  const cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
+  setDefaultCACertificates([...getCACertificates('default'), cert]);
+  let requests = 0;
+  let url = '';
+  const server: HttpsServer = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert }, (_req, res) => {
+    requests++;
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify(document(url)));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/oauth/client.json`;
+  return {
+    url,
+    requests: () => requests,
+    close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
+  };
+}
