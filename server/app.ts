@@ -77,7 +77,7 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
   const auth: AuthLayer = await createAuthLayer(config, { logger, capabilities, clientMetadataFetch: options.clientMetadataFetch });
   const buildServer = mcpServerFactory(capabilities, { sessionMode: config.sessionMode, version });
   const keepAliveMs = config.keepAliveSeconds * 1000;
-  if (config.redisUrl && config.sessionMode !== 'stateful') {
+  if (config.redisUrl && config.sessionMode !== 'stateful' && config.auth.mode !== 'broker') {
     logger.warn('REDIS_URL is set but MCP_SESSION_MODE is stateless: the session store is not used');
   }
   // Stateful sessions in the shared store: any instance serves any session.
@@ -106,7 +106,7 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
     if (drain.draining) res.setHeader('Connection', 'close');
     next();
   });
-  app.use(healthRoutes(drain, () => cluster?.problem()));
+  app.use(healthRoutes(drain, () => cluster?.problem() ?? auth.problem?.()));
   if (isLoopbackHost(config.host)) app.use(loopbackHostGuard(config.publicUrl.hostname));
 
   const guarded = [mcpCors(config.allowedOrigins), originGuard(config.allowedOrigins)];

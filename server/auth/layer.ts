@@ -10,6 +10,8 @@ export interface AuthLayer {
   routes?: Router;
   /** Guards `/mcp`, `/sse` and `/messages`: sets `req.auth`, or answers 401/403 with a `WWW-Authenticate` challenge. */
   authenticate: RequestHandler;
+  /** Why sign-in cannot work right now (its store is unreachable), for readiness; undefined when it can. */
+  problem?(): string | undefined;
   /** Releases timers and connections. */
   close(): Promise<void>;
 }

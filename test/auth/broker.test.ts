@@ -309,6 +309,18 @@ describe('broker state in Redis: two instances behind a round-robin proxy, share
     const oauthRequests = proxy.log.filter((l) => l.includes(' /oauth/'));
     expect(new Set(oauthRequests.map((l) => l.split('→ ')[1])).size).toBe(2);
   });
+
+  test('its store unreachable: not ready, and the authorization server answers 503 + Retry-After', async () => {
+    await redis.stop();
+    const base = instances[0]!.baseUrl;
+    const end = Date.now() + 5000;
+    while ((await fetch(`${base}/readyz`)).status !== 503 && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+    expect(await (await fetch(`${base}/readyz`)).json()).toEqual({ status: 'unavailable', reason: 'authorization server store unreachable' });
+    const res = await fetch(`${base}/oauth/reg`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ redirect_uris: [REDIRECT] }) });
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(((await res.json()) as { error: string }).error).toBe('temporarily_unavailable');
+  });
 });
 
 describe('signing-key rotation', () => {

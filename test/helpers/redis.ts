@@ -33,7 +33,7 @@ export async function startRedis(): Promise<RedisServer> {
   await start();
   const stop = async () => {
     const c = child;
-    if (!c || c.exitCode !== null) return;
+    if (!c || c.exitCode !== null || c.signalCode !== null) return;
     const exited = new Promise((r) => c.once('exit', r));
     c.kill('SIGKILL');
     await exited;
@@ -81,7 +81,7 @@ export async function startRedisCluster(): Promise<RedisServer> {
     url: `redis://127.0.0.1:${ports[0]}`,
     port: ports[0]!,
     async stop() {
-      await Promise.all(children.map((c) => (c.exitCode !== null ? undefined : new Promise((r) => (c.once('exit', r), c.kill('SIGKILL'))))));
+      await Promise.all(children.map((c) => (c.exitCode !== null || c.signalCode !== null ? undefined : new Promise((r) => (c.once('exit', r), c.kill('SIGKILL'))))));
       rmSync(dir, { recursive: true, force: true });
     },
     restart: () => Promise.reject(new Error('restart is not supported for the cluster')),

@@ -28,6 +28,7 @@ import { redirectUriProblem } from './redirectPolicy';
 import { redisAdapter } from './redisAdapter';
 import { brokerKeys } from './signingKeys';
 import { UpstreamProvider } from './upstream';
+import { RETRY_AFTER_SECONDS } from '../../mcp/sessionCap';
 
 /** Access tokens live an hour; clients refresh (the refresh token rotates each time). */
 export const BROKER_ACCESS_TOKEN_TTL_SECONDS = 3600;
@@ -93,6 +94,13 @@ export async function brokerAuthLayer(config: ServerConfig, deps: AuthLayerDeps)
 
   const routes = Router();
   routes.use(protectedResourceMetadataRoutes(info, protectedResourceMetadata(info, [issuer], scopes, capabilities.name)));
+  // Its store unreachable, the authorization server answers a clear 503 (no step could complete), not a 500.
+  routes.use(PATHS.authorizationServer, (_req, res, next) => {
+    if (!store || store.ready) return next();
+    res.setHeader('Retry-After', RETRY_AFTER_SECONDS);
+    res.setHeader('Cache-Control', 'no-store');
+    res.status(503).json({ error: 'temporarily_unavailable', error_description: 'The authorization server cannot reach its store; retry shortly' });
+  });
   routes.use(as.router);
   logger.info(
     { issuer, resource: info.resource, upstream: broker.upstreamIssuer, store: store ? 'redis' : 'memory', scopes },
@@ -108,6 +116,7 @@ export async function brokerAuthLayer(config: ServerConfig, deps: AuthLayerDeps)
       limiter: new FailureLimiter(),
       logger,
     }),
+    problem: () => (store && !store.ready ? 'authorization server store unreachable' : undefined),
     close: async () => {
       await store?.close();
     },
