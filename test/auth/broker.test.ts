@@ -255,6 +255,28 @@ describe('Client ID Metadata Documents that lie', () => {
     }
   });
 
+  test.each([
+    ['larger than 5 KiB', { name: 'x'.repeat(6 * 1024) }, {}],
+    ['slower than 2.5 s', { name: 'slow' }, { delayMs: 4000 }],
+  ])('a document %s is refused', async (_label, extra, serveOptions) => {
+    const doc = await serveMetadataDocument((url) => ({ client_id: url, client_name: extra.name, redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none' }), serveOptions);
+    const { idp, broker } = await startBroker(startUpstreamIdp, {}, (url, init) => fetch(url, { ...init, dispatcher: undefined } as RequestInit));
+    try {
+      const { challenge } = pkce();
+      const started = Date.now();
+      const res = await new Browser().fetch(authorizationUrl(broker.issuer, { client_id: doc.url, code_challenge: challenge, code_challenge_method: 'S256' }));
+      expect(res.status).toBe(400);
+      expect(await res.text()).toMatch(/invalid_client/);
+      // The library fetches a document up to twice per request; each fetch is cut at 2.5 s (the server takes 4 s).
+      expect(Date.now() - started).toBeLessThan(2 * 2500 + 1500);
+      expect(doc.requests()).toBeGreaterThanOrEqual(1);
+    } finally {
+      await broker.server.close();
+      await idp.close();
+      await doc.close();
+    }
+  });
+
   test("a document with a redirect URI outside the policy is refused", async () => {
     const doc = await serveMetadataDocument((url) => ({ client_id: url, redirect_uris: ['https://evil.example/cb'], token_endpoint_auth_method: 'none' }));
     const { idp, broker } = await startBroker(startUpstreamIdp, {}, (url, init) => fetch(url, { ...init, dispatcher: undefined } as RequestInit));
@@ -375,7 +397,7 @@ async function restartGap(server: TestServer): Promise<void> {
 }
 
 /** An HTTPS server on 127.0.0.1 serving one client metadata document (self-signed, trusted by this process). */
-async function serveMetadataDocument(document: (url: string) => object) {
+async function serveMetadataDocument(document: (url: string) => object, options: { delayMs?: number } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'cimd-'));
   execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
     '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
@@ -386,7 +408,7 @@ async function serveMetadataDocument(document: (url: string) => object) {
   const server: HttpsServer = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert }, (_req, res) => {
     requests++;
     res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify(document(url)));
+    setTimeout(() => res.end(JSON.stringify(document(url))), options.delayMs ?? 0);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/oauth/client.json`;
