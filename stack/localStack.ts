@@ -5,12 +5,12 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ENV, PATHS } from '../server/config/contract';
 import { selfSignedCertificate } from './certificate';
 import { nginxConfig } from './nginxConfig';
+import { freePort, waitForPort } from './ports';
 
 const ROOT = join(__dirname, '..');
 
@@ -134,7 +134,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     );
     processes.push(launch('nginx', port, BINARIES.nginx, ['-c', confFile, '-p', dir, '-e', join(dir, 'error.log')], {}, memory));
 
-    await Promise.all(processes.map((p) => (p.name === 'redis' || p.name === 'nginx' ? waitForPort(p) : p === as ? undefined : waitForReady(p))));
+    await Promise.all(processes.map((p) => (p.name === 'redis' || p.name === 'nginx' ? waitForPort(p.port, 15_000, () => exited(p)) : p === as ? undefined : waitForReady(p))));
 
     return {
       url,
@@ -203,31 +203,8 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForPort(p: StackProcess, timeoutMs = 15_000): Promise<void> {
-  const { connect } = await import('node:net');
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (p.child.exitCode !== null) throw new Error(`${p.name} exited with ${p.child.exitCode}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(p.port, '127.0.0.1');
-      s.once('connect', () => (s.destroy(), resolve(true)));
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${p.name} does not listen on ${p.port} after ${timeoutMs} ms`);
+function exited(p: StackProcess): string | undefined {
+  return p.child.exitCode !== null ? `${p.name} exited with ${p.child.exitCode}` : undefined;
 }
 
 async function waitForReady(p: StackProcess, timeoutMs = 30_000): Promise<void> {

@@ -24,7 +24,7 @@ export const CONTEXT_KEYS = {
   domainName: 'Domain of the service, e.g. mcp.example.com (the MCP URL becomes https://<domainName>/mcp)',
   hostedZoneId: 'Route 53 hosted zone id of domainName: validates a created certificate and gets an alias record',
   hostedZoneName: 'Name of that hosted zone, e.g. example.com',
-  authMode: `Server auth mode: ${AUTH_MODES.filter((m) => m === 'oauth' || m === 'token').join(' or ')} (default oauth)`,
+  authMode: `Server auth mode: ${AUTH_MODES.filter((m) => m !== 'none' && m !== 'dev').join(', ')} (default oauth)`,
   oauthIssuer: 'Issuer URL of the authorization server (required for authMode oauth)',
   oauthAudience: 'Expected token audience (default: the MCP URL)',
   oauthJwksUri: 'JWKS URL (default: from the issuer metadata)',
@@ -32,8 +32,19 @@ export const CONTEXT_KEYS = {
   oauthIntrospectionUrl: 'Token introspection URL, for opaque tokens',
   oauthClientId: 'Client id for introspection (its secret goes in the secret, field OAUTH_CLIENT_SECRET)',
   oauthSecretArn: 'Complete ARN of an existing secret holding the secret fields (default: a new secret)',
+  brokerCognito: 'true to create a Cognito user pool, domain and app client as the upstream provider of authMode broker',
+  cognitoDomainPrefix: 'Prefix of the created Cognito sign-in domain (default mcp-<8 hex digits of the stack id>)',
+  upstreamIssuer: 'authMode broker with an existing provider: its OpenID Connect issuer URL',
+  upstreamClientId: 'authMode broker with an existing provider: the server client id there (its secret goes in the secret, field UPSTREAM_CLIENT_SECRET)',
+  upstreamScopes: `Scopes the broker asks the upstream provider for, comma-separated (default ${DEFAULTS.upstreamScopes.join(',')})`,
+  brokerSigningKeysSecretArn: 'Complete ARN of an existing secret whose whole value is the broker signing keys, a JWKS (npm run broker:keys); required with sessionStore (default: the field BROKER_SIGNING_KEYS of the secret)',
+  brokerAllowedEmailDomains: 'authMode broker: admit only verified e-mail addresses in these domains, comma-separated',
+  brokerAllowedGroups: 'authMode broker: admit only members of these groups, comma-separated',
+  brokerGroupsClaim: `authMode broker: ID-token claim that lists groups (default ${DEFAULTS.brokerGroupsClaim}; cognito:groups with brokerCognito)`,
+  brokerRedirectHosts: 'authMode broker: HTTPS redirect hosts of hosted clients accepted at registration, comma-separated (default: Claude, ChatGPT, VS Code for the web)',
+  brokerRedirectSchemes: `authMode broker: private-use URI schemes of native clients, comma-separated (default ${DEFAULTS.brokerRedirectSchemes.join(',')})`,
   sessionMode: `Session mode: ${SESSION_MODES.join(' or ')} (default ${DEFAULTS.sessionMode}); stateful needs exactly one task (-c autoScaling=false -c desiredCount=1) or -c sessionStore=true`,
-  sessionStore: 'true to create a shared session store (ElastiCache Serverless for Valkey) so that sessionMode stateful runs on any number of tasks (default false; billed, see docs/cdk.md)',
+  sessionStore: 'true to create a shared session store (ElastiCache Serverless for Valkey) so that sessionMode stateful and authMode broker run on any number of tasks (default false; billed, see docs/cdk.md)',
   allowedOrigins: 'Browser origins allowed to call the server, comma-separated',
   publicUrl: 'The exact MCP URL, when it differs from https://<domainName>/mcp (e.g. behind a CDN)',
   keepAliveSeconds: `SSE keep-alive interval in seconds (default ${DEFAULTS.keepAliveSeconds})`,
@@ -66,6 +77,9 @@ export interface AppContext {
   hostedZoneId?: string;
   hostedZoneName?: string;
   oauthSecretArn?: string;
+  brokerCognito?: boolean;
+  cognitoDomainPrefix?: string;
+  brokerSigningKeysSecretArn?: string;
   image?: string;
   webAclArn?: string;
   idleTimeoutSeconds?: number;
@@ -125,6 +139,14 @@ export function readAppContext(get: (key: ContextKey) => unknown, defaultRegion 
     oauthScopes: list('oauthScopes'),
     oauthIntrospectionUrl: str('oauthIntrospectionUrl'),
     oauthClientId: str('oauthClientId'),
+    upstreamIssuer: str('upstreamIssuer'),
+    upstreamClientId: str('upstreamClientId'),
+    upstreamScopes: list('upstreamScopes'),
+    brokerAllowedEmailDomains: list('brokerAllowedEmailDomains'),
+    brokerAllowedGroups: list('brokerAllowedGroups'),
+    brokerGroupsClaim: str('brokerGroupsClaim'),
+    brokerRedirectHosts: list('brokerRedirectHosts'),
+    brokerRedirectSchemes: list('brokerRedirectSchemes'),
     allowedOrigins: list('allowedOrigins'),
     keepAliveSeconds: int('keepAliveSeconds'),
     drainSeconds: int('drainSeconds'),
@@ -143,6 +165,9 @@ export function readAppContext(get: (key: ContextKey) => unknown, defaultRegion 
     hostedZoneId: str('hostedZoneId'),
     hostedZoneName: str('hostedZoneName'),
     oauthSecretArn: str('oauthSecretArn'),
+    brokerCognito: bool('brokerCognito'),
+    cognitoDomainPrefix: str('cognitoDomainPrefix'),
+    brokerSigningKeysSecretArn: str('brokerSigningKeysSecretArn'),
     image: str('image'),
     webAclArn: str('webAclArn'),
     idleTimeoutSeconds: int('idleTimeoutSeconds'),
@@ -173,16 +198,39 @@ export function readAppContext(get: (key: ContextKey) => unknown, defaultRegion 
   if (settings.authMode === 'oauth' && !settings.oauthIssuer) {
     problems.push('the authorization server: -c oauthIssuer=https://auth.example.com (or -c authMode=token for static bearer tokens)');
   }
+  if (settings.authMode === 'broker') {
+    if (ctx.brokerCognito && (settings.upstreamIssuer || settings.upstreamClientId)) {
+      problems.push('-c brokerCognito=true creates the upstream provider: drop -c upstreamIssuer and -c upstreamClientId, or drop brokerCognito to use an existing provider');
+    } else if (!ctx.brokerCognito && !(settings.upstreamIssuer && settings.upstreamClientId)) {
+      problems.push(
+        'the upstream identity provider of authMode broker: -c brokerCognito=true (a Cognito user pool is created), or ' +
+          '-c upstreamIssuer=https://login.example.com -c upstreamClientId=<client id> (its secret goes in the secret, field UPSTREAM_CLIENT_SECRET)',
+      );
+    }
+    if (ctx.cognitoDomainPrefix && !ctx.brokerCognito) problems.push('-c cognitoDomainPrefix applies only with -c brokerCognito=true');
+  } else {
+    const brokerOnly = Object.entries({
+      brokerCognito: ctx.brokerCognito || undefined,
+      cognitoDomainPrefix: ctx.cognitoDomainPrefix,
+      brokerSigningKeysSecretArn: ctx.brokerSigningKeysSecretArn,
+      upstreamIssuer: settings.upstreamIssuer,
+      upstreamClientId: settings.upstreamClientId,
+    }).flatMap(([k, v]) => (v === undefined ? [] : [`-c ${k}`]));
+    if (brokerOnly.length > 0) problems.push(`${brokerOnly.join(', ')} apply only to -c authMode=broker`);
+  }
   if (ctx.certificateArn && !isAcmCertificateArn(ctx.certificateArn)) {
     problems.push(`-c certificateArn must be an ACM certificate ARN, got '${ctx.certificateArn}'`);
   }
   const certificateRegion = ctx.certificateArn && ctx.region ? certificateRegionProblem(ctx.certificateArn, ctx.region) : undefined;
   if (certificateRegion) problems.push(`-c certificateArn: ${certificateRegion}`);
-  if (ctx.oauthSecretArn && !/^arn:aws[\w-]*:secretsmanager:[\w-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/.test(ctx.oauthSecretArn)) {
-    problems.push(`-c oauthSecretArn must be the complete ARN of a secret (ending in its 6-character suffix), got '${ctx.oauthSecretArn}'`);
+  for (const key of ['oauthSecretArn', 'brokerSigningKeysSecretArn'] as const) {
+    const arn = ctx[key];
+    if (arn && !/^arn:aws[\w-]*:secretsmanager:[\w-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/.test(arn)) {
+      problems.push(`-c ${key} must be the complete ARN of a secret (ending in its 6-character suffix), got '${arn}'`);
+    }
   }
-  if (ctx.sessionStore && settings.sessionMode !== 'stateful') {
-    problems.push('-c sessionStore=true is used only by -c sessionMode=stateful (stateless requests need no store): add it, or drop sessionStore');
+  if (ctx.sessionStore && settings.sessionMode !== 'stateful' && settings.authMode !== 'broker') {
+    problems.push('-c sessionStore=true is used only by -c sessionMode=stateful and -c authMode=broker (stateless requests need no store): add one, or drop sessionStore');
   }
   if (ctx.autoScaling === false && (ctx.minCapacity !== undefined || ctx.maxCapacity !== undefined)) {
     problems.push('-c minCapacity and -c maxCapacity apply only with autoScaling; omit them or -c autoScaling=false');
@@ -219,5 +267,14 @@ export function servicePropsFromContext(ctx: AppContext): (stack: Stack) => McpF
     deletionProtection: ctx.deletionProtection,
     sessionStore: ctx.sessionStore,
     serverSettings: ctx.settings,
+    broker:
+      ctx.settings.authMode === 'broker'
+        ? {
+            cognito: ctx.brokerCognito ? (ctx.cognitoDomainPrefix ? { domainPrefix: ctx.cognitoDomainPrefix } : true) : undefined,
+            signingKeys: ctx.brokerSigningKeysSecretArn
+              ? secretsmanager.Secret.fromSecretCompleteArn(stack, 'BrokerSigningKeys', ctx.brokerSigningKeysSecretArn)
+              : undefined,
+          }
+        : undefined,
   });
 }

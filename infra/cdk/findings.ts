@@ -7,7 +7,9 @@
  * is scoped to one resource: the same rule still fails on any other resource.
  */
 import { Stack, Validations } from 'aws-cdk-lib';
+import type { CfnUserPool } from 'aws-cdk-lib/aws-cognito';
 import type { IConstruct } from 'constructs';
+import { awsCustomResourceFunction } from './cognito-upstream';
 import type { McpFargateService } from './mcp-fargate-service';
 import { McpServerlessSessionStore } from './session-store';
 
@@ -36,6 +38,8 @@ export interface FindingContext {
   readonly deletionProtection: boolean;
   /** The construct created the session store (an ElastiCache Serverless cache and its secrets). */
   readonly createdSessionStore: boolean;
+  /** The construct created the broker's Cognito user pool (`broker.cognito`). */
+  readonly createdCognito: boolean;
 }
 
 const NAG = 'AwsSolutions::';
@@ -49,10 +53,12 @@ export const FINDINGS: readonly Finding[] = [
   { validator: 'cdk-nag', rule: 'AwsSolutions-ECS7', resource: 'Task definition', resolution: 'fixed', how: 'awslogs driver to a CloudWatch log group with retention' },
   { validator: 'cdk-nag', rule: 'AwsSolutions-KMS5', resource: 'Logs KMS key', resolution: 'fixed', how: 'Key rotation enabled on the log-encryption key' },
   { validator: 'cfn-guard', rule: 'CT.CLOUDWATCH.PR.2', resource: 'Log groups (service, flow logs)', resolution: 'fixed', how: 'Retention defaults to one year (`logRetention`)' },
-  { validator: 'cfn-guard', rule: 'CT.CLOUDWATCH.PR.3', resource: 'Log groups (service, flow logs)', resolution: 'fixed', how: 'Encrypted with a customer-managed KMS key with rotation (`logsEncryptionKey`)' },
+  { validator: 'cfn-guard', rule: 'CT.CLOUDWATCH.PR.3', resource: 'Log groups (service, flow logs, the Cognito client-secret custom resource)', resolution: 'fixed', how: 'Encrypted with a customer-managed KMS key with rotation (`logsEncryptionKey`)' },
   { validator: 'cfn-guard', rule: 'CT.EC2.PR.11', resource: 'Public subnets', resolution: 'fixed', how: 'No public IPs assigned on launch: only the ALB and the NAT gateways (Elastic IPs) live there' },
   { validator: 'cfn-guard', rule: 'CT.KMS.PR.3', resource: 'Logs KMS key', resolution: 'fixed', how: 'Key policy denies kms:CreateGrant unless the grant is for an AWS resource or made by an AWS service' },
   { validator: 'cfn-guard', rule: 'CT.ECS.PR.7', resource: 'Task definition', resolution: 'fixed', how: 'Container memory hard limit set to the task memory' },
+  { validator: 'cdk-nag', rule: 'AwsSolutions-COG1', resource: 'Cognito user pool (broker)', resolution: 'fixed', how: 'Passwords of at least 12 characters with lower and upper case letters, digits and symbols; temporary passwords expire after 3 days' },
+  { validator: 'cdk-nag', rule: 'AwsSolutions-COG2', resource: 'Cognito user pool (broker)', resolution: 'fixed', how: 'MFA required, with an authenticator app (TOTP); `broker.cognito.mfa` changes it' },
 
   // ------------------------------------------------------------------ acknowledged
   {
@@ -72,7 +78,7 @@ export const FINDINGS: readonly Finding[] = [
   },
   {
     validator: 'cdk-nag', rule: 'AwsSolutions-SMG4', resource: 'Created secret', resolution: 'acknowledged',
-    how: 'The OAuth client secret is issued by the authorization server and bearer tokens are handed to clients: neither can rotate unattended. Rotate by hand (docs/cdk.md), then force a new deployment',
+    how: 'The OAuth client secrets are issued by the (upstream) authorization server, bearer tokens are handed to clients, and broker signing keys must stay published while their tokens live: none can rotate unattended. Rotate by hand (docs/cdk.md), then force a new deployment',
     ack: { id: `${NAG}AwsSolutions-SMG4`, on: (s, c) => (c.createdSecret ? s.secret : undefined) },
   },
   {
@@ -116,11 +122,38 @@ export const FINDINGS: readonly Finding[] = [
     ack: { id: `${GUARD}elbv2_deletion_protection_enabled_check`, on: (s, c) => (c.deletionProtection ? undefined : s.loadBalancer) },
   },
   {
+    validator: 'cdk-nag', rule: 'AwsSolutions-COG8', resource: 'Cognito user pool (broker)', resolution: 'acknowledged',
+    how: 'The Essentials plan: the Plus plan (threat protection) is billed per monthly active user, and the pool already requires MFA and admits only users an administrator creates. Set `broker.cognito.featurePlan: FeaturePlan.PLUS` to turn threat protection on (full-function mode)',
+    ack: { id: `${NAG}AwsSolutions-COG8`, on: (s, c) => (c.createdCognito && !isPlus(s) ? s.cognito?.userPool : undefined) },
+  },
+  {
+    validator: 'cdk-nag', rule: 'AwsSolutions-SMG4', resource: 'Cognito app client secret', resolution: 'acknowledged',
+    how: 'Cognito generates the app client secret and CloudFormation copies it at deploy; it changes only with the client. Replace the client (or rotate in Cognito) and deploy again',
+    ack: { id: `${NAG}AwsSolutions-SMG4`, on: (s, c) => (c.createdCognito ? s.cognito?.clientSecret : undefined) },
+  },
+  {
+    validator: 'cdk-nag', rule: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', resource: 'CDK custom resource that reads the Cognito client secret', resolution: 'acknowledged',
+    how: "CDK's AwsCustomResource function (`userPoolClientSecret`); the managed policy lets it write its own logs only, and its one other permission is cognito-idp:DescribeUserPoolClient on the pool",
+    ack: {
+      id: `${NAG}AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]`,
+      on: (s, c) => (c.createdCognito ? awsCustomResourceFunction(Stack.of(s)) : undefined),
+    },
+  },
+  {
+    validator: 'cfn-guard', rule: 'CT.LAMBDA.PR.3', resource: 'CDK custom resource that reads the Cognito client secret', resolution: 'acknowledged',
+    how: 'A CDK-provided deploy-time function that only calls the Cognito API (its response data hidden from its logs); it handles no traffic, so a VPC adds nothing',
+    ack: { id: `${GUARD}lambda_inside_vpc_check`, on: (s, c) => (c.createdCognito ? awsCustomResourceFunction(Stack.of(s)) : undefined) },
+  },
+  {
     validator: 'cfn-guard', rule: 'CT.LAMBDA.PR.3', resource: 'CDK custom resource that strips the default security group', resolution: 'acknowledged',
     how: 'A CDK-provided deploy-time function (feature flag restrictDefaultSecurityGroup) that only calls the EC2 API; it handles no traffic or data, so a VPC adds nothing',
     ack: { id: `${GUARD}lambda_inside_vpc_check`, on: (s) => Stack.of(s).node.tryFindChild('Custom::VpcRestrictDefaultSGCustomResourceProvider') },
   },
 ];
+
+function isPlus(svc: McpFargateService): boolean {
+  return (svc.cognito?.userPool.node.defaultChild as CfnUserPool | undefined)?.userPoolTier === 'PLUS';
+}
 
 function storeOf(svc: McpFargateService): McpServerlessSessionStore | undefined {
   return svc.sessionStore instanceof McpServerlessSessionStore ? svc.sessionStore : undefined;

@@ -8,7 +8,17 @@ export type {
   McpAutoScalingProps,
   McpSessionStoreProps,
   McpExistingSessionStoreProps,
+  McpBrokerProps,
 } from './mcp-fargate-service-props';
+export {
+  McpCognitoUpstream,
+  COGNITO_GROUPS_CLAIM,
+  COGNITO_PASSWORD_POLICY,
+  COGNITO_STANDARD_SCOPES,
+  upstreamCallbackUrl,
+  type McpCognitoUpstreamOptions,
+  type McpCognitoUpstreamProps,
+} from './cognito-upstream';
 export {
   McpServerlessSessionStore,
   SESSION_STORE_ENGINE,
@@ -27,6 +37,8 @@ export {
   SESSION_STORE_LIMITS,
   type ResolvedProps,
   type ResolvedSessionStore,
+  type ResolvedBroker,
+  type ResolvedSecretRef,
 } from './resolve-props';
 export { FARGATE_MAX_STOP_TIMEOUT_SECONDS } from '../../server/config/contract';
 export { addComplianceChecks, ErrorSeverity, type ComplianceCheckOptions } from './validation';

@@ -15,6 +15,7 @@ import type * as route53 from 'aws-cdk-lib/aws-route53';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { EnvName, ServerSettings } from '../../server/config/contract';
+import type { McpCognitoUpstreamOptions } from './cognito-upstream';
 
 /** Task-count autoscaling of the service. */
 export interface McpAutoScalingProps {
@@ -98,6 +99,46 @@ export interface McpExistingSessionStoreProps {
    * @default 6379
    */
   readonly port?: number;
+}
+
+/**
+ * Broker mode (`serverSettings.authMode: 'broker'`): the server runs its own OAuth authorization server on its origin
+ * and signs users in with an upstream OpenID Connect provider — a Cognito user pool the construct creates (`cognito`),
+ * or an existing provider given by `serverSettings.upstreamIssuer` and `upstreamClientId` (Entra ID, Google, Okta, …)
+ * whose OAuth client has `<origin>/oauth/callback` as its redirect URI (the construct's `upstreamCallbackUrl`).
+ */
+export interface McpBrokerProps {
+  /**
+   * Create the upstream provider: a Cognito user pool (no self sign-up, e-mail sign-in, MFA required), its hosted
+   * sign-in domain, and a confidential app client for the server (code grant, callback `<origin>/oauth/callback`).
+   * `UPSTREAM_ISSUER`, `UPSTREAM_CLIENT_ID` and `BROKER_GROUPS_CLAIM` (`cognito:groups`) are set from it, and the client
+   * secret is injected from a secret of its own. Leave `serverSettings.upstreamIssuer` and `upstreamClientId` unset.
+   * @default - none: the provider of `serverSettings.upstreamIssuer` and `upstreamClientId`
+   */
+  readonly cognito?: boolean | McpCognitoUpstreamOptions;
+  /**
+   * Secret holding the existing provider's client secret, injected as `UPSTREAM_CLIENT_SECRET` (not with `cognito`).
+   * @default - the `UPSTREAM_CLIENT_SECRET` field of `oauthSecret` (created empty: put the client secret in it)
+   */
+  readonly upstreamClientSecret?: secretsmanager.ISecret;
+  /**
+   * JSON field of `upstreamClientSecret` that holds the client secret.
+   * @default - the whole secret string
+   */
+  readonly upstreamClientSecretField?: string;
+  /**
+   * Secret holding the broker's signing keys, a JWKS of private keys (`npm run broker:keys`), injected as
+   * `BROKER_SIGNING_KEYS`. Every task must sign with the same keys, and with a shared session store the server refuses
+   * to start without them: then they must exist before the first deployment, here or in a given `oauthSecret`.
+   * @default - the `BROKER_SIGNING_KEYS` field of `oauthSecret` (created empty: until you put keys in it, each task
+   *   generates its own at start, and its tokens end with it)
+   */
+  readonly signingKeys?: secretsmanager.ISecret;
+  /**
+   * JSON field of `signingKeys` that holds the JWKS.
+   * @default - the whole secret string
+   */
+  readonly signingKeysField?: string;
 }
 
 export interface McpFargateServiceProps {
@@ -240,21 +281,24 @@ export interface McpFargateServiceProps {
    * `validateServerSettings`. `sessionMode: 'stateful'` keeps sessions in one task's memory and the load balancer has
    * no stickiness, so it is refused unless exactly one task runs (`autoScaling: false` with `desiredCount: 1`, or
    * `autoScaling: { minCapacity: 1, maxCapacity: 1 }`) or the service has a shared `sessionStore`.
-   * @default - `authMode: 'oauth'` (which needs `oauthIssuer`); `publicUrl` is `https://<domainName>/mcp`, or
-   *   `https://<load balancer DNS name>/mcp` with only a certificate; every other value is the server's default
+   * @default - `authMode: 'oauth'` (which needs `oauthIssuer`), or `'broker'` when `broker` is set; `publicUrl` is
+   *   `https://<domainName>/mcp`, or `https://<load balancer DNS name>/mcp` with only a certificate; every other value
+   *   is the server's default
    */
   readonly serverSettings?: ServerSettings;
   /**
    * Secret whose JSON fields are injected as the container's secret variables (names from `SECRET_ENV`).
    * ECS reads it when a task starts: after changing its value, force a new deployment.
    * @default - a new secret: for `authMode: 'oauth'` `{"OAUTH_CLIENT_SECRET": ""}` (fill it in if the server
-   *   introspects tokens); for `authMode: 'token'` `{"MCP_BEARER_TOKENS": "<generated>"}`
+   *   introspects tokens); for `authMode: 'token'` `{"MCP_BEARER_TOKENS": "<generated>"}`; for `authMode: 'broker'`
+   *   `{"UPSTREAM_CLIENT_SECRET": "", "BROKER_SIGNING_KEYS": ""}`, less what `broker` injects from elsewhere
    */
   readonly oauthSecret?: secretsmanager.ISecret;
   /**
    * JSON fields of `oauthSecret` to inject; each must be one of the contract's `SECRET_ENV` names and must
    * exist in the secret (a task fails to start otherwise).
-   * @default - ['OAUTH_CLIENT_SECRET'] for authMode 'oauth', ['MCP_BEARER_TOKENS'] for authMode 'token'
+   * @default - ['OAUTH_CLIENT_SECRET'] for authMode 'oauth', ['MCP_BEARER_TOKENS'] for authMode 'token',
+   *   ['UPSTREAM_CLIENT_SECRET', 'BROKER_SIGNING_KEYS'] for authMode 'broker' (without those `broker` injects otherwise)
    */
   readonly secretFields?: EnvName[];
   /**
@@ -274,9 +318,18 @@ export interface McpFargateServiceProps {
    * tasks: any task serves any session. `true` (or `McpSessionStoreProps`) creates an ElastiCache Serverless cache
    * for Valkey that only the tasks can reach, with a generated password, and injects its URL as the secret variable
    * `REDIS_URL`; `McpExistingSessionStoreProps` injects the URL of a store you run. Only meaningful with
-   * `sessionMode: 'stateful'` (refused otherwise). ElastiCache Serverless bills a minimum of data stored per hour:
+   * `sessionMode: 'stateful'`, or with `authMode: 'broker'`, whose authorization server keeps its state there (refused
+   * otherwise). ElastiCache Serverless bills a minimum of data stored per hour:
    * see docs/cdk.md.
    * @default - none: sessions live in each task's memory
    */
   readonly sessionStore?: boolean | McpSessionStoreProps | McpExistingSessionStoreProps;
+
+  /**
+   * Broker mode: the upstream identity provider (a created Cognito user pool, or an existing one's secret) and where
+   * the signing keys come from. Setting it makes `authMode` default to `'broker'`; refused with any other mode.
+   * @default - none; `authMode: 'broker'` then takes `serverSettings.upstreamIssuer` and `upstreamClientId`, and its
+   *   secrets from `oauthSecret`
+   */
+  readonly broker?: McpBrokerProps;
 }

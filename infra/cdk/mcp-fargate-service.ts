@@ -17,6 +17,7 @@ import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { CONTAINER_PORT, ENV, PATHS, serverEnvironment, type ServerSettings } from '../../server/config/contract';
 import { certificateRegionProblem } from '../shared/arn';
+import { McpCognitoUpstream, upstreamCallbackUrl } from './cognito-upstream';
 import { defaultContainerHealthCheck, defaultImage } from './default-image';
 import { acknowledgeServiceFindings } from './findings';
 import type { McpFargateServiceProps } from './mcp-fargate-service-props';
@@ -60,6 +61,13 @@ export class McpFargateService extends Construct {
    * its security group (an `McpServerlessSessionStore`).
    */
   public readonly sessionStore?: McpSessionStore;
+  /**
+   * Broker mode: the redirect URI of the server at the upstream provider, `<origin of url>/oauth/callback`. Register it
+   * on an existing provider's OAuth client; a created Cognito client has it already.
+   */
+  public readonly upstreamCallbackUrl?: string;
+  /** Broker mode with `broker.cognito`: the user pool, its domain, the server's app client and that client's secret. */
+  public readonly cognito?: McpCognitoUpstream;
 
   constructor(scope: Construct, id: string, props: McpFargateServiceProps) {
     super(scope, id);
@@ -143,6 +151,20 @@ export class McpFargateService extends Construct {
       );
     }
 
+    // ------------------------------------------------------------------ broker: the upstream provider
+    if (r.broker) {
+      this.upstreamCallbackUrl = upstreamCallbackUrl(this.url);
+      if (r.broker.cognito) {
+        this.cognito = new McpCognitoUpstream(this, 'Cognito', {
+          ...r.broker.cognito,
+          callbackUrl: this.upstreamCallbackUrl,
+          scopes: r.settings.upstreamScopes,
+          logsEncryptionKey: this.logsEncryptionKey,
+        });
+      }
+    }
+    if (r.brokerWarning) Annotations.of(this).addWarningV2('remote-mcp-stacks:brokerStatePerTask', r.brokerWarning);
+
     this.targetGroup = new elbv2.ApplicationTargetGroup(this, 'TargetGroup', {
       vpc: this.vpc,
       targetType: elbv2.TargetType.IP,
@@ -208,6 +230,14 @@ export class McpFargateService extends Construct {
       publicUrl: this.url,
       // ElastiCache Serverless speaks only the Redis Cluster protocol: the server must connect as a cluster client.
       ...(this.sessionStore instanceof McpServerlessSessionStore ? { redisClusterMode: true } : {}),
+      // A created user pool is the upstream provider; Cognito lists groups in `cognito:groups`.
+      ...(this.cognito
+        ? {
+            upstreamIssuer: this.cognito.issuer,
+            upstreamClientId: this.cognito.clientId,
+            brokerGroupsClaim: r.settings.brokerGroupsClaim ?? this.cognito.groupsClaim,
+          }
+        : {}),
     };
     this.secret = props.oauthSecret ?? createSecret(this, r.secretFields);
     this.logGroup = new logs.LogGroup(this, 'Logs', {
@@ -227,6 +257,14 @@ export class McpFargateService extends Construct {
     for (const field of r.secretFields) secrets[field] = ecs.Secret.fromSecretsManager(this.secret, field);
     if (this.sessionStore) {
       secrets[ENV.redisUrl] = ecs.Secret.fromSecretsManager(this.sessionStore.redisUrlSecret, this.sessionStore.redisUrlField);
+    }
+    // Broker secrets kept outside `this.secret`: the Cognito client's secret, or secrets given in `broker`.
+    if (this.cognito) secrets[ENV.upstreamClientSecret] = ecs.Secret.fromSecretsManager(this.cognito.clientSecret);
+    for (const [name, ref] of [
+      [ENV.upstreamClientSecret, r.broker?.upstreamClientSecret],
+      [ENV.brokerSigningKeys, r.broker?.signingKeys],
+    ] as const) {
+      if (ref) secrets[name] = ecs.Secret.fromSecretsManager(ref.secret, ref.field);
     }
     this.container = this.taskDefinition.addContainer('Server', {
       containerName: CONTAINER_NAME,
@@ -296,6 +334,7 @@ export class McpFargateService extends Construct {
       createdBucket: !props.accessLogsBucket,
       deletionProtection: props.deletionProtection ?? false,
       createdSessionStore: this.sessionStore instanceof McpServerlessSessionStore,
+      createdCognito: this.cognito !== undefined,
     });
   }
 

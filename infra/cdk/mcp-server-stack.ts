@@ -39,6 +39,19 @@ export class McpServerStack extends Stack {
       value: this.mcp.secret.secretArn,
       description: 'Secret whose JSON fields become the server secret variables; force a new deployment after changing it',
     });
+    if (this.mcp.upstreamCallbackUrl) {
+      new CfnOutput(this, 'UpstreamCallbackUrl', {
+        value: this.mcp.upstreamCallbackUrl,
+        description: 'Broker mode: the redirect URI to register on the upstream OAuth client (a created Cognito client has it)',
+      });
+    }
+    if (this.mcp.cognito) {
+      new CfnOutput(this, 'CognitoUserPoolId', {
+        value: this.mcp.cognito.userPool.userPoolId,
+        description: 'Broker mode: the user pool to add users to (aws cognito-idp admin-create-user --user-pool-id ...)',
+      });
+      new CfnOutput(this, 'UpstreamIssuer', { value: this.mcp.cognito.issuer, description: 'Broker mode: the Cognito issuer the server signs users in with' });
+    }
     new CfnOutput(this, 'LoadBalancerDnsName', {
       value: this.mcp.loadBalancer.loadBalancerDnsName,
       description: 'Point your domain here (CNAME or alias) when no hosted zone is managed by the stack',

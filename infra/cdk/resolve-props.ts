@@ -22,9 +22,12 @@ import { DEFAULT_ALB_IDLE_TIMEOUT_SECONDS, albIdleTimeoutProblem } from '../shar
 import { TASK_AUTO_SCALING_DEFAULTS, resolveTaskScalingTargets } from '../shared/auto-scaling';
 import { fargateDrainProblem } from '../shared/drain';
 import { isHostname } from '../shared/hostname';
+import { brokerInstancesWarning } from '../shared/broker';
 import { statefulSessionsProblem } from '../shared/sessions';
+import { COGNITO_STANDARD_SCOPES, type McpCognitoUpstreamOptions } from './cognito-upstream';
 import type {
   McpAutoScalingProps,
+  McpBrokerProps,
   McpExistingSessionStoreProps,
   McpFargateServiceProps,
   McpSessionStoreProps,
@@ -85,6 +88,19 @@ export type ResolvedSessionStore =
       port: number;
     };
 
+/** A secret variable injected from a secret of its own (the whole string, or one JSON field). */
+export interface ResolvedSecretRef {
+  secret: secretsmanager.ISecret;
+  field?: string;
+}
+
+/** Broker mode: the upstream provider to create (`cognito`), and the secrets injected from outside `oauthSecret`. */
+export interface ResolvedBroker {
+  cognito?: McpCognitoUpstreamOptions;
+  upstreamClientSecret?: ResolvedSecretRef;
+  signingKeys?: ResolvedSecretRef;
+}
+
 /** Everything the construct derives from its props before creating resources. */
 export interface ResolvedProps {
   /** Server settings with the deployment defaults applied (publicUrl may still be unset: the ALB's DNS name). */
@@ -97,6 +113,10 @@ export interface ResolvedProps {
   autoScaling: ResolvedAutoScaling | undefined;
   desiredCount: number | undefined;
   sessionStore: ResolvedSessionStore | undefined;
+  /** Set when `authMode` is 'broker'. */
+  broker: ResolvedBroker | undefined;
+  /** Why broker mode may fail on this service's tasks (a synth warning), or undefined. */
+  brokerWarning: string | undefined;
 }
 
 const isNumber = (n: number | undefined): n is number => n !== undefined && !Token.isUnresolved(n);
@@ -121,10 +141,12 @@ export function resolveProps(props: McpFargateServiceProps, where = 'McpFargateS
 
   // Server settings: a deployed server authenticates (oauth by default), checked by the server's own rules.
   const base = props.serverSettings ?? {};
-  const settings = { ...base, authMode: base.authMode ?? 'oauth' } as ResolvedProps['settings'];
+  const settings = { ...base, authMode: base.authMode ?? (props.broker ? 'broker' : 'oauth') } as ResolvedProps['settings'];
   if (settings.publicUrl === undefined && props.domainName) settings.publicUrl = `https://${props.domainName}${PATHS.mcp}`;
+  const broker = resolveBroker(props, settings, fail);
   try {
-    validateServerSettings(settings, where);
+    // A created user pool supplies the issuer and client id at deploy time: stand-ins let the contract check the rest.
+    validateServerSettings(broker?.cognito ? { ...settings, ...COGNITO_STAND_INS } : settings, where);
   } catch (e) {
     throw new McpConfigError((e as Error).message);
   }
@@ -144,9 +166,16 @@ export function resolveProps(props: McpFargateServiceProps, where = 'McpFargateS
   }
 
   // Secrets: only the contract's secret variables, chosen by auth mode unless given.
-  const secretFields = props.secretFields ?? defaultSecretFields(settings.authMode);
+  const brokerInjected = brokerInjectedNames(broker);
+  const secretFields = props.secretFields ?? defaultSecretFields(settings.authMode, [...brokerInjected, ...Object.keys(props.secrets ?? {})]);
   for (const f of secretFields) {
     if (!SECRET_ENV.includes(f)) fail(`secretFields may only name ${SECRET_ENV.join(', ')}, got '${f}'`);
+  }
+  // What `broker` injects from its own secrets comes from there alone.
+  for (const name of brokerInjected) {
+    const from = name === ENV.upstreamClientSecret ? (broker?.cognito ? 'broker.cognito (the app client secret)' : 'broker.upstreamClientSecret') : 'broker.signingKeys';
+    if (secretFields.includes(name)) fail(`'${name}' comes from ${from}: remove it from secretFields`);
+    if (props.secrets?.[name]) fail(`'${name}' comes from ${from}: remove it from secrets`);
   }
   if (settings.authMode === 'token' && !secretFields.includes(ENV.bearerTokens)) {
     fail(`authMode 'token' needs '${ENV.bearerTokens}' in secretFields (the tokens come from the secret)`);
@@ -174,18 +203,36 @@ export function resolveProps(props: McpFargateServiceProps, where = 'McpFargateS
     }
   }
 
-  // Session store: REDIS_URL comes from it alone, and only stateful sessions use it.
+  // Session store: REDIS_URL comes from it alone, and only stateful sessions and the broker use it.
   const sessionStore = resolveSessionStore(props.sessionStore, fail);
   if (sessionStore) {
-    if (settings.sessionMode !== 'stateful') {
+    // The broker keeps its state in the store whatever the session mode; stateless MCP requests alone keep nothing.
+    if (settings.sessionMode !== 'stateful' && settings.authMode !== 'broker') {
       fail(
-        "sessionStore is used only by sessionMode 'stateful' (stateless requests keep nothing between them), and would " +
-          "be a billed cache that nothing reads: set `serverSettings: { sessionMode: 'stateful' }` " +
+        "sessionStore is used only by sessionMode 'stateful' and authMode 'broker' (stateless requests keep nothing " +
+          "between them), and would be a billed cache that nothing reads: set `serverSettings: { sessionMode: 'stateful' }` " +
           '(in the app: -c sessionMode=stateful), or remove sessionStore',
       );
     }
     if (secretFields.includes(ENV.redisUrl) || props.secrets?.[ENV.redisUrl]) {
       fail(`'${ENV.redisUrl}' comes from sessionStore: remove it from ${secretFields.includes(ENV.redisUrl) ? 'secretFields' : 'secrets'}`);
+    }
+  }
+
+  // A shared store (REDIS_URL) means several tasks sign tokens: the server refuses to start without common keys.
+  const sharedStore = sessionStore !== undefined || secretFields.includes(ENV.redisUrl) || props.secrets?.[ENV.redisUrl] !== undefined;
+  if (settings.authMode === 'broker' && sharedStore) {
+    const keysGiven =
+      broker?.signingKeys !== undefined ||
+      props.secrets?.[ENV.brokerSigningKeys] !== undefined ||
+      (props.oauthSecret !== undefined && secretFields.includes(ENV.brokerSigningKeys));
+    if (!keysGiven) {
+      fail(
+        `authMode 'broker' with a shared session store (${ENV.redisUrl}) needs the signing keys before the first task starts ` +
+          `(the server refuses to start without ${ENV.brokerSigningKeys} then, and a created secret starts empty): make a key set ` +
+          'with `npm run broker:keys`, store it in a secret, and pass it as `broker.signingKeys` (in the app: ' +
+          `-c brokerSigningKeysSecretArn=<arn>), or as the ${ENV.brokerSigningKeys} field of \`oauthSecret\``,
+      );
     }
   }
 
@@ -201,12 +248,11 @@ export function resolveProps(props: McpFargateServiceProps, where = 'McpFargateS
 
   // Stateful sessions live in one task's memory and the ALB has no stickiness: only a single task can hold them,
   // unless a shared store (REDIS_URL) lets any task serve any session.
+  const known = (n: number | undefined) => (n === undefined || Token.isUnresolved(n) ? NaN : n);
+  const tasks = autoScaling
+    ? { min: autoScaling.minCapacity, max: autoScaling.maxCapacity }
+    : { min: known(desiredCount), max: known(desiredCount) };
   if (settings.sessionMode === 'stateful') {
-    const sharedStore = sessionStore !== undefined || secretFields.includes(ENV.redisUrl) || props.secrets?.[ENV.redisUrl] !== undefined;
-    const known = (n: number | undefined) => (n === undefined || Token.isUnresolved(n) ? NaN : n);
-    const tasks = autoScaling
-      ? { min: autoScaling.minCapacity, max: autoScaling.maxCapacity }
-      : { min: known(desiredCount), max: known(desiredCount) };
     const problem = statefulSessionsProblem(
       tasks,
       'run exactly one task (`autoScaling: false` with `desiredCount: 1`, or `autoScaling: { minCapacity: 1, maxCapacity: 1 }`; ' +
@@ -242,7 +288,78 @@ export function resolveProps(props: McpFargateServiceProps, where = 'McpFargateS
     autoScaling,
     desiredCount,
     sessionStore,
+    broker,
+    brokerWarning: settings.authMode === 'broker' && !sharedStore && !(tasks.min === 1 && tasks.max === 1) ? brokerPerTaskWarning(tasks) : undefined,
   };
+}
+
+/** Stand-ins for the values a created Cognito user pool gives at deploy time, for the contract's checks only. */
+const COGNITO_STAND_INS = { upstreamIssuer: 'https://cognito-idp.invalid/stand-in', upstreamClientId: 'stand-in' } as const;
+
+/** `broker` checked against the settings; undefined unless authMode is 'broker'. */
+function resolveBroker(
+  props: McpFargateServiceProps,
+  settings: ResolvedProps['settings'],
+  fail: (msg: string) => never,
+): ResolvedBroker | undefined {
+  const p: McpBrokerProps | undefined = props.broker;
+  if (p && settings.authMode !== 'broker') fail(`broker applies only to authMode 'broker', got authMode '${settings.authMode}'`);
+  if (settings.authMode !== 'broker') return undefined;
+  const cognito = p?.cognito === true ? {} : p?.cognito || undefined;
+  if (p?.upstreamClientSecretField !== undefined && !p.upstreamClientSecret) fail('broker.upstreamClientSecretField needs broker.upstreamClientSecret');
+  if (p?.signingKeysField !== undefined && !p.signingKeys) fail('broker.signingKeysField needs broker.signingKeys');
+  if (cognito) {
+    for (const key of ['upstreamIssuer', 'upstreamClientId'] as const) {
+      if (settings[key] !== undefined) {
+        fail(`serverSettings.${key} comes from the Cognito user pool that broker.cognito creates: remove it, or remove broker.cognito to use an existing provider`);
+      }
+    }
+    if (p?.upstreamClientSecret) fail("broker.upstreamClientSecret is for an existing provider: with broker.cognito, the app client's own secret is injected");
+    const scopes = settings.upstreamScopes ?? DEFAULTS.upstreamScopes;
+    const unknown = scopes.filter((s) => !COGNITO_STANDARD_SCOPES.includes(s));
+    if (unknown.length > 0) fail(`upstreamScopes with broker.cognito may only name Cognito's standard scopes (${COGNITO_STANDARD_SCOPES.join(', ')}), got ${unknown.join(', ')}`);
+    if (!scopes.includes('openid')) fail("upstreamScopes must include 'openid': the server signs users in with OpenID Connect");
+    const prefix = cognito.domainPrefix;
+    if (prefix !== undefined && !Token.isUnresolved(prefix) && (!/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(prefix) || /aws|amazon|cognito/.test(prefix))) {
+      fail(`broker.cognito.domainPrefix must be 1–63 lowercase letters, digits and hyphens (not at either end) without 'aws', 'amazon' or 'cognito', got '${prefix}'`);
+    }
+  } else if (!settings.upstreamIssuer || !settings.upstreamClientId) {
+    fail(
+      "authMode 'broker' needs an upstream OpenID Connect provider: `broker: { cognito: true }` creates a Cognito user pool, " +
+        'or set serverSettings.upstreamIssuer and upstreamClientId to an existing one (in the app: -c brokerCognito=true, or ' +
+        '-c upstreamIssuer=https://… -c upstreamClientId=…)',
+    );
+  }
+  const ref = (secret: secretsmanager.ISecret | undefined, field: string | undefined, name: string): ResolvedSecretRef | undefined => {
+    if (!secret) return undefined;
+    if (field !== undefined && !Token.isUnresolved(field) && field.trim() === '') fail(`${name} must name a JSON field, or be omitted`);
+    return { secret, field };
+  };
+  return {
+    cognito,
+    upstreamClientSecret: ref(p?.upstreamClientSecret, p?.upstreamClientSecretField, 'broker.upstreamClientSecretField'),
+    signingKeys: ref(p?.signingKeys, p?.signingKeysField, 'broker.signingKeysField'),
+  };
+}
+
+/** The secret variables `broker` injects from outside `oauthSecret`. */
+function brokerInjectedNames(broker: ResolvedBroker | undefined): EnvName[] {
+  if (!broker) return [];
+  return [
+    ...(broker.cognito || broker.upstreamClientSecret ? [ENV.upstreamClientSecret] : []),
+    ...(broker.signingKeys ? [ENV.brokerSigningKeys] : []),
+  ];
+}
+
+/** Broker mode on several tasks without a shared store: what breaks, and how to avoid it. */
+function brokerPerTaskWarning(tasks: { min: number; max: number }): string {
+  const count = Number.isFinite(tasks.max) ? `up to ${tasks.max} tasks` : 'a number of tasks not known before deployment';
+  return brokerInstancesWarning(
+    count,
+    'The load balancer has no stickiness: run one task (autoScaling: false with desiredCount: 1; in the app -c autoScaling=false ' +
+      '-c desiredCount=1), or give the service a shared store (sessionStore: true, which holds the broker state, with broker.signingKeys; ' +
+      'in the app -c sessionStore=true -c brokerSigningKeysSecretArn=<arn>).',
+  );
 }
 
 function isExistingStore(p: McpSessionStoreProps | McpExistingSessionStoreProps): p is McpExistingSessionStoreProps {
@@ -269,8 +386,11 @@ function resolveSessionStore(p: McpFargateServiceProps['sessionStore'], fail: (m
   return { kind: 'created', maxDataStorageGB: p.maxDataStorageGB, maxEcpuPerSecond: p.maxEcpuPerSecond, encryptionKey: p.encryptionKey };
 }
 
-function defaultSecretFields(authMode: ResolvedProps['settings']['authMode']): EnvName[] {
-  return authMode === 'token' ? [ENV.bearerTokens] : [ENV.oauthClientSecret];
+/** The fields of `oauthSecret` by auth mode, without the names injected from elsewhere (`exclude`). */
+function defaultSecretFields(authMode: ResolvedProps['settings']['authMode'], exclude: readonly string[]): EnvName[] {
+  if (authMode === 'token') return [ENV.bearerTokens];
+  if (authMode === 'broker') return [ENV.upstreamClientSecret, ENV.brokerSigningKeys].filter((f) => !exclude.includes(f));
+  return [ENV.oauthClientSecret];
 }
 
 /** Capacity and targets by the rules shared with the Pulumi component; cooldowns are CDK durations. */

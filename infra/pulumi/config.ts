@@ -26,6 +26,7 @@ import {
 } from '../../server/config/contract';
 import { CLOUDWATCH_RETENTION_DAYS, FARGATE_DEFAULTS, FARGATE_LIMITS } from './aws/fargate-service';
 import { albIdleTimeoutProblem } from '../shared/alb';
+import { signingKeysProblem } from '../shared/broker';
 import { certificateRegionProblem, isAcmCertificateArn } from '../shared/arn';
 import { cloudRunDrainProblem, fargateDrainProblem } from '../shared/drain';
 import { isHostname } from '../shared/hostname';
@@ -84,6 +85,16 @@ export const CONFIG_KEYS = [
   'logLevel',
   'oauthClientSecret',
   'bearerTokens',
+  'upstreamIssuer',
+  'upstreamClientId',
+  'upstreamScopes',
+  'brokerAllowedEmailDomains',
+  'brokerAllowedGroups',
+  'brokerGroupsClaim',
+  'brokerRedirectHosts',
+  'brokerRedirectSchemes',
+  'upstreamClientSecret',
+  'brokerSigningKeys',
   'minInstances',
   'maxInstances',
   'cpu',
@@ -114,7 +125,7 @@ export const CONFIG_KEYS = [
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
 
 /** Keys set with `pulumi config set --secret`. */
-export const SECRET_KEYS: readonly ConfigKey[] = ['oauthClientSecret', 'bearerTokens'];
+export const SECRET_KEYS: readonly ConfigKey[] = ['oauthClientSecret', 'bearerTokens', 'upstreamClientSecret', 'brokerSigningKeys'];
 
 export interface GcpProgramConfig {
   project: string;
@@ -276,7 +287,7 @@ export function readProgramConfig(): ProgramConfig {
   // ------------------------------------------------------------------ server settings
   const authMode = c.oneOf('authMode', AUTH_MODES, PROGRAM_DEFAULTS.authMode)!;
   if (authMode === 'none' || authMode === 'dev') {
-    c.fail('authMode', `'${authMode}' only runs on loopback; a deployed service needs 'oauth' or 'token'`);
+    c.fail('authMode', `'${authMode}' only runs on loopback; a deployed service needs 'oauth', 'token' or 'broker'`);
   }
   const keepAliveSeconds = c.integer('keepAliveSeconds', LIMITS.keepAliveSeconds.min, LIMITS.keepAliveSeconds.max);
   const server: ProgramConfig['server'] = {
@@ -295,6 +306,14 @@ export function readProgramConfig(): ProgramConfig {
     sessionIdleSeconds: c.integer('sessionIdleSeconds', LIMITS.sessionIdleSeconds.min, LIMITS.sessionIdleSeconds.max),
     maxSessions: c.integer('maxSessions', LIMITS.maxSessions.min, LIMITS.maxSessions.max),
     logLevel: c.oneOf<LogLevel>('logLevel', LOG_LEVELS),
+    upstreamIssuer: c.string('upstreamIssuer'),
+    upstreamClientId: c.string('upstreamClientId'),
+    upstreamScopes: c.list('upstreamScopes'),
+    brokerAllowedEmailDomains: c.list('brokerAllowedEmailDomains'),
+    brokerAllowedGroups: c.list('brokerAllowedGroups'),
+    brokerGroupsClaim: c.string('brokerGroupsClaim'),
+    brokerRedirectHosts: c.list('brokerRedirectHosts'),
+    brokerRedirectSchemes: c.list('brokerRedirectSchemes'),
   };
   for (const k of Object.keys(server) as (keyof typeof server)[]) if (server[k] === undefined) delete server[k];
   // Missing values the contract would also refuse: said first, with the key to set and how.
@@ -303,6 +322,12 @@ export function readProgramConfig(): ProgramConfig {
   }
   if (server.oauthIntrospectionUrl && !server.oauthClientId) {
     c.missing('oauthClientId', 'oauthIntrospectionUrl needs the client the server introspects tokens as', '<client id>');
+  }
+  if (authMode === 'broker') {
+    if (!server.upstreamIssuer) {
+      c.missing('upstreamIssuer', "authMode 'broker' needs the OpenID Connect provider users sign in with (Google: https://accounts.google.com)", 'https://accounts.google.com');
+    }
+    if (!server.upstreamClientId) c.missing('upstreamClientId', "authMode 'broker' needs the server's OAuth client id at the upstream provider", '<client id>');
   }
   try {
     validateServerSettings(server, 'server settings');
@@ -321,6 +346,15 @@ export function readProgramConfig(): ProgramConfig {
     const problem = bearerTokensProblem(c.raw('bearerTokens')!);
     if (problem) c.fail('bearerTokens', `the server would refuse these tokens: ${problem}`);
     secrets.bearerTokens = bearerTokens;
+  }
+  const upstreamClientSecret = c.secret('upstreamClientSecret');
+  if (upstreamClientSecret) secrets.upstreamClientSecret = upstreamClientSecret;
+  const brokerSigningKeys = c.secret('brokerSigningKeys');
+  if (brokerSigningKeys) {
+    // The shape the server requires (never echoing a key): a malformed set fails here, not in a container.
+    const problem = signingKeysProblem(c.raw('brokerSigningKeys')!);
+    if (problem) c.fail('brokerSigningKeys', `the server would refuse these keys: ${problem}`);
+    secrets.brokerSigningKeys = brokerSigningKeys;
   }
   if (authMode === 'token' && !bearerTokens) {
     c.missing('bearerTokens', "authMode 'token' needs the accepted bearer tokens (comma-separated), set as a secret", '<token1>,<token2>', true);
@@ -344,8 +378,15 @@ export function readProgramConfig(): ProgramConfig {
     memory: c.string('memory'),
     deletionProtection: c.boolean('deletionProtection'),
   };
-  if (config.sessionStore && server.sessionMode !== 'stateful') {
-    c.fail('sessionStore', "is used only by sessionMode 'stateful' (stateless requests keep nothing between them), and would be a billed store that nothing reads: pulumi config set sessionMode stateful, or pulumi config set sessionStore false");
+  // The broker keeps its state in the store whatever the session mode; stateless MCP requests alone keep nothing.
+  if (config.sessionStore && server.sessionMode !== 'stateful' && authMode !== 'broker') {
+    c.fail('sessionStore', "is used only by sessionMode 'stateful' and authMode 'broker' (stateless requests keep nothing between them), and would be a billed store that nothing reads: pulumi config set sessionMode stateful, or pulumi config set sessionStore false");
+  }
+  if (authMode === 'broker' && config.sessionStore && !brokerSigningKeys) {
+    throw new McpConfigError(
+      `Missing configuration ${c.key('brokerSigningKeys')}: authMode 'broker' with sessionStore needs the signing keys, the same on every instance ` +
+        '(the server refuses to start without them) (npm run -s broker:keys | pulumi config set --secret brokerSigningKeys)',
+    );
   }
   if (cloud === 'aws') {
     if (config.minInstances !== undefined && config.minInstances < 1) c.fail('minInstances', `must be at least 1 on aws (Fargate does not scale to zero), got ${config.minInstances}`);

@@ -14,4 +14,5 @@ export const clientConfig = outputs.clientConfig;
 export const imageRepository = outputs.imageRepository;
 export const dnsRecords = outputs.dnsRecords;
 export const loadBalancerDnsName = outputs.loadBalancerDnsName;
+export const upstreamCallbackUrl = outputs.upstreamCallbackUrl;
 export const nextStep = outputs.nextStep;

@@ -22,6 +22,8 @@ export interface ProgramOutputs {
   imageRepository?: pulumi.Output<string>;
   /** gcp with domainName: DNS records to create. */
   dnsRecords?: pulumi.Output<{ name: string; type?: string; rrdata: string }[]>;
+  /** authMode broker: the redirect URI to register at the upstream provider (`<origin>/oauth/callback`). */
+  upstreamCallbackUrl?: pulumi.Output<string>;
   /** aws: point domainName here (CNAME or alias) unless hostedZoneId is set. */
   loadBalancerDnsName?: pulumi.Output<string>;
   /** What to do next, when the deployment is not complete yet. */
@@ -78,6 +80,7 @@ function deployGcp(config: ProgramConfig): ProgramOutputs {
     mcpUrl: service.mcpUrl,
     serviceUrl: service.serviceUrl,
     clientConfig: service.clientConfig,
+    upstreamCallbackUrl: service.upstreamCallbackUrl,
     imageRepository: repository?.imageRepository,
     dnsRecords: service.dnsRecords,
   };
@@ -122,6 +125,7 @@ function deployAws(config: ProgramConfig): ProgramOutputs {
     cloud: config.cloud,
     mcpUrl: service.mcpUrl,
     clientConfig: service.clientConfig,
+    upstreamCallbackUrl: service.upstreamCallbackUrl,
     loadBalancerDnsName: service.loadBalancerDnsName,
   };
 }

@@ -66,6 +66,7 @@ export function tailStream(
     finished = true;
     unlisten();
     clearInterval(timer);
+    clearInterval(ticker);
     if (!res.writableEnded) res.end();
     resolveDone();
   };
@@ -100,14 +101,16 @@ export function tailStream(
     }
   };
 
+  const keepAlive = () => {
+    if (finished || Date.now() - lastWrite < deps.keepAliveMs / 2) return;
+    res.write(': keepalive\n\n');
+    lastWrite = Date.now();
+    // An open stream keeps its session alive.
+    void deps.sessions.touch(sessionId, principal).catch(() => undefined);
+  };
+
   const check = async (): Promise<void> => {
     if (finished) return;
-    if (Date.now() - lastWrite >= deps.keepAliveMs) {
-      res.write(': keepalive\n\n');
-      lastWrite = Date.now();
-      // An open stream keeps its session alive.
-      void deps.sessions.touch(sessionId, principal).catch(() => undefined);
-    }
     void pump();
     if (owner && owner !== deps.bus.instanceId && !(await deps.bus.isAlive(owner).catch(() => true))) {
       await answerOrphan(deps, sessionId, streamId).catch((err: unknown) => deps.logger.warn({ err }, 'could not answer an orphaned stream'));
@@ -122,6 +125,9 @@ export function tailStream(
   const unlisten = listening.stop;
   const timer = setInterval(() => void check(), CHECK_EVERY_MS);
   timer.unref();
+  // Quiet streams get a comment every keep-alive interval, on time (not rounded to the check's period).
+  const ticker = setInterval(keepAlive, deps.keepAliveMs);
+  ticker.unref();
   res.once('close', finish);
   void pump();
   if (!local) void listening.subscribed.then(() => pump());

@@ -303,7 +303,7 @@ export function validateServerSettings(settings: ServerSettings, where = 'server
     fail(`authMode must be one of ${AUTH_MODES.join(', ')}, got ${String(authMode)}`);
   }
   if (authMode === 'none' || authMode === 'dev') {
-    fail(`authMode '${authMode}' only runs on loopback; a deployed service needs 'oauth' or 'token'`);
+    fail(`authMode '${authMode}' only runs on loopback; a deployed service needs 'oauth', 'token' or 'broker'`);
   }
   if (authMode === 'oauth' && !settings.oauthIssuer) {
     fail(`authMode 'oauth' needs oauthIssuer (the authorization server's issuer URL)`);
@@ -406,3 +406,34 @@ export function maxDrainSecondsForStopTimeout(maxStopTimeoutSeconds: number = FA
  * the side that closes an idle connection, or it may reuse one Node has just closed (intermittent 502s).
  */
 export const NODE_KEEP_ALIVE_TIMEOUT_SECONDS = 4005;
+
+/** Algorithms the server accepts for its signing keys (asymmetric: the public halves are published in its JWKS). */
+export const BROKER_SIGNING_KEY_ALGS: readonly string[] = ['ES256', 'ES384', 'RS256', 'PS256', 'EdDSA'];
+
+/**
+ * What is wrong with a `BROKER_SIGNING_KEYS` value's shape (a JWKS of private keys with distinct `kid`s and a known
+ * `alg`), or undefined when it has that shape. The server parses the value with this function, and checks the key material when it imports
+ * the keys. The answer never contains the value.
+ */
+export function signingKeysProblem(value: string): string | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    return 'must be a JWKS in JSON, {"keys":[…]} (npm run broker:keys makes one)';
+  }
+  const keys = (parsed as { keys?: unknown } | null)?.keys;
+  if (!Array.isArray(keys) || keys.length === 0) return 'must be a JWKS with at least one key: {"keys":[…]}';
+  const kids = new Set<string>();
+  for (const [i, key] of (keys as unknown[]).entries()) {
+    const where = `key ${i + 1}`;
+    if (typeof key !== 'object' || key === null || Array.isArray(key)) return `${where} is not a JWK object`;
+    const k = key as Record<string, unknown>;
+    if (typeof k.kid !== 'string' || !k.kid) return `${where} needs a "kid"`;
+    if (kids.has(k.kid)) return `${where}: its kid appears twice`;
+    kids.add(k.kid);
+    if (typeof k.alg !== 'string' || !BROKER_SIGNING_KEY_ALGS.includes(k.alg)) return `${where}: "alg" must be one of ${BROKER_SIGNING_KEY_ALGS.join(', ')}`;
+    if (typeof k.d !== 'string') return `${where} is not a private key (no "d")`;
+  }
+  return undefined;
+}

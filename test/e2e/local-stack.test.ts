@@ -118,7 +118,8 @@ test('keep-alives hold an idle stream open past the proxy idle timeout', async (
   await client.close();
   // Open for three idle timeouts, with comments far more often than the proxy's cut-off.
   expect(ended).toBe(false);
-  expect(arrivals.length).toBeGreaterThanOrEqual(holdMs / 1000 / KEEPALIVE_SECONDS - 2);
+  // (At least one every two intervals even on a loaded machine; the gaps below are what the proxy sees.)
+  expect(arrivals.length).toBeGreaterThanOrEqual(holdMs / 1000 / KEEPALIVE_SECONDS / 2);
   const gaps = arrivals.slice(1).map((t, i) => t - arrivals[i]!);
   expect(Math.max(...gaps)).toBeLessThan(IDLE_TIMEOUT_SECONDS * 1000);
 });

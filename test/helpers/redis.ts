@@ -1,11 +1,10 @@
 /** A real redis-server on 127.0.0.1 for a test (Debian's `redis-server`; `.ci/run` installs it). */
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from './server';
+import { freePort, waitForPort } from '../../stack/ports';
 
 export interface RedisServer {
   url: string;
@@ -39,23 +38,6 @@ export async function startRedis(): Promise<RedisServer> {
     await exited;
   };
   return { url: `redis://127.0.0.1:${port}`, port, stop, restart: start };
-}
-
-export async function waitForPort(port: number, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`);
 }
 
 /**

@@ -1,5 +1,4 @@
 /** Starts the real app on 127.0.0.1 for a test, on a free port so MCP_PUBLIC_URL matches where it listens. */
-import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import { createMcpApp, type McpApp } from '../../server/app';
 import type { CapabilitySet } from '../../server/capabilities/types';
@@ -7,16 +6,9 @@ import { loadConfig } from '../../server/config/env';
 import type { LogLevel } from '../../server/config/contract';
 import { createLogger } from '../../server/logging/logger';
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../../stack/ports';
+
+export { freePort };
 
 export interface TestServer {
   mcp: McpApp;

@@ -189,7 +189,7 @@ describe('broker mode settings', () => {
     ['{"keys":[{"kty":"EC","alg":"ES256","d":"secret-material"}]}', /key 1 needs a "kid"/],
     ['{"keys":[{"kty":"oct","kid":"a","alg":"HS256","k":"secret-material","d":"x"}]}', /"alg" must be one of ES256/],
     ['{"keys":[{"kty":"EC","kid":"a","alg":"ES256","x":"1","y":"2"}]}', /is not a private key/],
-    ['{"keys":[{"kty":"EC","kid":"a","alg":"ES256","d":"secret-material"},{"kty":"EC","kid":"a","alg":"ES256","d":"secret-material"}]}', /kid "a" appears twice/],
+    ['{"keys":[{"kty":"EC","kid":"a","alg":"ES256","d":"secret-material"},{"kty":"EC","kid":"a","alg":"ES256","d":"secret-material"}]}', /key 2: its kid appears twice/],
   ])('BROKER_SIGNING_KEYS=%s is refused in one line that never shows the keys', (value, message) => {
     const text = failure({ ...base, BROKER_SIGNING_KEYS: value });
     expect(text).toMatch(message);

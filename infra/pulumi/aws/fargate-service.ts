@@ -24,6 +24,7 @@ import {
 } from '../../../server/config/contract';
 import { ALB_IDLE_TIMEOUT_SECONDS, DEFAULT_ALB_IDLE_TIMEOUT_SECONDS, albIdleTimeoutProblem } from '../../shared/alb';
 import { certificateRegionProblem } from '../../shared/arn';
+import { upstreamCallbackUrlOf } from '../../shared/broker';
 import { fargateDrainProblem } from '../../shared/drain';
 import { TASK_AUTO_SCALING_DEFAULTS, resolveTaskScalingTargets } from '../../shared/auto-scaling';
 import { statefulSessionsProblem } from '../../shared/sessions';
@@ -31,6 +32,7 @@ import { clientConfigOutput, type McpClientConfig } from '../common/client-confi
 import { checkInteger, configFail } from '../common/errors';
 import {
   assertSecretsFitSettings,
+  brokerWarnings,
   envPairs,
   plainEnvironment,
   resolveServerSettings,
@@ -251,6 +253,11 @@ export class McpFargateService extends pulumi.ComponentResource {
   readonly sessionStoreEndpoint?: pulumi.Output<string>;
   /** The exact MCP URL clients add (the server's `publicUrl`). */
   readonly mcpUrl: pulumi.Output<string>;
+  /**
+   * Broker mode: the redirect URI to register on the server's OAuth client at the upstream provider,
+   * `<origin of mcpUrl>/oauth/callback`.
+   */
+  readonly upstreamCallbackUrl?: pulumi.Output<string>;
   readonly loadBalancerDnsName: pulumi.Output<string>;
   readonly clusterName: pulumi.Output<string>;
   readonly serviceName: pulumi.Output<string>;
@@ -292,12 +299,13 @@ export class McpFargateService extends pulumi.ComponentResource {
     if (autoScaling && (desiredCount < autoScaling.minCapacity || desiredCount > autoScaling.maxCapacity)) {
       configFail(where, `desiredCount (${desiredCount}) must be within autoScaling minCapacity..maxCapacity (${autoScaling.minCapacity}..${autoScaling.maxCapacity})`);
     }
-    // The session store: REDIS_URL comes from it alone, and only stateful sessions use it.
+    // The session store: REDIS_URL comes from it alone, and only stateful sessions and the broker use it.
     const store = resolveSessionStore(where, args.sessionStore);
-    if (store && settings.sessionMode !== 'stateful') {
+    // The broker keeps its state in the store whatever the session mode; stateless MCP requests alone keep nothing.
+    if (store && settings.sessionMode !== 'stateful' && settings.authMode !== 'broker') {
       configFail(
         where,
-        "sessionStore is used only by sessionMode 'stateful' (stateless requests keep nothing between them), and would be a billed cache that nothing reads: set `server: { sessionMode: 'stateful' }`, or remove sessionStore",
+        "sessionStore is used only by sessionMode 'stateful' and authMode 'broker' (stateless requests keep nothing between them), and would be a billed cache that nothing reads: set `server: { sessionMode: 'stateful' }`, or remove sessionStore",
       );
     }
     if (store && (args.secretFields ?? []).includes(ENV.redisUrl)) configFail(where, `'${ENV.redisUrl}' comes from sessionStore: remove it from secretFields`);
@@ -327,7 +335,17 @@ export class McpFargateService extends pulumi.ComponentResource {
       if (!SECRET_ENV.includes(f)) configFail(where, `secretFields may only name ${SECRET_ENV.join(', ')}, got '${f}'`);
     }
     const secretFields: string[] = args.secretArn !== undefined ? [...(args.secretFields ?? [])] : secretValues.map((s) => s.env);
-    assertSecretsFitSettings(settings, secretFields, where);
+    const sharedStore = store !== undefined || secretFields.includes(ENV.redisUrl);
+    assertSecretsFitSettings(settings, secretFields, where, { sharedStore });
+    const maxTasks = autoScaling ? autoScaling.maxCapacity : desiredCount;
+    for (const warning of brokerWarnings(settings, secretFields, {
+      instances: maxTasks > 1 ? `up to ${maxTasks} tasks` : undefined,
+      sharedStore,
+      fix: 'The load balancer has no stickiness: run one task (`autoScaling: false` with `desiredCount: 1`), or give the service a shared store (sessionStore: true, which holds the broker state, with the signing keys).',
+      restarts: 'a deployment, a task replacement, scale-in',
+    })) {
+      pulumi.log.warn(`${where}: ${warning}`, this);
+    }
     const tags = { 'managed-by': 'pulumi', app: 'remote-mcp', ...(args.tags ?? {}) };
     const parent = { parent: this };
 
@@ -804,12 +822,14 @@ export class McpFargateService extends pulumi.ComponentResource {
     }
 
     this.mcpUrl = publicUrl;
+    if (settings.authMode === 'broker') this.upstreamCallbackUrl = publicUrl.apply(upstreamCallbackUrlOf);
     this.loadBalancerDnsName = this.loadBalancer.dnsName;
     this.serviceName = this.service.name;
     this.logGroupName = this.logGroup.name;
     this.clientConfig = clientConfigOutput(name, publicUrl);
     this.registerOutputs({
       mcpUrl: this.mcpUrl,
+      upstreamCallbackUrl: this.upstreamCallbackUrl,
       loadBalancerDnsName: this.loadBalancerDnsName,
       clusterName: this.clusterName,
       serviceName: this.serviceName,

@@ -17,6 +17,7 @@ import {
   type ServerEnvironmentOptions,
   type ServerSettings,
 } from '../../../server/config/contract';
+import { brokerInstancesWarning, signingKeysProblem } from '../../shared/broker';
 import { isHostname } from '../../shared/hostname';
 import { configFail, McpConfigError } from './errors';
 
@@ -32,6 +33,13 @@ export interface McpSecretValues {
    * characters or `sha256:` + 64 hex digits (the server's rule, checked here too).
    */
   bearerTokens?: pulumi.Input<string | string[]>;
+  /** `UPSTREAM_CLIENT_SECRET`: broker mode, the secret of the server's OAuth client at the upstream provider. */
+  upstreamClientSecret?: pulumi.Input<string>;
+  /**
+   * `BROKER_SIGNING_KEYS`: broker mode, a JWKS of private keys (`npm run broker:keys`); the first signs, the others stay
+   * published. Required with a shared session store (every instance must sign with the same keys).
+   */
+  brokerSigningKeys?: pulumi.Input<string>;
 }
 
 /** One secret value with the contract's variable name it is injected as. */
@@ -61,7 +69,20 @@ export function checkBearerTokens(where: string, tokens: pulumi.Input<string | s
   return pulumi.output(tokens).apply(check);
 }
 
-/** Secret values that were given, each wrapped with `pulumi.secret`; bearer tokens checked by the server's rule. */
+/**
+ * The shape the server requires of `BROKER_SIGNING_KEYS` (`signingKeysProblem`): a plain value is checked at once, an
+ * output when its value is known. The message never contains the keys.
+ */
+export function checkSigningKeys(where: string, keys: pulumi.Input<string>): pulumi.Output<string> {
+  const check = (v: string): string => {
+    const problem = signingKeysProblem(v);
+    if (problem) configFail(where, `signing keys (${ENV.brokerSigningKeys}) the server would refuse: ${problem}`);
+    return v;
+  };
+  return typeof keys === 'string' ? pulumi.output(check(keys)) : pulumi.output(keys).apply(check);
+}
+
+/** Secret values that were given, each wrapped with `pulumi.secret`; bearer tokens and signing keys checked. */
 export function secretEntries(values: McpSecretValues | undefined, where = 'secrets'): SecretEntry[] {
   const entries: SecretEntry[] = [];
   if (values?.oauthClientSecret !== undefined) {
@@ -78,6 +99,22 @@ export function secretEntries(values: McpSecretValues | undefined, where = 'secr
       env: ENV.bearerTokens,
       slug: 'bearer-tokens',
       value: pulumi.secret(checkBearerTokens(where, values.bearerTokens)),
+    });
+  }
+  if (values?.upstreamClientSecret !== undefined) {
+    entries.push({
+      key: 'upstreamClientSecret',
+      env: ENV.upstreamClientSecret,
+      slug: 'upstream-client-secret',
+      value: pulumi.secret(values.upstreamClientSecret),
+    });
+  }
+  if (values?.brokerSigningKeys !== undefined) {
+    entries.push({
+      key: 'brokerSigningKeys',
+      env: ENV.brokerSigningKeys,
+      slug: 'broker-signing-keys',
+      value: pulumi.secret(checkSigningKeys(where, values.brokerSigningKeys)),
     });
   }
   for (const e of entries) {
@@ -135,17 +172,52 @@ export function resolveServerSettings(where: string, args: ServerArgs, drain: Dr
 }
 
 /**
- * Settings that need a secret: `authMode: 'token'` needs its tokens, and token introspection authenticates as a
- * client (its id is checked by the contract, its secret here) — the server refuses to start without them, so fail
- * at preview instead.
+ * Settings that need a secret: `authMode: 'token'` needs its tokens, token introspection authenticates as a client
+ * (its id is checked by the contract, its secret here), and broker mode with a shared store needs signing keys — the
+ * server refuses to start without them, so fail at preview instead.
  */
-export function assertSecretsFitSettings(settings: ResolvedSettings, secretEnvNames: readonly string[], where: string): void {
+export function assertSecretsFitSettings(
+  settings: ResolvedSettings,
+  secretEnvNames: readonly string[],
+  where: string,
+  options: { sharedStore?: boolean } = {},
+): void {
   if (settings.authMode === 'token' && !secretEnvNames.includes(ENV.bearerTokens)) {
     configFail(where, `authMode 'token' needs bearer tokens (${ENV.bearerTokens}): pass them as a secret value`);
+  }
+  // With a shared store (REDIS_URL) the server refuses to start without common signing keys.
+  if (settings.authMode === 'broker' && options.sharedStore && !secretEnvNames.includes(ENV.brokerSigningKeys)) {
+    configFail(
+      where,
+      `authMode 'broker' with a shared session store (${ENV.redisUrl}) needs the signing keys (${ENV.brokerSigningKeys}: every instance must sign with the same ones; \`npm run broker:keys\` makes a set): pass them as a secret value`,
+    );
   }
   if (settings.oauthIntrospectionUrl && !secretEnvNames.includes(ENV.oauthClientSecret)) {
     configFail(where, `oauthIntrospectionUrl needs the client secret (${ENV.oauthClientSecret}): pass it as a secret value`);
   }
+}
+
+/**
+ * What may go wrong with broker mode on this service, said at preview (each a warning, not an error): instances that
+ * do not share the broker's state, and no common signing keys (each instance then generates its own at start, so
+ * every token ends with the instance that signed it).
+ */
+export function brokerWarnings(
+  settings: ResolvedSettings,
+  secretEnvNames: readonly string[],
+  opts: { instances: string | undefined; sharedStore: boolean; fix: string; restarts: string },
+): string[] {
+  if (settings.authMode !== 'broker') return [];
+  const warnings: string[] = [];
+  if (opts.instances && !opts.sharedStore) warnings.push(brokerInstancesWarning(opts.instances, opts.fix));
+  if (!secretEnvNames.includes(ENV.brokerSigningKeys)) {
+    warnings.push(
+      `authMode 'broker' without signing keys (${ENV.brokerSigningKeys}): each instance generates keys when it starts, so ` +
+        `the tokens it issued stop working when it stops (${opts.restarts}) and clients must sign in again. Make a set with ` +
+        '`npm run broker:keys` and pass it as a secret value (in the program: npm run -s broker:keys | pulumi config set --secret brokerSigningKeys).',
+    );
+  }
+  return warnings;
 }
 
 /**

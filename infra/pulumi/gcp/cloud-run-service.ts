@@ -9,11 +9,13 @@
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 import { CONTAINER_PORT, ENV, PATHS, redisUrl, type ServerSettings } from '../../../server/config/contract';
+import { upstreamCallbackUrlOf } from '../../shared/broker';
 import { CLOUD_RUN_MAX_DRAIN_SECONDS, CLOUD_RUN_SIGTERM_GRACE_SECONDS, cloudRunDrainProblem } from '../../shared/drain';
 import { clientConfigOutput, type McpClientConfig } from '../common/client-config';
 import { checkInteger, configFail } from '../common/errors';
 import {
   assertSecretsFitSettings,
+  brokerWarnings,
   envPairs,
   plainEnvironment,
   resolveServerSettings,
@@ -216,6 +218,11 @@ export class McpCloudRunService extends pulumi.ComponentResource {
   readonly serviceUrl: pulumi.Output<string>;
   /** The exact MCP URL clients add (the server's `publicUrl`). */
   readonly mcpUrl: pulumi.Output<string>;
+  /**
+   * Broker mode: the redirect URI to register on the server's OAuth client at the upstream provider,
+   * `<origin of mcpUrl>/oauth/callback`.
+   */
+  readonly upstreamCallbackUrl?: pulumi.Output<string>;
   readonly serviceName: pulumi.Output<string>;
   readonly serviceAccountEmail: pulumi.Output<string>;
   /** Snippets for Claude Desktop, Claude Code and VS Code. */
@@ -282,13 +289,22 @@ export class McpCloudRunService extends pulumi.ComponentResource {
       configFail(where, `publicAccess must be 'invoker-iam-disabled', 'all-users' or 'none', got '${String(publicAccess)}'`);
     }
     const secrets = secretEntries(args.secrets, where);
-    assertSecretsFitSettings(settings, secrets.map((s) => s.env), where);
     const stateful = settings.sessionMode === 'stateful';
     const store = resolveSessionStore(where, args.sessionStore);
-    if (store && !stateful) {
+    assertSecretsFitSettings(settings, secrets.map((s) => s.env), where, { sharedStore: store !== undefined });
+    for (const warning of brokerWarnings(settings, secrets.map((s) => s.env), {
+      instances: maxInstances > 1 ? `up to ${maxInstances} instances` : undefined,
+      sharedStore: store !== undefined,
+      fix: 'Set maxInstances to 1, or give the service a shared store (sessionStore: true, which holds the broker state, with the signing keys).',
+      restarts: 'a new revision, scale-in, and every scale from zero',
+    })) {
+      pulumi.log.warn(`${where}: ${warning}`, this);
+    }
+    // The broker keeps its state in the store whatever the session mode; stateless MCP requests alone keep nothing.
+    if (store && !stateful && settings.authMode !== 'broker') {
       configFail(
         where,
-        "sessionStore is used only by sessionMode 'stateful' (stateless requests keep nothing between them), and would be a billed instance that nothing reads: set `server: { sessionMode: 'stateful' }`, or remove sessionStore",
+        "sessionStore is used only by sessionMode 'stateful' and authMode 'broker' (stateless requests keep nothing between them), and would be a billed instance that nothing reads: set `server: { sessionMode: 'stateful' }`, or remove sessionStore",
       );
     }
     // With a shared store any instance serves any session: nothing breaks on scale-out, nothing to warn about.
@@ -615,12 +631,14 @@ export class McpCloudRunService extends pulumi.ComponentResource {
 
     this.serviceUrl = this.service.uri;
     this.mcpUrl = publicUrl;
+    if (settings.authMode === 'broker') this.upstreamCallbackUrl = publicUrl.apply(upstreamCallbackUrlOf);
     this.serviceName = this.service.name;
     this.serviceAccountEmail = this.serviceAccount.email;
     this.clientConfig = clientConfigOutput(serviceName, publicUrl);
     this.registerOutputs({
       serviceUrl: this.serviceUrl,
       mcpUrl: this.mcpUrl,
+      upstreamCallbackUrl: this.upstreamCallbackUrl,
       serviceName: this.serviceName,
       serviceAccountEmail: this.serviceAccountEmail,
       clientConfig: this.clientConfig,

@@ -6,7 +6,7 @@ import { App, Lazy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { AUTH_MODES, ENV } from '../../../server/config/contract';
+import { AUTH_MODES, ENV, SECRET_ENV } from '../../../server/config/contract';
 import {
   McpConfigError,
   McpServerStack,
@@ -174,12 +174,19 @@ describe('validators on every synth', () => {
     Template.fromStack(appStack(ZONE_CONTEXT).stack).resourceCountIs('AWS::ElastiCache::ServerlessCache', 0);
   });
 
-  test('the secret variable is never in Environment, whatever the auth mode', () => {
-    for (const authMode of ['oauth', 'token'] as const) {
-      const { stack: s } = appStack({ ...ZONE_CONTEXT, authMode });
-      const env = (container(Template.fromStack(s)).Environment as { Name: string }[]).map((e) => e.Name);
-      expect(env).not.toContain(ENV.oauthClientSecret);
-      expect(env).not.toContain(ENV.bearerTokens);
+  test('no secret variable is ever in Environment, whatever the auth mode', () => {
+    const contexts = [
+      { ...ZONE_CONTEXT, authMode: 'oauth' },
+      { ...ZONE_CONTEXT, authMode: 'token' },
+      { ...ZONE_CONTEXT, oauthIssuer: undefined, authMode: 'broker', brokerCognito: 'true' },
+      { ...ZONE_CONTEXT, oauthIssuer: undefined, authMode: 'broker', upstreamIssuer: ISSUER, upstreamClientId: 'mcp' },
+    ];
+    for (const ctx of contexts) {
+      const { stack: s } = appStack(ctx);
+      const c = container(Template.fromStack(s));
+      const env = (c.Environment as { Name: string }[]).map((e) => e.Name);
+      for (const name of SECRET_ENV) expect(env).not.toContain(name);
+      expect((c.Secrets as { Name: string }[]).length).toBeGreaterThan(0);
     }
   });
 });

@@ -130,9 +130,9 @@ describe('configuration errors name the key', () => {
 
   test('server settings: auth mode, issuer, tokens, values', async () => {
     expect(await failure({ ...GCP, authMode: 'dev' })).toBe(
-      "Invalid configuration remote-mcp-stacks:authMode: 'dev' only runs on loopback; a deployed service needs 'oauth' or 'token'",
+      "Invalid configuration remote-mcp-stacks:authMode: 'dev' only runs on loopback; a deployed service needs 'oauth', 'token' or 'broker'",
     );
-    expect(await failure({ ...GCP, authMode: 'saml' })).toMatch(/remote-mcp-stacks:authMode: must be one of 'none', 'dev', 'oauth', 'token'/);
+    expect(await failure({ ...GCP, authMode: 'saml' })).toMatch(/remote-mcp-stacks:authMode: must be one of 'none', 'dev', 'oauth', 'token', 'broker'/);
     expect(await failure({ ...GCP, oauthIssuer: undefined })).toMatch(/^Missing configuration remote-mcp-stacks:oauthIssuer: .*\(pulumi config set oauthIssuer https:/);
     expect(await failure({ ...GCP, oauthIssuer: 'http://auth.example.com' })).toBe(
       'Invalid configuration remote-mcp-stacks:oauthIssuer: oauthIssuer must be an https:// URL, got http://auth.example.com',

@@ -9,6 +9,8 @@ import { ALB_IDLE_TIMEOUT_SECONDS, albIdleTimeoutProblem } from '../../../infra/
 import { cloudRunDrainProblem, fargateDrainProblem } from '../../../infra/shared/drain';
 import { arnRegion, certificateRegionProblem, isAcmCertificateArn } from '../../../infra/shared/arn';
 import { statefulSessionsProblem } from '../../../infra/shared/sessions';
+import { generateKeyPairSync } from 'node:crypto';
+import { signingKeysProblem } from '../../../infra/shared/broker';
 
 describe("bearer tokens: the contract's rule is the server's", () => {
   const digest = `${BEARER_TOKEN_DIGEST_PREFIX}${'a1'.repeat(32)}`;
@@ -51,6 +53,35 @@ describe("bearer tokens: the contract's rule is the server's", () => {
     expect(bearerTokensProblem(' , ')).toMatch(/^no token/);
     expect(bearerTokensProblem([])).toMatch(/^no token/);
     expect(bearerTokensProblem(['x'.repeat(16), 'y'.repeat(40)])).toBeUndefined();
+  });
+});
+
+describe("broker signing keys: infrastructure refuses only what the server refuses", () => {
+  const ec = { ...generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' }), alg: 'ES256' };
+  const ed = { ...generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }), alg: 'EdDSA' };
+  const jwks = (...keys: object[]) => JSON.stringify({ keys });
+  const cases: [string, boolean, string][] = [
+    ['one EC key', true, jwks({ ...ec, kid: 'a' })],
+    ['a new key first, the old one kept (rotation)', true, jwks({ ...ed, kid: 'b' }, { ...ec, kid: 'a' })],
+    ['not JSON', false, 'keys'],
+    ['no keys', false, jwks()],
+    ['a key without kid', false, jwks({ ...ec })],
+    ['a kid twice', false, jwks({ ...ec, kid: 'a' }, { ...ed, kid: 'a' })],
+    ['a symmetric algorithm', false, jwks({ kty: 'oct', k: 'c2VjcmV0', d: 'x', kid: 'a', alg: 'HS256' })],
+    ['a public key only', false, jwks({ ...ec, d: undefined, kid: 'a' })],
+  ];
+
+  test.each(cases)('%s → accepted: %s (by infrastructure and by the server alike)', (_name, accepted, value) => {
+    expect(signingKeysProblem(value) === undefined).toBe(accepted);
+    const start = () =>
+      loadConfig({ MCP_AUTH_MODE: 'broker', UPSTREAM_ISSUER: 'https://login.example.com', UPSTREAM_CLIENT_ID: 'mcp', BROKER_SIGNING_KEYS: value });
+    if (accepted) expect(start).not.toThrow();
+    else expect(start).toThrow(ConfigError);
+  });
+
+  test('the messages never contain a key', () => {
+    const value = jwks({ ...ec, kid: 'a', alg: 'HS256' });
+    expect(signingKeysProblem(value)).not.toContain((ec as { d: string }).d);
   });
 });
 
