@@ -12,7 +12,7 @@ import '../http/requestAuth';
 import { RPC, sendJsonRpcError } from '../http/jsonRpcError';
 import type { DrainController } from '../lifecycle/drain';
 import type { Logger } from '../logging/logger';
-import { closeStreamsOnCancel } from './cancellation';
+import { cancelledRequestId, closeStreamsOnCancel } from './cancellation';
 import type { EventStoreFactory } from './eventStore';
 import type { McpServerFactory } from './serverFactory';
 import { refuseIfAtSessionCap, refuseWhileDraining } from './sessionCap';
@@ -22,6 +22,8 @@ export interface StreamableSession extends Session {
   kind: 'streamable';
   transport: StreamableHTTPServerTransport;
   server: McpServer;
+  /** Ids of the client's requests not answered yet: the spec makes them unique per session while in flight. */
+  inFlight: Set<string | number>;
 }
 
 export interface StatefulEndpointOptions {
@@ -53,6 +55,20 @@ export function statefulEndpoint(options: StatefulEndpointOptions): RequestHandl
           return sendJsonRpcError(res, 404, -32001, 'Session not found');
         }
         if (req.method === 'GET' && refuseWhileDraining(drain, res)) return;
+        const streamable = session as StreamableSession;
+        if (req.method === 'POST') {
+          const reused = requestIds(req.body).find((id) => streamable.inFlight.has(id));
+          if (reused !== undefined) {
+            // The SDK would hand the new request the other one's answer stream, and one of them would never end.
+            return sendJsonRpcError(res, 400, RPC.invalidRequest, `Invalid Request: request id ${JSON.stringify(reused)} is already in use in this session`);
+          }
+          const ids = requestIds(req.body);
+          for (const id of ids) streamable.inFlight.add(id);
+          // Refused before it ran (a 4xx from the transport): the ids were never used.
+          res.once('close', () => {
+            if (res.statusCode >= 400) for (const id of ids) streamable.inFlight.delete(id);
+          });
+        }
         const ended = registry.touch(session);
         res.once('close', ended);
         if (req.method === 'GET') {
@@ -85,6 +101,7 @@ export function statefulEndpoint(options: StatefulEndpointOptions): RequestHandl
     const server = options.buildServer();
     // The id is drawn before the transport exists so the session's event store can be keyed by it.
     const newId = randomUUID();
+    const inFlight = new Set<string | number>();
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => newId,
       eventStore: options.eventStores.create(newId),
@@ -98,6 +115,7 @@ export function statefulEndpoint(options: StatefulEndpointOptions): RequestHandl
           principal,
           transport,
           server,
+          inFlight,
           lastSeen: Date.now(),
           active: 0,
           close: () => transport.close(),
@@ -120,10 +138,30 @@ export function statefulEndpoint(options: StatefulEndpointOptions): RequestHandl
     };
     await server.connect(transport);
     closeStreamsOnCancel(transport);
+    // An answered (or cancelled) request frees its id.
+    const send = transport.send.bind(transport);
+    transport.send = (message, options) => {
+      if (!('method' in message) && 'id' in message && message.id !== undefined) inFlight.delete(message.id);
+      return send(message, options);
+    };
+    const deliver = transport.onmessage;
+    transport.onmessage = (message, extra) => {
+      const cancelled = cancelledRequestId(message);
+      if (cancelled !== undefined) inFlight.delete(cancelled);
+      deliver?.(message, extra);
+    };
     await transport.handleRequest(req, res, req.body);
     if (!transport.sessionId) {
       // Initialization was refused (bad headers, bad body): nothing to keep.
       await transport.close();
     }
   }
+}
+
+/** Ids of the JSON-RPC requests in a POST body (one message or a batch). */
+function requestIds(body: unknown): (string | number)[] {
+  return (Array.isArray(body) ? body : [body])
+    .filter((m): m is { id: string | number; method: string } => typeof m === 'object' && m !== null && 'method' in m && 'id' in m)
+    .map((m) => m.id)
+    .filter((id) => typeof id === 'string' || typeof id === 'number');
 }

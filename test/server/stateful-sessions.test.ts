@@ -203,3 +203,31 @@ test('one caller cannot take every session: a per-principal cap, others still se
     await server.close();
   }
 });
+
+describe('request ids in flight', () => {
+  test('a request id still in flight in the session is refused (400) instead of hanging one of the two calls', async () => {
+    const server = await startTestServer({ MCP_SESSION_MODE: 'stateful' });
+    try {
+      const init = await fetch(server.mcpUrl, {
+        method: 'POST',
+        headers: MCP_HEADERS,
+        body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } } }),
+      });
+      await init.text();
+      const headers = { ...MCP_HEADERS, 'mcp-session-id': init.headers.get('mcp-session-id')!, 'mcp-protocol-version': '2025-11-25' };
+      const call = JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'countdown', arguments: { seconds: 1 } } });
+      const first = fetch(server.mcpUrl, { method: 'POST', headers, body: call });
+      await new Promise((r) => setTimeout(r, 200));
+      const second = await fetch(server.mcpUrl, { method: 'POST', headers, body: call });
+      expect(second.status).toBe(400);
+      expect(((await second.json()) as { error: { message: string } }).error.message).toMatch(/request id 7 is already in use/);
+      expect(await (await first).text()).toContain('"id":7');
+      // Answered: the id is free again.
+      const again = await fetch(server.mcpUrl, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/list' }) });
+      expect(again.status).toBe(200);
+      expect(await again.text()).toContain('"id":7');
+    } finally {
+      await server.close();
+    }
+  });
+});
