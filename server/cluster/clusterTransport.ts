@@ -13,8 +13,9 @@ import type { EventLog } from './eventLog';
 /** The stream of messages that belong to no client request (the GET stream), as the SDK names it. */
 export const STANDALONE_STREAM = '_GET_stream';
 
-/** Id of the replayed `initialize` that rebuilds a session's server on another instance; its answer is dropped. */
+/** Ids of the replayed requests that rebuild a session's server on another instance; their answers are dropped. */
 const RESTORE_ID = '__restore_initialize__';
+const RESTORE_LEVEL_ID = '__restore_log_level__';
 
 export class ClusterTransport implements Transport {
   onmessage?: (message: JSONRPCMessage, extra?: MessageExtraInfo) => void;
@@ -50,12 +51,16 @@ export class ClusterTransport implements Transport {
     return this.requestStreams.size;
   }
 
-  /** Rebuilds the server's view of the client (capabilities, version) from the session's `initialize`. */
-  async restore(initialize: JSONRPCMessage): Promise<void> {
+  /**
+   * Rebuilds the server's view of the client from the session's record: capabilities and version (`initialize`),
+   * and the log level it chose (`logging/setLevel`).
+   */
+  async restore(initialize: JSONRPCMessage, setLevel?: JSONRPCMessage): Promise<void> {
     const answered = new Promise<void>((resolve) => (this.restored = resolve));
     this.onmessage?.({ ...(initialize as object), id: RESTORE_ID } as JSONRPCMessage);
     await answered;
     this.onmessage?.({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    if (setLevel) this.onmessage?.({ ...(setLevel as object), id: RESTORE_LEVEL_ID } as JSONRPCMessage);
   }
 
   /** True while a client request with this id is being answered here (ids must be unique within a session). */
@@ -98,6 +103,7 @@ export class ClusterTransport implements Transport {
     const isAnswer = !('method' in message) && 'id' in message;
     const requestId = isAnswer ? (message as { id: RequestId }).id : options?.relatedRequestId;
     if (isAnswer && requestId === RESTORE_ID) return this.restored?.();
+    if (isAnswer && requestId === RESTORE_LEVEL_ID) return;
     if ('method' in message && 'id' in message) {
       const sent = `${this.instanceId}:${++this.counter}`;
       this.outbound.set(sent, message.id);

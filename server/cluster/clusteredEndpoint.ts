@@ -26,7 +26,7 @@ import { parseEventId } from './eventLog';
 import type { RoutedMessage } from './instanceBus';
 import { KEYS } from './keys';
 import type { SessionHosts } from './sessionHosts';
-import type { SessionStore } from './sessionStore';
+import type { SessionRecord, SessionStore } from './sessionStore';
 import { type TailDeps, tailStream } from './streamTail';
 
 /** Same bound as the SDK transport. */
@@ -91,6 +91,7 @@ export function clusteredEndpoint(options: ClusteredEndpointOptions): ClusteredE
     const principal = principalKey(req.auth);
     const extra = { authInfo: req.auth, requestInfo: { headers: req.headers as Record<string, string | string[] | undefined> } };
     let sessionId = req.header('mcp-session-id');
+    let record: SessionRecord | undefined;
 
     if (messages.some(isInitialize)) {
       if (messages.length > 1) return sendJsonRpcError(res, 400, RPC.invalidRequest, 'Invalid Request: Only one initialization request is allowed');
@@ -108,7 +109,7 @@ export function clusteredEndpoint(options: ClusteredEndpointOptions): ClusteredE
       if (version !== undefined && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
         return sendJsonRpcError(res, 400, RPC.serverError, `Bad Request: Unsupported protocol version: ${version} (supported versions: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')})`);
       }
-      const record = await sessions.get(sessionId, principal);
+      record = await sessions.get(sessionId, principal);
       if (!record) return sendJsonRpcError(res, 404, -32001, 'Session not found');
       await sessions.touch(sessionId, principal);
       await hosts.get(sessionId, record);
@@ -134,6 +135,13 @@ export function clusteredEndpoint(options: ClusteredEndpointOptions): ClusteredE
     // Follow from just before the `open` entry so it goes out first, as the priming event.
     tailStream(options, res, { sessionId, principal }, streamId, previousId(opened));
     for (const message of requests) host.deliver(message, extra);
+    const setLevel = requests.find((m) => m.method === 'logging/setLevel');
+    if (setLevel && record) {
+      // Per-session protocol state: the other instances hosting the session apply it too (their answers go
+      // nowhere), and an instance that rebuilds the session later replays it.
+      await sessions.setLevel(sessionId, record, setLevel);
+      await bus.broadcast({ kind: 'session', sessionId, message: setLevel, from: bus.instanceId });
+    }
   }
 
   /** A notification or an answer from the client: to the instance it concerns. */

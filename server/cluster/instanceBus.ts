@@ -21,6 +21,8 @@ export interface RoutedMessage {
   message: JSONRPCMessage;
   /** The caller, token already redacted by the auth layer. */
   authInfo?: AuthInfo;
+  /** A broadcast the sending instance has already acted on itself. */
+  from?: string;
 }
 
 export class InstanceBus {
@@ -118,7 +120,9 @@ export class InstanceBus {
 
   private receive(payload: string): void {
     try {
-      this.onRouted?.(JSON.parse(payload) as RoutedMessage);
+      const routed = JSON.parse(payload) as RoutedMessage;
+      if (routed.from === this.instanceId) return;
+      this.onRouted?.(routed);
     } catch (err) {
       this.logger.warn({ err }, 'unreadable routed message');
     }

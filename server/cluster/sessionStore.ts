@@ -15,6 +15,8 @@ export interface SessionRecord {
   principal: string;
   initialize: JSONRPCMessage;
   created: number;
+  /** The last `logging/setLevel` request, replayed when another instance rebuilds the session. */
+  setLevel?: JSONRPCMessage;
 }
 
 export interface SessionLimits {
@@ -51,6 +53,11 @@ export class SessionStore {
     if (!raw) return undefined;
     const record = JSON.parse(raw) as SessionRecord;
     return record.principal === principal ? record : undefined;
+  }
+
+  /** Keeps the session's log level for instances that rebuild it later. */
+  async setLevel(sessionId: string, record: SessionRecord, setLevel: JSONRPCMessage): Promise<void> {
+    await this.redis.set(KEYS.session(sessionId), JSON.stringify({ ...record, setLevel }), 'KEEPTTL', 'XX');
   }
 
   /** Activity: the session lives another idle period. */

@@ -19,12 +19,13 @@ describe.each(['standalone', 'cluster'] as const)('store: %s', (kind) => {
   let instances: TestServer[];
   let proxy: RoundRobinProxy;
   let mcpUrl: URL;
+  let env: Record<string, string>;
 
   beforeAll(async () => {
     redis = kind === 'cluster' ? await startRedisCluster() : await startRedis();
     const port = await freePort();
     mcpUrl = new URL(`http://127.0.0.1:${port}/mcp`);
-    const env = { MCP_SESSION_MODE: 'stateful', REDIS_URL: redis.url, REDIS_CLUSTER_MODE: String(kind === 'cluster'), MCP_PUBLIC_URL: mcpUrl.href, MCP_KEEPALIVE_SECONDS: '1' };
+    env = { MCP_SESSION_MODE: 'stateful', REDIS_URL: redis.url, REDIS_CLUSTER_MODE: String(kind === 'cluster'), MCP_PUBLIC_URL: mcpUrl.href, MCP_KEEPALIVE_SECONDS: '1' };
     // The conformance fixture: it has tools that send requests to the client (elicitation) mid-call.
     instances = [await startTestServer(env, conformanceCapabilities()), await startTestServer(env, conformanceCapabilities())];
     proxy = await startRoundRobinProxy(instances.map((i) => i.baseUrl), port);
@@ -71,6 +72,34 @@ describe.each(['standalone', 'cluster'] as const)('store: %s', (kind) => {
     expect(asked).toEqual(['Who are you?']);
     expect(JSON.stringify(result.content)).toContain('accept');
     expect(result.isError).toBeFalsy();
+    await client.close();
+  });
+
+  test('the log level a client sets holds on every instance, including one that rebuilds the session later', async () => {
+    const client = await connectClient();
+    const messages: string[] = [];
+    client.fallbackNotificationHandler = async (n) => void (n.method === 'notifications/message' && messages.push(String(n.params?.data)));
+    // Both instances host the session before the level is set (so the broadcast, not only the record, is needed).
+    for (let i = 0; i < 2; i++) await client.callTool({ name: 'test_tool_with_logging', arguments: {} });
+    expect(messages.length).toBe(6);
+    await client.setLoggingLevel('error');
+    for (let i = 0; i < 4; i++) await client.callTool({ name: 'test_tool_with_logging', arguments: {} });
+    expect(messages.length).toBe(6); // no info message from either instance after the level was set
+    // A third instance that has never seen the session rebuilds it from the record, level included.
+    const sessionId = (client as unknown as { _transport: StreamableHTTPClientTransport })._transport.sessionId!;
+    const third = await startTestServer(env, conformanceCapabilities());
+    try {
+      const res = await fetch(new URL('/mcp', third.baseUrl), {
+        method: 'POST',
+        headers: { ...MCP_HEADERS, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 'lvl', method: 'tools/call', params: { name: 'test_tool_with_logging', arguments: {} } }),
+      });
+      const text = await res.text();
+      expect(text).toContain('"id":"lvl"');
+      expect(text).not.toContain('notifications/message');
+    } finally {
+      await third.close();
+    }
     await client.close();
   });
 
