@@ -116,6 +116,9 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
       clientIdMetadataDocument: options.clientIdMetadataDocuments
         ? {
             enabled: true,
+            // The draft this was built and tested against: a library update implementing another draft refuses to
+            // start instead of changing behaviour silently.
+            ack: 'draft-02',
             allowClient: async (_ctx: unknown, client: { redirectUris?: string[] }) => {
               checkRedirects(client.redirectUris);
               return true;
