@@ -3,20 +3,14 @@
  * authorization server on the same origin, so a newcomer goes through the real OAuth flow with any MCP client.
  * Tokens are validated exactly as in `oauth` mode (same JWT verifier), against the embedded server's keys.
  */
-import { cacheVerifiedTokens } from './verifiedTokenCache';
 import { Router } from 'express';
 import { ConfigError, isLoopbackHost, type ServerConfig } from '../config/env';
 import { ENV, PATHS } from '../config/contract';
-import { bearerAuthenticator } from './bearerAuth';
 import { createDevAuthorizationServer } from './devAuthorizationServer';
-import { loadJose } from './esm';
-import { FailureLimiter } from './failureLimiter';
 import type { AuthLayerDeps } from './index';
-import { staticKeySet } from './jwks';
-import { JwtVerifier } from './jwtVerifier';
 import type { AuthLayer } from './layer';
-import { protectedResourceMetadata, protectedResourceMetadataRoutes } from './protectedResourceMetadata';
 import { resourceInfo, supportedScopes } from './resource';
+import { embeddedServerGuard } from './authorizationServer/guard';
 
 /** Where the development authorization server lives on the MCP server's origin (the contract's path). */
 export const DEV_ISSUER_PATH = PATHS.authorizationServer;
@@ -45,12 +39,9 @@ export async function devAuthLayer(config: ServerConfig, deps: AuthLayerDeps): P
     trustProxy: Boolean(config.trustProxy),
     serverName: capabilities.name,
   });
-  const verifier = cacheVerifiedTokens(
-    new JwtVerifier(loadJose(), { keys: staticKeySet(loadJose(), as.jwks), issuer, audience: info.resource }),
-  );
-
+  const guard = embeddedServerGuard(config, deps, { info, issuer, jwks: as.jwks, scopes });
   const routes = Router();
-  routes.use(protectedResourceMetadataRoutes(info, protectedResourceMetadata(info, [issuer], scopes, capabilities.name)));
+  routes.use(guard.metadataRoutes);
   routes.use(as.router);
   logger.info(
     { issuer, resource: info.resource, scopes },
@@ -58,14 +49,7 @@ export async function devAuthLayer(config: ServerConfig, deps: AuthLayerDeps): P
   );
   return {
     routes,
-    authenticate: bearerAuthenticator({
-      validator: verifier,
-      challenge: { resourceMetadataUrl: info.metadataUrl, scope: config.auth.scopes },
-      requiredScopes: config.auth.scopes,
-      toolScopes: capabilities.toolScopes,
-      limiter: new FailureLimiter(),
-      logger,
-    }),
+    authenticate: guard.authenticate,
     close: async () => {},
   };
 }

@@ -17,7 +17,6 @@ import { principalKey } from '../capabilities/principal';
 import '../http/requestAuth';
 import { RPC, sendJsonRpcError } from '../http/jsonRpcError';
 import type { DrainController } from '../lifecycle/drain';
-import type { Logger } from '../logging/logger';
 import { cancelledRequestId } from '../mcp/cancellation';
 import { isInitialize, isJsonRpcMessage, isRequest } from '../mcp/jsonRpcEnvelope';
 import { RETRY_AFTER_SECONDS, refuseAtSessionCap, refuseWhileDraining } from '../mcp/sessionCap';
@@ -26,7 +25,7 @@ import { parseEventId } from './eventLog';
 import type { RoutedMessage } from './instanceBus';
 import { KEYS } from './keys';
 import type { SessionHosts } from './sessionHosts';
-import type { SessionRecord, SessionStore } from './sessionStore';
+import type { SessionRecord } from './sessionStore';
 import { type TailDeps, tailStream } from './streamTail';
 
 /** Same bound as the SDK transport. */

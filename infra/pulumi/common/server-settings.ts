@@ -82,44 +82,28 @@ export function checkSigningKeys(where: string, keys: pulumi.Input<string>): pul
   return typeof keys === 'string' ? pulumi.output(check(keys)) : pulumi.output(keys).apply(check);
 }
 
+/** Each secret value a component takes: its variable, its resource-name slug, and the server's check of it. */
+const SECRET_VALUES: readonly {
+  key: keyof McpSecretValues;
+  env: EnvName;
+  slug: string;
+  check?: (where: string, value: never) => pulumi.Output<string>;
+}[] = [
+  { key: 'oauthClientSecret', env: ENV.oauthClientSecret, slug: 'oauth-client-secret' },
+  { key: 'bearerTokens', env: ENV.bearerTokens, slug: 'bearer-tokens', check: checkBearerTokens },
+  { key: 'upstreamClientSecret', env: ENV.upstreamClientSecret, slug: 'upstream-client-secret' },
+  { key: 'brokerSigningKeys', env: ENV.brokerSigningKeys, slug: 'broker-signing-keys', check: checkSigningKeys },
+];
+
 /** Secret values that were given, each wrapped with `pulumi.secret`; bearer tokens and signing keys checked. */
 export function secretEntries(values: McpSecretValues | undefined, where = 'secrets'): SecretEntry[] {
   const entries: SecretEntry[] = [];
-  if (values?.oauthClientSecret !== undefined) {
-    entries.push({
-      key: 'oauthClientSecret',
-      env: ENV.oauthClientSecret,
-      slug: 'oauth-client-secret',
-      value: pulumi.secret(values.oauthClientSecret),
-    });
-  }
-  if (values?.bearerTokens !== undefined) {
-    entries.push({
-      key: 'bearerTokens',
-      env: ENV.bearerTokens,
-      slug: 'bearer-tokens',
-      value: pulumi.secret(checkBearerTokens(where, values.bearerTokens)),
-    });
-  }
-  if (values?.upstreamClientSecret !== undefined) {
-    entries.push({
-      key: 'upstreamClientSecret',
-      env: ENV.upstreamClientSecret,
-      slug: 'upstream-client-secret',
-      value: pulumi.secret(values.upstreamClientSecret),
-    });
-  }
-  if (values?.brokerSigningKeys !== undefined) {
-    entries.push({
-      key: 'brokerSigningKeys',
-      env: ENV.brokerSigningKeys,
-      slug: 'broker-signing-keys',
-      value: pulumi.secret(checkSigningKeys(where, values.brokerSigningKeys)),
-    });
-  }
-  for (const e of entries) {
+  for (const { key, env, slug, check } of SECRET_VALUES) {
+    const value = values?.[key];
+    if (value === undefined) continue;
     // The contract is the source of truth for which variables are secret.
-    if (!SECRET_ENV.includes(e.env)) throw new Error(`internal: ${e.env} is not in the contract's SECRET_ENV`);
+    if (!SECRET_ENV.includes(env)) throw new Error(`internal: ${env} is not in the contract's SECRET_ENV`);
+    entries.push({ key, env, slug, value: pulumi.secret(check ? check(where, value as never) : (value as pulumi.Input<string>)) });
   }
   return entries;
 }

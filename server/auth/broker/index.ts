@@ -10,18 +10,11 @@
 import { Router } from 'express';
 import { PATHS } from '../../config/contract';
 import type { ServerConfig } from '../../config/env';
-import { cacheVerifiedTokens } from '../verifiedTokenCache';
 import { connectSessionStore } from '../../cluster/redis';
-import { bearerAuthenticator } from '../bearerAuth';
 import { createAuthorizationServer } from '../authorizationServer/core';
-import { loadJose } from '../esm';
-import { FailureLimiter } from '../failureLimiter';
 import type { AuthLayerDeps } from '../index';
-import { staticKeySet } from '../jwks';
-import { JwtVerifier } from '../jwtVerifier';
 import type { AuthLayer } from '../layer';
 import { memoryAdapter } from '../oidcProvider';
-import { protectedResourceMetadata, protectedResourceMetadataRoutes } from '../protectedResourceMetadata';
 import { resourceInfo, supportedScopes } from '../resource';
 import { mountUpstreamSignIn } from './signIn';
 import { redirectUriProblem } from './redirectPolicy';
@@ -29,6 +22,7 @@ import { redisAdapter } from './redisAdapter';
 import { brokerKeys } from './signingKeys';
 import { UpstreamProvider } from './upstream';
 import { RETRY_AFTER_SECONDS } from '../../mcp/sessionCap';
+import { embeddedServerGuard } from '../authorizationServer/guard';
 
 /** Access tokens live an hour; clients refresh (the refresh token rotates each time). */
 export const BROKER_ACCESS_TOKEN_TTL_SECONDS = 3600;
@@ -90,10 +84,9 @@ export async function brokerAuthLayer(config: ServerConfig, deps: AuthLayerDeps)
         serverName: capabilities.name,
       }),
   });
-  const verifier = cacheVerifiedTokens(new JwtVerifier(loadJose(), { keys: staticKeySet(loadJose(), as.jwks), issuer, audience: info.resource }));
-
+  const guard = embeddedServerGuard(config, deps, { info, issuer, jwks: as.jwks, scopes });
   const routes = Router();
-  routes.use(protectedResourceMetadataRoutes(info, protectedResourceMetadata(info, [issuer], scopes, capabilities.name)));
+  routes.use(guard.metadataRoutes);
   // Its store unreachable, the authorization server answers a clear 503 (no step could complete), not a 500.
   routes.use(PATHS.authorizationServer, (_req, res, next) => {
     if (!store || store.ready) return next();
@@ -108,14 +101,7 @@ export async function brokerAuthLayer(config: ServerConfig, deps: AuthLayerDeps)
   );
   return {
     routes,
-    authenticate: bearerAuthenticator({
-      validator: verifier,
-      challenge: { resourceMetadataUrl: info.metadataUrl, scope: config.auth.scopes },
-      requiredScopes: config.auth.scopes,
-      toolScopes: capabilities.toolScopes,
-      limiter: new FailureLimiter(),
-      logger,
-    }),
+    authenticate: guard.authenticate,
     problem: () => (store && !store.ready ? 'authorization server store unreachable' : undefined),
     close: async () => {
       await store?.close();
