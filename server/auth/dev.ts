@@ -38,8 +38,9 @@ export async function devAuthLayer(config: ServerConfig, deps: AuthLayerDeps): P
     logger,
     trustProxy: Boolean(config.trustProxy),
     serverName: capabilities.name,
+    clientMetadataFetch: deps.clientMetadataFetch,
   });
-  const guard = embeddedServerGuard(config, deps, { info, issuer, jwks: as.jwks, scopes });
+  const guard = embeddedServerGuard(config, deps, { info, issuer, jwks: as.jwks, scopes, revokedGrants: as.revokedGrants });
   const routes = Router();
   routes.use(guard.metadataRoutes);
   routes.use(as.router);

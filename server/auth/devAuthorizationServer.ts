@@ -1,8 +1,9 @@
 /**
  * The embedded development authorization server (`MCP_AUTH_MODE=dev`, the default of `npm start` on loopback): the
- * shared authorization server (`authorizationServer/core.ts`: discovery, DCR, PKCE S256, resource-bound JWT
- * access tokens, rotating refresh tokens) with a one-click sign-in page ("Sign in as developer", no password) that
- * also approves the requested scopes.
+ * shared authorization server (`authorizationServer/core.ts`: discovery, DCR and Client ID Metadata Documents under
+ * the same redirect-URI policy as broker mode, PKCE S256, resource-bound JWT access tokens, rotating refresh
+ * tokens) with a one-click sign-in page ("Sign in as developer", no password) that also approves the requested
+ * scopes. The page names where the code will go (the redirect URI's host), not the name a client gave itself.
  *
  * Signing keys and cookie keys are generated in memory at start; every restart invalidates earlier tokens.
  * It is a development tool: `MCP_AUTH_MODE=dev` refuses to start off loopback (see `dev.ts`).
@@ -16,6 +17,9 @@ import { grantRequested, interactionFor } from './authorizationServer/interactio
 import { escapeHtml, failedPage, page, sendPage } from './authorizationServer/pages';
 import { loadJose } from './esm';
 import { finishInteraction, memoryAdapter, type OidcProvider } from './oidcProvider';
+import { LOOPBACK_HOSTS } from './authorizationServer/redirectPolicy';
+import { DEFAULTS } from '../config/contract';
+import type { RevokedGrants } from './authorizationServer/revokedGrants';
 
 /** The one account of the development server. */
 export const DEV_SUBJECT = 'developer';
@@ -34,6 +38,8 @@ export interface DevAuthorizationServerOptions {
   trustProxy?: boolean;
   /** Human-readable name shown on the sign-in page. */
   serverName?: string;
+  /** Replaces the library's SSRF-guarded fetch of Client ID Metadata Documents (tests only). */
+  clientMetadataFetch?: typeof fetch;
 }
 
 export interface DevAuthorizationServer {
@@ -42,6 +48,7 @@ export interface DevAuthorizationServer {
   readonly router: Router;
   /** Public signing keys, for validating the tokens this server issues. */
   readonly jwks: JSONWebKeySet;
+  readonly revokedGrants: RevokedGrants;
 }
 
 /** RS256 for ID tokens (the OpenID default), ES256 for access tokens; regenerated at every start. */
@@ -73,6 +80,9 @@ export async function createDevAuthorizationServer(options: DevAuthorizationServ
     trustProxy: options.trustProxy,
     // Development only: any origin may call the token endpoint (browser-based clients such as the MCP Inspector).
     corsAnyOrigin: true,
+    // The known MCP clients' redirects, as in broker mode (whose defaults these are): loopback, their hosts, their schemes.
+    redirectPolicy: { hosts: DEFAULTS.brokerRedirectHosts, schemes: DEFAULTS.brokerRedirectSchemes },
+    clientIdMetadataDocuments: { fetch: options.clientMetadataFetch },
     findAccount: async () => ({ name: 'Developer' }),
     label: 'development',
     interactions: (router, provider, mountPath) => {
@@ -81,14 +91,16 @@ export async function createDevAuthorizationServer(options: DevAuthorizationServ
       router.post(`${mountPath}/interaction/:uid/abort`, safely(logger, 'development', (req, res) => abortSignIn(provider, req, res)));
     },
   });
-  return { issuer: as.issuer, router: as.router, jwks: as.jwks };
+  return { issuer: as.issuer, router: as.router, jwks: as.jwks, revokedGrants: as.revokedGrants };
 }
 
 async function showSignIn(provider: OidcProvider, req: Request, res: Response, options: DevAuthorizationServerOptions) {
   const details = await interactionFor(provider, req, res);
   if (!details) return;
+  // Where the code goes is what identifies the client: its name is whatever it chose to register.
+  const destination = redirectDestination(String(details.params.redirect_uri ?? ''));
   const client = await provider.Client.find(String(details.params.client_id ?? ''));
-  const clientName = client?.clientName ?? client?.clientId ?? 'An MCP client';
+  const selfName = client?.clientName ? `<p class="note">It calls itself “${escapeHtml(client.clientName.slice(0, 100))}” (unverified).</p>` : '';
   const requested = String(details.params.scope ?? '').split(' ').filter(Boolean);
   const action = `${req.baseUrl}${req.path}`.replace(/\/+$/, '');
   const scopeList = requested.length
@@ -100,7 +112,7 @@ async function showSignIn(provider: OidcProvider, req: Request, res: Response, o
     page(
       'Sign in — development server',
       `<h1>${escapeHtml(options.serverName ?? 'MCP server')}: development sign-in</h1>
-<p><strong>${escapeHtml(clientName)}</strong> asks to access <code>${escapeHtml(options.resource)}</code> with:</p>${scopeList}
+<p>A client at <strong>${escapeHtml(destination.host)}</strong>${destination.loopback ? ' (an application on this computer)' : ''} asks to access <code>${escapeHtml(options.resource)}</code> with:</p>${scopeList}${selfName}
 <form method="post" action="${escapeHtml(action)}"><button class="primary" type="submit" autofocus>Sign in as developer</button></form>
 <form method="post" action="${escapeHtml(`${action}/abort`)}"><button class="secondary" type="submit">Cancel</button></form>
 <p class="note">Development authorization server (<code>MCP_AUTH_MODE=dev</code>): no password, one account
@@ -133,4 +145,12 @@ async function abortSignIn(provider: OidcProvider, req: Request, res: Response) 
   const details = await interactionFor(provider, req, res);
   if (!details) return;
   await finishInteraction(provider, req, res, { error: 'access_denied', error_description: 'The developer cancelled the sign-in' });
+}
+
+/** The redirect URI's scheme-less host for the web (`claude.ai`, `127.0.0.1:33418`), with the scheme otherwise (`cursor://…`). */
+function redirectDestination(uri: string): { host: string; loopback: boolean } {
+  const url = URL.parse(uri);
+  if (!url) return { host: 'an unknown address', loopback: false };
+  const web = url.protocol === 'http:' || url.protocol === 'https:';
+  return { host: web ? url.host : `${url.protocol}//${url.host}`, loopback: web && LOOPBACK_HOSTS.has(url.hostname) };
 }

@@ -41,6 +41,8 @@ export interface JwtVerifierOptions {
   audience: string;
   algorithms?: readonly string[];
   clockToleranceSeconds?: number;
+  /** A claim naming the token's grant, copied to `grantId` (the embedded authorization servers' tokens). */
+  grantIdClaim?: string;
 }
 
 /** A compact JWS whose header is JSON with an `alg`: what goes to the JWT path rather than to introspection. */
@@ -151,6 +153,7 @@ export class JwtVerifier implements TokenValidator {
     const clientId = clientIdOf(payload as Record<string, unknown>);
     const subject = typeof payload.sub === 'string' && payload.sub ? payload.sub : clientId;
     if (!subject) throw AuthFailure.invalidToken('The access token names no subject');
+    const grantId = this.options.grantIdClaim ? payload[this.options.grantIdClaim] : undefined;
     return {
       subject,
       clientId,
@@ -158,6 +161,7 @@ export class JwtVerifier implements TokenValidator {
       expiresAt: payload.exp,
       issuer: this.options.issuer,
       resource: this.options.audience,
+      ...(typeof grantId === 'string' && grantId ? { grantId } : {}),
     };
   }
 }

@@ -11,6 +11,8 @@ export interface VerifiedToken {
   issuer?: string;
   /** The resource (audience) the token was issued for. */
   resource?: string;
+  /** The authorization server's grant the token belongs to (embedded servers only: checked for revocation). */
+  grantId?: string;
 }
 
 export interface TokenValidator {

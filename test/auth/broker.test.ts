@@ -5,18 +5,12 @@
  * naming another client, an account the admission policy refuses.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { getCACertificates, setDefaultCACertificates } from 'node:tls';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { discoverAuthorizationServerMetadata, registerClient } from '@modelcontextprotocol/sdk/client/auth.js';
 import { loadJose } from '../../server/auth/esm';
 import { newSigningKey } from '../../server/auth/broker/signingKeys';
 import { Browser, InMemoryOAuthClient, authorize, connectWithOAuth, signInAs } from './helpers/oauthClient';
 import { startUpstreamIdp, type UpstreamIdp } from './helpers/upstreamIdp';
+import { serveMetadataDocument } from './helpers/metadataDocument';
 import { MCP_HEADERS, freePort, startTestServer, type TestServer } from '../helpers/server';
 import { startRedis, type RedisServer } from '../helpers/redis';
 import { startRoundRobinProxy, type RoundRobinProxy } from '../helpers/roundRobinProxy';
@@ -394,27 +388,4 @@ describe('signing-key rotation', () => {
 async function restartGap(server: TestServer): Promise<void> {
   await server.close();
   await new Promise((r) => setTimeout(r, 300));
-}
-
-/** An HTTPS server on 127.0.0.1 serving one client metadata document (self-signed, trusted by this process). */
-async function serveMetadataDocument(document: (url: string) => object, options: { delayMs?: number } = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'cimd-'));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-    '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
-  const cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
-  setDefaultCACertificates([...getCACertificates('default'), cert]);
-  let requests = 0;
-  let url = '';
-  const server: HttpsServer = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert }, (_req, res) => {
-    requests++;
-    res.setHeader('content-type', 'application/json');
-    setTimeout(() => res.end(JSON.stringify(document(url))), options.delayMs ?? 0);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/oauth/client.json`;
-  return {
-    url,
-    requests: () => requests,
-    close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
-  };
 }

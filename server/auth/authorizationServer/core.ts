@@ -4,11 +4,15 @@
  *
  * - discovery: RFC 8414 at the path-inserted URL clients look up (`/.well-known/oauth-authorization-server/oauth`),
  *   OpenID Connect discovery (`/oauth/.well-known/openid-configuration` and the path-inserted form);
- * - open Dynamic Client Registration (RFC 7591) at `/oauth/reg`, and optionally Client ID Metadata Documents;
- * - the authorization code flow only, PKCE S256 required for every client;
+ * - open Dynamic Client Registration (RFC 7591) at `/oauth/reg` honouring `application_type` (`native`: loopback
+ *   or private-use redirects; `web`: https), and optionally Client ID Metadata Documents — both held to one
+ *   redirect-URI policy (`redirectPolicy.ts`);
+ * - the authorization code flow only, PKCE S256 required for every client; `iss` in every authorization response,
+ *   success or error (RFC 9207, always on in oidc-provider 9, advertised in the metadata);
  * - resource indicators (RFC 8707): access tokens are JWTs whose `aud` is the MCP URL; any other resource is refused;
  * - refresh tokens for clients registered with the `refresh_token` grant, rotated on every use; a rotated token
- *   presented again revokes the whole grant (the library's reuse detection).
+ *   presented again revokes the whole grant (the library's reuse detection), as does a replayed code; access
+ *   tokens carry their grant's id so the resource server refuses them too (`revokedGrants.ts`).
  *
  * What differs — who signs in (interaction routes), keys, storage, client policies — comes from the caller.
  */
@@ -19,6 +23,9 @@ import { openCors } from '../../http/cors';
 import { openMetadataCors } from '../protectedResourceMetadata';
 import { createOidcProvider, loadOidcProviderModule, type OidcAdapter, type OidcProvider } from '../oidcProvider';
 import { escapeHtml, failedPage, page, sendPage } from './pages';
+import { redirectUriProblem, type RedirectPolicy } from './redirectPolicy';
+import { GRANT_ID_CLAIM, recordingRevokedGrants, type RevokedGrants } from './revokedGrants';
+import { CLOCK_TOLERANCE_SECONDS } from '../jwtVerifier';
 
 export const OIDC_SCOPES = ['openid', 'offline_access', 'profile', 'email'];
 
@@ -47,8 +54,8 @@ export interface AuthorizationServerOptions {
     /** Replaces the library's fetch (tests only: it refuses loopback and private addresses, as it must). */
     fetch?: typeof fetch;
   };
-  /** Why a client's redirect URI is refused, or undefined to accept it (registration and metadata documents). */
-  redirectUriProblem?: (uri: string) => string | undefined;
+  /** Redirect URIs clients may register (by DCR or in a metadata document). */
+  redirectPolicy: RedirectPolicy;
   /** Browser origins allowed to call the token endpoint; every origin when true (development). */
   corsAnyOrigin?: boolean;
   /** Account lookup for ID tokens and userinfo. */
@@ -66,6 +73,8 @@ export interface AuthorizationServer {
   readonly router: Router;
   /** Public signing keys, for validating the tokens this server issues. */
   readonly jwks: JSONWebKeySet;
+  /** Grants revoked while their access tokens may still be presented. */
+  readonly revokedGrants: RevokedGrants;
 }
 
 export function publicJwk(jwk: JWK): JWK {
@@ -79,16 +88,17 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
   const mountPath = new URL(issuer).pathname.replace(/\/+$/, '');
   if (!mountPath) throw new Error('the authorization server needs an issuer with a path (e.g. /oauth)');
   const { errors } = loadOidcProviderModule();
-  const redirectProblem = options.redirectUriProblem;
   const checkRedirects = (uris: unknown) => {
     for (const uri of Array.isArray(uris) ? uris : []) {
-      const problem = redirectProblem?.(String(uri));
+      const problem = redirectUriProblem(String(uri), options.redirectPolicy);
       if (problem) throw new errors.InvalidRedirectUri!(problem);
     }
   };
+  // A revoked grant is remembered as long as one of its access tokens could still be accepted.
+  const { adapter, revokedGrants } = recordingRevokedGrants(options.adapter, options.accessTokenTtlSeconds + CLOCK_TOLERANCE_SECONDS);
 
   const configuration: Record<string, unknown> = {
-    adapter: options.adapter,
+    adapter,
     jwks: { keys: options.signingKeys },
     cookies: { keys: options.cookieKeys },
     scopes: [...new Set([...OIDC_SCOPES, ...scopes])],
@@ -96,18 +106,22 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     clientDefaults: { grant_types: ['authorization_code'], response_types: ['code'], id_token_signed_response_alg: options.idTokenAlg },
     findAccount: async (_ctx: unknown, sub: string) => ({ accountId: sub, claims: async () => ({ sub, ...(await options.findAccount(sub)) }) }),
     // Registration and metadata documents both pass through the redirect-URI policy.
-    extraClientMetadata: redirectProblem
-      ? {
-          properties: ['redirect_uris'],
-          validator: (_ctx: unknown, key: string, value: unknown, metadata: Record<string, unknown>) => {
-            if (key !== 'redirect_uris') return;
-            checkRedirects(value);
-            // A private-use scheme means a native app (RFC 8252), whether or not the client said so at registration.
-            const uris = (Array.isArray(value) ? value : []).map(String);
-            if (uris.some((u) => !/^https?:/i.test(u))) metadata.application_type = 'native';
-          },
-        }
-      : undefined,
+    extraClientMetadata: {
+      properties: ['redirect_uris'],
+      validator: (ctx: { oidc?: { body?: Record<string, unknown> } } | undefined, key: string, value: unknown, metadata: Record<string, unknown>) => {
+        if (key !== 'redirect_uris') return;
+        checkRedirects(value);
+        // A stated application_type is honoured (the library then holds `native` to loopback, private-use or
+        // claimed https redirects, and `web` to http(s)). A client that states none and redirects to loopback or a
+        // private-use scheme is a native app (RFC 8252), not the library's default `web`.
+        if (ctx?.oidc?.body?.application_type !== undefined) return;
+        const uris = (Array.isArray(value) ? value : []).map(String);
+        if (uris.some((u) => !/^https:/i.test(u))) metadata.application_type = 'native';
+      },
+    },
+    // The grant an access token belongs to, so the resource server can refuse tokens of a revoked grant.
+    extraTokenClaims: async (_ctx: unknown, token: { kind?: string; grantId?: string }) =>
+      token.kind === 'AccessToken' && token.grantId ? { [GRANT_ID_CLAIM]: token.grantId } : undefined,
     features: {
       devInteractions: { enabled: false },
       // Bearer tokens only: the MCP server does not verify DPoP proofs (and refuses sender-constrained tokens).
@@ -219,7 +233,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
   options.interactions(router, provider, mountPath);
   router.use(mountPath, forward);
 
-  return { issuer, provider, router, jwks: { keys: options.signingKeys.map(publicJwk) } };
+  return { issuer, provider, router, jwks: { keys: options.signingKeys.map(publicJwk) }, revokedGrants };
 }
 
 function safeOrigin(uri: string): string | undefined {

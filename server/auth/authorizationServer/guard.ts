@@ -1,7 +1,8 @@
 /**
  * The resource-server half of the modes that embed their own authorization server (`dev`, `broker`): Protected
  * Resource Metadata naming that server, and the bearer guard validating its JWTs (its own public keys, its issuer,
- * audience = the MCP URL), each token verified once and cached until it expires.
+ * audience = the MCP URL), each token verified once and cached until it expires — and refused on every request
+ * once its grant is revoked (a replayed code, a reused refresh token), cached or not.
  */
 import { Router, type RequestHandler } from 'express';
 import type { JSONWebKeySet } from 'jose';
@@ -15,6 +16,9 @@ import { JwtVerifier } from '../jwtVerifier';
 import { protectedResourceMetadata, protectedResourceMetadataRoutes } from '../protectedResourceMetadata';
 import type { ResourceInfo } from '../resource';
 import { cacheVerifiedTokens } from '../verifiedTokenCache';
+import { AuthFailure, AuthUnavailable } from '../challenge';
+import type { TokenValidator } from '../types';
+import { GRANT_ID_CLAIM, type RevokedGrants } from './revokedGrants';
 
 export interface EmbeddedGuard {
   /** Protected Resource Metadata routes (mount before the authorization server's own). */
@@ -25,11 +29,14 @@ export interface EmbeddedGuard {
 export function embeddedServerGuard(
   config: ServerConfig,
   deps: AuthLayerDeps,
-  server: { info: ResourceInfo; issuer: string; jwks: JSONWebKeySet; scopes: string[] },
+  server: { info: ResourceInfo; issuer: string; jwks: JSONWebKeySet; scopes: string[]; revokedGrants: RevokedGrants },
 ): EmbeddedGuard {
   const { info, issuer, scopes } = server;
   const jose = loadJose();
-  const verifier = cacheVerifiedTokens(new JwtVerifier(jose, { keys: staticKeySet(jose, server.jwks), issuer, audience: info.resource }));
+  const verifier = refusingRevokedGrants(
+    cacheVerifiedTokens(new JwtVerifier(jose, { keys: staticKeySet(jose, server.jwks), issuer, audience: info.resource, grantIdClaim: GRANT_ID_CLAIM })),
+    server.revokedGrants,
+  );
   const metadataRoutes = Router();
   metadataRoutes.use(protectedResourceMetadataRoutes(info, protectedResourceMetadata(info, [issuer], scopes, deps.capabilities.name)));
   return {
@@ -42,5 +49,27 @@ export function embeddedServerGuard(
       limiter: new FailureLimiter(),
       logger: deps.logger,
     }),
+  };
+}
+
+/**
+ * Checks the grant after the (cached) signature check, so a revocation applies to tokens verified before it.
+ * Tokens without the claim were issued before it existed (they expire within a token lifetime) and pass.
+ */
+function refusingRevokedGrants(inner: TokenValidator, revoked: RevokedGrants): TokenValidator {
+  return {
+    async validate(token) {
+      const verified = await inner.validate(token);
+      if (!verified.grantId) return verified;
+      let isRevoked: boolean;
+      try {
+        isRevoked = await revoked.isRevoked(verified.grantId);
+      } catch (err) {
+        // The store is unreachable: refuse for now (503), never let a possibly revoked token through.
+        throw new AuthUnavailable(`grant revocation cannot be checked: ${(err as Error).message}`);
+      }
+      if (isRevoked) throw AuthFailure.invalidToken('The access token was revoked');
+      return verified;
+    },
   };
 }

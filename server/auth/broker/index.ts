@@ -8,7 +8,7 @@
  * lives in Redis with `REDIS_URL` (any instance serves any step), in memory otherwise.
  */
 import { Router } from 'express';
-import { PATHS } from '../../config/contract';
+import { ENV, PATHS } from '../../config/contract';
 import type { ServerConfig } from '../../config/env';
 import { connectSessionStore } from '../../cluster/redis';
 import { createAuthorizationServer } from '../authorizationServer/core';
@@ -17,7 +17,6 @@ import type { AuthLayer } from '../layer';
 import { memoryAdapter } from '../oidcProvider';
 import { resourceInfo, supportedScopes } from '../resource';
 import { mountUpstreamSignIn } from './signIn';
-import { redirectUriProblem } from './redirectPolicy';
 import { redisAdapter } from './redisAdapter';
 import { brokerKeys } from './signingKeys';
 import { UpstreamProvider } from './upstream';
@@ -65,7 +64,11 @@ export async function brokerAuthLayer(config: ServerConfig, deps: AuthLayerDeps)
     accessTokenTtlSeconds: BROKER_ACCESS_TOKEN_TTL_SECONDS,
     trustProxy: Boolean(config.trustProxy),
     clientIdMetadataDocuments: { fetch: deps.clientMetadataFetch },
-    redirectUriProblem: (uri) => redirectUriProblem(uri, { hosts: broker.redirectHosts, schemes: broker.redirectSchemes }),
+    redirectPolicy: {
+      hosts: broker.redirectHosts,
+      schemes: broker.redirectSchemes,
+      settings: { hosts: ENV.brokerRedirectHosts, schemes: ENV.brokerRedirectSchemes },
+    },
     findAccount: async (sub) => {
       const profile = await adapter('UpstreamAccount').find(sub);
       return profile ? { name: profile.name, email: profile.email, email_verified: profile.email_verified } : {};
@@ -84,7 +87,7 @@ export async function brokerAuthLayer(config: ServerConfig, deps: AuthLayerDeps)
         serverName: capabilities.name,
       }),
   });
-  const guard = embeddedServerGuard(config, deps, { info, issuer, jwks: as.jwks, scopes });
+  const guard = embeddedServerGuard(config, deps, { info, issuer, jwks: as.jwks, scopes, revokedGrants: as.revokedGrants });
   const routes = Router();
   routes.use(guard.metadataRoutes);
   // Its store unreachable, the authorization server answers a clear 503 (no step could complete), not a 500.
