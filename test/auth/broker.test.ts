@@ -11,7 +11,7 @@ import { newSigningKey } from '../../server/auth/broker/signingKeys';
 import { Browser, InMemoryOAuthClient, authorize, connectWithOAuth, signInAs } from './helpers/oauthClient';
 import { startUpstreamIdp, type UpstreamIdp } from './helpers/upstreamIdp';
 import { serveMetadataDocument } from './helpers/metadataDocument';
-import { MCP_HEADERS, freePort, startTestServer, type TestServer } from '../helpers/server';
+import { MCP_HEADERS, freePort, initializeBody, startTestServer, type TestServer } from '../helpers/server';
 import { startRedis, type RedisServer } from '../helpers/redis';
 import { startRoundRobinProxy, type RoundRobinProxy } from '../helpers/roundRobinProxy';
 
@@ -324,6 +324,30 @@ describe('broker state in Redis: two instances behind a round-robin proxy, share
     await client.close();
     const oauthRequests = proxy.log.filter((l) => l.includes(' /oauth/'));
     expect(new Set(oauthRequests.map((l) => l.split('→ ')[1])).size).toBe(2);
+  });
+
+  test('a code replayed on one instance revokes the grant: its access token is refused on the other', async () => {
+    const origin = new URL(instances[0]!.mcpUrl).origin;
+    const shared: Broker = { server: instances[0]!, mcpUrl: new URL(`${origin}/mcp`), issuer: `${origin}/oauth` };
+    const { body } = await register(shared.issuer);
+    const { code, verifier } = await codeFor(shared, body.client_id!, 'alice');
+    const exchange = { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: REDIRECT, client_id: body.client_id!, resource: shared.mcpUrl.href };
+    const [a, b] = instances.map((i) => i.baseUrl);
+    const first = await token(`${a}/oauth`, exchange);
+    expect(first.status).toBe(200);
+    const call = () =>
+      fetch(`${b}/mcp`, {
+        method: 'POST',
+        headers: { ...MCP_HEADERS, authorization: `Bearer ${first.body.access_token}` },
+        body: JSON.stringify(initializeBody(1)),
+      });
+    const before = await call();
+    expect(before.status).toBe(200);
+    await before.body?.cancel();
+    expect((await token(`${a}/oauth`, exchange)).body.error).toBe('invalid_grant');
+    const after = await call();
+    expect(after.status).toBe(401);
+    expect(after.headers.get('www-authenticate')).toContain('The access token was revoked');
   });
 
   test('its store unreachable: not ready, and the authorization server answers 503 + Retry-After', async () => {
