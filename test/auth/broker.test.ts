@@ -293,6 +293,7 @@ describe('broker state in Redis: two instances behind a round-robin proxy, share
   let idp: UpstreamIdp;
   let instances: TestServer[] = [];
   let proxy: RoundRobinProxy;
+  let liveAccessToken = '';
 
   afterAll(async () => {
     await proxy?.close();
@@ -322,6 +323,7 @@ describe('broker state in Redis: two instances behind a round-robin proxy, share
     const client = await connectWithOAuth(new URL(`${origin}/mcp`), provider, signInAs('alice'));
     for (let i = 0; i < 4; i++) expect((await client.callTool({ name: 'whoami', arguments: {} })).isError).toBeFalsy();
     await client.close();
+    liveAccessToken = provider.tokens()!.access_token;
     const oauthRequests = proxy.log.filter((l) => l.includes(' /oauth/'));
     expect(new Set(oauthRequests.map((l) => l.split('→ ')[1])).size).toBe(2);
   });
@@ -360,6 +362,13 @@ describe('broker state in Redis: two instances behind a round-robin proxy, share
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
     expect(((await res.json()) as { error: string }).error).toBe('temporarily_unavailable');
+    // Whether its grant was revoked cannot be checked: 503 at once, never a token let through unchecked.
+    const started = Date.now();
+    const mcp = await fetch(`${base}/mcp`, { method: 'POST', headers: { ...MCP_HEADERS, authorization: `Bearer ${liveAccessToken}` }, body: JSON.stringify(initializeBody(1)) });
+    expect(mcp.status).toBe(503);
+    expect(mcp.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(await mcp.text()).toContain('access tokens cannot be validated');
   });
 });
 
