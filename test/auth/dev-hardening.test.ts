@@ -127,3 +127,14 @@ test("another grant's tokens are untouched by a revocation", async () => {
   expect(res.status).toBe(200);
   await res.body?.cancel();
 });
+
+test('a client revoking its refresh token (RFC 7009) also ends its access token at /mcp', async () => {
+  const { clientId, tokens } = await issue();
+  const res = await fetch(`${issuer}/token/revocation`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token: tokens.refresh_token!, token_type_hint: 'refresh_token', client_id: clientId }),
+  });
+  expect(res.status).toBe(200);
+  await expectRevoked(await mcpCall(tokens.access_token!));
+});
