@@ -4,7 +4,7 @@
  * balancer, cheaply. The HTTP rules are the SDK transport's own (same statuses, codes and messages); responses
  * stream as SSE, keep-alive comments included. There is no session and no GET stream (405).
  */
-import type { RequestHandler, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import {
   type JSONRPCMessage,
   SUPPORTED_PROTOCOL_VERSIONS,
@@ -63,7 +63,7 @@ export async function sharedStatelessEndpoint(options: SharedStatelessEndpointOp
       );
     }
 
-    const caller = principalKey(req.auth);
+    const caller = callerOf(req);
     const extra = { authInfo: req.auth, requestInfo: { headers: req.headers as Record<string, string | string[] | undefined> } };
     const requests = messages.filter(isRequest).length;
     if (requests === 0) {
@@ -108,6 +108,20 @@ export async function sharedStatelessEndpoint(options: SharedStatelessEndpointOp
 }
 
 const NO_SINK = { write: () => {} };
+
+/**
+ * Who may cancel a call, or answer a request the server sent during it. Stateless has no session: a client's
+ * `notifications/cancelled` (or elicitation answer) comes in a POST of its own, and over HTTP/1.1 on another
+ * connection than the call's — that one is busy streaming the call — so "same connection" would refuse every
+ * legitimate cancellation. The rule is the same principal *and* the same client address (as the trusted proxies
+ * report it, `MCP_TRUST_PROXY`), and an id that names exactly one such call (see MultiplexTransport). Callers
+ * sharing a token, or anyone in `none` mode, can no longer stop each other's calls by guessing ids, unless they
+ * also share an address (one machine, one NAT).
+ */
+function callerOf(req: Request): string {
+  const address = (req.ip ?? req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+  return `${principalKey(req.auth)}\u0001${address}`;
+}
 
 const isSetLevel = (m: JSONRPCMessage) => isRequest(m) && m.method === 'logging/setLevel';
 
