@@ -31,7 +31,10 @@ export class MultiplexTransport implements Transport {
 
   private nextId = 0;
   private readonly routes = new Map<number, Route>();
-  /** `caller \0 clientId` → internal ids in flight, so a caller's `notifications/cancelled` finds its call. */
+  /**
+   * `caller \0 clientId` → internal ids in flight, so a caller's `notifications/cancelled` finds its call. The
+   * caller key is the endpoint's (principal and client address, see `callerOf` in sharedStatelessEndpoint.ts).
+   */
   private readonly byCaller = new Map<string, Set<number>>();
   /** Requests the server sent to a client during a call (sampling, elicitation…) → the caller who may answer. */
   private readonly outgoing = new Map<string, { caller: string; internal: number }>();
