@@ -6,8 +6,9 @@
  * get ids prefixed with this instance's id, so they never collide and a client's answer can be routed back here.
  */
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { JSONRPCMessage, MessageExtraInfo, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { type JSONRPCMessage, type MessageExtraInfo, type RequestId, isJSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { DrainController } from '../lifecycle/drain';
+import { droppedRequestAnswer } from '../mcp/multiplexTransport';
 import type { EventLog } from './eventLog';
 
 /** The stream of messages that belong to no client request (the GET stream), as the SDK names it. */
@@ -88,6 +89,12 @@ export class ClusterTransport implements Transport {
       if (own === undefined) return;
       this.outbound.delete(String(message.id));
       message = { ...message, id: own } as JSONRPCMessage;
+    } else if ('method' in message && 'id' in message && !isJSONRPCRequest(message)) {
+      // Backstop: the server would drop it unseen, its stream would never end and its drain hold never go.
+      const request = message as { method: unknown; id: RequestId };
+      this.onerror?.(new Error(`request ${String(request.method).slice(0, 100)} refused: the SDK's schema does not accept it`));
+      void this.send(droppedRequestAnswer(request.id)).catch((err: Error) => this.onerror?.(err));
+      return;
     }
     this.onmessage?.(message, extra);
   }

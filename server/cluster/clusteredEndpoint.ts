@@ -18,7 +18,7 @@ import '../http/requestAuth';
 import { RPC, sendJsonRpcError } from '../http/jsonRpcError';
 import type { DrainController } from '../lifecycle/drain';
 import { cancelledRequestId } from '../mcp/cancellation';
-import { isInitialize, isJsonRpcMessage, isRequest } from '../mcp/jsonRpcEnvelope';
+import { checkBatch, isInitialize, isRequest } from '../mcp/jsonRpcEnvelope';
 import { RETRY_AFTER_SECONDS, refuseAtSessionCap, refuseWhileDraining } from '../mcp/sessionCap';
 import { STANDALONE_STREAM } from './clusterTransport';
 import { parseEventId } from './eventLog';
@@ -27,9 +27,6 @@ import { KEYS } from './keys';
 import type { SessionHosts } from './sessionHosts';
 import type { SessionRecord } from './sessionStore';
 import { type TailDeps, tailStream } from './streamTail';
-
-/** Same bound as the SDK transport. */
-const MAX_BATCH_SIZE = 100;
 
 export interface ClusteredEndpointOptions extends TailDeps {
   hosts: SessionHosts;
@@ -77,16 +74,9 @@ export function clusteredEndpoint(options: ClusteredEndpointOptions): ClusteredE
     if (!accept.includes('application/json') || !accept.includes('text/event-stream')) {
       return sendJsonRpcError(res, 406, RPC.serverError, 'Not Acceptable: Client must accept both application/json and text/event-stream');
     }
-    const raw: unknown = req.body;
-    const items = Array.isArray(raw) ? raw : [raw];
-    if (items.length === 0 || items.length > MAX_BATCH_SIZE) {
-      return sendJsonRpcError(res, 400, RPC.invalidRequest, `Invalid Request: a batch holds 1 to ${MAX_BATCH_SIZE} messages`);
-    }
-    const messages: JSONRPCMessage[] = [];
-    for (const item of items) {
-      if (!isJsonRpcMessage(item)) return sendJsonRpcError(res, 400, RPC.parseError, 'Parse error: Invalid JSON-RPC message');
-      messages.push(item);
-    }
+    const checked = checkBatch(req.body);
+    if ('refusal' in checked) return sendJsonRpcError(res, 400, checked.refusal.code, checked.refusal.message);
+    const { messages } = checked;
     const principal = principalKey(req.auth);
     const extra = { authInfo: req.auth, requestInfo: { headers: req.headers as Record<string, string | string[] | undefined> } };
     let sessionId = req.header('mcp-session-id');
@@ -116,7 +106,7 @@ export function clusteredEndpoint(options: ClusteredEndpointOptions): ClusteredE
     const host = await hosts.get(sessionId);
 
     const requests = messages.filter(isRequest);
-    const reused = requests.find((m, i) => host.isRunning(m.id) || requests.findIndex((o) => o.id === m.id) !== i);
+    const reused = requests.find((m) => host.isRunning(m.id));
     if (reused) {
       // Ids are unique per session while in flight (the spec): a reused one would take over the other's answer.
       return sendJsonRpcError(res, 400, RPC.invalidRequest, `Invalid Request: request id ${JSON.stringify(reused.id)} is already in use in this session`);

@@ -1,26 +1,59 @@
 /**
  * One structured log line per request: id, method, path, MCP method, status, duration, session.
- * Headers are not logged at all (they carry credentials); query strings are stripped of anything token-like.
+ * Headers are not logged at all (they carry credentials); query strings are stripped of anything token-like, and
+ * every client-supplied string is bounded.
  * Written directly with pino (no per-request child logger): this line is on the hot path of every call.
  */
 import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
+import { unescape } from 'node:querystring';
+import { clip } from '../logging/clip';
 import type { Logger } from '../logging/logger';
 
-/** The JSON-RPC method(s) of a parsed body, e.g. `tools/call` or `initialize,notifications/initialized`. */
+/** Bounds of what the access log takes from the client (the body can be megabytes, the URL and headers 16 KB). */
+const MAX_METHOD_CHARS = 100;
+const MAX_METHODS = 10;
+const MAX_URL_CHARS = 1024;
+const MAX_SESSION_CHARS = 128;
+
+/**
+ * The JSON-RPC method(s) of a parsed body, e.g. `tools/call` or `initialize,notifications/initialized`: each name
+ * clipped to MAX_METHOD_CHARS, a batch to its first MAX_METHODS names and a count of the rest.
+ */
 export function mcpMethodOf(body: unknown): string | undefined {
   const methodOf = (m: unknown) =>
     m && typeof m === 'object' && typeof (m as { method?: unknown }).method === 'string'
-      ? (m as { method: string }).method
+      ? clip((m as { method: string }).method, MAX_METHOD_CHARS)
       : undefined;
-  if (Array.isArray(body)) return body.map(methodOf).filter(Boolean).join(',') || undefined;
-  return methodOf(body);
+  if (!Array.isArray(body)) return methodOf(body);
+  const names = body.slice(0, MAX_METHODS).map(methodOf).filter(Boolean);
+  if (body.length > MAX_METHODS) names.push(`…(${body.length - MAX_METHODS} more)`);
+  return names.join(',') || undefined;
 }
 
-const SENSITIVE_QUERY = /([?&](?:access_token|token|code|client_secret|refresh_token|id_token)=)[^&]*/gi;
+/**
+ * Query parameters whose value is a credential, by their decoded name (`access%5Ftoken` is `access_token` to the
+ * server, so it must be to the redaction too), case-insensitive.
+ */
+const SENSITIVE_PARAM = /(?:token|secret|password)$|^(?:code|code_verifier|client_assertion|assertion|api_?key|key)$/i;
 
+/** A parameter name as the server's query parser reads it (lenient: a malformed escape stays as it is). */
+const decodedName = (name: string) => unescape(name.replace(/\+/g, ' ')).trim();
+
+/** The URL for the log: credential values redacted, length bounded. */
 export function safeUrl(url: string | undefined): string | undefined {
-  return url?.replace(SENSITIVE_QUERY, '$1[redacted]');
+  if (url === undefined) return undefined;
+  const q = url.indexOf('?');
+  if (q === -1) return clip(url, MAX_URL_CHARS);
+  const query = url
+    .slice(q + 1)
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      return eq !== -1 && SENSITIVE_PARAM.test(decodedName(pair.slice(0, eq))) ? `${pair.slice(0, eq)}=[redacted]` : pair;
+    })
+    .join('&');
+  return clip(`${url.slice(0, q)}?${query}`, MAX_URL_CHARS);
 }
 
 /** Probes every few seconds would drown the log. */
@@ -46,7 +79,7 @@ export function requestLog(logger: Logger): RequestHandler {
         req: { id, method: req.method, path },
         res: { status },
         mcpMethod: mcpMethodOf(req.body),
-        session: req.headers['mcp-session-id'] ?? (typeof req.query.sessionId === 'string' ? req.query.sessionId : undefined),
+        session: sessionOf(req.headers['mcp-session-id'] ?? req.query.sessionId),
         responseTime: ms,
       };
       const message = `${req.method} ${path} ${status} ${ms}ms`;
@@ -59,3 +92,5 @@ export function requestLog(logger: Logger): RequestHandler {
     next();
   };
 }
+
+const sessionOf = (value: unknown) => (typeof value === 'string' ? clip(value, MAX_SESSION_CHARS) : undefined);

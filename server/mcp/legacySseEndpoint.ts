@@ -6,9 +6,10 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { type JSONRPCMessage, JSONRPCMessageSchema, isJSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
+import { type JSONRPCMessage, isJSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
 import { principalKey } from '../capabilities/principal';
 import { cancelledRequestId } from './cancellation';
+import { checkBatch } from './jsonRpcEnvelope';
 import '../http/requestAuth';
 import { RPC, sendJsonRpcError } from '../http/jsonRpcError';
 import type { DrainController } from '../lifecycle/drain';
@@ -139,10 +140,10 @@ export function legacySseEndpoints(options: LegacySseOptions): LegacySseEndpoint
     if (req.body === undefined) {
       return sendJsonRpcError(res, 415, RPC.invalidRequest, 'Unsupported Media Type: Content-Type must be application/json');
     }
-    const messages = (Array.isArray(req.body) ? req.body : [req.body]) as JSONRPCMessage[];
-    if (messages.length === 0 || !messages.every((m) => JSONRPCMessageSchema.safeParse(m).success)) {
-      return sendJsonRpcError(res, 400, RPC.invalidRequest, 'Invalid Request: body is not a JSON-RPC message');
-    }
+    // Bounded and checked as on /mcp: one POST must not start thousands of calls, nor reuse an id within itself.
+    const checked = checkBatch(req.body);
+    if ('refusal' in checked) return sendJsonRpcError(res, 400, checked.refusal.code, checked.refusal.message);
+    const { messages } = checked;
     try {
       if (!local) {
         // The stream is on another instance: the messages go there, in order.

@@ -7,7 +7,7 @@
  * and requests are routed back to the exchange the request came from, under the client's own id.
  */
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { JSONRPCMessage, MessageExtraInfo, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { type JSONRPCMessage, type MessageExtraInfo, type RequestId, isJSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { cancelledRequestId } from './cancellation';
 import { isRequest, isResponse } from './jsonRpcEnvelope';
@@ -31,7 +31,10 @@ export class MultiplexTransport implements Transport {
 
   private nextId = 0;
   private readonly routes = new Map<number, Route>();
-  /** `caller \0 clientId` → internal ids in flight, so a caller's `notifications/cancelled` finds its call. */
+  /**
+   * `caller \0 clientId` → internal ids in flight, so a caller's `notifications/cancelled` finds its call. The
+   * caller key is the endpoint's (principal and client address, see `callerOf` in sharedStatelessEndpoint.ts).
+   */
   private readonly byCaller = new Map<string, Set<number>>();
   /** Requests the server sent to a client during a call (sampling, elicitation…) → the caller who may answer. */
   private readonly outgoing = new Map<string, { caller: string; internal: number }>();
@@ -62,7 +65,15 @@ export class MultiplexTransport implements Transport {
       let ids = this.byCaller.get(callerKey);
       if (!ids) this.byCaller.set(callerKey, (ids = new Set()));
       ids.add(internal);
-      this.onmessage?.({ ...message, id: internal }, extra);
+      const delivered = { ...message, id: internal };
+      if (!isJSONRPCRequest(delivered)) {
+        // Backstop: the server would drop it unseen ("Unknown message type") and the exchange would wait forever.
+        // The edge check should have refused it; answer it here all the same.
+        this.onerror?.(new Error(`request ${String(message.method).slice(0, 100)} refused: the SDK's schema does not accept it`));
+        this.finish(internal, droppedRequestAnswer(internal));
+        return internal;
+      }
+      this.onmessage?.(delivered, extra);
       return internal;
     }
     const cancelled = cancelledRequestId(message);
@@ -136,6 +147,13 @@ export class MultiplexTransport implements Transport {
 
 const keyOf = (caller: string, id: RequestId) => `${caller}\u0000${typeof id}:${String(id)}`;
 const callerOf = (callerKey: string) => callerKey.slice(0, callerKey.indexOf('\u0000'));
+
+/** The answer to a request the SDK would drop: an error, so nobody waits for it. */
+export const droppedRequestAnswer = (id: RequestId): JSONRPCMessage => ({
+  jsonrpc: '2.0',
+  id,
+  error: { code: -32600, message: 'Invalid Request: the message does not match the MCP schema' },
+});
 
 /** Internal marker: the request ended without a response (never written to the client). */
 export const ENDED_WITHOUT_RESPONSE = Object.freeze({ jsonrpc: '2.0', method: '$/ended' }) as unknown as JSONRPCMessage;

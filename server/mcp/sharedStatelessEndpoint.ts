@@ -4,7 +4,7 @@
  * balancer, cheaply. The HTTP rules are the SDK transport's own (same statuses, codes and messages); responses
  * stream as SSE, keep-alive comments included. There is no session and no GET stream (405).
  */
-import type { RequestHandler, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import {
   type JSONRPCMessage,
   SUPPORTED_PROTOCOL_VERSIONS,
@@ -13,12 +13,9 @@ import { principalKey } from '../capabilities/principal';
 import { RPC, sendJsonRpcError } from '../http/jsonRpcError';
 import '../http/requestAuth';
 import type { Logger } from '../logging/logger';
-import { isInitialize, isJsonRpcMessage, isRequest } from './jsonRpcEnvelope';
+import { checkBatch, isInitialize, isRequest } from './jsonRpcEnvelope';
 import { ENDED_WITHOUT_RESPONSE, MultiplexTransport } from './multiplexTransport';
 import type { McpServerFactory } from './serverFactory';
-
-/** Same bound as the SDK transport. */
-const MAX_BATCH_SIZE = 100;
 
 export interface SharedStatelessEndpointOptions {
   buildServer: McpServerFactory;
@@ -34,7 +31,8 @@ export interface SharedStatelessEndpoint {
 export async function sharedStatelessEndpoint(options: SharedStatelessEndpointOptions): Promise<SharedStatelessEndpoint> {
   const server = options.buildServer();
   const transport = new MultiplexTransport();
-  transport.onerror = (err) => options.logger.warn({ err }, 'MCP protocol error');
+  const protocolError = (err: Error) => options.logger.warn({ err }, 'MCP protocol error');
+  transport.onerror = protocolError;
   await server.connect(transport);
   const ticker = new StreamTicker();
 
@@ -48,18 +46,9 @@ export async function sharedStatelessEndpoint(options: SharedStatelessEndpointOp
     if (!accept.includes('application/json') || !accept.includes('text/event-stream')) {
       return sendJsonRpcError(res, 406, RPC.serverError, 'Not Acceptable: Client must accept both application/json and text/event-stream');
     }
-    const raw: unknown = req.body;
-    if (Array.isArray(raw) && raw.length === 0) {
-      return sendJsonRpcError(res, 400, RPC.invalidRequest, 'Invalid Request: empty batch');
-    }
-    if (Array.isArray(raw) && raw.length > MAX_BATCH_SIZE) {
-      return sendJsonRpcError(res, 400, RPC.invalidRequest, `Invalid Request: Batch must not exceed ${MAX_BATCH_SIZE} messages`);
-    }
-    const messages: JSONRPCMessage[] = [];
-    for (const item of Array.isArray(raw) ? raw : [raw]) {
-      if (!isJsonRpcMessage(item)) return sendJsonRpcError(res, 400, RPC.parseError, 'Parse error: Invalid JSON-RPC message');
-      messages.push(item);
-    }
+    const checked = checkBatch(req.body);
+    if ('refusal' in checked) return sendJsonRpcError(res, 400, checked.refusal.code, checked.refusal.message);
+    const { messages } = checked;
     const initializing = messages.some(isInitialize);
     if (initializing && messages.length > 1) {
       return sendJsonRpcError(res, 400, RPC.invalidRequest, 'Invalid Request: Only one initialization request is allowed');
@@ -74,7 +63,7 @@ export async function sharedStatelessEndpoint(options: SharedStatelessEndpointOp
       );
     }
 
-    const caller = principalKey(req.auth);
+    const caller = callerOf(req);
     const extra = { authInfo: req.auth, requestInfo: { headers: req.headers as Record<string, string | string[] | undefined> } };
     const requests = messages.filter(isRequest).length;
     if (requests === 0) {
@@ -107,6 +96,7 @@ export async function sharedStatelessEndpoint(options: SharedStatelessEndpointOp
   function isolatedServer() {
     const ownServer = options.buildServer();
     const ownTransport = new MultiplexTransport();
+    ownTransport.onerror = protocolError;
     return {
       transport: ownTransport,
       ready: ownServer.connect(ownTransport),
@@ -118,6 +108,20 @@ export async function sharedStatelessEndpoint(options: SharedStatelessEndpointOp
 }
 
 const NO_SINK = { write: () => {} };
+
+/**
+ * Who may cancel a call, or answer a request the server sent during it. Stateless has no session: a client's
+ * `notifications/cancelled` (or elicitation answer) comes in a POST of its own, and over HTTP/1.1 on another
+ * connection than the call's — that one is busy streaming the call — so "same connection" would refuse every
+ * legitimate cancellation. The rule is the same principal *and* the same client address (as the trusted proxies
+ * report it, `MCP_TRUST_PROXY`), and an id that names exactly one such call (see MultiplexTransport). Callers
+ * sharing a token, or anyone in `none` mode, can no longer stop each other's calls by guessing ids, unless they
+ * also share an address (one machine, one NAT).
+ */
+function callerOf(req: Request): string {
+  const address = (req.ip ?? req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+  return `${principalKey(req.auth)}\u0001${address}`;
+}
 
 const isSetLevel = (m: JSONRPCMessage) => isRequest(m) && m.method === 'logging/setLevel';
 

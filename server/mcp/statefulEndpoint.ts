@@ -14,6 +14,7 @@ import type { DrainController } from '../lifecycle/drain';
 import type { Logger } from '../logging/logger';
 import { cancelledRequestId, closeStreamsOnCancel } from './cancellation';
 import type { EventStoreFactory } from './eventStore';
+import { checkBatch } from './jsonRpcEnvelope';
 import type { McpServerFactory } from './serverFactory';
 import { refuseIfAtSessionCap, refuseWhileDraining } from './sessionCap';
 import type { Session, SessionRegistry } from './sessionRegistry';
@@ -57,6 +58,10 @@ export function statefulEndpoint(options: StatefulEndpointOptions): RequestHandl
         if (req.method === 'GET' && refuseWhileDraining(drain, res)) return;
         const streamable = session as StreamableSession;
         if (req.method === 'POST') {
+          // The same edge check as every mode (the SDK would refuse the same messages, without naming the field),
+          // plus what the SDK lets through: an id twice in one batch takes the other's answer stream, one never ends.
+          const checked = checkBatch(req.body);
+          if ('refusal' in checked) return sendJsonRpcError(res, 400, checked.refusal.code, checked.refusal.message);
           const reused = requestIds(req.body).find((id) => streamable.inFlight.has(id));
           if (reused !== undefined) {
             // The SDK would hand the new request the other one's answer stream, and one of them would never end.
