@@ -10,6 +10,7 @@ import { conformanceCapabilities } from '../conformance/fixture';
 import { startRedis, startRedisCluster, type RedisServer } from '../helpers/redis';
 import { startRoundRobinProxy, type RoundRobinProxy } from '../helpers/roundRobinProxy';
 import { MCP_HEADERS, freePort, startTestServer, type TestServer } from '../helpers/server';
+import { readUntil } from '../helpers/sse';
 
 jest.setTimeout(30_000);
 
@@ -73,6 +74,13 @@ describe.each(['standalone', 'cluster'] as const)('store: %s', (kind) => {
     expect(JSON.stringify(result.content)).toContain('accept');
     expect(result.isError).toBeFalsy();
     await client.close();
+    // Observed in the proxy's record, not assumed from its parity: the call and the answer to the server's
+    // request went to different instances.
+    const [call] = proxy.carrying((m) => m.method === 'tools/call' && (m.params as { name?: string })?.name === 'test_elicitation');
+    const [answer] = proxy.carrying((m) => m.method === undefined && JSON.stringify(m.result ?? null).includes('ada@example.com'));
+    expect(call).toBeDefined();
+    expect(answer).toBeDefined();
+    expect(answer!.target).not.toBe(call!.target);
   });
 
   test('the log level a client sets holds on every instance, including one that rebuilds the session later', async () => {
@@ -127,8 +135,7 @@ describe.each(['standalone', 'cluster'] as const)('store: %s', (kind) => {
     });
     expect(res.status).toBe(200);
     const reader = res.body!.getReader();
-    let before = '';
-    while (!before.includes('notifications/progress')) before += new TextDecoder().decode((await reader.read()).value);
+    const before = await readUntil(reader, (t) => t.includes('notifications/progress'), { what: 'the first progress event' });
     await reader.cancel();
     const ids = [...before.matchAll(/^id: (.+)$/gm)].map((m) => m[1]!);
     const seen = events(before);
@@ -142,6 +149,11 @@ describe.each(['standalone', 'cluster'] as const)('store: %s', (kind) => {
     expect(all.filter((m) => m.method === 'notifications/progress').map((m) => m.params!.progress)).toEqual([0, 50, 100]);
     expect(all.filter((m) => m.id === 77)).toHaveLength(1);
     await client.close();
+    // Observed in the proxy's record: the resuming GET was served by another instance than the call's POST.
+    const [call] = proxy.carrying((m) => m.id === 77 && m.method === 'tools/call');
+    const resumes = proxy.requests.filter((r) => r.method === 'GET' && r.headers['last-event-id'] === ids.at(-1));
+    expect(resumes).toHaveLength(1);
+    expect(resumes[0]!.target).not.toBe(call!.target);
   });
 
   function events(text: string) {
