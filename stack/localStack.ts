@@ -66,7 +66,7 @@ export interface LocalStack {
   certificateFile: string;
   redisUrl: string;
   instances: Instance[];
-  /** nginx's access log: one line per request (`method uri status upstream upstream_status seconds`). */
+  /** nginx's access log: one line per request (`method uri status upstream upstream_status seconds last-event-id`, `-` if none). */
   accessLog(): string[];
   /** Starts instance `i` again on its port (after it stopped). */
   restartInstance(i: number): Promise<void>;

@@ -26,7 +26,7 @@ pid ${o.dir}/nginx.pid;
 error_log ${o.dir}/error.log warn;
 events { worker_connections 4096; }
 http {
-  log_format upstream '$request_method $uri $status $upstream_addr $upstream_status $request_time';
+  log_format upstream '$request_method $uri $status $upstream_addr $upstream_status $request_time $http_last_event_id';
   access_log ${o.dir}/access.log upstream;
   client_body_temp_path ${o.dir}/tmp-body;
   proxy_temp_path ${o.dir}/tmp-proxy;

@@ -10,6 +10,7 @@ import { conformanceCapabilities } from '../conformance/fixture';
 import { startRedis, startRedisCluster, type RedisServer } from '../helpers/redis';
 import { startRoundRobinProxy, type RoundRobinProxy } from '../helpers/roundRobinProxy';
 import { MCP_HEADERS, freePort, startTestServer, type TestServer } from '../helpers/server';
+import { readUntil } from '../helpers/sse';
 
 jest.setTimeout(30_000);
 
@@ -73,6 +74,13 @@ describe.each(['standalone', 'cluster'] as const)('store: %s', (kind) => {
     expect(JSON.stringify(result.content)).toContain('accept');
     expect(result.isError).toBeFalsy();
     await client.close();
+    // Observed in the proxy's record, not assumed from its parity: the call and the answer to the server's
+    // request went to different instances.
+    const [call] = proxy.carrying((m) => m.method === 'tools/call' && (m.params as { name?: string })?.name === 'test_elicitation');
+    const [answer] = proxy.carrying((m) => m.method === undefined && JSON.stringify(m.result ?? null).includes('ada@example.com'));
+    expect(call).toBeDefined();
+    expect(answer).toBeDefined();
+    expect(answer!.target).not.toBe(call!.target);
   });
 
   test('the log level a client sets holds on every instance, including one that rebuilds the session later', async () => {
@@ -127,8 +135,7 @@ describe.each(['standalone', 'cluster'] as const)('store: %s', (kind) => {
     });
     expect(res.status).toBe(200);
     const reader = res.body!.getReader();
-    let before = '';
-    while (!before.includes('notifications/progress')) before += new TextDecoder().decode((await reader.read()).value);
+    const before = await readUntil(reader, (t) => t.includes('notifications/progress'), { what: 'the first progress event' });
     await reader.cancel();
     const ids = [...before.matchAll(/^id: (.+)$/gm)].map((m) => m[1]!);
     const seen = events(before);
@@ -142,10 +149,15 @@ describe.each(['standalone', 'cluster'] as const)('store: %s', (kind) => {
     expect(all.filter((m) => m.method === 'notifications/progress').map((m) => m.params!.progress)).toEqual([0, 50, 100]);
     expect(all.filter((m) => m.id === 77)).toHaveLength(1);
     await client.close();
+    // Observed in the proxy's record: the resuming GET was served by another instance than the call's POST.
+    const [call] = proxy.carrying((m) => m.id === 77 && m.method === 'tools/call');
+    const resumes = proxy.requests.filter((r) => r.method === 'GET' && r.headers['last-event-id'] === ids.at(-1));
+    expect(resumes).toHaveLength(1);
+    expect(resumes[0]!.target).not.toBe(call!.target);
   });
 
   function events(text: string) {
-    return [...text.matchAll(/^data: (\{.+)$/gm)].map((m) => JSON.parse(m[1]!) as { method?: string; id?: number; params?: { progress?: number } });
+    return [...text.matchAll(/^data: (\{.+)$/gm)].map((m) => JSON.parse(m[1]!) as { method?: string; id?: number; params?: { progress?: number }; result?: unknown });
   }
 
   test('DELETE on one instance ends the session on both', async () => {
@@ -165,17 +177,27 @@ describe.each(['standalone', 'cluster'] as const)('store: %s', (kind) => {
   });
 
   test('a request id already in flight in the session is refused (400), not left to steal the other answer', async () => {
-    const client = await connectClient();
+    const client = await connectClient({ elicitation: {} });
     const sessionId = (client as unknown as { _transport: StreamableHTTPClientTransport })._transport.sessionId!;
     const headers = { ...MCP_HEADERS, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' };
-    const call = JSON.stringify({ jsonrpc: '2.0', id: 'dup', method: 'tools/call', params: { name: 'test_tool_with_progress', arguments: {} } });
-    // Two POSTs to the same instance (the proxy alternates: 1st → A, 2nd → B, 3rd → A).
-    const first = await fetch(mcpUrl, { method: 'POST', headers, body: call });
-    await fetch(mcpUrl, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/roots/list_changed' }) });
-    const second = await fetch(mcpUrl, { method: 'POST', headers, body: call });
+    // Both POSTs go to the same instance directly (not through the round-robin, whose order other requests can
+    // shift), and the first call waits for the client's answer to its elicitation: certainly in flight.
+    const instanceUrl = new URL('/mcp', instances[0]!.baseUrl);
+    const call = JSON.stringify({ jsonrpc: '2.0', id: 'dup', method: 'tools/call', params: { name: 'test_elicitation', arguments: { message: 'Who?' } } });
+    const first = await fetch(instanceUrl, { method: 'POST', headers, body: call });
+    expect(first.status).toBe(200);
+    const reader = first.body!.getReader();
+    const asked = await readUntil(reader, (t) => t.includes('elicitation/create'), { what: 'the elicitation request' });
+    const elicitation = events(asked).find((m) => m.method === 'elicitation/create') as unknown as { id: string | number };
+    const second = await fetch(instanceUrl, { method: 'POST', headers, body: call });
     expect(second.status).toBe(400);
     expect(((await second.json()) as { error: { message: string } }).error.message).toMatch(/request id "dup" is already in use/);
-    expect(await first.text()).toContain('"id":"dup"');
+    // Answered, the first call completes on its own stream.
+    const answer = { jsonrpc: '2.0', id: elicitation.id, result: { action: 'accept', content: { username: 'ada', email: 'ada@example.com' } } };
+    expect((await fetch(instanceUrl, { method: 'POST', headers, body: JSON.stringify(answer) })).status).toBe(202);
+    const rest = await readUntil(reader, (t) => t.includes('"id":"dup"'), { soFar: asked, what: "the first call's result" });
+    await reader.cancel();
+    expect(events(rest).find((m) => (m.id as unknown) === 'dup')).toMatchObject({ result: { content: [{ type: 'text' }] } });
     await client.close();
   });
 

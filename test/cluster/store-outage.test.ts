@@ -8,6 +8,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { ConfigError, loadConfig } from '../../server/config/env';
 import { startRedis, type RedisServer } from '../helpers/redis';
 import { MCP_HEADERS, freePort, startTestServer, type TestServer } from '../helpers/server';
+import { waitFor } from '../helpers/wait';
 
 jest.setTimeout(40_000);
 
@@ -17,15 +18,6 @@ const initialize = JSON.stringify({
   method: 'initialize',
   params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
 });
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<number> {
-  const started = Date.now();
-  while (Date.now() - started < timeoutMs) {
-    if (await check()) return Date.now() - started;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`condition not met in ${timeoutMs} ms`);
-}
 
 describe('stateful instance, store outage', () => {
   let redis: RedisServer;
@@ -47,7 +39,7 @@ describe('stateful instance, store outage', () => {
     expect((await fetch(new URL('/readyz', server.baseUrl))).status).toBe(200);
 
     await redis.stop();
-    await waitFor(async () => (await fetch(new URL('/readyz', server.baseUrl))).status === 503, 5000);
+    await waitFor(async () => (await fetch(new URL('/readyz', server.baseUrl))).status === 503, 5000, 'readiness 503', 100);
     const ready = await fetch(new URL('/readyz', server.baseUrl));
     expect(await ready.json()).toEqual({ status: 'unavailable', reason: 'session store unreachable' });
     // Liveness is not readiness: a restart would not bring the store back.
@@ -64,13 +56,23 @@ describe('stateful instance, store outage', () => {
       body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }),
     });
     expect(existing.status).toBe(503);
-    // Answered at once, not after a client-side timeout.
-    expect(Date.now() - started).toBeLessThan(3000);
+    // Answered at once, not after a client-side or store timeout (both requests: well under a second even on a
+    // loaded machine).
+    const answeredIn = Date.now() - started;
+    console.log(`store outage: two requests answered 503 in ${answeredIn} ms`);
+    expect(answeredIn).toBeLessThan(1000);
 
     await redis.restart();
-    const healedIn = await waitFor(async () => (await fetch(new URL('/readyz', server.baseUrl))).status === 200, 10_000);
+    const healedIn = await waitFor(async () => (await fetch(new URL('/readyz', server.baseUrl))).status === 200, 10_000, 'readiness 200', 100);
     console.log(`store outage: readiness back ${healedIn} ms after the store restarted`);
     // The store restarted empty (no persistence here): old sessions are gone (404), new ones work.
+    const old = await fetch(server.mcpUrl, {
+      method: 'POST',
+      headers: { ...MCP_HEADERS, 'mcp-session-id': transport.sessionId!, 'mcp-protocol-version': '2025-11-25' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/list' }),
+    });
+    expect(old.status).toBe(404);
+    expect(await old.json()).toMatchObject({ jsonrpc: '2.0', error: { code: expect.any(Number) } });
     const again = new Client({ name: 'after', version: '1' });
     await again.connect(new StreamableHTTPClientTransport(server.mcpUrl));
     expect((await again.callTool({ name: 'echo', arguments: { text: 'back' } })).isError).toBeFalsy();

@@ -189,21 +189,33 @@ describe('stateful mode, beyond the active scenarios', () => {
 
   test('a subscriber hears about updates, and stops hearing after unsubscribing', async () => {
     const client = new Client({ name: 'subscriber', version: '1.0.0' });
-    const updates: string[] = [];
-    client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => void updates.push(n.params.uri));
+    const updates: { uri: string; revision: unknown }[] = [];
+    client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => void updates.push({ uri: n.params.uri, revision: n.params._meta?.revision }));
     await client.connect(new StreamableHTTPClientTransport(server.mcpUrl));
     expect(client.getServerCapabilities()?.resources?.subscribe).toBe(true);
+    const update = async () => {
+      const result = await client.callTool({ name: 'test_update_watched_resource', arguments: {} });
+      const text = (result.content as { text: string }[])[0]!.text;
+      return { revision: Number(/revision (\d+)/.exec(text)![1]), notified: text.includes('subscriber notified: true') };
+    };
 
     await client.subscribeResource({ uri: WATCHED_URI });
-    await client.callTool({ name: 'test_update_watched_resource', arguments: {} });
+    const first = await update();
+    expect(first.notified).toBe(true);
     await waitFor(() => updates.length === 1);
+    expect(updates).toEqual([{ uri: WATCHED_URI, revision: first.revision }]);
     const read = await client.readResource({ uri: WATCHED_URI });
-    expect((read.contents[0] as { text: string }).text).toContain('revision 1');
+    expect((read.contents[0] as { text: string }).text).toContain(`revision ${first.revision}`);
 
     await client.unsubscribeResource({ uri: WATCHED_URI });
-    const after = await client.callTool({ name: 'test_update_watched_resource', arguments: {} });
-    expect((after.content as { text: string }[])[0]!.text).toContain('subscriber notified: false');
-    expect(updates).toEqual([WATCHED_URI]);
+    const unheard = await update();
+    expect(unheard.notified).toBe(false);
+    // A barrier on the same stream: subscribe again and wait for the next update's notification. One sent for the
+    // update above would have arrived before it.
+    await client.subscribeResource({ uri: WATCHED_URI });
+    const barrier = await update();
+    await waitFor(() => updates.some((u) => u.revision === barrier.revision));
+    expect(updates.map((u) => u.revision)).toEqual([first.revision, barrier.revision]);
     await client.close();
   });
 });

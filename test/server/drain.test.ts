@@ -1,6 +1,7 @@
 /** SIGTERM during a countdown call and an open stream: the real process drains as specified, then exits 0. */
 import { MCP_HEADERS, freePort, initializeBody } from '../helpers/server';
 import { spawnServer, waitForReady } from '../helpers/process';
+import { waitFor } from '../helpers/wait';
 
 jest.setTimeout(60_000);
 
@@ -20,17 +21,20 @@ test('SIGTERM: not ready at once, no new sessions, streams closed, in-flight cal
     const stream = await fetch(`${base}/mcp`, { method: 'GET', headers });
     expect(stream.status).toBe(200);
     const streamEnded = stream.text().then(() => Date.now());
-    const call = fetch(`${base}/mcp`, {
+    // The call's response headers mean the server has taken the call: it is in flight from here on.
+    const accepted = await fetch(`${base}/mcp`, {
       method: 'POST',
       headers,
       body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'countdown', arguments: { seconds: 3 } } }),
-    }).then(async (r) => ({ text: await r.text(), at: Date.now() }));
+    });
+    expect(accepted.status).toBe(200);
+    const call = accepted.text().then((text) => ({ text, at: Date.now() }));
 
-    await new Promise((r) => setTimeout(r, 800));
     const signalledAt = Date.now();
     proc.child.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 200));
-
+    // Not ready as soon as the signal is handled (polled, bounded: no fixed pause that would hide a delay).
+    const notReadyIn = await waitFor(async () => (await fetch(`${base}/readyz`)).status === 503, 1000, 'readiness 503 after SIGTERM');
+    console.log(`drain: readiness 503 ${notReadyIn} ms after SIGTERM`);
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(503);
     expect((await ready.json() as any)).toEqual({ status: 'draining' });
@@ -62,13 +66,19 @@ test('the drain deadline ends calls that run too long, still exiting 0', async (
       method: 'POST',
       headers: MCP_HEADERS,
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'countdown', arguments: { seconds: 30 } } }),
-    }).then((r) => r.text()).catch(() => 'connection closed');
-    await new Promise((r) => setTimeout(r, 500));
+    });
+    // Headers received: the call is in flight (no fixed pause).
+    expect((await call).status).toBe(200);
+    const body = (await call).text().catch(() => 'connection closed');
     const started = Date.now();
     proc.child.kill('SIGTERM');
     expect(await proc.exited).toBe(0);
-    expect(Date.now() - started).toBeLessThan(4000);
-    await call;
+    const exitedIn = Date.now() - started;
+    console.log(`drain: a 1 s drain deadline exited ${exitedIn} ms after SIGTERM`);
+    // It waited for the deadline (the call was still running), and not much longer.
+    expect(exitedIn).toBeGreaterThanOrEqual(900);
+    expect(exitedIn).toBeLessThan(2500);
+    await body;
     expect(proc.output()).toContain('drain deadline reached');
   } finally {
     proc.child.kill('SIGKILL');

@@ -3,6 +3,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { CallToolResultSchema, type Progress } from '@modelcontextprotocol/sdk/types.js';
 import { MCP_HEADERS, startTestServer, type TestServer } from '../helpers/server';
+import { readUntil } from '../helpers/sse';
+import { waitFor } from '../helpers/wait';
 
 describe.each(['stateless', 'stateful'] as const)('legacy HTTP+SSE, %s mode', (mode) => {
   let server: TestServer;
@@ -28,8 +30,7 @@ describe.each(['stateless', 'stateful'] as const)('legacy HTTP+SSE, %s mode', (m
     expect(progress[0]).toMatchObject({ progress: 1, total: 2 });
     expect(server.mcp.sessions.size).toBe(1);
     await client.close();
-    await new Promise((r) => setTimeout(r, 100));
-    expect(server.mcp.sessions.size).toBe(0);
+    await waitFor(() => server.mcp.sessions.size === 0, 2000, 'the session ended after the client closed');
   });
 
   test('POST /messages: unknown session 404, missing session 400, bad body 400', async () => {
@@ -48,8 +49,7 @@ describe.each(['stateless', 'stateful'] as const)('legacy HTTP+SSE, %s mode', (m
     const stream = await fetch(new URL('/sse', server.baseUrl), { headers: { accept: 'text/event-stream' }, signal: controller.signal });
     expect(stream.headers.get('x-accel-buffering')).toBe('no');
     const reader = stream.body!.getReader();
-    let text = '';
-    while (!text.includes('sessionId=')) text += new TextDecoder().decode((await reader.read()).value);
+    let text = await readUntil(reader, (t) => t.includes('sessionId='), { what: 'the endpoint event' });
     const endpoint = /data: (\S+)/.exec(text)![1]!;
     const bad = await fetch(new URL(endpoint, server.baseUrl), { method: 'POST', headers: MCP_HEADERS, body: JSON.stringify({ hi: 1 }) });
     expect(bad.status).toBe(400);
@@ -65,7 +65,7 @@ describe.each(['stateless', 'stateful'] as const)('legacy HTTP+SSE, %s mode', (m
     await send({ jsonrpc: '2.0', method: 'notifications/initialized' });
     const accepted = await send({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'countdown', arguments: { seconds: 2 }, _meta: { progressToken: 't' } } });
     expect(accepted.status).toBe(202);
-    while (!text.includes('"id":2')) text += new TextDecoder().decode((await reader.read()).value);
+    text = await readUntil(reader, (t) => t.includes('"id":2'), { soFar: text, what: "the countdown's result" });
     const order = [...text.matchAll(/"progress":(\d)|"id":2/g)].map((m) => m[1] ?? 'result');
     expect(order).toEqual(['1', '2', 'result']);
     controller.abort();

@@ -10,7 +10,8 @@ import type { CapabilitySet } from '../../server/capabilities/types';
 import { loadConfig } from '../../server/config/env';
 import { createLogger } from '../../server/logging/logger';
 import { inMemoryEventStores } from '../../server/mcp/eventStore';
-import { MCP_HEADERS, freePort, initializeBody, startTestServer } from '../helpers/server';
+import { MCP_HEADERS, freePort, initializeBody, parseSse, startTestServer } from '../helpers/server';
+import { waitFor } from '../helpers/wait';
 
 test('stateless: one client’s initialize never shows its identity or capabilities to another', async () => {
   const reference = referenceCapabilities('test');
@@ -32,9 +33,16 @@ test('stateless: one client’s initialize never shows its identity or capabilit
       headers: MCP_HEADERS,
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'client-seen', arguments: {} } }),
     });
+    expect(res.status).toBe(200);
     const text = await res.text();
     expect(text).not.toContain('alice-client');
     expect(text).not.toContain('elicitation');
+    // The spy tool answered (not "Tool not found", not an error) and saw no client at all: this request never
+    // initialized, and alice's initialize belongs to another request.
+    const answer = parseSse(text).map((e) => JSON.parse(e.data) as { id?: number; result?: { content: { text: string }[]; isError?: boolean } });
+    const result = answer.find((m) => m.id === 1)?.result;
+    expect(result?.isError).toBeFalsy();
+    expect(JSON.parse(result!.content[0]!.text)).toEqual({ info: null, caps: null });
     await alice.close();
   } finally {
     await server.close();
@@ -118,13 +126,10 @@ test('legacy SSE: a cancelled call no longer holds up the drain', async () => {
     await client.connect(new SSEClientTransport(new URL('/sse', server.baseUrl)));
     const controller = new AbortController();
     const call = client.callTool({ name: 'countdown', arguments: { seconds: 60 } }, CallToolResultSchema, { signal: controller.signal });
-    await new Promise((r) => setTimeout(r, 300));
-    expect(server.mcp.drain.inFlightCount).toBe(1);
+    await waitFor(() => server.mcp.drain.inFlightCount === 1, 2000, 'the call in flight');
     controller.abort('no longer needed');
     await expect(call).rejects.toThrow();
-    const end = Date.now() + 2000;
-    while (server.mcp.drain.inFlightCount > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
-    expect(server.mcp.drain.inFlightCount).toBe(0);
+    await waitFor(() => server.mcp.drain.inFlightCount === 0, 2000, 'the cancelled call left the drain count');
     await client.close();
   } finally {
     await server.close();

@@ -1,5 +1,7 @@
 /** Stateful mode over raw HTTP: sessions, resumability with Last-Event-ID, DELETE, expiry and the session cap. */
 import { MCP_HEADERS, initializeBody, parseSse, startTestServer, type TestServer } from '../helpers/server';
+import { readUntil } from '../helpers/sse';
+import { waitFor } from '../helpers/wait';
 
 async function initialize(server: TestServer): Promise<string> {
   const res = await fetch(server.mcpUrl, { method: 'POST', headers: MCP_HEADERS, body: JSON.stringify(initializeBody()) });
@@ -35,8 +37,9 @@ async function countdownThenDrop(server: TestServer, session: string, requestId:
     }),
   });
   const reader = res.body!.getReader();
-  let text = '';
-  while ((text.match(/notifications\/progress/g) ?? []).length < progressEvents) text += new TextDecoder().decode((await reader.read()).value);
+  const text = await readUntil(reader, (t) => (t.match(/notifications\/progress/g) ?? []).length >= progressEvents, {
+    what: `${progressEvents} progress events`,
+  });
   controller.abort();
   const events = parseSse(text);
   return { res, events, lastId: events.filter((e) => e.data).pop()!.id!, retry: events[0]!.retry! };
@@ -69,8 +72,7 @@ describe('stateful sessions', () => {
     expect(resumed.status).toBe(200);
     // Like a client, read until the call's response arrives, then let the stream go.
     const resumedReader = resumed.body!.getReader();
-    let resumedText = '';
-    while (!/"id":7/.test(resumedText)) resumedText += new TextDecoder().decode((await resumedReader.read()).value);
+    const resumedText = await readUntil(resumedReader, (t) => /"id":7/.test(t), { what: "the resumed call's response" });
     again.abort();
     const after = parseSse(resumedText).filter((e) => e.data);
     const all = [...before, ...after].map((e) => JSON.parse(e.data));
@@ -89,8 +91,7 @@ describe('stateful sessions', () => {
     expect(resumed.status).toBe(200);
     expect(server.mcp.drain.inFlightCount).toBe(1);
     again.abort();
-    await new Promise((r) => setTimeout(r, 100));
-    expect(server.mcp.drain.inFlightCount).toBe(0);
+    await waitFor(() => server.mcp.drain.inFlightCount === 0, 2000, 'the resumed stream left the drain count');
   });
 
   test('DELETE ends a session; then the session id gets 404', async () => {
@@ -162,7 +163,8 @@ test('idle sessions expire', async () => {
   try {
     const id = await initialize(server);
     expect(server.mcp.sessions.size).toBe(1);
-    await new Promise((r) => setTimeout(r, 2500));
+    // Idle 1 s, swept every second: gone within ~2 s; the bound leaves room for a loaded machine.
+    await waitFor(() => server.mcp.sessions.size === 0, 5000, 'the idle session expired', 50);
     const res = await fetch(server.mcpUrl, {
       method: 'POST',
       headers: sessionHeaders(id),
@@ -217,7 +219,7 @@ describe('request ids in flight', () => {
       const headers = { ...MCP_HEADERS, 'mcp-session-id': init.headers.get('mcp-session-id')!, 'mcp-protocol-version': '2025-11-25' };
       const call = JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'countdown', arguments: { seconds: 1 } } });
       const first = fetch(server.mcpUrl, { method: 'POST', headers, body: call });
-      await new Promise((r) => setTimeout(r, 200));
+      await waitFor(() => server.mcp.drain.inFlightCount === 1, 2000, 'the first call in flight');
       const second = await fetch(server.mcpUrl, { method: 'POST', headers, body: call });
       expect(second.status).toBe(400);
       expect(((await second.json()) as { error: { message: string } }).error.message).toMatch(/request id 7 is already in use/);

@@ -1,5 +1,6 @@
 /** The shared stateless path: live streams for slow calls, keep-alives, and clients whose request ids collide. */
 import { MCP_HEADERS, parseSse, startTestServer, type TestServer } from '../helpers/server';
+import { waitFor } from '../helpers/wait';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -67,10 +68,7 @@ test('a client that leaves mid-call no longer counts as in flight', async () => 
     signal: controller.signal,
   });
   expect(res.status).toBe(200);
-  await new Promise((r) => setTimeout(r, 300));
-  expect(server.mcp.drain.inFlightCount).toBe(1);
+  await waitFor(() => server.mcp.drain.inFlightCount === 1, 2000, 'the call in flight');
   controller.abort();
-  const end = Date.now() + 2000;
-  while (server.mcp.drain.inFlightCount > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
-  expect(server.mcp.drain.inFlightCount).toBe(0);
+  await waitFor(() => server.mcp.drain.inFlightCount === 0, 2000, 'the abandoned call left the drain count');
 });

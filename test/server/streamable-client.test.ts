@@ -1,8 +1,12 @@
 /** The SDK's own client against the real server over Streamable HTTP, in both session modes. */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { CallToolResultSchema, type Progress } from '@modelcontextprotocol/sdk/types.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import { CallToolResultSchema, type Progress, type ServerNotification, type ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import { referenceCapabilities } from '../../server/capabilities/reference';
+import type { CapabilitySet } from '../../server/capabilities/types';
 import { startTestServer, type TestServer } from '../helpers/server';
+import { waitFor } from '../helpers/wait';
 
 async function connect(server: TestServer, name = 'test-client') {
   const client = new Client({ name, version: '1.0.0' });
@@ -14,7 +18,7 @@ async function connect(server: TestServer, name = 'test-client') {
 describe.each(['stateless', 'stateful'] as const)('Streamable HTTP, %s mode', (mode) => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer({ MCP_SESSION_MODE: mode });
+    server = await startTestServer({ MCP_SESSION_MODE: mode }, observedReference());
   });
   afterAll(() => server.close());
 
@@ -70,21 +74,66 @@ describe.each(['stateless', 'stateful'] as const)('Streamable HTTP, %s mode', (m
     const { client } = await connect(server);
     const controller = new AbortController();
     const progress: Progress[] = [];
+    runs.length = 0;
     const call = client.callTool({ name: 'countdown', arguments: { seconds: 30 } }, CallToolResultSchema, {
       signal: controller.signal,
       onprogress: (p) => progress.push(p),
     });
-    await new Promise((r) => setTimeout(r, 1500));
+    await waitFor(() => progress.length >= 1, 5000, 'the first progress event');
     controller.abort('user cancelled');
     await expect(call).rejects.toThrow();
-    const seen = progress.length;
-    expect(seen).toBeGreaterThanOrEqual(1);
-    // Nothing is left running: no call stays in flight once cancelled.
-    await waitFor(() => server.mcp.drain.inFlightCount === 0, 3000);
-    expect(server.mcp.drain.inFlightCount).toBe(0);
+    expect(runs).toHaveLength(1);
+    const run = runs[0]!;
+    // The server's countdown itself ends, told by its abort signal, at once — not at its next tick (1 s) when a
+    // progress notification can no longer be sent, nor after its 30 s.
+    await waitFor(() => run.settledAt !== undefined, 3000, 'the countdown handler on the server to stop');
+    expect(run.abortedAt).toBeDefined();
+    console.log(`cancel (${mode}): the countdown handler settled ${run.settledAt! - run.abortedAt!} ms after its abort signal`);
+    expect(run.settledAt! - run.abortedAt!).toBeLessThan(500);
+    // …and nothing is left running: no call stays in flight once cancelled.
+    await waitFor(() => server.mcp.drain.inFlightCount === 0, 3000, 'no call in flight');
     await client.close();
   });
 });
+
+/** One run of the real `countdown` on the server: when its abort signal fired and when its handler settled. */
+interface CountdownRun {
+  abortedAt?: number;
+  settledAt?: number;
+}
+const runs: CountdownRun[] = [];
+
+/**
+ * The reference capabilities, with the real `countdown` handler wrapped only to observe it: a cancellation that
+ * dropped the in-flight count but left the countdown running on the server would show as a handler that never settles.
+ */
+function observedReference(): CapabilitySet {
+  const reference = referenceCapabilities('test');
+  return {
+    ...reference,
+    register(server, context) {
+      const observed = new Proxy(server, {
+        get(target, key, receiver) {
+          if (key !== 'registerTool') return Reflect.get(target, key, receiver);
+          return (name: string, config: unknown, handler: (args: unknown, extra: RequestHandlerExtra<ServerRequest, ServerNotification>) => Promise<unknown>) => {
+            if (name !== 'countdown') return target.registerTool(name, config as never, handler as never);
+            return target.registerTool(name, config as never, (async (args: unknown, extra: RequestHandlerExtra<ServerRequest, ServerNotification>) => {
+              const run: CountdownRun = {};
+              runs.push(run);
+              extra.signal.addEventListener('abort', () => (run.abortedAt = Date.now()), { once: true });
+              try {
+                return await handler(args, extra);
+              } finally {
+                run.settledAt = Date.now();
+              }
+            }) as never);
+          };
+        },
+      });
+      reference.register(observed, context);
+    },
+  };
+}
 
 test('stateless mode serves many parallel clients', async () => {
   const server = await startTestServer({ MCP_SESSION_MODE: 'stateless' });
@@ -104,8 +153,3 @@ test('stateless mode serves many parallel clients', async () => {
     await server.close();
   }
 });
-
-async function waitFor(check: () => boolean, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check() && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
-}

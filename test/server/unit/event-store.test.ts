@@ -23,9 +23,16 @@ test('a session keeps at most maxBytes of events, newest first', async () => {
   const store = new InMemoryEventStore({ maxBytes: 1000 });
   const first = await store.storeEvent('s', note('x'.repeat(10)));
   for (let i = 0; i < 20; i++) await store.storeEvent('s', note(`${i}`.padEnd(200, '.')));
-  const kept = await replay(store, first);
-  expect(kept.length).toBeLessThan(20);
-  expect(kept[kept.length - 1]).toMatch(/^19\./);
+  const kept: { id: string; bytes: number; data: string }[] = [];
+  await store.replayEventsAfter(first, {
+    send: async (id, m) => void kept.push({ id, bytes: id.length + JSON.stringify(m).length, data: (m as unknown as { params: { data: string } }).params.data }),
+  });
+  const bytes = kept.reduce((sum, e) => sum + e.bytes, 0);
+  // Within the cap, and as much of it as the newest events fill: one more (older) event would exceed it.
+  expect(bytes).toBeLessThanOrEqual(1000);
+  expect(bytes + kept[0]!.bytes).toBeGreaterThan(1000);
+  // The newest, in order, without gaps.
+  expect(kept.map((e) => e.data.split('.')[0])).toEqual(Array.from({ length: kept.length }, (_, i) => `${20 - kept.length + i}`));
 });
 
 test('all sessions together stay within the instance budget, and an ended session frees its share', async () => {
