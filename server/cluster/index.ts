@@ -80,8 +80,13 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     void legacy?.deliver(routed.sessionId, routed.message, routed.authInfo).catch((err: unknown) => logger.warn({ err: safeError(err) }, 'routed legacy message failed'));
   };
   // An instance whose store is down still starts (not ready: /readyz 503) and heals when the store is back.
-  await waitForSessionStore(store, STARTUP_WAIT_MS).catch((err: Error) => logger.warn({ err: err.message }, 'starting without the session store'));
+  const storeUp = await waitForSessionStore(store, STARTUP_WAIT_MS).then(
+    () => true,
+    (err: Error) => (logger.warn({ err: err.message }, 'starting without the session store'), false),
+  );
   await bus.start();
+  // With the store up, start ready: subscribed before the first request.
+  if (storeUp && !(await bus.waitSubscribed(STARTUP_WAIT_MS))) logger.warn('starting before the instance channel is subscribed');
   logger.info({ instance: bus.instanceId }, 'stateful sessions in the shared store (REDIS_URL)');
   return {
     endpoint,

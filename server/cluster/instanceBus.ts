@@ -66,6 +66,16 @@ export class InstanceBus {
 
   private subscribing = false;
 
+  /** Resolves once subscribed (true), or after `timeoutMs` (false). */
+  async waitSubscribed(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.subscribed) {
+      if (Date.now() > deadline) return false;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return true;
+  }
+
   private async subscribe(): Promise<void> {
     if (this.subscribing) return;
     this.subscribing = true;
