@@ -1,7 +1,7 @@
 /**
  * A clustered instance started while the store is down: it reports not ready until its pub/sub subscription is
  * in place, then receives what other instances route to it (here a legacy `POST /messages` sent to another
- * instance and forwarded over pub/sub to the one holding the stream).
+ * instance and forwarded over pub/sub to the one holding the stream) — and again after the store restarts.
  */
 import { startTestServer, type TestServer } from '../helpers/server';
 import { redisProcess, waitUntil, type RedisProcess } from './redisProcess';
@@ -64,18 +64,26 @@ describe('an instance started while Redis is down', () => {
     };
     const endpoint = (await readUntil(/event: endpoint\ndata: (\S+)/, 5000))[1]!;
     const sessionId = new URL(endpoint, a.baseUrl).searchParams.get('sessionId')!;
-    const posted = await fetch(new URL(`/messages?sessionId=${sessionId}`, b.baseUrl), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: 'routed-through-b',
-        method: 'initialize',
-        params: { protocolVersion: '2024-11-05', capabilities: {}, clientInfo: { name: 'legacy', version: '1' } },
-      }),
+    const postToB = (message: object) =>
+      fetch(new URL(`/messages?sessionId=${sessionId}`, b.baseUrl), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(message) });
+    const posted = await postToB({
+      jsonrpc: '2.0',
+      id: 'routed-through-b',
+      method: 'initialize',
+      params: { protocolVersion: '2024-11-05', capabilities: {}, clientInfo: { name: 'legacy', version: '1' } },
     });
     expect(posted.status).toBe(202);
-    await readUntil(/"id":"routed-through-b","result"|"result":\{[^\n]*"id":"routed-through-b"/, 5000);
+    await readUntil(/"result":\{[^\n]*"id":"routed-through-b"|"id":"routed-through-b"[^\n]*"result"/, 5000);
+    await postToB({ jsonrpc: '2.0', method: 'notifications/initialized' });
+
+    // Redis restarts (no data kept): A re-subscribes on the new connection, and is not ready until it has.
+    await redis.stop();
+    await waitUntil(async () => (await readyz(a)).status === 503, 10_000, 'instance A not ready while the store is down');
+    await redis.start();
+    await waitUntil(async () => (await readyz(a)).status === 200 && (await readyz(b)).status === 200, 15_000, 'both ready after the restart');
+    // The stream's record is renewed at its next keep-alive (1 s), then B routes to A again.
+    await waitUntil(async () => (await postToB({ jsonrpc: '2.0', id: 'after-restart', method: 'ping' })).status === 202, 10_000, 'B locates the stream again');
+    await readUntil(/"id":"after-restart"/, 5000);
     abort.abort();
   });
 });
