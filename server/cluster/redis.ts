@@ -80,10 +80,11 @@ export function connectSessionStore(
       }
     });
   }
-  // A PING on the writer (which has no timeout) measures a stall for as long as it lasts.
+  // A PING on the writer (which has no timeout) measures a stall for as long as it lasts (instances only: the
+  // broker's storage has no writer and nothing reads the figure).
   let probeSent: number | undefined;
   const probe = setInterval(() => {
-    if (probeSent !== undefined || writer.status !== 'ready') return;
+    if (!pubsub || probeSent !== undefined || writer.status !== 'ready') return;
     const sent = (probeSent = Date.now());
     void writer
       .ping()
