@@ -16,9 +16,12 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
 FROM node:24-slim
+# MCP_TRUST_PROXY=0: exposed directly (`docker run -p`), X-Forwarded-For is the client's own text and is ignored;
+# the infrastructure (CDK, Pulumi) sets 1 for the load balancer in front.
 ENV NODE_ENV=production \
     PORT=8080 \
-    HOST=0.0.0.0
+    HOST=0.0.0.0 \
+    MCP_TRUST_PROXY=0
 WORKDIR /app
 COPY --from=deps --chown=root:root /app/node_modules ./node_modules
 COPY --from=build --chown=root:root /app/dist/server ./dist/server
@@ -30,5 +33,5 @@ USER node
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.PORT+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-# SIGTERM reaches node directly (exec form, PID 1): the server drains, then exits 0.
+# SIGTERM reaches node directly (exec form, PID 1): the server drains, then exits 0 (a second signal: exits 1 at once).
 CMD ["node", "dist/server/main.js"]

@@ -16,3 +16,4 @@ export { principalOf, principalKey, type Principal } from './capabilities/princi
 export { InMemoryEventStore, inMemoryEventStores, type EventStore, type EventStoreFactory } from './mcp/eventStore';
 export { createLogger, type Logger } from './logging/logger';
 export { runServer } from './run';
+export { exitAfterFlush } from './lifecycle/exit';

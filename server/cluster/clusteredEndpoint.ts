@@ -16,6 +16,7 @@ import { type JSONRPCMessage, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextp
 import { principalKey } from '../capabilities/principal';
 import '../http/requestAuth';
 import { RPC, sendJsonRpcError } from '../http/jsonRpcError';
+import { safeError } from '../logging/safeError';
 import type { DrainController } from '../lifecycle/drain';
 import { cancelledRequestId } from '../mcp/cancellation';
 import { checkBatch, isInitialize, isRequest } from '../mcp/jsonRpcEnvelope';
@@ -63,7 +64,7 @@ export function clusteredEndpoint(options: ClusteredEndpointOptions): ClusteredE
       if (req.method === 'DELETE') return await remove(req, res);
       sendJsonRpcError(res, 405, RPC.serverError, 'Method not allowed', { Allow: 'GET, POST, DELETE' });
     } catch (err) {
-      logger.warn({ err }, 'session store request failed');
+      logger.warn({ err: safeError(err) }, 'session store request failed');
       unavailable(res);
     }
   };

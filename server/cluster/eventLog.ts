@@ -10,6 +10,7 @@
 import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { Redis } from 'ioredis';
 import { CHANNELS, KEYS } from './keys';
+import { STALL_TOLERANCE_MS } from './redis';
 
 /** Bound of one stream, as the in-memory store's (older events are trimmed first). */
 export const MAX_EVENTS_PER_STREAM = 1000;
@@ -26,6 +27,8 @@ export interface StreamEntry {
 export class EventLog {
   constructor(
     private readonly redis: Redis,
+    /** Appends go here: it waits out a stall or a reconnect, within `STALL_TOLERANCE_MS` (see `redisOptions`). */
+    private readonly writer: Redis,
     /** Streams expire with their session. */
     private readonly ttlSeconds: number,
     /** Wakes this process's readers of the stream at once (others get the Redis publication). */
@@ -43,12 +46,13 @@ export class EventLog {
     if (entry.message) fields.push('m', JSON.stringify(entry.message));
     if (entry.opens) fields.push('o', JSON.stringify(entry.opens));
     if (entry.end) fields.push('e', '1');
-    const results = await this.redis
+    const transaction = this.writer
       .multi()
       .xadd(key, 'MAXLEN', '~', String(MAX_EVENTS_PER_STREAM), '*', ...fields)
       .expire(key, this.ttlSeconds)
       .publish(CHANNELS.events(sessionId, streamId), '1')
       .exec();
+    const results = await withDeadline(transaction, STALL_TOLERANCE_MS);
     const failed = results?.find(([err]) => err);
     if (!results || failed) throw failed?.[0] ?? new Error('session store transaction aborted');
     this.appended(CHANNELS.events(sessionId, streamId));
@@ -69,6 +73,19 @@ export class EventLog {
 
   async exists(sessionId: string, streamId: string): Promise<boolean> {
     return (await this.redis.exists(KEYS.events(sessionId, streamId))) === 1;
+  }
+}
+
+/** A running call's message waits for the store this long at most, then the call fails (the store is gone). */
+async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the session store did not answer within ${ms / 1000} s`)), ms);
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -10,7 +10,8 @@ import { clusteredEndpoint, type ClusteredEndpoint } from './clusteredEndpoint';
 import { EventLog } from './eventLog';
 import { InstanceBus } from './instanceBus';
 import { legacyRouting } from './legacyRouting';
-import { connectSessionStore, waitForSessionStore } from './redis';
+import { connectSessionStore, STALL_BOUND_MS, waitForSessionStore } from './redis';
+import { safeError } from '../logging/safeError';
 import { SessionHosts } from './sessionHosts';
 import { SessionStore } from './sessionStore';
 
@@ -46,12 +47,20 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const { logger } = options;
   const store = connectSessionStore(options.redisUrl, logger, { cluster: options.redisCluster });
   const bus = new InstanceBus(store, logger);
-  const log = new EventLog(store.commands, options.sessionIdleSeconds, (channel) => bus.notify(channel));
+  const log = new EventLog(store.commands, store.writer, options.sessionIdleSeconds, (channel) => bus.notify(channel));
   const sessions = new SessionStore(store.commands, {
     idleSeconds: options.sessionIdleSeconds,
     maxSessions: options.maxSessions,
     maxSessionsPerPrincipal: options.maxSessionsPerPrincipal,
   });
+  // Why this instance cannot take requests now, or undefined. The store answering but this instance not yet
+  // subscribed is not ready either: what other instances route here would be lost.
+  const problem = (): string | undefined => {
+    if (!store.ready) return 'session store unreachable';
+    if (store.stalledMs() > STALL_BOUND_MS) return 'session store not answering';
+    if (!bus.subscribed) return 'not subscribed to the instance channel';
+    return undefined;
+  };
   const hosts = new SessionHosts({ buildServer: options.buildServer, log, instanceId: bus.instanceId, drain: options.drain, logger });
   const endpoint = clusteredEndpoint({
     log,
@@ -63,21 +72,26 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     keepAliveMs: options.keepAliveMs,
     retryMs: options.retryMs,
     logger,
-    storeReady: () => store.ready,
+    storeReady: () => problem() === undefined,
   });
   let legacy: LegacySseEndpoints | undefined;
   bus.onRouted = (routed) => {
     if (routed.kind === 'session') return endpoint.receive(routed);
-    void legacy?.deliver(routed.sessionId, routed.message, routed.authInfo).catch((err: unknown) => logger.warn({ err }, 'routed legacy message failed'));
+    void legacy?.deliver(routed.sessionId, routed.message, routed.authInfo).catch((err: unknown) => logger.warn({ err: safeError(err) }, 'routed legacy message failed'));
   };
   // An instance whose store is down still starts (not ready: /readyz 503) and heals when the store is back.
-  await waitForSessionStore(store, STARTUP_WAIT_MS).catch((err: Error) => logger.warn({ err: err.message }, 'starting without the session store'));
+  const storeUp = await waitForSessionStore(store, STARTUP_WAIT_MS).then(
+    () => true,
+    (err: Error) => (logger.warn({ err: err.message }, 'starting without the session store'), false),
+  );
   await bus.start();
+  // With the store up, start ready: subscribed before the first request.
+  if (storeUp && !(await bus.waitSubscribed(STARTUP_WAIT_MS))) logger.warn('starting before the instance channel is subscribed');
   logger.info({ instance: bus.instanceId }, 'stateful sessions in the shared store (REDIS_URL)');
   return {
     endpoint,
     legacyRouting: legacyRouting(store, bus, options.keepAliveMs / 1000),
-    problem: () => (store.ready ? undefined : 'session store unreachable'),
+    problem,
     attachLegacy: (l) => (legacy = l),
     instanceId: bus.instanceId,
     async close() {

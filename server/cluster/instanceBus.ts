@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../logging/logger';
+import { safeError } from '../logging/safeError';
 import { CHANNELS, KEYS } from './keys';
 import type { SessionStoreConnections } from './redis';
 
@@ -30,6 +31,9 @@ export class InstanceBus {
   readonly instanceId = randomBytes(6).toString('hex');
   private readonly listeners = new Map<string, { listeners: Set<() => void>; remote: number; subscribed?: Promise<void> }>();
   private heartbeat?: NodeJS.Timeout;
+  /** True once the store confirmed this instance's channels on the current subscriber connection. */
+  private subscribedNow = false;
+  private stopped = false;
   onRouted?: (routed: RoutedMessage) => void;
 
   constructor(
@@ -48,10 +52,52 @@ export class InstanceBus {
     void beat();
     this.heartbeat = setInterval(beat, HEARTBEAT_EVERY_MS);
     this.heartbeat.unref();
-    // Queued while the store is down, sent when it is back.
-    void this.store.subscriber.subscribe(CHANNELS.instance(this.instanceId), CHANNELS.everyInstance).catch((err: unknown) => {
-      this.logger.warn({ err }, 'could not subscribe to the instance channel');
-    });
+    // Without its channels this instance would miss what others route to it (cancellations, answers, legacy
+    // messages): subscribe until the store confirms, and again on every new subscriber connection.
+    this.store.subscriber.on('close', () => (this.subscribedNow = false));
+    this.store.subscriber.on('ready', () => void this.subscribe());
+    void this.subscribe();
+  }
+
+  /** True while routed messages can reach this instance (readiness reports it). */
+  get subscribed(): boolean {
+    return this.subscribedNow && this.store.subscriber.status === 'ready';
+  }
+
+  private subscribing = false;
+
+  /** Resolves once subscribed (true), or after `timeoutMs` (false). */
+  async waitSubscribed(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.subscribed) {
+      if (Date.now() > deadline) return false;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return true;
+  }
+
+  private async subscribe(): Promise<void> {
+    if (this.subscribing) return;
+    this.subscribing = true;
+    let failures = 0;
+    try {
+      while (!this.stopped) {
+        try {
+          // Queued while the subscriber reconnects (its commands are retried forever), sent once it is back.
+          await this.store.subscriber.subscribe(CHANNELS.instance(this.instanceId), CHANNELS.everyInstance);
+          if (this.store.subscriber.status !== 'ready') continue; // confirmed by a connection that is gone since
+          this.subscribedNow = true;
+          if (failures > 0) this.logger.info({ attempts: failures + 1 }, 'subscribed to the instance channel');
+          return;
+        } catch (err) {
+          // One line for the first failure, then one a minute: the store may be down for long.
+          if (failures++ % 30 === 0) this.logger.warn({ err: safeError(err), attempts: failures }, 'could not subscribe to the instance channel; retrying');
+          await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** Math.min(failures, 5), 2000)).unref());
+        }
+      }
+    } finally {
+      this.subscribing = false;
+    }
   }
 
   /**
@@ -114,6 +160,7 @@ export class InstanceBus {
 
   /** Stops the heartbeat and removes it: other instances answer for this one's unfinished streams at once. */
   async stop(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.heartbeat);
     await this.store.commands.del(KEYS.instance(this.instanceId)).catch(() => undefined);
   }
@@ -124,7 +171,7 @@ export class InstanceBus {
       if (routed.from === this.instanceId) return;
       this.onRouted?.(routed);
     } catch (err) {
-      this.logger.warn({ err }, 'unreadable routed message');
+      this.logger.warn({ err: safeError(err) }, 'unreadable routed message');
     }
   }
 }

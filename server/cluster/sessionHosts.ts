@@ -6,6 +6,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { DrainController } from '../lifecycle/drain';
 import type { Logger } from '../logging/logger';
+import { safeError } from '../logging/safeError';
 import type { McpServerFactory } from '../mcp/serverFactory';
 import { ClusterTransport } from './clusterTransport';
 import type { EventLog } from './eventLog';
@@ -49,7 +50,7 @@ export class SessionHosts {
       const { buildServer, log, instanceId, drain, logger } = this.options;
       const server = buildServer();
       const transport = new ClusterTransport(sessionId, instanceId, log, drain);
-      transport.onerror = (err) => logger.warn({ err, session: sessionId }, 'MCP protocol error');
+      transport.onerror = (err) => logger.warn({ err: safeError(err), session: sessionId }, 'MCP protocol error');
       const ready = server.connect(transport).then(() => (record ? transport.restore(record.initialize, record.setLevel) : undefined));
       host = { server, transport, ready, lastUsed: Date.now() };
       this.hosts.set(sessionId, host);

@@ -11,10 +11,12 @@ import type { Response } from 'express';
 import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logging/logger';
+import { safeError } from '../logging/safeError';
 import { STANDALONE_STREAM } from './clusterTransport';
 import { eventId, type EventLog } from './eventLog';
 import type { InstanceBus } from './instanceBus';
 import { CHANNELS, KEYS } from './keys';
+import { STALL_TOLERANCE_MS } from './redis';
 import type { SessionStore } from './sessionStore';
 
 const CHECK_EVERY_MS = 1000;
@@ -57,6 +59,7 @@ export function tailStream(
   let again = false;
   let finished = false;
   let lastWrite = Date.now();
+  let lastRead = Date.now();
   let resolveDone!: () => void;
   const done = new Promise<void>((r) => (resolveDone = r));
   const owner = streamId === STANDALONE_STREAM ? undefined : streamId.split('.')[0];
@@ -81,6 +84,7 @@ export function tailStream(
       do {
         again = false;
         const entries = await deps.log.read(sessionId, streamId, cursor);
+        lastRead = Date.now();
         for (const entry of entries) {
           if (finished) return;
           cursor = entry.id;
@@ -93,8 +97,11 @@ export function tailStream(
         if (entries.length === 500) again = true;
       } while (again && !finished);
     } catch (err) {
-      // The store is unreachable: end the stream; the client reconnects with its last event id and loses nothing.
-      deps.logger.warn({ err, session: sessionId }, 'stream interrupted: session store unreachable');
+      // A stall (connected, but slow to answer): keep the stream; the once-a-second check reads again, and the
+      // call's messages are still being produced. The store unreachable, or stalled for too long: end the stream;
+      // the client reconnects with its last event id and loses nothing.
+      if (deps.redis.status === 'ready' && Date.now() - lastRead < STALL_TOLERANCE_MS) return;
+      deps.logger.warn({ err: safeError(err), session: sessionId }, 'stream interrupted: session store unreachable');
       finish();
     } finally {
       reading = false;
@@ -113,7 +120,7 @@ export function tailStream(
     if (finished) return;
     void pump();
     if (owner && owner !== deps.bus.instanceId && !(await deps.bus.isAlive(owner).catch(() => true))) {
-      await answerOrphan(deps, sessionId, streamId).catch((err: unknown) => deps.logger.warn({ err }, 'could not answer an orphaned stream'));
+      await answerOrphan(deps, sessionId, streamId).catch((err: unknown) => deps.logger.warn({ err: safeError(err) }, 'could not answer an orphaned stream'));
       void pump();
     }
   };

@@ -114,6 +114,12 @@ export const DEFAULTS = {
   /** Same bound as the MCP SDK's own transport. */
   maxBodyBytes: 4 * 1024 * 1024,
   logLevel: 'info' as LogLevel,
+  /**
+   * Proxies in front of the server whose `X-Forwarded-For` is believed: none. Exposed directly (`docker run -p`),
+   * the header is the client's own text, and believing it would let a client pick the address the failed-auth
+   * limiter counts. Behind a load balancer, infrastructure sets `PROXY_HOPS_BEHIND_LOAD_BALANCER`.
+   */
+  trustProxyHops: 0,
   /** Broker mode: what the server asks the upstream provider for (identity, e-mail for admission). */
   upstreamScopes: ['openid', 'email', 'profile'] as readonly string[],
   /** Broker mode: the claim that lists a user's groups (Cognito: `cognito:groups`; Entra ID: `groups` or `roles`). */
@@ -249,6 +255,12 @@ const SETTING_ENV: { readonly [K in keyof Required<ServerSettings>]: EnvName } =
 };
 
 /**
+ * The proxies in front of a deployed container: the ALB (ECS), Google's front end (Cloud Run). Each appends the
+ * address it received the request from to `X-Forwarded-For`; the server takes that right-most entry as the client.
+ */
+export const PROXY_HOPS_BEHIND_LOAD_BALANCER = 1;
+
+/**
  * Every variable `serverEnvironment` may set: the fixed ones (port, host, trust proxy) and one per setting.
  * Infrastructure refuses extra environment that would override them.
  */
@@ -256,13 +268,13 @@ export const MANAGED_ENV_NAMES: readonly EnvName[] = [ENV.port, ENV.host, ENV.tr
 
 /**
  * Turns settings into the container's plain environment, using the contract's variable names.
- * Containers in the cloud listen on all interfaces on CONTAINER_PORT and trust one proxy hop (the load balancer).
+ * Containers in the cloud listen on all interfaces on CONTAINER_PORT and trust the load balancer's hop only.
  */
 export function serverEnvironment(settings: ServerSettings, options: ServerEnvironmentOptions = {}): Record<string, string> {
   const env: Record<string, string> = {
     ...(options.omitPort ? {} : { [ENV.port]: String(CONTAINER_PORT) }),
     [ENV.host]: '0.0.0.0',
-    [ENV.trustProxy]: '1',
+    [ENV.trustProxy]: String(PROXY_HOPS_BEHIND_LOAD_BALANCER),
   };
   for (const key of Object.keys(SETTING_ENV) as (keyof ServerSettings)[]) {
     const value = settings[key];

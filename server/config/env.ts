@@ -3,7 +3,7 @@
  * `contract.ts`. A bad value becomes one `ConfigError` line that names the variable and what is wrong.
  */
 import { z } from 'zod';
-import { AUTH_MODES, DEFAULTS, ENV, LIMITS, LOG_LEVELS, MIN_BEARER_TOKEN_LENGTH, REDIS, SECRET_ENV, SESSION_MODES, bearerTokenProblem, signingKeysProblem } from './contract';
+import { AUTH_MODES, DEFAULTS, ENV, LIMITS, LOG_LEVELS, MIN_BEARER_TOKEN_LENGTH, PROXY_HOPS_BEHIND_LOAD_BALANCER, REDIS, SECRET_ENV, SESSION_MODES, bearerTokenProblem, signingKeysProblem } from './contract';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -125,8 +125,8 @@ export interface ServerConfig {
   /** Cap on live sessions of one principal. */
   maxSessionsPerPrincipal: number;
   maxBodyBytes: number;
-  /** express `trust proxy` value: false, a hop count, or a list of addresses. */
-  trustProxy: boolean | number | string;
+  /** express `trust proxy` value: a hop count (0: `X-Forwarded-For` ignored) or a list of proxy addresses. */
+  trustProxy: number | string;
   logLevel: (typeof LOG_LEVELS)[number];
   /** Shared session store for stateful mode on several instances (`REDIS_URL`); undefined = sessions in memory. */
   redisUrl?: string;
@@ -205,9 +205,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): ServerConfi
   }
   checkAuthSettings(authMode, e, host, loopback);
   const resource = e[ENV.publicUrl] ?? publicUrl.href;
-  const trustRaw = e[ENV.trustProxy];
-  const trustProxy =
-    trustRaw === undefined || trustRaw === 'false' ? false : trustRaw === 'true' ? true : /^\d+$/.test(trustRaw) ? Number(trustRaw) : trustRaw;
+  const trustProxy = parseTrustProxy(e[ENV.trustProxy]);
   return {
     port,
     host,
@@ -259,6 +257,22 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): ServerConfi
 export { MIN_BEARER_TOKEN_LENGTH } from './contract';
 
 type ParsedEnv = z.infer<typeof envSchema>;
+
+/**
+ * `MCP_TRUST_PROXY`: how many proxies in front of the server to believe (`false` = 0), or their addresses. Never
+ * "every hop" (`true`): the left-most `X-Forwarded-For` entry is whatever the client wrote, so the failed-auth
+ * limiter could be escaped by rotating it, or a victim's address locked out.
+ */
+function parseTrustProxy(raw: string | undefined): number | string {
+  if (raw === undefined || raw === '' || raw === 'false') return DEFAULTS.trustProxyHops;
+  if (/^\d{1,2}$/.test(raw)) return Number(raw);
+  if (raw === 'true' || /^\d+$/.test(raw)) {
+    throw new ConfigError(
+      `Invalid ${ENV.trustProxy}=${raw}: give the number of proxies in front of the server (0 to 99; behind an ALB or Cloud Run: ${PROXY_HOPS_BEHIND_LOAD_BALANCER}) or their addresses — trusting every hop lets a client choose the address the failed-auth limiter counts`,
+    );
+  }
+  return raw;
+}
 
 /** Cross-variable checks of the auth settings: one `ConfigError` line naming the variable to fix. */
 function checkAuthSettings(mode: AuthConfig['mode'], e: ParsedEnv, host: string, loopback: boolean): void {

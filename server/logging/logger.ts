@@ -4,6 +4,7 @@
  */
 import pino, { type Logger } from 'pino';
 import type { LogLevel } from '../config/contract';
+import { safeError } from './safeError';
 
 export type { Logger };
 
@@ -51,13 +52,27 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       level: (label, number) => ({ severity: SEVERITY[label] ?? 'DEFAULT', level: number }),
     },
     timestamp: pino.stdTimeFunctions.isoTime,
+    // Errors are logged without the fields libraries attach (a Redis error carries its command, AUTH's password).
+    serializers: { err: safeError },
   };
   if (options.destination) return pino(base, options.destination);
   const pretty = options.pretty ?? (process.stdout.isTTY === true && canResolve('pino-pretty'));
   if (pretty) {
     return pino({ ...base, transport: { target: 'pino-pretty', options: { messageKey: 'message', ignore: 'pid,hostname,severity' } } });
   }
-  return pino(base);
+  return pino(base, stdoutDestination());
+}
+
+/** Log lines waiting for a blocked stdout beyond this are dropped (memory stays bounded). */
+const MAX_PENDING_LOG_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Asynchronous writes to stdout with a bounded buffer: a reader that stops reading (a full pipe) never blocks the
+ * server, and the buffer cannot grow without limit. See `lifecycle/exit.ts` for exiting without waiting on it.
+ */
+function stdoutDestination(): pino.DestinationStream {
+  // minLength 1: each line is written at once, and `flush(cb)` waits until the buffer is written.
+  return pino.destination({ dest: 1, sync: false, minLength: 1, maxLength: MAX_PENDING_LOG_BYTES });
 }
 
 function canResolve(name: string): boolean {
