@@ -53,7 +53,7 @@ describe('clustered transport', () => {
   });
 
   test('the stream ends with an error answer and the drain slot is released', async () => {
-    const log = new EventLog(client, 60);
+    const log = new EventLog(client, client, 60);
     const drain = new DrainController();
     const server = buildServer();
     const transport = new ClusterTransport('session-1', 'instance-a', log, drain);
