@@ -24,7 +24,8 @@ const WATCH_MS = 10_000;
  * ~115 MB/s. With it: at most STREAMS × (bound + one message) plus noise.
  */
 const MAX_RSS_GROWTH_MB = 100;
-const MAX_HEALTHZ_MS = 500;
+/** Generous: the CI machine is shared; an instance whose memory runs out takes seconds, then stops answering. */
+const MAX_HEALTHZ_MS = 1500;
 const ENDED_LOG = 'stream ended: the client is not reading';
 const BIG_TOKEN = 'x'.repeat(3.5 * 1024 * 1024);
 const MAX_TOKEN = 't'.repeat(MAX_ECHOED_STRING_BYTES);
@@ -58,7 +59,7 @@ async function startServer(env: Record<string, string>): Promise<Server> {
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
   const base = `http://127.0.0.1:${port}`;
-  await waitForReady(base);
+  await waitForReady(base, 60_000);
   return { child, port, base, output: () => out, ended: () => out.split('\n').filter((l) => l.includes(ENDED_LOG)).length };
 }
 
@@ -137,25 +138,7 @@ describe('unread streams: stateless', () => {
   let server: Server;
   beforeAll(async () => {
     server = await startServer({ MCP_SESSION_MODE: 'stateless' });
-  }, 30_000);
-
-  test('countdowns with the largest allowed progress token, unread: bounded memory; larger tokens refused', async () => {
-    const url = `${server.base}/mcp`;
-    await expectRefusedToken(url, MCP_HEADERS, 'x'.repeat(MAX_ECHOED_STRING_BYTES + 1), 1);
-    await expectRefusedToken(url, MCP_HEADERS, BIG_TOKEN, 2);
-    const longId = await fetch(url, { method: 'POST', headers: MCP_HEADERS, body: JSON.stringify({ jsonrpc: '2.0', id: 'i'.repeat(300), method: 'tools/list' }) });
-    expect(longId.status).toBe(400);
-    expect(((await longId.json()) as { error: { message: string } }).error.message).toMatch(/\bid is longer than/);
-
-    console.log(`stateless, ${STREAMS} unread requests with 3.5 MB tokens, all refused:`, await refusedBigTokens(server, MCP_HEADERS, 1000));
-
-    const baseline = await settledRss(server);
-    for (let i = 0; i < STREAMS; i++) unread(server.port, 'POST', '/mcp', MCP_HEADERS, call(i, 'countdown', { seconds: 3600 }, MAX_TOKEN));
-    const figures = await watch(server, baseline, WATCH_MS);
-    console.log(`stateless, ${STREAMS} unread countdowns with ${MAX_ECHOED_STRING_BYTES} B tokens, ${WATCH_MS / 1000} s:`, figures);
-    expect(figures.growthMb).toBeLessThan(MAX_RSS_GROWTH_MB);
-    expect(figures.slowestHealthzMs).toBeLessThan(MAX_HEALTHZ_MS);
-  }, 60_000);
+  }, 90_000);
 
   test('a tool writing faster than an unread stream takes: each stream is ended past the bound, memory stays bounded', async () => {
     const baseline = await settledRss(server);
@@ -200,6 +183,23 @@ describe('unread streams: stateless', () => {
     expect(figures.growthMb).toBeLessThan(MAX_RSS_GROWTH_MB);
     expect(figures.slowestHealthzMs).toBeLessThan(MAX_HEALTHZ_MS);
   }, 60_000);
+  test('countdowns with the largest allowed progress token, unread: bounded memory; larger tokens refused', async () => {
+    const url = `${server.base}/mcp`;
+    await expectRefusedToken(url, MCP_HEADERS, 'x'.repeat(MAX_ECHOED_STRING_BYTES + 1), 1);
+    await expectRefusedToken(url, MCP_HEADERS, BIG_TOKEN, 2);
+    const longId = await fetch(url, { method: 'POST', headers: MCP_HEADERS, body: JSON.stringify({ jsonrpc: '2.0', id: 'i'.repeat(300), method: 'tools/list' }) });
+    expect(longId.status).toBe(400);
+    expect(((await longId.json()) as { error: { message: string } }).error.message).toMatch(/\bid is longer than/);
+
+    console.log(`stateless, ${STREAMS} unread requests with 3.5 MB tokens, all refused:`, await refusedBigTokens(server, MCP_HEADERS, 1000));
+
+    const baseline = await settledRss(server);
+    for (let i = 0; i < STREAMS; i++) unread(server.port, 'POST', '/mcp', MCP_HEADERS, call(i, 'countdown', { seconds: 3600 }, MAX_TOKEN));
+    const figures = await watch(server, baseline, WATCH_MS);
+    console.log(`stateless, ${STREAMS} unread countdowns with ${MAX_ECHOED_STRING_BYTES} B tokens, ${WATCH_MS / 1000} s:`, figures);
+    expect(figures.growthMb).toBeLessThan(MAX_RSS_GROWTH_MB);
+    expect(figures.slowestHealthzMs).toBeLessThan(MAX_HEALTHZ_MS);
+  }, 60_000);
 });
 
 describe('unread streams: stateful (in-memory sessions)', () => {
@@ -212,8 +212,18 @@ describe('unread streams: stateful (in-memory sessions)', () => {
     headers = { ...MCP_HEADERS, 'mcp-session-id': init.headers.get('mcp-session-id')!, 'mcp-protocol-version': '2025-11-25' };
     const ready = await fetch(`${server.base}/mcp`, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) });
     expect(ready.status).toBe(202);
-  }, 30_000);
+  }, 90_000);
 
+  test('a tool writing faster than an unread stream takes: each stream is ended past the bound, memory stays bounded', async () => {
+    const baseline = await settledRss(server);
+    const before = server.ended();
+    for (let i = 0; i < STREAMS; i++) unread(server.port, 'POST', '/mcp', headers, call(200 + i, 'flood', { chunks: 1000 }, `f${i}`));
+    const figures = await watch(server, baseline, 20_000, () => server.ended() - before >= STREAMS);
+    console.log(`stateful, ${STREAMS} unread floods (64 KiB every 10 ms):`, { ...figures, ended: server.ended() - before });
+    expect(server.ended() - before).toBe(STREAMS);
+    expect(figures.growthMb).toBeLessThan(MAX_RSS_GROWTH_MB);
+    expect(figures.slowestHealthzMs).toBeLessThan(MAX_HEALTHZ_MS);
+  }, 60_000);
   test('countdowns with the largest allowed progress token, unread: bounded memory; larger tokens refused', async () => {
     await expectRefusedToken(`${server.base}/mcp`, headers, 'x'.repeat(MAX_ECHOED_STRING_BYTES + 1), 2);
     await expectRefusedToken(`${server.base}/mcp`, headers, BIG_TOKEN, 3);
@@ -223,17 +233,6 @@ describe('unread streams: stateful (in-memory sessions)', () => {
     for (let i = 0; i < STREAMS; i++) unread(server.port, 'POST', '/mcp', headers, call(100 + i, 'countdown', { seconds: 3600 }, MAX_TOKEN));
     const figures = await watch(server, baseline, WATCH_MS);
     console.log(`stateful, ${STREAMS} unread countdowns with ${MAX_ECHOED_STRING_BYTES} B tokens, ${WATCH_MS / 1000} s:`, figures);
-    expect(figures.growthMb).toBeLessThan(MAX_RSS_GROWTH_MB);
-    expect(figures.slowestHealthzMs).toBeLessThan(MAX_HEALTHZ_MS);
-  }, 60_000);
-
-  test('a tool writing faster than an unread stream takes: each stream is ended past the bound, memory stays bounded', async () => {
-    const baseline = await settledRss(server);
-    const before = server.ended();
-    for (let i = 0; i < STREAMS; i++) unread(server.port, 'POST', '/mcp', headers, call(200 + i, 'flood', { chunks: 1000 }, `f${i}`));
-    const figures = await watch(server, baseline, 20_000, () => server.ended() - before >= STREAMS);
-    console.log(`stateful, ${STREAMS} unread floods (64 KiB every 10 ms):`, { ...figures, ended: server.ended() - before });
-    expect(server.ended() - before).toBe(STREAMS);
     expect(figures.growthMb).toBeLessThan(MAX_RSS_GROWTH_MB);
     expect(figures.slowestHealthzMs).toBeLessThan(MAX_HEALTHZ_MS);
   }, 60_000);
