@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { DEFAULTS } from '../../server/config/contract';
 import { MAX_ECHOED_STRING_BYTES } from '../../server/mcp/echoedValues';
 import { ROOT, waitForReady } from '../helpers/process';
+import { type RedisServer, startRedis } from '../helpers/redis';
 import { MCP_HEADERS, freePort, initializeBody } from '../helpers/server';
 
 const STREAMS = 20;
@@ -236,6 +237,39 @@ describe('unread streams: stateful (in-memory sessions)', () => {
     for (let i = 0; i < STREAMS; i++) unread(server.port, 'POST', '/mcp', headers, call(100 + i, 'countdown', { seconds: 3600 }, MAX_TOKEN));
     const figures = await watch(server, baseline, WATCH_MS);
     console.log(`stateful, ${STREAMS} unread countdowns with ${MAX_ECHOED_STRING_BYTES} B tokens, ${WATCH_MS / 1000} s:`, figures);
+    expect(figures.growthMb).toBeLessThan(MAX_RSS_GROWTH_MB);
+    expect(figures.slowestHealthzMs).toBeLessThan(MAX_HEALTHZ_MS);
+  }, 60_000);
+});
+
+describe('unread streams: clustered (sessions in Redis, streams tailed from the store)', () => {
+  /** Fewer streams: every flood message also goes through Redis. */
+  const CLUSTER_STREAMS = 5;
+  let redis: RedisServer;
+  let server: Server;
+  let headers: Record<string, string>;
+  beforeAll(async () => {
+    redis = await startRedis();
+    server = await startServer({ MCP_SESSION_MODE: 'stateful', REDIS_URL: redis.url });
+    const init = await fetch(`${server.base}/mcp`, { method: 'POST', headers: MCP_HEADERS, body: JSON.stringify(initializeBody()) });
+    await init.text();
+    headers = { ...MCP_HEADERS, 'mcp-session-id': init.headers.get('mcp-session-id')!, 'mcp-protocol-version': '2025-11-25' };
+    const ready = await fetch(`${server.base}/mcp`, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) });
+    expect(ready.status).toBe(202);
+  }, 90_000);
+  afterAll(async () => {
+    server?.child.kill('SIGKILL');
+    await redis?.stop();
+  });
+
+  test('each unread stream is ended past the bound; oversized progress tokens refused', async () => {
+    await expectRefusedToken(`${server.base}/mcp`, headers, BIG_TOKEN, 2);
+    const baseline = await settledRss(server);
+    const before = server.ended();
+    for (let i = 0; i < CLUSTER_STREAMS; i++) unread(server.port, 'POST', '/mcp', headers, call(300 + i, 'flood', { chunks: FLOOD_CHUNKS }, `c${i}`));
+    const figures = await watch(server, baseline, 30_000, () => server.ended() - before >= CLUSTER_STREAMS);
+    console.log(`clustered, ${CLUSTER_STREAMS} unread floods:`, { ...figures, ended: server.ended() - before });
+    expect(server.ended() - before).toBe(CLUSTER_STREAMS);
     expect(figures.growthMb).toBeLessThan(MAX_RSS_GROWTH_MB);
     expect(figures.slowestHealthzMs).toBeLessThan(MAX_HEALTHZ_MS);
   }, 60_000);
