@@ -82,6 +82,7 @@ export function statefulEndpoint(options: StatefulEndpointOptions): RequestHandl
             const done = drain.beginCall();
             res.once('close', done);
             if (await replayFinishedStream(streamable, resumed, req, res)) return;
+            endIfAnsweredUnseen(streamable, resumed, res);
           } else {
             // The standalone stream carries no call: at drain it is closed, and the client reconnects after `retry`.
             const unregister = drain.registerStream(() => (session as StreamableSession).transport.closeStandaloneSSEStream());
@@ -191,6 +192,26 @@ async function replayFinishedStream(session: StreamableSession, lastEventId: str
   });
   res.end();
   return true;
+}
+
+/** How long after a resumed stream's last answer was stored the SDK has had to write it and end the stream. */
+const ANSWER_WRITTEN_MS = 1000;
+
+/**
+ * A resumed stream of a call still running ends with the call's answer (the SDK closes it) — unless the answer came
+ * while the SDK was setting the resume up: then it is stored but neither replayed nor written, and nothing would end
+ * the stream. Such a stream is ended here; the client resumes from its last event and gets the answer replayed.
+ */
+function endIfAnsweredUnseen(session: StreamableSession, lastEventId: string, res: Response): void {
+  void Promise.resolve(session.events.getStreamIdForEventId?.(lastEventId)).then((streamId) => {
+    if (streamId === undefined || res.writableEnded || res.destroyed) return;
+    const stop = session.streams.whenFinished(streamId, () => {
+      setTimeout(() => {
+        if (!res.writableEnded && !res.destroyed) res.end();
+      }, ANSWER_WRITTEN_MS).unref();
+    });
+    res.once('close', stop);
+  });
 }
 
 /** Ids of the JSON-RPC requests in a POST body (one message or a batch). */

@@ -24,6 +24,7 @@ const MAX_STREAMS = 1000;
 export class StreamLedger {
   /** Stream id → requests not answered yet (empty: finished). */
   private readonly streams = new Map<string, Set<RequestId>>();
+  private readonly waiters = new Map<string, Set<() => void>>();
 
   /** The session's event store, recording each stream's requests and answers as events are stored. */
   watch(store: EventStore): EventStore {
@@ -42,9 +43,27 @@ export class StreamLedger {
     return this.streams.get(streamId)?.size === 0;
   }
 
+  /** Calls `then` once the stream is finished (not at once if it already is); returns a function that cancels. */
+  whenFinished(streamId: string, then: () => void): () => void {
+    let set = this.waiters.get(streamId);
+    if (!set) this.waiters.set(streamId, (set = new Set()));
+    set.add(then);
+    return () => {
+      set.delete(then);
+      if (set.size === 0 && this.waiters.get(streamId) === set) this.waiters.delete(streamId);
+    };
+  }
+
   /** A request that will get no answer (cancelled) no longer holds its stream open. */
   settle(id: RequestId): void {
-    for (const pending of this.streams.values()) pending.delete(id);
+    for (const [streamId, pending] of this.streams) if (pending.delete(id)) this.finishedIfDone(streamId, pending);
+  }
+
+  private finishedIfDone(streamId: string, pending: Set<RequestId>): void {
+    if (pending.size > 0) return;
+    const waiting = this.waiters.get(streamId);
+    this.waiters.delete(streamId);
+    for (const then of waiting ?? []) then();
   }
 
   private record(streamId: string, message: JSONRPCMessage): void {
@@ -55,6 +74,8 @@ export class StreamLedger {
       this.streams.set(streamId, (pending = new Set(ids)));
       if (this.streams.size > MAX_STREAMS) this.streams.delete(this.streams.keys().next().value!);
     }
-    if (!('method' in message) && 'id' in message && message.id !== undefined) pending.delete(message.id);
+    if (!('method' in message) && 'id' in message && message.id !== undefined && pending.delete(message.id)) {
+      this.finishedIfDone(streamId, pending);
+    }
   }
 }

@@ -3,7 +3,11 @@
  * whether the call finished while the client was away or finishes after the resume — and no longer counts as in
  * flight (the drain would otherwise wait its full deadline for it).
  */
-import { MCP_HEADERS, initializeBody, parseSse, startTestServer, type TestServer } from '../helpers/server';
+import { createMcpApp } from '../../server/app';
+import { loadConfig } from '../../server/config/env';
+import { createLogger } from '../../server/logging/logger';
+import { type EventStoreFactory, inMemoryEventStores } from '../../server/mcp/eventStore';
+import { MCP_HEADERS, freePort, initializeBody, parseSse, startTestServer, type TestServer } from '../helpers/server';
 
 /** Reads a stream to its end; fails (instead of hanging) when it has not ended within `ms`. */
 async function readToEnd(body: ReadableStream<Uint8Array>, ms: number): Promise<string> {
@@ -131,4 +135,57 @@ describe('resumed streams (in-memory stateful)', () => {
     expect(await server.mcp.drain.drain(10_000)).toBe(true);
     expect(Date.now() - started).toBeLessThan(1000);
   });
+});
+
+describe('resumed streams: the answer arrives while the resume is being set up', () => {
+  test('the resumed stream still ends (the client resumes once more and gets the answer replayed)', async () => {
+    // A store whose replays take a while (a slow shared store): the call's answer lands during the replay, so the
+    // SDK neither replays nor writes it, and would keep the stream open for good.
+    const stores = inMemoryEventStores();
+    const slow: EventStoreFactory = {
+      create: (sessionId) => {
+        const store = stores.create(sessionId);
+        return {
+          storeEvent: (streamId, message) => store.storeEvent(streamId, message),
+          getStreamIdForEventId: (id) => store.getStreamIdForEventId!(id),
+          replayEventsAfter: async (lastEventId, handlers) => {
+            await new Promise((r) => setTimeout(r, 1500));
+            return store.replayEventsAfter(lastEventId, handlers);
+          },
+        };
+      },
+      dispose: (id) => stores.dispose?.(id),
+    };
+    const config = loadConfig({ HOST: '127.0.0.1', PORT: String(await freePort()), MCP_AUTH_MODE: 'none', MCP_SESSION_MODE: 'stateful', MCP_DRAIN_SECONDS: '1' });
+    const mcp = await createMcpApp({ config, eventStores: slow, logger: createLogger({ level: 'silent' }) });
+    const { url } = await mcp.listen();
+    const mcpUrl = `${url}/mcp`;
+    try {
+      const init = await fetch(mcpUrl, { method: 'POST', headers: MCP_HEADERS, body: JSON.stringify(initializeBody()) });
+      await init.text();
+      const headers = { ...MCP_HEADERS, 'mcp-session-id': init.headers.get('mcp-session-id')!, 'mcp-protocol-version': '2025-11-25' };
+      const abort = new AbortController();
+      const res = await fetch(mcpUrl, {
+        method: 'POST',
+        headers,
+        signal: abort.signal,
+        body: JSON.stringify({ jsonrpc: '2.0', id: 21, method: 'tools/call', params: { name: 'countdown', arguments: { seconds: 2 }, _meta: { progressToken: 'p21' } } }),
+      });
+      const text = await readUntil(res.body!.getReader(), /notifications\/progress/, 10_000);
+      abort.abort();
+      const lastId = parseSse(text).filter((e) => e.data).pop()!.id!;
+      await waitFor(() => mcp.drain.inFlightCount === 0, 5000, 'the dropped POST to leave the in-flight count');
+      // About 1 s before the answer: the resume's replay (1.5 s) is still running when it comes.
+      const first = await fetch(mcpUrl, { method: 'GET', headers: { ...headers, 'last-event-id': lastId } });
+      expect(first.status).toBe(200);
+      await readToEnd(first.body!, 6000);
+      // From its last event the client resumes again, and this time receives the answer.
+      const again = await fetch(mcpUrl, { method: 'GET', headers: { ...headers, 'last-event-id': lastId } });
+      const replayed = parseSse(await readToEnd(again.body!, 6000)).filter((e) => e.data).map((e) => JSON.parse(e.data));
+      expect(replayed[replayed.length - 1]).toMatchObject({ id: 21, result: { content: [{ text: 'Countdown of 2 s finished.' }] } });
+      await waitFor(() => mcp.drain.inFlightCount === 0, 2000, 'the resumed streams to leave the in-flight count');
+    } finally {
+      await mcp.shutdown();
+    }
+  }, 30_000);
 });
