@@ -17,9 +17,11 @@ import { healthRoutes } from './http/health';
 import { RPC, sendJsonRpcError } from './http/jsonRpcError';
 import { loopbackHostGuard, originGuard } from './http/originGuard';
 import { requestLog } from './http/requestLog';
+import { streamGuard, type StreamGuard } from './http/streamGuard';
 import { DrainController } from './lifecycle/drain';
 import { createLogger, type Logger } from './logging/logger';
 import { inMemoryEventStores, type EventStoreFactory } from './mcp/eventStore';
+import { refuseOversizedEchoes } from './mcp/echoedValues';
 import { legacySseEndpoints } from './mcp/legacySseEndpoint';
 import { mcpServerFactory } from './mcp/serverFactory';
 import { SessionRegistry } from './mcp/sessionRegistry';
@@ -49,6 +51,8 @@ export interface McpApp {
   readonly logger: Logger;
   readonly drain: DrainController;
   readonly sessions: SessionRegistry;
+  /** Backpressure on response streams: counts the streams ended because their client did not read. */
+  readonly streams: StreamGuard;
   /** Starts listening on `config.host:config.port`; resolves with the bound server and its base URL. */
   listen(): Promise<{ server: Server; url: string }>;
   /**
@@ -109,6 +113,7 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
   app.use(healthRoutes(drain, () => cluster?.problem() ?? auth.problem?.()));
   if (isLoopbackHost(config.host)) app.use(loopbackHostGuard(config.publicUrl.hostname));
 
+  const streams = streamGuard(config.streamBufferBytes, logger);
   const guarded = [mcpCors(config.allowedOrigins), originGuard(config.allowedOrigins)];
   const noBuffering: express.RequestHandler = (_req, res, next) => {
     // Streams must reach the client as they are written: no proxy buffering (nginx honours this header).
@@ -139,7 +144,7 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
       : stateless!.handler;
   const trackCalls: express.RequestHandler = (req, res, next) => (req.method === 'GET' ? next() : drain.track(req, res, next));
   const mcpPaths = [...new Set([mcpPath, PATHS.mcp])];
-  app.all(mcpPaths, ...guarded, noBuffering, trackCalls, requireJsonPost, jsonBody(config.maxBodyBytes), auth.authenticate, mcpHandler);
+  app.all(mcpPaths, ...guarded, noBuffering, trackCalls, requireJsonPost, jsonBody(config.maxBodyBytes), auth.authenticate, refuseOversizedEchoes, streams.middleware, mcpHandler);
 
   const legacy = legacySseEndpoints({
     buildServer,
@@ -152,8 +157,8 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
     routing: cluster?.legacyRouting,
   });
   cluster?.attachLegacy(legacy);
-  app.get(PATHS.sse, ...guarded, auth.authenticate, legacy.stream);
-  app.post(PATHS.messages, ...guarded, requireJsonPost, jsonBody(config.maxBodyBytes), auth.authenticate, legacy.messages);
+  app.get(PATHS.sse, ...guarded, auth.authenticate, streams.middleware, legacy.stream);
+  app.post(PATHS.messages, ...guarded, requireJsonPost, jsonBody(config.maxBodyBytes), auth.authenticate, refuseOversizedEchoes, legacy.messages);
   app.options([PATHS.sse, PATHS.messages], ...guarded);
 
   app.use((_req, res) => sendJsonRpcError(res, 404, RPC.invalidRequest, 'Not found'));
@@ -173,6 +178,7 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
     logger,
     drain,
     sessions,
+    streams,
     listen: () =>
       new Promise((resolve, reject) => {
         const server = app.listen(config.port, config.host);

@@ -38,6 +38,7 @@ export const ENV = {
   sessionMode: 'MCP_SESSION_MODE',
   allowedOrigins: 'MCP_ALLOWED_ORIGINS',
   keepAliveSeconds: 'MCP_KEEPALIVE_SECONDS',
+  streamBufferBytes: 'MCP_STREAM_BUFFER_BYTES',
   drainSeconds: 'MCP_DRAIN_SECONDS',
   sessionIdleSeconds: 'MCP_SESSION_IDLE_SECONDS',
   maxSessions: 'MCP_MAX_SESSIONS',
@@ -105,6 +106,11 @@ export const DEFAULTS = {
   sessionMode: 'stateless' as SessionMode,
   /** SSE comment frames keep idle streams alive through proxies; every idle timeout on the path must exceed it. */
   keepAliveSeconds: 15,
+  /**
+   * Bytes a response stream may hold unsent for a client that does not read. A reading client leaves far less (the
+   * kernel's socket buffers take the rest); streams × this bounds what unread streams can cost.
+   */
+  streamBufferBytes: 1024 * 1024,
   /** Time given to in-flight calls after SIGTERM. Fits ECS (stopTimeout ≤ 120 s); Cloud Run sets less (10 s grace). */
   drainSeconds: 20,
   sessionIdleSeconds: 1800,
@@ -136,6 +142,7 @@ export const DEFAULTS = {
 /** Limits the server enforces on its own settings (infra validates against the same numbers). */
 export const LIMITS = {
   keepAliveSeconds: { min: 1, max: 3600 },
+  streamBufferBytes: { min: 16 * 1024, max: 256 * 1024 * 1024 },
   drainSeconds: { min: 0, max: 3600 },
   /** Up to one week. */
   sessionIdleSeconds: { min: 1, max: 7 * 24 * 3600 },

@@ -57,6 +57,7 @@ export const envSchema = z.object({
   [ENV.sessionMode]: opt(z.enum(SESSION_MODES, { error: `must be one of ${SESSION_MODES.join(', ')}` })),
   [ENV.allowedOrigins]: opt(list),
   [ENV.keepAliveSeconds]: opt(int(LIMITS.keepAliveSeconds.min, LIMITS.keepAliveSeconds.max)),
+  [ENV.streamBufferBytes]: opt(int(LIMITS.streamBufferBytes.min, LIMITS.streamBufferBytes.max)),
   [ENV.drainSeconds]: opt(int(LIMITS.drainSeconds.min, LIMITS.drainSeconds.max)),
   [ENV.sessionIdleSeconds]: opt(int(LIMITS.sessionIdleSeconds.min, LIMITS.sessionIdleSeconds.max)),
   [ENV.maxSessions]: opt(int(LIMITS.maxSessions.min, LIMITS.maxSessions.max)),
@@ -119,6 +120,8 @@ export interface ServerConfig {
   /** Origins allowed to call the server from a browser (exact match). */
   allowedOrigins: string[];
   keepAliveSeconds: number;
+  /** Unsent bytes a response stream may hold before it is ended (its client does not read). */
+  streamBufferBytes: number;
   drainSeconds: number;
   sessionIdleSeconds: number;
   maxSessions: number;
@@ -213,6 +216,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): ServerConfi
     sessionMode: e[ENV.sessionMode] ?? DEFAULTS.sessionMode,
     allowedOrigins: e[ENV.allowedOrigins] ?? [publicUrl.origin],
     keepAliveSeconds: e[ENV.keepAliveSeconds] ?? DEFAULTS.keepAliveSeconds,
+    streamBufferBytes: e[ENV.streamBufferBytes] ?? DEFAULTS.streamBufferBytes,
     drainSeconds: e[ENV.drainSeconds] ?? DEFAULTS.drainSeconds,
     sessionIdleSeconds: e[ENV.sessionIdleSeconds] ?? DEFAULTS.sessionIdleSeconds,
     maxSessions: e[ENV.maxSessions] ?? DEFAULTS.maxSessions,

@@ -3,21 +3,22 @@
  * principal that created them, expired when idle, capped in number; `DELETE` ends a session.
  */
 import { randomUUID } from 'node:crypto';
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { SUPPORTED_PROTOCOL_VERSIONS, isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { principalKey } from '../capabilities/principal';
 import '../http/requestAuth';
 import { RPC, sendJsonRpcError } from '../http/jsonRpcError';
 import type { DrainController } from '../lifecycle/drain';
 import type { Logger } from '../logging/logger';
 import { cancelledRequestId, closeStreamsOnCancel } from './cancellation';
-import type { EventStoreFactory } from './eventStore';
+import type { EventStore, EventStoreFactory } from './eventStore';
 import { checkBatch } from './jsonRpcEnvelope';
 import type { McpServerFactory } from './serverFactory';
 import { refuseIfAtSessionCap, refuseWhileDraining } from './sessionCap';
 import type { Session, SessionRegistry } from './sessionRegistry';
+import { StreamLedger, withRequests } from './streamLedger';
 
 export interface StreamableSession extends Session {
   kind: 'streamable';
@@ -25,6 +26,9 @@ export interface StreamableSession extends Session {
   server: McpServer;
   /** Ids of the client's requests not answered yet: the spec makes them unique per session while in flight. */
   inFlight: Set<string | number>;
+  /** The session's event store, and which of its streams are finished (every request answered). */
+  events: EventStore;
+  streams: StreamLedger;
 }
 
 export interface StatefulEndpointOptions {
@@ -82,13 +86,16 @@ export function statefulEndpoint(options: StatefulEndpointOptions): RequestHandl
             // Resuming a call's stream: the call is still in flight, and the drain waits for it.
             const done = drain.beginCall();
             res.once('close', done);
+            if (await replayFinishedStream(streamable, resumed, req, res)) return;
+            endIfAnsweredUnseen(streamable, resumed, res);
           } else {
             // The standalone stream carries no call: at drain it is closed, and the client reconnects after `retry`.
             const unregister = drain.registerStream(() => (session as StreamableSession).transport.closeStandaloneSSEStream());
             res.once('close', unregister);
           }
         }
-        await (session as StreamableSession).transport.handleRequest(req, res, req.body);
+        const ids = req.method === 'POST' ? requestIds(req.body) : [];
+        await withRequests(ids, () => streamable.transport.handleRequest(req, res, req.body));
         return;
       }
       if (req.method === 'POST' && isInitializeRequest(req.body)) return await startSession(req, res);
@@ -107,9 +114,11 @@ export function statefulEndpoint(options: StatefulEndpointOptions): RequestHandl
     // The id is drawn before the transport exists so the session's event store can be keyed by it.
     const newId = randomUUID();
     const inFlight = new Set<string | number>();
+    const streams = new StreamLedger();
+    const events = streams.watch(options.eventStores.create(newId));
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => newId,
-      eventStore: options.eventStores.create(newId),
+      eventStore: events,
       keepAliveMs: options.keepAliveMs,
       retryInterval: options.retryMs,
       maxRequestBodySize: options.maxBodyBytes,
@@ -121,6 +130,8 @@ export function statefulEndpoint(options: StatefulEndpointOptions): RequestHandl
           transport,
           server,
           inFlight,
+          events,
+          streams,
           lastSeen: Date.now(),
           active: 0,
           close: () => transport.close(),
@@ -152,7 +163,10 @@ export function statefulEndpoint(options: StatefulEndpointOptions): RequestHandl
     const deliver = transport.onmessage;
     transport.onmessage = (message, extra) => {
       const cancelled = cancelledRequestId(message);
-      if (cancelled !== undefined) inFlight.delete(cancelled);
+      if (cancelled !== undefined) {
+        inFlight.delete(cancelled);
+        streams.settle(cancelled);
+      }
       deliver?.(message, extra);
     };
     await transport.handleRequest(req, res, req.body);
@@ -161,6 +175,48 @@ export function statefulEndpoint(options: StatefulEndpointOptions): RequestHandl
       await transport.close();
     }
   }
+}
+
+/**
+ * A resumed stream whose requests are all answered: replays what follows `lastEventId` and ends the response, as
+ * the stream would have ended had it not been dropped (the SDK would replay it and keep it open). Returns false —
+ * the SDK serves the request — for a stream still running or unknown, and for requests the SDK refuses.
+ */
+async function replayFinishedStream(session: StreamableSession, lastEventId: string, req: Request, res: Response): Promise<boolean> {
+  const version = req.header('mcp-protocol-version');
+  if (!(req.header('accept') ?? '').includes('text/event-stream')) return false;
+  if (version !== undefined && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) return false;
+  const streamId = await session.events.getStreamIdForEventId?.(lastEventId);
+  if (streamId === undefined || !session.streams.isFinished(streamId)) return false;
+  res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache, no-transform', 'Mcp-Session-Id': session.id });
+  await session.events.replayEventsAfter(lastEventId, {
+    send: async (eventId, message) => {
+      // The SDK's own event format.
+      res.write(`event: message\nid: ${eventId}\ndata: ${JSON.stringify(message)}\n\n`);
+    },
+  });
+  res.end();
+  return true;
+}
+
+/** How long after a resumed stream's last answer was stored the SDK has had to write it and end the stream. */
+const ANSWER_WRITTEN_MS = 1000;
+
+/**
+ * A resumed stream of a call still running ends with the call's answer (the SDK closes it) — unless the answer came
+ * while the SDK was setting the resume up: then it is stored but neither replayed nor written, and nothing would end
+ * the stream. Such a stream is ended here; the client resumes from its last event and gets the answer replayed.
+ */
+function endIfAnsweredUnseen(session: StreamableSession, lastEventId: string, res: Response): void {
+  void Promise.resolve(session.events.getStreamIdForEventId?.(lastEventId)).then((streamId) => {
+    if (streamId === undefined || res.writableEnded || res.destroyed) return;
+    const stop = session.streams.whenFinished(streamId, () => {
+      setTimeout(() => {
+        if (!res.writableEnded && !res.destroyed) res.end();
+      }, ANSWER_WRITTEN_MS).unref();
+    });
+    res.once('close', stop);
+  });
 }
 
 /** Ids of the JSON-RPC requests in a POST body (one message or a batch). */
