@@ -207,7 +207,10 @@ function exited(p: StackProcess): string | undefined {
   return p.child.exitCode !== null ? `${p.name} exited with ${p.child.exitCode}` : undefined;
 }
 
-async function waitForReady(p: StackProcess, timeoutMs = 30_000): Promise<void> {
+/** Generous: three instances compile the server with ts-node at once, which takes most of a minute on a busy 2-core machine. */
+const READY_TIMEOUT_MS = 90_000;
+
+async function waitForReady(p: StackProcess, timeoutMs = READY_TIMEOUT_MS): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
     if (p.child.exitCode !== null) throw new Error(`${p.name} exited with ${p.child.exitCode}`);

@@ -12,7 +12,7 @@ import { startLocalStack, type LocalStack } from '../../stack/localStack';
 import { InMemoryOAuthClient, clickDevSignIn, connectWithOAuth } from '../auth/helpers/oauthClient';
 import { waitFor } from '../helpers/wait';
 
-jest.setTimeout(120_000);
+jest.setTimeout(200_000);
 
 const IDLE_TIMEOUT_SECONDS = 4;
 const KEEPALIVE_SECONDS = 1;
