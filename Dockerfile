@@ -12,8 +12,10 @@ RUN npx tsc -p tsconfig.server.json
 
 FROM node:24-slim AS deps
 WORKDIR /app
-COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+COPY package.json package-lock.json scripts/server-manifest.js ./
+# The server's runtime stack is an optional peer of the published package (infra-only consumers skip it): make it
+# the dependencies here, then install production dependencies only, at the lockfile's versions.
+RUN node server-manifest.js package.json && npm install --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
 FROM node:24-slim
 # MCP_TRUST_PROXY=0: exposed directly (`docker run -p`), X-Forwarded-For is the client's own text and is ignored;

@@ -14,6 +14,7 @@ import { isLoopbackHost } from './config/env';
 import { bodyErrorHandler, jsonBody, requireJsonPost } from './http/bodyParser';
 import { mcpCors } from './http/cors';
 import { healthRoutes } from './http/health';
+import { landingPage } from './http/landing';
 import { RPC, sendJsonRpcError } from './http/jsonRpcError';
 import { loopbackHostGuard, originGuard } from './http/originGuard';
 import { requestLog } from './http/requestLog';
@@ -124,7 +125,8 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
   // Inspector) register and fetch tokens from their own origin, which the MCP allow-list need not include.
   if (auth.routes) app.use(auth.routes);
 
-  const mcpPath = config.publicUrl.pathname.replace(/\/+$/, '') || PATHS.mcp;
+  // MCP is served at the public URL's path — `/` for a bare origin (the most common client config) — and at `/mcp`.
+  const mcpPath = config.publicUrl.pathname.replace(/\/+$/, '') || '/';
   // Stateless: one long-lived server answers every request (no per-request construction).
   const stateless =
     config.sessionMode === 'stateless' ? await sharedStatelessEndpoint({ buildServer, keepAliveMs, logger }) : undefined;
@@ -144,6 +146,8 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
       : stateless!.handler;
   const trackCalls: express.RequestHandler = (req, res, next) => (req.method === 'GET' ? next() : drain.track(req, res, next));
   const mcpPaths = [...new Set([mcpPath, PATHS.mcp])];
+  // A person opening `/` learns where MCP is; MCP clients (POST, DELETE, GET for SSE) pass through.
+  app.get('/', landingPage(config.publicUrl));
   app.all(mcpPaths, ...guarded, noBuffering, trackCalls, requireJsonPost, jsonBody(config.maxBodyBytes), auth.authenticate, refuseOversizedEchoes, streams.middleware, mcpHandler);
 
   const legacy = legacySseEndpoints({
@@ -161,7 +165,8 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
   app.post(PATHS.messages, ...guarded, requireJsonPost, jsonBody(config.maxBodyBytes), auth.authenticate, refuseOversizedEchoes, legacy.messages);
   app.options([PATHS.sse, PATHS.messages], ...guarded);
 
-  app.use((_req, res) => sendJsonRpcError(res, 404, RPC.invalidRequest, 'Not found'));
+  const notFound = `Not found: the MCP endpoint is ${config.publicUrl.href}`;
+  app.use((_req, res) => sendJsonRpcError(res, 404, RPC.invalidRequest, notFound));
   app.use(bodyErrorHandler);
   const lastResort: ErrorRequestHandler = (err, _req, res, _next) => {
     logger.error({ err }, 'unhandled error');

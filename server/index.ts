@@ -7,6 +7,11 @@
  * await mcp.listen();
  * ```
  */
+import { assertServerDependencies } from './runtimeDependencies';
+
+// Before anything requires them: a missing runtime dependency is one clear line, not "Cannot find module".
+assertServerDependencies();
+
 export { createMcpApp, type CreateMcpAppOptions, type McpApp } from './app';
 export * from './config/contract';
 export { loadConfig, ConfigError, envSchema, isLoopbackHost, type ServerConfig, type AuthConfig } from './config/env';

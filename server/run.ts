@@ -1,10 +1,26 @@
 /** Runs the server as a process: configuration from the environment, graceful drain on SIGTERM/SIGINT. */
 import { createMcpApp, type CreateMcpAppOptions } from './app';
+import { ENV } from './config/contract';
 import { ConfigError, loadConfig } from './config/env';
 import { exitAfterFlush, exitNow, LOG_FLUSH_BOUND_MS } from './lifecycle/exit';
 
 /** Closing the store, auth and HTTP server after the drain. */
 const SHUTDOWN_MARGIN_MS = 2000;
+
+/** Why the server cannot listen, in one line that names the setting to change. */
+export function listenFailure(host: string, port: number, err: NodeJS.ErrnoException): string {
+  const where = `cannot listen on ${host}:${port}`;
+  switch (err.code) {
+    case 'EADDRINUSE':
+      return `${where}: port ${port} is already in use (another server?): stop it, or set ${ENV.port} to a free port (and ${ENV.publicUrl} to match, if you set it)`;
+    case 'EACCES':
+      return `${where}: permission denied for port ${port}: set ${ENV.port} to a port above 1023`;
+    case 'EADDRNOTAVAIL':
+      return `${where}: ${host} is not an address of this machine: set ${ENV.host} (e.g. 127.0.0.1, or 0.0.0.0 in a container)`;
+    default:
+      return `${where}: ${err.code ?? err.message}`;
+  }
+}
 
 export async function runServer(options: Omit<CreateMcpAppOptions, 'config'> = {}): Promise<void> {
   let config;
@@ -36,8 +52,7 @@ export async function runServer(options: Omit<CreateMcpAppOptions, 'config'> = {
       `MCP server listening on ${url}; clients connect to ${config.publicUrl.href}`,
     );
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    process.stderr.write(`remote-mcp-stacks: cannot listen on ${config.host}:${config.port}: ${e.code ?? e.message}\n`);
+    process.stderr.write(`remote-mcp-stacks: ${listenFailure(config.host, config.port, err as NodeJS.ErrnoException)}\n`);
     process.exit(1);
   }
   // Bounds a shutdown whatever it waits on (a close that hangs, a blocked stdout): past the drain and the log

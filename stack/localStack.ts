@@ -82,8 +82,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const dir = mkdtempSync(join(tmpdir(), 'mcp-stack-'));
   const memory = (options.output ?? 'memory') === 'memory';
   const processes: StackProcess[] = [];
+  // Redis goes last: instances still draining need the store (stopping it first logs "session store unreachable").
   const stopAll = async () => {
-    await Promise.all(processes.map((p) => stopProcess(p.child)));
+    await Promise.all(processes.filter((p) => p.name !== 'redis').map((p) => stopProcess(p.child)));
+    await Promise.all(processes.filter((p) => p.name === 'redis').map((p) => stopProcess(p.child)));
     rmSync(dir, { recursive: true, force: true });
   };
   try {
@@ -174,12 +176,26 @@ function launchServer(name: string, port: number, env: Record<string, string>, m
   }, memory);
 }
 
+/** Children of a stack run in a terminal, killed if this process exits without stopping them (see `launch`). */
+const detachedChildren = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of detachedChildren) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+
 function launch(name: string, port: number, command: string, args: string[], env: Record<string, string>, memory: boolean): StackProcess {
+  // In a terminal, Ctrl-C signals the whole foreground process group at once: Redis would stop while the instances
+  // drain. Their own process group leaves the order to `stop()` (instances first, then Redis).
+  const detached = !memory;
   const child = spawn(command, args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: memory ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'inherit', 'inherit'],
+    detached,
   });
+  if (detached) {
+    detachedChildren.add(child);
+    child.once('exit', () => detachedChildren.delete(child));
+  }
   let out = '';
   child.stdout?.on('data', (d) => (out += d));
   child.stderr?.on('data', (d) => (out += d));

@@ -6,7 +6,10 @@ import type { ServerConfig } from '../config/env';
 export const PRM_WELL_KNOWN = '/.well-known/oauth-protected-resource';
 
 export interface ResourceInfo {
-  /** Resource identifier: `MCP_PUBLIC_URL` exactly as configured (clients compare it with the URL they use). */
+  /**
+   * Resource identifier: `MCP_PUBLIC_URL` as configured (clients compare it with the URL they use); a bare origin
+   * in its parsed form `https://host/`, which is what clients compare and send.
+   */
   resource: string;
   /** Expected `aud` of access tokens (`OAUTH_AUDIENCE`, default: the resource identifier). */
   audience: string;

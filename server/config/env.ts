@@ -142,7 +142,7 @@ export interface AuthConfig {
   mode: (typeof AUTH_MODES)[number];
   /**
    * The protected resource identifier: `MCP_PUBLIC_URL` exactly as written (no slash added or removed), or the
-   * default public URL. Protected Resource Metadata advertises it and tokens must be issued for it.
+   * default public URL; a bare origin takes the form clients use, with its `/` (`https://host/`). Protected Resource Metadata advertises it and tokens must be issued for it.
    * @default `publicUrl.href`
    */
   resource?: string;
@@ -207,7 +207,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): ServerConfi
     );
   }
   checkAuthSettings(authMode, e, host, loopback);
-  const resource = e[ENV.publicUrl] ?? publicUrl.href;
+  // The resource identifier is MCP_PUBLIC_URL as written, except a bare origin: clients parse `https://host` into
+  // `https://host/` and compare (and send as RFC 8707 `resource`) that form, so it is the one published and expected.
+  const resource = e[ENV.publicUrl] !== undefined && publicUrl.pathname !== '/' ? e[ENV.publicUrl] : publicUrl.href;
   const trustProxy = parseTrustProxy(e[ENV.trustProxy]);
   return {
     port,

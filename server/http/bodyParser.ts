@@ -3,6 +3,7 @@
  * error body (malformed JSON → 400/-32700, too large → 413, bad charset or encoding → 415) instead of a 500.
  */
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
+import { ENV } from '../config/contract';
 import { RPC, sendJsonRpcError } from './jsonRpcError';
 
 export function jsonBody(limitBytes: number): RequestHandler {
@@ -13,6 +14,8 @@ export function jsonBody(limitBytes: number): RequestHandler {
 interface BodyParserError extends Error {
   type?: string;
   status?: number;
+  /** `entity.too.large`: the configured limit in bytes. */
+  limit?: number;
 }
 
 export const bodyErrorHandler: ErrorRequestHandler = (err: BodyParserError, _req, res, next) => {
@@ -20,7 +23,13 @@ export const bodyErrorHandler: ErrorRequestHandler = (err: BodyParserError, _req
     case 'entity.parse.failed':
       return sendJsonRpcError(res, 400, RPC.parseError, 'Parse error: request body is not valid JSON');
     case 'entity.too.large':
-      return sendJsonRpcError(res, 413, RPC.invalidRequest, 'Payload too large');
+      // Names the setting, so whoever sees it (the client's developer, the operator) knows what to raise.
+      return sendJsonRpcError(
+        res,
+        413,
+        RPC.invalidRequest,
+        `Payload too large: the request body exceeds ${typeof err.limit === 'number' ? `${err.limit} bytes, ` : ''}the server's ${ENV.maxBodyBytes}`,
+      );
     case 'charset.unsupported':
     case 'encoding.unsupported':
       return sendJsonRpcError(res, 415, RPC.invalidRequest, `Unsupported Media Type: ${err.message}`);

@@ -43,10 +43,10 @@ describe.each(['stateless', 'stateful'] as const)('bad input, %s mode', (mode) =
     await expectRpcError(res, 406, undefined, /Not Acceptable/);
   });
 
-  test('body over the limit → 413', async () => {
+  test('body over the limit → 413 naming MCP_MAX_BODY_BYTES', async () => {
     const huge = JSON.stringify({ ...initializeBody(), padding: 'x'.repeat(70_000) });
     const res = await fetch(server.mcpUrl, { method: 'POST', headers: MCP_HEADERS, body: huge });
-    await expectRpcError(res, 413, undefined, /too large/i);
+    await expectRpcError(res, 413, undefined, /^Payload too large: the request body exceeds 65536 bytes, the server's MCP_MAX_BODY_BYTES$/);
   });
 
   test('Origin not allowed → 403, allowed Origin passes', async () => {

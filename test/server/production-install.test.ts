@@ -18,7 +18,7 @@ test('Dockerfile: Node 24 slim, production deps only, non-root, listens on the c
   const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
   const froms = [...dockerfile.matchAll(/^FROM (\S+)/gm)].map((m) => m[1]);
   expect(froms.every((f) => f!.startsWith('node:24-slim'))).toBe(true);
-  expect(dockerfile).toMatch(/npm ci --omit=dev/);
+  expect(dockerfile).toMatch(/node server-manifest\.js package\.json && npm install --omit=dev --ignore-scripts/);
   expect(dockerfile).toMatch(/^USER node$/m);
   expect(dockerfile).toMatch(new RegExp(`^EXPOSE ${CONTAINER_PORT}$`, 'm'));
   expect(dockerfile).toMatch(new RegExp(`PORT=${CONTAINER_PORT}`));
@@ -30,7 +30,9 @@ test('the server runs from a production-only install', async () => {
   try {
     copyFileSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
     copyFileSync(join(ROOT, 'package-lock.json'), join(dir, 'package-lock.json'));
-    execFileSync('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: dir, stdio: 'pipe' });
+    // As the Dockerfile's deps stage: the server manifest, then production dependencies only.
+    execFileSync(process.execPath, [join(ROOT, 'scripts', 'server-manifest.js'), join(dir, 'package.json')]);
+    execFileSync('npm', ['install', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: dir, stdio: 'pipe' });
     execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.server.json'), '--outDir', join(dir, 'dist')], {
       stdio: 'pipe',
     });
