@@ -24,6 +24,7 @@ import {
 } from '../../../server/config/contract';
 import { ALB_IDLE_TIMEOUT_SECONDS, DEFAULT_ALB_IDLE_TIMEOUT_SECONDS, albIdleTimeoutProblem } from '../../shared/alb';
 import { certificateRegionProblem } from '../../shared/arn';
+import { ECR_PULL_ACTIONS, parseEcrImage } from '../../shared/ecr';
 import { upstreamCallbackUrlOf } from '../../shared/broker';
 import { fargateDrainProblem } from '../../shared/drain';
 import { TASK_AUTO_SCALING_DEFAULTS, resolveTaskScalingTargets } from '../../shared/auto-scaling';
@@ -826,7 +827,7 @@ export class McpFargateService extends pulumi.ComponentResource {
     this.loadBalancerDnsName = this.loadBalancer.dnsName;
     this.serviceName = this.service.name;
     this.logGroupName = this.logGroup.name;
-    this.clientConfig = clientConfigOutput(name, publicUrl);
+    this.clientConfig = clientConfigOutput(name, publicUrl, settings.authMode);
     this.registerOutputs({
       mcpUrl: this.mcpUrl,
       upstreamCallbackUrl: this.upstreamCallbackUrl,
@@ -895,12 +896,9 @@ function resolveAutoScaling(where: string, a: McpFargateAutoScaling): ResolvedAu
   return r;
 }
 
-/** `<account>.dkr.ecr.<region>.amazonaws.com[.cn]/<repository>[:tag][@digest]` → the repository's ARN. */
+/** `<account>.dkr.ecr.<region>.amazonaws.com[.cn]/<repository>[:tag][@digest]` (or FIPS, dual-stack) → the repository's ARN. */
 export function ecrRepositoryArn(image: string): string | undefined {
-  const m = /^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?\/([^:@]+)/.exec(image);
-  if (!m) return undefined;
-  const [, account, region, cn, repository] = m;
-  return `arn:${cn ? 'aws-cn' : 'aws'}:ecr:${region}:${account}:repository/${repository}`;
+  return parseEcrImage(image)?.repositoryArn;
 }
 
 /**
@@ -916,7 +914,7 @@ export function executionRolePolicy(image: string, logGroupArn: string, secretAr
     statements.push({
       Sid: 'PullImage',
       Effect: 'Allow',
-      Action: ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'],
+      Action: [...ECR_PULL_ACTIONS],
       Resource: repositoryArn,
     });
   }
