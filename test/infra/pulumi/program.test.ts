@@ -125,6 +125,7 @@ describe('configuration errors name the key', () => {
     cloud.reset();
     await run(AWS);
     expect(cloud.ofType('aws:ec2/vpc:Vpc')).toEqual([]);
+    cloud.reset();
     expect(await failure({ ...AWS, natGateways: '1' })).toBe('Invalid configuration remote-mcp-stacks:natGateways: applies only to the created network: unset it with vpcId');
     expect(await failure({ ...AWS, vpcId: '', publicSubnetIds: '', privateSubnetIds: '', natGateways: '3' })).toBe('Invalid configuration remote-mcp-stacks:natGateways: must be from 1 to 2, got 3');
   });
