@@ -148,10 +148,12 @@ describe('CDK examples synthesize', () => {
   const cdkExamples = examples.filter((e) => e.kind === 'cdk');
   const ACCOUNT = '123456789012';
   const REGION = 'eu-west-1';
-  // What `cdk synth` gives the app: the CLI's account and region, and the hosted zone it looked up (cdk.context.json).
+  // What `cdk synth` gives the app: the CLI's account and region, and what it looked up (cdk.context.json) — the
+  // hosted zone, and the Availability Zones of a stack whose account is known.
   const env = { CDK_DEFAULT_ACCOUNT: ACCOUNT, CDK_DEFAULT_REGION: REGION };
   const lookups = {
     [`hosted-zone:account=${ACCOUNT}:domainName=example.com:region=${REGION}`]: { Id: '/hostedzone/Z0123456789ABC', Name: 'example.com.' },
+    [`availability-zones:account=${ACCOUNT}:region=${REGION}`]: [`${REGION}a`, `${REGION}b`, `${REGION}c`],
   };
   const saved: Record<string, string | undefined> = {};
   beforeAll(() => {
