@@ -53,7 +53,7 @@ export const CONTEXT_KEYS = {
   maxSessions: `Most stateful sessions per task (default ${DEFAULTS.maxSessions})`,
   logLevel: `Log level: ${LOG_LEVELS.join(', ')} (default ${DEFAULTS.logLevel})`,
   idleTimeoutSeconds: `Load balancer idle timeout in seconds, ${ALB_IDLE_TIMEOUT_SECONDS.min}–${ALB_IDLE_TIMEOUT_SECONDS.max} (default ${DEFAULT_ALB_IDLE_TIMEOUT_SECONDS})`,
-  image: 'Container image to run instead of building the repository Dockerfile, e.g. public.ecr.aws/org/mcp:1.0',
+  image: 'Container image to run instead of building the repository Dockerfile, e.g. public.ecr.aws/org/mcp:1.0 (a private ECR URI gets pull rights on its repository)',
   cpu: 'Task CPU units (default 512)',
   memoryLimitMiB: 'Task memory in MiB (default 1024)',
   desiredCount: 'Number of tasks when autoScaling is false (default 2)',

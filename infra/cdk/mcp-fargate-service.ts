@@ -5,6 +5,7 @@
 import { Annotations, Duration, RemovalPolicy, Size, Stack, Token } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -20,6 +21,7 @@ import { certificateRegionProblem } from '../shared/arn';
 import { McpCognitoUpstream, upstreamCallbackUrl } from './cognito-upstream';
 import { defaultContainerHealthCheck, defaultImage } from './default-image';
 import { acknowledgeServiceFindings } from './findings';
+import { grantRegistryImagePull } from './image-pull';
 import type { McpFargateServiceProps } from './mcp-fargate-service-props';
 import { McpConfigError, resolveProps, type ResolvedSessionStore } from './resolve-props';
 import { McpServerlessSessionStore, sessionStoreSubnets, tooFewAzs, type McpSessionStore } from './session-store';
@@ -43,6 +45,11 @@ export class McpFargateService extends Construct {
   public readonly service: ecs.FargateService;
   public readonly taskDefinition: ecs.FargateTaskDefinition;
   public readonly container: ecs.ContainerDefinition;
+  /**
+   * The private ECR repository of an `image` given by URI (`ContainerImage.fromRegistry`): the execution role may pull
+   * from it (and from no other repository).
+   */
+  public readonly imageRepository?: ecr.IRepository;
   /** The secret whose JSON fields are injected as the container's secret variables. */
   public readonly secret: secretsmanager.ISecret;
   public readonly certificate: acm.ICertificate;
@@ -266,9 +273,10 @@ export class McpFargateService extends Construct {
     ] as const) {
       if (ref) secrets[name] = ecs.Secret.fromSecretsManager(ref.secret, ref.field);
     }
+    const image = props.image ?? defaultImage(cpuArchitecture);
     this.container = this.taskDefinition.addContainer('Server', {
       containerName: CONTAINER_NAME,
-      image: props.image ?? defaultImage(cpuArchitecture),
+      image,
       // Contract names only, via the contract's own function; listens on 0.0.0.0:CONTAINER_PORT behind one proxy.
       environment: { ...serverEnvironment(this.serverSettings), ...props.environment },
       secrets: { ...secrets, ...props.secrets },
@@ -291,6 +299,9 @@ export class McpFargateService extends Construct {
         maxBufferSize: Size.mebibytes(25),
       }),
     });
+
+    // An ECR image given by URI carries no pull rights: without them the first task would fail to start.
+    this.imageRepository = grantRegistryImagePull(this, image, this.container);
 
     // ------------------------------------------------------------------ service
     this.service = new ecs.FargateService(this, 'Service', {

@@ -3,7 +3,7 @@
  */
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { addClientConfigOutputs, isValidClientName } from './client-config';
+import { addClientConfigOutputs, clientAuthOf, isValidClientName } from './client-config';
 import { McpFargateService } from './mcp-fargate-service';
 import type { McpFargateServiceProps } from './mcp-fargate-service-props';
 import { McpConfigError } from './resolve-props';
@@ -34,7 +34,7 @@ export class McpServerStack extends Stack {
     this.mcp = new McpFargateService(this, 'Mcp', serviceProps);
 
     new CfnOutput(this, 'McpUrl', { value: this.mcp.url, description: 'The MCP URL clients add' });
-    addClientConfigOutputs(this, name, this.mcp.url);
+    addClientConfigOutputs(this, name, this.mcp.url, clientAuthOf(this.mcp.serverSettings.authMode));
     new CfnOutput(this, 'SecretArn', {
       value: this.mcp.secret.secretArn,
       description: 'Secret whose JSON fields become the server secret variables; force a new deployment after changing it',

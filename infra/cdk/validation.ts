@@ -11,6 +11,7 @@ import {
   type PolicyValidationPluginReport,
   type PolicyViolation,
 } from 'aws-cdk-lib';
+import { McpConfigError } from './resolve-props';
 
 /*
  * The validators are loaded when `addComplianceChecks` runs, not when this module is imported: a team that
@@ -26,13 +27,33 @@ export interface ComplianceCheckOptions {
 
 /** Adds both validators to the app. Call once, before `app.synth()`. */
 export function addComplianceChecks(app: App, options: ComplianceCheckOptions = {}): void {
-  const { AwsSolutionsChecks } = require('cdk-nag') as CdkNag;
-  const { CfnGuardValidator } = require('@cdklabs/cdk-validator-cfnguard') as CfnGuard;
+  const { AwsSolutionsChecks } = requireValidator<CdkNag>('cdk-nag', () => require('cdk-nag'));
+  const { CfnGuardValidator } = requireValidator<CfnGuard>('@cdklabs/cdk-validator-cfnguard', () => require('@cdklabs/cdk-validator-cfnguard'));
   Validations.of(app).addPlugins(
     new AwsSolutionsChecks(app, { verbose: options.verbose ?? true }),
     // Control Tower rules, all enabled: findings are acknowledged per resource, never by disabling a rule.
     new ErrorSeverity(new CfnGuardValidator()),
   );
+}
+
+/** The two packages the checks need, as one install command. */
+export const COMPLIANCE_CHECK_PACKAGES = ['cdk-nag', '@cdklabs/cdk-validator-cfnguard'] as const;
+
+/** Loads an optional validator; when it is not installed, says in one sentence what to install (no stack trace). */
+function requireValidator<T>(name: string, load: () => unknown): T {
+  try {
+    return load() as T;
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    // Only the package itself missing: a broken install (a missing dependency of it) keeps its own error.
+    if (err?.code === 'MODULE_NOT_FOUND' && err.message.includes(`'${name}'`)) {
+      throw new McpConfigError(
+        `addComplianceChecks needs ${name}, which is not installed: run \`npm install --save-dev ${COMPLIANCE_CHECK_PACKAGES.join(' ')}\` ` +
+          '(or remove the addComplianceChecks call).',
+      );
+    }
+    throw e;
+  }
 }
 
 /**

@@ -25,6 +25,7 @@ import {
   type SessionMode,
 } from '../../server/config/contract';
 import { CLOUDWATCH_RETENTION_DAYS, FARGATE_DEFAULTS, FARGATE_LIMITS } from './aws/fargate-service';
+import { NETWORK_DEFAULTS } from './aws/network';
 import { albIdleTimeoutProblem } from '../shared/alb';
 import { signingKeysProblem } from '../shared/broker';
 import { certificateRegionProblem, isAcmCertificateArn } from '../shared/arn';
@@ -112,6 +113,7 @@ export const CONFIG_KEYS = [
   'vpcId',
   'publicSubnetIds',
   'privateSubnetIds',
+  'natGateways',
   'hostedZoneId',
   'idleTimeoutSeconds',
   'sslPolicy',
@@ -141,9 +143,12 @@ export interface GcpProgramConfig {
 export interface AwsProgramConfig {
   region: string;
   certificateArn: string;
-  vpcId: string;
-  publicSubnetIds: string[];
-  privateSubnetIds: string[];
+  /** Your network (all three), or none: the component creates one (two AZs, public and private subnets, NAT). */
+  vpcId?: string;
+  publicSubnetIds?: string[];
+  privateSubnetIds?: string[];
+  /** NAT gateways of the created network (1 or 2). */
+  natGateways?: number;
   hostedZoneId?: string;
   idleTimeoutSeconds: number;
   sslPolicy: string;
@@ -440,12 +445,17 @@ export function readProgramConfig(): ProgramConfig {
     if (!isAcmCertificateArn(certificateArn!)) c.fail('certificateArn', `must be an ACM certificate ARN, got '${certificateArn}'`);
     const certificateRegion = certificateRegionProblem(certificateArn!, region);
     if (certificateRegion) c.fail('certificateArn', `${certificateRegion} (aws:region)`);
+    // Your network (all three keys), or none: a network like the CDK app's is created.
     const vpcId = c.string('vpcId');
-    if (!vpcId) c.missing('vpcId', 'the VPC to run in', 'vpc-0123456789abcdef0');
     const publicSubnetIds = c.list('publicSubnetIds');
-    if (!publicSubnetIds) c.missing('publicSubnetIds', 'public subnets (two AZs or more) for the load balancer, comma-separated', 'subnet-aaa,subnet-bbb');
     const privateSubnetIds = c.list('privateSubnetIds');
-    if (!privateSubnetIds) c.missing('privateSubnetIds', 'private subnets with egress for the tasks, comma-separated', 'subnet-ccc,subnet-ddd');
+    if (vpcId || publicSubnetIds || privateSubnetIds) {
+      if (!vpcId) c.missing('vpcId', 'the VPC of publicSubnetIds and privateSubnetIds (or unset all three: a network is created)', 'vpc-0123456789abcdef0');
+      if (!publicSubnetIds) c.missing('publicSubnetIds', 'public subnets (two AZs or more) for the load balancer, comma-separated (or unset vpcId: a network is created)', 'subnet-aaa,subnet-bbb');
+      if (!privateSubnetIds) c.missing('privateSubnetIds', 'private subnets with egress for the tasks, comma-separated (or unset vpcId: a network is created)', 'subnet-ccc,subnet-ddd');
+    }
+    const natGateways = c.integer('natGateways', 1, NETWORK_DEFAULTS.availabilityZones, undefined);
+    if (natGateways !== undefined && vpcId) c.fail('natGateways', 'applies only to the created network: unset it with vpcId');
     const { min, max } = FARGATE_LIMITS.idleTimeoutSeconds;
     const idleTimeoutSeconds = c.integer('idleTimeoutSeconds', min, max, PROGRAM_DEFAULTS.idleTimeoutSeconds)!;
     const idleProblem = albIdleTimeoutProblem(idleTimeoutSeconds, keepAlive);
@@ -461,9 +471,10 @@ export function readProgramConfig(): ProgramConfig {
     config.aws = {
       region: region!,
       certificateArn: certificateArn!,
-      vpcId: vpcId!,
-      publicSubnetIds: publicSubnetIds!,
-      privateSubnetIds: privateSubnetIds!,
+      vpcId,
+      publicSubnetIds,
+      privateSubnetIds,
+      natGateways,
       hostedZoneId,
       idleTimeoutSeconds,
       sslPolicy: c.string('sslPolicy') ?? PROGRAM_DEFAULTS.sslPolicy,

@@ -101,6 +101,7 @@ function deployAws(config: ProgramConfig): ProgramOutputs {
     vpcId: a.vpcId,
     publicSubnetIds: a.publicSubnetIds,
     privateSubnetIds: a.privateSubnetIds,
+    natGateways: a.natGateways,
     certificateArn: a.certificateArn,
     domainName: config.domainName,
     hostedZoneId: a.hostedZoneId,

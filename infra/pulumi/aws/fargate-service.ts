@@ -24,12 +24,14 @@ import {
 } from '../../../server/config/contract';
 import { ALB_IDLE_TIMEOUT_SECONDS, DEFAULT_ALB_IDLE_TIMEOUT_SECONDS, albIdleTimeoutProblem } from '../../shared/alb';
 import { certificateRegionProblem } from '../../shared/arn';
+import { ECR_PULL_ACTIONS, parseEcrImage } from '../../shared/ecr';
 import { upstreamCallbackUrlOf } from '../../shared/broker';
 import { fargateDrainProblem } from '../../shared/drain';
 import { TASK_AUTO_SCALING_DEFAULTS, resolveTaskScalingTargets } from '../../shared/auto-scaling';
 import { statefulSessionsProblem } from '../../shared/sessions';
 import { clientConfigOutput, type McpClientConfig } from '../common/client-config';
 import { checkInteger, configFail } from '../common/errors';
+import { McpNetwork, NETWORK_DEFAULTS } from './network';
 import {
   assertSecretsFitSettings,
   brokerWarnings,
@@ -147,12 +149,17 @@ export interface McpFargateAutoScaling {
 export interface McpFargateServiceArgs {
   /** The server image (ECR or any registry the tasks can reach). */
   image: pulumi.Input<string>;
-  /** Your VPC. */
-  vpcId: pulumi.Input<string>;
+  /**
+   * Your VPC, with `publicSubnetIds` and `privateSubnetIds` (all three or none).
+   * @default a new network like the CDK construct's (`McpNetwork`): two AZs, public and private subnets, NAT gateways, flow logs
+   */
+  vpcId?: pulumi.Input<string>;
   /** Public subnets (at least two AZs) for the internet-facing load balancer. */
-  publicSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  publicSubnetIds?: pulumi.Input<pulumi.Input<string>[]>;
   /** Private subnets with egress (NAT or VPC endpoints) for the tasks. */
-  privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  privateSubnetIds?: pulumi.Input<pulumi.Input<string>[]>;
+  /** NAT gateways of the created network, 1 or 2 (not with `vpcId`): one per AZ survives the loss of an AZ. @default 2 */
+  natGateways?: number;
   /**
    * ACM certificate of the HTTPS listener (it should cover `domainName`), in the load balancer's region. A plain ARN
    * from another region than `aws:region` is refused when the component uses the default provider.
@@ -225,6 +232,12 @@ export interface McpFargateServiceArgs {
 }
 
 export class McpFargateService extends pulumi.ComponentResource {
+  /** The network the component created, when no `vpcId` was given. */
+  readonly network?: McpNetwork;
+  /** The VPC and subnets the service runs in (given or created). */
+  readonly vpcId: pulumi.Output<string>;
+  readonly publicSubnetIds: pulumi.Output<string[]>;
+  readonly privateSubnetIds: pulumi.Output<string[]>;
   readonly loadBalancer: aws.lb.LoadBalancer;
   readonly targetGroup: aws.lb.TargetGroup;
   readonly httpsListener: aws.lb.Listener;
@@ -346,8 +359,29 @@ export class McpFargateService extends pulumi.ComponentResource {
     })) {
       pulumi.log.warn(`${where}: ${warning}`, this);
     }
+    const given = [args.vpcId, args.publicSubnetIds, args.privateSubnetIds].filter((v) => v !== undefined).length;
+    if (given !== 0 && given !== 3) {
+      configFail(where, 'give all of `vpcId`, `publicSubnetIds` and `privateSubnetIds` (your network), or none of them (a network is created)');
+    }
+    if (args.natGateways !== undefined) {
+      if (given === 3) configFail(where, 'natGateways applies only to a created network; omit it with `vpcId`');
+      checkInteger(where, 'natGateways', args.natGateways, 1, NETWORK_DEFAULTS.availabilityZones);
+    }
     const tags = { 'managed-by': 'pulumi', app: 'remote-mcp', ...(args.tags ?? {}) };
     const parent = { parent: this };
+
+    // ------------------------------------------------------------------ network (yours, or created like the CDK construct's)
+    if (given === 0) {
+      this.network = new McpNetwork(
+        `${name}-net`,
+        { natGateways: args.natGateways, logRetentionDays, logsKmsKeyArn: args.logsKmsKeyArn, tags },
+        parent,
+      );
+    }
+    this.vpcId = this.network ? this.network.vpcId : pulumi.output(args.vpcId!);
+    this.publicSubnetIds = this.network ? this.network.publicSubnetIds : pulumi.output(args.publicSubnetIds!);
+    this.privateSubnetIds = this.network ? this.network.privateSubnetIds : pulumi.output(args.privateSubnetIds!);
+    const { vpcId, publicSubnetIds, privateSubnetIds } = this;
 
     // ------------------------------------------------------------------ secret
     let secretArn: pulumi.Output<string> | undefined;
@@ -395,12 +429,12 @@ export class McpFargateService extends pulumi.ComponentResource {
     // ------------------------------------------------------------------ network
     this.loadBalancerSecurityGroup = new aws.ec2.SecurityGroup(
       `${name}-alb`,
-      { vpcId: args.vpcId, description: 'MCP load balancer: HTTPS (and HTTP, redirected) from clients', tags },
+      { vpcId: vpcId, description: 'MCP load balancer: HTTPS (and HTTP, redirected) from clients', tags },
       parent,
     );
     this.serviceSecurityGroup = new aws.ec2.SecurityGroup(
       `${name}-tasks`,
-      { vpcId: args.vpcId, description: 'MCP tasks: reachable only from the load balancer', tags },
+      { vpcId: vpcId, description: 'MCP tasks: reachable only from the load balancer', tags },
       parent,
     );
     const cidrs = args.ingressCidrs ?? [...FARGATE_DEFAULTS.ingressCidrs];
@@ -468,7 +502,7 @@ export class McpFargateService extends pulumi.ComponentResource {
       // Its own security group: the only way in is from the tasks' group, on the store's port; no egress at all.
       this.sessionStoreSecurityGroup = new aws.ec2.SecurityGroup(
         `${name}-sessions`,
-        { vpcId: args.vpcId, description: 'MCP session store: reachable only from the MCP tasks, on 6379', tags },
+        { vpcId: vpcId, description: 'MCP session store: reachable only from the MCP tasks, on 6379', tags },
         parent,
       );
       new aws.vpc.SecurityGroupIngressRule(
@@ -529,7 +563,7 @@ export class McpFargateService extends pulumi.ComponentResource {
           description: `Session store of the MCP server ${name} (REDIS_URL)`,
           engine: SESSION_STORE_DEFAULTS.engine,
           majorEngineVersion: store.majorEngineVersion,
-          subnetIds: args.privateSubnetIds,
+          subnetIds: privateSubnetIds,
           securityGroupIds: [this.sessionStoreSecurityGroup.id],
           userGroupId: this.sessionStoreUserGroup.userGroupId,
           kmsKeyId: store.kmsKeyArn,
@@ -576,7 +610,7 @@ export class McpFargateService extends pulumi.ComponentResource {
         loadBalancerType: 'application',
         internal: false,
         securityGroups: [this.loadBalancerSecurityGroup.id],
-        subnets: args.publicSubnetIds,
+        subnets: publicSubnetIds,
         // SSE streams sit idle between keep-alive comments and while a tool runs silently: the idle timeout
         // exceeds the keep-alive (the 60 s default would cut long tool calls).
         idleTimeout,
@@ -601,7 +635,7 @@ export class McpFargateService extends pulumi.ComponentResource {
     this.targetGroup = new aws.lb.TargetGroup(
       `${name}-tg`,
       {
-        vpcId: args.vpcId,
+        vpcId: vpcId,
         targetType: 'ip',
         protocol: 'HTTP',
         port: CONTAINER_PORT,
@@ -758,7 +792,7 @@ export class McpFargateService extends pulumi.ComponentResource {
         desiredCount,
         launchType: 'FARGATE',
         platformVersion: 'LATEST',
-        networkConfiguration: { subnets: args.privateSubnetIds, securityGroups: [this.serviceSecurityGroup.id], assignPublicIp: false },
+        networkConfiguration: { subnets: privateSubnetIds, securityGroups: [this.serviceSecurityGroup.id], assignPublicIp: false },
         loadBalancers: [{ targetGroupArn: this.targetGroup.arn, containerName: CONTAINER_NAME, containerPort: CONTAINER_PORT }],
         // Zero-downtime rolling deploys: new tasks become healthy before old ones drain.
         deploymentMinimumHealthyPercent: 100,
@@ -826,7 +860,7 @@ export class McpFargateService extends pulumi.ComponentResource {
     this.loadBalancerDnsName = this.loadBalancer.dnsName;
     this.serviceName = this.service.name;
     this.logGroupName = this.logGroup.name;
-    this.clientConfig = clientConfigOutput(name, publicUrl);
+    this.clientConfig = clientConfigOutput(name, publicUrl, settings.authMode);
     this.registerOutputs({
       mcpUrl: this.mcpUrl,
       upstreamCallbackUrl: this.upstreamCallbackUrl,
@@ -895,12 +929,9 @@ function resolveAutoScaling(where: string, a: McpFargateAutoScaling): ResolvedAu
   return r;
 }
 
-/** `<account>.dkr.ecr.<region>.amazonaws.com[.cn]/<repository>[:tag][@digest]` → the repository's ARN. */
+/** `<account>.dkr.ecr.<region>.amazonaws.com[.cn]/<repository>[:tag][@digest]` (or FIPS, dual-stack) → the repository's ARN. */
 export function ecrRepositoryArn(image: string): string | undefined {
-  const m = /^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?\/([^:@]+)/.exec(image);
-  if (!m) return undefined;
-  const [, account, region, cn, repository] = m;
-  return `arn:${cn ? 'aws-cn' : 'aws'}:ecr:${region}:${account}:repository/${repository}`;
+  return parseEcrImage(image)?.repositoryArn;
 }
 
 /**
@@ -916,7 +947,7 @@ export function executionRolePolicy(image: string, logGroupArn: string, secretAr
     statements.push({
       Sid: 'PullImage',
       Effect: 'Allow',
-      Action: ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'],
+      Action: [...ECR_PULL_ACTIONS],
       Resource: repositoryArn,
     });
   }

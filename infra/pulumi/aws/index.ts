@@ -20,6 +20,7 @@ export {
   type McpFargateServiceArgs,
   type McpFargateSessionStore,
 } from './fargate-service';
+export { McpNetwork, NETWORK_DEFAULTS, type McpNetworkArgs } from './network';
 export { clientConfigFor, type McpClientConfig } from '../common/client-config';
 export { McpConfigError } from '../common/errors';
 export type { McpSecretValues } from '../common/server-settings';

@@ -634,7 +634,7 @@ export class McpCloudRunService extends pulumi.ComponentResource {
     if (settings.authMode === 'broker') this.upstreamCallbackUrl = publicUrl.apply(upstreamCallbackUrlOf);
     this.serviceName = this.service.name;
     this.serviceAccountEmail = this.serviceAccount.email;
-    this.clientConfig = clientConfigOutput(serviceName, publicUrl);
+    this.clientConfig = clientConfigOutput(serviceName, publicUrl, settings.authMode);
     this.registerOutputs({
       serviceUrl: this.serviceUrl,
       mcpUrl: this.mcpUrl,

@@ -2,7 +2,7 @@
  * The app: context → stack, the stack outputs (URL and client configuration), and the validators that run on
  * every synth (fail on anything neither fixed nor acknowledged).
  */
-import { App, Lazy, Stack } from 'aws-cdk-lib';
+import { type App, Lazy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -18,7 +18,7 @@ import {
   vsCodeConfig,
   type ContextKey,
 } from '../../../infra/cdk';
-import { CERT_ARN, ISSUER, REGION, container, repoContext } from './helpers';
+import { CERT_ARN, container, ISSUER, newApp, REGION, repoContext } from './helpers';
 
 const ZONE_CONTEXT = {
   domainName: 'mcp.example.com',
@@ -31,7 +31,7 @@ const ZONE_CONTEXT = {
 const reader = (ctx: Record<string, unknown>) => (key: ContextKey) => ctx[key];
 
 function appStack(ctx: Record<string, unknown>, validate = false): { app: App; stack: McpServerStack } {
-  const app = new App({ context: repoContext() });
+  const app = newApp({ context: repoContext() });
   const c = readAppContext(reader(ctx), REGION);
   const stack = new McpServerStack(app, c.stackName, { env: { region: c.region }, clientName: c.clientName, service: servicePropsFromContext(c) });
   if (validate) addComplianceChecks(app);
@@ -110,10 +110,24 @@ describe('McpServerStack', () => {
     expect(outputs.McpUrl!.Value).toBe(url);
   });
 
-  test('outputs ready-to-paste client configuration', () => {
-    expect(JSON.parse(outputs.ClaudeDesktopConfig!.Value)).toEqual({ mcpServers: { 'team-mcp': { url } } });
+  test('outputs one way per client, as the README and docs/auth.md give it (OAuth: a connector, no config file url)', () => {
+    expect(outputs.ClaudeDesktopConfig).toBeUndefined();
+    expect(outputs.ClaudeDesktop!.Value).toBe(`Settings > Connectors > Add custom connector: ${url}`);
+    expect(outputs.ClaudeDesktop!.Description).toMatch(/^Claude Desktop: Settings > Connectors > Add custom connector/);
     expect(outputs.ClaudeCodeCommand!.Value).toBe(`claude mcp add --transport http team-mcp ${url}`);
     expect(JSON.parse(outputs.VsCodeMcpJson!.Value)).toEqual({ servers: { 'team-mcp': { type: 'http', url } } });
+  });
+
+  test('token mode: every client snippet sends the Authorization header (Claude Desktop through mcp-remote)', () => {
+    const o = Template.fromStack(appStack({ ...ZONE_CONTEXT, authMode: 'token', clientName: 'team-mcp' }).stack).findOutputs('*');
+    expect(JSON.parse(o.ClaudeDesktop!.Value).mcpServers['team-mcp']).toEqual({
+      command: 'npx',
+      args: ['-y', 'mcp-remote', url, '--header', 'Authorization:${AUTH_HEADER}'],
+      env: { AUTH_HEADER: 'Bearer <token>' },
+    });
+    expect(o.ClaudeDesktop!.Description).toContain('claude_desktop_config.json');
+    expect(o.ClaudeCodeCommand!.Value).toBe(`claude mcp add --transport http team-mcp ${url} --header "Authorization: Bearer \${MCP_TOKEN}"`);
+    expect(JSON.parse(o.VsCodeMcpJson!.Value).servers['team-mcp'].headers).toEqual({ Authorization: 'Bearer ${input:mcp-token}' });
   });
 
   test('context reaches the service: hosted zone, certificate, image, region-only environment', () => {
@@ -193,9 +207,10 @@ describe('validators on every synth', () => {
 
 describe('client configuration', () => {
   test('is valid JSON / a shell command, also when the URL is a CDK token resolved later', () => {
-    const stack = new Stack();
+    const stack = new Stack(newApp(), 'Test');
     const url = `https://${Lazy.string({ produce: () => 'h.example.com' })}/mcp`;
-    expect(JSON.parse(stack.resolve(claudeDesktopConfig('a', url)))).toEqual({ mcpServers: { a: { url: 'https://h.example.com/mcp' } } });
+    expect(stack.resolve(claudeDesktopConfig('a', url))).toBe('Settings > Connectors > Add custom connector: https://h.example.com/mcp');
+    expect(JSON.parse(stack.resolve(claudeDesktopConfig('a', url, 'token'))).mcpServers.a.args[2]).toBe('https://h.example.com/mcp');
     expect(JSON.parse(stack.resolve(vsCodeConfig('a', url)))).toEqual({ servers: { a: { type: 'http', url: 'https://h.example.com/mcp' } } });
     expect(stack.resolve(claudeCodeCommand('a', url))).toBe('claude mcp add --transport http a https://h.example.com/mcp');
   });

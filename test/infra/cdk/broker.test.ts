@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { App, CfnElement, Stack, Validations } from 'aws-cdk-lib';
+import { type App, CfnElement, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
@@ -25,7 +25,7 @@ import {
   type ContextKey,
   type McpFargateServiceProps,
 } from '../../../infra/cdk';
-import { CERT_ARN, REGION, container, newStack, onlyResource, repoContext, testImage } from './helpers';
+import { CERT_ARN, container, newApp, newStack, onlyResource, REGION, repoContext, testImage } from './helpers';
 
 const DOMAIN = 'mcp.example.com';
 const CALLBACK = `https://${DOMAIN}${PATHS.upstreamCallback}`;
@@ -165,7 +165,7 @@ describe("broker: { cognito: true } — a created Cognito user pool as the upstr
 
   test('the custom resource function logs to a log group encrypted with the logs key (with the cdk.json flags)', () => {
     // @aws-cdk/aws-lambda:useCdkManagedLogGroup (cdk.json) gives the function a log group in the template.
-    const flagged = new Stack(new App({ context: repoContext() }), 'Flagged', { env: { region: REGION } });
+    const flagged = new Stack(newApp({ context: repoContext() }), 'Flagged', { env: { region: REGION } });
     const svc = new McpFargateService(flagged, 'Mcp', brokerProps(flagged, { broker: { cognito: true } }));
     const groups = Object.values(Template.fromStack(flagged).findResources('AWS::Logs::LogGroup')).map((r) => r.Properties);
     const fnLogs = groups.find((g) => JSON.stringify(g.LogGroupName ?? '').includes('/aws/lambda/'));
@@ -382,7 +382,7 @@ describe('broker: what is refused at synth', () => {
 
 describe('broker: validators on synth', () => {
   function checkedApp(props: (stack: Stack) => Partial<McpFargateServiceProps>): { app: App; stack: Stack } {
-    const app = new App({ context: repoContext() });
+    const app = newApp({ context: repoContext() });
     const stack = new Stack(app, 'Broker', { env: { region: REGION } });
     new McpFargateService(stack, 'Mcp', brokerProps(stack, props(stack)));
     addComplianceChecks(app, { verbose: false });
@@ -436,7 +436,7 @@ describe('broker in the app (context)', () => {
   const ZONE = { domainName: DOMAIN, hostedZoneId: 'Z0123456789ABC', hostedZoneName: 'example.com', image: 'public.ecr.aws/x/y:1' };
   const reader = (ctx: Record<string, unknown>) => (key: ContextKey) => ctx[key];
   const appStack = (ctx: Record<string, unknown>) => {
-    const app = new App({ context: repoContext() });
+    const app = newApp({ context: repoContext() });
     const c = readAppContext(reader(ctx), REGION);
     return new McpServerStack(app, c.stackName, { env: { region: c.region }, service: servicePropsFromContext(c) });
   };

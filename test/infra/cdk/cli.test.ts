@@ -3,17 +3,17 @@
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { App, Validations, type Stack } from 'aws-cdk-lib';
+import { Validations, type Stack } from 'aws-cdk-lib';
 import { PATHS } from '../../../server/config/contract';
 import { FINDINGS, McpServerStack, readAppContext, servicePropsFromContext, type ContextKey } from '../../../infra/cdk';
-import { REGION, REPO_ROOT, repoContext } from './helpers';
+import { newApp, REGION, REPO_ROOT, repoContext, testOutRoot } from './helpers';
 
 const CDK = require.resolve('aws-cdk/bin/cdk');
 
 function cdkSynth(context: Record<string, string>): { status: number | null; stdout: string; stderr: string; out: string } {
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-cdk-'));
+  // Under the test file's directory: removed after its tests even when one fails before its own cleanup.
+  const out = fs.mkdtempSync(path.join(testOutRoot(), 'cdk-cli-'));
   const args = [CDK, 'synth', '--quiet', '--no-notices', '--no-version-reporting', '-o', out];
   for (const [k, v] of Object.entries(context)) args.push('-c', `${k}=${v}`);
   const r = spawnSync(process.execPath, args, {
@@ -48,7 +48,7 @@ function acknowledgedIn(stack: Stack): string[] {
 
 /** The same app the CLI runs, built in this process from the same context and cdk.json flags. */
 function inProcessStack(context: Record<string, string>): Stack {
-  const app = new App({ context: repoContext() });
+  const app = newApp({ context: repoContext() });
   const c = readAppContext((key: ContextKey) => context[key], REGION);
   return new McpServerStack(app, c.stackName, { env: { region: c.region }, service: servicePropsFromContext(c) });
 }

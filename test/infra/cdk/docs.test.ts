@@ -21,3 +21,10 @@ test('every finding is in the findings table with its resolution', () => {
 test('the import sample uses the package entry point', () => {
   expect(doc).toContain("import { McpFargateService, addComplianceChecks } from 'remote-mcp-stacks/cdk';");
 });
+
+test('every stack output is in the outputs table (the client snippets under their own names)', () => {
+  for (const output of ['McpUrl', 'ClaudeDesktop', 'ClaudeCodeCommand', 'VsCodeMcpJson', 'SecretArn', 'LoadBalancerDnsName']) {
+    expect([output, doc.includes(`| \`${output}\` |`)]).toEqual([output, true]);
+  }
+  expect(doc).not.toContain('ClaudeDesktopConfig');
+});

@@ -2,7 +2,7 @@
  * A team imports the construct into its own stack, with its existing VPC, cluster, certificate and image:
  * nothing of those is created, the service uses them, and the validators still pass.
  */
-import { App, Stack } from 'aws-cdk-lib';
+import { type App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -10,7 +10,7 @@ import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 // The package entry point (`remote-mcp-stacks/cdk` once built).
 import { McpFargateService, addComplianceChecks } from '../../../infra/cdk';
-import { ISSUER, container, onlyResource, repoContext } from './helpers';
+import { container, ISSUER, newApp, onlyResource, repoContext } from './helpers';
 
 /** The team's certificate, in the stack's region (an ALB takes only certificates of its own region). */
 const TEAM_CERT_ARN = 'arn:aws:acm:eu-central-1:123456789012:certificate/11111111-2222-3333-4444-555555555555';
@@ -43,7 +43,7 @@ class TeamStack extends Stack {
 }
 
 describe('McpFargateService in a foreign stack', () => {
-  const app = new App({ context: repoContext() });
+  const app = newApp({ context: repoContext() });
   const stack = new TeamStack(app);
   const template = Template.fromStack(stack);
 
@@ -75,7 +75,7 @@ describe('McpFargateService in a foreign stack', () => {
   });
 
   test('passes cdk-nag and cfn-guard with only the construct’s own acknowledgements', () => {
-    const checked = new App({ context: repoContext() });
+    const checked = newApp({ context: repoContext() });
     new TeamStack(checked);
     addComplianceChecks(checked);
     expect(() => checked.synth()).not.toThrow();

@@ -1,7 +1,8 @@
 /** Shared fixtures of the CDK tests: a stack in a region, a registry image (no docker, no asset staging). */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Stack, type AppProps } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -21,7 +22,31 @@ export function testImage(): ecs.ContainerImage {
   return ecs.ContainerImage.fromRegistry('public.ecr.aws/x/y:1');
 }
 
-export function newStack(app = new App(), id = 'Test'): Stack {
+/**
+ * An app whose cloud assembly goes to a directory of this test file, removed when its tests end. (`new App()` without
+ * `outdir` makes a `cdk.out*` directory in the system temp directory on every synth and never removes it.)
+ */
+export function newApp(props: AppProps = {}): App {
+  return new App({ ...props, outdir: fs.mkdtempSync(path.join(testOutRoot(), 'cdk.out-')) });
+}
+
+let outRoot: string | undefined;
+
+/** The directory of this test file's cloud assemblies (created on first use). */
+export function testOutRoot(): string {
+  outRoot ??= fs.mkdtempSync(path.join(os.tmpdir(), 'rms-cdk-test-'));
+  return outRoot;
+}
+
+/** Removes every cloud assembly of this test file (run after its tests). */
+export function removeTestOutdirs(): void {
+  if (outRoot) fs.rmSync(outRoot, { recursive: true, force: true });
+  outRoot = undefined;
+}
+
+afterAll(removeTestOutdirs);
+
+export function newStack(app = newApp(), id = 'Test'): Stack {
   return new Stack(app, id, { env: { region: REGION } });
 }
 

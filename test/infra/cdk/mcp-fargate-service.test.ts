@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -24,17 +24,7 @@ import {
   stopTimeoutSeconds,
 } from '../../../server/config/contract';
 import { McpFargateService } from '../../../infra/cdk';
-import {
-  ISSUER,
-  REGION,
-  baseProps,
-  container,
-  lbAttributes,
-  newStack,
-  onlyResource,
-  synthService,
-  tgAttributes,
-} from './helpers';
+import { baseProps, container, ISSUER, lbAttributes, newApp, newStack, onlyResource, REGION, synthService, tgAttributes } from './helpers';
 
 const envMap = (c: Record<string, any>): Record<string, unknown> =>
   Object.fromEntries((c.Environment as { Name: string; Value: unknown }[]).map((e) => [e.Name, e.Value]));
@@ -446,7 +436,7 @@ describe('McpFargateService options', () => {
   });
 
   test('a region-agnostic stack works with a given bucket (attributes only)', () => {
-    const stack = new Stack(new App(), 'Agnostic');
+    const stack = new Stack(newApp(), 'Agnostic');
     const bucket = s3.Bucket.fromBucketName(stack, 'Logs', 'central-alb-logs');
     new McpFargateService(stack, 'Mcp', baseProps(stack, { accessLogsBucket: bucket }));
     const attrs = lbAttributes(Template.fromStack(stack));
@@ -494,7 +484,7 @@ describe('acknowledgements', () => {
 
 describe('McpFargateService default image', () => {
   test('builds the repository Dockerfile as an asset for the task architecture; staging leaves out node_modules', () => {
-    const app = new App();
+    const app = newApp();
     const stack = newStack(app);
     new McpFargateService(stack, 'Mcp', { ...baseProps(stack), image: undefined });
     const assembly = app.synth();

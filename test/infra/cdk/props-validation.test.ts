@@ -1,5 +1,5 @@
 /** Bad props fail at synth with one clear McpConfigError, before anything is deployed. */
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -15,7 +15,7 @@ import {
   type ContextKey,
   type McpFargateServiceProps,
 } from '../../../infra/cdk';
-import { CERT_ARN, ISSUER, REGION, baseProps, newStack, testImage } from './helpers';
+import { baseProps, CERT_ARN, ISSUER, newApp, newStack, REGION, testImage } from './helpers';
 
 function build(overrides: Partial<McpFargateServiceProps>, stack: Stack = newStack()): McpFargateService {
   return new McpFargateService(stack, 'Mcp', { ...baseProps(stack), ...overrides });
@@ -241,7 +241,7 @@ describe('certificate region', () => {
     const stack = newStack();
     const hostedZone = route53.HostedZone.fromHostedZoneAttributes(stack, 'Z', { hostedZoneId: 'Z1', zoneName: 'example.com' });
     expect(() => build({ certificate: undefined, domainName: 'mcp.example.com', hostedZone }, stack)).not.toThrow();
-    const agnostic = new Stack(new App(), 'Agnostic');
+    const agnostic = new Stack(newApp(), 'Agnostic');
     const bucket = s3.Bucket.fromBucketName(agnostic, 'Logs', 'my-logs');
     const certificate = acm.Certificate.fromCertificateArn(agnostic, 'UsCert', US_CERT);
     expect(() => new McpFargateService(agnostic, 'Mcp', { ...baseProps(agnostic), certificate, accessLogsBucket: bucket })).not.toThrow();
@@ -273,7 +273,7 @@ describe('capacity and the rest', () => {
   });
 
   test('a region-agnostic stack needs a region for the access-log bucket policy', () => {
-    const stack = new Stack(new App(), 'Agnostic');
+    const stack = new Stack(newApp(), 'Agnostic');
     const e = errorOf(() => new McpFargateService(stack, 'Mcp', { ...baseProps(stack), image: testImage() }));
     expect(e.message).toMatch(/ALB access logging needs the stack's region.*env: \{ region \}/);
   });

@@ -3,7 +3,7 @@
  * a generated password that never appears in the template, and `REDIS_URL` injected as an ECS secret. Expected
  * values come from the server's contract (ENV, REDIS, redisUrl).
  */
-import { App, CfnElement, Stack, Validations } from 'aws-cdk-lib';
+import { type App, CfnElement, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -11,7 +11,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { IConstruct } from 'constructs';
 import { ENV, REDIS, redisUrl, type ServerSettings } from '../../../server/config/contract';
 import { McpFargateService, McpServerlessSessionStore, addComplianceChecks, type McpFargateServiceProps } from '../../../infra/cdk';
-import { ISSUER, REGION, baseProps, container, newStack, onlyResource, repoContext, synthService } from './helpers';
+import { baseProps, container, ISSUER, newApp, newStack, onlyResource, REGION, repoContext, synthService } from './helpers';
 
 const STATEFUL: ServerSettings = { oauthIssuer: ISSUER, sessionMode: 'stateful' };
 const URL_SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:valkey-url-AbCdEf';
@@ -248,7 +248,7 @@ describe('sessionStore options', () => {
 
 describe('validators with the session store', () => {
   function checkedApp(sessionStore: McpFargateServiceProps['sessionStore']): { app: App; stack: Stack } {
-    const app = new App({ context: repoContext() });
+    const app = newApp({ context: repoContext() });
     const stack = new Stack(app, 'Store', { env: { region: REGION } });
     new McpFargateService(stack, 'Mcp', baseProps(stack, { domainName: 'mcp.example.com', serverSettings: STATEFUL, sessionStore }));
     addComplianceChecks(app, { verbose: false });

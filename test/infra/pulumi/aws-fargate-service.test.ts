@@ -307,6 +307,28 @@ describe('least privilege', () => {
     }
   });
 
+  test('an image from a dual-stack or FIPS ECR endpoint, or given as an output, still gets pull rights on its repository only', async () => {
+    for (const image of [
+      `${AWS_ACCOUNT}.dkr-ecr.${AWS_REGION}.on.aws/team/mcp:2.0.0`,
+      `${AWS_ACCOUNT}.dkr.ecr-fips.${AWS_REGION}.amazonaws.com/team/mcp:2.0.0`,
+      pulumi.output(`${AWS_ACCOUNT}.dkr.ecr.${AWS_REGION}.amazonaws.com/team/mcp:2.0.0`),
+    ]) {
+      cloud.reset();
+      await deploy({ image });
+      const [policy] = policyOf('remote-mcp-execution');
+      const ecrStatements = policy.Statement.filter((s: { Action: string[] }) => s.Action.some((a) => a.startsWith('ecr:')));
+      expect(ecrStatements).toEqual([
+        { Sid: 'EcrAuth', Effect: 'Allow', Action: ['ecr:GetAuthorizationToken'], Resource: '*' },
+        {
+          Sid: 'PullImage',
+          Effect: 'Allow',
+          Action: ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'],
+          Resource: `arn:aws:ecr:${AWS_REGION}:${AWS_ACCOUNT}:repository/team/mcp`,
+        },
+      ]);
+    }
+  });
+
   test('an image outside ECR needs no ECR permission; no secret needs no Secrets Manager permission', async () => {
     await deploy({ image: 'ghcr.io/example/remote-mcp:1.0.0', secrets: undefined });
     const [policy] = policyOf('remote-mcp-execution');
@@ -412,11 +434,19 @@ describe('URL, DNS and outputs', () => {
   test('client configuration snippets', async () => {
     const { svc } = await deploy();
     const c = await valueOf(svc.clientConfig);
-    expect(JSON.parse(c.claudeDesktop)).toEqual({ mcpServers: { 'remote-mcp': { url: 'https://mcp.example.com/mcp' } } });
+    expect(c.claudeDesktop).toBe('Settings > Connectors > Add custom connector: https://mcp.example.com/mcp');
     expect(c.claudeCode).toBe('claude mcp add --transport http remote-mcp https://mcp.example.com/mcp');
     expect(JSON.parse(c.vscode)).toEqual({ servers: { 'remote-mcp': { type: 'http', url: 'https://mcp.example.com/mcp' } } });
     expect(c).toEqual(clientConfigFor('remote-mcp', 'https://mcp.example.com/mcp'));
     expect(await pulumi.isSecret(svc.clientConfig)).toBe(false);
+  });
+
+  test('client configuration in token mode sends the header (Claude Desktop through mcp-remote), without the token', async () => {
+    const { svc } = await deploy({ server: { authMode: 'token' }, secrets: { bearerTokens: TOKEN_1 } });
+    const c = await valueOf(svc.clientConfig);
+    expect(c).toEqual(clientConfigFor('remote-mcp', 'https://mcp.example.com/mcp', 'token'));
+    expect(JSON.parse(c.claudeDesktop).mcpServers['remote-mcp'].command).toBe('npx');
+    expect(JSON.stringify(c)).not.toContain(TOKEN_1);
   });
 
   test('every resource is a child of the component (parent: this)', async () => {

@@ -328,7 +328,7 @@ describe('outputs and structure', () => {
   test('client configuration snippets for the MCP URL', async () => {
     const { svc } = await deploy({ domainName: 'mcp.example.com' });
     const c = await valueOf(svc.clientConfig);
-    expect(JSON.parse(c.claudeDesktop)).toEqual({ mcpServers: { 'remote-mcp': { url: 'https://mcp.example.com/mcp' } } });
+    expect(c.claudeDesktop).toBe('Settings > Connectors > Add custom connector: https://mcp.example.com/mcp');
     expect(c.claudeCode).toBe('claude mcp add --transport http remote-mcp https://mcp.example.com/mcp');
     expect(JSON.parse(c.vscode)).toEqual({ servers: { 'remote-mcp': { type: 'http', url: 'https://mcp.example.com/mcp' } } });
   });

@@ -10,6 +10,8 @@ export const GCP_PROJECT = 'demo-project';
 export const GCP_PROJECT_NUMBER = '123456789012';
 export const AWS_ACCOUNT = '123456789012';
 export const AWS_REGION = 'eu-west-1';
+/** The region's Availability Zones, as `getAvailabilityZones` reports them. */
+export const AWS_AZS = ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'];
 
 /** What the mocked Memorystore instance reports. */
 export const REDIS_HOST = '10.163.0.3';
@@ -151,6 +153,8 @@ export async function useMocks(): Promise<MockCloud> {
         switch (args.token) {
           case 'gcp:organizations/getProject:getProject':
             return { projectId: args.inputs.projectId ?? GCP_PROJECT, number: GCP_PROJECT_NUMBER, name: 'Demo' };
+          case 'aws:index/getAvailabilityZones:getAvailabilityZones':
+            return { names: AWS_AZS, zoneIds: AWS_AZS.map((_, i) => `euw1-az${i + 1}`), id: AWS_REGION };
           case 'aws:index/getRegion:getRegion':
             return { region: AWS_REGION, name: AWS_REGION, id: AWS_REGION, endpoint: `ec2.${AWS_REGION}.amazonaws.com`, description: 'Europe (Ireland)' };
           default:

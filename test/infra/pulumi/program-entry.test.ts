@@ -190,7 +190,9 @@ describe('example stack files', () => {
     expect(await valueOf(out.mcpUrl!)).toBe('https://mcp.example.com/mcp');
     await settle();
     expect(cloud.ofType('aws:ecs/service:Service')).toHaveLength(1);
-    expect(cloud.one('aws:lb/loadBalancer:LoadBalancer').inputs.subnets).toEqual(['subnet-0aaaaaaaaaaaaaaaa', 'subnet-0bbbbbbbbbbbbbbbb']);
+    // No vpcId in the example: the network is created, and the load balancer sits in its public subnets.
+    expect(cloud.ofType('aws:ec2/vpc:Vpc')).toHaveLength(1);
+    expect(cloud.one('aws:lb/loadBalancer:LoadBalancer').inputs.subnets).toEqual(['remote-mcp-net-public-0-id', 'remote-mcp-net-public-1-id']);
   });
 });
 

@@ -30,6 +30,7 @@ const GCP: Record<string, string> = {
   image: `europe-west1-docker.pkg.dev/${GCP_PROJECT}/remote-mcp/server:1.0.0`,
   oauthIssuer: ISSUER,
 };
+const T_LB = 'aws:lb/loadBalancer:LoadBalancer';
 const AWS: Record<string, string> = {
   cloud: 'aws',
   'aws:region': 'eu-west-1',
@@ -100,18 +101,33 @@ describe('configuration errors name the key', () => {
     expect(await failure({ ...GCP, image: undefined, createImageRepository: 'false' })).toMatch(/^Missing configuration remote-mcp-stacks:image/);
   });
 
-  test('aws: certificate, image, network, region are required', async () => {
+  test('aws: certificate, image, region are required; a network is all of its keys', async () => {
     expect(await failure({ ...AWS, certificateArn: undefined })).toMatch(/^Missing configuration remote-mcp-stacks:certificateArn: .*\(pulumi config set certificateArn arn:aws:acm:/);
     expect(await failure({ ...AWS, certificateArn: 'my-cert' })).toBe("Invalid configuration remote-mcp-stacks:certificateArn: must be an ACM certificate ARN, got 'my-cert'");
     expect(await failure({ ...AWS, image: undefined })).toMatch(/^Missing configuration remote-mcp-stacks:image/);
-    expect(await failure({ ...AWS, vpcId: undefined })).toMatch(/^Missing configuration remote-mcp-stacks:vpcId/);
-    expect(await failure({ ...AWS, publicSubnetIds: undefined })).toMatch(/^Missing configuration remote-mcp-stacks:publicSubnetIds: .*comma-separated \(pulumi config set publicSubnetIds subnet-aaa,subnet-bbb\)$/);
+    // A network is all three keys, or none (then it is created): a partial one is refused, naming what is missing.
+    expect(await failure({ ...AWS, vpcId: undefined })).toMatch(/^Missing configuration remote-mcp-stacks:vpcId: .*or unset all three: a network is created/);
+    expect(await failure({ ...AWS, publicSubnetIds: undefined })).toMatch(/^Missing configuration remote-mcp-stacks:publicSubnetIds: .*comma-separated .*\(pulumi config set publicSubnetIds subnet-aaa,subnet-bbb\)$/);
     expect(await failure({ ...AWS, privateSubnetIds: '[]' })).toMatch(/^Missing configuration remote-mcp-stacks:privateSubnetIds/);
     // What the CLI passes for a key left at its empty default in Pulumi.yaml: still missing.
     expect(await failure({ ...AWS, privateSubnetIds: '' })).toMatch(/^Missing configuration remote-mcp-stacks:privateSubnetIds/);
     await withoutEnv(['AWS_REGION', 'AWS_DEFAULT_REGION'], async () => {
       expect(await failure({ ...AWS, 'aws:region': undefined })).toMatch(/^Missing configuration aws:region: .*\(pulumi config set aws:region us-east-1\)$/);
     });
+  });
+
+  test('aws: without vpcId the program creates the network (natGateways applies only to it)', async () => {
+    const out = await run({ ...AWS, vpcId: '', publicSubnetIds: '', privateSubnetIds: '', natGateways: '1' });
+    expect(await valueOf(out.mcpUrl!)).toBe('https://mcp.example.com/mcp');
+    expect(cloud.ofType('aws:ec2/vpc:Vpc')).toHaveLength(1);
+    expect(cloud.ofType('aws:ec2/natGateway:NatGateway')).toHaveLength(1);
+    expect(cloud.one(T_LB).inputs.subnets).toEqual(['remote-mcp-net-public-0-id', 'remote-mcp-net-public-1-id']);
+    cloud.reset();
+    await run(AWS);
+    expect(cloud.ofType('aws:ec2/vpc:Vpc')).toEqual([]);
+    cloud.reset();
+    expect(await failure({ ...AWS, natGateways: '1' })).toBe('Invalid configuration remote-mcp-stacks:natGateways: applies only to the created network: unset it with vpcId');
+    expect(await failure({ ...AWS, vpcId: '', publicSubnetIds: '', privateSubnetIds: '', natGateways: '3' })).toBe('Invalid configuration remote-mcp-stacks:natGateways: must be from 1 to 2, got 3');
   });
 
   test('aws: idle timeout, drain, scaling, sizes', async () => {
