@@ -2,12 +2,13 @@
  * The app factory: wires configuration, auth, transports, health and drain into an express app.
  * Teams call `createMcpApp({ config, capabilities })` with their own capability set.
  */
+import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import { createAuthLayer, type AuthLayer } from './auth';
 import { referenceCapabilities } from './capabilities/reference';
-import type { CapabilitySet } from './capabilities/types';
+import { toolScopesOf, type CapabilitySet } from './capabilities/types';
 import { NODE_KEEP_ALIVE_TIMEOUT_SECONDS, PATHS } from './config/contract';
 import type { ServerConfig } from './config/env';
 import { isLoopbackHost } from './config/env';
@@ -25,12 +26,13 @@ import { mcpServerFactory } from './mcp/serverFactory';
 import { SessionRegistry } from './mcp/sessionRegistry';
 import { statefulEndpoint } from './mcp/statefulEndpoint';
 import { sharedStatelessEndpoint } from './mcp/sharedStatelessEndpoint';
+import { modernEndpoint } from './modern/endpoint';
 import { packageVersion } from './version';
 import { startCluster, type Cluster } from './cluster';
 
 export interface CreateMcpAppOptions {
   config: ServerConfig;
-  /** Tools, resources and prompts. @default the reference set (echo, whoami, countdown, server://info) */
+  /** Tools, resources and prompts. @default the reference set (echo, whoami, countdown, confirm, server://info) */
   capabilities?: CapabilitySet;
   /** @default a pino logger at `config.logLevel` */
   logger?: Logger;
@@ -66,7 +68,9 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
   const { config } = options;
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const version = packageVersion();
-  const capabilities = options.capabilities ?? referenceCapabilities(version);
+  const given = options.capabilities ?? referenceCapabilities(version, config.sessionMode);
+  // Per-tool scopes come from the tool definitions (the auth layer reads `toolScopes`).
+  const capabilities: CapabilitySet = { ...given, toolScopes: toolScopesOf(given) };
   const drain = new DrainController();
   const sessions = new SessionRegistry({
     maxSessions: config.maxSessions,
@@ -137,9 +141,17 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
           logger,
         })
       : stateless!.handler;
+  const modern = modernEndpoint({
+    capabilities,
+    context: { sessionMode: config.sessionMode, version },
+    requestStateKeys: config.requestStateKeys ?? generatedRequestStateKeys(logger, Boolean(config.redisUrl)),
+    keepAliveMs,
+    maxBodyBytes: config.maxBodyBytes,
+    logger,
+  });
   const trackCalls: express.RequestHandler = (req, res, next) => (req.method === 'GET' ? next() : drain.track(req, res, next));
   const mcpPaths = [...new Set([mcpPath, PATHS.mcp])];
-  app.all(mcpPaths, ...guarded, noBuffering, trackCalls, requireJsonPost, jsonBody(config.maxBodyBytes), auth.authenticate, mcpHandler);
+  app.all(mcpPaths, ...guarded, noBuffering, trackCalls, requireJsonPost, jsonBody(config.maxBodyBytes), auth.authenticate, modern.route(mcpHandler));
 
   const legacy = legacySseEndpoints({
     buildServer,
@@ -199,6 +211,7 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
         logger.info({ finished, inFlight: drain.inFlightCount }, finished ? 'drained' : 'drain deadline reached');
         await sessions.closeAll();
         await stateless?.close();
+        await modern.close();
         await cluster?.close();
         await auth.close();
         await new Promise<void>((resolve) => {
@@ -209,4 +222,12 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
         return finished;
       })()),
   };
+}
+
+/** Loopback only (the config refuses anything else): one key in memory, so state verifies on this process only. */
+function generatedRequestStateKeys(logger: Logger, severalInstances: boolean): Uint8Array[] {
+  if (severalInstances) {
+    logger.warn('MCP_REQUEST_STATE_KEYS is not set: generated in memory, so a 2026-07-28 retry that reaches another instance is refused');
+  }
+  return [new Uint8Array(randomBytes(32))];
 }

@@ -21,7 +21,7 @@ describe.each(['stateless', 'stateful'] as const)('Streamable HTTP, %s mode', (m
   test('lists the reference tools and resource', async () => {
     const { client } = await connect(server);
     const tools = await client.listTools();
-    expect(tools.tools.map((t) => t.name).sort()).toEqual(['countdown', 'echo', 'whoami']);
+    expect(tools.tools.map((t) => t.name).sort()).toEqual(['confirm', 'countdown', 'echo', 'whoami']);
     const resources = await client.listResources();
     expect(resources.resources.map((r) => r.uri)).toContain('server://info');
     const info = await client.readResource({ uri: 'server://info' });

@@ -1,0 +1,73 @@
+/**
+ * The 2026-07-28 leg: SDK v2 `createMcpHandler` in `legacy: 'reject'` mode (always stateless), and the router that
+ * sends each request on the MCP endpoint to its era with the SDK's own `isLegacyRequest` — 2025-era traffic goes to
+ * the existing handler (stateless, stateful or cluster) unchanged. Runs after every guard of the endpoint
+ * (Origin/Host, CORS, 415, body limit, auth, drain, request log), which therefore apply to both eras.
+ */
+import type { RequestHandler, Response as ExpressResponse } from 'express';
+import { createMcpHandler, isLegacyRequest, McpServer, type McpHttpHandler } from '@modelcontextprotocol/server';
+import { toWebRequest } from '@modelcontextprotocol/node';
+import type { CapabilityContext, CapabilitySet } from '../capabilities/types';
+import '../http/requestAuth';
+import { RPC, sendJsonRpcError } from '../http/jsonRpcError';
+import type { Logger } from '../logging/logger';
+import { modernDefinitions, type ToolRoundState } from './definitions';
+import { requestStateKeyring } from './requestState';
+import { writeWebResponse } from './webResponse';
+
+export interface ModernEndpointOptions {
+  capabilities: CapabilitySet;
+  context: CapabilityContext;
+  /** HMAC keys of `requestState` (the first signs). */
+  requestStateKeys: readonly Uint8Array[];
+  keepAliveMs: number;
+  maxBodyBytes: number;
+  logger: Logger;
+}
+
+export interface ModernEndpoint {
+  /** Routes a request on the MCP endpoint: 2025-era to `legacy`, everything else to the 2026-07-28 handler. */
+  route(legacy: RequestHandler): RequestHandler;
+  handler: McpHttpHandler;
+  close(): Promise<void>;
+}
+
+export function modernEndpoint(options: ModernEndpointOptions): ModernEndpoint {
+  const { capabilities, context, logger } = options;
+  const keyring = requestStateKeyring<ToolRoundState>(options.requestStateKeys);
+  const register = modernDefinitions(capabilities, keyring);
+  const serverOptions = {
+    instructions: capabilities.instructions,
+    capabilities: capabilities.capabilities as never,
+    requestState: { verify: keyring.verify },
+  };
+  const factory = () => {
+    const server = new McpServer({ name: capabilities.name, version: capabilities.version }, serverOptions);
+    register(server);
+    capabilities.registerModern?.(server, context);
+    return server;
+  };
+  const handler = createMcpHandler(factory, {
+    legacy: 'reject',
+    keepAliveMs: options.keepAliveMs,
+    maxRequestBodySize: options.maxBodyBytes,
+    // Refused requests are the client's business (answered on the wire); only our own failures are worth a line.
+    onerror: (err) => logger.debug({ err: { name: err.name, message: err.message } }, 'modern MCP request refused or failed'),
+  });
+
+  const route = (legacy: RequestHandler): RequestHandler => async (req, res, next) => {
+    try {
+      const abort = new AbortController();
+      res.once('close', () => abort.abort());
+      const request = await toWebRequest(req, req.body, { signal: abort.signal, maxRequestBodySize: options.maxBodyBytes });
+      if (await isLegacyRequest(request, req.body, { maxRequestBodySize: options.maxBodyBytes })) return legacy(req, res, next);
+      const response = await handler.fetch(request, { authInfo: req.auth as never, parsedBody: req.body });
+      await writeWebResponse(response, res as ExpressResponse);
+    } catch (err) {
+      logger.error({ err }, 'modern MCP request failed');
+      if (!res.headersSent) sendJsonRpcError(res, 500, RPC.internalError, 'Internal server error');
+      else res.destroy();
+    }
+  };
+  return { route, handler, close: () => handler.close() };
+}
