@@ -2,16 +2,13 @@
  * Registers a capability set's tool and resource definitions on an SDK v2 `McpServer` (2026-07-28). Schemas are
  * built once per app (not per request). A tool that asks the user (`ctx.elicit`) ends the round with
  * `input_required`: the client answers and retries, possibly on another instance; the answers so far travel in the
- * signed `requestState`, which also names the original call so it cannot be replayed against another one.
+ * signed `requestState` (bound to the principal and the original call, see `requestState.ts`).
  */
-import { createHash } from 'node:crypto';
 import {
   inputRequired,
   type CallToolResult,
   type InputRequiredResult,
   type McpServer,
-  ProtocolError,
-  ProtocolErrorCode,
   type ServerContext,
 } from '@modelcontextprotocol/server';
 import { z } from 'zod';
@@ -28,14 +25,9 @@ import type { RequestStateKeyring } from './requestState';
 
 /** What a signed `requestState` carries between rounds. */
 export interface ToolRoundState {
-  /** Digest of the tool name and arguments of the original call. */
-  call: string;
   /** Answers collected in earlier rounds, by question key. */
   answers: Record<string, ElicitationAnswer>;
 }
-
-/** The SDK's own message for refused state (the spec's -32602). */
-const INVALID_STATE = 'Invalid or expired requestState';
 
 class InputNeeded {
   constructor(
@@ -78,22 +70,14 @@ export function modernDefinitions(set: CapabilitySet, state: RequestStateKeyring
   };
 }
 
-function callDigest(name: string, args: unknown): string {
-  return createHash('sha256').update(name).update('\0').update(JSON.stringify(args ?? {})).digest('base64url');
-}
-
 async function runModernTool(
   tool: ToolDefinition,
   args: Record<string, unknown>,
   ctx: ServerContext,
   state: RequestStateKeyring<ToolRoundState>,
 ): Promise<CallToolResult | InputRequiredResult> {
-  const call = callDigest(tool.name, args);
-  // Verified by the SDK's requestState hook (the keyring) before the handler runs.
+  // Verified (signature, expiry, principal, original call) by the SDK's requestState hook before the handler runs.
   const previous = ctx.mcpReq.requestState<ToolRoundState>();
-  if (previous !== undefined && (typeof previous !== 'object' || previous.call !== call)) {
-    throw new ProtocolError(ProtocolErrorCode.InvalidParams, INVALID_STATE, { reason: 'invalid_request_state' });
-  }
   const answers: Record<string, ElicitationAnswer> = { ...(previous?.answers ?? {}) };
   for (const [key, value] of Object.entries(ctx.mcpReq.inputResponses ?? {})) {
     const answer = asElicitationAnswer(value);
@@ -105,7 +89,7 @@ async function runModernTool(
     if (err instanceof InputNeeded) {
       return inputRequired({
         inputRequests: { [err.key]: inputRequired.elicit({ mode: 'form', message: err.request.message, requestedSchema: err.request.requestedSchema as never }) },
-        requestState: await state.mint({ call, answers }, ctx),
+        requestState: await state.mint({ answers }, ctx),
       });
     }
     if (err instanceof ToolError) return { content: [{ type: 'text', text: err.message }], isError: true };

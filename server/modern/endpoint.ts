@@ -12,6 +12,7 @@ import '../http/requestAuth';
 import { RPC, sendJsonRpcError } from '../http/jsonRpcError';
 import type { Logger } from '../logging/logger';
 import { modernDefinitions, type ToolRoundState } from './definitions';
+import { originalRequest } from './originalRequest';
 import { requestStateKeyring } from './requestState';
 import { writeWebResponse } from './webResponse';
 
@@ -61,7 +62,7 @@ export function modernEndpoint(options: ModernEndpointOptions): ModernEndpoint {
       res.once('close', () => abort.abort());
       const request = await toWebRequest(req, req.body, { signal: abort.signal, maxRequestBodySize: options.maxBodyBytes });
       if (await isLegacyRequest(request, req.body, { maxRequestBodySize: options.maxBodyBytes })) return legacy(req, res, next);
-      const response = await handler.fetch(request, { authInfo: req.auth as never, parsedBody: req.body });
+      const response = await originalRequest.run(req.body, () => handler.fetch(request, { authInfo: req.auth as never, parsedBody: req.body }));
       await writeWebResponse(response, res as ExpressResponse);
     } catch (err) {
       logger.error({ err }, 'modern MCP request failed');

@@ -1,11 +1,12 @@
 /**
  * `requestState` of multi round-trip requests (2026-07-28): HMAC-SHA256 (the SDK's codec) under keys from
  * `MCP_REQUEST_STATE_KEYS`, so a retry verifies on any instance holding the same keys. The first key signs, every key
- * verifies (rotation). Each state is bound to the method and the principal (the codec's `bind`), carries an expiry,
- * and names the original call (checked by the tool adapter).
+ * verifies (rotation). Each state carries an expiry and is bound (the codec's `bind`) to the method, the principal and
+ * the original request's target and arguments: another user's, another call's or a forged state is refused (-32602).
  */
 import { createRequestStateCodec, type RequestStateCodec, type ServerContext } from '@modelcontextprotocol/server';
 import { principalKey } from '../capabilities/principal';
+import { currentRequestDigest } from './originalRequest';
 
 /** How long a user has to answer before the retry is refused (the client asks the user in between). */
 export const REQUEST_STATE_TTL_SECONDS = 600;
@@ -16,7 +17,7 @@ export interface RequestStateKeyring<T> {
   verify(state: string, ctx: ServerContext): Promise<T>;
 }
 
-const bind = (ctx: ServerContext) => `${ctx.mcpReq.method}\0${principalKey(ctx.http?.authInfo)}`;
+const bind = (ctx: ServerContext) => `${ctx.mcpReq.method}\0${principalKey(ctx.http?.authInfo)}\0${currentRequestDigest()}`;
 
 export function requestStateKeyring<T>(keys: readonly Uint8Array[], ttlSeconds = REQUEST_STATE_TTL_SECONDS): RequestStateKeyring<T> {
   if (keys.length === 0) throw new Error('requestState needs at least one key');
