@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { Logger } from '../logging/logger';
+import { traceIdOf } from './traceContext';
 
 /** The JSON-RPC method(s) of a parsed body, e.g. `tools/call` or `initialize,notifications/initialized`. */
 export function mcpMethodOf(body: unknown): string | undefined {
@@ -46,6 +47,7 @@ export function requestLog(logger: Logger): RequestHandler {
         req: { id, method: req.method, path },
         res: { status },
         mcpMethod: mcpMethodOf(req.body),
+        traceId: traceIdOf(req.headers.traceparent, req.body),
         session: req.headers['mcp-session-id'] ?? (typeof req.query.sessionId === 'string' ? req.query.sessionId : undefined),
         responseTime: ms,
       };
