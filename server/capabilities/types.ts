@@ -5,7 +5,7 @@
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult, ElicitRequestFormParams, ReadResourceResult, ServerCapabilities, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
-import type { McpServer as ModernMcpServer } from '@modelcontextprotocol/server';
+import type { McpServer as ModernMcpServer, ServerContext, ServerNotifier } from '@modelcontextprotocol/server';
 import type { z } from 'zod';
 import type { SessionMode } from '../config/contract';
 import type { Principal } from './principal';
@@ -15,6 +15,17 @@ export interface CapabilityContext {
   sessionMode: SessionMode;
   /** Version string of the server package. */
   version: string;
+}
+
+/** What `registerModern` gets besides the context: the listen-stream notifier and the signed `requestState` minter. */
+export interface ModernCapabilityContext extends CapabilityContext {
+  /** Publishes list-changed / resource-updated events to open `subscriptions/listen` streams. */
+  notify: ServerNotifier;
+  /**
+   * Seals a payload into `requestState` (HMAC under MCP_REQUEST_STATE_KEYS, bound to the principal, expiry and the
+   * original request). Every echoed state is verified before handlers run; read it with `ctx.mcpReq.requestState()`.
+   */
+  mintRequestState(payload: unknown, ctx: ServerContext): Promise<string>;
 }
 
 /** A form-mode elicitation: a message and a flat JSON Schema of primitive fields (the MCP elicitation subset). */
@@ -95,7 +106,7 @@ export interface CapabilitySet {
    * fresh SDK v1 server (2025/2024 eras) and SDK v2 server (2026-07-28). Keep them cheap and free of side effects.
    */
   registerLegacy?(server: McpServer, context: CapabilityContext): void;
-  registerModern?(server: ModernMcpServer, context: CapabilityContext): void;
+  registerModern?(server: ModernMcpServer, context: ModernCapabilityContext): void;
   /** Extra per-tool scopes (merged with each tool's `scopes`). */
   toolScopes?: Readonly<Record<string, readonly string[]>>;
 }

@@ -7,7 +7,7 @@
 import type { RequestHandler, Response as ExpressResponse } from 'express';
 import { createMcpHandler, isLegacyRequest, McpServer, type McpHttpHandler } from '@modelcontextprotocol/server';
 import { toWebRequest } from '@modelcontextprotocol/node';
-import type { CapabilityContext, CapabilitySet } from '../capabilities/types';
+import type { CapabilityContext, CapabilitySet, ModernCapabilityContext } from '../capabilities/types';
 import '../http/requestAuth';
 import { RPC, sendJsonRpcError } from '../http/jsonRpcError';
 import type { Logger } from '../logging/logger';
@@ -42,10 +42,11 @@ export function modernEndpoint(options: ModernEndpointOptions): ModernEndpoint {
     capabilities: capabilities.capabilities as never,
     requestState: { verify: keyring.verify },
   };
+  let modernContext: ModernCapabilityContext | undefined;
   const factory = () => {
     const server = new McpServer({ name: capabilities.name, version: capabilities.version }, serverOptions);
     register(server);
-    capabilities.registerModern?.(server, context);
+    if (capabilities.registerModern && modernContext) capabilities.registerModern(server, modernContext);
     return server;
   };
   const handler = createMcpHandler(factory, {
@@ -55,6 +56,12 @@ export function modernEndpoint(options: ModernEndpointOptions): ModernEndpoint {
     // Refused requests are the client's business (answered on the wire); only our own failures are worth a line.
     onerror: (err) => logger.debug({ err: { name: err.name, message: err.message } }, 'modern MCP request refused or failed'),
   });
+
+  modernContext = {
+    ...context,
+    notify: handler.notify,
+    mintRequestState: (payload, ctx) => keyring.mint(payload as ToolRoundState, ctx),
+  };
 
   const route = (legacy: RequestHandler): RequestHandler => async (req, res, next) => {
     try {
