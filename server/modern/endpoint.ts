@@ -70,7 +70,7 @@ export function modernEndpoint(options: ModernEndpointOptions): ModernEndpoint {
       const request = await toWebRequest(req, req.body, { signal: abort.signal, maxRequestBodySize: options.maxBodyBytes });
       if (await isLegacyRequest(request, req.body, { maxRequestBodySize: options.maxBodyBytes })) return legacy(req, res, next);
       const response = await originalRequest.run(req.body, () => handler.fetch(request, { authInfo: req.auth as never, parsedBody: req.body }));
-      await writeWebResponse(response, res as ExpressResponse);
+      await writeWebResponse(response, res as ExpressResponse, (req.body as { method?: unknown } | undefined)?.method === 'server/discover');
     } catch (err) {
       logger.error({ err }, 'modern MCP request failed');
       if (!res.headersSent) sendJsonRpcError(res, 500, RPC.internalError, 'Internal server error');
