@@ -27,6 +27,7 @@ import { SessionRegistry } from './mcp/sessionRegistry';
 import { statefulEndpoint } from './mcp/statefulEndpoint';
 import { sharedStatelessEndpoint } from './mcp/sharedStatelessEndpoint';
 import { modernEndpoint } from './modern/endpoint';
+import { redisEventBus } from './modern/eventBus';
 import { packageVersion } from './version';
 import { startCluster, type Cluster } from './cluster';
 
@@ -82,7 +83,7 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
   const buildServer = mcpServerFactory(capabilities, { sessionMode: config.sessionMode, version });
   const keepAliveMs = config.keepAliveSeconds * 1000;
   if (config.redisUrl && config.sessionMode !== 'stateful' && config.auth.mode !== 'broker') {
-    logger.warn('REDIS_URL is set but MCP_SESSION_MODE is stateless: the session store is not used');
+    logger.warn('REDIS_URL is set but MCP_SESSION_MODE is stateless: the session store is not used (2026-07-28 listen streams still hear list changes over it)');
   }
   // Stateful sessions in the shared store: any instance serves any session.
   const cluster: Cluster | undefined =
@@ -141,7 +142,10 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
           logger,
         })
       : stateless!.handler;
+  // 2026-07-28 listen streams hear list changes made through any instance.
+  const listenBus = config.redisUrl ? redisEventBus(config.redisUrl, logger, { cluster: config.redisClusterMode }) : undefined;
   const modern = modernEndpoint({
+    bus: listenBus,
     capabilities,
     context: { sessionMode: config.sessionMode, version },
     requestStateKeys: config.requestStateKeys ?? generatedRequestStateKeys(logger, Boolean(config.redisUrl)),
@@ -212,6 +216,7 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
         await sessions.closeAll();
         await stateless?.close();
         await modern.close();
+        await listenBus?.close();
         await cluster?.close();
         await auth.close();
         await new Promise<void>((resolve) => {

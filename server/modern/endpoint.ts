@@ -5,7 +5,7 @@
  * (Origin/Host, CORS, 415, body limit, auth, drain, request log), which therefore apply to both eras.
  */
 import type { RequestHandler, Response as ExpressResponse } from 'express';
-import { createMcpHandler, isLegacyRequest, McpServer, type McpHttpHandler } from '@modelcontextprotocol/server';
+import { createMcpHandler, isLegacyRequest, McpServer, type McpHttpHandler, type ServerEventBus } from '@modelcontextprotocol/server';
 import { toWebRequest } from '@modelcontextprotocol/node';
 import type { CapabilityContext, CapabilitySet, ModernCapabilityContext } from '../capabilities/types';
 import '../http/requestAuth';
@@ -24,6 +24,8 @@ export interface ModernEndpointOptions {
   keepAliveMs: number;
   maxBodyBytes: number;
   logger: Logger;
+  /** Where listen streams hear list changes. @default in process (one instance) */
+  bus?: ServerEventBus;
 }
 
 export interface ModernEndpoint {
@@ -53,6 +55,7 @@ export function modernEndpoint(options: ModernEndpointOptions): ModernEndpoint {
     legacy: 'reject',
     keepAliveMs: options.keepAliveMs,
     maxRequestBodySize: options.maxBodyBytes,
+    bus: options.bus,
     // Refused requests are the client's business (answered on the wire); only our own failures are worth a line.
     onerror: (err) => logger.debug({ err: { name: err.name, message: err.message } }, 'modern MCP request refused or failed'),
   });
