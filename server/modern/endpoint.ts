@@ -4,9 +4,8 @@
  * the existing handler (stateless, stateful or cluster) unchanged. Runs after every guard of the endpoint
  * (Origin/Host, CORS, 415, body limit, auth, drain, request log), which therefore apply to both eras.
  */
-import type { RequestHandler, Response as ExpressResponse } from 'express';
+import type { Request, RequestHandler, Response as ExpressResponse } from 'express';
 import { createMcpHandler, isLegacyRequest, McpServer, type McpHttpHandler, type ServerEventBus } from '@modelcontextprotocol/server';
-import { toWebRequest } from '@modelcontextprotocol/node';
 import type { CapabilityContext, CapabilitySet, ModernCapabilityContext } from '../capabilities/types';
 import '../http/requestAuth';
 import { RPC, sendJsonRpcError } from '../http/jsonRpcError';
@@ -14,6 +13,7 @@ import type { Logger } from '../logging/logger';
 import { modernDefinitions, type ToolRoundState } from './definitions';
 import { originalRequest } from './originalRequest';
 import { requestStateKeyring } from './requestState';
+import { pooledFactory } from './serverPool';
 import { writeWebResponse } from './webResponse';
 
 export interface ModernEndpointOptions {
@@ -45,12 +45,12 @@ export function modernEndpoint(options: ModernEndpointOptions): ModernEndpoint {
     requestState: { verify: keyring.verify },
   };
   let modernContext: ModernCapabilityContext | undefined;
-  const factory = () => {
+  const factory = pooledFactory(() => {
     const server = new McpServer({ name: capabilities.name, version: capabilities.version }, serverOptions);
     register(server);
     if (capabilities.registerModern && modernContext) capabilities.registerModern(server, modernContext);
     return server;
-  };
+  });
   const handler = createMcpHandler(factory, {
     legacy: 'reject',
     keepAliveMs: options.keepAliveMs,
@@ -69,8 +69,11 @@ export function modernEndpoint(options: ModernEndpointOptions): ModernEndpoint {
   const route = (legacy: RequestHandler): RequestHandler => async (req, res, next) => {
     try {
       const abort = new AbortController();
-      res.once('close', () => abort.abort());
-      const request = await toWebRequest(req, req.body, { signal: abort.signal, maxRequestBodySize: options.maxBodyBytes });
+      // Only a client that leaves early aborts the exchange (an abort on every close costs errors per request).
+      res.once('close', () => {
+        if (!res.writableFinished) abort.abort();
+      });
+      const request = webRequest(req, abort.signal);
       if (await isLegacyRequest(request, req.body, { maxRequestBodySize: options.maxBodyBytes })) return legacy(req, res, next);
       const response = await originalRequest.run(req.body, () => handler.fetch(request, { authInfo: req.auth as never, parsedBody: req.body }));
       await writeWebResponse(response, res as ExpressResponse, (req.body as { method?: unknown } | undefined)?.method === 'server/discover');
@@ -81,4 +84,22 @@ export function modernEndpoint(options: ModernEndpointOptions): ModernEndpoint {
     }
   };
   return { route, handler, close: () => handler.close() };
+}
+
+/**
+ * The web `Request` the SDK classifies and serves: method, URL and headers. The body stays out — express already
+ * parsed it (within MCP_MAX_BODY_BYTES) and both `isLegacyRequest` and the handler take it as `parsedBody`, so it is
+ * neither serialized again nor read twice.
+ */
+function webRequest(req: Request, signal: AbortSignal): globalThis.Request {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined || name.startsWith(':')) continue;
+    if (Array.isArray(value)) for (const item of value) headers.append(name, item);
+    else headers.set(name, value);
+  }
+  headers.delete('content-length');
+  headers.delete('content-encoding');
+  headers.delete('transfer-encoding');
+  return new globalThis.Request(`http://${req.headers.host ?? 'localhost'}${req.originalUrl}`, { method: req.method, headers, signal });
 }
