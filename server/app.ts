@@ -26,7 +26,7 @@ import { mcpServerFactory } from './mcp/serverFactory';
 import { SessionRegistry } from './mcp/sessionRegistry';
 import { statefulEndpoint } from './mcp/statefulEndpoint';
 import { sharedStatelessEndpoint } from './mcp/sharedStatelessEndpoint';
-import { modernEndpoint } from './modern/endpoint';
+import { isListen, modernEndpoint } from './modern/endpoint';
 import { redisEventBus } from './modern/eventBus';
 import { packageVersion } from './version';
 import { startCluster, type Cluster } from './cluster';
@@ -152,10 +152,13 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
     keepAliveMs,
     maxBodyBytes: config.maxBodyBytes,
     logger,
+    drain,
+    retryMs: RETRY_MS,
   });
-  const trackCalls: express.RequestHandler = (req, res, next) => (req.method === 'GET' ? next() : drain.track(req, res, next));
+  // A GET stream or a 2026-07-28 listen stream carries no call: the drain closes it (with a retry hint) instead of waiting.
+  const trackCalls: express.RequestHandler = (req, res, next) => (req.method === 'GET' || isListen(req.body) ? next() : drain.track(req, res, next));
   const mcpPaths = [...new Set([mcpPath, PATHS.mcp])];
-  app.all(mcpPaths, ...guarded, noBuffering, trackCalls, requireJsonPost, jsonBody(config.maxBodyBytes), auth.authenticate, modern.route(mcpHandler));
+  app.all(mcpPaths, ...guarded, noBuffering, requireJsonPost, jsonBody(config.maxBodyBytes), trackCalls, auth.authenticate, modern.route(mcpHandler));
 
   const legacy = legacySseEndpoints({
     buildServer,

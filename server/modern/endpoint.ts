@@ -9,7 +9,9 @@ import { createMcpHandler, isLegacyRequest, McpServer, type McpHttpHandler, type
 import type { CapabilityContext, CapabilitySet, ModernCapabilityContext } from '../capabilities/types';
 import '../http/requestAuth';
 import { RPC, sendJsonRpcError } from '../http/jsonRpcError';
+import type { DrainController } from '../lifecycle/drain';
 import type { Logger } from '../logging/logger';
+import { refuseWhileDraining } from '../mcp/sessionCap';
 import { modernDefinitions, type ToolRoundState } from './definitions';
 import { originalRequest } from './originalRequest';
 import { requestStateKeyring } from './requestState';
@@ -26,6 +28,15 @@ export interface ModernEndpointOptions {
   logger: Logger;
   /** Where listen streams hear list changes. @default in process (one instance) */
   bus?: ServerEventBus;
+  /** Listen streams are refused while draining, and closed with a retry hint when the drain starts. */
+  drain: DrainController;
+  /** Reconnect delay written to a listen stream closed by the drain (SSE `retry`). */
+  retryMs: number;
+}
+
+/** A 2026-07-28 `subscriptions/listen` request: a long-lived stream, not a call. */
+export function isListen(body: unknown): boolean {
+  return (body as { method?: unknown } | undefined)?.method === 'subscriptions/listen';
 }
 
 export interface ModernEndpoint {
@@ -75,6 +86,15 @@ export function modernEndpoint(options: ModernEndpointOptions): ModernEndpoint {
       });
       const request = webRequest(req, abort.signal);
       if (await isLegacyRequest(request, req.body, { maxRequestBodySize: options.maxBodyBytes })) return legacy(req, res, next);
+      if (isListen(req.body)) {
+        if (refuseWhileDraining(options.drain, res)) return;
+        const unregister = options.drain.registerStream(() => {
+          // Reconnect elsewhere after the hint: this instance is going away.
+          if (!res.writableEnded) res.end(`retry: ${options.retryMs}\n\n`);
+          abort.abort();
+        });
+        res.once('close', unregister);
+      }
       const response = await originalRequest.run(req.body, () => handler.fetch(request, { authInfo: req.auth as never, parsedBody: req.body }));
       await writeWebResponse(response, res as ExpressResponse, (req.body as { method?: unknown } | undefined)?.method === 'server/discover');
     } catch (err) {

@@ -26,7 +26,7 @@ export async function writeWebResponse(response: Response, res: ExpressResponse,
     try {
       for (;;) {
         const { done, value } = await reader.read();
-        if (done || res.destroyed) break;
+        if (done || res.destroyed || res.writableEnded) break;
         if (!res.write(value)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
       }
     } finally {

@@ -18,7 +18,7 @@ test('Inspector CLI: tools/list and tools/call over Streamable HTTP', async () =
     const url = `http://127.0.0.1:${port}/mcp`;
     const list = await run(inspector, ['--cli', url, '--transport', 'http', '--method', 'tools/list'], { cwd: ROOT });
     const tools = JSON.parse(list.stdout).tools.map((t: { name: string }) => t.name);
-    expect(tools.sort()).toEqual(['countdown', 'echo', 'whoami']);
+    expect(tools.sort()).toEqual(['confirm', 'countdown', 'echo', 'whoami']);
     const call = await run(
       inspector,
       ['--cli', url, '--transport', 'http', '--method', 'tools/call', '--tool-name', 'echo', '--tool-arg', 'text=from the inspector'],
