@@ -15,6 +15,7 @@ export {
   ToolError,
   type CapabilitySet,
   type CapabilityContext,
+  type ModernCapabilityContext,
   type ToolDefinition,
   type ToolContext,
   type ResourceDefinition,
