@@ -23,10 +23,25 @@ interface Target {
   envFor?: (port: number) => Promise<Record<string, string>>;
   /** Extra headers for every request (auth, session), computed once the server is up. */
   prepare?: (url: string) => Promise<Record<string, string>>;
+  /** The request is a 2026-07-28 one (per-request `_meta` envelope and its headers). @default a 2025-era call */
+  modern?: boolean;
 }
 
 const callBody = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { text: 'hello' } } });
 const MCP_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+
+const MODERN = '2026-07-28';
+const modernCallBody = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'tools/call',
+  params: {
+    name: 'echo',
+    arguments: { text: 'hello' },
+    _meta: { 'io.modelcontextprotocol/protocolVersion': MODERN, 'io.modelcontextprotocol/clientCapabilities': {} },
+  },
+});
+const MODERN_HEADERS = { 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/call', 'mcp-name': 'echo' };
 
 async function initializeSession(url: string): Promise<Record<string, string>> {
   const res = await fetch(url, {
@@ -45,6 +60,20 @@ export const TARGETS: Target[] = [
   {
     name: 'this server, stateless, JWT (oauth mode, cached keys)',
     script: 'servers/thisServer.ts',
+    envFor: async (port) => {
+      const issuer = await jwtIssuer();
+      const audience = `http://127.0.0.1:${port}/mcp`;
+      bearer = await issuer.token(audience);
+      return { MCP_AUTH_MODE: 'oauth', OAUTH_ISSUER: issuer.url, OAUTH_JWKS_URI: `${issuer.url}/jwks`, MCP_PUBLIC_URL: audience };
+    },
+    prepare: async () => ({ authorization: `Bearer ${bearer}` }),
+  },
+  { name: 'peer: SDK v2 createMcpHandler (per-request handler), 2026-07-28', script: 'servers/sdkV2Handler.ts', modern: true },
+  { name: 'this server, 2026-07-28 tools/call (auth none)', script: 'servers/thisServer.ts', env: { MCP_AUTH_MODE: 'none' }, modern: true },
+  {
+    name: 'this server, 2026-07-28 tools/call (JWT)',
+    script: 'servers/thisServer.ts',
+    modern: true,
     envFor: async (port) => {
       const issuer = await jwtIssuer();
       const audience = `http://127.0.0.1:${port}/mcp`;
@@ -130,11 +159,12 @@ interface Row {
 async function measure(target: Target): Promise<Row> {
   const { child, url } = await start(target);
   try {
-    const headers = { ...MCP_HEADERS, ...(await target.prepare?.(url)) };
+    const headers = { ...MCP_HEADERS, ...(target.modern ? MODERN_HEADERS : {}), ...(await target.prepare?.(url)) };
+    const body = target.modern ? modernCallBody : callBody;
     // Warm-up, then the measured run.
     // Each request gets its own JSON-RPC id: ids must be unique among a session's requests in flight.
     let id = 0;
-    const requests = [{ method: 'POST' as const, headers, setupRequest: (req: object) => ({ ...req, body: callBody.replace('"id":1', `"id":${++id}`) }) }];
+    const requests = [{ method: 'POST' as const, headers, setupRequest: (req: object) => ({ ...req, body: body.replace('"id":1', `"id":${++id}`) }) }];
     await autocannon({ url, requests, connections: CONNECTIONS, duration: 2 });
     const r = await autocannon({ url, requests, connections: CONNECTIONS, duration: DURATION });
     return { name: target.name, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx };

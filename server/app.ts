@@ -2,12 +2,13 @@
  * The app factory: wires configuration, auth, transports, health and drain into an express app.
  * Teams call `createMcpApp({ config, capabilities })` with their own capability set.
  */
+import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import { createAuthLayer, type AuthLayer } from './auth';
 import { referenceCapabilities } from './capabilities/reference';
-import type { CapabilitySet } from './capabilities/types';
+import { toolScopesOf, type CapabilitySet } from './capabilities/types';
 import { NODE_KEEP_ALIVE_TIMEOUT_SECONDS, PATHS } from './config/contract';
 import type { ServerConfig } from './config/env';
 import { isLoopbackHost } from './config/env';
@@ -28,12 +29,14 @@ import { mcpServerFactory } from './mcp/serverFactory';
 import { SessionRegistry } from './mcp/sessionRegistry';
 import { statefulEndpoint } from './mcp/statefulEndpoint';
 import { sharedStatelessEndpoint } from './mcp/sharedStatelessEndpoint';
+import { isListen, modernEndpoint } from './modern/endpoint';
+import { redisEventBus } from './modern/eventBus';
 import { packageVersion } from './version';
 import { startCluster, type Cluster } from './cluster';
 
 export interface CreateMcpAppOptions {
   config: ServerConfig;
-  /** Tools, resources and prompts. @default the reference set (echo, whoami, countdown, server://info) */
+  /** Tools, resources and prompts. @default the reference set (echo, whoami, countdown, confirm, server://info) */
   capabilities?: CapabilitySet;
   /** @default a pino logger at `config.logLevel` */
   logger?: Logger;
@@ -71,7 +74,9 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
   const { config } = options;
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const version = packageVersion();
-  const capabilities = options.capabilities ?? referenceCapabilities(version);
+  const given = options.capabilities ?? referenceCapabilities(version, config.sessionMode);
+  // Per-tool scopes come from the tool definitions (the auth layer reads `toolScopes`).
+  const capabilities: CapabilitySet = { ...given, toolScopes: toolScopesOf(given) };
   const drain = new DrainController();
   const sessions = new SessionRegistry({
     maxSessions: config.maxSessions,
@@ -83,7 +88,7 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
   const buildServer = mcpServerFactory(capabilities, { sessionMode: config.sessionMode, version });
   const keepAliveMs = config.keepAliveSeconds * 1000;
   if (config.redisUrl && config.sessionMode !== 'stateful' && config.auth.mode !== 'broker') {
-    logger.warn('REDIS_URL is set but MCP_SESSION_MODE is stateless: the session store is not used');
+    logger.warn('REDIS_URL is set but MCP_SESSION_MODE is stateless: the session store is not used (2026-07-28 listen streams still hear list changes over it)');
   }
   // Stateful sessions in the shared store: any instance serves any session.
   const cluster: Cluster | undefined =
@@ -144,11 +149,25 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
           logger,
         })
       : stateless!.handler;
-  const trackCalls: express.RequestHandler = (req, res, next) => (req.method === 'GET' ? next() : drain.track(req, res, next));
+  // 2026-07-28 listen streams hear list changes made through any instance.
+  const listenBus = config.redisUrl ? redisEventBus(config.redisUrl, logger, { cluster: config.redisClusterMode }) : undefined;
+  const modern = modernEndpoint({
+    bus: listenBus,
+    capabilities,
+    context: { sessionMode: config.sessionMode, version },
+    requestStateKeys: config.requestStateKeys ?? generatedRequestStateKeys(logger, Boolean(config.redisUrl)),
+    keepAliveMs,
+    maxBodyBytes: config.maxBodyBytes,
+    logger,
+    drain,
+    retryMs: RETRY_MS,
+  });
+  // A GET stream or a 2026-07-28 listen stream carries no call: the drain closes it (with a retry hint) instead of waiting.
+  const trackCalls: express.RequestHandler = (req, res, next) => (req.method === 'GET' || isListen(req.body) ? next() : drain.track(req, res, next));
   const mcpPaths = [...new Set([mcpPath, PATHS.mcp])];
   // A person opening `/` learns where MCP is; MCP clients (POST, DELETE, GET for SSE) pass through.
   app.get('/', landingPage(config.publicUrl));
-  app.all(mcpPaths, ...guarded, noBuffering, trackCalls, requireJsonPost, jsonBody(config.maxBodyBytes), auth.authenticate, refuseOversizedEchoes, streams.middleware, mcpHandler);
+  app.all(mcpPaths, ...guarded, noBuffering, requireJsonPost, jsonBody(config.maxBodyBytes), trackCalls, auth.authenticate, refuseOversizedEchoes, streams.middleware, modern.route(mcpHandler));
 
   const legacy = legacySseEndpoints({
     buildServer,
@@ -210,6 +229,8 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
         logger.info({ finished, inFlight: drain.inFlightCount }, finished ? 'drained' : 'drain deadline reached');
         await sessions.closeAll();
         await stateless?.close();
+        await modern.close();
+        await listenBus?.close();
         await cluster?.close();
         await auth.close();
         await new Promise<void>((resolve) => {
@@ -220,4 +241,12 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
         return finished;
       })()),
   };
+}
+
+/** Loopback only (the config refuses anything else): one key in memory, so state verifies on this process only. */
+function generatedRequestStateKeys(logger: Logger, severalInstances: boolean): Uint8Array[] {
+  if (severalInstances) {
+    logger.warn('MCP_REQUEST_STATE_KEYS is not set: generated in memory, so a 2026-07-28 retry that reaches another instance is refused');
+  }
+  return [new Uint8Array(randomBytes(32))];
 }

@@ -15,7 +15,18 @@ assertServerDependencies();
 export { createMcpApp, type CreateMcpAppOptions, type McpApp } from './app';
 export * from './config/contract';
 export { loadConfig, ConfigError, envSchema, isLoopbackHost, type ServerConfig, type AuthConfig } from './config/env';
-export type { CapabilitySet, CapabilityContext } from './capabilities/types';
+export {
+  defineTool,
+  ToolError,
+  type CapabilitySet,
+  type CapabilityContext,
+  type ModernCapabilityContext,
+  type ToolDefinition,
+  type ToolContext,
+  type ResourceDefinition,
+  type ElicitationRequest,
+  type ElicitationAnswer,
+} from './capabilities/types';
 export { referenceCapabilities, COUNTDOWN_SCOPE } from './capabilities/reference';
 export { principalOf, principalKey, type Principal } from './capabilities/principal';
 export { InMemoryEventStore, inMemoryEventStores, type EventStore, type EventStoreFactory } from './mcp/eventStore';

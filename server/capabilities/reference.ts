@@ -6,88 +6,85 @@
  * - `whoami`: the caller's principal and scopes (shows what the auth layer passed in).
  * - `countdown`: runs N seconds sending a progress notification each second; cancellable. The smoke test for
  *   long-lived streams through load balancers. It needs the `mcp:long-running` scope when scopes are enforced.
+ * - `confirm`: asks the user to confirm an action (elicitation: MRTR on 2026-07-28, `elicitation/create` in 2025
+ *   sessions, a tool error for 2025 stateless clients, which cannot be asked).
  * - `server://info`: a resource describing the server.
  */
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { principalOf } from './principal';
-import type { CapabilityContext, CapabilitySet } from './types';
+import { SERVED_PROTOCOL_VERSIONS } from '../modern/versions';
+import { defineTool, type CapabilityContext, type CapabilitySet, type ResourceDefinition, type ToolDefinition } from './types';
 
 /** Scope the `countdown` tool needs beyond the server-wide scopes (demonstrates per-tool scopes). */
 export const COUNTDOWN_SCOPE = 'mcp:long-running';
 
 export const MAX_COUNTDOWN_SECONDS = 3600;
 
-// Schemas are built once and shared by every server instance (one per stateful session).
-const echoInput = { text: z.string().max(100_000).describe('Text to echo back') };
-const whoamiOutput = {
-  subject: z.string(),
-  clientId: z.string().optional(),
-  scopes: z.array(z.string()),
-  issuer: z.string().optional(),
-};
-const countdownInput = {
-  seconds: z.number().int().min(1).max(MAX_COUNTDOWN_SECONDS).describe('How many seconds to run'),
-};
+const readOnly = { readOnlyHint: true, idempotentHint: true, openWorldHint: false };
 
-function registerReference(server: McpServer, context: CapabilityContext): void {
-  server.registerTool(
-    'echo',
-    {
+function referenceTools(): ToolDefinition[] {
+  return [
+    defineTool({
+      name: 'echo',
       title: 'Echo',
       description: 'Returns the given text unchanged.',
-      inputSchema: echoInput,
-      annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
-    },
-    async ({ text }) => ({ content: [{ type: 'text', text }] }),
-  );
-
-  server.registerTool(
-    'whoami',
-    {
+      input: { text: z.string().max(100_000).describe('Text to echo back') },
+      annotations: readOnly,
+      run: async ({ text }) => ({ content: [{ type: 'text', text }] }),
+    }),
+    defineTool({
+      name: 'whoami',
       title: 'Who am I',
       description: "Shows the caller's authenticated principal: subject, client id and scopes.",
-      inputSchema: {},
-      outputSchema: whoamiOutput,
-      annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
-    },
-    async (_args, extra) => {
-      const principal = principalOf(extra.authInfo);
-      const structured = JSON.parse(JSON.stringify(principal)) as Record<string, unknown>;
-      return { content: [{ type: 'text', text: JSON.stringify(structured) }], structuredContent: structured };
-    },
-  );
-
-  server.registerTool(
-    'countdown',
-    {
+      output: { subject: z.string(), clientId: z.string().optional(), scopes: z.array(z.string()), issuer: z.string().optional() },
+      annotations: readOnly,
+      run: async (_args, { principal }) => {
+        const structured = JSON.parse(JSON.stringify(principal)) as Record<string, unknown>;
+        return { content: [{ type: 'text', text: JSON.stringify(structured) }], structuredContent: structured };
+      },
+    }),
+    defineTool({
+      name: 'countdown',
       title: 'Countdown',
       description:
         'Counts down N seconds (1-3600), sending a progress notification every second. Use it to check that long-running calls survive your load balancer.',
-      inputSchema: countdownInput,
+      input: { seconds: z.number().int().min(1).max(MAX_COUNTDOWN_SECONDS).describe('How many seconds to run') },
       annotations: { readOnlyHint: true, openWorldHint: false },
-    },
-    async ({ seconds }, extra) => {
-      const progressToken = extra._meta?.progressToken;
-      for (let done = 1; done <= seconds; done++) {
-        await sleep(1000, extra.signal);
-        if (progressToken !== undefined) {
-          await extra.sendNotification({
-            method: 'notifications/progress',
-            params: { progressToken, progress: done, total: seconds, message: `${seconds - done} s left` },
-          });
+      scopes: [COUNTDOWN_SCOPE],
+      run: async ({ seconds }, ctx) => {
+        for (let done = 1; done <= seconds; done++) {
+          await sleep(1000, ctx.signal);
+          await ctx.progress(done, seconds, `${seconds - done} s left`);
         }
-      }
-      return { content: [{ type: 'text', text: `Countdown of ${seconds} s finished.` }] };
-    },
-  );
+        return { content: [{ type: 'text', text: `Countdown of ${seconds} s finished.` }] };
+      },
+    }),
+    defineTool({
+      name: 'confirm',
+      title: 'Confirm',
+      description: 'Asks the user to confirm an action (elicitation) and reports the answer. Changes nothing.',
+      input: { action: z.string().min(1).max(200).describe('What the user is asked to confirm') },
+      annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+      run: async ({ action }, ctx) => {
+        const answer = await ctx.elicit('confirm', {
+          message: `Confirm: ${action}?`,
+          requestedSchema: { type: 'object', properties: { confirm: { type: 'boolean', title: 'Confirm' } }, required: ['confirm'] },
+        });
+        const confirmed = answer.action === 'accept' && answer.content?.confirm === true;
+        const outcome = confirmed ? 'confirmed' : answer.action === 'accept' ? 'not confirmed' : answer.action === 'decline' ? 'declined' : 'cancelled';
+        return { content: [{ type: 'text', text: `${action}: ${outcome}` }] };
+      },
+    }),
+  ];
+}
 
-  server.registerResource(
-    'server-info',
-    'server://info',
-    { title: 'Server information', description: 'Version, session mode and protocol versions', mimeType: 'application/json' },
-    async (uri) => ({
+function infoResource(context: CapabilityContext): ResourceDefinition {
+  return {
+    name: 'server-info',
+    uri: 'server://info',
+    title: 'Server information',
+    description: 'Version, session mode and protocol versions',
+    mimeType: 'application/json',
+    read: async (uri) => ({
       contents: [
         {
           uri: uri.href,
@@ -96,12 +93,12 @@ function registerReference(server: McpServer, context: CapabilityContext): void 
             name: 'remote-mcp-stacks',
             version: context.version,
             sessionMode: context.sessionMode,
-            protocolVersions: SUPPORTED_PROTOCOL_VERSIONS,
+            protocolVersions: SERVED_PROTOCOL_VERSIONS,
           }),
         },
       ],
     }),
-  );
+  };
 }
 
 /** Resolves after `ms`, or rejects as soon as `signal` aborts (so a cancelled countdown stops at once). */
@@ -120,12 +117,12 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-export function referenceCapabilities(version: string): CapabilitySet {
+export function referenceCapabilities(version: string, sessionMode: CapabilityContext['sessionMode'] = 'stateless'): CapabilitySet {
   return {
     name: 'remote-mcp-stacks',
     version,
-    instructions: 'Reference server of remote-mcp-stacks: echo, whoami and countdown tools, and the server://info resource.',
-    register: registerReference,
-    toolScopes: { countdown: [COUNTDOWN_SCOPE] },
+    instructions: 'Reference server of remote-mcp-stacks: echo, whoami, countdown and confirm tools, and the server://info resource.',
+    tools: referenceTools(),
+    resources: [infoResource({ version, sessionMode })],
   };
 }

@@ -63,6 +63,7 @@ export const ENV = {
   upstreamClientSecret: 'UPSTREAM_CLIENT_SECRET',
   upstreamScopes: 'UPSTREAM_SCOPES',
   brokerSigningKeys: 'BROKER_SIGNING_KEYS',
+  requestStateKeys: 'MCP_REQUEST_STATE_KEYS',
   brokerAllowedEmailDomains: 'BROKER_ALLOWED_EMAIL_DOMAINS',
   brokerAllowedGroups: 'BROKER_ALLOWED_GROUPS',
   brokerGroupsClaim: 'BROKER_GROUPS_CLAIM',
@@ -82,6 +83,7 @@ export const SECRET_ENV: readonly EnvName[] = [
   ENV.redisUrl,
   ENV.upstreamClientSecret,
   ENV.brokerSigningKeys,
+  ENV.requestStateKeys,
 ];
 
 export const SESSION_MODES = ['stateless', 'stateful'] as const;
@@ -453,6 +455,22 @@ export function signingKeysProblem(value: string): string | undefined {
     kids.add(k.kid);
     if (typeof k.alg !== 'string' || !BROKER_SIGNING_KEY_ALGS.includes(k.alg)) return `${where}: "alg" must be one of ${BROKER_SIGNING_KEY_ALGS.join(', ')}`;
     if (typeof k.d !== 'string') return `${where} is not a private key (no "d")`;
+  }
+  return undefined;
+}
+
+/** Shortest `MCP_REQUEST_STATE_KEYS` entry, in bytes (the SDK's HMAC codec needs 256 bits). */
+export const MIN_REQUEST_STATE_KEY_BYTES = 32;
+
+/** What is wrong with a `MCP_REQUEST_STATE_KEYS` value (never the value itself). */
+export function requestStateKeysProblem(value: string): string | undefined {
+  const keys = value.split(',').map((k) => k.trim());
+  if (keys.length === 0 || keys.every((k) => k === '')) return 'must list at least one key';
+  for (const [i, key] of keys.entries()) {
+    const bytes = Buffer.byteLength(key, 'utf8');
+    if (bytes < MIN_REQUEST_STATE_KEY_BYTES) {
+      return `entry ${i + 1} is ${bytes} bytes; each key needs at least ${MIN_REQUEST_STATE_KEY_BYTES} (e.g. openssl rand -base64 48)`;
+    }
   }
   return undefined;
 }

@@ -3,7 +3,7 @@
  * `contract.ts`. A bad value becomes one `ConfigError` line that names the variable and what is wrong.
  */
 import { z } from 'zod';
-import { AUTH_MODES, DEFAULTS, ENV, LIMITS, LOG_LEVELS, MIN_BEARER_TOKEN_LENGTH, PROXY_HOPS_BEHIND_LOAD_BALANCER, REDIS, SECRET_ENV, SESSION_MODES, bearerTokenProblem, signingKeysProblem } from './contract';
+import { AUTH_MODES, DEFAULTS, ENV, LIMITS, LOG_LEVELS, MIN_BEARER_TOKEN_LENGTH, PROXY_HOPS_BEHIND_LOAD_BALANCER, REDIS, SECRET_ENV, SESSION_MODES, bearerTokenProblem, requestStateKeysProblem, signingKeysProblem } from './contract';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -82,6 +82,7 @@ export const envSchema = z.object({
   [ENV.upstreamClientSecret]: opt(z.string().min(1)),
   [ENV.upstreamScopes]: opt(z.string().transform((s) => s.split(/[\s,]+/).filter(Boolean))),
   [ENV.brokerSigningKeys]: opt(z.string().transform(parseSigningKeys)),
+  [ENV.requestStateKeys]: opt(z.string().transform(parseRequestStateKeys)),
   [ENV.brokerAllowedEmailDomains]: opt(list.transform((l) => l.map((d) => d.toLowerCase().replace(/^@/, '')))),
   [ENV.brokerAllowedGroups]: opt(list),
   [ENV.brokerGroupsClaim]: opt(z.string().trim().min(1)),
@@ -111,6 +112,16 @@ function parseSigningKeys(value: string, ctx: z.RefinementCtx): SigningJwk[] {
   return (JSON.parse(value) as { keys: SigningJwk[] }).keys;
 }
 
+/** `MCP_REQUEST_STATE_KEYS`: comma-separated HMAC keys (UTF-8), the first signs. Errors never show the value. */
+function parseRequestStateKeys(value: string, ctx: z.RefinementCtx): Uint8Array[] {
+  const problem = requestStateKeysProblem(value);
+  if (problem) {
+    ctx.addIssue({ code: 'custom', message: problem });
+    return z.NEVER;
+  }
+  return value.split(',').map((k) => new Uint8Array(Buffer.from(k.trim(), 'utf8')));
+}
+
 export interface ServerConfig {
   port: number;
   host: string;
@@ -131,6 +142,11 @@ export interface ServerConfig {
   /** express `trust proxy` value: a hop count (0: `X-Forwarded-For` ignored) or a list of proxy addresses. */
   trustProxy: number | string;
   logLevel: (typeof LOG_LEVELS)[number];
+  /**
+   * HMAC keys of 2026-07-28 `requestState` (the first signs). Unset only on a single loopback instance: the app then
+   * generates one in memory.
+   */
+  requestStateKeys?: Uint8Array[];
   /** Shared session store for stateful mode on several instances (`REDIS_URL`); undefined = sessions in memory. */
   redisUrl?: string;
   /** The store is a Redis Cluster (ElastiCache Serverless, Valkey/Redis cluster mode). */
@@ -207,6 +223,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): ServerConfi
     );
   }
   checkAuthSettings(authMode, e, host, loopback);
+  // Generated in memory only on loopback (one machine, normally one instance); anywhere else every instance must share them.
+  if (!e[ENV.requestStateKeys] && !loopback) {
+    throw new ConfigError(
+      `${ENV.requestStateKeys} is required when ${ENV.host} is not a loopback address (got ${host}): every instance must verify the others' 2026-07-28 requestState (comma-separated keys of at least 32 bytes, e.g. openssl rand -base64 48)`,
+    );
+  }
   // The resource identifier is MCP_PUBLIC_URL as written, except a bare origin: clients parse `https://host` into
   // `https://host/` and compare (and send as RFC 8707 `resource`) that form, so it is the one published and expected.
   const resource = e[ENV.publicUrl] !== undefined && publicUrl.pathname !== '/' ? e[ENV.publicUrl] : publicUrl.href;
@@ -226,6 +248,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): ServerConfi
     maxBodyBytes: e[ENV.maxBodyBytes] ?? DEFAULTS.maxBodyBytes,
     trustProxy,
     logLevel: e[ENV.logLevel] ?? DEFAULTS.logLevel,
+    requestStateKeys: e[ENV.requestStateKeys],
     redisUrl: e[ENV.redisUrl],
     redisClusterMode: e[ENV.redisClusterMode] ?? false,
     auth: {

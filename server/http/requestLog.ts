@@ -9,6 +9,7 @@ import type { RequestHandler } from 'express';
 import { unescape } from 'node:querystring';
 import { clip } from '../logging/clip';
 import type { Logger } from '../logging/logger';
+import { traceIdOf } from './traceContext';
 
 /** Bounds of what the access log takes from the client (the body can be megabytes, the URL and headers 16 KB). */
 const MAX_METHOD_CHARS = 100;
@@ -79,6 +80,7 @@ export function requestLog(logger: Logger): RequestHandler {
         req: { id, method: req.method, path },
         res: { status },
         mcpMethod: mcpMethodOf(req.body),
+        traceId: traceIdOf(req.headers.traceparent, req.body),
         session: sessionOf(req.headers['mcp-session-id'] ?? req.query.sessionId),
         responseTime: ms,
       };

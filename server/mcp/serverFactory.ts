@@ -1,7 +1,8 @@
-/** Builds a fresh `McpServer` with a capability set registered on it. */
+/** Builds a fresh SDK v1 `McpServer` (2025/2024 eras) with a capability set registered on it. */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv-provider.js';
 import type { CapabilityContext, CapabilitySet } from '../capabilities/types';
+import { registerLegacyDefinitions } from './legacyDefinitions';
 
 export type McpServerFactory = () => McpServer;
 
@@ -14,7 +15,8 @@ export function mcpServerFactory(capabilities: CapabilitySet, context: Capabilit
       { name: capabilities.name, version: capabilities.version },
       { instructions: capabilities.instructions, capabilities: capabilities.capabilities, jsonSchemaValidator },
     );
-    capabilities.register(server, context);
+    registerLegacyDefinitions(server, capabilities);
+    capabilities.registerLegacy?.(server, context);
     return server;
   };
 }

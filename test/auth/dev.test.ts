@@ -230,7 +230,7 @@ describe('loopback only', () => {
     const { logger, logs } = quiet();
     const deps = { logger, capabilities: referenceCapabilities('test') };
     await expect(createAuthLayer({ ...config, host: '0.0.0.0' }, deps)).rejects.toThrow(ConfigError);
-    const allowed = loadConfig({ HOST: '0.0.0.0', MCP_AUTH_MODE: 'dev', MCP_DEV_AUTH_ALLOW_NON_LOOPBACK: 'true', MCP_PUBLIC_URL: 'http://10.0.0.5:3000/mcp' });
+    const allowed = loadConfig({ HOST: '0.0.0.0', MCP_AUTH_MODE: 'dev', MCP_DEV_AUTH_ALLOW_NON_LOOPBACK: 'true', MCP_PUBLIC_URL: 'http://10.0.0.5:3000/mcp', MCP_REQUEST_STATE_KEYS: 'k'.repeat(32) });
     const layer = await createAuthLayer(allowed, deps);
     expect(layer.routes).toBeDefined();
     expect(logs()).toMatch(/"severity":"WARNING".*DEVELOPMENT authorization server/);

@@ -90,7 +90,7 @@ describe('the full flow with the SDK client', () => {
 
   test('MCP calls succeed and whoami shows the principal', async () => {
     const tools = await client.listTools();
-    expect(tools.tools.map((t) => t.name).sort()).toEqual(['countdown', 'echo', 'whoami']);
+    expect(tools.tools.map((t) => t.name).sort()).toEqual(['confirm', 'countdown', 'echo', 'whoami']);
     const who = await client.callTool({ name: 'whoami', arguments: {} });
     expect(who.structuredContent).toEqual({
       subject: 'alice',

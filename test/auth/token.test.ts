@@ -20,8 +20,7 @@ const probe: CapabilitySet = (() => {
   const reference = referenceCapabilities('test');
   return {
     ...reference,
-    register(server, context) {
-      reference.register(server, context);
+    registerLegacy(server) {
       server.registerTool('credentials', { description: 'What a tool sees of the credentials' }, async (extra) => {
         const headers = (extra.requestInfo?.headers ?? {}) as Record<string, unknown>;
         const seen = {
@@ -149,7 +148,7 @@ test('configuration: tokens are required, at least 16 characters, sha256: needs 
   expect(message).not.toContain('tiny');
   expect(message).not.toContain(RAW);
   // Off loopback too (the production form).
-  expect(loadConfig({ HOST: '0.0.0.0', MCP_AUTH_MODE: 'token', MCP_BEARER_TOKENS: `sha256:${HASHED_DIGEST}` }).auth.mode).toBe('token');
+  expect(loadConfig({ HOST: '0.0.0.0', MCP_AUTH_MODE: 'token', MCP_BEARER_TOKENS: `sha256:${HASHED_DIGEST}`, MCP_REQUEST_STATE_KEYS: 'k'.repeat(32) }).auth.mode).toBe('token');
 });
 
 test('logs never contain a token', () => {

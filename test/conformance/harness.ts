@@ -2,7 +2,7 @@
  * Runs the official MCP conformance CLI (`@modelcontextprotocol/conformance`, `conformance server`) against the
  * real app started in this process with the fixture capability set, and reads back its per-scenario results.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,8 +32,15 @@ export interface ScenarioResult {
   problems: string[];
 }
 
+/** The frozen requirement sets of the CLI (`--requirements`): each runs at its own wire version. */
+export type RequirementSet = '2025-11-25' | '2026-07-28';
+
 export interface ConformanceRun {
   mode: SessionMode;
+  /** The requirement set run, when one was. */
+  requirements?: RequirementSet;
+  /** Instances behind the URL (several: on Redis behind a round-robin proxy). */
+  instances: number;
   url: string;
   exitCode: number | null;
   output: string;
@@ -43,7 +50,10 @@ export interface ConformanceRun {
   passed: number;
   failed: number;
   warnings: number;
-  /** Scenarios the CLI said it would run (`Running <suite> suite (N scenarios)`); 1 for a single scenario. */
+  /**
+   * Scored scenarios: those the CLI said it would run (`Running <suite> suite (N scenarios)`), or the server scenarios
+   * of the requirement set; 1 for a single scenario.
+   */
   announced: number;
   /** Server log lines at warn level or above, other than access-log lines, to explain a failure. */
   serverWarnings: string[];
@@ -52,6 +62,8 @@ export interface ConformanceRun {
 export interface RunOptions {
   /** Suite to run. @default 'active' */
   suite?: 'active' | 'all' | 'pending';
+  /** Run a frozen requirement set instead of a suite (scenarios it runs but does not score are left out). */
+  requirements?: RequirementSet;
   /** Run only this scenario. */
   scenario?: string;
   /** A baseline of scenarios allowed to fail (`server:` list); unexpected and stale entries both fail the run. */
@@ -69,6 +81,8 @@ export interface RunOptions {
 
 /** Starts the app in `mode` with the fixture, runs the CLI against it, and shuts the app down. */
 export async function runConformance(mode: SessionMode, options: RunOptions = {}): Promise<ConformanceRun> {
+  // Listed before the server starts (a synchronous spawn would block the server under test).
+  const required = options.requirements ? requiredServerScenarios(options.requirements) : undefined;
   const target = await startTarget(mode, options.instances ?? 1);
   const server = target.servers[0]!;
   const outDir = await mkdtemp(join(tmpdir(), `conformance-${mode}-`));
@@ -76,14 +90,18 @@ export async function runConformance(mode: SessionMode, options: RunOptions = {}
   try {
     const args = [CONFORMANCE_CLI, 'server', '--url', target.url, '-o', outDir];
     if (options.scenario) args.push('--scenario', options.scenario);
+    else if (options.requirements) args.push('--requirements', options.requirements);
     else args.push('--suite', options.suite ?? 'active');
     if (options.expectedFailures) args.push('--expected-failures', options.expectedFailures);
     args.push(...(options.extraArgs ?? []));
     const { exitCode, output } = await runCli(args, options.timeoutMs ?? 150_000);
-    const scenarios = await readResults(outDir, output);
+    // A requirement-set run also runs scenarios it does not score (extensions, pending): leave them out.
+    const scenarios = (await readResults(outDir, output)).filter((r) => !required || required.includes(r.scenario));
     const sum = (k: 'passed' | 'failed' | 'warnings') => scenarios.reduce((n, s) => n + s[k], 0);
     return {
       mode,
+      requirements: options.requirements,
+      instances: options.instances ?? 1,
       url: target.url,
       exitCode,
       output,
@@ -92,7 +110,11 @@ export async function runConformance(mode: SessionMode, options: RunOptions = {}
       passed: sum('passed'),
       failed: sum('failed'),
       warnings: sum('warnings'),
-      announced: options.scenario ? 1 : Number(/Running \S+ suite \((\d+) scenarios\)/.exec(output)?.[1] ?? 0),
+      announced: options.scenario
+        ? 1
+        : required
+          ? required.length
+          : Number(/Running \S+ suite \((\d+) scenarios\)/.exec(output)?.[1] ?? 0),
       // Access-log lines (they carry `res`) are expected 4xx answers (405 GET when stateless, 403 DNS rebinding).
       serverWarnings: target.servers
         .flatMap((s) => s.logs)
@@ -107,7 +129,8 @@ export async function runConformance(mode: SessionMode, options: RunOptions = {}
 
 /** One instance (sessions in memory), or several on Redis behind a round-robin proxy. */
 async function startTarget(mode: SessionMode, instances: number): Promise<{ url: string; servers: TestServer[]; close(): Promise<void> }> {
-  const env = { MCP_SESSION_MODE: mode, MCP_DRAIN_SECONDS: '1' };
+  // Shared requestState keys: a 2026-07-28 retry may reach another instance.
+  const env = { MCP_SESSION_MODE: mode, MCP_DRAIN_SECONDS: '1', MCP_REQUEST_STATE_KEYS: 'conformance-request-state-key-0123456789' };
   if (instances === 1) {
     const server = await startTestServer(env, conformanceCapabilities());
     return { url: server.mcpUrl.href, servers: [server], close: () => server.close() };
@@ -181,13 +204,24 @@ async function readResults(outDir: string, output: string): Promise<ScenarioResu
   return [...results.values()].sort((a, b) => a.scenario.localeCompare(b.scenario));
 }
 
-/** One line per run, e.g. `conformance stateful: 30/30 scenarios, 40/40 checks passed (12.3 s)`. */
+/** The server scenarios a requirement set scores (`conformance list --requirements <set>`, "Server scenarios"). */
+export function requiredServerScenarios(set: RequirementSet): string[] {
+  const listed = spawnSync(process.execPath, [CONFORMANCE_CLI, 'list', '--requirements', set], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const section = /Server scenarios[^\n]*\n([\s\S]*?)(?:\n\s*\n|$)/.exec(listed.stdout)?.[1] ?? '';
+  const names = [...section.matchAll(/^\s*- (\S+)/gm)].map((m) => m[1]!);
+  if (names.length === 0) throw new Error(`conformance list --requirements ${set} listed no server scenarios:\n${listed.stdout}${listed.stderr}`);
+  return names;
+}
+
+/** One line per run, e.g. `conformance stateful 2026-07-28: 37/37 scenarios clean, 120/120 checks passed (12.3 s)`. */
 export function summaryLine(run: ConformanceRun): string {
   const clean = run.scenarios.filter((s) => s.clean).length;
   const checks = run.passed + run.failed;
   const warn = run.warnings ? `, ${run.warnings} warning(s)` : '';
+  const set = run.requirements ? ` ${run.requirements}` : '';
+  const where = run.instances > 1 ? ` on ${run.instances} instances` : '';
   return (
-    `conformance ${run.mode}: ${clean}/${run.scenarios.length} scenarios clean, ` +
+    `conformance ${run.mode}${where}${set}: ${clean}/${run.scenarios.length} scenarios clean, ` +
     `${run.passed}/${checks} checks passed${warn} (${run.seconds.toFixed(1)} s)`
   );
 }

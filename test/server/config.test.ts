@@ -15,6 +15,9 @@ import {
 import { ConfigError, envSchema, loadConfig } from '../../server/config/env';
 import { spawnServer, ROOT } from '../helpers/process';
 
+/** A 32-byte `MCP_REQUEST_STATE_KEYS` value (required off loopback). */
+const STATE_KEY = 's'.repeat(32);
+
 describe('loadConfig', () => {
   test('defaults: loopback, port 3000, stateless, keep-alive 15 s, public URL derived', () => {
     const c = loadConfig({ MCP_AUTH_MODE: 'none' });
@@ -38,6 +41,7 @@ describe('loadConfig', () => {
       MCP_ALLOWED_ORIGINS: 'https://a.example, https://b.example',
       MCP_KEEPALIVE_SECONDS: '20',
       MCP_TRUST_PROXY: '1',
+      MCP_REQUEST_STATE_KEYS: STATE_KEY,
     });
     expect(c.port).toBe(8080);
     expect(c.publicUrl.href).toBe('https://mcp.example.com/mcp');
@@ -87,7 +91,7 @@ describe('infra contract', () => {
       brokerAllowedGroups: ['g'], brokerGroupsClaim: 'groups', brokerRedirectHosts: ['claude.ai'], brokerRedirectSchemes: ['cursor'],
     });
     expect([...MANAGED_ENV_NAMES].sort()).toEqual(Object.keys(env).sort());
-    expect(loadConfig({ ...env, OAUTH_CLIENT_SECRET: 's', MCP_SESSION_MODE: 'stateful', REDIS_URL: 'rediss://cache.internal:6379' }).redisClusterMode).toBe(true);
+    expect(loadConfig({ ...env, OAUTH_CLIENT_SECRET: 's', MCP_REQUEST_STATE_KEYS: STATE_KEY, MCP_SESSION_MODE: 'stateful', REDIS_URL: 'rediss://cache.internal:6379' }).redisClusterMode).toBe(true);
     expect(MANAGED_ENV_NAMES).toContain('MCP_MAX_SESSIONS');
   });
 
@@ -101,7 +105,7 @@ describe('infra contract', () => {
   test('serverEnvironment uses the names the server parses', () => {
     const env = serverEnvironment({ publicUrl: 'https://m.example/mcp', sessionMode: 'stateful', authMode: 'oauth', oauthIssuer: 'https://id.example', oauthScopes: ['a', 'b'] });
     expect(env[ENV.port]).toBe(String(CONTAINER_PORT));
-    const parsed = loadConfig({ ...env, OAUTH_ISSUER: 'https://id.example' });
+    const parsed = loadConfig({ ...env, OAUTH_ISSUER: 'https://id.example', MCP_REQUEST_STATE_KEYS: STATE_KEY });
     expect(parsed.port).toBe(CONTAINER_PORT);
     expect(parsed.host).toBe('0.0.0.0');
     expect(parsed.sessionMode).toBe('stateful');
@@ -115,7 +119,7 @@ describe('infra contract', () => {
     expect(env).not.toHaveProperty(ENV.port);
     expect(env).toEqual(Object.fromEntries(Object.entries(serverEnvironment(settings)).filter(([name]) => name !== ENV.port)));
     // the platform's PORT is the container port, which the server then listens on
-    expect(loadConfig({ ...env, [ENV.port]: String(CONTAINER_PORT) }).port).toBe(CONTAINER_PORT);
+    expect(loadConfig({ ...env, [ENV.port]: String(CONTAINER_PORT), MCP_REQUEST_STATE_KEYS: STATE_KEY }).port).toBe(CONTAINER_PORT);
   });
 
   test('the longest drain Fargate allows is the one whose stopTimeout reaches its cap', () => {
@@ -145,6 +149,36 @@ describe('infra contract', () => {
     expect(() => validateServerSettings(introspection)).toThrow('server settings: oauthIntrospectionUrl needs oauthClientId (the server introspects tokens as that client)');
     expect(() => loadConfig({ ...serverEnvironment(introspection), [ENV.oauthClientSecret]: 's' })).toThrow(/needs OAUTH_CLIENT_ID/);
     expect(() => validateServerSettings({ ...introspection, oauthClientId: 'mcp' })).not.toThrow();
+  });
+});
+
+describe('MCP_REQUEST_STATE_KEYS (2026-07-28 requestState HMAC keys)', () => {
+  const offLoopback = { HOST: '0.0.0.0', MCP_AUTH_MODE: 'token', MCP_BEARER_TOKENS: 'a-long-enough-token-123456' };
+  const failure = (env: Record<string, string>) => {
+    try {
+      loadConfig(env);
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      return (e as Error).message;
+    }
+    throw new Error('accepted');
+  };
+
+  test('required off loopback; optional on loopback (the app then generates one in memory)', () => {
+    expect(failure(offLoopback)).toMatch(/^MCP_REQUEST_STATE_KEYS is required when HOST is not a loopback address/);
+    expect(loadConfig({ MCP_AUTH_MODE: 'none' }).requestStateKeys).toBeUndefined();
+  });
+
+  test('comma-separated, the first signs; each at least 32 bytes', () => {
+    const keys = loadConfig({ ...offLoopback, MCP_REQUEST_STATE_KEYS: `${'n'.repeat(40)}, ${STATE_KEY}` }).requestStateKeys!;
+    expect(keys.map((k) => Buffer.from(k).toString())).toEqual(['n'.repeat(40), STATE_KEY]);
+  });
+
+  test('a short key is refused in one line naming the variable and the entry, never echoing a key', () => {
+    const message = failure({ ...offLoopback, MCP_REQUEST_STATE_KEYS: `${STATE_KEY},short-secret-value` });
+    expect(message).toBe('Invalid MCP_REQUEST_STATE_KEYS=(secret): entry 2 is 18 bytes; each key needs at least 32 (e.g. openssl rand -base64 48)');
+    expect(message).not.toContain('short-secret-value');
+    expect(message).not.toContain(STATE_KEY);
   });
 });
 

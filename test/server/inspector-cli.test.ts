@@ -44,7 +44,7 @@ test('README: token mode + Authorization header, tools/list and tools/call', asy
     const [list, call] = await Promise.all(
       commands.map((args) => run(inspector, args.map((a) => a.replace(README_PORT, `http://127.0.0.1:${port}`)), { cwd: ROOT })),
     );
-    expect(JSON.parse(list!.stdout).tools.map((t: { name: string }) => t.name).sort()).toEqual(['countdown', 'echo', 'whoami']);
+    expect(JSON.parse(list!.stdout).tools.map((t: { name: string }) => t.name).sort()).toEqual(['confirm', 'countdown', 'echo', 'whoami']);
     expect(JSON.parse(call!.stdout).content).toEqual([{ type: 'text', text: 'hello' }]);
   } finally {
     proc.child.kill('SIGTERM');

@@ -17,8 +17,7 @@ test('stateless: one client’s initialize never shows its identity or capabilit
   const reference = referenceCapabilities('test');
   const spy: CapabilitySet = {
     ...reference,
-    register(server, ctx) {
-      reference.register(server, ctx);
+    registerLegacy(server) {
       server.registerTool('client-seen', { description: 'what the server knows of its client' }, async () => ({
         content: [{ type: 'text', text: JSON.stringify({ info: server.server.getClientVersion() ?? null, caps: server.server.getClientCapabilities() ?? null }) }],
       }));

@@ -46,7 +46,7 @@ test('a batch is answered in one stream, each response under its own id', async 
   const events = parseSse(await res.text()).map((e) => JSON.parse(e.data));
   expect(events.map((e) => e.id).sort()).toEqual(['a', 'b']);
   expect(events.find((e) => e.id === 'a').result.content[0].text).toBe('first');
-  expect(events.find((e) => e.id === 'b').result.tools.length).toBe(3);
+  expect(events.find((e) => e.id === 'b').result.tools.length).toBe(4); // echo, whoami, countdown, confirm
 });
 
 test('notifications alone are accepted with 202 and no body', async () => {

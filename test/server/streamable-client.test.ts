@@ -1,8 +1,7 @@
 /** The SDK's own client against the real server over Streamable HTTP, in both session modes. */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import { CallToolResultSchema, type Progress, type ServerNotification, type ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolResultSchema, type Progress } from '@modelcontextprotocol/sdk/types.js';
 import { referenceCapabilities } from '../../server/capabilities/reference';
 import type { CapabilitySet } from '../../server/capabilities/types';
 import { startTestServer, type TestServer } from '../helpers/server';
@@ -25,7 +24,7 @@ describe.each(['stateless', 'stateful'] as const)('Streamable HTTP, %s mode', (m
   test('lists the reference tools and resource', async () => {
     const { client } = await connect(server);
     const tools = await client.listTools();
-    expect(tools.tools.map((t) => t.name).sort()).toEqual(['countdown', 'echo', 'whoami']);
+    expect(tools.tools.map((t) => t.name).sort()).toEqual(['confirm', 'countdown', 'echo', 'whoami']);
     const resources = await client.listResources();
     expect(resources.resources.map((r) => r.uri)).toContain('server://info');
     const info = await client.readResource({ uri: 'server://info' });
@@ -111,27 +110,23 @@ function observedReference(): CapabilitySet {
   const reference = referenceCapabilities('test');
   return {
     ...reference,
-    register(server, context) {
-      const observed = new Proxy(server, {
-        get(target, key, receiver) {
-          if (key !== 'registerTool') return Reflect.get(target, key, receiver);
-          return (name: string, config: unknown, handler: (args: unknown, extra: RequestHandlerExtra<ServerRequest, ServerNotification>) => Promise<unknown>) => {
-            if (name !== 'countdown') return target.registerTool(name, config as never, handler as never);
-            return target.registerTool(name, config as never, (async (args: unknown, extra: RequestHandlerExtra<ServerRequest, ServerNotification>) => {
+    tools: (reference.tools ?? []).map((tool) =>
+      tool.name !== 'countdown'
+        ? tool
+        : {
+            ...tool,
+            run: async (args, ctx) => {
               const run: CountdownRun = {};
               runs.push(run);
-              extra.signal.addEventListener('abort', () => (run.abortedAt = Date.now()), { once: true });
+              ctx.signal.addEventListener('abort', () => (run.abortedAt = Date.now()), { once: true });
               try {
-                return await handler(args, extra);
+                return await tool.run(args, ctx);
               } finally {
                 run.settledAt = Date.now();
               }
-            }) as never);
-          };
-        },
-      });
-      reference.register(observed, context);
-    },
+            },
+          },
+    ),
   };
 }
 
