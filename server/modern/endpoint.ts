@@ -12,6 +12,7 @@ import { RPC, sendJsonRpcError } from '../http/jsonRpcError';
 import type { DrainController } from '../lifecycle/drain';
 import type { Logger } from '../logging/logger';
 import { refuseWhileDraining } from '../mcp/sessionCap';
+import { checkBatch } from '../mcp/jsonRpcEnvelope';
 import { modernDefinitions, type ToolRoundState } from './definitions';
 import { originalRequest } from './originalRequest';
 import { requestStateKeyring } from './requestState';
@@ -86,6 +87,9 @@ export function modernEndpoint(options: ModernEndpointOptions): ModernEndpoint {
       });
       const request = webRequest(req, abort.signal);
       if (await isLegacyRequest(request, req.body, { maxRequestBodySize: options.maxBodyBytes })) return legacy(req, res, next);
+      // A malformed message gets the edge check's answer (400 naming the field), as in the 2025 leg, not the SDK's generic one.
+      const checked = checkBatch(req.body);
+      if ('refusal' in checked) return sendJsonRpcError(res, 400, checked.refusal.code, checked.refusal.message);
       if (isListen(req.body)) {
         if (refuseWhileDraining(options.drain, res)) return;
         const unregister = options.drain.registerStream(() => {

@@ -283,6 +283,9 @@ describe('challenges and parsing', () => {
   });
 });
 
+/** A request-state key (≥ 32 bytes): required off loopback. */
+const STATE_KEY = 'k'.repeat(48);
+
 describe('auth configuration', () => {
   test('oauth needs an issuer; https off loopback; introspection needs credentials', () => {
     expect(() => loadConfig({ MCP_AUTH_MODE: 'oauth' })).toThrow(/needs OAUTH_ISSUER/);
@@ -294,17 +297,17 @@ describe('auth configuration', () => {
     expect(loadConfig({ MCP_AUTH_MODE: 'oauth', OAUTH_ISSUER: 'http://127.0.0.1:8080/realms/dev' }).auth.issuer).toBe('http://127.0.0.1:8080/realms/dev');
   });
 
-  test('the resource is MCP_PUBLIC_URL exactly as written; the audience defaults to it', () => {
-    const root = loadConfig({ HOST: '0.0.0.0', MCP_AUTH_MODE: 'oauth', OAUTH_ISSUER: 'https://id.example', MCP_PUBLIC_URL: 'https://mcp.example.com' });
-    expect(root.auth.resource).toBe('https://mcp.example.com');
-    expect(root.auth.audience).toBe('https://mcp.example.com');
+  test('the resource is MCP_PUBLIC_URL as written (a bare origin in the form clients send, with its /); the audience defaults to it', () => {
+    const root = loadConfig({ HOST: '0.0.0.0', MCP_REQUEST_STATE_KEYS: STATE_KEY, MCP_AUTH_MODE: 'oauth', OAUTH_ISSUER: 'https://id.example', MCP_PUBLIC_URL: 'https://mcp.example.com' });
+    expect(root.auth.resource).toBe('https://mcp.example.com/');
+    expect(root.auth.audience).toBe('https://mcp.example.com/');
     expect(resourceInfo(root)).toEqual({
-      resource: 'https://mcp.example.com',
-      audience: 'https://mcp.example.com',
+      resource: 'https://mcp.example.com/',
+      audience: 'https://mcp.example.com/',
       metadataUrl: 'https://mcp.example.com/.well-known/oauth-protected-resource',
       metadataPaths: ['/.well-known/oauth-protected-resource'],
     });
-    const nested = loadConfig({ HOST: '0.0.0.0', MCP_AUTH_MODE: 'oauth', OAUTH_ISSUER: 'https://id.example', MCP_PUBLIC_URL: 'https://x.example/team/mcp', OAUTH_AUDIENCE: 'api://mcp' });
+    const nested = loadConfig({ HOST: '0.0.0.0', MCP_REQUEST_STATE_KEYS: STATE_KEY, MCP_AUTH_MODE: 'oauth', OAUTH_ISSUER: 'https://id.example', MCP_PUBLIC_URL: 'https://x.example/team/mcp', OAUTH_AUDIENCE: 'api://mcp' });
     expect(resourceInfo(nested)).toMatchObject({
       resource: 'https://x.example/team/mcp',
       audience: 'api://mcp',
