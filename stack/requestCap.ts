@@ -12,10 +12,13 @@ export interface RequestCapProxy {
   port: number;
   /** Requests cut so far. */
   cuts(): number;
+  /** Changes the cap for requests that start from now on; undefined passes every request through uncut. */
+  setCap(capSeconds: number | undefined): void;
   close(): Promise<void>;
 }
 
-export async function startRequestCapProxy(targetPort: number, capSeconds: number): Promise<RequestCapProxy> {
+export async function startRequestCapProxy(targetPort: number, capSeconds: number | undefined): Promise<RequestCapProxy> {
+  let cap = capSeconds;
   const agent = new Agent({ keepAlive: true, maxFreeSockets: 16 });
   let cut = 0;
   const server = createServer((req, res) => {
@@ -26,11 +29,12 @@ export async function startRequestCapProxy(targetPort: number, capSeconds: numbe
     // A refused connection (instance stopped) drops nginx's connection: nginx counts it an error and tries the next instance.
     upstream.once('error', () => res.socket?.destroy());
     req.pipe(upstream);
+    if (cap === undefined) return;
     const timer = setTimeout(() => {
       cut++;
       upstream.destroy();
       res.socket?.destroy();
-    }, capSeconds * 1000);
+    }, cap * 1000);
     res.once('close', () => clearTimeout(timer));
   });
   // Longer than nginx keeps idle upstream connections, so nginx never reuses one this side just closed.
@@ -39,6 +43,9 @@ export async function startRequestCapProxy(targetPort: number, capSeconds: numbe
   return {
     port: (server.address() as AddressInfo).port,
     cuts: () => cut,
+    setCap: (seconds) => {
+      cap = seconds;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
