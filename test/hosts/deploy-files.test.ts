@@ -56,7 +56,7 @@ test('the structural checks catch a wrong file (they can fail)', () => {
   expect(flyProblems).toHaveLength(3);
   expect(flyProblems).toEqual(
     expect.arrayContaining([
-      'the shutdown grace (5) must be MCP_DRAIN_SECONDS (20) + 5',
+      `the shutdown grace (5) must be MCP_DRAIN_SECONDS (${DEFAULTS.drainSeconds}) + ${STOP_TIMEOUT_MARGIN_SECONDS}`,
       "[env] holds the secret MCP_BEARER_TOKENS: use the platform's secrets",
       'concurrency.type must be requests or connections, got streams',
     ]),
@@ -105,4 +105,10 @@ test('drain and keep-alive limits per host', () => {
     expect(hostKeepAliveProblem(host, DEFAULTS.keepAliveSeconds)).toBeUndefined();
     expect(hostKeepAliveProblem(host, HOSTS[host].idleTimeoutSeconds)).toMatch(/^must be below/);
   }
+});
+
+test('docs/hosts.md gives Railway exactly the variables the files use', () => {
+  const doc = readFileSync(join(ROOT, 'docs', 'hosts.md'), 'utf8');
+  const command = doc.slice(doc.indexOf('railway variable set '), doc.indexOf('railway domain'));
+  for (const [name, value] of Object.entries(railwayVariables())) expect(command).toContain(` ${name}=${value} `);
 });
