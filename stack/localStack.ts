@@ -8,9 +8,11 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ENV, PATHS } from '../server/config/contract';
+import { HOSTS, type HostName } from '../infra/shared/hosts';
 import { selfSignedCertificate } from './certificate';
 import { nginxConfig } from './nginxConfig';
 import { freePort, waitForPort } from './ports';
+import { startRequestCapProxy, type RequestCapProxy } from './requestCap';
 
 const ROOT = join(__dirname, '..');
 
@@ -33,8 +35,15 @@ export interface LocalStackOptions {
   instances?: number;
   /** Port nginx listens on (TLS). @default a free port */
   port?: number;
-  /** The load balancer's idle timeout in seconds. @default 10 */
+  /**
+   * Mimic a platform host's proxy (infra/shared/hosts.ts): its idle timeout and its request cap, unless
+   * `idleTimeoutSeconds` / `requestCapSeconds` say otherwise (tests scale them down).
+   */
+  hostProfile?: HostName;
+  /** The load balancer's idle timeout in seconds. @default the host profile's, else 10 */
   idleTimeoutSeconds?: number;
+  /** Cut every request (streams included) still open after this many seconds. @default the host profile's, else none */
+  requestCapSeconds?: number;
   /** `MCP_KEEPALIVE_SECONDS` of the instances; must be shorter than the idle timeout. @default 3 */
   keepAliveSeconds?: number;
   /** `MCP_DRAIN_SECONDS` of the instances. @default 20 */
@@ -68,6 +77,15 @@ export interface LocalStack {
   instances: Instance[];
   /** nginx's access log: one line per request (`method uri status upstream upstream_status seconds last-event-id`, `-` if none). */
   accessLog(): string[];
+  /** The host profile mimicked, with the limits in force (seconds). */
+  limits: { hostProfile?: HostName; idleTimeoutSeconds: number; requestCapSeconds?: number };
+  /** Requests the request cap has cut so far. */
+  requestsCut(): number;
+  /**
+   * Mimics another host's proxy from now on (nginx reloads; streams already open keep the old limits). Needs a
+   * stack started with a `hostProfile` or a `requestCapSeconds` (its instances are reached through cap proxies).
+   */
+  mimic(hostProfile: HostName, limits?: { idleTimeoutSeconds?: number; requestCapSeconds?: number }): Promise<void>;
   /** Starts instance `i` again on its port (after it stopped). */
   restartInstance(i: number): Promise<void>;
   stop(): Promise<void>;
@@ -76,15 +94,19 @@ export interface LocalStack {
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   checkBinaries();
   const count = options.instances ?? 3;
-  const idle = options.idleTimeoutSeconds ?? 10;
+  const profile = options.hostProfile !== undefined ? HOSTS[options.hostProfile] : undefined;
+  const idle = options.idleTimeoutSeconds ?? profile?.idleTimeoutSeconds ?? 10;
+  const cap = options.requestCapSeconds ?? profile?.requestCapSeconds;
+  if (cap !== undefined && !(cap > 0)) throw new Error(`requestCapSeconds must be positive, got ${cap}`);
   const keepAlive = options.keepAliveSeconds ?? 3;
   if (keepAlive >= idle) throw new Error(`keepAliveSeconds (${keepAlive}) must be shorter than idleTimeoutSeconds (${idle}), or every quiet stream is cut`);
   const dir = mkdtempSync(join(tmpdir(), 'mcp-stack-'));
   const memory = (options.output ?? 'memory') === 'memory';
   const processes: StackProcess[] = [];
+  const capProxies: RequestCapProxy[] = [];
   // Redis goes last: instances still draining need the store (stopping it first logs "session store unreachable").
   const stopAll = async () => {
-    await Promise.all(processes.filter((p) => p.name !== 'redis').map((p) => stopProcess(p.child)));
+    await Promise.all([...processes.filter((p) => p.name !== 'redis').map((p) => stopProcess(p.child)), ...capProxies.map((c) => c.close())]);
     await Promise.all(processes.filter((p) => p.name === 'redis').map((p) => stopProcess(p.child)));
     rmSync(dir, { recursive: true, force: true });
   };
@@ -128,12 +150,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const instances: Instance[] = instancePorts.map((p, i) => asInstance(launchServer(`instance-${i + 1}`, p, common, memory)));
     processes.push(...instances);
 
+    // Mimicking a host (or capping requests), nginx reaches each instance through its cap proxy.
+    const capped = cap !== undefined || options.hostProfile !== undefined;
+    if (capped) capProxies.push(...(await Promise.all(instancePorts.map((p) => startRequestCapProxy(p, cap)))));
+    const upstreamPorts = capped ? capProxies.map((c) => c.port) : instancePorts;
+    const configFor = (limits: LocalStack['limits']) =>
+      nginxConfig({ dir, listenPort: port, certFile: certificate.certFile, keyFile: certificate.keyFile, instancePorts: upstreamPorts, authorizationServerPort: asPort, ...limits });
+
     for (const sub of ['tmp-body', 'tmp-proxy', 'tmp-fastcgi', 'tmp-uwsgi', 'tmp-scgi']) mkdirSync(join(dir, sub));
     const confFile = join(dir, 'nginx.conf');
-    writeFileSync(
-      confFile,
-      nginxConfig({ dir, listenPort: port, certFile: certificate.certFile, keyFile: certificate.keyFile, instancePorts, authorizationServerPort: asPort, idleTimeoutSeconds: idle }),
-    );
+    let limits: LocalStack['limits'] = { hostProfile: options.hostProfile, idleTimeoutSeconds: idle, requestCapSeconds: cap };
+    writeFileSync(confFile, configFor(limits));
     processes.push(launch('nginx', port, BINARIES.nginx, ['-c', confFile, '-p', dir, '-e', join(dir, 'error.log')], {}, memory));
 
     await Promise.all(processes.map((p) => (p.name === 'redis' || p.name === 'nginx' ? waitForPort(p.port, 15_000, () => exited(p)) : p === as ? undefined : waitForReady(p))));
@@ -144,6 +171,21 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       certificateFile: certificate.certFile,
       redisUrl,
       instances,
+      get limits() {
+        return limits;
+      },
+      requestsCut: () => capProxies.reduce((n, c) => n + c.cuts(), 0),
+      async mimic(hostProfile, given = {}) {
+        if (!capped) throw new Error('mimic needs a stack started with a hostProfile or a requestCapSeconds');
+        const facts = HOSTS[hostProfile];
+        const next = { hostProfile, idleTimeoutSeconds: given.idleTimeoutSeconds ?? facts.idleTimeoutSeconds, requestCapSeconds: given.requestCapSeconds ?? facts.requestCapSeconds };
+        if (next.requestCapSeconds !== undefined && !(next.requestCapSeconds > 0)) throw new Error(`requestCapSeconds must be positive, got ${next.requestCapSeconds}`);
+        if (keepAlive >= next.idleTimeoutSeconds) throw new Error(`keepAliveSeconds (${keepAlive}) must be shorter than idleTimeoutSeconds (${next.idleTimeoutSeconds})`);
+        for (const c of capProxies) c.setCap(next.requestCapSeconds);
+        writeFileSync(confFile, configFor(next));
+        await reloadNginx(processes.find((p) => p.name === 'nginx')!.child);
+        limits = next;
+      },
       accessLog: () => {
         try {
           return readFileSync(join(dir, 'access.log'), 'utf8').split('\n').filter(Boolean);
@@ -201,6 +243,27 @@ function launch(name: string, port: number, command: string, args: string[], env
   child.stderr?.on('data', (d) => (out += d));
   child.once('error', (err) => (out += `\n${err.message}`));
   return { name, port, child, output: () => out };
+}
+
+/** The pids of a process's children (Linux). */
+function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** nginx re-reads its configuration on SIGHUP and starts new workers with it: done when a new worker is up. */
+async function reloadNginx(master: ChildProcess, timeoutMs = 10_000): Promise<void> {
+  const old = new Set(childPids(master.pid!));
+  master.kill('SIGHUP');
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (childPids(master.pid!).some((pid) => !old.has(pid))) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nginx did not reload within ${timeoutMs} ms`);
 }
 
 function asInstance(p: StackProcess): Instance {
