@@ -130,9 +130,11 @@ export function renderYaml(settings: HostFileSettings = {}): DeployFile {
   const { keepAlive, drain } = checked(settings);
   const env = plainEnvironment(keepAlive, drain);
   const grace = hostGraceSeconds(drain);
-  const envVars: ({ key: string; value: string } | { key: string; sync: false })[] = [
+  const envVars: ({ key: string; value: string } | { key: string; sync: false } | { key: string; generateValue: true })[] = [
     ...Object.entries(env).map(([key, value]) => ({ key, value })),
     ...PER_DEPLOYMENT_ENV.map((key) => ({ key, sync: false as const })),
+    // Render generates a random 256-bit value once (44 base64 characters ≥ the key minimum), shared by every instance.
+    { key: ENV.requestStateKeys, generateValue: true as const },
   ];
   const service = {
     type: 'web',
@@ -163,7 +165,7 @@ services:
     maxShutdownDelaySeconds: ${grace}
     envVars:
       # Render sets PORT to 10000 unless told otherwise; the image listens on ${CONTAINER_PORT}.
-${envVars.map((e) => ('value' in e ? `      - key: ${e.key}\n        value: ${scalar(e.value)}` : `      - key: ${e.key}\n        sync: false`)).join('\n')}
+${envVars.map((e) => ('value' in e ? `      - key: ${e.key}\n        value: ${scalar(e.value)}` : 'generateValue' in e ? `      - key: ${e.key}\n        generateValue: true` : `      - key: ${e.key}\n        sync: false`)).join('\n')}
       # Secrets: add them here only as \`sync: false\` (Render prompts for the value), e.g. for token mode:
       #   - key: ${ENV.bearerTokens}
       #     sync: false

@@ -112,3 +112,14 @@ test('docs/hosts.md gives Railway exactly the variables the files use', () => {
   const command = doc.slice(doc.indexOf('railway variable set '), doc.indexOf('railway domain'));
   for (const [name, value] of Object.entries(railwayVariables())) expect(command).toContain(` ${name}=${value} `);
 });
+
+test('every host gives the server its request-state keys (it refuses to start off loopback without them)', () => {
+  // Render generates one value for all instances; Fly and Railway get it from the documented secret commands.
+  const render = loadYaml(renderYaml().text) as { services: { envVars: Record<string, unknown>[] }[] };
+  expect(render.services[0]!.envVars).toContainEqual({ key: 'MCP_REQUEST_STATE_KEYS', generateValue: true });
+  const doc = readFileSync(join(ROOT, 'docs', 'hosts.md'), 'utf8');
+  const fly = doc.slice(doc.indexOf('fly secrets set MCP_PUBLIC_URL'), doc.indexOf('fly deploy'));
+  expect(fly).toContain('MCP_REQUEST_STATE_KEYS=$(openssl rand -base64 48)');
+  const railway = doc.slice(doc.indexOf('railway variable set '), doc.indexOf('railway domain'));
+  expect(railway).toContain('railway variable set MCP_REQUEST_STATE_KEYS=$(openssl rand -base64 48)');
+});
