@@ -26,6 +26,9 @@ import { SessionRegistry } from './mcp/sessionRegistry';
 import { statefulEndpoint } from './mcp/statefulEndpoint';
 import { sharedStatelessEndpoint } from './mcp/sharedStatelessEndpoint';
 import { packageVersion } from './version';
+import { activateHttpSpan, httpSpan } from './observability/httpSpan';
+import { observeDrain } from './observability/instruments';
+import { startTelemetry } from './observability/telemetry';
 import { startCluster, type Cluster } from './cluster';
 
 export interface CreateMcpAppOptions {
@@ -66,8 +69,11 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
   const { config } = options;
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const version = packageVersion();
+  // Before anything builds an MCP server: the request handlers are instrumented only when telemetry is on.
+  const telemetry = await startTelemetry({ logger, version });
   const capabilities = options.capabilities ?? referenceCapabilities(version);
   const drain = new DrainController();
+  if (telemetry.metrics) observeDrain(() => drain.draining);
   const sessions = new SessionRegistry({
     maxSessions: config.maxSessions,
     maxSessionsPerPrincipal: config.maxSessionsPerPrincipal,
@@ -101,6 +107,9 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.use(requestLog(logger));
+  // Tracing on: an HTTP span per request, re-entered right before the MCP handlers (their spans are its children).
+  const traced: express.RequestHandler[] = telemetry.tracing ? [activateHttpSpan] : [];
+  if (telemetry.tracing) app.use(httpSpan);
   app.use((_req, res, next) => {
     // While draining, each response closes its connection so the client's next request goes elsewhere.
     if (drain.draining) res.setHeader('Connection', 'close');
@@ -139,7 +148,7 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
       : stateless!.handler;
   const trackCalls: express.RequestHandler = (req, res, next) => (req.method === 'GET' ? next() : drain.track(req, res, next));
   const mcpPaths = [...new Set([mcpPath, PATHS.mcp])];
-  app.all(mcpPaths, ...guarded, noBuffering, trackCalls, requireJsonPost, jsonBody(config.maxBodyBytes), auth.authenticate, mcpHandler);
+  app.all(mcpPaths, ...guarded, noBuffering, trackCalls, requireJsonPost, jsonBody(config.maxBodyBytes), auth.authenticate, ...traced, mcpHandler);
 
   const legacy = legacySseEndpoints({
     buildServer,
@@ -152,8 +161,8 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
     routing: cluster?.legacyRouting,
   });
   cluster?.attachLegacy(legacy);
-  app.get(PATHS.sse, ...guarded, auth.authenticate, legacy.stream);
-  app.post(PATHS.messages, ...guarded, requireJsonPost, jsonBody(config.maxBodyBytes), auth.authenticate, legacy.messages);
+  app.get(PATHS.sse, ...guarded, auth.authenticate, ...traced, legacy.stream);
+  app.post(PATHS.messages, ...guarded, requireJsonPost, jsonBody(config.maxBodyBytes), auth.authenticate, ...traced, legacy.messages);
   app.options([PATHS.sse, PATHS.messages], ...guarded);
 
   app.use((_req, res) => sendJsonRpcError(res, 404, RPC.invalidRequest, 'Not found'));
@@ -201,6 +210,7 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
         await stateless?.close();
         await cluster?.close();
         await auth.close();
+        await telemetry.flush();
         await new Promise<void>((resolve) => {
           if (!httpServer) return resolve();
           httpServer.close(() => resolve());

@@ -10,6 +10,7 @@
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
+import { trace } from '@opentelemetry/api';
 import { z } from 'zod';
 import { principalOf } from './principal';
 import type { CapabilityContext, CapabilitySet } from './types';
@@ -18,6 +19,8 @@ import type { CapabilityContext, CapabilitySet } from './types';
 export const COUNTDOWN_SCOPE = 'mcp:long-running';
 
 export const MAX_COUNTDOWN_SECONDS = 3600;
+
+const tracer = trace.getTracer('remote-mcp-stacks/reference');
 
 // Schemas are built once and shared by every server instance (one per stateful session).
 const echoInput = { text: z.string().max(100_000).describe('Text to echo back') };
@@ -71,7 +74,10 @@ function registerReference(server: McpServer, context: CapabilityContext): void 
     async ({ seconds }, extra) => {
       const progressToken = extra._meta?.progressToken;
       for (let done = 1; done <= seconds; done++) {
-        await sleep(1000, extra.signal);
+        // A child span per tick under the call's span (a no-op unless tracing is on): a tool's own work, traced.
+        await tracer.startActiveSpan('countdown tick', { attributes: { 'countdown.tick': done } }, (span) =>
+          sleep(1000, extra.signal).finally(() => span.end()),
+        );
         if (progressToken !== undefined) {
           await extra.sendNotification({
             method: 'notifications/progress',

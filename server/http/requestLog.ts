@@ -9,6 +9,7 @@ import type { RequestHandler } from 'express';
 import { unescape } from 'node:querystring';
 import { clip } from '../logging/clip';
 import type { Logger } from '../logging/logger';
+import { traceIdOf } from '../observability/httpSpan';
 
 /** Bounds of what the access log takes from the client (the body can be megabytes, the URL and headers 16 KB). */
 const MAX_METHOD_CHARS = 100;
@@ -81,6 +82,7 @@ export function requestLog(logger: Logger): RequestHandler {
         mcpMethod: mcpMethodOf(req.body),
         session: sessionOf(req.headers['mcp-session-id'] ?? req.query.sessionId),
         responseTime: ms,
+        traceId: traceIdOf(res),
       };
       const message = `${req.method} ${path} ${status} ${ms}ms`;
       if (status >= 500) access.error(fields, message);

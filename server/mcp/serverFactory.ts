@@ -2,6 +2,7 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv-provider.js';
 import type { CapabilityContext, CapabilitySet } from '../capabilities/types';
+import { instrumentMcpServer } from '../observability/mcpSpans';
 
 export type McpServerFactory = () => McpServer;
 
@@ -15,6 +16,7 @@ export function mcpServerFactory(capabilities: CapabilitySet, context: Capabilit
       { instructions: capabilities.instructions, capabilities: capabilities.capabilities, jsonSchemaValidator },
     );
     capabilities.register(server, context);
+    instrumentMcpServer(server);
     return server;
   };
 }
