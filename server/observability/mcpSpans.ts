@@ -22,6 +22,7 @@ import {
   type Context,
   type Link,
 } from '@opentelemetry/api';
+import { RESTORE_ID, RESTORE_LEVEL_ID } from '../cluster/clusterTransport';
 import { instruments } from './instruments';
 import { telemetry } from './telemetry';
 
@@ -90,6 +91,8 @@ function errorType(err: unknown): string {
 
 function instrument(method: string, handler: Handler): Handler {
   return (request, extra) => {
+    // A clustered session rebuilt on this instance replays its initialize: internal, not a client request.
+    if (request.id === RESTORE_ID || request.id === RESTORE_LEVEL_ID) return handler(request, extra);
     const started = performance.now();
     const params = request.params ?? {};
     const tool = method === 'tools/call' ? clipName(params.name) : undefined;
