@@ -93,9 +93,6 @@ export const OTEL_ENV = {
   sdkDisabled: 'OTEL_SDK_DISABLED',
 } as const;
 
-/** `OTEL_EXPORTER_OTLP_HEADERS` can carry a collector's API key: a secret. */
-export const SECRET_OTEL_ENV: readonly string[] = [OTEL_ENV.headers];
-
 /**
  * Variables that carry secrets. Infrastructure must inject these from a secret manager
  * (ECS `secrets`, Cloud Run `secretKeyRef`), never as plain environment values.
