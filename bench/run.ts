@@ -8,6 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
+import { startOtlpReceiver, type OtlpReceiver } from '../stack/otlpReceiver';
 import { startRedis, type RedisServer } from '../test/helpers/redis';
 import { freePort } from '../test/helpers/server';
 
@@ -58,6 +59,15 @@ export const TARGETS: Target[] = [
   { name: 'peer: SDK per-request idiom (JSON)', script: 'servers/sdkIdiom.ts' },
   { name: 'this server, stateless, auth none', script: 'servers/thisServer.ts', env: { MCP_AUTH_MODE: 'none' } },
   {
+    name: 'this server, stateless, tracing on (OTLP to a local receiver, sampling 100 %)',
+    script: 'servers/thisServer.ts',
+    envFor: async () => {
+      // The receiver runs in this process: it parses every exported batch, as a collector would.
+      otlp ??= await startOtlpReceiver();
+      return { MCP_AUTH_MODE: 'none', OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_TRACES_SAMPLER: 'always_on', OTEL_METRIC_EXPORT_INTERVAL: '10000' };
+    },
+  },
+  {
     name: 'this server, stateless, JWT (oauth mode, cached keys)',
     script: 'servers/thisServer.ts',
     envFor: async (port) => {
@@ -101,6 +111,7 @@ export const TARGETS: Target[] = [
 ];
 
 let redis: RedisServer | undefined;
+let otlp: OtlpReceiver | undefined;
 
 let bearer = '';
 
@@ -193,6 +204,7 @@ async function main() {
     rows.push(await measure(target));
   }
   await redis?.stop();
+  await otlp?.close();
   const md = table(rows);
   console.log(md);
   const doc = `# Benchmarks

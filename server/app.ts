@@ -32,6 +32,9 @@ import { sharedStatelessEndpoint } from './mcp/sharedStatelessEndpoint';
 import { isListen, modernEndpoint } from './modern/endpoint';
 import { redisEventBus } from './modern/eventBus';
 import { packageVersion } from './version';
+import { activateHttpSpan, httpSpan } from './observability/httpSpan';
+import { observeDrain } from './observability/instruments';
+import { startTelemetry } from './observability/telemetry';
 import { startCluster, type Cluster } from './cluster';
 
 export interface CreateMcpAppOptions {
@@ -74,10 +77,13 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
   const { config } = options;
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const version = packageVersion();
+  // Before anything builds an MCP server: the request handlers are instrumented only when telemetry is on.
+  const telemetry = await startTelemetry({ logger, version });
   const given = options.capabilities ?? referenceCapabilities(version, config.sessionMode);
   // Per-tool scopes come from the tool definitions (the auth layer reads `toolScopes`).
   const capabilities: CapabilitySet = { ...given, toolScopes: toolScopesOf(given) };
   const drain = new DrainController();
+  if (telemetry.metrics) observeDrain(() => drain.draining);
   const sessions = new SessionRegistry({
     maxSessions: config.maxSessions,
     maxSessionsPerPrincipal: config.maxSessionsPerPrincipal,
@@ -111,6 +117,9 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.use(requestLog(logger));
+  // Tracing on: an HTTP span per request, re-entered right before the MCP handlers (their spans are its children).
+  const traced: express.RequestHandler[] = telemetry.tracing ? [activateHttpSpan] : [];
+  if (telemetry.tracing) app.use(httpSpan);
   app.use((_req, res, next) => {
     // While draining, each response closes its connection so the client's next request goes elsewhere.
     if (drain.draining) res.setHeader('Connection', 'close');
@@ -167,7 +176,7 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
   const mcpPaths = [...new Set([mcpPath, PATHS.mcp])];
   // A person opening `/` learns where MCP is; MCP clients (POST, DELETE, GET for SSE) pass through.
   app.get('/', landingPage(config.publicUrl));
-  app.all(mcpPaths, ...guarded, noBuffering, requireJsonPost, jsonBody(config.maxBodyBytes), trackCalls, auth.authenticate, refuseOversizedEchoes, streams.middleware, modern.route(mcpHandler));
+  app.all(mcpPaths, ...guarded, noBuffering, requireJsonPost, jsonBody(config.maxBodyBytes), trackCalls, auth.authenticate, refuseOversizedEchoes, streams.middleware, ...traced, modern.route(mcpHandler));
 
   const legacy = legacySseEndpoints({
     buildServer,
@@ -180,8 +189,8 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
     routing: cluster?.legacyRouting,
   });
   cluster?.attachLegacy(legacy);
-  app.get(PATHS.sse, ...guarded, auth.authenticate, streams.middleware, legacy.stream);
-  app.post(PATHS.messages, ...guarded, requireJsonPost, jsonBody(config.maxBodyBytes), auth.authenticate, refuseOversizedEchoes, legacy.messages);
+  app.get(PATHS.sse, ...guarded, auth.authenticate, streams.middleware, ...traced, legacy.stream);
+  app.post(PATHS.messages, ...guarded, requireJsonPost, jsonBody(config.maxBodyBytes), auth.authenticate, refuseOversizedEchoes, ...traced, legacy.messages);
   app.options([PATHS.sse, PATHS.messages], ...guarded);
 
   const notFound = `Not found: the MCP endpoint is ${config.publicUrl.href}`;
@@ -233,6 +242,7 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
         await listenBus?.close();
         await cluster?.close();
         await auth.close();
+        await telemetry.flush();
         await new Promise<void>((resolve) => {
           if (!httpServer) return resolve();
           httpServer.close(() => resolve());

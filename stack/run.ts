@@ -1,10 +1,13 @@
 /**
  * `npm run stack:local`: the production-like local stack (see localStack.ts), until Ctrl-C.
  * Options: --instances N (3), --port P (8443), --idle-timeout S (60, or the host's), --keepalive S (15),
- * --host fly|render|railway (mimic that platform's proxy: its idle timeout and request cap, from infra/shared/hosts.ts).
+ * --host fly|render|railway (mimic that platform's proxy: its idle timeout and request cap, from infra/shared/hosts.ts),
+ * --telemetry (the instances export OpenTelemetry to a local receiver that prints every trace as a span tree; see
+ * docs/observability.md).
  */
 import { HOST_NAMES, type HostName } from '../infra/shared/hosts';
 import { startLocalStack } from './localStack';
+import { startTraceConsole } from './traceConsole';
 
 function hostOption(): HostName | undefined {
   const i = process.argv.indexOf('--host');
@@ -30,7 +33,9 @@ function option(name: string, fallback: number): number {
 
 async function main(): Promise<void> {
   const hostProfile = hostOption();
+  const telemetry = process.argv.includes('--telemetry') ? await startTraceConsole() : undefined;
   const stack = await startLocalStack({
+    env: telemetry?.env,
     instances: option('instances', 3),
     port: option('port', 8443),
     hostProfile,
@@ -42,9 +47,11 @@ async function main(): Promise<void> {
 Local stack ready: nginx (TLS, round-robin, idle timeout ${stack.limits.idleTimeoutSeconds} s${stack.limits.requestCapSeconds ? `, request cap ${stack.limits.requestCapSeconds} s` : ''}${stack.limits.hostProfile ? `, like ${stack.limits.hostProfile}` : ''}) → ${stack.instances.length} stateful instances → Redis (${stack.redisUrl})
   MCP URL: ${stack.url.href}
   The certificate is self-signed: clients must trust it, e.g. NODE_EXTRA_CA_CERTS=${stack.certificateFile} for Node-based ones.
-  Sign in with the development authorization server ("Sign in as developer"). Ctrl-C stops everything.
+  Sign in with the development authorization server ("Sign in as developer"). Ctrl-C stops everything.${
+    telemetry ? `\n  Telemetry: the instances export to ${telemetry.receiver.url}; each trace is printed below as a span tree.` : ''
+  }
 `);
-  const stop = () => void stack.stop().then(() => process.exit(0));
+  const stop = () => void stack.stop().then(() => telemetry?.receiver.close()).then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }

@@ -5,6 +5,10 @@
  */
 import type { Response } from 'express';
 import { RPC, sendJsonRpcError } from '../http/jsonRpcError';
+import { instruments } from '../observability/instruments';
+
+const countFailure = (reason: string, status: number) =>
+  instruments().authFailures.add(1, { reason, 'http.response.status_code': status });
 
 export type BearerErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope';
 
@@ -66,6 +70,7 @@ export function buildChallenge(params: ChallengeParams, failure?: AuthFailure): 
 const NO_STORE = { 'Cache-Control': 'no-store' };
 
 export function sendAuthFailure(res: Response, failure: AuthFailure, params: ChallengeParams): void {
+  countFailure(failure.code ?? 'missing', failure.status);
   const label = failure.status === 403 ? 'Forbidden' : failure.status === 400 ? 'Bad Request' : 'Unauthorized';
   const data = failure.code ? { error: failure.code, error_description: failure.message } : undefined;
   sendJsonRpcError(
@@ -79,6 +84,7 @@ export function sendAuthFailure(res: Response, failure: AuthFailure, params: Cha
 }
 
 export function sendAuthUnavailable(res: Response, retryAfterSeconds = 5): void {
+  countFailure('unavailable', 503);
   sendJsonRpcError(res, 503, RPC.serverError, 'Service Unavailable: access tokens cannot be validated right now; retry shortly', {
     ...NO_STORE,
     'Retry-After': String(retryAfterSeconds),
@@ -86,6 +92,7 @@ export function sendAuthUnavailable(res: Response, retryAfterSeconds = 5): void 
 }
 
 export function sendTooManyFailures(res: Response, retryAfterSeconds: number): void {
+  countFailure('too_many_failures', 429);
   sendJsonRpcError(res, 429, RPC.serverError, 'Too Many Requests: too many failed authentication attempts; retry later', {
     ...NO_STORE,
     'Retry-After': String(retryAfterSeconds),

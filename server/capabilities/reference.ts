@@ -10,6 +10,7 @@
  *   sessions, a tool error for 2025 stateless clients, which cannot be asked).
  * - `server://info`: a resource describing the server.
  */
+import { trace } from '@opentelemetry/api';
 import { z } from 'zod';
 import { SERVED_PROTOCOL_VERSIONS } from '../modern/versions';
 import { defineTool, type CapabilityContext, type CapabilitySet, type ResourceDefinition, type ToolDefinition } from './types';
@@ -20,6 +21,8 @@ export const COUNTDOWN_SCOPE = 'mcp:long-running';
 export const MAX_COUNTDOWN_SECONDS = 3600;
 
 const readOnly = { readOnlyHint: true, idempotentHint: true, openWorldHint: false };
+
+const tracer = trace.getTracer('remote-mcp-stacks/reference');
 
 function referenceTools(): ToolDefinition[] {
   return [
@@ -52,7 +55,10 @@ function referenceTools(): ToolDefinition[] {
       scopes: [COUNTDOWN_SCOPE],
       run: async ({ seconds }, ctx) => {
         for (let done = 1; done <= seconds; done++) {
-          await sleep(1000, ctx.signal);
+          // A child span per tick under the call's span (a no-op unless tracing is on): a tool's own work, traced.
+          await tracer.startActiveSpan('countdown tick', { attributes: { 'countdown.tick': done } }, (span) =>
+            sleep(1000, ctx.signal).finally(() => span.end()),
+          );
           await ctx.progress(done, seconds, `${seconds - done} s left`);
         }
         return { content: [{ type: 'text', text: `Countdown of ${seconds} s finished.` }] };

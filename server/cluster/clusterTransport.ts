@@ -15,8 +15,8 @@ import type { EventLog } from './eventLog';
 export const STANDALONE_STREAM = '_GET_stream';
 
 /** Ids of the replayed requests that rebuild a session's server on another instance; their answers are dropped. */
-const RESTORE_ID = '__restore_initialize__';
-const RESTORE_LEVEL_ID = '__restore_log_level__';
+export const RESTORE_ID = '__restore_initialize__';
+export const RESTORE_LEVEL_ID = '__restore_log_level__';
 
 export class ClusterTransport implements Transport {
   onmessage?: (message: JSONRPCMessage, extra?: MessageExtraInfo) => void;

@@ -28,6 +28,7 @@ import { KEYS } from './keys';
 import type { SessionHosts } from './sessionHosts';
 import type { SessionRecord } from './sessionStore';
 import { type TailDeps, tailStream } from './streamTail';
+import { instruments } from '../observability/instruments';
 
 export interface ClusteredEndpointOptions extends TailDeps {
   hosts: SessionHosts;
@@ -65,6 +66,7 @@ export function clusteredEndpoint(options: ClusteredEndpointOptions): ClusteredE
       sendJsonRpcError(res, 405, RPC.serverError, 'Method not allowed', { Allow: 'GET, POST, DELETE' });
     } catch (err) {
       logger.warn({ err: safeError(err) }, 'session store request failed');
+      instruments().sessionStoreErrors.add(1, { operation: req.method });
       unavailable(res);
     }
   };

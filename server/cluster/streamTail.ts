@@ -18,6 +18,7 @@ import type { InstanceBus } from './instanceBus';
 import { CHANNELS, KEYS } from './keys';
 import { STALL_TOLERANCE_MS } from './redis';
 import type { SessionStore } from './sessionStore';
+import { instruments } from '../observability/instruments';
 
 const CHECK_EVERY_MS = 1000;
 
@@ -102,6 +103,7 @@ export function tailStream(
       // the client reconnects with its last event id and loses nothing.
       if (deps.redis.status === 'ready' && Date.now() - lastRead < STALL_TOLERANCE_MS) return;
       deps.logger.warn({ err: safeError(err), session: sessionId }, 'stream interrupted: session store unreachable');
+      instruments().sessionStoreErrors.add(1, { operation: 'stream' });
       finish();
     } finally {
       reading = false;

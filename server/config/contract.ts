@@ -74,6 +74,28 @@ export const ENV = {
 export type EnvName = (typeof ENV)[keyof typeof ENV];
 
 /**
+ * The standard OpenTelemetry variables the server follows (read by the OpenTelemetry SDK itself, not by `env.ts`).
+ * Telemetry is off unless an OTLP endpoint is set; the README's "Observability" table documents each of them.
+ */
+export const OTEL_ENV = {
+  endpoint: 'OTEL_EXPORTER_OTLP_ENDPOINT',
+  tracesEndpoint: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+  metricsEndpoint: 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT',
+  headers: 'OTEL_EXPORTER_OTLP_HEADERS',
+  timeout: 'OTEL_EXPORTER_OTLP_TIMEOUT',
+  protocol: 'OTEL_EXPORTER_OTLP_PROTOCOL',
+  serviceName: 'OTEL_SERVICE_NAME',
+  resourceAttributes: 'OTEL_RESOURCE_ATTRIBUTES',
+  tracesSampler: 'OTEL_TRACES_SAMPLER',
+  tracesSamplerArg: 'OTEL_TRACES_SAMPLER_ARG',
+  tracesExporter: 'OTEL_TRACES_EXPORTER',
+  metricsExporter: 'OTEL_METRICS_EXPORTER',
+  metricExportInterval: 'OTEL_METRIC_EXPORT_INTERVAL',
+  bspScheduleDelay: 'OTEL_BSP_SCHEDULE_DELAY',
+  sdkDisabled: 'OTEL_SDK_DISABLED',
+} as const;
+
+/**
  * Variables that carry secrets. Infrastructure must inject these from a secret manager
  * (ECS `secrets`, Cloud Run `secretKeyRef`), never as plain environment values.
  */

@@ -10,6 +10,7 @@ import { unescape } from 'node:querystring';
 import { clip } from '../logging/clip';
 import type { Logger } from '../logging/logger';
 import { traceIdOf } from './traceContext';
+import { traceIdOf as spanTraceIdOf } from '../observability/httpSpan';
 
 /** Bounds of what the access log takes from the client (the body can be megabytes, the URL and headers 16 KB). */
 const MAX_METHOD_CHARS = 100;
@@ -80,9 +81,10 @@ export function requestLog(logger: Logger): RequestHandler {
         req: { id, method: req.method, path },
         res: { status },
         mcpMethod: mcpMethodOf(req.body),
-        traceId: traceIdOf(req.headers.traceparent, req.body),
         session: sessionOf(req.headers['mcp-session-id'] ?? req.query.sessionId),
         responseTime: ms,
+        // The request's own span when tracing is on, else the trace the client named (traceparent in _meta or the header).
+        traceId: spanTraceIdOf(res) ?? traceIdOf(req.headers.traceparent, req.body),
       };
       const message = `${req.method} ${path} ${status} ${ms}ms`;
       if (status >= 500) access.error(fields, message);

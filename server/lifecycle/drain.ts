@@ -3,8 +3,11 @@
  * streams to reconnect elsewhere, and waits for in-flight calls — up to a deadline.
  */
 import type { RequestHandler } from 'express';
+import { instruments } from '../observability/instruments';
 
 type StreamCloser = () => void;
+
+const GET_STREAM = { 'mcp.stream.kind': 'get' };
 
 export class DrainController {
   private _draining = false;
@@ -46,7 +49,13 @@ export class DrainController {
    */
   registerStream(close: StreamCloser): () => void {
     this.streams.add(close);
-    return () => this.streams.delete(close);
+    instruments().openStreams.add(1, GET_STREAM);
+    let open = true;
+    return () => {
+      if (open) instruments().openStreams.add(-1, GET_STREAM);
+      open = false;
+      return this.streams.delete(close);
+    };
   }
 
   /** Starts draining; resolves when no request is in flight or the deadline passes (`true` if all finished). */

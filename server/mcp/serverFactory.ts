@@ -3,6 +3,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv-provider.js';
 import type { CapabilityContext, CapabilitySet } from '../capabilities/types';
 import { registerLegacyDefinitions } from './legacyDefinitions';
+import { instrumentMcpServer } from '../observability/mcpSpans';
 
 export type McpServerFactory = () => McpServer;
 
@@ -17,6 +18,7 @@ export function mcpServerFactory(capabilities: CapabilitySet, context: Capabilit
     );
     registerLegacyDefinitions(server, capabilities);
     capabilities.registerLegacy?.(server, context);
+    instrumentMcpServer(server);
     return server;
   };
 }

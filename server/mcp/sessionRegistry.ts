@@ -2,6 +2,7 @@
  * Live sessions of this instance: each bound to the principal that created it, expired when idle, capped in
  * number. Used by the stateful Streamable HTTP endpoint and by the legacy HTTP+SSE endpoint.
  */
+import { sessionClosed, sessionOpened } from '../observability/instruments';
 
 export interface Session {
   readonly id: string;
@@ -53,6 +54,7 @@ export class SessionRegistry<S extends Session = Session> {
   add(session: S): void {
     if (this.sessions.has(session.id)) return;
     this.sessions.set(session.id, session);
+    sessionOpened(session);
     this.perPrincipal.set(session.principal, (this.perPrincipal.get(session.principal) ?? 0) + 1);
   }
 
@@ -72,6 +74,7 @@ export class SessionRegistry<S extends Session = Session> {
     const session = this.sessions.get(id);
     if (!session) return;
     this.sessions.delete(id);
+    sessionClosed(session);
     this.release(session.principal);
   }
 
@@ -114,6 +117,7 @@ export class SessionRegistry<S extends Session = Session> {
   async closeAll(): Promise<void> {
     clearInterval(this.sweeper);
     const sessions = this.all();
+    for (const session of sessions) sessionClosed(session);
     this.sessions.clear();
     this.perPrincipal.clear();
     await Promise.allSettled(sessions.map((s) => s.close()));

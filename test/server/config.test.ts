@@ -13,6 +13,7 @@ import {
   validateServerSettings,
 } from '../../server/config/contract';
 import { ConfigError, envSchema, loadConfig } from '../../server/config/env';
+import { OTEL_ENV } from '../../server/config/contract';
 import { spawnServer, ROOT } from '../helpers/process';
 
 /** A 32-byte `MCP_REQUEST_STATE_KEYS` value (required off loopback). */
@@ -230,4 +231,10 @@ describe('broker mode settings', () => {
     expect(text).toContain('BROKER_SIGNING_KEYS=(secret)');
     expect(text).not.toContain('secret-material');
   });
+});
+
+test('every OpenTelemetry variable the server follows is documented in README.md', () => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const missing = Object.values(OTEL_ENV).filter((name) => !readme.includes(`\`${name}\``));
+  expect(missing).toEqual([]);
 });
