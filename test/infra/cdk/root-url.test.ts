@@ -2,12 +2,11 @@
  * MCP at the root of the domain (`-c publicUrl=https://mcp.example.com`): the stack deploys that URL, prints the
  * client snippets for it, and the server reading the deployed environment serves and protects the URL clients use.
  */
-import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { ENV } from '../../../server/config/contract';
 import { loadConfig } from '../../../server/config/env';
 import { McpServerStack, readAppContext, servicePropsFromContext, type ContextKey } from '../../../infra/cdk';
-import { ISSUER, REGION, container, repoContext } from './helpers';
+import { ISSUER, REGION, container, newApp, repoContext } from './helpers';
 
 const ROOT = 'https://mcp.example.com';
 const context: Record<string, unknown> = {
@@ -19,7 +18,7 @@ const context: Record<string, unknown> = {
   publicUrl: ROOT,
 };
 
-const app = new App({ context: repoContext() });
+const app = newApp({ context: repoContext() });
 const c = readAppContext((key: ContextKey) => context[key], REGION);
 const stack = new McpServerStack(app, c.stackName, { env: { region: c.region }, clientName: c.clientName, service: servicePropsFromContext(c) });
 const template = Template.fromStack(stack);
