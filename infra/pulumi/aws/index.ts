@@ -22,4 +22,5 @@ export {
 } from './fargate-service';
 export { clientConfigFor, type McpClientConfig } from '../common/client-config';
 export { McpConfigError } from '../common/errors';
+export { telemetryPolicy, type McpFargateAlarms, type McpFargateMonitoring, type McpFargateTelemetry } from './observability';
 export type { McpSecretValues } from '../common/server-settings';
