@@ -57,7 +57,10 @@ export const ALARM_THRESHOLDS = {
     evaluationPeriods: 5,
     why: 'fewer tasks running than desired for 5 minutes: tasks crash and are replaced, or cannot start (image, secret, memory)',
   },
-  /** Cloud Run: instances at the service's maximum for 10 minutes — requests queue and then fail with 429/503. */
+  /**
+   * Cloud Run: instances at this share of `maxInstances` (1 = all of them) for 10 minutes — requests queue and then
+   * fail with 429/503.
+   */
   instancesAtMax: {
     threshold: 1,
     periodSeconds: 60,
