@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { McpFargateService, addComplianceChecks, type McpFargateServiceProps } from '../../../infra/cdk';
+import { McpFargateService, addComplianceChecks, readAppContext, servicePropsFromContext, type ContextKey, type McpFargateServiceProps } from '../../../infra/cdk';
 import {
   ADOT_COLLECTOR_IMAGE,
   ADOT_COLLECTOR_RESOURCES,
@@ -16,7 +16,7 @@ import {
   MCP_METRICS_NAMESPACE,
 } from '../../../infra/shared/observability';
 import { McpConfigError } from '../../../infra/cdk/resolve-props';
-import { REGION, REPO_ROOT, baseProps, repoContext, synthService } from './helpers';
+import { CERT_ARN, ISSUER, REGION, REPO_ROOT, baseProps, newStack, repoContext, synthService } from './helpers';
 
 const alarmsOf = (template: Template) => Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((r) => r.Properties as Record<string, any>);
 const byDescription = (template: Template, why: string) => {
@@ -225,4 +225,23 @@ test('docs/observability-infra.md lists every threshold the code uses', () => {
     expect(row).toContain(`| ${a.threshold} |`);
     expect(row).toContain(`${a.evaluationPeriods} × ${a.periodSeconds} s`);
   }
+});
+
+test('app context: -c alarmEmail, -c alarmTopicArn, -c telemetry and -c dashboard reach the construct', () => {
+  const ctx: Record<string, string> = {
+    certificateArn: CERT_ARN,
+    oauthIssuer: ISSUER,
+    image: 'public.ecr.aws/x/y:1',
+    alarmEmail: 'ops@example.com',
+    alarmTopicArn: `arn:aws:sns:${REGION}:123456789012:pager`,
+    telemetry: 'true',
+    dashboard: 'false',
+  };
+  const props = servicePropsFromContext(readAppContext((k: ContextKey) => ctx[k], REGION))(newStack());
+  expect(props).toMatchObject({ telemetry: true, dashboard: false, alarms: { email: 'ops@example.com' } });
+  expect(props.alarms!.topic!.topicArn).toBe(ctx.alarmTopicArn);
+  const minimal: Record<string, string> = { certificateArn: CERT_ARN, oauthIssuer: ISSUER };
+  const none = servicePropsFromContext(readAppContext((k: ContextKey) => minimal[k], REGION))(newStack());
+  expect(none.alarms).toBeUndefined();
+  expect(none.telemetry).toBeUndefined();
 });
