@@ -107,7 +107,10 @@ export function serverTelemetryEnvironment(serviceName: string): Record<string, 
   };
 }
 
-/** The AWS Distro for OpenTelemetry collector image, pinned (`latest` would change what a redeploy runs). */
+/**
+ * The AWS Distro for OpenTelemetry collector image, pinned (`latest` would change what a redeploy runs): v0.43.3 is a
+ * published release (https://aws-otel.github.io/download/).
+ */
 export const ADOT_COLLECTOR_IMAGE = 'public.ecr.aws/aws-observability/aws-otel-collector:v0.43.3';
 /** Resources of the AWS sidecar: a small, bounded share of the task. */
 export const ADOT_COLLECTOR_RESOURCES = { cpu: 128, memoryReservationMiB: 64, memoryLimitMiB: 256 } as const;
@@ -173,7 +176,8 @@ export const EMF_LOG_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents', 'lo
 /**
  * The Google-Built OpenTelemetry Collector, as Google documents it for Cloud Run sidecars
  * (https://cloud.google.com/stackdriver/docs/instrumentation/opentelemetry-collector-cloud-run,
- * https://cloud.google.com/run/docs/tutorials/custom-metrics-sidecar). Pinned.
+ * https://cloud.google.com/run/docs/tutorials/custom-metrics-sidecar). Pinned; the tag was not checked against the
+ * registry from where this was written: confirm it (`gcloud artifacts docker tags list`) before the first deploy.
  */
 export const GOOGLE_COLLECTOR_IMAGE = 'us-docker.pkg.dev/cloud-ops-agents-artifacts/google-cloud-opentelemetry-collector/otelcol-google:0.131.0';
 export const GOOGLE_COLLECTOR_RESOURCES = { cpu: '1', memory: '512Mi' } as const;
