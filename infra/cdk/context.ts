@@ -7,6 +7,7 @@ import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { AUTH_MODES, DEFAULTS, LOG_LEVELS, SESSION_MODES, type ServerSettings } from '../../server/config/contract';
 import { ALB_IDLE_TIMEOUT_SECONDS, DEFAULT_ALB_IDLE_TIMEOUT_SECONDS } from '../shared/alb';
 import { certificateRegionProblem, isAcmCertificateArn } from '../shared/arn';
@@ -63,6 +64,10 @@ export const CONTEXT_KEYS = {
   natGateways: 'NAT gateways of the created VPC (default 2; 1 is cheaper, less available)',
   webAclArn: 'ARN of a regional WAFv2 web ACL to associate with the load balancer',
   deletionProtection: 'true to protect the load balancer from deletion (default false, so that cdk destroy works)',
+  dashboard: 'false to create no CloudWatch dashboard (default true)',
+  alarmEmail: 'E-mail address for the alarms (no healthy host, 5xx rate, p99 latency, tasks below desired); a topic is created (default: no alarms)',
+  alarmTopicArn: 'ARN of an existing SNS topic for the alarms (default: no alarms)',
+  telemetry: 'true runs the ADOT collector sidecar: traces to X-Ray, metrics to CloudWatch (default false)',
 } as const;
 
 export type ContextKey = keyof typeof CONTEXT_KEYS;
@@ -92,6 +97,10 @@ export interface AppContext {
   natGateways?: number;
   deletionProtection?: boolean;
   sessionStore?: boolean;
+  dashboard?: boolean;
+  alarmEmail?: string;
+  alarmTopicArn?: string;
+  telemetry?: boolean;
   settings: ServerSettings;
 }
 
@@ -180,6 +189,10 @@ export function readAppContext(get: (key: ContextKey) => unknown, defaultRegion 
     natGateways: int('natGateways'),
     deletionProtection: bool('deletionProtection'),
     sessionStore: bool('sessionStore'),
+    dashboard: bool('dashboard'),
+    alarmEmail: str('alarmEmail'),
+    alarmTopicArn: str('alarmTopicArn'),
+    telemetry: bool('telemetry'),
     settings,
   };
 
@@ -266,6 +279,12 @@ export function servicePropsFromContext(ctx: AppContext): (stack: Stack) => McpF
     natGateways: ctx.natGateways,
     deletionProtection: ctx.deletionProtection,
     sessionStore: ctx.sessionStore,
+    dashboard: ctx.dashboard,
+    alarms:
+      ctx.alarmEmail !== undefined || ctx.alarmTopicArn !== undefined
+        ? { email: ctx.alarmEmail, topic: ctx.alarmTopicArn ? sns.Topic.fromTopicArn(stack, 'AlarmTopic', ctx.alarmTopicArn) : undefined }
+        : undefined,
+    telemetry: ctx.telemetry,
     serverSettings: ctx.settings,
     broker:
       ctx.settings.authMode === 'broker'

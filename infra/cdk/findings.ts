@@ -40,6 +40,8 @@ export interface FindingContext {
   readonly createdSessionStore: boolean;
   /** The construct created the broker's Cognito user pool (`broker.cognito`). */
   readonly createdCognito: boolean;
+  /** `telemetry` is on: the ADOT collector sidecar writes traces to X-Ray. */
+  readonly telemetry: boolean;
 }
 
 const NAG = 'AwsSolutions::';
@@ -75,6 +77,11 @@ export const FINDINGS: readonly Finding[] = [
     validator: 'cdk-nag', rule: 'AwsSolutions-IAM5[Resource::*]', resource: 'Task execution role policy', resolution: 'acknowledged',
     how: 'ecr:GetAuthorizationToken has no resource-level permissions (AWS requires "*"); the image pull actions are scoped to the repository',
     ack: { id: `${NAG}AwsSolutions-IAM5[Resource::*]`, on: (s) => s.taskDefinition.executionRole },
+  },
+  {
+    validator: 'cdk-nag', rule: 'AwsSolutions-IAM5[Resource::*]', resource: 'Task role policy (telemetry)', resolution: 'acknowledged',
+    how: 'xray:PutTraceSegments and xray:PutTelemetryRecords have no resource-level permissions (AWS requires "*"); the collector\'s metrics go to one log group, named in the same policy',
+    ack: { id: `${NAG}AwsSolutions-IAM5[Resource::*]`, on: (s, c) => (c.telemetry ? s.taskDefinition.taskRole : undefined) },
   },
   {
     validator: 'cdk-nag', rule: 'AwsSolutions-SMG4', resource: 'Created secret', resolution: 'acknowledged',

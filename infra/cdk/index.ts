@@ -3,12 +3,14 @@
  * own stacks.
  */
 export { McpFargateService, CONTAINER_NAME } from './mcp-fargate-service';
+export { McpObservability, type McpObservabilityProps } from './observability';
 export type {
   McpFargateServiceProps,
   McpAutoScalingProps,
   McpSessionStoreProps,
   McpExistingSessionStoreProps,
   McpBrokerProps,
+  McpAlarmsProps,
 } from './mcp-fargate-service-props';
 export {
   McpCognitoUpstream,

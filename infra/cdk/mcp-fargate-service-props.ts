@@ -14,6 +14,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as route53 from 'aws-cdk-lib/aws-route53';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { EnvName, ServerSettings } from '../../server/config/contract';
 import type { McpCognitoUpstreamOptions } from './cognito-upstream';
 
@@ -139,6 +140,23 @@ export interface McpBrokerProps {
    * @default - the whole secret string
    */
   readonly signingKeysField?: string;
+}
+
+/**
+ * Where the alarms go (docs/observability-infra.md lists them and their thresholds). Give `topic`, `email`, or both.
+ */
+export interface McpAlarmsProps {
+  /**
+   * An SNS topic of yours (e.g. KMS-encrypted, with chat or paging subscriptions). CloudWatch must be able to publish
+   * to it: a topic encrypted with a key whose policy lets `cloudwatch.amazonaws.com` use it, not the AWS-managed key.
+   * @default - a new topic (TLS-only publishers), when `email` is given
+   */
+  readonly topic?: sns.ITopic;
+  /**
+   * E-mail address subscribed to the topic (AWS sends a confirmation mail first).
+   * @default - no subscription
+   */
+  readonly email?: string;
 }
 
 export interface McpFargateServiceProps {
@@ -332,4 +350,25 @@ export interface McpFargateServiceProps {
    *   secrets from `oauthSecret`
    */
   readonly broker?: McpBrokerProps;
+
+  // ---------------------------------------------------------------- observability (docs/observability-infra.md)
+  /**
+   * A CloudWatch dashboard: requests, 4xx/5xx, target response time p50/p99, healthy hosts, connections, task CPU
+   * and memory, and the server's own MCP metrics (with `telemetry`).
+   * @default true
+   */
+  readonly dashboard?: boolean;
+  /**
+   * Alarms — no healthy host, 5xx rate, p99 latency, tasks below desired (restarts) — with their actions to an SNS
+   * topic or an e-mail address. Alarms need a destination, so they exist only when this is set.
+   * @default - no alarms
+   */
+  readonly alarms?: McpAlarmsProps;
+  /**
+   * Traces and metrics: the AWS Distro for OpenTelemetry collector as a sidecar (X-Ray, CloudWatch EMF in the
+   * `RemoteMcp` namespace), and the server's `OTEL_*` variables pointing at it. Costs 128 CPU units and up to
+   * 256 MiB of the task, and X-Ray/CloudWatch usage.
+   * @default false
+   */
+  readonly telemetry?: boolean;
 }

@@ -18,11 +18,13 @@ import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { CONTAINER_PORT, ENV, PATHS, serverEnvironment, type ServerSettings } from '../../server/config/contract';
 import { certificateRegionProblem } from '../shared/arn';
+import { ADOT_COLLECTOR_RESOURCES } from '../shared/observability';
 import { McpCognitoUpstream, upstreamCallbackUrl } from './cognito-upstream';
 import { defaultContainerHealthCheck, defaultImage } from './default-image';
 import { acknowledgeServiceFindings } from './findings';
 import { grantRegistryImagePull } from './image-pull';
 import type { McpFargateServiceProps } from './mcp-fargate-service-props';
+import { McpObservability } from './observability';
 import { McpConfigError, resolveProps, type ResolvedSessionStore } from './resolve-props';
 import { McpServerlessSessionStore, sessionStoreSubnets, tooFewAzs, type McpSessionStore } from './session-store';
 import { createAccessLogsBucket, createLogsKey, createSecret, createVpc } from './supporting-resources';
@@ -75,6 +77,8 @@ export class McpFargateService extends Construct {
   public readonly upstreamCallbackUrl?: string;
   /** Broker mode with `broker.cognito`: the user pool, its domain, the server's app client and that client's secret. */
   public readonly cognito?: McpCognitoUpstream;
+  /** Dashboard, alarms and (with `telemetry`) the collector sidecar: docs/observability-infra.md. */
+  public readonly observability: McpObservability;
 
   constructor(scope: Construct, id: string, props: McpFargateServiceProps) {
     super(scope, id);
@@ -284,8 +288,9 @@ export class McpFargateService extends Construct {
       // SIGTERM comes after the deregistration delay; stopTimeout = stopTimeoutSeconds(drain) (drain + margin) then
       // lets the server drain whatever is still running and exit before SIGKILL.
       stopTimeout: Duration.seconds(r.stopTimeoutSeconds),
-      // A hard memory limit: the one container may use the whole task.
+      // A hard memory limit: the server may use the whole task (less the collector's reservation, with telemetry).
       memoryLimitMiB,
+      ...(props.telemetry ? { memoryReservationMiB: memoryLimitMiB - ADOT_COLLECTOR_RESOURCES.memoryReservationMiB } : {}),
       user: props.containerUser ?? '1000:1000',
       // The server writes nothing to disk (logs go to stdout).
       readonlyRootFilesystem: true,
@@ -340,12 +345,29 @@ export class McpFargateService extends Construct {
       this.scaling.scaleOnCpuUtilization('CpuScaling', { targetUtilizationPercent: a.cpuTargetPercent, ...cooldowns });
     }
 
+    this.observability = new McpObservability(this, 'Observability', {
+      loadBalancer: this.loadBalancer,
+      targetGroup: this.targetGroup,
+      service: this.service,
+      taskDefinition: this.taskDefinition,
+      container: this.container,
+      userEnvironment: props.environment ?? {},
+      dashboard: props.dashboard ?? true,
+      alarms: props.alarms,
+      telemetry: props.telemetry ?? false,
+      logRetention,
+      logsEncryptionKey: this.logsEncryptionKey,
+      serviceLogGroup: this.logGroup,
+      serviceName: this.node.path,
+    });
+
     acknowledgeServiceFindings(this, {
       createdSecret: !props.oauthSecret,
       createdBucket: !props.accessLogsBucket,
       deletionProtection: props.deletionProtection ?? false,
       createdSessionStore: this.sessionStore instanceof McpServerlessSessionStore,
       createdCognito: this.cognito !== undefined,
+      telemetry: props.telemetry ?? false,
     });
   }
 

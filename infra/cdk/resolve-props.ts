@@ -23,6 +23,7 @@ import { TASK_AUTO_SCALING_DEFAULTS, resolveTaskScalingTargets } from '../shared
 import { fargateDrainProblem } from '../shared/drain';
 import { isHostname } from '../shared/hostname';
 import { brokerInstancesWarning } from '../shared/broker';
+import { alarmEmailProblem } from '../shared/observability';
 import { statefulSessionsProblem } from '../shared/sessions';
 import { COGNITO_STANDARD_SCOPES, type McpCognitoUpstreamOptions } from './cognito-upstream';
 import type {
@@ -276,6 +277,13 @@ export function resolveProps(props: McpFargateServiceProps, where = 'McpFargateS
     if (!/^arn:aws[\w-]*:wafv2:[\w-]+:\d{12}:regional\/webacl\/.+/.test(props.webAclArn)) {
       fail(`webAclArn must be the ARN of a REGIONAL WAFv2 web ACL (arn:aws:wafv2:<region>:<account>:regional/webacl/...), got '${props.webAclArn}'`);
     }
+  }
+
+  // Alarms need somewhere to go (an alarm without an action is also a Control Tower finding, CT.CLOUDWATCH.PR.1).
+  if (props.alarms) {
+    if (!props.alarms.topic && props.alarms.email === undefined) fail('alarms needs `topic` (an SNS topic) or `email` (a topic is created for it)');
+    const problem = props.alarms.email !== undefined && !Token.isUnresolved(props.alarms.email) ? alarmEmailProblem(props.alarms.email) : undefined;
+    if (problem) fail(`alarms.email ${problem}`);
   }
 
   return {

@@ -101,6 +101,8 @@ export const CONFIG_KEYS = [
   'cpu',
   'memory',
   'deletionProtection',
+  'telemetry',
+  'alertEmail',
   // gcp
   'requestTimeoutSeconds',
   'concurrency',
@@ -175,6 +177,10 @@ export interface ProgramConfig {
   cpu?: string;
   memory?: string;
   deletionProtection?: boolean;
+  /** The OpenTelemetry collector sidecar (docs/observability-infra.md). */
+  telemetry?: boolean;
+  /** E-mail address for the alarms (aws) or alert policies (gcp). */
+  alertEmail?: string;
   gcp?: GcpProgramConfig;
   aws?: AwsProgramConfig;
 }
@@ -382,6 +388,8 @@ export function readProgramConfig(): ProgramConfig {
     cpu: c.string('cpu'),
     memory: c.string('memory'),
     deletionProtection: c.boolean('deletionProtection'),
+    telemetry: c.boolean('telemetry'),
+    alertEmail: c.string('alertEmail'),
   };
   // The broker keeps its state in the store whatever the session mode; stateless MCP requests alone keep nothing.
   if (config.sessionStore && server.sessionMode !== 'stateful' && authMode !== 'broker') {

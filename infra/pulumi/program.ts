@@ -74,6 +74,8 @@ function deployGcp(config: ProgramConfig): ProgramOutputs {
     artifactRegistry: false,
     enableApis: g.enableApis,
     sessionStore: config.sessionStore,
+    telemetry: config.telemetry,
+    alerts: config.alertEmail !== undefined ? { email: config.alertEmail } : undefined,
   });
   return {
     cloud: config.cloud,
@@ -121,6 +123,8 @@ function deployAws(config: ProgramConfig): ProgramOutputs {
     webAclArn: a.webAclArn,
     deletionProtection: config.deletionProtection,
     sessionStore: config.sessionStore,
+    telemetry: config.telemetry,
+    alarms: config.alertEmail !== undefined ? { email: config.alertEmail } : undefined,
   });
   return {
     cloud: config.cloud,

@@ -28,10 +28,12 @@ import { ECR_PULL_ACTIONS, parseEcrImage } from '../../shared/ecr';
 import { upstreamCallbackUrlOf } from '../../shared/broker';
 import { fargateDrainProblem } from '../../shared/drain';
 import { TASK_AUTO_SCALING_DEFAULTS, resolveTaskScalingTargets } from '../../shared/auto-scaling';
+import { serverTelemetryEnvironment } from '../../shared/observability';
 import { statefulSessionsProblem } from '../../shared/sessions';
 import { clientConfigOutput, type McpClientConfig } from '../common/client-config';
 import { checkInteger, configFail } from '../common/errors';
 import { McpNetwork, NETWORK_DEFAULTS } from './network';
+import { checkAlarms, collectorContainer, createMonitoring, createTelemetry, type McpFargateAlarms, type McpFargateMonitoring, type McpFargateTelemetry } from './observability';
 import {
   assertSecretsFitSettings,
   brokerWarnings,
@@ -228,6 +230,12 @@ export interface McpFargateServiceArgs {
    * by the Secrets Manager secret holding its URL. @default none
    */
   sessionStore?: boolean | McpFargateSessionStore | McpFargateExistingSessionStore;
+  /** CloudWatch dashboard (docs/observability-infra.md). @default true */
+  dashboard?: boolean;
+  /** Alarms (no healthy host, 5xx rate, p99 latency, tasks below desired) to an SNS topic or an e-mail address. @default no alarms */
+  alarms?: McpFargateAlarms;
+  /** ADOT collector sidecar: traces to X-Ray, metrics to CloudWatch (`RemoteMcp`); sets the server's OTEL_* variables. @default false */
+  telemetry?: boolean;
   tags?: Record<string, string>;
 }
 
@@ -277,6 +285,10 @@ export class McpFargateService extends pulumi.ComponentResource {
   readonly logGroupName: pulumi.Output<string>;
   /** Snippets for Claude Desktop, Claude Code and VS Code. */
   readonly clientConfig: pulumi.Output<McpClientConfig>;
+  /** Dashboard and alarms (and their topic). */
+  readonly monitoring: McpFargateMonitoring;
+  /** With `telemetry`: the collector's metrics log group and the task role's policy. */
+  readonly telemetry?: McpFargateTelemetry;
 
   constructor(name: string, args: McpFargateServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super('remote-mcp-stacks:aws:McpFargateService', name, {}, opts);
@@ -338,6 +350,8 @@ export class McpFargateService extends pulumi.ComponentResource {
       const problem = certificateRegionProblem(args.certificateArn, aws.config.region);
       if (problem) configFail(where, `certificateArn: ${problem}`);
     }
+
+    checkAlarms(where, args.alarms);
 
     // Secrets: values given here (a new secret), or an existing secret's fields — not both.
     const secretValues = secretEntries(args.secrets, where);
@@ -725,9 +739,11 @@ export class McpFargateService extends pulumi.ComponentResource {
     }
 
     const region = aws.getRegionOutput({}, { parent: this }).region;
+    if (args.telemetry) this.telemetry = createTelemetry(name, { taskRole: this.taskRole, logRetentionDays, logsKmsKeyArn: args.logsKmsKeyArn, tags }, this);
+    const metricsLogGroupName = this.telemetry?.metricsLogGroup.name ?? pulumi.output(undefined);
     const containerDefinitions = pulumi
-      .all([pulumi.output(args.image), publicUrl, this.logGroup.name, region, secretArn ?? pulumi.output(undefined), this.redisUrlSecretArn ?? pulumi.output(undefined)])
-      .apply(([image, url, logGroupName, regionName, arn, redisArn]) =>
+      .all([pulumi.output(args.image), publicUrl, this.logGroup.name, region, secretArn ?? pulumi.output(undefined), this.redisUrlSecretArn ?? pulumi.output(undefined), metricsLogGroupName])
+      .apply(([image, url, logGroupName, regionName, arn, redisArn, metricsGroup]) =>
         JSON.stringify([
           {
             name: CONTAINER_NAME,
@@ -737,7 +753,10 @@ export class McpFargateService extends pulumi.ComponentResource {
             // Contract names only, via the contract's own function (nothing secret: see `secrets`).
             // ElastiCache Serverless speaks only the Redis Cluster protocol: with the created store the server connects
             // as a cluster client.
-            environment: envPairs(plainEnvironment({ ...settings, ...(this.sessionStore ? { redisClusterMode: true } : {}), publicUrl: url })),
+            environment: envPairs({
+              ...plainEnvironment({ ...settings, ...(this.sessionStore ? { redisClusterMode: true } : {}), publicUrl: url }),
+              ...(metricsGroup ? serverTelemetryEnvironment(name) : {}),
+            }),
             // Injected by ECS at task start from the secret's JSON fields: `<secret arn>:<field>::`; REDIS_URL is the
             // whole value of its own secret.
             secrets: [
@@ -764,6 +783,7 @@ export class McpFargateService extends pulumi.ComponentResource {
               },
             },
           },
+          ...(metricsGroup ? [collectorContainer(regionName, metricsGroup, logGroupName)] : []),
         ]),
       );
     this.taskDefinition = new aws.ecs.TaskDefinition(
@@ -855,6 +875,21 @@ export class McpFargateService extends pulumi.ComponentResource {
       });
     }
 
+    this.monitoring = createMonitoring(
+      name,
+      {
+        dashboard: args.dashboard ?? true,
+        alarms: args.alarms,
+        loadBalancerArnSuffix: this.loadBalancer.arnSuffix,
+        targetGroupArnSuffix: this.targetGroup.arnSuffix,
+        clusterName: this.clusterName,
+        serviceName: this.service.name,
+        region,
+        tags,
+      },
+      this,
+    );
+
     this.mcpUrl = publicUrl;
     if (settings.authMode === 'broker') this.upstreamCallbackUrl = publicUrl.apply(upstreamCallbackUrlOf);
     this.loadBalancerDnsName = this.loadBalancer.dnsName;
@@ -873,6 +908,7 @@ export class McpFargateService extends pulumi.ComponentResource {
       sessionStoreArn: this.sessionStore?.arn,
       sessionStoreSecurityGroupId: this.sessionStoreSecurityGroup?.id,
       redisUrlSecretArn: this.redisUrlSecretArn,
+      alarmTopicArn: this.monitoring.alarmTopicArn,
     });
   }
 }

@@ -23,4 +23,5 @@ export {
 export { McpNetwork, NETWORK_DEFAULTS, type McpNetworkArgs } from './network';
 export { clientConfigFor, type McpClientConfig } from '../common/client-config';
 export { McpConfigError } from '../common/errors';
+export { telemetryPolicy, type McpFargateAlarms, type McpFargateMonitoring, type McpFargateTelemetry } from './observability';
 export type { McpSecretValues } from '../common/server-settings';

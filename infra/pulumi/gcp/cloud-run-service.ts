@@ -13,6 +13,7 @@ import { upstreamCallbackUrlOf } from '../../shared/broker';
 import { CLOUD_RUN_MAX_DRAIN_SECONDS, CLOUD_RUN_SIGTERM_GRACE_SECONDS, cloudRunDrainProblem } from '../../shared/drain';
 import { clientConfigOutput, type McpClientConfig } from '../common/client-config';
 import { checkInteger, configFail } from '../common/errors';
+import { checkAlerts, createMonitoring, createTelemetry, monitoringApis, type CloudRunAlerts, type CloudRunMonitoring, type CloudRunTelemetry } from './monitoring';
 import {
   assertSecretsFitSettings,
   brokerWarnings,
@@ -206,6 +207,17 @@ export interface McpCloudRunServiceArgs {
    * existing store is given by the Secret Manager secret holding its URL. @default none
    */
   sessionStore?: boolean | CloudRunSessionStore | CloudRunExistingSessionStore;
+  /**
+   * Cloud Monitoring alert policies (5xx ratio, p99 latency, instances at maxInstances) and, with public access, an
+   * uptime check of /healthz with its alert (docs/observability-infra.md). @default none
+   */
+  alerts?: CloudRunAlerts;
+  /**
+   * The Google-Built OpenTelemetry Collector as a sidecar: traces to Cloud Trace, metrics to Cloud Monitoring; sets the
+   * server's OTEL_* variables and grants the service account roles/cloudtrace.agent and roles/monitoring.metricWriter.
+   * @default false
+   */
+  telemetry?: boolean;
   labels?: Record<string, string>;
 }
 
@@ -238,6 +250,10 @@ export class McpCloudRunService extends pulumi.ComponentResource {
   readonly subnetwork?: gcp.compute.Subnetwork;
   /** The secret holding `REDIS_URL` (created, or the one given). */
   readonly redisUrlSecretId?: pulumi.Output<string>;
+  /** With `alerts`: the alert policies, the uptime check and the created e-mail channel. */
+  readonly monitoring?: CloudRunMonitoring;
+  /** With `telemetry`: the collector sidecar and the service account's two roles. */
+  readonly telemetry?: CloudRunTelemetry;
   /** `REDIS_URL` of the created store (with the AUTH string): a Pulumi secret. */
   readonly redisUrl?: pulumi.Output<string>;
   /** The instance's server CA certificates (PEM), mounted for `NODE_EXTRA_CA_CERTS`. */
@@ -330,7 +346,9 @@ export class McpCloudRunService extends pulumi.ComponentResource {
       ...(secrets.length > 0 || store ? [APIS.secretManager] : []),
       ...(created ? [APIS.redis] : []),
       ...(created && (!created.network || created.egressFirewall) ? [APIS.compute] : []),
+      ...monitoringApis(args),
     ];
+    checkAlerts(where, args.alerts);
     const apis = args.enableApis === false ? [] : enableApis(name, project, apiList, this);
 
     if (args.artifactRegistry !== false) {
@@ -354,6 +372,7 @@ export class McpCloudRunService extends pulumi.ComponentResource {
       { parent: this, dependsOn: apis },
     );
     const member = pulumi.interpolate`serviceAccount:${this.serviceAccount.email}`;
+    if (args.telemetry) this.telemetry = createTelemetry(name, { project, serviceName, member }, this);
 
     // ------------------------------------------------------------------ secrets
     this.secrets = {};
@@ -579,7 +598,9 @@ export class McpCloudRunService extends pulumi.ComponentResource {
               name: 'mcp',
               image: args.image,
               ports: { name: 'http1', containerPort: CONTAINER_PORT },
-              envs: pulumi.all([plainEnvs, storeEnvs, secretEnvs]).apply(([plain, store, fromSecrets]) => [...plain, ...store, ...fromSecrets]),
+              envs: pulumi
+                .all([plainEnvs, storeEnvs, secretEnvs])
+                .apply(([plain, store, fromSecrets]) => [...plain, ...(this.telemetry?.serverEnvs ?? []), ...store, ...fromSecrets]),
               volumeMounts: volumeMounts.length > 0 ? volumeMounts : undefined,
               resources: {
                 limits: { cpu, memory },
@@ -596,6 +617,8 @@ export class McpCloudRunService extends pulumi.ComponentResource {
               },
               livenessProbe: { ...CLOUD_RUN_PROBES.liveness, httpGet: { path: PATHS.healthz, port: CONTAINER_PORT } },
             },
+            // The sidecar's CPU is allocated as the server's (Cloud Run bills the instance either way).
+            ...(this.telemetry ? [{ ...this.telemetry.container, resources: { ...this.telemetry.container.resources, cpuIdle: !cpuAlwaysAllocated } }] : []),
           ],
         },
         traffics: [{ type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST', percent: 100 }],
@@ -626,6 +649,22 @@ export class McpCloudRunService extends pulumi.ComponentResource {
       );
       this.dnsRecords = mapping.statuses.apply((statuses) =>
         (statuses ?? []).flatMap((s) => (s.resourceRecords ?? []).map((r) => ({ name: r.name, type: r.type, rrdata: r.rrdata }))),
+      );
+    }
+
+    if (args.alerts) {
+      this.monitoring = createMonitoring(
+        name,
+        {
+          project,
+          serviceName,
+          maxInstances,
+          alerts: args.alerts,
+          // Without public access /healthz answers 403 to the checkers: no uptime check then.
+          uptimeUrl: publicAccess === 'none' ? undefined : this.service.uri,
+          labels,
+        },
+        this,
       );
     }
 

@@ -18,4 +18,5 @@ export {
 export { McpImageRepository, type McpImageRepositoryArgs } from './image-repository';
 export { clientConfigFor, type McpClientConfig } from '../common/client-config';
 export { McpConfigError } from '../common/errors';
+export type { CloudRunAlerts, CloudRunMonitoring, CloudRunTelemetry } from './monitoring';
 export type { McpSecretValues } from '../common/server-settings';
