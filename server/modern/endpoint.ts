@@ -12,6 +12,7 @@ import { RPC, sendJsonRpcError } from '../http/jsonRpcError';
 import type { DrainController } from '../lifecycle/drain';
 import type { Logger } from '../logging/logger';
 import { refuseWhileDraining } from '../mcp/sessionCap';
+import { instrumentMcpServer } from '../observability/mcpSpans';
 import { checkBatch } from '../mcp/jsonRpcEnvelope';
 import { modernDefinitions, type ToolRoundState } from './definitions';
 import { originalRequest } from './originalRequest';
@@ -59,6 +60,8 @@ export function modernEndpoint(options: ModernEndpointOptions): ModernEndpoint {
   let modernContext: ModernCapabilityContext | undefined;
   const factory = pooledFactory(() => {
     const server = new McpServer({ name: capabilities.name, version: capabilities.version }, serverOptions);
+    // One span and duration point per request when telemetry is on (a no-op otherwise), as in the 2025 eras.
+    instrumentMcpServer(server);
     register(server);
     if (capabilities.registerModern && modernContext) capabilities.registerModern(server, modernContext);
     return server;

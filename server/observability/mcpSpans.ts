@@ -27,9 +27,22 @@ import { instruments } from './instruments';
 import { telemetry } from './telemetry';
 
 type Handler = (request: { method: string; id?: unknown; params?: Record<string, unknown> }, extra: HandlerExtra) => Promise<unknown>;
+/** The handler's second argument: v1's `extra` (`requestInfo.headers`) or v2's `ctx` (`mcpReq.envelope`, `http.req`). */
 interface HandlerExtra {
   sessionId?: string;
   requestInfo?: { headers?: Headers };
+  mcpReq?: { envelope?: Record<string, unknown> };
+  http?: { req?: { headers?: globalThis.Headers } };
+}
+
+/** The 2026-07-28 envelope key naming the request's protocol revision (the SDK lifts it out of `params._meta`). */
+const PROTOCOL_VERSION_META_KEY = 'io.modelcontextprotocol/protocolVersion';
+
+/** The request's HTTP headers in either era (v2 hands over the web `Request`). */
+function headersOf(extra: HandlerExtra): Headers | undefined {
+  if (extra.requestInfo?.headers) return extra.requestInfo.headers;
+  const web = extra.http?.req?.headers;
+  return web && typeof web.forEach === 'function' ? Object.fromEntries(web as unknown as Iterable<[string, string]>) : undefined;
 }
 
 const MAX_NAME_CHARS = 128;
@@ -70,7 +83,7 @@ function parentOf(meta: unknown, extra: HandlerExtra): { parent: Context; links:
     }
   }
   if (httpSpan) return { parent: active, links: [] };
-  const headers = extra.requestInfo?.headers;
+  const headers = headersOf(extra);
   if (headers && header(headers, 'traceparent')) return { parent: propagation.extract(ROOT_CONTEXT, headers, getter), links: [] };
   return { parent: active, links: [] };
 }
@@ -84,8 +97,13 @@ function metricToolName(name: string): string {
   return name;
 }
 
+/** A JSON-RPC error: v1's McpError, or v2's ProtocolError (another class, same numeric `code`). */
+const rpcCode = (err: unknown): number | undefined =>
+  err instanceof McpError || (err instanceof Error && Number.isSafeInteger((err as { code?: unknown }).code)) ? (err as unknown as { code: number }).code : undefined;
+
 function errorType(err: unknown): string {
-  if (err instanceof McpError) return String(err.code);
+  const code = rpcCode(err);
+  if (code !== undefined) return String(code);
   return err instanceof Error ? err.name.slice(0, 64) : '_OTHER';
 }
 
@@ -99,7 +117,8 @@ function instrument(method: string, handler: Handler): Handler {
     const target = tool ?? (method === 'prompts/get' ? clipName(params.name) : undefined);
     const version =
       (method === 'initialize' ? clipName(params.protocolVersion) : undefined) ??
-      clipName(header(extra.requestInfo?.headers, 'mcp-protocol-version'));
+      clipName(extra.mcpReq?.envelope?.[PROTOCOL_VERSION_META_KEY]) ??
+      clipName(header(headersOf(extra), 'mcp-protocol-version'));
     const attributes: Attributes = { 'mcp.method.name': method };
     if (version) attributes['mcp.protocol.version'] = version;
     if (extra.sessionId) attributes['mcp.session.id'] = sessionIdHash(extra.sessionId);
@@ -137,7 +156,8 @@ function instrument(method: string, handler: Handler): Handler {
       (err: unknown) => {
         const type = errorType(err);
         span.setAttribute('error.type', type);
-        if (err instanceof McpError) span.setAttribute('rpc.response.status_code', String(err.code));
+        const code = rpcCode(err);
+        if (code !== undefined) span.setAttribute('rpc.response.status_code', String(code));
         // The message can quote the request (an unknown tool's name, a validation failure): not recorded.
         span.setStatus({ code: SpanStatusCode.ERROR });
         span.end();
@@ -150,8 +170,12 @@ function instrument(method: string, handler: Handler): Handler {
 
 const isToolError = (result: unknown) => !!result && typeof result === 'object' && (result as { isError?: unknown }).isError === true;
 
-/** Wraps every request handler of `server` (and any registered later). */
-export function instrumentMcpServer(server: McpServer): void {
+/**
+ * Wraps every request handler of `server` (and any registered later). Both SDKs keep the same table on their
+ * low-level server: v1's `McpServer` (2025 eras) and v2's (2026-07-28, `@modelcontextprotocol/server`).
+ * In 2026-07-28 an `input_required` result is a normal answer (the client retries with its input), not an error.
+ */
+export function instrumentMcpServer(server: McpServer | { server: object }): void {
   const t = telemetry();
   if (!t.tracing && !t.metrics) return; // Off: not even a wrapper.
   // The SDK keeps its handlers in this map (method → handler); `setRequestHandler` and McpServer's lazy
