@@ -47,8 +47,8 @@ test('off: no SDK registered, request handlers not wrapped, calls still answered
     const built = mcpServerFactory(referenceCapabilities('0'), { sessionMode: 'stateless', version: '0' })();
     const handlers = (built.server as unknown as { _requestHandlers: Map<string, unknown> })._requestHandlers;
     expect(handlers.set).toBe(Map.prototype.set);
-    // No trace id in the access log without a span.
-    expect(server.logs.find((l) => l.mcpMethod === 'tools/call')).not.toHaveProperty('traceId');
+    // Without a span the access log still names the trace the client gave (traceparent), nothing of its own.
+    expect(server.logs.find((l) => l.mcpMethod === 'tools/call')).toHaveProperty('traceId', 'a'.repeat(32));
   } finally {
     await server.close();
   }
