@@ -120,6 +120,8 @@ async function settledRss(server: Server): Promise<number> {
  */
 async function refusedBigTokens(server: Server, headers: Record<string, string>, firstId: number) {
   const refusals = () => server.output().match(/"status":400/g)?.length ?? 0;
+  // The access log is written asynchronously: let the lines of earlier requests arrive before taking the baseline.
+  for (let last = -1, now = refusals(); now !== last; last = now, now = refusals()) await new Promise((r) => setTimeout(r, 300));
   const before = refusals();
   const rss = rssMb(server.child.pid!);
   for (let i = 0; i < STREAMS; i++) unread(server.port, 'POST', '/mcp', headers, call(firstId + i, 'countdown', { seconds: 3600 }, BIG_TOKEN));
