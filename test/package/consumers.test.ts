@@ -169,7 +169,18 @@ describe('a fresh Pulumi program', () => {
     const packages = installedPackages(dir);
     console.log(`Pulumi consumer: ${packages.length} packages installed`);
     const names = new Set(packages.map((p) => p.replace(/^.*node_modules\//, '')));
-    expect(pkg.serverDependencies.filter((d) => names.has(d))).toEqual([]);
+    // @pulumi/pulumi brings OpenTelemetry packages of its own: only what nothing but this package asks for counts.
+    const lock = JSON.parse(readFileSync(join(dir, 'node_modules', '.package-lock.json'), 'utf8')) as {
+      packages: Record<string, { dependencies?: Record<string, string>; optionalDependencies?: Record<string, string> }>;
+    };
+    const wantedByOthers = new Set(
+      Object.entries(lock.packages)
+        .filter(([path]) => !path.endsWith('node_modules/remote-mcp-stacks'))
+        .flatMap(([, meta]) => [...Object.keys(meta.dependencies ?? {}), ...Object.keys(meta.optionalDependencies ?? {})]),
+    );
+    expect(pkg.serverDependencies.filter((d) => names.has(d) && !wantedByOthers.has(d))).toEqual([]);
+    // And the server's own stack (the MCP SDKs, express, oidc-provider…) is not there at all.
+    expect(['@modelcontextprotocol/sdk', '@modelcontextprotocol/server', 'express', 'oidc-provider', 'ioredis'].filter((d) => names.has(d))).toEqual([]);
   });
 
   test('runs the AWS and GCP components under mocks', () => {
