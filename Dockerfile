@@ -20,6 +20,8 @@ RUN node server-manifest.js package.json && npm install --omit=dev --ignore-scri
 FROM node:24-slim
 # MCP_TRUST_PROXY=0: exposed directly (`docker run -p`), X-Forwarded-For is the client's own text and is ignored;
 # the infrastructure (CDK, Pulumi) sets 1 for the load balancer in front.
+# HOST=0.0.0.0 is not loopback: the server then needs MCP_REQUEST_STATE_KEYS at run time (docker run -e
+# MCP_REQUEST_STATE_KEYS=$(openssl rand -base64 48); the infrastructure injects it from its secret store), never in the image.
 ENV NODE_ENV=production \
     PORT=8080 \
     HOST=0.0.0.0 \

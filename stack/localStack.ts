@@ -4,6 +4,7 @@
  * origin. `npm run stack:local` runs it for people; the end-to-end tests drive it with real clients.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -143,6 +144,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       [ENV.oauthJwksUri]: `http://127.0.0.1:${asPort}/oauth/jwks`,
       [ENV.keepAliveSeconds]: String(keepAlive),
       [ENV.drainSeconds]: String(options.drainSeconds ?? 20),
+      // One key set for every instance of this stack: loopback alone would give each instance its own in memory, and
+      // a 2026-07-28 retry that the proxy sends to another instance would then fail to verify its requestState.
+      [ENV.requestStateKeys]: randomBytes(48).toString('base64url'),
       NODE_EXTRA_CA_CERTS: certificate.certFile,
       ...options.env,
     };

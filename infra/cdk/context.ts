@@ -39,6 +39,7 @@ export const CONTEXT_KEYS = {
   upstreamClientId: 'authMode broker with an existing provider: the server client id there (its secret goes in the secret, field UPSTREAM_CLIENT_SECRET)',
   upstreamScopes: `Scopes the broker asks the upstream provider for, comma-separated (default ${DEFAULTS.upstreamScopes.join(',')})`,
   brokerSigningKeysSecretArn: 'Complete ARN of an existing secret whose whole value is the broker signing keys, a JWKS (npm run broker:keys); required with sessionStore (default: the field BROKER_SIGNING_KEYS of the secret)',
+  requestStateKeysSecretArn: 'Complete ARN of an existing secret whose whole value is MCP_REQUEST_STATE_KEYS, comma-separated keys of at least 32 bytes (default: a new secret with one generated key)',
   brokerAllowedEmailDomains: 'authMode broker: admit only verified e-mail addresses in these domains, comma-separated',
   brokerAllowedGroups: 'authMode broker: admit only members of these groups, comma-separated',
   brokerGroupsClaim: `authMode broker: ID-token claim that lists groups (default ${DEFAULTS.brokerGroupsClaim}; cognito:groups with brokerCognito)`,
@@ -85,6 +86,7 @@ export interface AppContext {
   brokerCognito?: boolean;
   cognitoDomainPrefix?: string;
   brokerSigningKeysSecretArn?: string;
+  requestStateKeysSecretArn?: string;
   image?: string;
   webAclArn?: string;
   idleTimeoutSeconds?: number;
@@ -177,6 +179,7 @@ export function readAppContext(get: (key: ContextKey) => unknown, defaultRegion 
     brokerCognito: bool('brokerCognito'),
     cognitoDomainPrefix: str('cognitoDomainPrefix'),
     brokerSigningKeysSecretArn: str('brokerSigningKeysSecretArn'),
+    requestStateKeysSecretArn: str('requestStateKeysSecretArn'),
     image: str('image'),
     webAclArn: str('webAclArn'),
     idleTimeoutSeconds: int('idleTimeoutSeconds'),
@@ -236,7 +239,7 @@ export function readAppContext(get: (key: ContextKey) => unknown, defaultRegion 
   }
   const certificateRegion = ctx.certificateArn && ctx.region ? certificateRegionProblem(ctx.certificateArn, ctx.region) : undefined;
   if (certificateRegion) problems.push(`-c certificateArn: ${certificateRegion}`);
-  for (const key of ['oauthSecretArn', 'brokerSigningKeysSecretArn'] as const) {
+  for (const key of ['oauthSecretArn', 'brokerSigningKeysSecretArn', 'requestStateKeysSecretArn'] as const) {
     const arn = ctx[key];
     if (arn && !/^arn:aws[\w-]*:secretsmanager:[\w-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/.test(arn)) {
       problems.push(`-c ${key} must be the complete ARN of a secret (ending in its 6-character suffix), got '${arn}'`);
@@ -268,6 +271,9 @@ export function servicePropsFromContext(ctx: AppContext): (stack: Stack) => McpF
         ? route53.HostedZone.fromHostedZoneAttributes(stack, 'HostedZone', { hostedZoneId: ctx.hostedZoneId, zoneName: ctx.hostedZoneName })
         : undefined,
     oauthSecret: ctx.oauthSecretArn ? secretsmanager.Secret.fromSecretCompleteArn(stack, 'OAuthSecret', ctx.oauthSecretArn) : undefined,
+    requestStateKeys: ctx.requestStateKeysSecretArn
+      ? secretsmanager.Secret.fromSecretCompleteArn(stack, 'RequestStateKeys', ctx.requestStateKeysSecretArn)
+      : undefined,
     image: ctx.image ? ecs.ContainerImage.fromRegistry(ctx.image) : undefined,
     webAclArn: ctx.webAclArn,
     idleTimeout: ctx.idleTimeoutSeconds !== undefined ? Duration.seconds(ctx.idleTimeoutSeconds) : undefined,

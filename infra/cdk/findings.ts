@@ -42,6 +42,8 @@ export interface FindingContext {
   readonly createdCognito: boolean;
   /** `telemetry` is on: the ADOT collector sidecar writes traces to X-Ray. */
   readonly telemetry: boolean;
+  /** The construct created the `MCP_REQUEST_STATE_KEYS` secret. */
+  readonly createdRequestStateKeys: boolean;
 }
 
 const NAG = 'AwsSolutions::';
@@ -87,6 +89,11 @@ export const FINDINGS: readonly Finding[] = [
     validator: 'cdk-nag', rule: 'AwsSolutions-SMG4', resource: 'Created secret', resolution: 'acknowledged',
     how: 'The OAuth client secrets are issued by the (upstream) authorization server, bearer tokens are handed to clients, and broker signing keys must stay published while their tokens live: none can rotate unattended. Rotate by hand (docs/cdk.md), then force a new deployment',
     ack: { id: `${NAG}AwsSolutions-SMG4`, on: (s, c) => (c.createdSecret ? s.secret : undefined) },
+  },
+  {
+    validator: 'cdk-nag', rule: 'AwsSolutions-SMG4', resource: 'Request-state keys secret', resolution: 'acknowledged',
+    how: 'A rotation Lambda would replace the value, while a safe rotation adds the new key beside the old one (`<new>,<old>`, so that requestState signed before still verifies) and then needs a new deployment (ECS reads the secret at task start). Rotate by hand (docs/cdk.md)',
+    ack: { id: `${NAG}AwsSolutions-SMG4`, on: (s, c) => (c.createdRequestStateKeys ? s.requestStateKeysSecret : undefined) },
   },
   {
     validator: 'cdk-nag', rule: 'AwsSolutions-SMG4', resource: 'Session store password secret', resolution: 'acknowledged',

@@ -332,6 +332,20 @@ export interface McpFargateServiceProps {
   readonly secrets?: Record<string, ecs.Secret>;
 
   /**
+   * Secret holding the keys that sign 2026-07-28 `requestState` (multi round-trip requests), injected as
+   * `MCP_REQUEST_STATE_KEYS`: comma-separated, each at least 32 bytes, the first signs and all verify. Every task must
+   * share them (a retry may land on another task) and the server refuses to start on a non-loopback host without them.
+   * Rotate by putting `<new>,<old>` in the secret, then forcing a new deployment (docs/cdk.md).
+   * @default - a new secret whose whole value is one generated key (64 letters and digits), identical on every task
+   */
+  readonly requestStateKeys?: secretsmanager.ISecret;
+  /**
+   * JSON field of `requestStateKeys` that holds the keys.
+   * @default - the whole secret string
+   */
+  readonly requestStateKeysField?: string;
+
+  /**
    * Shared session store, so that `sessionMode: 'stateful'` (and legacy HTTP+SSE sessions) work on any number of
    * tasks: any task serves any session. `true` (or `McpSessionStoreProps`) creates an ElastiCache Serverless cache
    * for Valkey that only the tasks can reach, with a generated password, and injects its URL as the secret variable

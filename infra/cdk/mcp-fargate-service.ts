@@ -27,7 +27,7 @@ import type { McpFargateServiceProps } from './mcp-fargate-service-props';
 import { McpObservability } from './observability';
 import { McpConfigError, resolveProps, type ResolvedSessionStore } from './resolve-props';
 import { McpServerlessSessionStore, sessionStoreSubnets, tooFewAzs, type McpSessionStore } from './session-store';
-import { createAccessLogsBucket, createLogsKey, createSecret, createVpc } from './supporting-resources';
+import { createAccessLogsBucket, createLogsKey, createRequestStateKeysSecret, createSecret, createVpc } from './supporting-resources';
 
 export const CONTAINER_NAME = 'mcp';
 
@@ -54,6 +54,11 @@ export class McpFargateService extends Construct {
   public readonly imageRepository?: ecr.IRepository;
   /** The secret whose JSON fields are injected as the container's secret variables. */
   public readonly secret: secretsmanager.ISecret;
+  /**
+   * The secret `MCP_REQUEST_STATE_KEYS` is injected from (created, or `requestStateKeys`); undefined when it comes from
+   * `secretFields` or `secrets`.
+   */
+  public readonly requestStateKeysSecret?: secretsmanager.ISecret;
   public readonly certificate: acm.ICertificate;
   public readonly logGroup: logs.ILogGroup;
   /** The key that encrypts the log groups. */
@@ -277,6 +282,12 @@ export class McpFargateService extends Construct {
     ] as const) {
       if (ref) secrets[name] = ecs.Secret.fromSecretsManager(ref.secret, ref.field);
     }
+    // The requestState keys: one secret for every task, read by ECS at task start (so a rotation needs a new deployment).
+    const rsk = r.requestStateKeys;
+    if (rsk.kind === 'created' || rsk.kind === 'given') {
+      this.requestStateKeysSecret = rsk.kind === 'created' ? createRequestStateKeysSecret(this) : rsk.secret;
+      secrets[ENV.requestStateKeys] = ecs.Secret.fromSecretsManager(this.requestStateKeysSecret, rsk.kind === 'given' ? rsk.field : undefined);
+    }
     const image = props.image ?? defaultImage(cpuArchitecture);
     this.container = this.taskDefinition.addContainer('Server', {
       containerName: CONTAINER_NAME,
@@ -368,6 +379,7 @@ export class McpFargateService extends Construct {
       createdSessionStore: this.sessionStore instanceof McpServerlessSessionStore,
       createdCognito: this.cognito !== undefined,
       telemetry: props.telemetry ?? false,
+      createdRequestStateKeys: rsk.kind === 'created',
     });
   }
 

@@ -39,6 +39,12 @@ export class McpServerStack extends Stack {
       value: this.mcp.secret.secretArn,
       description: 'Secret whose JSON fields become the server secret variables; force a new deployment after changing it',
     });
+    if (this.mcp.requestStateKeysSecret) {
+      new CfnOutput(this, 'RequestStateKeysSecretArn', {
+        value: this.mcp.requestStateKeysSecret.secretArn,
+        description: 'Secret whose whole value is MCP_REQUEST_STATE_KEYS; to rotate, put <new>,<old> in it and force a new deployment',
+      });
+    }
     if (this.mcp.upstreamCallbackUrl) {
       new CfnOutput(this, 'UpstreamCallbackUrl', {
         value: this.mcp.upstreamCallbackUrl,

@@ -118,6 +118,11 @@ export interface ResolvedProps {
   broker: ResolvedBroker | undefined;
   /** Why broker mode may fail on this service's tasks (a synth warning), or undefined. */
   brokerWarning: string | undefined;
+  /**
+   * Where `MCP_REQUEST_STATE_KEYS` comes from: a secret to create, a given one (`requestStateKeys`), or `secretFields` /
+   * `secrets` (then the construct adds nothing).
+   */
+  requestStateKeys: { kind: 'created' } | ({ kind: 'given' } & ResolvedSecretRef) | { kind: 'secretFields' | 'secrets' };
 }
 
 const isNumber = (n: number | undefined): n is number => n !== undefined && !Token.isUnresolved(n);
@@ -188,6 +193,8 @@ export function resolveProps(props: McpFargateServiceProps, where = 'McpFargateS
       fail(`oauthIntrospectionUrl needs the client secret before the first task starts: create a secret with the JSON field ${ENV.oauthClientSecret} and pass it as \`oauthSecret\` (in the app: -c oauthSecretArn=<arn>)`);
     }
   }
+
+  const requestStateKeys = resolveRequestStateKeys(props, secretFields, fail);
 
   // Extra environment: nothing secret, nothing the construct already sets.
   for (const name of Object.keys(props.environment ?? {})) {
@@ -297,6 +304,7 @@ export function resolveProps(props: McpFargateServiceProps, where = 'McpFargateS
     desiredCount,
     sessionStore,
     broker,
+    requestStateKeys,
     brokerWarning: settings.authMode === 'broker' && !sharedStore && !(tasks.min === 1 && tasks.max === 1) ? brokerPerTaskWarning(tasks) : undefined,
   };
 }
@@ -348,6 +356,28 @@ function resolveBroker(
     upstreamClientSecret: ref(p?.upstreamClientSecret, p?.upstreamClientSecretField, 'broker.upstreamClientSecretField'),
     signingKeys: ref(p?.signingKeys, p?.signingKeysField, 'broker.signingKeysField'),
   };
+}
+
+/**
+ * `MCP_REQUEST_STATE_KEYS`: from `requestStateKeys`, or a field of `oauthSecret` (`secretFields`), or `secrets` — one
+ * place only; created when none gives it, since the server refuses to start on the tasks' address without it.
+ */
+function resolveRequestStateKeys(props: McpFargateServiceProps, secretFields: readonly EnvName[], fail: (msg: string) => never): ResolvedProps['requestStateKeys'] {
+  const name = ENV.requestStateKeys;
+  const inFields = secretFields.includes(name);
+  const inSecrets = props.secrets?.[name] !== undefined;
+  if (props.requestStateKeysField !== undefined && !props.requestStateKeys) fail('requestStateKeysField needs requestStateKeys');
+  if (props.requestStateKeys) {
+    if (inFields) fail(`'${name}' comes from requestStateKeys: remove it from secretFields`);
+    if (inSecrets) fail(`'${name}' comes from requestStateKeys: remove it from secrets`);
+    const field = props.requestStateKeysField;
+    if (field !== undefined && !Token.isUnresolved(field) && field.trim() === '') fail('requestStateKeysField must name a JSON field, or be omitted');
+    return { kind: 'given', secret: props.requestStateKeys, field };
+  }
+  if (inFields && inSecrets) fail(`'${name}' is in both secretFields and secrets`);
+  if (inFields) return { kind: 'secretFields' };
+  if (inSecrets) return { kind: 'secrets' };
+  return { kind: 'created' };
 }
 
 /** The secret variables `broker` injects from outside `oauthSecret`. */

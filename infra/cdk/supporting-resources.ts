@@ -114,3 +114,14 @@ export function createSecret(scope: Construct, fields: EnvName[]): secretsmanage
     secretObjectValue: Object.fromEntries(fields.map((f) => [f, SecretValue.unsafePlainText('')])),
   });
 }
+
+/**
+ * The 2026-07-28 `requestState` keys: one generated key as the whole secret string. Letters and digits only (never
+ * the list's comma), 64 of them: twice the 32 bytes the server requires.
+ */
+export function createRequestStateKeysSecret(scope: Construct): secretsmanager.Secret {
+  return new secretsmanager.Secret(scope, 'RequestStateKeys', {
+    description: `${ENV.requestStateKeys} of the MCP server (HMAC keys of 2026-07-28 requestState, the first signs); ECS injects it at task start`,
+    generateSecretString: { excludePunctuation: true, includeSpace: false, passwordLength: 64 },
+  });
+}

@@ -18,6 +18,7 @@ import {
   LOG_LEVELS,
   SESSION_MODES,
   bearerTokensProblem,
+  requestStateKeysProblem,
   validateServerSettings,
   type AuthMode,
   type LogLevel,
@@ -96,6 +97,7 @@ export const CONFIG_KEYS = [
   'brokerRedirectSchemes',
   'upstreamClientSecret',
   'brokerSigningKeys',
+  'requestStateKeys',
   'minInstances',
   'maxInstances',
   'cpu',
@@ -129,7 +131,7 @@ export const CONFIG_KEYS = [
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
 
 /** Keys set with `pulumi config set --secret`. */
-export const SECRET_KEYS: readonly ConfigKey[] = ['oauthClientSecret', 'bearerTokens', 'upstreamClientSecret', 'brokerSigningKeys'];
+export const SECRET_KEYS: readonly ConfigKey[] = ['oauthClientSecret', 'bearerTokens', 'upstreamClientSecret', 'brokerSigningKeys', 'requestStateKeys'];
 
 export interface GcpProgramConfig {
   project: string;
@@ -366,6 +368,13 @@ export function readProgramConfig(): ProgramConfig {
     const problem = signingKeysProblem(c.raw('brokerSigningKeys')!);
     if (problem) c.fail('brokerSigningKeys', `the server would refuse these keys: ${problem}`);
     secrets.brokerSigningKeys = brokerSigningKeys;
+  }
+  // Unset: the component generates one key and keeps it across runs. Set (`<new>,<old>`) to rotate.
+  const requestStateKeys = c.secret('requestStateKeys');
+  if (requestStateKeys) {
+    const problem = requestStateKeysProblem(c.raw('requestStateKeys')!);
+    if (problem) c.fail('requestStateKeys', `the server would refuse these keys: ${problem}`);
+    secrets.requestStateKeys = requestStateKeys;
   }
   if (authMode === 'token' && !bearerTokens) {
     c.missing('bearerTokens', "authMode 'token' needs the accepted bearer tokens (comma-separated), set as a secret", '<token1>,<token2>', true);

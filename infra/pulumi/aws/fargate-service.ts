@@ -38,6 +38,7 @@ import {
   assertSecretsFitSettings,
   brokerWarnings,
   envPairs,
+  generatedRequestStateKeys,
   plainEnvironment,
   resolveServerSettings,
   secretEntries,
@@ -266,6 +267,11 @@ export class McpFargateService extends pulumi.ComponentResource {
   readonly sessionStoreUserGroup?: aws.elasticache.UserGroup;
   /** The secret holding `REDIS_URL`, when the component created it. */
   readonly redisUrlSecret?: aws.secretsmanager.Secret;
+  /**
+   * The secret holding a generated `MCP_REQUEST_STATE_KEYS` (its whole value), when neither `secrets.requestStateKeys`
+   * nor `secretFields` give the keys.
+   */
+  readonly requestStateKeysSecret?: aws.secretsmanager.Secret;
   /** The ARN of the secret `REDIS_URL` is injected from (created or given). */
   readonly redisUrlSecretArn?: pulumi.Output<string>;
   /** `REDIS_URL` of the created store (with the password): a Pulumi secret. */
@@ -415,6 +421,24 @@ export class McpFargateService extends pulumi.ComponentResource {
       secretVersionId = version.versionId;
     } else if (args.secretArn !== undefined) {
       secretArn = pulumi.output(args.secretArn);
+    }
+
+    // The requestState keys: every task must share them (a retry may reach another task) and the server refuses to start
+    // on the tasks' address without them. Given (a secret value, or a field of `secretArn`), or generated once here into
+    // a secret of their own; `ignoreChanges` keeps the first draw (see generatedRequestStateKeys).
+    let requestStateKeysArn: pulumi.Output<string> | undefined;
+    if (!secretFields.includes(ENV.requestStateKeys)) {
+      this.requestStateKeysSecret = new aws.secretsmanager.Secret(
+        `${name}-request-state-keys`,
+        { description: `${ENV.requestStateKeys} of the MCP server (HMAC keys of 2026-07-28 requestState, the first signs); ECS injects it at task start`, tags },
+        parent,
+      );
+      new aws.secretsmanager.SecretVersion(
+        `${name}-request-state-keys`,
+        { secretId: this.requestStateKeysSecret.id, secretString: generatedRequestStateKeys() },
+        { parent: this, ignoreChanges: ['secretString'] },
+      );
+      requestStateKeysArn = this.requestStateKeysSecret.arn;
     }
 
     // ------------------------------------------------------------------ logs and roles
@@ -613,8 +637,8 @@ export class McpFargateService extends pulumi.ComponentResource {
 
     // Least privilege, inline (no AmazonECSTaskExecutionRolePolicy, whose resources are `*`).
     const executionPolicy = pulumi
-      .all([pulumi.output(args.image), this.logGroup.arn, secretArn ?? pulumi.output(undefined), this.redisUrlSecretArn ?? pulumi.output(undefined)])
-      .apply(([image, logGroupArn, arn, redisArn]) => JSON.stringify(executionRolePolicy(image, logGroupArn, arn, redisArn)));
+      .all([pulumi.output(args.image), this.logGroup.arn, secretArn ?? pulumi.output(undefined), this.redisUrlSecretArn ?? pulumi.output(undefined), requestStateKeysArn ?? pulumi.output(undefined)])
+      .apply(([image, logGroupArn, arn, redisArn, keysArn]) => JSON.stringify(executionRolePolicy(image, logGroupArn, arn, redisArn, keysArn)));
     new aws.iam.RolePolicy(`${name}-execution`, { role: this.executionRole.id, policy: executionPolicy }, parent);
 
     // ------------------------------------------------------------------ load balancer
@@ -742,8 +766,8 @@ export class McpFargateService extends pulumi.ComponentResource {
     if (args.telemetry) this.telemetry = createTelemetry(name, { taskRole: this.taskRole, logRetentionDays, logsKmsKeyArn: args.logsKmsKeyArn, tags }, this);
     const metricsLogGroupName = this.telemetry?.metricsLogGroup.name ?? pulumi.output(undefined);
     const containerDefinitions = pulumi
-      .all([pulumi.output(args.image), publicUrl, this.logGroup.name, region, secretArn ?? pulumi.output(undefined), this.redisUrlSecretArn ?? pulumi.output(undefined), metricsLogGroupName])
-      .apply(([image, url, logGroupName, regionName, arn, redisArn, metricsGroup]) =>
+      .all([pulumi.output(args.image), publicUrl, this.logGroup.name, region, secretArn ?? pulumi.output(undefined), this.redisUrlSecretArn ?? pulumi.output(undefined), metricsLogGroupName, requestStateKeysArn ?? pulumi.output(undefined)])
+      .apply(([image, url, logGroupName, regionName, arn, redisArn, metricsGroup, keysArn]) =>
         JSON.stringify([
           {
             name: CONTAINER_NAME,
@@ -762,6 +786,7 @@ export class McpFargateService extends pulumi.ComponentResource {
             secrets: [
               ...(arn === undefined ? [] : secretFields.map((field) => ({ name: field, valueFrom: `${arn}:${field}::` }))),
               ...(redisArn === undefined ? [] : [{ name: ENV.redisUrl, valueFrom: redisUrlField ? `${redisArn}:${redisUrlField}::` : redisArn }]),
+              ...(keysArn === undefined ? [] : [{ name: ENV.requestStateKeys, valueFrom: keysArn }]),
             ],
             // SIGTERM comes after the deregistration delay; stopTimeout (drain + margin) then lets the server drain
             // whatever is still running and exit before SIGKILL.
@@ -909,6 +934,7 @@ export class McpFargateService extends pulumi.ComponentResource {
       sessionStoreSecurityGroupId: this.sessionStoreSecurityGroup?.id,
       redisUrlSecretArn: this.redisUrlSecretArn,
       alarmTopicArn: this.monitoring.alarmTopicArn,
+      requestStateKeysSecretArn: this.requestStateKeysSecret?.arn,
     });
   }
 }
@@ -972,9 +998,9 @@ export function ecrRepositoryArn(image: string): string | undefined {
 
 /**
  * The execution role's policy: pull this image (only when it is in ECR, and from its repository only), write to
- * this log group, read this secret and the `REDIS_URL` secret. Nothing else.
+ * this log group, read this secret, the `REDIS_URL` secret and the request-state keys' secret. Nothing else.
  */
-export function executionRolePolicy(image: string, logGroupArn: string, secretArn: string | undefined, redisUrlSecretArn?: string): object {
+export function executionRolePolicy(image: string, logGroupArn: string, secretArn: string | undefined, redisUrlSecretArn?: string, requestStateKeysSecretArn?: string): object {
   const statements: object[] = [];
   const repositoryArn = ecrRepositoryArn(image);
   if (repositoryArn) {
@@ -988,7 +1014,7 @@ export function executionRolePolicy(image: string, logGroupArn: string, secretAr
     });
   }
   statements.push({ Sid: 'WriteLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${logGroupArn}:log-stream:*` });
-  const secrets = [secretArn, redisUrlSecretArn].filter((a): a is string => !!a);
+  const secrets = [secretArn, redisUrlSecretArn, requestStateKeysSecretArn].filter((a): a is string => !!a);
   if (secrets.length > 0) {
     statements.push({ Sid: 'ReadSecret', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: secrets.length === 1 ? secrets[0] : secrets });
   }

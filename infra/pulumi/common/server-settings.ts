@@ -3,6 +3,7 @@
  * defaults, the plain environment (names from the contract, never re-spelled here) and the secret values that
  * must go through a secret manager.
  */
+import { randomBytes } from 'node:crypto';
 import * as pulumi from '@pulumi/pulumi';
 import {
   DEFAULTS,
@@ -10,6 +11,7 @@ import {
   PATHS,
   SECRET_ENV,
   bearerTokensProblem,
+  requestStateKeysProblem,
   serverEnvironment,
   validateServerSettings,
   type AuthMode,
@@ -40,6 +42,11 @@ export interface McpSecretValues {
    * published. Required with a shared session store (every instance must sign with the same keys).
    */
   brokerSigningKeys?: pulumi.Input<string>;
+  /**
+   * `MCP_REQUEST_STATE_KEYS`: HMAC keys of 2026-07-28 `requestState`, comma-separated, each at least 32 bytes; the first
+   * signs, all verify (rotation: `<new>,<old>`). Without it the component generates one key, kept across runs.
+   */
+  requestStateKeys?: pulumi.Input<string>;
 }
 
 /** One secret value with the contract's variable name it is injected as. */
@@ -82,6 +89,26 @@ export function checkSigningKeys(where: string, keys: pulumi.Input<string>): pul
   return typeof keys === 'string' ? pulumi.output(check(keys)) : pulumi.output(keys).apply(check);
 }
 
+/** The server's rule for `MCP_REQUEST_STATE_KEYS` (`requestStateKeysProblem`); the message never contains a key. */
+export function checkRequestStateKeys(where: string, keys: pulumi.Input<string>): pulumi.Output<string> {
+  const check = (v: string): string => {
+    const problem = requestStateKeysProblem(v);
+    if (problem) configFail(where, `request-state keys (${ENV.requestStateKeys}) the server would refuse: ${problem}`);
+    return v;
+  };
+  return typeof keys === 'string' ? pulumi.output(check(keys)) : pulumi.output(keys).apply(check);
+}
+
+/**
+ * One generated `MCP_REQUEST_STATE_KEYS` key (48 random bytes, base64url: 64 characters, never a comma), a Pulumi secret
+ * from the start. `@pulumi/random` is not a dependency (nor its provider plugin), so a key is drawn on every run: the
+ * resource that stores it must set `ignoreChanges` on the value, so that the key it was created with stays — stable
+ * across `pulumi up`, the same for every instance, and changed only through the `requestStateKeys` secret value.
+ */
+export function generatedRequestStateKeys(): pulumi.Output<string> {
+  return pulumi.secret(randomBytes(48).toString('base64url'));
+}
+
 /** Each secret value a component takes: its variable, its resource-name slug, and the server's check of it. */
 const SECRET_VALUES: readonly {
   key: keyof McpSecretValues;
@@ -93,6 +120,7 @@ const SECRET_VALUES: readonly {
   { key: 'bearerTokens', env: ENV.bearerTokens, slug: 'bearer-tokens', check: checkBearerTokens },
   { key: 'upstreamClientSecret', env: ENV.upstreamClientSecret, slug: 'upstream-client-secret' },
   { key: 'brokerSigningKeys', env: ENV.brokerSigningKeys, slug: 'broker-signing-keys', check: checkSigningKeys },
+  { key: 'requestStateKeys', env: ENV.requestStateKeys, slug: 'request-state-keys', check: checkRequestStateKeys },
 ];
 
 /** Secret values that were given, each wrapped with `pulumi.secret`; bearer tokens and signing keys checked. */

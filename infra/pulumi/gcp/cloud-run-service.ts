@@ -18,6 +18,7 @@ import {
   assertSecretsFitSettings,
   brokerWarnings,
   envPairs,
+  generatedRequestStateKeys,
   plainEnvironment,
   resolveServerSettings,
   secretEntries,
@@ -343,7 +344,8 @@ export class McpCloudRunService extends pulumi.ComponentResource {
     const apiList: string[] = [
       APIS.run,
       APIS.iam,
-      ...(secrets.length > 0 || store ? [APIS.secretManager] : []),
+      // Always: the requestState keys are a secret (given or generated).
+      APIS.secretManager,
       ...(created ? [APIS.redis] : []),
       ...(created && (!created.network || created.egressFirewall) ? [APIS.compute] : []),
       ...monitoringApis(args),
@@ -379,14 +381,19 @@ export class McpCloudRunService extends pulumi.ComponentResource {
     const secretEnvs: gcp.types.input.cloudrunv2.ServiceTemplateContainerEnv[] = [];
     const secretAccess: pulumi.Resource[] = [];
     /** A Secret Manager secret with one version, readable by this service account only. */
-    const storeSecret = (slug: string, value: pulumi.Output<string>) => {
+    const storeSecret = (slug: string, value: pulumi.Output<string>, keepFirstValue = false) => {
       const secret = new gcp.secretmanager.Secret(
         `${name}-${slug}`,
         { project, secretId: `${serviceName}-${slug}`, replication: { auto: {} }, labels },
         { parent: this, dependsOn: apis },
       );
       // secretData is a Pulumi secret (and the provider marks it secret too): it is encrypted in the state.
-      const version = new gcp.secretmanager.SecretVersion(`${name}-${slug}`, { secret: secret.id, secretData: value }, { parent: this });
+      // keepFirstValue: a value drawn on every run (generatedRequestStateKeys) keeps the one the version was created with.
+      const version = new gcp.secretmanager.SecretVersion(
+        `${name}-${slug}`,
+        { secret: secret.id, secretData: value },
+        { parent: this, ...(keepFirstValue ? { ignoreChanges: ['secretData'] } : {}) },
+      );
       // accessor on this secret only, for this service account only
       secretAccess.push(
         new gcp.secretmanager.SecretIamMember(
@@ -402,6 +409,14 @@ export class McpCloudRunService extends pulumi.ComponentResource {
       this.secrets[s.env] = secret;
       // Pinned to the version just written: a new value makes a new version and so a new revision.
       secretEnvs.push({ name: s.env, valueSource: { secretKeyRef: { secret: secret.secretId, version: version.version } } });
+    }
+    // The requestState keys, unless given: one generated key for every instance (a retry may reach another one), kept
+    // across runs; the server refuses to start on Cloud Run's address without them.
+    if (!secrets.some((s) => s.env === ENV.requestStateKeys)) {
+      const slug = 'request-state-keys';
+      const { secret, version } = storeSecret(slug, generatedRequestStateKeys(), true);
+      this.secrets[ENV.requestStateKeys] = secret;
+      secretEnvs.push({ name: ENV.requestStateKeys, valueSource: { secretKeyRef: { secret: secret.secretId, version: version.version } } });
     }
 
     // ------------------------------------------------------------------ shared session store

@@ -138,6 +138,7 @@ describe("broker: { cognito: true } — a created Cognito user pool as the upstr
     expect(c.Secrets).toEqual([
       { Name: ENV.brokerSigningKeys, ValueFrom: { 'Fn::Join': ['', [{ Ref: secretId }, `:${ENV.brokerSigningKeys}::`]] } },
       { Name: ENV.upstreamClientSecret, ValueFrom: { Ref: idOf(stack, upstream.clientSecret) } },
+      { Name: ENV.requestStateKeys, ValueFrom: { Ref: idOf(stack, mcp.requestStateKeysSecret!) } },
     ]);
     // The created secret starts with an empty field (the server treats it as unset) for `npm run broker:keys` output.
     expect(template.toJSON().Resources[secretId].Properties.SecretString).toBe(JSON.stringify({ [ENV.brokerSigningKeys]: '' }));
@@ -258,8 +259,9 @@ describe('broker with an existing provider', () => {
     expect(c.Secrets).toEqual([
       { Name: ENV.upstreamClientSecret, ValueFrom: { 'Fn::Join': ['', [{ Ref: secretId }, `:${ENV.upstreamClientSecret}::`]] } },
       { Name: ENV.brokerSigningKeys, ValueFrom: { 'Fn::Join': ['', [{ Ref: secretId }, `:${ENV.brokerSigningKeys}::`]] } },
+      { Name: ENV.requestStateKeys, ValueFrom: { Ref: idOf(stack, mcp.requestStateKeysSecret!) } },
     ]);
-    expect(onlyResource(template, 'AWS::SecretsManager::Secret').Properties.SecretString).toBe(
+    expect(template.toJSON().Resources[idOf(stack, mcp.secret)].Properties.SecretString).toBe(
       JSON.stringify({ [ENV.upstreamClientSecret]: '', [ENV.brokerSigningKeys]: '' }),
     );
   });
@@ -273,6 +275,7 @@ describe('broker with an existing provider', () => {
     expect(secretsMap(c)).toEqual({
       [ENV.upstreamClientSecret]: `${CLIENT_SECRET_ARN}:secret::`,
       [ENV.brokerSigningKeys]: KEYS_ARN,
+      [ENV.requestStateKeys]: { Ref: expect.any(String) },
     });
   });
 
@@ -281,8 +284,10 @@ describe('broker with an existing provider', () => {
     const oauthSecret = secretsmanager.Secret.fromSecretCompleteArn(stack, 'Existing', KEYS_ARN);
     new McpFargateService(stack, 'Mcp', brokerProps(stack, { serverSettings: UPSTREAM, oauthSecret }));
     const template = Template.fromStack(stack);
-    template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    // Only the request-state keys' own generated secret.
+    template.resourceCountIs('AWS::SecretsManager::Secret', 1);
     expect(secretsMap(container(template))).toEqual({
+      [ENV.requestStateKeys]: { Ref: expect.any(String) },
       [ENV.upstreamClientSecret]: `${KEYS_ARN}:${ENV.upstreamClientSecret}::`,
       [ENV.brokerSigningKeys]: `${KEYS_ARN}:${ENV.brokerSigningKeys}::`,
     });
@@ -370,7 +375,7 @@ describe('broker: what is refused at synth', () => {
     const c = container(template);
     expect(envMap(c)).toMatchObject({ [ENV.authMode]: 'broker', [ENV.redisClusterMode]: 'true' });
     expect(envMap(c)).not.toHaveProperty(ENV.sessionMode);
-    expect(Object.keys(secretsMap(c)).sort()).toEqual([ENV.brokerSigningKeys, ENV.redisUrl, ENV.upstreamClientSecret].sort());
+    expect(Object.keys(secretsMap(c)).sort()).toEqual([ENV.brokerSigningKeys, ENV.redisUrl, ENV.upstreamClientSecret, ENV.requestStateKeys].sort());
     Annotations.fromStack(stack).hasNoWarning('/Test/Mcp', Match.stringLikeRegexp("authMode 'broker'"));
     // Other modes still refuse a store that stateless requests would not read.
     expect(errorOf(() => {
@@ -452,7 +457,7 @@ describe('broker in the app (context)', () => {
     expect(outputs.CognitoUserPoolId!.Value).toEqual({ Ref: idOf(stack, stack.mcp.cognito!.userPool) });
     expect(outputs.UpstreamIssuer).toBeDefined();
     const c = container(t);
-    expect(Object.keys(secretsMap(c)).sort()).toEqual([ENV.brokerSigningKeys, ENV.upstreamClientSecret].sort());
+    expect(Object.keys(secretsMap(c)).sort()).toEqual([ENV.brokerSigningKeys, ENV.upstreamClientSecret, ENV.requestStateKeys].sort());
     expect(envMap(c)[ENV.brokerGroupsClaim]).toBe(COGNITO_GROUPS_CLAIM);
     for (const name of SECRET_ENV) expect(envMap(c)).not.toHaveProperty(name);
   });
@@ -516,6 +521,6 @@ describe('broker in the app (context)', () => {
     const t = Template.fromStack(appStack({ ...stateful, brokerSigningKeysSecretArn: KEYS_ARN }));
     const secrets = secretsMap(container(t));
     expect(secrets[ENV.brokerSigningKeys]).toBe(KEYS_ARN);
-    expect(Object.keys(secrets).sort()).toEqual([ENV.brokerSigningKeys, ENV.redisUrl, ENV.upstreamClientSecret].sort());
+    expect(Object.keys(secrets).sort()).toEqual([ENV.brokerSigningKeys, ENV.redisUrl, ENV.upstreamClientSecret, ENV.requestStateKeys].sort());
   });
 });

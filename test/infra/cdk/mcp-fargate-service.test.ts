@@ -130,8 +130,10 @@ describe('McpFargateService defaults', () => {
   test('secrets come from the secret JSON field (`<arn>:FIELD::`), never from Environment', () => {
     const c = container(template);
     const secretId = stack.getLogicalId(mcp.secret.node.defaultChild as secretsmanager.CfnSecret);
+    const keysId = stack.getLogicalId(mcp.requestStateKeysSecret!.node.defaultChild as secretsmanager.CfnSecret);
     expect(c.Secrets).toEqual([
       { Name: ENV.oauthClientSecret, ValueFrom: { 'Fn::Join': ['', [{ Ref: secretId }, `:${ENV.oauthClientSecret}::`]] } },
+      { Name: ENV.requestStateKeys, ValueFrom: { Ref: keysId } },
     ]);
     template.hasResourceProperties('AWS::SecretsManager::Secret', {
       SecretString: JSON.stringify({ [ENV.oauthClientSecret]: '' }),
@@ -224,7 +226,7 @@ describe('McpFargateService defaults', () => {
     });
   });
 
-  test('least privilege: no task role permissions; the execution role reads only its secret and log group', () => {
+  test('least privilege: no task role permissions; the execution role reads only its secrets and log group', () => {
     const policies = Object.values(template.findResources('AWS::IAM::Policy')).map((p) => p.Properties);
     const taskRole = stack.getLogicalId(mcp.taskDefinition.taskRole.node.defaultChild as any);
     expect(policies.filter((p) => JSON.stringify(p.Roles).includes(taskRole))).toEqual([]);
@@ -234,11 +236,13 @@ describe('McpFargateService defaults', () => {
     const statements = exec[0]!.PolicyDocument.Statement as any[];
     for (const s of statements) expect(s.Resource).not.toBe('*');
     const secretId = stack.getLogicalId(mcp.secret.node.defaultChild as any);
+    const keysId = stack.getLogicalId(mcp.requestStateKeysSecret!.node.defaultChild as any);
     const logId = stack.getLogicalId(mcp.logGroup.node.defaultChild as any);
     const grants = statements.map((st) => [[st.Action].flat().sort(), st.Resource]);
     expect(grants).toEqual([
       [['logs:CreateLogStream', 'logs:PutLogEvents'], { 'Fn::GetAtt': [logId, 'Arn'] }],
       [['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], { Ref: secretId }],
+      [['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], { Ref: keysId }],
     ]);
   });
 
@@ -372,12 +376,13 @@ describe('McpFargateService options', () => {
     const { template } = synthService({ serverSettings: { authMode: 'token', oauthIssuer: undefined } });
     const c = container(template);
     expect(envMap(c)[ENV.authMode]).toBe('token');
-    expect(c.Secrets.map((s: { Name: string }) => s.Name)).toEqual([ENV.bearerTokens]);
+    expect(c.Secrets.map((s: { Name: string }) => s.Name)).toEqual([ENV.bearerTokens, ENV.requestStateKeys]);
     template.hasResourceProperties('AWS::SecretsManager::Secret', {
       GenerateSecretString: { GenerateStringKey: ENV.bearerTokens, ExcludePunctuation: true, SecretStringTemplate: '{}' },
     });
     // The generated token passes the server's own rule (the contract's bearerTokenProblem), so the task starts.
-    const generated = onlyResource(template, 'AWS::SecretsManager::Secret').Properties.GenerateSecretString;
+    const [tokens] = Object.values(template.findResources('AWS::SecretsManager::Secret', { Properties: { GenerateSecretString: { GenerateStringKey: ENV.bearerTokens } } }));
+    const generated = tokens!.Properties.GenerateSecretString;
     expect(generated.PasswordLength).toBeGreaterThanOrEqual(MIN_BEARER_TOKEN_LENGTH);
     expect(bearerTokenProblem('x'.repeat(generated.PasswordLength))).toBeUndefined();
   });
@@ -388,10 +393,12 @@ describe('McpFargateService options', () => {
     const oauthSecret = secretsmanager.Secret.fromSecretCompleteArn(stack, 'Existing', arn);
     new McpFargateService(stack, 'Mcp', baseProps(stack, { oauthSecret, secretFields: [ENV.oauthClientSecret, ENV.bearerTokens] }));
     const template = Template.fromStack(stack);
-    template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    // Only the request-state keys' own secret (their value is generated, so not a field of a secret the user fills).
+    template.resourceCountIs('AWS::SecretsManager::Secret', 1);
     expect(container(template).Secrets).toEqual([
       { Name: ENV.oauthClientSecret, ValueFrom: `${arn}:${ENV.oauthClientSecret}::` },
       { Name: ENV.bearerTokens, ValueFrom: `${arn}:${ENV.bearerTokens}::` },
+      { Name: ENV.requestStateKeys, ValueFrom: { Ref: expect.any(String) } },
     ]);
   });
 
@@ -465,6 +472,7 @@ describe('acknowledgements', () => {
       'cdk-validator-cfnguard::s3_event_notifications_enabled_check',
     ]);
     expect(acks(mcp.secret)['AwsSolutions::AwsSolutions-SMG4']).toBeDefined();
+    expect(acks(mcp.requestStateKeysSecret)['AwsSolutions::AwsSolutions-SMG4']).toMatch(/<new>,<old>/);
     expect(acks(mcp.loadBalancer)['cdk-validator-cfnguard::elbv2_deletion_protection_enabled_check']).toBeDefined();
     // Nothing is acknowledged on the tasks' security group or the service.
     expect(acks(mcp.serviceSecurityGroup)).toEqual({});

@@ -122,7 +122,7 @@ describe('secrets and environment', () => {
 
   test('secretFields only name the contract secret variables; token mode needs the tokens', () => {
     expect(() => build({ secretFields: [ENV.port] })).toThrow(`secretFields may only name ${SECRET_ENV.join(', ')}, got 'PORT'`);
-    expect(SECRET_ENV).toEqual([ENV.oauthClientSecret, ENV.bearerTokens, ENV.redisUrl, ENV.upstreamClientSecret, ENV.brokerSigningKeys]);
+    expect(SECRET_ENV).toEqual([ENV.oauthClientSecret, ENV.bearerTokens, ENV.redisUrl, ENV.upstreamClientSecret, ENV.brokerSigningKeys, ENV.requestStateKeys]);
     expect(() => build({ serverSettings: { authMode: 'token' }, secretFields: [ENV.oauthClientSecret] })).toThrow(/authMode 'token' needs 'MCP_BEARER_TOKENS'/);
   });
 });

@@ -6,6 +6,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { ENV } from '../../../server/config/contract';
 import { loadConfig } from '../../../server/config/env';
 import { McpServerStack, readAppContext, servicePropsFromContext, type ContextKey } from '../../../infra/cdk';
+import { deployedEnvironment } from './deployed-env';
 import { ISSUER, REGION, container, newApp, repoContext } from './helpers';
 
 const ROOT = 'https://mcp.example.com';
@@ -33,7 +34,8 @@ test('the stack deploys the root URL and prints client snippets for it', () => {
 });
 
 test('the server reading that environment protects the resource clients of the snippet URL ask for', () => {
-  const config = loadConfig({ ...env, HOST: '0.0.0.0', [ENV.oauthIssuer]: ISSUER });
+  // The deployed environment, secrets included (MCP_REQUEST_STATE_KEYS from its generated secret).
+  const config = loadConfig(deployedEnvironment(template));
   expect(config.publicUrl.pathname).toBe('/');
   // Clients parse the snippet URL and send its serialized form as the RFC 8707 resource.
   expect(config.auth.resource).toBe(new URL(outputs.McpUrl!.Value).href);

@@ -152,7 +152,7 @@ describe('sessionStore: true — a created ElastiCache Serverless cache', () => 
     const reads = (exec[0]!.PolicyDocument.Statement as any[])
       .filter((s) => [s.Action].flat().includes('secretsmanager:GetSecretValue'))
       .flatMap((s) => [s.Resource].flat());
-    expect(reads).toEqual([{ Ref: idOf(stack, mcp.secret) }, { Ref: idOf(stack, store.redisUrlSecret) }]);
+    expect(reads).toEqual([{ Ref: idOf(stack, mcp.secret) }, { Ref: idOf(stack, store.redisUrlSecret) }, { Ref: idOf(stack, mcp.requestStateKeysSecret!) }]);
     expect(JSON.stringify(policies)).not.toContain(idOf(stack, store.passwordSecret));
     const taskRole = idOf(stack, mcp.taskDefinition.taskRole);
     expect(policies.filter((p) => JSON.stringify(p.Roles).includes(taskRole))).toEqual([]);

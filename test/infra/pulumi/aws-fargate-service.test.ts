@@ -2,7 +2,7 @@
  * McpFargateService under Pulumi mocks: what the component asks AWS for.
  */
 import * as pulumi from '@pulumi/pulumi';
-import { CONTAINER_PORT, DEFAULTS, ENV, PATHS, SECRET_ENV, redisUrl, serverEnvironment, stopTimeoutSeconds } from '../../../server/config/contract';
+import { CONTAINER_PORT, DEFAULTS, ENV, PATHS, SECRET_ENV, redisUrl, requestStateKeysProblem, serverEnvironment, stopTimeoutSeconds } from '../../../server/config/contract';
 import { clientConfigFor } from '../../../infra/shared/client-config';
 import { FARGATE_LIMITS } from '../../../infra/pulumi/aws/fargate-service';
 import { AWS_ACCOUNT, AWS_REGION, configErrorOf, isSecretValue, parentTracker, plainStrings, setConfig, settle, useMocks, valueOf, warningsDuring, type MockCloud } from './mocks';
@@ -39,6 +39,11 @@ const T = {
 
 const ISSUER = 'https://auth.example.com';
 const CLIENT_SECRET = 'client-secret-Xp92kd';
+/** The secret the component generates MCP_REQUEST_STATE_KEYS into (its mock ARN), and how the container gets it. */
+const KEYS_ARN = `arn:aws:secretsmanager:${AWS_REGION}:${AWS_ACCOUNT}:secretsmanager/remote-mcp-request-state-keys-1a2b3c4`;
+const KEYS_ENTRY = { name: ENV.requestStateKeys, valueFrom: KEYS_ARN };
+/** The secrets other than the generated request-state keys. */
+const userSecrets = () => cloud.ofType(T.secret).filter((r) => !r.name.endsWith('-request-state-keys'));
 /** Bearer tokens the server accepts (at least 16 characters). */
 const TOKEN_1 = 'token-one-aaaaaaaaaaaa';
 const TOKEN_2 = 'token-two-bbbbbbbbbbbb';
@@ -226,6 +231,7 @@ describe('task definition', () => {
     expect(container.secrets).toEqual([
       { name: ENV.oauthClientSecret, valueFrom: `${secretArn}:${ENV.oauthClientSecret}::` },
       { name: ENV.bearerTokens, valueFrom: `${secretArn}:${ENV.bearerTokens}::` },
+      KEYS_ENTRY,
     ]);
     const envNames = container.environment.map((e: { name: string }) => e.name);
     for (const name of SECRET_ENV) expect(envNames).not.toContain(name);
@@ -233,7 +239,7 @@ describe('task definition', () => {
 
   test('the secret string is a Pulumi secret and its text appears nowhere else', async () => {
     const { task } = await deploy({ secrets: { oauthClientSecret: CLIENT_SECRET, bearerTokens: `${TOKEN_1},${TOKEN_2}` } });
-    const version = cloud.one(T.secretVersion);
+    const version = cloud.one(T.secretVersion, '-secret');
     expect(isSecretValue(version.inputs.secretString)).toBe(true);
     expect(JSON.parse(version.inputs.secretString.value)).toEqual({ [ENV.oauthClientSecret]: CLIENT_SECRET, [ENV.bearerTokens]: `${TOKEN_1},${TOKEN_2}` });
     // the task definition is plain (a leaked secret would have made it secret) and does not contain the text
@@ -291,7 +297,7 @@ describe('least privilege', () => {
         Resource: `arn:aws:ecr:${AWS_REGION}:${AWS_ACCOUNT}:repository/remote-mcp`,
       },
       { Sid: 'WriteLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${logGroupArn}:log-stream:*` },
-      { Sid: 'ReadSecret', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: secretArn },
+      { Sid: 'ReadSecret', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [secretArn, KEYS_ARN] },
     ]);
   });
 
@@ -332,19 +338,47 @@ describe('least privilege', () => {
   test('an image outside ECR needs no ECR permission; no secret needs no Secrets Manager permission', async () => {
     await deploy({ image: 'ghcr.io/example/remote-mcp:1.0.0', secrets: undefined });
     const [policy] = policyOf('remote-mcp-execution');
-    expect(policy.Statement.map((s: { Sid: string }) => s.Sid)).toEqual(['WriteLogs']);
-    expect(cloud.ofType(T.secret)).toEqual([]);
+    // The generated request-state keys are the only secret read.
+    expect(policy.Statement.map((s: { Sid: string }) => s.Sid)).toEqual(['WriteLogs', 'ReadSecret']);
+    expect(policy.Statement[1].Resource).toBe(KEYS_ARN);
+    expect(userSecrets()).toEqual([]);
     const { container } = { container: JSON.parse(cloud.one(T.task).inputs.containerDefinitions)[0] };
-    expect(container.secrets).toEqual([]);
+    expect(container.secrets).toEqual([KEYS_ENTRY]);
   });
 
   test('an existing secret: its fields are injected and only it is readable', async () => {
     const arn = `arn:aws:secretsmanager:${AWS_REGION}:${AWS_ACCOUNT}:secret:mcp-abc123`;
     const { container } = await deploy({ secrets: undefined, secretArn: arn, secretFields: [ENV.oauthClientSecret] });
-    expect(cloud.ofType(T.secret)).toEqual([]);
-    expect(container.secrets).toEqual([{ name: ENV.oauthClientSecret, valueFrom: `${arn}:${ENV.oauthClientSecret}::` }]);
+    expect(userSecrets()).toEqual([]);
+    expect(container.secrets).toEqual([{ name: ENV.oauthClientSecret, valueFrom: `${arn}:${ENV.oauthClientSecret}::` }, KEYS_ENTRY]);
     const [policy] = policyOf('remote-mcp-execution');
-    expect(policy.Statement.find((s: { Sid: string }) => s.Sid === 'ReadSecret').Resource).toBe(arn);
+    expect(policy.Statement.find((s: { Sid: string }) => s.Sid === 'ReadSecret').Resource).toEqual([arn, KEYS_ARN]);
+  });
+
+  test('MCP_REQUEST_STATE_KEYS: generated once as a Pulumi secret into its own secret, kept across runs, injected from it', async () => {
+    const { container, svc } = await deploy();
+    expect(container.secrets).toContainEqual(KEYS_ENTRY);
+    expect(container.environment.map((e: { name: string }) => e.name)).not.toContain(ENV.requestStateKeys);
+    expect(await valueOf(svc.requestStateKeysSecret!.arn)).toBe(KEYS_ARN);
+    const version = cloud.named(T.secretVersion, 'remote-mcp-request-state-keys');
+    expect(isSecretValue(version.inputs.secretString)).toBe(true);
+    const key = (version.inputs.secretString as { value: string }).value;
+    expect(requestStateKeysProblem(key)).toBeUndefined();
+    // Never in plain text anywhere else (the task definition names the secret's ARN only).
+    for (const r of cloud.resources) expect(plainStrings(r.inputs).join('\n')).not.toContain(key);
+  });
+
+  test('MCP_REQUEST_STATE_KEYS given as a secret value: a field of the service secret, checked by the server rule', async () => {
+    const keys = `${'n'.repeat(40)},${'o'.repeat(40)}`;
+    const { container, svc } = await deploy({ secrets: { oauthClientSecret: CLIENT_SECRET, requestStateKeys: keys } });
+    expect(svc.requestStateKeysSecret).toBeUndefined();
+    expect(cloud.ofType(T.secret).map((r) => r.name)).toEqual(['remote-mcp-secret']);
+    const secretArn = await valueOf(svc.secret!.arn);
+    expect(container.secrets).toContainEqual({ name: ENV.requestStateKeys, valueFrom: `${secretArn}:${ENV.requestStateKeys}::` });
+    cloud.reset();
+    const e = await configError({ secrets: { requestStateKeys: 'short-key' } });
+    expect(e.message).toMatch(/request-state keys \(MCP_REQUEST_STATE_KEYS\) the server would refuse: entry 1 is 9 bytes/);
+    expect(e.message).not.toContain('short-key');
   });
 
   test('ecrRepositoryArn recognises ECR images only', () => {
@@ -546,7 +580,7 @@ describe('stateful sessions on one task', () => {
 describe('bearer tokens given as an output', () => {
   test('are checked by the same rule once known; valid ones reach the secret as a Pulumi secret', async () => {
     await deploy({ server: { authMode: 'token' }, secrets: { bearerTokens: pulumi.secret(`${TOKEN_1},${TOKEN_2}`) } });
-    const version = cloud.one(T.secretVersion);
+    const version = cloud.one(T.secretVersion, '-secret');
     expect(isSecretValue(version.inputs.secretString)).toBe(true);
     expect(JSON.parse(version.inputs.secretString.value)[ENV.bearerTokens]).toBe(`${TOKEN_1},${TOKEN_2}`);
   });
@@ -692,11 +726,11 @@ describe('shared session store (sessionStore)', () => {
     const { svc } = await deploy({ server: STATEFUL, sessionStore: true });
     const [policy] = policyOf('remote-mcp-execution');
     const read = policy.Statement.find((s: { Sid: string }) => s.Sid === 'ReadSecret');
-    expect(read.Resource).toEqual([await valueOf(svc.secret!.arn), await valueOf(svc.redisUrlSecret!.arn)]);
+    expect(read.Resource).toEqual([await valueOf(svc.secret!.arn), await valueOf(svc.redisUrlSecret!.arn), KEYS_ARN]);
     cloud.reset();
     const alone = await deploy({ server: STATEFUL, secrets: undefined, sessionStore: true });
     const [only] = policyOf('remote-mcp-execution');
-    expect(only.Statement.find((s: { Sid: string }) => s.Sid === 'ReadSecret').Resource).toBe(await valueOf(alone.svc.redisUrlSecret!.arn));
+    expect(only.Statement.find((s: { Sid: string }) => s.Sid === 'ReadSecret').Resource).toEqual([await valueOf(alone.svc.redisUrlSecret!.arn), KEYS_ARN]);
   });
 
   test('a new URL rolls the tasks (ECS reads secrets at task start)', async () => {
@@ -732,7 +766,7 @@ describe('shared session store (sessionStore)', () => {
   test("REDIS_URL as a field of the service's own secret counts as a shared store; with sessionStore it is refused", async () => {
     const arn = `arn:aws:secretsmanager:${AWS_REGION}:${AWS_ACCOUNT}:secret:mcp-abc123`;
     const { container } = await deploy({ server: STATEFUL, secrets: undefined, secretArn: arn, secretFields: [ENV.redisUrl] });
-    expect(container.secrets).toEqual([{ name: ENV.redisUrl, valueFrom: `${arn}:${ENV.redisUrl}::` }]);
+    expect(container.secrets).toEqual([{ name: ENV.redisUrl, valueFrom: `${arn}:${ENV.redisUrl}::` }, KEYS_ENTRY]);
     cloud.reset();
     expect((await configError({ server: STATEFUL, secrets: undefined, secretArn: arn, secretFields: [ENV.redisUrl], sessionStore: true })).message).toMatch(
       /'REDIS_URL' comes from sessionStore: remove it from secretFields/,
@@ -743,8 +777,8 @@ describe('shared session store (sessionStore)', () => {
     const { container } = await deploy();
     for (const t of Object.values(S)) expect(cloud.ofType(t)).toEqual([]);
     expect(cloud.ofType(T.sg).map((s) => s.name).sort()).toEqual(['remote-mcp-alb', 'remote-mcp-tasks']);
-    expect(cloud.ofType(T.secret)).toHaveLength(1);
-    expect(container.secrets.map((s: { name: string }) => s.name)).toEqual([ENV.oauthClientSecret]);
+    expect(userSecrets()).toHaveLength(1);
+    expect(container.secrets.map((s: { name: string }) => s.name)).toEqual([ENV.oauthClientSecret, ENV.requestStateKeys]);
   });
 
   test('settings: Valkey 7, usage caps, KMS key', async () => {
@@ -761,9 +795,9 @@ describe('shared session store (sessionStore)', () => {
     const arn = `arn:aws:secretsmanager:${AWS_REGION}:${AWS_ACCOUNT}:secret:redis-url-abc`;
     const { container } = await deploy({ server: STATEFUL, secrets: undefined, sessionStore: { redisUrlSecretArn: arn, securityGroupId: 'sg-store', port: 6380 } });
     for (const t of Object.values(S)) expect(cloud.ofType(t)).toEqual([]);
-    expect(cloud.ofType(T.secret)).toEqual([]);
-    expect(container.secrets).toEqual([{ name: ENV.redisUrl, valueFrom: arn }]);
-    expect(policyOf('remote-mcp-execution')[0].Statement.find((s: { Sid: string }) => s.Sid === 'ReadSecret').Resource).toBe(arn);
+    expect(userSecrets()).toEqual([]);
+    expect(container.secrets).toEqual([{ name: ENV.redisUrl, valueFrom: arn }, KEYS_ENTRY]);
+    expect(policyOf('remote-mcp-execution')[0].Statement.find((s: { Sid: string }) => s.Sid === 'ReadSecret').Resource).toEqual([arn, KEYS_ARN]);
     expect(cloud.ofType(T.ingress).filter((r) => r.inputs.securityGroupId === 'sg-store').map((r) => r.inputs)).toEqual([
       expect.objectContaining({ referencedSecurityGroupId: sgId('tasks'), fromPort: 6380, toPort: 6380 }),
     ]);

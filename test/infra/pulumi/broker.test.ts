@@ -120,8 +120,9 @@ describe('gcp: broker from stack configuration', () => {
     expect(envs.filter((e) => e.valueSource).map((e) => [e.name, e.valueSource.secretKeyRef.secret])).toEqual([
       [ENV.upstreamClientSecret, 'remote-mcp-upstream-client-secret'],
       [ENV.brokerSigningKeys, 'remote-mcp-broker-signing-keys'],
+      [ENV.requestStateKeys, 'remote-mcp-request-state-keys'],
     ]);
-    const versions = cloud.ofType('gcp:secretmanager/secretVersion:SecretVersion');
+    const versions = cloud.ofType('gcp:secretmanager/secretVersion:SecretVersion').filter((v) => !v.name.endsWith('request-state-keys'));
     for (const v of versions) expect(isSecretValue(v.inputs.secretData)).toBe(true);
     expect(versions.map((v) => v.inputs.secretData.value).sort()).toEqual([CLIENT_SECRET, SIGNING_KEYS].sort());
     expectNoPlainSecret();
@@ -161,7 +162,7 @@ describe('gcp: broker from stack configuration', () => {
     expect(warnings.join('\n')).not.toMatch(/authMode 'broker'/);
     expect(cloud.ofType('gcp:redis/instance:Instance')).toHaveLength(1);
     const envs = cloud.one('gcp:cloudrunv2/service:Service').inputs.template.containers[0].envs as { name: string; valueSource?: any }[];
-    expect(envs.filter((e) => e.valueSource).map((e) => e.name)).toEqual([ENV.upstreamClientSecret, ENV.brokerSigningKeys, ENV.redisUrl]);
+    expect(envs.filter((e) => e.valueSource).map((e) => e.name)).toEqual([ENV.upstreamClientSecret, ENV.brokerSigningKeys, ENV.requestStateKeys, ENV.redisUrl]);
     cloud.reset();
     // Other modes still refuse a store that stateless requests would not read.
     expect(await failure({ ...GCP, ...NOT_BROKER, sessionStore: 'true' })).toMatch(/sessionStore: is used only by sessionMode 'stateful' and authMode 'broker'/);
@@ -179,8 +180,9 @@ describe('aws: broker from stack configuration', () => {
     expect((container.secrets as { name: string; valueFrom: string }[]).map((s) => [s.name, s.valueFrom.split(':').slice(-3).join(':')])).toEqual([
       [ENV.upstreamClientSecret, `${ENV.upstreamClientSecret}::`],
       [ENV.brokerSigningKeys, `${ENV.brokerSigningKeys}::`],
+      [ENV.requestStateKeys, 'eu-west-1:123456789012:secretsmanager/remote-mcp-request-state-keys-1a2b3c4'],
     ]);
-    const version = cloud.one('aws:secretsmanager/secretVersion:SecretVersion');
+    const version = cloud.named('aws:secretsmanager/secretVersion:SecretVersion', 'remote-mcp-secret');
     expect(isSecretValue(version.inputs.secretString)).toBe(true);
     expect(JSON.parse(version.inputs.secretString.value)).toEqual({ [ENV.upstreamClientSecret]: CLIENT_SECRET, [ENV.brokerSigningKeys]: SIGNING_KEYS });
     expectNoPlainSecret();
@@ -192,7 +194,7 @@ describe('aws: broker from stack configuration', () => {
     const warnings = await warningsDuring(() => run(stateful));
     expect(warnings.join('\n')).not.toMatch(/authMode 'broker'/);
     const container = JSON.parse(cloud.one('aws:ecs/taskDefinition:TaskDefinition').inputs.containerDefinitions)[0];
-    expect((container.secrets as { name: string }[]).map((s) => s.name)).toEqual([ENV.upstreamClientSecret, ENV.brokerSigningKeys, ENV.redisUrl]);
+    expect((container.secrets as { name: string }[]).map((s) => s.name)).toEqual([ENV.upstreamClientSecret, ENV.brokerSigningKeys, ENV.redisUrl, ENV.requestStateKeys]);
     expect(cloud.ofType('aws:elasticache/serverlessCache:ServerlessCache')).toHaveLength(1);
   });
 
@@ -244,7 +246,7 @@ describe('broker in the components', () => {
     const svc = new gcpApi.McpCloudRunService('remote-mcp', { ...gcpArgs, secrets: { brokerSigningKeys: pulumi.output(SIGNING_KEYS), upstreamClientSecret: CLIENT_SECRET } });
     await valueOf(svc.serviceUrl);
     await settle();
-    const versions = cloud.ofType('gcp:secretmanager/secretVersion:SecretVersion');
+    const versions = cloud.ofType('gcp:secretmanager/secretVersion:SecretVersion').filter((v) => !v.name.endsWith('request-state-keys'));
     expect(versions).toHaveLength(2);
     for (const v of versions) expect(isSecretValue(v.inputs.secretData)).toBe(true);
     expectNoPlainSecret();

@@ -2,7 +2,8 @@
  * McpCloudRunService (and McpImageRepository) under Pulumi mocks: what the component asks Google Cloud for.
  */
 import * as pulumi from '@pulumi/pulumi';
-import { ENV, SECRET_ENV, redisUrl, serverEnvironment } from '../../../server/config/contract';
+import { ENV, SECRET_ENV, redisUrl, requestStateKeysProblem, serverEnvironment } from '../../../server/config/contract';
+import { loadConfig } from '../../../server/config/env';
 import {
   GCP_PROJECT,
   GCP_PROJECT_NUMBER,
@@ -42,6 +43,9 @@ const T = {
   repo: 'gcp:artifactregistry/repository:Repository',
   domain: 'gcp:cloudrun/domainMapping:DomainMapping',
 } as const;
+/** Resources of a type other than the generated MCP_REQUEST_STATE_KEYS secret's (which every service has). */
+const notKeys = (type: string): Recorded[] => cloud.ofType(type).filter((r) => !r.name.startsWith('remote-mcp-request-state-keys'));
+const KEYS_ENV = { name: ENV.requestStateKeys, valueSource: { secretKeyRef: { secret: 'remote-mcp-request-state-keys', version: '1' } } };
 
 const REGION = 'europe-west1';
 const ISSUER = 'https://auth.example.com';
@@ -198,11 +202,11 @@ describe('identity and secrets', () => {
 
   test('each secret value: a Secret Manager secret, a version whose data is a Pulumi secret, a secretKeyRef env', async () => {
     const { env } = await deploy({ server: { oauthIssuer: ISSUER }, secrets: { oauthClientSecret: CLIENT_SECRET, bearerTokens: TOKENS } });
-    const secrets = cloud.ofType(T.secret);
+    const secrets = notKeys(T.secret);
     expect(secrets.map((s) => s.inputs.secretId).sort()).toEqual(['remote-mcp-bearer-tokens', 'remote-mcp-oauth-client-secret']);
     for (const s of secrets) expect(s.inputs.replication).toEqual({ auto: {} });
 
-    const versions = cloud.ofType(T.version);
+    const versions = notKeys(T.version);
     expect(versions).toHaveLength(2);
     const data = Object.fromEntries(versions.map((v) => [v.inputs.secret, v.inputs.secretData]));
     for (const d of Object.values(data)) expect(isSecretValue(d)).toBe(true);
@@ -213,6 +217,7 @@ describe('identity and secrets', () => {
     expect(fromSecrets).toEqual([
       { name: ENV.oauthClientSecret, valueSource: { secretKeyRef: { secret: 'remote-mcp-oauth-client-secret', version: '1' } } },
       { name: ENV.bearerTokens, valueSource: { secretKeyRef: { secret: 'remote-mcp-bearer-tokens', version: '1' } } },
+      KEYS_ENV,
     ]);
     // a secret variable never has a plain value
     for (const name of SECRET_ENV) expect(env.filter((e) => e.name === name && e.value !== undefined)).toEqual([]);
@@ -221,12 +226,12 @@ describe('identity and secrets', () => {
   test('secretAccessor is granted per secret, to the service account only (no project-wide role)', async () => {
     await deploy({ secrets: { oauthClientSecret: CLIENT_SECRET, bearerTokens: TOKENS.join(',') } });
     const members = cloud.ofType(T.secretIam);
-    expect(members).toHaveLength(2);
+    expect(members).toHaveLength(3);
     for (const m of members) {
       expect(m.inputs.role).toBe('roles/secretmanager.secretAccessor');
       expect(m.inputs.member).toBe(`serviceAccount:remote-mcp-run@${GCP_PROJECT}.iam.gserviceaccount.com`);
     }
-    expect(members.map((m) => m.inputs.secretId).sort()).toEqual(['remote-mcp-bearer-tokens', 'remote-mcp-oauth-client-secret']);
+    expect(members.map((m) => m.inputs.secretId).sort()).toEqual(['remote-mcp-bearer-tokens', 'remote-mcp-oauth-client-secret', 'remote-mcp-request-state-keys']);
     // nothing granted at project (or folder/organization) level, no other IAM binding at all
     const iamTypes = cloud.resources.map((r) => r.type).filter((t) => /iam(member|binding|policy)/i.test(t));
     expect(new Set(iamTypes)).toEqual(new Set([T.secretIam]));
@@ -245,16 +250,27 @@ describe('identity and secrets', () => {
 
   test('secret values given as outputs stay secret', async () => {
     await deploy({ secrets: { oauthClientSecret: pulumi.output(CLIENT_SECRET) } });
-    const version = cloud.one(T.version);
+    const version = cloud.one(T.version, 'oauth-client-secret');
     expect(isSecretValue(version.inputs.secretData)).toBe(true);
     expect(version.inputs.secretData.value).toBe(CLIENT_SECRET);
   });
 
-  test('without secret values: no secret, no accessor, no Secret Manager API', async () => {
-    await deploy();
-    expect(cloud.ofType(T.secret)).toEqual([]);
-    expect(cloud.ofType(T.secretIam)).toEqual([]);
-    expect(cloud.ofType(T.api).map((a) => a.inputs.service).sort()).toEqual(['artifactregistry.googleapis.com', 'iam.googleapis.com', 'run.googleapis.com']);
+  test('without secret values: only the generated MCP_REQUEST_STATE_KEYS secret, readable by the service account alone', async () => {
+    const { env } = await deploy();
+    expect(cloud.ofType(T.secret).map((s) => s.inputs.secretId)).toEqual(['remote-mcp-request-state-keys']);
+    expect(cloud.ofType(T.secretIam).map((m) => [m.inputs.secretId, m.inputs.role, m.inputs.member])).toEqual([
+      ['remote-mcp-request-state-keys', 'roles/secretmanager.secretAccessor', `serviceAccount:remote-mcp-run@${GCP_PROJECT}.iam.gserviceaccount.com`],
+    ]);
+    expect(env.filter((e) => e.name === ENV.requestStateKeys)).toEqual([KEYS_ENV]);
+    const version = cloud.one(T.version);
+    expect(isSecretValue(version.inputs.secretData)).toBe(true);
+    const key = version.inputs.secretData.value as string;
+    expect(requestStateKeysProblem(key)).toBeUndefined();
+    expect(cloud.resources.flatMap((r: Recorded) => plainStrings(r.inputs)).filter((s) => s.includes(key))).toEqual([]);
+    // The server starts on what Cloud Run injects (its environment and the secret's value).
+    const plain = Object.fromEntries(env.filter((e) => e.value !== undefined).map((e) => [e.name, e.value!]));
+    expect(loadConfig({ ...plain, HOST: '0.0.0.0', [ENV.requestStateKeys]: key }).requestStateKeys).toHaveLength(1);
+    expect(cloud.ofType(T.api).map((a) => a.inputs.service).sort()).toEqual(['artifactregistry.googleapis.com', 'iam.googleapis.com', 'run.googleapis.com', 'secretmanager.googleapis.com']);
   });
 });
 
@@ -490,7 +506,7 @@ describe('shared session store (sessionStore)', () => {
   test('secretAccessor on the URL and CA secrets, for the service account only; no other IAM binding', async () => {
     await deploy({ server: STATEFUL, sessionStore: true });
     const members = cloud.ofType(T.secretIam);
-    expect(members.map((m) => m.inputs.secretId).sort()).toEqual(['remote-mcp-redis-ca', 'remote-mcp-redis-url']);
+    expect(members.map((m) => m.inputs.secretId).sort()).toEqual(['remote-mcp-redis-ca', 'remote-mcp-redis-url', 'remote-mcp-request-state-keys']);
     for (const m of members) {
       expect(m.inputs).toMatchObject({ role: 'roles/secretmanager.secretAccessor', member: `serviceAccount:remote-mcp-run@${GCP_PROJECT}.iam.gserviceaccount.com` });
     }
@@ -571,7 +587,7 @@ describe('shared session store (sessionStore)', () => {
     expect(env.map((e) => e.name)).not.toContain(ENV.redisUrl);
     expect(env.map((e) => e.name)).not.toContain('NODE_EXTRA_CA_CERTS');
     expect(container.startupProbe.failureThreshold).toBe(30);
-    expect(cloud.ofType(T.secret)).toEqual([]);
+    expect(notKeys(T.secret)).toEqual([]);
   });
 
   test('with VPC egress the startup probe allows 180 s (first connections through the VPC can take a minute or more)', async () => {
@@ -601,9 +617,9 @@ describe('shared session store (sessionStore)', () => {
     const secretName = `projects/${GCP_PROJECT}/secrets/shared-redis-url`;
     const { env, service } = await deploy({ server: STATEFUL, sessionStore: { redisUrlSecret: secretName, network: 'shared-net', subnetwork: 'run-subnet' } });
     for (const t of Object.values(S)) expect(cloud.ofType(t)).toEqual([]);
-    expect(cloud.ofType(T.secret)).toEqual([]);
+    expect(notKeys(T.secret)).toEqual([]);
     expect(env.filter((e) => e.name === ENV.redisUrl)).toEqual([{ name: ENV.redisUrl, valueSource: { secretKeyRef: { secret: secretName, version: 'latest' } } }]);
-    expect(cloud.one(T.secretIam).inputs).toMatchObject({ secretId: secretName, role: 'roles/secretmanager.secretAccessor' });
+    expect(notKeys(T.secretIam)[0]!.inputs).toMatchObject({ secretId: secretName, role: 'roles/secretmanager.secretAccessor' });
     expect(service.inputs.template.vpcAccess).toEqual({ egress: 'PRIVATE_RANGES_ONLY', networkInterfaces: [{ network: 'shared-net', subnetwork: 'run-subnet' }] });
     expect(cloud.ofType(T.api).map((a) => a.inputs.service)).toContain('secretmanager.googleapis.com');
   });

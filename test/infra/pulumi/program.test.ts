@@ -229,7 +229,8 @@ describe('gcp stack', () => {
   test('secret configuration stays secret from `config --secret` to the secret version', async () => {
     const tokens = `cfg-tok-1-${TOKEN_A},cfg-tok-2-${TOKEN_B}`;
     await run({ ...GCP, oauthClientSecret: 'cfg-secret-1', bearerTokens: tokens }, ['oauthClientSecret', 'bearerTokens']);
-    const versions = cloud.ofType('gcp:secretmanager/secretVersion:SecretVersion');
+    // Besides the generated MCP_REQUEST_STATE_KEYS version (itself a secret, checked by the component's tests).
+    const versions = cloud.ofType('gcp:secretmanager/secretVersion:SecretVersion').filter((v) => !v.name.endsWith('request-state-keys'));
     expect(versions).toHaveLength(2);
     for (const v of versions) expect(isSecretValue(v.inputs.secretData)).toBe(true);
     expect(versions.map((v) => v.inputs.secretData.value).sort()).toEqual(['cfg-secret-1', tokens]);
@@ -256,7 +257,7 @@ describe('gcp stack', () => {
     expect(await failure({ ...GCP, authMode: 'token', bearerTokens: ' , ' }, ['bearerTokens'])).toMatch(/bearerTokens: the server would refuse these tokens: no token/);
     // What the server accepts passes: tokens of 16 characters or more, and sha256 digests.
     await run({ ...GCP, authMode: 'token', bearerTokens: `${TOKEN_A}, sha256:${'ab'.repeat(32)}` }, ['bearerTokens']);
-    expect(cloud.ofType('gcp:secretmanager/secretVersion:SecretVersion')).toHaveLength(1);
+    expect(cloud.ofType('gcp:secretmanager/secretVersion:SecretVersion').filter((v) => !v.name.endsWith('request-state-keys'))).toHaveLength(1);
   });
 
   test('token mode with tokens from the secret configuration', async () => {
@@ -313,7 +314,7 @@ describe('aws stack', () => {
     expect(cloud.one('aws:ecs/taskDefinition:TaskDefinition').inputs).toMatchObject({ cpu: '1024', memory: '2048' });
     expect(cloud.one('aws:lb/loadBalancer:LoadBalancer').inputs).toMatchObject({ idleTimeout: 3600, subnets: ['subnet-pa', 'subnet-pb'] });
     expect(cloud.one('aws:ecs/service:Service').inputs.networkConfiguration.subnets).toEqual(['subnet-qa', 'subnet-qb']);
-    const version = cloud.one('aws:secretsmanager/secretVersion:SecretVersion');
+    const version = cloud.named('aws:secretsmanager/secretVersion:SecretVersion', 'remote-mcp-secret');
     expect(isSecretValue(version.inputs.secretString)).toBe(true);
     expect(cloud.resources.flatMap((r) => plainStrings(r.inputs)).filter((s) => s.includes('aws-secret-1'))).toEqual([]);
   });
@@ -335,7 +336,7 @@ describe('aws stack', () => {
     expect(cloud.one('aws:appautoscaling/target:Target').inputs).toMatchObject({ minCapacity: 2, maxCapacity: 10 });
     expect(cloud.one('aws:elasticache/serverlessCache:ServerlessCache').inputs).toMatchObject({ engine: 'valkey', subnetIds: ['subnet-qa', 'subnet-qb'] });
     const container = JSON.parse(cloud.one('aws:ecs/taskDefinition:TaskDefinition').inputs.containerDefinitions)[0];
-    expect(container.secrets.map((s: { name: string }) => s.name)).toEqual([ENV.redisUrl]);
+    expect(container.secrets.map((s: { name: string }) => s.name)).toEqual([ENV.redisUrl, ENV.requestStateKeys]);
     expect(isSecretValue(cloud.named('aws:secretsmanager/secretVersion:SecretVersion', 'remote-mcp-redis-url').inputs.secretString)).toBe(true);
   });
 

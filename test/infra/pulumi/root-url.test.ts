@@ -4,7 +4,7 @@
  */
 import { ENV } from '../../../server/config/contract';
 import { loadConfig } from '../../../server/config/env';
-import { AWS_ACCOUNT, AWS_REGION, settle, useMocks, valueOf, type MockCloud } from './mocks';
+import { AWS_ACCOUNT, AWS_REGION, isSecretValue, settle, useMocks, valueOf, type MockCloud } from './mocks';
 
 const ROOT = 'https://mcp.example.com';
 const ISSUER = 'https://auth.example.com';
@@ -34,7 +34,12 @@ test('AWS Fargate: the root URL is deployed, printed in the snippets, and protec
   const [container] = JSON.parse(cloud.one('aws:ecs/taskDefinition:TaskDefinition').inputs.containerDefinitions);
   const env = Object.fromEntries((container.environment as { name: string; value: string }[]).map((e) => [e.name, e.value]));
   expect(env[ENV.publicUrl]).toBe(ROOT);
-  const config = loadConfig({ ...env, HOST: '0.0.0.0' });
+  // MCP_REQUEST_STATE_KEYS as ECS injects it: from the generated secret's version, which the state holds only as a secret.
+  expect(container.secrets).toContainEqual({ name: ENV.requestStateKeys, valueFrom: await valueOf(svc.requestStateKeysSecret!.arn) });
+  const stored = cloud.named('aws:secretsmanager/secretVersion:SecretVersion', 'remote-mcp-request-state-keys').inputs.secretString;
+  expect(isSecretValue(stored)).toBe(true);
+  const config = loadConfig({ ...env, HOST: '0.0.0.0', [ENV.requestStateKeys]: (stored as { value: string }).value });
+  expect(config.requestStateKeys).toHaveLength(1);
   expect(config.publicUrl.pathname).toBe('/');
   expect(config.auth.resource).toBe(new URL(ROOT).href);
 });
