@@ -17,7 +17,7 @@ async function connect(server: TestServer, name = 'test-client') {
 describe.each(['stateless', 'stateful'] as const)('Streamable HTTP, %s mode', (mode) => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer({ MCP_SESSION_MODE: mode }, observedReference());
+    server = await startTestServer({ MCP_SESSION_MODE: mode }, observedReference(mode));
   });
   afterAll(() => server.close());
 
@@ -106,8 +106,8 @@ const runs: CountdownRun[] = [];
  * The reference capabilities, with the real `countdown` handler wrapped only to observe it: a cancellation that
  * dropped the in-flight count but left the countdown running on the server would show as a handler that never settles.
  */
-function observedReference(): CapabilitySet {
-  const reference = referenceCapabilities('test');
+function observedReference(sessionMode: 'stateless' | 'stateful'): CapabilitySet {
+  const reference = referenceCapabilities('test', sessionMode);
   return {
     ...reference,
     tools: (reference.tools ?? []).map((tool) =>

@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { McpFargateService, addComplianceChecks, readAppContext, servicePropsFromContext, type ContextKey, type McpFargateServiceProps } from '../../../infra/cdk';
@@ -16,7 +16,7 @@ import {
   MCP_METRICS_NAMESPACE,
 } from '../../../infra/shared/observability';
 import { McpConfigError } from '../../../infra/cdk/resolve-props';
-import { CERT_ARN, ISSUER, REGION, REPO_ROOT, baseProps, newStack, repoContext, synthService } from './helpers';
+import { CERT_ARN, ISSUER, REGION, REPO_ROOT, baseProps, newApp, newStack, repoContext, synthService } from './helpers';
 
 const alarmsOf = (template: Template) => Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((r) => r.Properties as Record<string, any>);
 const byDescription = (template: Template, why: string) => {
@@ -106,7 +106,7 @@ describe('alarms', () => {
   });
 
   test('a given topic: the alarms go there and no topic is created', () => {
-    const stack = new Stack(new App(), 'T', { env: { region: REGION } });
+    const stack = new Stack(newApp(), 'T', { env: { region: REGION } });
     const topic = sns.Topic.fromTopicArn(stack, 'Pager', `arn:aws:sns:${REGION}:123456789012:pager`);
     new McpFargateService(stack, 'Mcp', baseProps(stack, { alarms: { topic } }));
     const template = Template.fromStack(stack);
@@ -188,7 +188,7 @@ describe('telemetry: the ADOT collector sidecar', () => {
 
 describe('validators', () => {
   function synthError(props: (stack: Stack) => Partial<McpFargateServiceProps>): string {
-    const app = new App({ context: repoContext() });
+    const app = newApp({ context: repoContext() });
     const stack = new Stack(app, 'Observed', { env: { region: REGION } });
     new McpFargateService(stack, 'Mcp', baseProps(stack, props(stack)));
     addComplianceChecks(app, { verbose: false });
@@ -206,7 +206,7 @@ describe('validators', () => {
 
   test('the X-Ray wildcard is acknowledged only when telemetry is on', () => {
     const report = (props: Partial<McpFargateServiceProps>) => {
-      const app = new App({ context: repoContext() });
+      const app = newApp({ context: repoContext() });
       const stack = new Stack(app, 'Observed', { env: { region: REGION } });
       const mcp = new McpFargateService(stack, 'Mcp', baseProps(stack, props));
       return mcp.taskDefinition.taskRole.node.metadata.filter((m) => JSON.stringify(m.data).includes('AwsSolutions-IAM5'));
