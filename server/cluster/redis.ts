@@ -13,9 +13,10 @@ const COMMAND_TIMEOUT_MS = 2000;
 
 /**
  * How long the store may take to answer before it counts as stalled: readiness goes 503 and new requests are
- * refused (503 + Retry-After) at once, instead of each waiting for its commands to time out.
+ * refused (503 + Retry-After) at once, instead of each waiting for its commands to time out. As long as the command
+ * timeout: a busy event loop (a neighbour compiling on the same cores) delays the probe's answer by a second or more.
  */
-export const STALL_BOUND_MS = 1000;
+export const STALL_BOUND_MS = 2000;
 const PROBE_EVERY_MS = 250;
 
 /** How long the messages of a running call wait for a stalled or reconnecting store before the call fails. */

@@ -41,8 +41,8 @@ describe('a Redis stall during a call', () => {
     redis.pause();
     const stalledAt = Date.now();
     try {
-      // Readiness notices within the stall bound (1 s) plus a probe period; generous for a loaded machine.
-      await waitUntil(async () => (await fetch(new URL('/readyz', server.baseUrl))).status === 503, 3000, 'readiness 503 during the stall');
+      // Readiness notices within the stall bound (2 s) plus a probe period; generous for a loaded machine.
+      await waitUntil(async () => (await fetch(new URL('/readyz', server.baseUrl))).status === 503, 3500, 'readiness 503 during the stall');
       const ready = await fetch(new URL('/readyz', server.baseUrl));
       expect(await ready.json()).toEqual({ status: 'unavailable', reason: 'session store not answering' });
 
