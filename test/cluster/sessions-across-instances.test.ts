@@ -91,6 +91,8 @@ describe.each(['standalone', 'cluster'] as const)('store: %s', (kind) => {
     for (let i = 0; i < 2; i++) await client.callTool({ name: 'test_tool_with_logging', arguments: {} });
     expect(messages.length).toBe(6);
     await client.setLoggingLevel('error');
+    // The level reaches the other hosting instance over pub/sub, after the answer (eventually consistent: a known limit).
+    await new Promise((r) => setTimeout(r, 300));
     for (let i = 0; i < 4; i++) await client.callTool({ name: 'test_tool_with_logging', arguments: {} });
     expect(messages.length).toBe(6); // no info message from either instance after the level was set
     // A third instance that has never seen the session rebuilds it from the record, level included.
