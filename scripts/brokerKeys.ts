@@ -3,7 +3,7 @@
  * `npm run broker:keys -- --rotate '<current value>'` puts a fresh key first and keeps the current ones after it:
  * deploy that, and remove the old keys once the access tokens they signed have expired (one hour).
  */
-import { newSigningKey } from '../server/auth/broker/signingKeys';
+import { newSigningKey } from '../server/auth/authorizationServer/broker/signingKeys';
 
 async function main(): Promise<void> {
   const i = process.argv.indexOf('--rotate');

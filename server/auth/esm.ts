@@ -40,7 +40,7 @@ export function loadJose(): Jose {
   return loadEsm<Jose>('jose');
 }
 
-/** `oidc-provider` has no bundled types; the few members used are typed in `oidcProvider.ts`. */
+/** `oidc-provider` has no bundled types; the few members used are typed in `authorizationServer/oidcProvider.ts`. */
 export function loadOidcProvider<T>(): T {
   return loadEsm<T>('oidc-provider');
 }

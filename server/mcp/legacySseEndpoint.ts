@@ -16,7 +16,8 @@ import type { DrainController } from '../lifecycle/drain';
 import type { Logger } from '../logging/logger';
 import type { McpServerFactory } from './serverFactory';
 import type { Session, SessionRegistry } from './sessionRegistry';
-import { RETRY_AFTER_SECONDS, refuseIfAtSessionCap, refuseWhileDraining } from './sessionCap';
+import { RETRY_AFTER_SECONDS } from '../http/retryAfter';
+import { refuseIfAtSessionCap, refuseWhileDraining } from './sessionCap';
 
 interface LegacySession extends Session {
   kind: 'legacy-sse';

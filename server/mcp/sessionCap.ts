@@ -6,10 +6,8 @@ import type { Response } from 'express';
 import { RPC, sendJsonRpcError } from '../http/jsonRpcError';
 import type { DrainController } from '../lifecycle/drain';
 import type { Logger } from '../logging/logger';
+import { RETRY_AFTER_SECONDS } from '../http/retryAfter';
 import type { SessionRegistry } from './sessionRegistry';
-
-/** Seconds a client should wait before retrying when this instance cannot take a new session or stream. */
-export const RETRY_AFTER_SECONDS = '5';
 
 /** Answers 503 and returns true when no session may be created for `principal`. */
 export function refuseIfAtSessionCap(registry: SessionRegistry, principal: string, res: Response, logger: Logger): boolean {

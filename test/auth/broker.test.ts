@@ -7,7 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { discoverAuthorizationServerMetadata, registerClient } from '@modelcontextprotocol/sdk/client/auth.js';
 import { loadJose } from '../../server/auth/esm';
-import { newSigningKey } from '../../server/auth/broker/signingKeys';
+import { newSigningKey } from '../../server/auth/authorizationServer/broker/signingKeys';
 import { Browser, InMemoryOAuthClient, authorize, connectWithOAuth, signInAs } from './helpers/oauthClient';
 import { startUpstreamIdp, type UpstreamIdp } from './helpers/upstreamIdp';
 import { serveMetadataDocument } from './helpers/metadataDocument';

@@ -1,6 +1,6 @@
 /** The revoked-grant set behind the embedded servers' guard: recorded by the provider's own revocation, kept for a token lifetime. */
 import { recordingRevokedGrants } from '../../server/auth/authorizationServer/revokedGrants';
-import { memoryAdapter } from '../../server/auth/oidcProvider';
+import { memoryAdapter } from '../../server/auth/authorizationServer/oidcProvider';
 
 afterEach(() => {
   jest.useRealTimers();

@@ -1,6 +1,6 @@
 /** The verified-token cache: one signature check per token, never past expiry or the maximum age, refusals not kept. */
-import { cacheVerifiedTokens } from '../../server/auth/verifiedTokenCache';
-import type { VerifiedToken } from '../../server/auth/types';
+import { cacheVerifiedTokens } from '../../server/auth/resourceServer/verifiedTokenCache';
+import type { VerifiedToken } from '../../server/auth/resourceServer/tokenValidator';
 
 function counting(result: (token: string) => VerifiedToken) {
   const calls: string[] = [];

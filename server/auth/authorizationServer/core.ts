@@ -20,12 +20,12 @@ import { Router, type Request, type RequestHandler, type Response } from 'expres
 import type { JSONWebKeySet, JWK } from 'jose';
 import type { Logger } from '../../logging/logger';
 import { openCors } from '../../http/cors';
-import { openMetadataCors } from '../protectedResourceMetadata';
-import { createOidcProvider, loadOidcProviderModule, type OidcAdapter, type OidcProvider } from '../oidcProvider';
+import { openMetadataCors } from '../resourceServer/protectedResourceMetadata';
+import { createOidcProvider, loadOidcProviderModule, type OidcAdapter, type OidcProvider } from './oidcProvider';
 import { escapeHtml, failedPage, page, sendPage } from './pages';
 import { redirectUriProblem, type RedirectPolicy } from './redirectPolicy';
 import { GRANT_ID_CLAIM, recordingRevokedGrants, type RevokedGrants } from './revokedGrants';
-import { CLOCK_TOLERANCE_SECONDS } from '../jwtVerifier';
+import { CLOCK_TOLERANCE_SECONDS } from '../resourceServer/jwtVerifier';
 
 export const OIDC_SCOPES = ['openid', 'offline_access', 'profile', 'email'];
 

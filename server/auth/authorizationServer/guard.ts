@@ -7,17 +7,17 @@
 import { Router, type RequestHandler } from 'express';
 import type { JSONWebKeySet } from 'jose';
 import type { ServerConfig } from '../../config/env';
-import type { AuthLayerDeps } from '../index';
-import { bearerAuthenticator } from '../bearerAuth';
+import type { AuthLayerDeps } from '../layer';
+import { bearerAuthenticator } from '../resourceServer/bearerAuthenticator';
 import { loadJose } from '../esm';
-import { FailureLimiter } from '../failureLimiter';
-import { staticKeySet } from '../jwks';
-import { JwtVerifier } from '../jwtVerifier';
-import { protectedResourceMetadata, protectedResourceMetadataRoutes } from '../protectedResourceMetadata';
-import type { ResourceInfo } from '../resource';
-import { cacheVerifiedTokens } from '../verifiedTokenCache';
-import { AuthFailure, AuthUnavailable } from '../challenge';
-import type { TokenValidator } from '../types';
+import { FailureLimiter } from '../resourceServer/failureLimiter';
+import { staticKeySet } from '../resourceServer/jwks';
+import { JwtVerifier } from '../resourceServer/jwtVerifier';
+import { protectedResourceMetadata, protectedResourceMetadataRoutes } from '../resourceServer/protectedResourceMetadata';
+import type { ResourceInfo } from '../resourceServer/resourceInfo';
+import { cacheVerifiedTokens } from '../resourceServer/verifiedTokenCache';
+import { AuthFailure, AuthUnavailable } from '../resourceServer/challenge';
+import type { TokenValidator } from '../resourceServer/tokenValidator';
 import { GRANT_ID_CLAIM, type RevokedGrants } from './revokedGrants';
 
 export interface EmbeddedGuard {

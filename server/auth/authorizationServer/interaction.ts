@@ -1,6 +1,6 @@
 /** Steps every sign-in shares: finding the browser's interaction, and granting what the client asked for. */
 import type { Request, Response } from 'express';
-import { finishInteraction, newGrant, type OidcInteraction, type OidcProvider } from '../oidcProvider';
+import { finishInteraction, newGrant, type OidcInteraction, type OidcProvider } from './oidcProvider';
 import { OIDC_SCOPES } from './core';
 import { failedPage, sendPage } from './pages';
 

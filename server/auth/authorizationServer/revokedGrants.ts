@@ -7,7 +7,7 @@
  * The set lives in the provider's own storage (its adapter): in Redis when `REDIS_URL` is set, so every instance
  * sees a revocation made on another; in memory otherwise (bounded like every other artifact there).
  */
-import type { OidcAdapter } from '../oidcProvider';
+import type { OidcAdapter } from './oidcProvider';
 
 /** The claim naming the grant an access token belongs to. */
 export const GRANT_ID_CLAIM = 'grant_id';

@@ -14,7 +14,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { CryptoKey, JWK, JWTPayload } from 'jose';
 import { loadJose } from '../../../server/auth/esm';
-import { createOidcProvider, finishInteraction, loadOidcProviderModule, memoryAdapter, newGrant, type OidcProvider } from '../../../server/auth/oidcProvider';
+import { createOidcProvider, finishInteraction, loadOidcProviderModule, memoryAdapter, newGrant, type OidcProvider } from '../../../server/auth/authorizationServer/oidcProvider';
 
 export interface AuthorizationServerOptions {
   /** Resource indicators (MCP URLs) tokens may be issued for. */

@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { loadJose } from '../../../server/auth/esm';
-import { createOidcProvider, finishInteraction, memoryAdapter, newGrant, type OidcProvider } from '../../../server/auth/oidcProvider';
+import { createOidcProvider, finishInteraction, memoryAdapter, newGrant, type OidcProvider } from '../../../server/auth/authorizationServer/oidcProvider';
 
 export interface UpstreamUser {
   email: string;

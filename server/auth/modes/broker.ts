@@ -12,15 +12,14 @@ import { ENV, PATHS } from '../../config/contract';
 import type { ServerConfig } from '../../config/env';
 import { connectSessionStore } from '../../cluster/redis';
 import { createAuthorizationServer } from '../authorizationServer/core';
-import type { AuthLayerDeps } from '../index';
-import type { AuthLayer } from '../layer';
-import { memoryAdapter } from '../oidcProvider';
-import { resourceInfo, supportedScopes } from '../resource';
-import { mountUpstreamSignIn } from './signIn';
-import { redisAdapter } from './redisAdapter';
-import { brokerKeys } from './signingKeys';
-import { UpstreamProvider } from './upstream';
-import { RETRY_AFTER_SECONDS } from '../../mcp/sessionCap';
+import type { AuthLayer, AuthLayerDeps } from '../layer';
+import { memoryAdapter } from '../authorizationServer/oidcProvider';
+import { resourceInfo, supportedScopes } from '../resourceServer/resourceInfo';
+import { mountUpstreamSignIn } from '../authorizationServer/broker/signIn';
+import { redisAdapter } from '../authorizationServer/broker/redisAdapter';
+import { brokerKeys } from '../authorizationServer/broker/signingKeys';
+import { UpstreamProvider } from '../authorizationServer/broker/upstream';
+import { RETRY_AFTER_SECONDS } from '../../http/retryAfter';
 import { embeddedServerGuard } from '../authorizationServer/guard';
 
 /** Access tokens live an hour; clients refresh (the refresh token rotates each time). */

@@ -12,9 +12,9 @@
  * Failures become `AuthFailure`s with fixed descriptions; a token or claim value is never echoed.
  */
 import { AuthFailure, AuthUnavailable } from './challenge';
-import type { Jose } from './esm';
+import type { Jose } from '../esm';
 import type { KeySource } from './jwks';
-import type { TokenValidator, VerifiedToken } from './types';
+import type { TokenValidator, VerifiedToken } from './tokenValidator';
 
 export const ALLOWED_JWT_ALGORITHMS = [
   'RS256',

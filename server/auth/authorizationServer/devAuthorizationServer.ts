@@ -1,25 +1,25 @@
 /**
  * The embedded development authorization server (`MCP_AUTH_MODE=dev`, the default of `npm start` on loopback): the
- * shared authorization server (`authorizationServer/core.ts`: discovery, DCR and Client ID Metadata Documents under
+ * shared authorization server (`core.ts`: discovery, DCR and Client ID Metadata Documents under
  * the same redirect-URI policy as broker mode, PKCE S256, resource-bound JWT access tokens, rotating refresh
  * tokens) with a one-click sign-in page ("Sign in as developer", no password) that also approves the requested
  * scopes. The page names where the code will go (the redirect URI's host), not the name a client gave itself.
  *
  * Signing keys and cookie keys are generated in memory at start; every restart invalidates earlier tokens.
- * It is a development tool: `MCP_AUTH_MODE=dev` refuses to start off loopback (see `dev.ts`).
+ * It is a development tool: `MCP_AUTH_MODE=dev` refuses to start off loopback (see `modes/dev.ts`).
  */
 import { randomBytes } from 'node:crypto';
 import type { Request, Response, Router } from 'express';
 import type { JSONWebKeySet, JWK } from 'jose';
-import type { Logger } from '../logging/logger';
-import { createAuthorizationServer, safely } from './authorizationServer/core';
-import { grantRequested, interactionFor } from './authorizationServer/interaction';
-import { escapeHtml, failedPage, page, sendPage } from './authorizationServer/pages';
-import { loadJose } from './esm';
+import type { Logger } from '../../logging/logger';
+import { createAuthorizationServer, safely } from './core';
+import { grantRequested, interactionFor } from './interaction';
+import { escapeHtml, failedPage, page, sendPage } from './pages';
+import { loadJose } from '../esm';
 import { finishInteraction, memoryAdapter, type OidcProvider } from './oidcProvider';
-import { LOOPBACK_HOSTS } from './authorizationServer/redirectPolicy';
-import { DEFAULTS } from '../config/contract';
-import type { RevokedGrants } from './authorizationServer/revokedGrants';
+import { LOOPBACK_HOSTS } from './redirectPolicy';
+import { DEFAULTS } from '../../config/contract';
+import type { RevokedGrants } from './revokedGrants';
 
 /** The one account of the development server. */
 export const DEV_SUBJECT = 'developer';

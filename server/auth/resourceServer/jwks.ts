@@ -8,9 +8,9 @@
  * already cached keep working (jose's `createRemoteJWKSet` would fail every request once its cache is stale).
  */
 import type { CryptoKey, FlattenedJWSInput, JSONWebKeySet, JWSHeaderParameters } from 'jose';
-import type { Logger } from '../logging/logger';
+import type { Logger } from '../../logging/logger';
 import { AuthUnavailable } from './challenge';
-import type { Jose } from './esm';
+import type { Jose } from '../esm';
 
 export type KeyResolver = (header: JWSHeaderParameters, token: FlattenedJWSInput) => Promise<CryptoKey>;
 

@@ -4,13 +4,12 @@
  * Tokens are validated exactly as in `oauth` mode (same JWT verifier), against the embedded server's keys.
  */
 import { Router } from 'express';
-import { ConfigError, isLoopbackHost, type ServerConfig } from '../config/env';
-import { ENV, PATHS } from '../config/contract';
-import { createDevAuthorizationServer } from './devAuthorizationServer';
-import type { AuthLayerDeps } from './index';
-import type { AuthLayer } from './layer';
-import { resourceInfo, supportedScopes } from './resource';
-import { embeddedServerGuard } from './authorizationServer/guard';
+import { ConfigError, isLoopbackHost, type ServerConfig } from '../../config/env';
+import { ENV, PATHS } from '../../config/contract';
+import { createDevAuthorizationServer } from '../authorizationServer/devAuthorizationServer';
+import type { AuthLayer, AuthLayerDeps } from '../layer';
+import { resourceInfo, supportedScopes } from '../resourceServer/resourceInfo';
+import { embeddedServerGuard } from '../authorizationServer/guard';
 
 /** Where the development authorization server lives on the MCP server's origin (the contract's path). */
 export const DEV_ISSUER_PATH = PATHS.authorizationServer;

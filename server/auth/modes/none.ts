@@ -1,5 +1,5 @@
 /** `MCP_AUTH_MODE=none`: every caller is the same anonymous principal (allowed only on loopback; see config). */
-import type { AuthLayer } from './layer';
+import type { AuthLayer } from '../layer';
 
 export function noAuth(): AuthLayer {
   return {

@@ -4,12 +4,11 @@
  * Resource Metadata is served (RFC 9728 requires `authorization_servers`) and challenges are plain `Bearer`.
  * Tokens carry no scopes: per-tool scopes are not enforced in this mode.
  */
-import { ConfigError, type ServerConfig } from '../config/env';
-import { bearerAuthenticator } from './bearerAuth';
-import { FailureLimiter } from './failureLimiter';
-import type { AuthLayerDeps } from './index';
-import type { AuthLayer } from './layer';
-import { parseStaticTokens, StaticTokenValidator } from './staticTokens';
+import { ConfigError, type ServerConfig } from '../../config/env';
+import { bearerAuthenticator } from '../resourceServer/bearerAuthenticator';
+import { FailureLimiter } from '../resourceServer/failureLimiter';
+import type { AuthLayer, AuthLayerDeps } from '../layer';
+import { parseStaticTokens, StaticTokenValidator } from '../resourceServer/staticTokenValidator';
 
 export async function tokenAuthLayer(config: ServerConfig, deps: AuthLayerDeps): Promise<AuthLayer> {
   let validator: StaticTokenValidator;

@@ -5,12 +5,12 @@
  * `insufficient_scope`, 429 after too many failures from one address, 503 when tokens cannot be checked.
  */
 import type { Request, RequestHandler } from 'express';
-import type { Logger } from '../logging/logger';
-import { bearerTokenOf, scrubCredentials } from './bearer';
+import type { Logger } from '../../logging/logger';
+import { bearerTokenOf, scrubCredentials } from './bearerToken';
 import { AuthFailure, AuthUnavailable, sendAuthFailure, sendAuthUnavailable, sendTooManyFailures, type ChallengeParams } from './challenge';
 import type { FailureLimiter } from './failureLimiter';
 import { missingScopes, scopesNeededFor } from './toolScopes';
-import { toAuthInfo, type TokenValidator } from './types';
+import { toAuthInfo, type TokenValidator } from './tokenValidator';
 
 export interface BearerAuthOptions {
   validator: TokenValidator;

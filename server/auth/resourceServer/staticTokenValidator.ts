@@ -8,9 +8,9 @@
  * matched nor how much of a guess was right.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { BEARER_TOKEN_DIGEST_PREFIX, ENV, bearerTokensProblem } from '../config/contract';
+import { BEARER_TOKEN_DIGEST_PREFIX, ENV, bearerTokensProblem } from '../../config/contract';
 import { AuthFailure } from './challenge';
-import type { TokenValidator, VerifiedToken } from './types';
+import type { TokenValidator, VerifiedToken } from './tokenValidator';
 
 const sha256 = (value: string) => createHash('sha256').update(value, 'utf8').digest();
 

@@ -10,11 +10,11 @@
  * another browser's sign-in, or a replayed callback, gets nowhere.
  */
 import type { Request, Response, Router } from 'express';
-import { PATHS } from '../../config/contract';
-import type { Logger } from '../../logging/logger';
-import { safely } from '../authorizationServer/core';
-import { grantRequested, interactionFor } from '../authorizationServer/interaction';
-import { failedPage, sendPage } from '../authorizationServer/pages';
+import { PATHS } from '../../../config/contract';
+import type { Logger } from '../../../logging/logger';
+import { safely } from '../core';
+import { grantRequested, interactionFor } from '../interaction';
+import { failedPage, sendPage } from '../pages';
 import { finishInteraction, type OidcAdapter, type OidcProvider } from '../oidcProvider';
 import { admissionProblem, type AdmissionPolicy } from './admission';
 import { UpstreamError, type UpstreamProvider } from './upstream';

@@ -3,7 +3,7 @@
  * and a bounded in-memory storage adapter (the library's own prints a development-only notice on every start).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { loadOidcProvider, toHostRealm } from './esm';
+import { loadOidcProvider, toHostRealm } from '../esm';
 
 export interface OidcInteraction {
   uid: string;

@@ -1,7 +1,7 @@
 /**
  * The MCP server as an OAuth protected resource (RFC 9728): its identifier and where its metadata lives.
  */
-import type { ServerConfig } from '../config/env';
+import type { ServerConfig } from '../../config/env';
 
 export const PRM_WELL_KNOWN = '/.well-known/oauth-protected-resource';
 

@@ -4,8 +4,8 @@
  * Descriptions are fixed sentences chosen here: they never echo a token or a claim value.
  */
 import type { Response } from 'express';
-import { RPC, sendJsonRpcError } from '../http/jsonRpcError';
-import { instruments } from '../observability/instruments';
+import { RPC, sendJsonRpcError } from '../../http/jsonRpcError';
+import { instruments } from '../../observability/instruments';
 
 const countFailure = (reason: string, status: number) =>
   instruments().authFailures.add(1, { reason, 'http.response.status_code': status });

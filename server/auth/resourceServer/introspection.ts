@@ -8,10 +8,10 @@
  * tokens for `negativeCacheSeconds`. The cache is bounded; the oldest entries go first.
  */
 import { createHash } from 'node:crypto';
-import type { Logger } from '../logging/logger';
+import type { Logger } from '../../logging/logger';
 import { AuthFailure, AuthUnavailable } from './challenge';
 import { CLOCK_TOLERANCE_SECONDS, clientIdOf, scopesOf } from './jwtVerifier';
-import type { TokenValidator, VerifiedToken } from './types';
+import type { TokenValidator, VerifiedToken } from './tokenValidator';
 
 export interface IntrospectionOptions {
   url: string;

@@ -6,7 +6,7 @@
  * hash slots, so a Redis Cluster (ElastiCache Serverless) works too.
  */
 import type { Redis } from 'ioredis';
-import { toHostRealm } from '../esm';
+import { toHostRealm } from '../../esm';
 import type { OidcAdapter } from '../oidcProvider';
 
 type Payload = Parameters<OidcAdapter['upsert']>[1];

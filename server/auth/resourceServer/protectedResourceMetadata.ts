@@ -2,9 +2,9 @@
  * OAuth 2.0 Protected Resource Metadata (RFC 9728), served at the path-inserted URL clients try first
  * (`/.well-known/oauth-protected-resource/mcp`) and at the root form. Public metadata: readable from any origin.
  */
-import { openCors } from '../http/cors';
+import { openCors } from '../../http/cors';
 import { Router, type RequestHandler } from 'express';
-import type { ResourceInfo } from './resource';
+import type { ResourceInfo } from './resourceInfo';
 
 export interface ProtectedResourceMetadata {
   resource: string;

@@ -7,22 +7,21 @@
  * `OAUTH_INTROSPECTION_URL` and its client credentials are configured.
  */
 import { Router } from 'express';
-import type { ServerConfig } from '../config/env';
-import { ConfigError } from '../config/env';
-import { bearerAuthenticator } from './bearerAuth';
-import { AuthFailure } from './challenge';
-import { discoverAuthorizationServer, DiscoveryError, retryingOnce } from './discovery';
-import { loadJose } from './esm';
-import { FailureLimiter } from './failureLimiter';
-import type { AuthLayerDeps } from './index';
-import { IntrospectionValidator } from './introspection';
-import { cacheVerifiedTokens } from './verifiedTokenCache';
-import { RemoteKeySet } from './jwks';
-import { JwtVerifier, looksLikeJwt } from './jwtVerifier';
-import type { AuthLayer } from './layer';
-import { protectedResourceMetadata, protectedResourceMetadataRoutes } from './protectedResourceMetadata';
-import { resourceInfo, supportedScopes } from './resource';
-import type { TokenValidator } from './types';
+import type { ServerConfig } from '../../config/env';
+import { ConfigError } from '../../config/env';
+import { bearerAuthenticator } from '../resourceServer/bearerAuthenticator';
+import { AuthFailure } from '../resourceServer/challenge';
+import { discoverAuthorizationServer, DiscoveryError, retryingOnce } from '../resourceServer/discovery';
+import { loadJose } from '../esm';
+import { FailureLimiter } from '../resourceServer/failureLimiter';
+import { IntrospectionValidator } from '../resourceServer/introspection';
+import { cacheVerifiedTokens } from '../resourceServer/verifiedTokenCache';
+import { RemoteKeySet } from '../resourceServer/jwks';
+import { JwtVerifier, looksLikeJwt } from '../resourceServer/jwtVerifier';
+import type { AuthLayer, AuthLayerDeps } from '../layer';
+import { protectedResourceMetadata, protectedResourceMetadataRoutes } from '../resourceServer/protectedResourceMetadata';
+import { resourceInfo, supportedScopes } from '../resourceServer/resourceInfo';
+import type { TokenValidator } from '../resourceServer/tokenValidator';
 
 export async function oauthAuthLayer(config: ServerConfig, deps: AuthLayerDeps): Promise<AuthLayer> {
   const { logger, capabilities } = deps;

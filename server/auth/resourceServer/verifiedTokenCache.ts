@@ -5,7 +5,7 @@
  * that time). Refusals are not cached. Bounded: the oldest entries go first.
  */
 import { createHash } from 'node:crypto';
-import type { TokenValidator, VerifiedToken } from './types';
+import type { TokenValidator, VerifiedToken } from './tokenValidator';
 
 export interface VerifiedTokenCacheOptions {
   /** @default 300 */

@@ -6,11 +6,11 @@
  * MCP client only ever receives this server's own tokens (no token passthrough).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Logger } from '../../logging/logger';
-import { discoverAuthorizationServer, retryingOnce, type AuthorizationServerMetadata } from '../discovery';
-import { loadJose } from '../esm';
-import { RemoteKeySet } from '../jwks';
-import { ALLOWED_JWT_ALGORITHMS, CLOCK_TOLERANCE_SECONDS } from '../jwtVerifier';
+import type { Logger } from '../../../logging/logger';
+import { discoverAuthorizationServer, retryingOnce, type AuthorizationServerMetadata } from '../../resourceServer/discovery';
+import { loadJose } from '../../esm';
+import { RemoteKeySet } from '../../resourceServer/jwks';
+import { ALLOWED_JWT_ALGORITHMS, CLOCK_TOLERANCE_SECONDS } from '../../resourceServer/jwtVerifier';
 
 export interface UpstreamConfig {
   issuer: string;

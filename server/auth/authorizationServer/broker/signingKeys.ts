@@ -6,8 +6,8 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import type { JWK } from 'jose';
-import { ConfigError, type SigningJwk } from '../../config/env';
-import { loadJose } from '../esm';
+import { ConfigError, type SigningJwk } from '../../../config/env';
+import { loadJose } from '../../esm';
 
 export interface BrokerKeys {
   signing: JWK[];
