@@ -49,7 +49,7 @@ const bool = z
   .refine((s) => ['true', 'false', '1', '0', 'yes', 'no'].includes(s), 'must be true or false')
   .transform((s) => ['true', '1', 'yes'].includes(s));
 
-/** Raw schema keyed by variable name; every key here must be documented in README.md (a test checks). */
+/** Raw schema keyed by variable name; every key has one row in docs/configuration.md, with its real default (a test checks). */
 export const envSchema = z.object({
   [ENV.port]: opt(int(0, 65535)),
   [ENV.host]: opt(z.string().trim().min(1)),
@@ -213,13 +213,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): ServerConfi
   // On loopback `npm start` runs the embedded development authorization server; anywhere else the operator chooses.
   if (e[ENV.authMode] === undefined && !loopback) {
     throw new ConfigError(
-      `${ENV.authMode} is not set and ${ENV.host}=${host} is not a loopback address: set ${ENV.authMode}=oauth (with ${ENV.oauthIssuer}) or ${ENV.authMode}=token (with ${ENV.bearerTokens})`,
+      `${ENV.authMode} is not set and ${ENV.host}=${host} is not a loopback address: set ${ENV.authMode}=oauth (with ${ENV.oauthIssuer}), ${ENV.authMode}=broker (with ${ENV.upstreamIssuer} and ${ENV.upstreamClientId}) or ${ENV.authMode}=token (with ${ENV.bearerTokens})`,
     );
   }
   const authMode = e[ENV.authMode] ?? 'dev';
   if (authMode === 'none' && !loopback) {
     throw new ConfigError(
-      `Invalid ${ENV.authMode}=none: no authentication is allowed only when ${ENV.host} is a loopback address (got ${host}); use oauth or token`,
+      `Invalid ${ENV.authMode}=none: no authentication is allowed only when ${ENV.host} is a loopback address (got ${host}); use oauth, broker or token`,
     );
   }
   checkAuthSettings(authMode, e, host, loopback);
@@ -307,7 +307,7 @@ function parseTrustProxy(raw: string | undefined): number | string {
 function checkAuthSettings(mode: AuthConfig['mode'], e: ParsedEnv, host: string, loopback: boolean): void {
   if (mode === 'dev' && !loopback && !e[ENV.devAuthAllowNonLoopback]) {
     throw new ConfigError(
-      `Invalid ${ENV.authMode}=dev: the development authorization server runs only when ${ENV.host} is a loopback address (got ${host}); use oauth or token (or set ${ENV.devAuthAllowNonLoopback}=true if you really mean it)`,
+      `Invalid ${ENV.authMode}=dev: the development authorization server runs only when ${ENV.host} is a loopback address (got ${host}); use oauth, broker or token (or set ${ENV.devAuthAllowNonLoopback}=true if you really mean it)`,
     );
   }
   if (mode === 'oauth') {

@@ -207,12 +207,18 @@ describe('loopback only', () => {
     return { logger, logs: () => raw };
   };
 
-  test('dev mode refuses a non-loopback host', () => {
+  test('dev mode refuses a non-loopback host, naming every mode that works there', () => {
     expect(() => loadConfig({ HOST: '0.0.0.0', MCP_AUTH_MODE: 'dev' })).toThrow(ConfigError);
-    expect(() => loadConfig({ HOST: '0.0.0.0', MCP_AUTH_MODE: 'dev' })).toThrow(/only when HOST is a loopback address/);
+    expect(() => loadConfig({ HOST: '0.0.0.0', MCP_AUTH_MODE: 'dev' })).toThrow(/only when HOST is a loopback address \(got 0\.0\.0\.0\); use oauth, broker or token \(/);
   });
 
-  test('no auth mode on a non-loopback host: one line asking for oauth or token', () => {
+  test('none mode refuses a non-loopback host, naming every mode that works there', () => {
+    expect(() => loadConfig({ HOST: '0.0.0.0', MCP_AUTH_MODE: 'none' })).toThrow(
+      new ConfigError('Invalid MCP_AUTH_MODE=none: no authentication is allowed only when HOST is a loopback address (got 0.0.0.0); use oauth, broker or token'),
+    );
+  });
+
+  test('no auth mode on a non-loopback host: one line asking for oauth, broker or token', () => {
     let error: unknown;
     try {
       loadConfig({ HOST: '0.0.0.0' });
@@ -221,7 +227,7 @@ describe('loopback only', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toBe(
-      'MCP_AUTH_MODE is not set and HOST=0.0.0.0 is not a loopback address: set MCP_AUTH_MODE=oauth (with OAUTH_ISSUER) or MCP_AUTH_MODE=token (with MCP_BEARER_TOKENS)',
+      'MCP_AUTH_MODE is not set and HOST=0.0.0.0 is not a loopback address: set MCP_AUTH_MODE=oauth (with OAUTH_ISSUER), MCP_AUTH_MODE=broker (with UPSTREAM_ISSUER and UPSTREAM_CLIENT_ID) or MCP_AUTH_MODE=token (with MCP_BEARER_TOKENS)',
     );
   });
 
@@ -230,6 +236,7 @@ describe('loopback only', () => {
     const { logger, logs } = quiet();
     const deps = { logger, capabilities: referenceCapabilities('test') };
     await expect(createAuthLayer({ ...config, host: '0.0.0.0' }, deps)).rejects.toThrow(ConfigError);
+    await expect(createAuthLayer({ ...config, host: '0.0.0.0' }, deps)).rejects.toThrow(/use oauth, broker or token$/);
     const allowed = loadConfig({ HOST: '0.0.0.0', MCP_AUTH_MODE: 'dev', MCP_DEV_AUTH_ALLOW_NON_LOOPBACK: 'true', MCP_PUBLIC_URL: 'http://10.0.0.5:3000/mcp', MCP_REQUEST_STATE_KEYS: 'k'.repeat(32) });
     const layer = await createAuthLayer(allowed, deps);
     expect(layer.routes).toBeDefined();

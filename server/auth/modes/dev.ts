@@ -19,7 +19,7 @@ export async function devAuthLayer(config: ServerConfig, deps: AuthLayerDeps): P
   if (!isLoopbackHost(config.host)) {
     if (!config.auth.devAllowNonLoopback) {
       throw new ConfigError(
-        `Invalid ${ENV.authMode}=dev: the development authorization server runs only when ${ENV.host} is a loopback address (got ${config.host}); use oauth or token`,
+        `Invalid ${ENV.authMode}=dev: the development authorization server runs only when ${ENV.host} is a loopback address (got ${config.host}); use oauth, broker or token`,
       );
     }
     logger.warn(
