@@ -30,7 +30,7 @@ export const PATHS = {
   upstreamCallback: '/oauth/callback',
 } as const;
 
-/** Environment variable names. The README's configuration table documents each of them. */
+/** Environment variable names. docs/configuration.md documents each of them (one row each). */
 export const ENV = {
   port: 'PORT',
   host: 'HOST',
@@ -75,7 +75,7 @@ export type EnvName = (typeof ENV)[keyof typeof ENV];
 
 /**
  * The standard OpenTelemetry variables the server follows (read by the OpenTelemetry SDK itself, not by `env.ts`).
- * Telemetry is off unless an OTLP endpoint is set; the README's "Observability" table documents each of them.
+ * Telemetry is off unless an OTLP endpoint is set; docs/configuration.md's "Observability" table documents each of them.
  */
 export const OTEL_ENV = {
   endpoint: 'OTEL_EXPORTER_OTLP_ENDPOINT',

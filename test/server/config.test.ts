@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  AUTH_MODES,
   CONTAINER_PORT,
   DEFAULTS,
   ENV,
@@ -13,7 +14,7 @@ import {
   validateServerSettings,
 } from '../../server/config/contract';
 import { ConfigError, envSchema, loadConfig } from '../../server/config/env';
-import { OTEL_ENV } from '../../server/config/contract';
+import { LOG_LEVELS, OTEL_ENV, SESSION_MODES } from '../../server/config/contract';
 import { spawnServer, ROOT } from '../helpers/process';
 
 /** A 32-byte `MCP_REQUEST_STATE_KEYS` value (required off loopback). */
@@ -183,10 +184,69 @@ describe('MCP_REQUEST_STATE_KEYS (2026-07-28 requestState HMAC keys)', () => {
   });
 });
 
-test('every configuration variable is documented in README.md', () => {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const missing = Object.keys(envSchema.shape).filter((name) => !readme.includes(`\`${name}\``));
-  expect(missing).toEqual([]);
+describe('docs/configuration.md, the settings reference', () => {
+  const doc = readFileSync(join(ROOT, 'docs', 'configuration.md'), 'utf8');
+  /** Every table row that documents a variable: `| \`NAME\` | default | meaning |`. */
+  const rows = [...doc.matchAll(/^\| `([A-Z][A-Z0-9_]*)` \| ([^|]*) \| (.*) \|$/gm)].map(([, name, def, meaning]) => ({
+    name: name!,
+    default: def!.trim(),
+    meaning: meaning!,
+  }));
+  const row = (name: string) => rows.find((r) => r.name === name)!;
+  const serverVariables = Object.keys(envSchema.shape);
+
+  test('documents every variable the server reads (env.ts and OpenTelemetry) exactly once, and nothing else', () => {
+    expect(rows.map((r) => r.name).sort()).toEqual([...serverVariables, ...Object.values(OTEL_ENV)].sort());
+  });
+
+  test('each enumerated variable names every value it accepts', () => {
+    const accepted: Record<string, readonly string[]> = { [ENV.sessionMode]: SESSION_MODES, [ENV.logLevel]: LOG_LEVELS, [ENV.authMode]: AUTH_MODES };
+    for (const [name, values] of Object.entries(accepted)) {
+      expect({ name, missing: values.filter((v) => !row(name).meaning.includes(`\`${v}\``)) }).toEqual({ name, missing: [] });
+    }
+  });
+
+  /**
+   * Each default given as a value (the first code span of its cell) is the one the server applies: setting the variable
+   * to it changes nothing, in every auth mode and session mode. Defaults that are described rather than given (derived,
+   * discovered, generated) are listed here; "—" means no default.
+   */
+  const DESCRIBED = new Set<string>([ENV.allowedOrigins, ENV.oauthJwksUri, ENV.brokerSigningKeys, ENV.requestStateKeys]);
+  const BASES: Record<string, Record<string, string>> = {
+    dev: {},
+    none: { MCP_AUTH_MODE: 'none' },
+    oauth: { MCP_AUTH_MODE: 'oauth', OAUTH_ISSUER: 'https://issuer.example.com' },
+    token: { MCP_AUTH_MODE: 'token', MCP_BEARER_TOKENS: 't'.repeat(32) },
+    broker: { MCP_AUTH_MODE: 'broker', UPSTREAM_ISSUER: 'https://login.example.com', UPSTREAM_CLIENT_ID: 'mcp' },
+    stateful: { MCP_AUTH_MODE: 'none', MCP_SESSION_MODE: 'stateful', REDIS_URL: 'redis://127.0.0.1:6379' },
+  };
+  /** `http://<HOST>:<PORT>/mcp` with the documented HOST and PORT; another variable's name stands for its default. */
+  const valueOf = (name: string): string | undefined => {
+    const span = /^`([^`]+)`/.exec(row(name).default)?.[1];
+    if (span === undefined) return undefined;
+    if (serverVariables.includes(span)) return valueOf(span);
+    return span.replace(/<([A-Z_]+)>/g, (_, other: string) => valueOf(other) ?? `<${other}>`);
+  };
+  /** The configuration as plain data (URLs as their href, key bytes as numbers). */
+  const plain = (env: Record<string, string>) => JSON.parse(JSON.stringify(loadConfig(env))) as unknown;
+
+  test('every default it gives is the one the server applies', () => {
+    let checked = 0;
+    for (const name of serverVariables) {
+      const documented = valueOf(name);
+      if (documented === undefined) {
+        expect({ name, default: row(name).default }).toEqual({ name, default: DESCRIBED.has(name) ? row(name).default : expect.stringMatching(/^—/) });
+        continue;
+      }
+      for (const [mode, base] of Object.entries(BASES)) {
+        const { [name]: _unset, ...env } = base;
+        expect({ name, mode, config: plain({ ...env, [name]: documented }) }).toEqual({ name, mode, config: plain(env) });
+      }
+      checked++;
+    }
+    // PORT, HOST, MCP_PUBLIC_URL, the session, stream, drain, body and proxy settings, log level, auth mode, broker defaults…
+    expect(checked).toBeGreaterThanOrEqual(20);
+  });
 });
 
 describe('broker mode settings', () => {
@@ -233,8 +293,3 @@ describe('broker mode settings', () => {
   });
 });
 
-test('every OpenTelemetry variable the server follows is documented in README.md', () => {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const missing = Object.values(OTEL_ENV).filter((name) => !readme.includes(`\`${name}\``));
-  expect(missing).toEqual([]);
-});
