@@ -1,7 +1,7 @@
 /**
- * `MCP_AUTH_MODE=token`: static bearer tokens (`MCP_BEARER_TOKENS`), for clients configured with an
- * `Authorization: Bearer …` header. Each entry is the token itself or `sha256:<hex>` of it, so the secret does
- * not have to be stored in the server's configuration at all.
+ * The validator of `MCP_AUTH_MODE=token` (the mode itself is `modes/token.ts`): checks a presented token against the
+ * static bearer tokens of `MCP_BEARER_TOKENS`. Each entry is the token itself or `sha256:<hex>` of it, so the secret
+ * does not have to be stored in the server's configuration at all.
  *
  * Comparison is constant-time: the presented token is hashed with SHA-256 and compared with every configured
  * digest using `timingSafeEqual` (equal-length digests, no early exit), so timing reveals neither which entry
