@@ -219,7 +219,7 @@ async function main() {
   const doc = `# Benchmarks
 
 \`npm run bench\` — \`tools/call\` of the \`echo\` tool, ${CONNECTIONS} connections, ${DURATION} s per target after a 2 s
-warm-up, autocannon in one process and each server in its own, all on 127.0.0.1 of the same machine in one run
+warm-up, autocannon in one process and each server (and the tracing row's OTLP receiver) in its own, all on 127.0.0.1 of the same machine in one run
 (${process.versions.node ? `Node ${process.versions.node}` : ''}, ${require('node:os').cpus().length} cores). Request logging is on (info level, to /dev/null), as in production.
 Ratios matter more than absolute numbers: the load generator shares the cores with the server.
 
