@@ -8,7 +8,6 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { startOtlpReceiver, type OtlpReceiver } from '../stack/otlpReceiver';
 import { startRedis, type RedisServer } from '../test/helpers/redis';
 import { freePort } from '../test/helpers/server';
 
@@ -62,8 +61,9 @@ export const TARGETS: Target[] = [
     name: 'this server, stateless, tracing on (OTLP to a local receiver, sampling 100 %)',
     script: 'servers/thisServer.ts',
     envFor: async () => {
-      // The receiver runs in this process: it parses every exported batch, as a collector would.
-      otlp ??= await startOtlpReceiver();
+      // The receiver parses every exported batch, as a collector would, in a process of its own as a collector is:
+      // parsing in this process would slow the load generator for this row only.
+      otlp ??= await startReceiverProcess();
       return { MCP_AUTH_MODE: 'none', OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_TRACES_SAMPLER: 'always_on', OTEL_METRIC_EXPORT_INTERVAL: '10000' };
     },
   },
@@ -111,7 +111,16 @@ export const TARGETS: Target[] = [
 ];
 
 let redis: RedisServer | undefined;
-let otlp: OtlpReceiver | undefined;
+let otlp: { url: string; child: ChildProcess } | undefined;
+
+async function startReceiverProcess(): Promise<{ url: string; child: ChildProcess }> {
+  const child = fork(join(__dirname, 'otlpReceiverProcess.ts'), [], { execArgv: ['-r', 'ts-node/register/transpile-only'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'], cwd: ROOT });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('message', (m) => resolve(String(m)));
+    child.once('exit', (code) => reject(new Error(`the OTLP receiver exited with ${code}`)));
+  });
+  return { url, child };
+}
 
 let bearer = '';
 
@@ -204,13 +213,13 @@ async function main() {
     rows.push(await measure(target));
   }
   await redis?.stop();
-  await otlp?.close();
+  otlp?.child.disconnect();
   const md = table(rows);
   console.log(md);
   const doc = `# Benchmarks
 
 \`npm run bench\` — \`tools/call\` of the \`echo\` tool, ${CONNECTIONS} connections, ${DURATION} s per target after a 2 s
-warm-up, autocannon in one process and each server in its own, all on 127.0.0.1 of the same machine in one run
+warm-up, autocannon in one process and each server (and the tracing row's OTLP receiver) in its own, all on 127.0.0.1 of the same machine in one run
 (${process.versions.node ? `Node ${process.versions.node}` : ''}, ${require('node:os').cpus().length} cores). Request logging is on (info level, to /dev/null), as in production.
 Ratios matter more than absolute numbers: the load generator shares the cores with the server.
 

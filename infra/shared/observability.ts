@@ -110,7 +110,8 @@ export function serverTelemetryEnvironment(serviceName: string): Record<string, 
 
 /**
  * The AWS Distro for OpenTelemetry collector image, pinned (`latest` would change what a redeploy runs): v0.43.3 is a
- * published release (https://aws-otel.github.io/download/).
+ * published release (https://aws-otel.github.io/download/, 16 May 2025; its notes name
+ * `public.ecr.aws/aws-observability/aws-otel-collector:v0.43.3`).
  */
 export const ADOT_COLLECTOR_IMAGE = 'public.ecr.aws/aws-observability/aws-otel-collector:v0.43.3';
 /** Resources of the AWS sidecar: a small, bounded share of the task. */
@@ -177,10 +178,12 @@ export const EMF_LOG_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents', 'lo
 /**
  * The Google-Built OpenTelemetry Collector, as Google documents it for Cloud Run sidecars
  * (https://cloud.google.com/stackdriver/docs/instrumentation/opentelemetry-collector-cloud-run,
- * https://cloud.google.com/run/docs/tutorials/custom-metrics-sidecar). Pinned; the tag was not checked against the
- * registry from where this was written: confirm it (`gcloud artifacts docker tags list`) before the first deploy.
+ * https://cloud.google.com/run/docs/tutorials/custom-metrics-sidecar). Pinned to 0.160.0, a published release
+ * (https://github.com/GoogleCloudPlatform/opentelemetry-operations-collector/releases/tag/v0.160.0; the image tag is the
+ * version without the `v`), built to SLSA level 3 as every release since 0.134.0. Not pulled from where this was
+ * written: `gcloud artifacts docker tags list` on the repository above confirms it.
  */
-export const GOOGLE_COLLECTOR_IMAGE = 'us-docker.pkg.dev/cloud-ops-agents-artifacts/google-cloud-opentelemetry-collector/otelcol-google:0.131.0';
+export const GOOGLE_COLLECTOR_IMAGE = 'us-docker.pkg.dev/cloud-ops-agents-artifacts/google-cloud-opentelemetry-collector/otelcol-google:0.160.0';
 export const GOOGLE_COLLECTOR_RESOURCES = { cpu: '1', memory: '512Mi' } as const;
 /** The collector reads its configuration from this variable (`--config=env:…`, the collector's env provider). */
 export const GOOGLE_COLLECTOR_CONFIG_ENV = 'OTELCOL_CONFIG';

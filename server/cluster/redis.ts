@@ -7,6 +7,7 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../logging/logger';
 import { safeError } from '../logging/safeError';
+import { instruments } from '../observability/instruments';
 
 /** A store command that takes longer than this fails (and the request gets 503). */
 const COMMAND_TIMEOUT_MS = 2000;
@@ -71,6 +72,8 @@ export function connectSessionStore(
   const allReady = () => all.every((c) => c.status === 'ready');
   for (const connection of all) {
     connection.on('error', (err: Error) => {
+      // Each failed attempt (ioredis retries at most every 2 s per connection): the rate an alarm can watch.
+      instruments().sessionStoreErrors.add(1, { operation: 'connect' });
       if (!down) logger.warn({ store: where, err: safeError(err) }, 'session store unreachable');
       down = true;
     });

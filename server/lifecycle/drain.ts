@@ -7,7 +7,8 @@ import { instruments } from '../observability/instruments';
 
 type StreamCloser = () => void;
 
-const GET_STREAM = { 'mcp.stream.kind': 'get' };
+/** `mcp.stream.kind` of a drained stream: a 2025 standalone GET stream, or a 2026-07-28 `subscriptions/listen`. */
+export type DrainedStreamKind = 'get' | 'listen';
 
 export class DrainController {
   private _draining = false;
@@ -45,14 +46,16 @@ export class DrainController {
 
   /**
    * Registers a long-lived stream (a GET SSE stream) that carries no call of its own: it does not hold up the
-   * drain; it is closed with a reconnect hint when the drain starts. Returns the unregister function.
+   * drain; it is closed with a reconnect hint when the drain starts. Returns the unregister function. The stream
+   * is counted in the open-streams metric by `kind` until then.
    */
-  registerStream(close: StreamCloser): () => void {
+  registerStream(close: StreamCloser, kind: DrainedStreamKind = 'get'): () => void {
     this.streams.add(close);
-    instruments().openStreams.add(1, GET_STREAM);
+    const attributes = { 'mcp.stream.kind': kind };
+    instruments().openStreams.add(1, attributes);
     let open = true;
     return () => {
-      if (open) instruments().openStreams.add(-1, GET_STREAM);
+      if (open) instruments().openStreams.add(-1, attributes);
       open = false;
       return this.streams.delete(close);
     };

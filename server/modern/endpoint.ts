@@ -99,7 +99,7 @@ export function modernEndpoint(options: ModernEndpointOptions): ModernEndpoint {
           // Reconnect elsewhere after the hint: this instance is going away.
           if (!res.writableEnded) res.end(`retry: ${options.retryMs}\n\n`);
           abort.abort();
-        });
+        }, 'listen');
         res.once('close', unregister);
       }
       const response = await originalRequest.run(req.body, () => handler.fetch(request, { authInfo: req.auth as never, parsedBody: req.body }));

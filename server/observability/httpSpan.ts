@@ -7,6 +7,8 @@ import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, ty
 import type { RequestHandler, Response } from 'express';
 
 const contexts = new WeakMap<IncomingMessage, Context>();
+/** Once: the API's proxy tracer binds to the SDK's on first use after start-up (a lookup per request otherwise). */
+const tracer = trace.getTracer('remote-mcp-stacks');
 const traceIds = new WeakMap<Response, string>();
 
 /** The trace id of the request's HTTP span, for the access log (undefined when tracing is off). */
@@ -17,13 +19,11 @@ export const httpSpan: RequestHandler = (req, res, next) => {
   const parent = propagation.extract(ROOT_CONTEXT, req.headers);
   // The path without the query: a legacy `?sessionId=` is a bearer capability.
   const route = req.path;
-  const span = trace
-    .getTracer('remote-mcp-stacks')
-    .startSpan(
-      `${req.method} ${route}`,
-      { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method, 'http.route': route, 'url.path': route, 'url.scheme': req.protocol } },
-      parent,
-    );
+  const span = tracer.startSpan(
+    `${req.method} ${route}`,
+    { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method, 'http.route': route, 'url.path': route, 'url.scheme': req.protocol } },
+    parent,
+  );
   contexts.set(req, trace.setSpan(parent, span));
   traceIds.set(res, span.spanContext().traceId);
   let ended = false;

@@ -12,11 +12,12 @@ export interface Instruments {
   sessionDuration: Histogram;
   /** Live sessions of this instance, by `mcp.session.kind` (`streamable`, `legacy-sse`). */
   activeSessions: UpDownCounter;
-  /** Open long-lived streams, by `mcp.stream.kind` (`get`: standalone GET streams, `legacy-sse`). */
+  /** Open long-lived streams, by `mcp.stream.kind` (`get`: 2025 standalone GET streams, `listen`: 2026-07-28
+   * `subscriptions/listen`, `legacy-sse`). */
   openStreams: UpDownCounter;
   /** Refused authentications, by `reason` (`missing`, `invalid_token`, …) and `http.response.status_code`. */
   authFailures: Counter;
-  /** Failed requests to the shared session store (Redis), by `operation`. */
+  /** Failed requests to the shared session store (Redis), by `operation` (`connect`: a connection attempt failed). */
   sessionStoreErrors: Counter;
 }
 

@@ -50,10 +50,23 @@ const MAX_NAME_CHARS = 128;
 const MAX_TOOL_NAMES = 200;
 const toolNames = new Set<string>();
 
-const tracer = () => trace.getTracer('remote-mcp-stacks');
+/** Once: the API's proxy tracer binds to the SDK's on first use after start-up (a lookup per request otherwise). */
+const tracer = trace.getTracer('remote-mcp-stacks');
+
+/** Hashes of recent session ids: a session's requests hash its id once, not once each. Bounded. */
+const MAX_HASHED_SESSIONS = 1024;
+const hashed = new Map<string, string>();
 
 /** `mcp.session.id`: a session id is a bearer capability, so only the first 16 hex digits of its SHA-256. */
-export const sessionIdHash = (id: string) => createHash('sha256').update(id).digest('hex').slice(0, 16);
+export function sessionIdHash(id: string): string {
+  let hash = hashed.get(id);
+  if (hash === undefined) {
+    hash = createHash('sha256').update(id).digest('hex').slice(0, 16);
+    if (hashed.size >= MAX_HASHED_SESSIONS) hashed.clear();
+    hashed.set(id, hash);
+  }
+  return hash;
+}
 
 type Headers = Record<string, string | string[] | undefined>;
 const header = (headers: Headers | undefined, name: string) => {
@@ -142,7 +155,7 @@ function instrument(method: string, handler: Handler): Handler {
       );
     }
     const { parent, links } = parentOf(params._meta, extra);
-    const span = tracer().startSpan(target ? `${method} ${target}` : method, { kind: SpanKind.SERVER, attributes, links }, parent);
+    const span = tracer.startSpan(target ? `${method} ${target}` : method, { kind: SpanKind.SERVER, attributes, links }, parent);
     return context.with(trace.setSpan(parent, span), () => handler(request, extra)).then(
       (result) => {
         if (isToolError(result)) {
