@@ -5,19 +5,16 @@
  * (Origin/Host, CORS, 415, body limit, auth, drain, request log), which therefore apply to both eras.
  */
 import type { Request, RequestHandler, Response as ExpressResponse } from 'express';
-import { createMcpHandler, isLegacyRequest, McpServer, type McpHttpHandler, type ServerEventBus } from '@modelcontextprotocol/server';
-import type { CapabilityContext, CapabilitySet, ModernCapabilityContext } from '../capabilities/types';
+import type { ServerEventBus } from '@modelcontextprotocol/server';
+import type { CapabilityContext, CapabilitySet } from '../capabilities/types';
 import '../http/requestAuth';
 import { RPC, sendJsonRpcError } from '../http/jsonRpcError';
 import type { DrainController } from '../lifecycle/drain';
 import type { Logger } from '../logging/logger';
 import { refuseWhileDraining } from '../mcp/sessionCap';
-import { instrumentMcpServer } from '../observability/mcpSpans';
 import { checkBatch } from '../mcp/jsonRpcEnvelope';
-import { modernDefinitions, type ToolRoundState } from './definitions';
-import { requestStateKeyring } from './requestState';
+import type { ModernSdk } from './handler';
 import { RequestView } from './requestView';
-import { pooledFactory } from './serverPool';
 import { writeWebResponse } from './webResponse';
 
 export interface ModernEndpointOptions {
@@ -44,42 +41,16 @@ export function isListen(body: unknown): boolean {
 export interface ModernEndpoint {
   /** Routes a request on the MCP endpoint: 2025-era to `legacy`, everything else to the 2026-07-28 handler. */
   route(legacy: RequestHandler): RequestHandler;
-  handler: McpHttpHandler;
+  /** Loads the SDK v2 side now (otherwise the first request on the MCP endpoint does). */
+  load(): Promise<void>;
   close(): Promise<void>;
 }
 
 export function modernEndpoint(options: ModernEndpointOptions): ModernEndpoint {
-  const { capabilities, context, logger } = options;
-  const keyring = requestStateKeyring<ToolRoundState>(options.requestStateKeys);
-  const register = modernDefinitions(capabilities, keyring);
-  const serverOptions = {
-    instructions: capabilities.instructions,
-    capabilities: capabilities.capabilities as never,
-    requestState: { verify: keyring.verify },
-  };
-  let modernContext: ModernCapabilityContext | undefined;
-  const factory = pooledFactory(() => {
-    const server = new McpServer({ name: capabilities.name, version: capabilities.version }, serverOptions);
-    // One span and duration point per request when telemetry is on (a no-op otherwise), as in the 2025 eras.
-    instrumentMcpServer(server);
-    register(server);
-    if (capabilities.registerModern && modernContext) capabilities.registerModern(server, modernContext);
-    return server;
-  });
-  const handler = createMcpHandler(factory, {
-    legacy: 'reject',
-    keepAliveMs: options.keepAliveMs,
-    maxRequestBodySize: options.maxBodyBytes,
-    bus: options.bus,
-    // Refused requests are the client's business (answered on the wire); only our own failures are worth a line.
-    onerror: (err) => logger.debug({ err: { name: err.name, message: err.message } }, 'modern MCP request refused or failed'),
-  });
-
-  modernContext = {
-    ...context,
-    notify: handler.notify,
-    mintRequestState: (payload, ctx) => keyring.mint(payload as ToolRoundState, ctx),
-  };
+  const { logger } = options;
+  let sdk: ModernSdk | undefined;
+  let loading: Promise<ModernSdk> | undefined;
+  const load = () => (loading ??= import('./handler').then((m) => (sdk = m.buildModernHandler(options))));
 
   /** A `subscriptions/listen` stream: refused while draining, closed with a retry hint when the drain starts. */
   const admitListen = (res: ExpressResponse, request: RequestView): boolean => {
@@ -95,6 +66,7 @@ export function modernEndpoint(options: ModernEndpointOptions): ModernEndpoint {
 
   const route = (legacy: RequestHandler): RequestHandler => async (req, res, next) => {
     try {
+      const { handler, isLegacyRequest } = sdk ?? (await load());
       const request = new RequestView(req, res);
       // An empty POST has no parsed body: the SDK would read one from the request, so it gets a real one (rare).
       const classified = req.body === undefined && req.method === 'POST' ? emptyWebRequest(req) : request.asRequest();
@@ -111,7 +83,13 @@ export function modernEndpoint(options: ModernEndpointOptions): ModernEndpoint {
       else res.destroy();
     }
   };
-  return { route, handler, close: () => handler.close() };
+  return {
+    route,
+    load: async () => void (await load()),
+    close: async () => {
+      if (loading) await (await loading).handler.close();
+    },
+  };
 }
 
 /** A POST without a parsed body, as a web `Request` with no body: the SDK classifies it legacy (no envelope). */
