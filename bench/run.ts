@@ -205,10 +205,11 @@ export function table(rows: Row[]): string {
 }
 
 async function main() {
-  const only = process.env.BENCH_ONLY;
+  // BENCH_ONLY: `|`-separated parts of target names (the baseline always runs: every ratio is to it).
+  const only = process.env.BENCH_ONLY?.split('|').filter(Boolean);
   const rows: Row[] = [];
   for (const target of TARGETS) {
-    if (only && !target.name.includes(only) && rows.length > 0) continue;
+    if (only && rows.length > 0 && !only.some((part) => target.name.includes(part))) continue;
     process.stderr.write(`measuring: ${target.name} …\n`);
     rows.push(await measure(target));
   }
@@ -216,6 +217,8 @@ async function main() {
   otlp?.child.disconnect();
   const md = table(rows);
   console.log(md);
+  // A partial run is for comparing a few rows: the published table stays the full run's.
+  if (only) return;
   const doc = `# Benchmarks
 
 \`npm run bench\` — \`tools/call\` of the \`echo\` tool, ${CONNECTIONS} connections, ${DURATION} s per target after a 2 s

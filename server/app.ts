@@ -25,17 +25,15 @@ import { createLogger, type Logger } from './logging/logger';
 import { inMemoryEventStores, type EventStoreFactory } from './mcp/eventStore';
 import { refuseOversizedEchoes } from './mcp/echoedValues';
 import { legacySseEndpoints } from './mcp/legacySseEndpoint';
-import { mcpServerFactory } from './mcp/serverFactory';
+import type { McpServerFactory } from './mcp/serverFactory';
 import { SessionRegistry } from './mcp/sessionRegistry';
-import { statefulEndpoint } from './mcp/statefulEndpoint';
-import { sharedStatelessEndpoint } from './mcp/sharedStatelessEndpoint';
+import { sharedStatelessEndpoint, type SharedStatelessEndpoint } from './mcp/sharedStatelessEndpoint';
 import { isListen, modernEndpoint } from './modern/endpoint';
-import { redisEventBus } from './modern/eventBus';
 import { packageVersion } from './version';
 import { activateHttpSpan, httpSpan } from './observability/httpSpan';
 import { observeDrain } from './observability/instruments';
 import { startTelemetry } from './observability/telemetry';
-import { startCluster, type Cluster } from './cluster';
+import type { Cluster } from './cluster';
 
 export interface CreateMcpAppOptions {
   config: ServerConfig;
@@ -91,7 +89,20 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
     onExpire: (s) => logger.info({ session: s.id }, 'session expired (idle)'),
   });
   const auth: AuthLayer = await createAuthLayer(config, { logger, capabilities, clientMetadataFetch: options.clientMetadataFetch });
-  const buildServer = mcpServerFactory(capabilities, { sessionMode: config.sessionMode, version });
+  // The SDK v1 server (2025/2024 eras) is loaded by the first MCP request, not at start-up: `/readyz` answers sooner
+  // (bench/coldStart.ts). Stateful and cluster modes build servers from their own events and load it here.
+  let legacyFactory: McpServerFactory | undefined;
+  let legacyLoading: Promise<McpServerFactory> | undefined;
+  const loadLegacySdk = () =>
+    (legacyLoading ??= import('./mcp/serverFactory').then(
+      (m) => (legacyFactory = m.mcpServerFactory(capabilities, { sessionMode: config.sessionMode, version })),
+    ));
+  const buildServer: McpServerFactory = () => {
+    if (!legacyFactory) throw new Error('the SDK v1 server factory is used before it was loaded');
+    return legacyFactory();
+  };
+  const withLegacySdk: express.RequestHandler = (_req, _res, next) => (legacyFactory ? next() : void loadLegacySdk().then(() => next(), next));
+  if (config.sessionMode === 'stateful') await loadLegacySdk();
   const keepAliveMs = config.keepAliveSeconds * 1000;
   if (config.redisUrl && config.sessionMode !== 'stateful' && config.auth.mode !== 'broker') {
     logger.warn('REDIS_URL is set but MCP_SESSION_MODE is stateless: the session store is not used (2026-07-28 listen streams still hear list changes over it)');
@@ -99,7 +110,7 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
   // Stateful sessions in the shared store: any instance serves any session.
   const cluster: Cluster | undefined =
     config.redisUrl && config.sessionMode === 'stateful'
-      ? await startCluster({
+      ? await (await import('./cluster')).startCluster({
           redisUrl: config.redisUrl,
           redisCluster: config.redisClusterMode,
           buildServer,
@@ -141,13 +152,18 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
 
   // MCP is served at the public URL's path — `/` for a bare origin (the most common client config) — and at `/mcp`.
   const mcpPath = config.publicUrl.pathname.replace(/\/+$/, '') || '/';
-  // Stateless: one long-lived server answers every request (no per-request construction).
-  const stateless =
-    config.sessionMode === 'stateless' ? await sharedStatelessEndpoint({ buildServer, keepAliveMs, logger }) : undefined;
+  // Stateless: one long-lived server answers every request (no per-request construction), built by the first one.
+  let stateless: SharedStatelessEndpoint | undefined;
+  let statelessStarting: Promise<SharedStatelessEndpoint> | undefined;
+  const statelessHandler: express.RequestHandler = (req, res, next) => {
+    if (stateless) return stateless.handler(req, res, next);
+    statelessStarting ??= sharedStatelessEndpoint({ buildServer, keepAliveMs, logger }).then((s) => (stateless = s));
+    void statelessStarting.then((s) => s.handler(req, res, next), next);
+  };
   const mcpHandler = cluster
     ? cluster.endpoint.handler
     : config.sessionMode === 'stateful'
-      ? statefulEndpoint({
+      ? (await import('./mcp/statefulEndpoint')).statefulEndpoint({
           buildServer,
           registry: sessions,
           eventStores: options.eventStores ?? inMemoryEventStores(),
@@ -157,9 +173,11 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
           maxBodyBytes: config.maxBodyBytes,
           logger,
         })
-      : stateless!.handler;
+      : statelessHandler;
   // 2026-07-28 listen streams hear list changes made through any instance.
-  const listenBus = config.redisUrl ? redisEventBus(config.redisUrl, logger, { cluster: config.redisClusterMode }) : undefined;
+  const listenBus = config.redisUrl
+    ? (await import('./modern/eventBus')).redisEventBus(config.redisUrl, logger, { cluster: config.redisClusterMode })
+    : undefined;
   const modern = modernEndpoint({
     bus: listenBus,
     capabilities,
@@ -176,7 +194,7 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
   const mcpPaths = [...new Set([mcpPath, PATHS.mcp])];
   // A person opening `/` learns where MCP is; MCP clients (POST, DELETE, GET for SSE) pass through.
   app.get('/', landingPage(config.publicUrl));
-  app.all(mcpPaths, ...guarded, noBuffering, requireJsonPost, jsonBody(config.maxBodyBytes), trackCalls, auth.authenticate, refuseOversizedEchoes, streams.middleware, ...traced, modern.route(mcpHandler));
+  app.all(mcpPaths, ...guarded, noBuffering, requireJsonPost, jsonBody(config.maxBodyBytes), trackCalls, auth.authenticate, refuseOversizedEchoes, streams.middleware, withLegacySdk, ...traced, modern.route(mcpHandler));
 
   const legacy = legacySseEndpoints({
     buildServer,
@@ -189,8 +207,8 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
     routing: cluster?.legacyRouting,
   });
   cluster?.attachLegacy(legacy);
-  app.get(PATHS.sse, ...guarded, auth.authenticate, streams.middleware, ...traced, legacy.stream);
-  app.post(PATHS.messages, ...guarded, requireJsonPost, jsonBody(config.maxBodyBytes), auth.authenticate, refuseOversizedEchoes, ...traced, legacy.messages);
+  app.get(PATHS.sse, ...guarded, auth.authenticate, streams.middleware, withLegacySdk, ...traced, legacy.stream);
+  app.post(PATHS.messages, ...guarded, requireJsonPost, jsonBody(config.maxBodyBytes), auth.authenticate, refuseOversizedEchoes, withLegacySdk, ...traced, legacy.messages);
   app.options([PATHS.sse, PATHS.messages], ...guarded);
 
   const notFound = `Not found: the MCP endpoint is ${config.publicUrl.href}`;
@@ -237,7 +255,7 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
         const finished = await drain.drain(config.drainSeconds * 1000);
         logger.info({ finished, inFlight: drain.inFlightCount }, finished ? 'drained' : 'drain deadline reached');
         await sessions.closeAll();
-        await stateless?.close();
+        await (await statelessStarting)?.close();
         await modern.close();
         await listenBus?.close();
         await cluster?.close();

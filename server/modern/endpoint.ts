@@ -5,19 +5,16 @@
  * (Origin/Host, CORS, 415, body limit, auth, drain, request log), which therefore apply to both eras.
  */
 import type { Request, RequestHandler, Response as ExpressResponse } from 'express';
-import { createMcpHandler, isLegacyRequest, McpServer, type McpHttpHandler, type ServerEventBus } from '@modelcontextprotocol/server';
-import type { CapabilityContext, CapabilitySet, ModernCapabilityContext } from '../capabilities/types';
+import type { ServerEventBus } from '@modelcontextprotocol/server';
+import type { CapabilityContext, CapabilitySet } from '../capabilities/types';
 import '../http/requestAuth';
 import { RPC, sendJsonRpcError } from '../http/jsonRpcError';
 import type { DrainController } from '../lifecycle/drain';
 import type { Logger } from '../logging/logger';
 import { refuseWhileDraining } from '../mcp/sessionCap';
-import { instrumentMcpServer } from '../observability/mcpSpans';
 import { checkBatch } from '../mcp/jsonRpcEnvelope';
-import { modernDefinitions, type ToolRoundState } from './definitions';
-import { originalRequest } from './originalRequest';
-import { requestStateKeyring } from './requestState';
-import { pooledFactory } from './serverPool';
+import type { ModernSdk } from './handler';
+import { RequestView } from './requestView';
 import { writeWebResponse } from './webResponse';
 
 export interface ModernEndpointOptions {
@@ -44,65 +41,41 @@ export function isListen(body: unknown): boolean {
 export interface ModernEndpoint {
   /** Routes a request on the MCP endpoint: 2025-era to `legacy`, everything else to the 2026-07-28 handler. */
   route(legacy: RequestHandler): RequestHandler;
-  handler: McpHttpHandler;
+  /** Loads the SDK v2 side now (otherwise the first request on the MCP endpoint does). */
+  load(): Promise<void>;
   close(): Promise<void>;
 }
 
 export function modernEndpoint(options: ModernEndpointOptions): ModernEndpoint {
-  const { capabilities, context, logger } = options;
-  const keyring = requestStateKeyring<ToolRoundState>(options.requestStateKeys);
-  const register = modernDefinitions(capabilities, keyring);
-  const serverOptions = {
-    instructions: capabilities.instructions,
-    capabilities: capabilities.capabilities as never,
-    requestState: { verify: keyring.verify },
-  };
-  let modernContext: ModernCapabilityContext | undefined;
-  const factory = pooledFactory(() => {
-    const server = new McpServer({ name: capabilities.name, version: capabilities.version }, serverOptions);
-    // One span and duration point per request when telemetry is on (a no-op otherwise), as in the 2025 eras.
-    instrumentMcpServer(server);
-    register(server);
-    if (capabilities.registerModern && modernContext) capabilities.registerModern(server, modernContext);
-    return server;
-  });
-  const handler = createMcpHandler(factory, {
-    legacy: 'reject',
-    keepAliveMs: options.keepAliveMs,
-    maxRequestBodySize: options.maxBodyBytes,
-    bus: options.bus,
-    // Refused requests are the client's business (answered on the wire); only our own failures are worth a line.
-    onerror: (err) => logger.debug({ err: { name: err.name, message: err.message } }, 'modern MCP request refused or failed'),
-  });
+  const { logger } = options;
+  let sdk: ModernSdk | undefined;
+  let loading: Promise<ModernSdk> | undefined;
+  const load = () => (loading ??= import('./handler').then((m) => (sdk = m.buildModernHandler(options))));
 
-  modernContext = {
-    ...context,
-    notify: handler.notify,
-    mintRequestState: (payload, ctx) => keyring.mint(payload as ToolRoundState, ctx),
+  /** A `subscriptions/listen` stream: refused while draining, closed with a retry hint when the drain starts. */
+  const admitListen = (res: ExpressResponse, request: RequestView): boolean => {
+    if (refuseWhileDraining(options.drain, res)) return false;
+    const unregister = options.drain.registerStream(() => {
+      // Reconnect elsewhere after the hint: this instance is going away.
+      if (!res.writableEnded) res.end(`retry: ${options.retryMs}\n\n`);
+      request.abort();
+    }, 'listen');
+    res.once('close', unregister);
+    return true;
   };
 
   const route = (legacy: RequestHandler): RequestHandler => async (req, res, next) => {
     try {
-      const abort = new AbortController();
-      // Only a client that leaves early aborts the exchange (an abort on every close costs errors per request).
-      res.once('close', () => {
-        if (!res.writableFinished) abort.abort();
-      });
-      const request = webRequest(req, abort.signal);
-      if (await isLegacyRequest(request, req.body, { maxRequestBodySize: options.maxBodyBytes })) return legacy(req, res, next);
+      const { handler, isLegacyRequest } = sdk ?? (await load());
+      const request = new RequestView(req, res);
+      // An empty POST has no parsed body: the SDK would read one from the request, so it gets a real one (rare).
+      const classified = req.body === undefined && req.method === 'POST' ? emptyWebRequest(req) : request.asRequest();
+      if (await isLegacyRequest(classified, req.body, { maxRequestBodySize: options.maxBodyBytes })) return legacy(req, res, next);
       // A malformed message gets the edge check's answer (400 naming the field), as in the 2025 leg, not the SDK's generic one.
       const checked = checkBatch(req.body);
       if ('refusal' in checked) return sendJsonRpcError(res, 400, checked.refusal.code, checked.refusal.message);
-      if (isListen(req.body)) {
-        if (refuseWhileDraining(options.drain, res)) return;
-        const unregister = options.drain.registerStream(() => {
-          // Reconnect elsewhere after the hint: this instance is going away.
-          if (!res.writableEnded) res.end(`retry: ${options.retryMs}\n\n`);
-          abort.abort();
-        }, 'listen');
-        res.once('close', unregister);
-      }
-      const response = await originalRequest.run(req.body, () => handler.fetch(request, { authInfo: req.auth as never, parsedBody: req.body }));
+      if (isListen(req.body) && !admitListen(res, request)) return;
+      const response = await handler.fetch(request.asRequest(), { authInfo: req.auth as never, parsedBody: req.body });
       await writeWebResponse(response, res as ExpressResponse, (req.body as { method?: unknown } | undefined)?.method === 'server/discover');
     } catch (err) {
       logger.error({ err }, 'modern MCP request failed');
@@ -110,23 +83,22 @@ export function modernEndpoint(options: ModernEndpointOptions): ModernEndpoint {
       else res.destroy();
     }
   };
-  return { route, handler, close: () => handler.close() };
+  return {
+    route,
+    load: async () => void (await load()),
+    close: async () => {
+      if (loading) await (await loading).handler.close();
+    },
+  };
 }
 
-/**
- * The web `Request` the SDK classifies and serves: method, URL and headers. The body stays out — express already
- * parsed it (within MCP_MAX_BODY_BYTES) and both `isLegacyRequest` and the handler take it as `parsedBody`, so it is
- * neither serialized again nor read twice.
- */
-function webRequest(req: Request, signal: AbortSignal): globalThis.Request {
+/** A POST without a parsed body, as a web `Request` with no body: the SDK classifies it legacy (no envelope). */
+function emptyWebRequest(req: Request): globalThis.Request {
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined || name.startsWith(':')) continue;
+    if (value === undefined || name.startsWith(':') || name === 'content-length' || name === 'transfer-encoding') continue;
     if (Array.isArray(value)) for (const item of value) headers.append(name, item);
     else headers.set(name, value);
   }
-  headers.delete('content-length');
-  headers.delete('content-encoding');
-  headers.delete('transfer-encoding');
-  return new globalThis.Request(`http://${req.headers.host ?? 'localhost'}${req.originalUrl}`, { method: req.method, headers, signal });
+  return new globalThis.Request(`http://${req.headers.host ?? 'localhost'}${req.originalUrl}`, { method: req.method, headers });
 }

@@ -35,9 +35,13 @@ export async function writeWebResponse(response: Response, res: ExpressResponse,
     }
     return;
   }
-  const body = await response.text();
+  const body = Buffer.from(await response.arrayBuffer());
   const json = type.includes('json');
-  res.end(json && response.status >= 400 ? patchError(body) : json && discover ? patchDiscover(body) : body);
+  // Only an error or a discover answer is patched: every other answer goes out as the bytes the SDK wrote.
+  if (json && (response.status >= 400 || discover)) {
+    const text = body.toString('utf8');
+    res.end(response.status >= 400 ? patchError(text) : patchDiscover(text));
+  } else res.end(body);
 }
 
 /** Lists every revision this server serves in an unsupported-version error (`data.supported`). */
