@@ -18,6 +18,16 @@ import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { CONTAINER_PORT, ENV, PATHS, serverEnvironment, type ServerSettings } from '../../server/config/contract';
 import { certificateRegionProblem } from '../shared/arn';
+import {
+  CONTAINER_LOGS,
+  CONTAINER_NAME,
+  CONTAINER_USER,
+  FARGATE_TASK_DEFAULTS,
+  HEALTH_CHECK_GRACE_PERIOD_SECONDS,
+  LOG_RETENTION_DAYS,
+  ROLLING_DEPLOYMENT,
+  TARGET_HEALTH_CHECK,
+} from '../shared/fargate';
 import { ADOT_COLLECTOR_RESOURCES } from '../shared/observability';
 import { McpCognitoUpstream, upstreamCallbackUrl } from './cognito-upstream';
 import { defaultContainerHealthCheck, defaultImage } from './default-image';
@@ -29,7 +39,7 @@ import { McpConfigError, resolveProps, type ResolvedSessionStore } from './resol
 import { McpServerlessSessionStore, sessionStoreSubnets, tooFewAzs, type McpSessionStore } from './session-store';
 import { createAccessLogsBucket, createLogsKey, createRequestStateKeysSecret, createSecret, createVpc } from './supporting-resources';
 
-export const CONTAINER_NAME = 'mcp';
+export { CONTAINER_NAME } from '../shared/fargate';
 
 export class McpFargateService extends Construct {
   /** The URL clients add: `https://<domain or load balancer>/mcp` (or `serverSettings.publicUrl`). */
@@ -104,7 +114,8 @@ export class McpFargateService extends Construct {
     }
 
     this.logsEncryptionKey = props.logsEncryptionKey ?? createLogsKey(this);
-    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
+    // RetentionDays' values are the days (ONE_YEAR = 365).
+    const logRetention = props.logRetention ?? (LOG_RETENTION_DAYS as logs.RetentionDays);
 
     // ------------------------------------------------------------------ network
     this.vpc =
@@ -191,11 +202,11 @@ export class McpFargateService extends Construct {
       // steer traffic here — the deregistration below does.)
       healthCheck: {
         path: PATHS.readyz,
-        healthyHttpCodes: '200',
-        interval: Duration.seconds(10),
-        timeout: Duration.seconds(5),
-        healthyThresholdCount: 2,
-        unhealthyThresholdCount: 2,
+        healthyHttpCodes: TARGET_HEALTH_CHECK.matcher,
+        interval: Duration.seconds(TARGET_HEALTH_CHECK.interval),
+        timeout: Duration.seconds(TARGET_HEALTH_CHECK.timeout),
+        healthyThresholdCount: TARGET_HEALTH_CHECK.healthyThreshold,
+        unhealthyThresholdCount: TARGET_HEALTH_CHECK.unhealthyThreshold,
       },
       // Stopping a task, ECS first deregisters it: for this delay the ALB sends it no new request but lets the open
       // ones (calls, SSE streams) run; then it closes what is still open, and only then does ECS send SIGTERM. So this
@@ -261,10 +272,10 @@ export class McpFargateService extends Construct {
       encryptionKey: this.logsEncryptionKey,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    const cpuArchitecture = props.cpuArchitecture ?? ecs.CpuArchitecture.X86_64;
-    const memoryLimitMiB = props.memoryLimitMiB ?? 1024;
+    const cpuArchitecture = props.cpuArchitecture ?? ecs.CpuArchitecture.of(FARGATE_TASK_DEFAULTS.cpuArchitecture);
+    const memoryLimitMiB = props.memoryLimitMiB ?? FARGATE_TASK_DEFAULTS.memoryMiB;
     this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
-      cpu: props.cpu ?? 512,
+      cpu: props.cpu ?? FARGATE_TASK_DEFAULTS.cpu,
       memoryLimitMiB,
       runtimePlatform: { cpuArchitecture, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
     });
@@ -302,17 +313,17 @@ export class McpFargateService extends Construct {
       // A hard memory limit: the server may use the whole task (less the collector's reservation, with telemetry).
       memoryLimitMiB,
       ...(props.telemetry ? { memoryReservationMiB: memoryLimitMiB - ADOT_COLLECTOR_RESOURCES.memoryReservationMiB } : {}),
-      user: props.containerUser ?? '1000:1000',
+      user: props.containerUser ?? CONTAINER_USER,
       // The server writes nothing to disk (logs go to stdout).
       readonlyRootFilesystem: true,
       privileged: false,
       healthCheck: props.containerHealthCheck ?? (props.image ? undefined : defaultContainerHealthCheck(CONTAINER_PORT, PATHS.healthz)),
       logging: ecs.LogDrivers.awsLogs({
         logGroup: this.logGroup,
-        streamPrefix: 'mcp',
+        streamPrefix: CONTAINER_LOGS.streamPrefix,
         // A slow log stream must never block stdout: a blocked write would stall the event loop and every stream.
         mode: ecs.AwsLogDriverMode.NON_BLOCKING,
-        maxBufferSize: Size.mebibytes(25),
+        maxBufferSize: Size.mebibytes(CONTAINER_LOGS.maxBufferSizeMiB),
       }),
     });
 
@@ -325,15 +336,15 @@ export class McpFargateService extends Construct {
       taskDefinition: this.taskDefinition,
       desiredCount: r.desiredCount,
       // Zero-downtime rolling deploys: new tasks become healthy before old ones drain.
-      minHealthyPercent: 100,
-      maxHealthyPercent: 200,
+      minHealthyPercent: ROLLING_DEPLOYMENT.minimumHealthyPercent,
+      maxHealthyPercent: ROLLING_DEPLOYMENT.maximumPercent,
       // A release whose tasks never become healthy rolls back by itself.
       circuitBreaker: { enable: true, rollback: true },
       assignPublicIp: false,
       vpcSubnets: taskSubnets,
       securityGroups: [this.serviceSecurityGroup],
       // Time for a new task to start before the load balancer's health checks count against it.
-      healthCheckGracePeriod: Duration.seconds(60),
+      healthCheckGracePeriod: Duration.seconds(HEALTH_CHECK_GRACE_PERIOD_SECONDS),
       platformVersion: ecs.FargatePlatformVersion.LATEST,
       enableExecuteCommand: false,
       propagateTags: ecs.PropagatedTagSource.SERVICE,

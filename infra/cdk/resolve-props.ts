@@ -20,7 +20,7 @@ import {
 } from '../../server/config/contract';
 import { DEFAULT_ALB_IDLE_TIMEOUT_SECONDS, albIdleTimeoutProblem } from '../shared/alb';
 import { TASK_AUTO_SCALING_DEFAULTS, resolveTaskScalingTargets } from '../shared/auto-scaling';
-import { fargateDrainProblem } from '../shared/drain';
+import { ELASTICACHE_LIMITS, FARGATE_TASK_DEFAULTS, fargateDrainProblem } from '../shared/fargate';
 import { isHostname } from '../shared/hostname';
 import { brokerInstancesWarning } from '../shared/broker';
 import { alarmEmailProblem } from '../shared/observability';
@@ -53,7 +53,7 @@ export const DEFAULT_AUTO_SCALING = {
   scaleInCooldown: Duration.seconds(TASK_AUTO_SCALING_DEFAULTS.scaleInCooldownSeconds),
   scaleOutCooldown: Duration.seconds(TASK_AUTO_SCALING_DEFAULTS.scaleOutCooldownSeconds),
 } as const;
-export const DEFAULT_DESIRED_COUNT = 2;
+export const DEFAULT_DESIRED_COUNT = FARGATE_TASK_DEFAULTS.desiredCount;
 
 /** The environment variables the construct sets from `serverSettings` (the contract's list). */
 const MANAGED_ENV: ReadonlySet<string> = new Set(MANAGED_ENV_NAMES);
@@ -67,11 +67,8 @@ export interface ResolvedAutoScaling {
   scaleOutCooldown: Duration;
 }
 
-/** ElastiCache Serverless for Valkey accepts these usage limits. */
-export const SESSION_STORE_LIMITS = {
-  dataStorageGB: { min: 1, max: 5000 },
-  ecpuPerSecond: { min: 1000, max: 15_000_000 },
-} as const;
+/** ElastiCache Serverless for Valkey accepts these usage limits (`infra/shared/fargate.ts`). */
+export const SESSION_STORE_LIMITS = ELASTICACHE_LIMITS;
 
 /** The shared session store to create (`created`) or to connect to (`existing`). */
 export type ResolvedSessionStore =

@@ -15,6 +15,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ENV, REDIS, redisUrl } from '../../server/config/contract';
+import { ELASTICACHE_SESSION_STORE } from '../shared/fargate';
 
 /** What the service knows of its session store, created or existing. */
 export interface McpSessionStore {
@@ -39,25 +40,25 @@ export interface McpServerlessSessionStoreProps {
   readonly encryptionKey?: kms.IKey;
 }
 
-/** Valkey major version of the created cache (ElastiCache Serverless supports 7 and 8). */
-export const SESSION_STORE_ENGINE = { engine: 'valkey', majorVersion: '8' } as const;
+/** Valkey major version of the created cache (`infra/shared/fargate.ts`). */
+export const SESSION_STORE_ENGINE = {
+  engine: ELASTICACHE_SESSION_STORE.engine,
+  majorVersion: ELASTICACHE_SESSION_STORE.majorEngineVersion,
+} as const;
 
-/**
- * ACL of the cache's one user. The cache serves only this service, so its one user may use every key (`~*`), every
- * pub/sub channel (`&*`: the tasks route messages to each other over pub/sub; Valkey 7+ grants no channel by default)
- * and every command (`+@all`: ioredis runs INFO as its ready check).
- */
-export const SESSION_STORE_ACCESS_STRING = 'on ~* &* +@all';
+/** ACL of the cache's one user (`infra/shared/fargate.ts`: every key, channel and command of this cache). */
+export const SESSION_STORE_ACCESS_STRING = ELASTICACHE_SESSION_STORE.accessString;
 
 /** A name ElastiCache accepts for a cache, user or user group: lowercase letters, digits, single hyphens, ≤ 40. */
 function elastiCacheName(scope: Construct): string {
-  const name = Names.uniqueResourceName(scope, { maxLength: 40, separator: '-', allowedSpecialCharacters: '-' })
+  const maxLength = ELASTICACHE_SESSION_STORE.nameMaxLength;
+  const name = Names.uniqueResourceName(scope, { maxLength, separator: '-', allowedSpecialCharacters: '-' })
     .toLowerCase()
     .replace(/[^a-z0-9-]/g, '')
     .replace(/-+/g, '-')
     .replace(/^[^a-z]+/, '')
     .replace(/-$/, '');
-  return name.slice(0, 40).replace(/-$/, '');
+  return name.slice(0, maxLength).replace(/-$/, '');
 }
 
 /** An ElastiCache Serverless cache for Valkey that only the service's tasks can reach, and its `REDIS_URL` secret. */
@@ -88,7 +89,7 @@ export class McpServerlessSessionStore extends Construct implements McpSessionSt
     this.passwordSecret = new secretsmanager.Secret(this, 'Password', {
       description: 'Password of the MCP session store (ElastiCache user "default"); CloudFormation reads it, the tasks do not',
       generateSecretString: {
-        secretStringTemplate: JSON.stringify({ username: 'default' }),
+        secretStringTemplate: JSON.stringify({ username: ELASTICACHE_SESSION_STORE.userName }),
         generateStringKey: 'password',
         excludePunctuation: true,
         passwordLength: 64,
@@ -102,7 +103,7 @@ export class McpServerlessSessionStore extends Construct implements McpSessionSt
     this.user = new elasticache.CfnUser(this, 'User', {
       engine: SESSION_STORE_ENGINE.engine,
       userId: elastiCacheName(this),
-      userName: 'default',
+      userName: ELASTICACHE_SESSION_STORE.userName,
       accessString: SESSION_STORE_ACCESS_STRING,
       authenticationMode: { Type: 'password', Passwords: [password] },
     });

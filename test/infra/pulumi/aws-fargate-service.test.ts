@@ -683,6 +683,36 @@ describe('shared session store (sessionStore)', () => {
     }
   });
 
+  test('its resources are children of an McpServerlessSessionStore component, each aliased to the service (their parent before), so deployed stacks move them instead of replacing them', async () => {
+    const tracker = optionsTracker();
+    const svc = new awsApi.McpFargateService('remote-mcp', { ...baseArgs(), server: STATEFUL, sessionStore: true }, tracker.opts);
+    await settle();
+    const store = svc.serverlessSessionStore!;
+    expect(store).toBeInstanceOf(awsApi.McpServerlessSessionStore);
+    const moved = [
+      `${T.sg}::remote-mcp-sessions`,
+      `${T.ingress}::remote-mcp-sessions-from-tasks`,
+      `${T.egress}::remote-mcp-tasks-to-sessions`,
+      `${S.user}::remote-mcp-sessions`,
+      `${S.userGroup}::remote-mcp-sessions`,
+      `${S.cache}::remote-mcp-sessions`,
+      `${T.secret}::remote-mcp-redis-url`,
+      `${T.secretVersion}::remote-mcp-redis-url`,
+    ];
+    for (const key of moved) {
+      const opts = tracker.seen.get(key);
+      expect([key, opts?.parent === store, opts?.aliases]).toEqual([key, true, [{ parent: svc }]]);
+    }
+    // Everything else keeps its parent: no parent alias (@pulumi/aws adds type aliases of its own to some).
+    const direct = [...tracker.seen.entries()].filter(([key]) => !moved.includes(key) && key.startsWith('aws:'));
+    for (const [key, opts] of direct) {
+      const parentAliases = (opts.aliases ?? []).filter((alias) => typeof alias === 'object' && 'parent' in alias);
+      expect([key, parentAliases]).toEqual([key, []]);
+    }
+    expect(svc.sessionStore).toBe(store.cache);
+    expect(svc.redisUrlSecret).toBe(store.redisUrlSecret);
+  });
+
   test('the password is generated, a Pulumi secret, and kept once the user exists (ignoreChanges)', async () => {
     const tracker = optionsTracker();
     new awsApi.McpFargateService('remote-mcp', { ...baseArgs(), server: STATEFUL, sessionStore: true }, tracker.opts);
