@@ -8,10 +8,29 @@
  */
 import { Stack, Validations } from 'aws-cdk-lib';
 import type { CfnUserPool } from 'aws-cdk-lib/aws-cognito';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as ecs from 'aws-cdk-lib/aws-ecs';
+import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { IConstruct } from 'constructs';
-import { awsCustomResourceFunction } from './cognito-upstream';
-import type { McpFargateService } from './mcp-fargate-service';
-import { McpServerlessSessionStore } from './session-store';
+import { awsCustomResourceFunction, type McpCognitoUpstream } from './cognito-upstream';
+import { McpServerlessSessionStore, type McpSessionStore } from './session-store';
+
+/**
+ * What the acknowledgements are scoped to: the parts of `McpFargateService` they read, by their types (so this module
+ * does not import the construct, which imports it to acknowledge its findings: no import circle).
+ */
+export interface FindingTarget extends IConstruct {
+  readonly loadBalancerSecurityGroup: ec2.SecurityGroup;
+  readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+  readonly taskDefinition: ecs.FargateTaskDefinition;
+  readonly secret: secretsmanager.ISecret;
+  readonly requestStateKeysSecret?: secretsmanager.ISecret;
+  readonly sessionStore?: McpSessionStore;
+  readonly accessLogsBucket: s3.IBucket;
+  readonly cognito?: McpCognitoUpstream;
+}
 
 export type Validator = 'cdk-nag' | 'cfn-guard';
 
@@ -27,7 +46,7 @@ export interface Finding {
   /** For acknowledgements: the id the validation report gives, and the construct it is scoped to. */
   readonly ack?: {
     readonly id: string;
-    readonly on: (svc: McpFargateService, ctx: FindingContext) => IConstruct | undefined;
+    readonly on: (svc: FindingTarget, ctx: FindingContext) => IConstruct | undefined;
   };
 }
 
@@ -165,16 +184,16 @@ export const FINDINGS: readonly Finding[] = [
   },
 ];
 
-function isPlus(svc: McpFargateService): boolean {
+function isPlus(svc: FindingTarget): boolean {
   return (svc.cognito?.userPool.node.defaultChild as CfnUserPool | undefined)?.userPoolTier === 'PLUS';
 }
 
-function storeOf(svc: McpFargateService): McpServerlessSessionStore | undefined {
+function storeOf(svc: FindingTarget): McpServerlessSessionStore | undefined {
   return svc.sessionStore instanceof McpServerlessSessionStore ? svc.sessionStore : undefined;
 }
 
 /** Records each acknowledgement, with its reason, on the resource it concerns. */
-export function acknowledgeServiceFindings(svc: McpFargateService, ctx: FindingContext): void {
+export function acknowledgeServiceFindings(svc: FindingTarget, ctx: FindingContext): void {
   for (const f of FINDINGS) {
     const target = f.ack?.on(svc, ctx);
     if (f.ack && target) Validations.of(target).acknowledge({ id: f.ack.id, reason: `${f.rule}: ${f.how}` });

@@ -266,7 +266,7 @@ export class McpFargateService extends Construct {
           }
         : {}),
     };
-    this.secret = props.oauthSecret ?? createSecret(this, r.secretFields);
+    this.secret = r.secret ?? createSecret(this, r.secretFields);
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: logRetention,
       encryptionKey: this.logsEncryptionKey,
@@ -384,7 +384,7 @@ export class McpFargateService extends Construct {
     });
 
     acknowledgeServiceFindings(this, {
-      createdSecret: !props.oauthSecret,
+      createdSecret: !r.secret,
       createdBucket: !props.accessLogsBucket,
       deletionProtection: props.deletionProtection ?? false,
       createdSessionStore: this.sessionStore instanceof McpServerlessSessionStore,

@@ -92,7 +92,7 @@ export interface ResolvedSecretRef {
   field?: string;
 }
 
-/** Broker mode: the upstream provider to create (`cognito`), and the secrets injected from outside `oauthSecret`. */
+/** Broker mode: the upstream provider to create (`cognito`), and the secrets injected from outside `secret`. */
 export interface ResolvedBroker {
   cognito?: McpCognitoUpstreamOptions;
   upstreamClientSecret?: ResolvedSecretRef;
@@ -107,6 +107,8 @@ export interface ResolvedProps {
   drainSeconds: number;
   idleTimeoutSeconds: number;
   stopTimeoutSeconds: number;
+  /** The given secret (`secret`, or its deprecated former name `oauthSecret`); undefined: one is created. */
+  secret: secretsmanager.ISecret | undefined;
   secretFields: EnvName[];
   autoScaling: ResolvedAutoScaling | undefined;
   desiredCount: number | undefined;
@@ -138,6 +140,8 @@ export function resolveProps(props: McpFargateServiceProps, where = 'McpFargateS
     fail(`needs \`hostedZone\` to validate a certificate for '${props.domainName}', or pass \`certificate\``);
   }
   if (props.hostedZone && !props.domainName) fail('`hostedZone` needs `domainName` (the record to create in it)');
+  if (props.secret && props.oauthSecret) fail('pass `secret` only (`oauthSecret` is its deprecated former name), not both');
+  const givenSecret = props.secret ?? props.oauthSecret;
   if (props.domainName && !Token.isUnresolved(props.domainName) && !isHostname(props.domainName)) {
     fail(`domainName must be a host name like mcp.example.com (no scheme or path), got '${props.domainName}'`);
   }
@@ -186,8 +190,8 @@ export function resolveProps(props: McpFargateServiceProps, where = 'McpFargateS
   // Introspection authenticates with a client id (the contract checks it) and a secret: the server needs both to start.
   if (settings.oauthIntrospectionUrl) {
     if (!secretFields.includes(ENV.oauthClientSecret)) fail(`oauthIntrospectionUrl needs '${ENV.oauthClientSecret}' in secretFields`);
-    if (!props.oauthSecret) {
-      fail(`oauthIntrospectionUrl needs the client secret before the first task starts: create a secret with the JSON field ${ENV.oauthClientSecret} and pass it as \`oauthSecret\` (in the app: -c oauthSecretArn=<arn>)`);
+    if (!givenSecret) {
+      fail(`oauthIntrospectionUrl needs the client secret before the first task starts: create a secret with the JSON field ${ENV.oauthClientSecret} and pass it as \`secret\` (in the app: -c oauthSecretArn=<arn>)`);
     }
   }
 
@@ -196,7 +200,7 @@ export function resolveProps(props: McpFargateServiceProps, where = 'McpFargateS
   // Extra environment: nothing secret, nothing the construct already sets.
   for (const name of Object.keys(props.environment ?? {})) {
     if ((SECRET_ENV as readonly string[]).includes(name)) {
-      fail(`environment must not contain the secret '${name}': put it in \`oauthSecret\` (secretFields) or \`secrets\``);
+      fail(`environment must not contain the secret '${name}': put it in \`secret\` (secretFields) or \`secrets\``);
     }
     if (MANAGED_ENV.has(name)) fail(`environment must not set '${name}': it comes from serverSettings`);
     if (name === ENV.devAuthAllowNonLoopback) fail(`environment must not set '${name}': dev auth is loopback-only`);
@@ -230,13 +234,13 @@ export function resolveProps(props: McpFargateServiceProps, where = 'McpFargateS
     const keysGiven =
       broker?.signingKeys !== undefined ||
       props.secrets?.[ENV.brokerSigningKeys] !== undefined ||
-      (props.oauthSecret !== undefined && secretFields.includes(ENV.brokerSigningKeys));
+      (givenSecret !== undefined && secretFields.includes(ENV.brokerSigningKeys));
     if (!keysGiven) {
       fail(
         `authMode 'broker' with a shared session store (${ENV.redisUrl}) needs the signing keys before the first task starts ` +
           `(the server refuses to start without ${ENV.brokerSigningKeys} then, and a created secret starts empty): make a key set ` +
           'with `npm run broker:keys`, store it in a secret, and pass it as `broker.signingKeys` (in the app: ' +
-          `-c brokerSigningKeysSecretArn=<arn>), or as the ${ENV.brokerSigningKeys} field of \`oauthSecret\``,
+          `-c brokerSigningKeysSecretArn=<arn>), or as the ${ENV.brokerSigningKeys} field of \`secret\``,
       );
     }
   }
@@ -296,6 +300,7 @@ export function resolveProps(props: McpFargateServiceProps, where = 'McpFargateS
     drainSeconds,
     idleTimeoutSeconds,
     stopTimeoutSeconds: stopTimeout,
+    secret: givenSecret,
     secretFields,
     autoScaling,
     desiredCount,
@@ -356,7 +361,7 @@ function resolveBroker(
 }
 
 /**
- * `MCP_REQUEST_STATE_KEYS`: from `requestStateKeys`, or a field of `oauthSecret` (`secretFields`), or `secrets` — one
+ * `MCP_REQUEST_STATE_KEYS`: from `requestStateKeys`, or a field of `secret` (`secretFields`), or `secrets` — one
  * place only; created when none gives it, since the server refuses to start on the tasks' address without it.
  */
 function resolveRequestStateKeys(props: McpFargateServiceProps, secretFields: readonly EnvName[], fail: (msg: string) => never): ResolvedProps['requestStateKeys'] {
@@ -377,7 +382,7 @@ function resolveRequestStateKeys(props: McpFargateServiceProps, secretFields: re
   return { kind: 'created' };
 }
 
-/** The secret variables `broker` injects from outside `oauthSecret`. */
+/** The secret variables `broker` injects from outside `secret`. */
 function brokerInjectedNames(broker: ResolvedBroker | undefined): EnvName[] {
   if (!broker) return [];
   return [
@@ -421,7 +426,7 @@ function resolveSessionStore(p: McpFargateServiceProps['sessionStore'], fail: (m
   return { kind: 'created', maxDataStorageGB: p.maxDataStorageGB, maxEcpuPerSecond: p.maxEcpuPerSecond, encryptionKey: p.encryptionKey };
 }
 
-/** The fields of `oauthSecret` by auth mode, without the names injected from elsewhere (`exclude`). */
+/** The fields of `secret` by auth mode, without the names injected from elsewhere (`exclude`). */
 function defaultSecretFields(authMode: ResolvedProps['settings']['authMode'], exclude: readonly string[]): EnvName[] {
   if (authMode === 'token') return [ENV.bearerTokens];
   if (authMode === 'broker') return [ENV.upstreamClientSecret, ENV.brokerSigningKeys].filter((f) => !exclude.includes(f));
