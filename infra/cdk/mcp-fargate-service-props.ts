@@ -112,8 +112,9 @@ export interface McpBrokerProps {
   /**
    * Create the upstream provider: a Cognito user pool (no self sign-up, e-mail sign-in, MFA required), its hosted
    * sign-in domain, and a confidential app client for the server (code grant, callback `<origin>/oauth/callback`).
-   * `UPSTREAM_ISSUER`, `UPSTREAM_CLIENT_ID` and `BROKER_GROUPS_CLAIM` (`cognito:groups`) are set from it, and the client
-   * secret is injected from a secret of its own. Leave `serverSettings.upstreamIssuer` and `upstreamClientId` unset.
+   * `UPSTREAM_ISSUER`, `UPSTREAM_CLIENT_ID` and `BROKER_GROUPS_CLAIM` (`cognito:groups`) are set from it, and the
+   * client secret is injected from a secret of its own. Leave `serverSettings.upstreamIssuer` and `upstreamClientId`
+   * unset.
    * @default - none: the provider of `serverSettings.upstreamIssuer` and `upstreamClientId`
    */
   readonly cognito?: boolean | McpCognitoUpstreamOptions;
@@ -323,7 +324,8 @@ export interface McpFargateServiceProps {
    * JSON fields of `secret` to inject; each must be one of the contract's `SECRET_ENV` names and must
    * exist in the secret (a task fails to start otherwise).
    * @default - ['OAUTH_CLIENT_SECRET'] for authMode 'oauth', ['MCP_BEARER_TOKENS'] for authMode 'token',
-   *   ['UPSTREAM_CLIENT_SECRET', 'BROKER_SIGNING_KEYS'] for authMode 'broker' (without those `broker` injects otherwise)
+   *   ['UPSTREAM_CLIENT_SECRET', 'BROKER_SIGNING_KEYS'] for authMode 'broker' (without those `broker`
+   *   injects otherwise)
    */
   readonly secretFields?: EnvName[];
   /**

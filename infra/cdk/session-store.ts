@@ -5,8 +5,8 @@
  * as the secret variable `REDIS_URL`. Existing: only the URL secret is injected.
  *
  * The password never appears in the template: Secrets Manager generates it, and CloudFormation resolves it at deploy
- * time where it is needed — the ElastiCache user's password, and the URL secret — through `{{resolve:secretsmanager:…}}`
- * dynamic references. The tasks read only the URL secret.
+ * time where it is needed — the ElastiCache user's password, and the URL secret — through
+ * `{{resolve:secretsmanager:…}}` dynamic references. The tasks read only the URL secret.
  */
 import { Names, SecretValue, Token, Fn } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -83,11 +83,16 @@ export class McpServerlessSessionStore extends Construct implements McpSessionSt
       allowAllOutbound: false,
     });
     // Ingress on the cache's group and egress on the tasks' group (which otherwise allows only 443 out).
-    this.securityGroup.connections.allowFrom(props.clientSecurityGroup, ec2.Port.tcp(REDIS.port), 'MCP tasks to the session store');
+    this.securityGroup.connections.allowFrom(
+      props.clientSecurityGroup,
+      ec2.Port.tcp(REDIS.port),
+      'MCP tasks to the session store',
+    );
 
     // Alphanumeric: ElastiCache refuses some punctuation in passwords, and the URL needs no encoding.
     this.passwordSecret = new secretsmanager.Secret(this, 'Password', {
-      description: 'Password of the MCP session store (ElastiCache user "default"); CloudFormation reads it, the tasks do not',
+      description:
+        'Password of the MCP session store (ElastiCache user "default"); CloudFormation reads it, the tasks do not',
       generateSecretString: {
         secretStringTemplate: JSON.stringify({ username: ELASTICACHE_SESSION_STORE.userName }),
         generateStringKey: 'password',
@@ -116,7 +121,8 @@ export class McpServerlessSessionStore extends Construct implements McpSessionSt
     const limits =
       props.maxDataStorageGB !== undefined || props.maxEcpuPerSecond !== undefined
         ? {
-            dataStorage: props.maxDataStorageGB !== undefined ? { maximum: props.maxDataStorageGB, unit: 'GB' } : undefined,
+            dataStorage:
+              props.maxDataStorageGB !== undefined ? { maximum: props.maxDataStorageGB, unit: 'GB' } : undefined,
             ecpuPerSecond: props.maxEcpuPerSecond !== undefined ? { maximum: props.maxEcpuPerSecond } : undefined,
           }
         : undefined;
@@ -138,9 +144,15 @@ export class McpServerlessSessionStore extends Construct implements McpSessionSt
     // when it writes the secret. (A marker stands in for the password because `redisUrl` URL-encodes it, which would
     // mangle a token; the generated password is alphanumeric and needs no encoding.)
     const marker = 'sessionstorepasswordmarker';
-    const [before, after] = redisUrl(this.cache.attrEndpointAddress, { password: marker, port: REDIS.port, tls: true }).split(marker);
+    const [before, after] = redisUrl(this.cache.attrEndpointAddress, {
+      password: marker,
+      port: REDIS.port,
+      tls: true,
+    }).split(marker);
     this.redisUrlSecret = new secretsmanager.Secret(this, 'RedisUrl', {
-      description: `${ENV.redisUrl} of the MCP server: the session store's TLS URL with its password; ECS injects it at task start`,
+      description:
+        `${ENV.redisUrl} of the MCP server: the session store's TLS URL with its password; ECS injects it at task ` +
+        `start`,
       // unsafePlainText only wraps the string: what it holds is the endpoint and a dynamic reference, no secret.
       secretStringValue: SecretValue.unsafePlainText(Fn.join('', [before!, password, after!])),
     });

@@ -8,7 +8,16 @@ import { MockMonitor } from '@pulumi/pulumi/runtime/mocks';
 import { Template } from 'aws-cdk-lib/assertions';
 import { McpServerStack, readAppContext, servicePropsFromContext, type ContextKey } from '../../infra/cdk';
 import { CERT_ARN, ISSUER, newApp, REGION, repoContext } from './cdk/helpers';
-import { AWS_ACCOUNT, GCP_PROJECT, setConfig, settle, useMocks, valueOf, type MockCloud, type Recorded } from './pulumi/mocks';
+import {
+  AWS_ACCOUNT,
+  GCP_PROJECT,
+  setConfig,
+  settle,
+  useMocks,
+  valueOf,
+  type MockCloud,
+  type Recorded,
+} from './pulumi/mocks';
 
 /**
  * The Pulumi components draw generated secrets (request-state keys, the session store's password) with

@@ -326,7 +326,7 @@ export class McpFargateService extends pulumi.ComponentResource {
         `${name}-secret`,
         {
           description:
-            `Secret variables of the MCP server (${secretFields.join(', ')}); ECS injects them at task start`,
+            `Secret variables of the MCP server (${secretFields.join(', ')}); ` + 'ECS injects them at task start',
           tags,
         },
         { parent: this },

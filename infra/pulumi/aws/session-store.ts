@@ -177,7 +177,7 @@ export class McpServerlessSessionStore extends pulumi.ComponentResource {
       `${service}-redis-url`,
       {
         description:
-          `${ENV.redisUrl} of the MCP server (its session store, with the password); ECS injects it at task start`,
+          `${ENV.redisUrl} of the MCP server (its session store, with the password); ` + 'ECS injects it at task start',
         tags,
       },
       child(),

@@ -75,7 +75,8 @@ export function serverContainerSecrets(sources: ServerSecretSources): ContainerS
   const fromFields =
     secretArn === undefined ? [] : sources.secretFields.map((name) => ({ name, valueFrom: field(secretArn, name) }));
   const redisUrlFrom = (arn: string): string => (redisUrlField ? field(arn, redisUrlField) : arn);
-  const redis = redisUrlSecretArn === undefined ? [] : [{ name: ENV.redisUrl, valueFrom: redisUrlFrom(redisUrlSecretArn) }];
+  const redis =
+    redisUrlSecretArn === undefined ? [] : [{ name: ENV.redisUrl, valueFrom: redisUrlFrom(redisUrlSecretArn) }];
   const keysArn = requestStateKeysSecretArn;
   const keys = keysArn === undefined ? [] : [{ name: ENV.requestStateKeys, valueFrom: keysArn }];
   return [...fromFields, ...redis, ...keys];
