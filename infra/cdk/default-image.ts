@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { Duration } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
+import { CONTAINER_HEALTH_CHECK, containerHealthCheckCommand } from '../shared/fargate';
 import { McpConfigError } from './resolve-props';
 
 const PACKAGE_NAME = 'remote-mcp-stacks';
@@ -47,12 +48,11 @@ export function defaultImage(architecture: ecs.CpuArchitecture): ecs.ContainerIm
 
 /** The Dockerfile's own HEALTHCHECK (liveness on /healthz), which ECS does not read from the image. */
 export function defaultContainerHealthCheck(port: number, healthPath: string): ecs.HealthCheck {
-  const probe = `fetch('http://127.0.0.1:${port}${healthPath}').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`;
   return {
-    command: ['CMD', 'node', '-e', probe],
-    interval: Duration.seconds(30),
-    timeout: Duration.seconds(5),
-    startPeriod: Duration.seconds(10),
-    retries: 3,
+    command: containerHealthCheckCommand(port, healthPath),
+    interval: Duration.seconds(CONTAINER_HEALTH_CHECK.interval),
+    timeout: Duration.seconds(CONTAINER_HEALTH_CHECK.timeout),
+    startPeriod: Duration.seconds(CONTAINER_HEALTH_CHECK.startPeriod),
+    retries: CONTAINER_HEALTH_CHECK.retries,
   };
 }

@@ -112,14 +112,15 @@ export interface McpBrokerProps {
   /**
    * Create the upstream provider: a Cognito user pool (no self sign-up, e-mail sign-in, MFA required), its hosted
    * sign-in domain, and a confidential app client for the server (code grant, callback `<origin>/oauth/callback`).
-   * `UPSTREAM_ISSUER`, `UPSTREAM_CLIENT_ID` and `BROKER_GROUPS_CLAIM` (`cognito:groups`) are set from it, and the client
-   * secret is injected from a secret of its own. Leave `serverSettings.upstreamIssuer` and `upstreamClientId` unset.
+   * `UPSTREAM_ISSUER`, `UPSTREAM_CLIENT_ID` and `BROKER_GROUPS_CLAIM` (`cognito:groups`) are set from it, and the
+   * client secret is injected from a secret of its own. Leave `serverSettings.upstreamIssuer` and `upstreamClientId`
+   * unset.
    * @default - none: the provider of `serverSettings.upstreamIssuer` and `upstreamClientId`
    */
   readonly cognito?: boolean | McpCognitoUpstreamOptions;
   /**
    * Secret holding the existing provider's client secret, injected as `UPSTREAM_CLIENT_SECRET` (not with `cognito`).
-   * @default - the `UPSTREAM_CLIENT_SECRET` field of `oauthSecret` (created empty: put the client secret in it)
+   * @default - the `UPSTREAM_CLIENT_SECRET` field of `secret` (created empty: put the client secret in it)
    */
   readonly upstreamClientSecret?: secretsmanager.ISecret;
   /**
@@ -130,8 +131,8 @@ export interface McpBrokerProps {
   /**
    * Secret holding the broker's signing keys, a JWKS of private keys (`npm run broker:keys`), injected as
    * `BROKER_SIGNING_KEYS`. Every task must sign with the same keys, and with a shared session store the server refuses
-   * to start without them: then they must exist before the first deployment, here or in a given `oauthSecret`.
-   * @default - the `BROKER_SIGNING_KEYS` field of `oauthSecret` (created empty: until you put keys in it, each task
+   * to start without them: then they must exist before the first deployment, here or in a given `secret`.
+   * @default - the `BROKER_SIGNING_KEYS` field of `secret` (created empty: until you put keys in it, each task
    *   generates its own at start, and its tokens end with it)
    */
   readonly signingKeys?: secretsmanager.ISecret;
@@ -305,18 +306,26 @@ export interface McpFargateServiceProps {
    */
   readonly serverSettings?: ServerSettings;
   /**
-   * Secret whose JSON fields are injected as the container's secret variables (names from `SECRET_ENV`).
+   * Secret whose JSON fields are injected as the container's secret variables (names from `SECRET_ENV`: the OAuth
+   * client secret, bearer tokens, broker keys…; the construct's `secret`).
    * ECS reads it when a task starts: after changing its value, force a new deployment.
    * @default - a new secret: for `authMode: 'oauth'` `{"OAUTH_CLIENT_SECRET": ""}` (fill it in if the server
    *   introspects tokens); for `authMode: 'token'` `{"MCP_BEARER_TOKENS": "<generated>"}`; for `authMode: 'broker'`
    *   `{"UPSTREAM_CLIENT_SECRET": "", "BROKER_SIGNING_KEYS": ""}`, less what `broker` injects from elsewhere
    */
+  readonly secret?: secretsmanager.ISecret;
+  /**
+   * The former name of `secret` (it holds more than OAuth secrets); give one of the two.
+   * @deprecated use `secret`
+   * @default - as `secret`
+   */
   readonly oauthSecret?: secretsmanager.ISecret;
   /**
-   * JSON fields of `oauthSecret` to inject; each must be one of the contract's `SECRET_ENV` names and must
+   * JSON fields of `secret` to inject; each must be one of the contract's `SECRET_ENV` names and must
    * exist in the secret (a task fails to start otherwise).
    * @default - ['OAUTH_CLIENT_SECRET'] for authMode 'oauth', ['MCP_BEARER_TOKENS'] for authMode 'token',
-   *   ['UPSTREAM_CLIENT_SECRET', 'BROKER_SIGNING_KEYS'] for authMode 'broker' (without those `broker` injects otherwise)
+   *   ['UPSTREAM_CLIENT_SECRET', 'BROKER_SIGNING_KEYS'] for authMode 'broker' (without those `broker`
+   *   injects otherwise)
    */
   readonly secretFields?: EnvName[];
   /**
@@ -361,7 +370,7 @@ export interface McpFargateServiceProps {
    * Broker mode: the upstream identity provider (a created Cognito user pool, or an existing one's secret) and where
    * the signing keys come from. Setting it makes `authMode` default to `'broker'`; refused with any other mode.
    * @default - none; `authMode: 'broker'` then takes `serverSettings.upstreamIssuer` and `upstreamClientId`, and its
-   *   secrets from `oauthSecret`
+   *   secrets from `secret`
    */
   readonly broker?: McpBrokerProps;
 

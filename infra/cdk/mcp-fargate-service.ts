@@ -18,6 +18,16 @@ import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { CONTAINER_PORT, ENV, PATHS, serverEnvironment, type ServerSettings } from '../../server/config/contract';
 import { certificateRegionProblem } from '../shared/arn';
+import {
+  CONTAINER_LOGS,
+  CONTAINER_NAME,
+  CONTAINER_USER,
+  FARGATE_TASK_DEFAULTS,
+  HEALTH_CHECK_GRACE_PERIOD_SECONDS,
+  LOG_RETENTION_DAYS,
+  ROLLING_DEPLOYMENT,
+  TARGET_HEALTH_CHECK,
+} from '../shared/fargate';
 import { ADOT_COLLECTOR_RESOURCES } from '../shared/observability';
 import { McpCognitoUpstream, upstreamCallbackUrl } from './cognito-upstream';
 import { defaultContainerHealthCheck, defaultImage } from './default-image';
@@ -27,9 +37,15 @@ import type { McpFargateServiceProps } from './mcp-fargate-service-props';
 import { McpObservability } from './observability';
 import { McpConfigError, resolveProps, type ResolvedSessionStore } from './resolve-props';
 import { McpServerlessSessionStore, sessionStoreSubnets, tooFewAzs, type McpSessionStore } from './session-store';
-import { createAccessLogsBucket, createLogsKey, createRequestStateKeysSecret, createSecret, createVpc } from './supporting-resources';
+import {
+  createAccessLogsBucket,
+  createLogsKey,
+  createRequestStateKeysSecret,
+  createSecret,
+  createVpc,
+} from './supporting-resources';
 
-export const CONTAINER_NAME = 'mcp';
+export { CONTAINER_NAME } from '../shared/fargate';
 
 export class McpFargateService extends Construct {
   /** The URL clients add: `https://<domain or load balancer>/mcp` (or `serverSettings.publicUrl`). */
@@ -88,13 +104,14 @@ export class McpFargateService extends Construct {
   constructor(scope: Construct, id: string, props: McpFargateServiceProps) {
     super(scope, id);
     const where = `McpFargateService '${this.node.path}'`;
-    const r = resolveProps(props, where);
+    const resolved = resolveProps(props, where);
     // The principal that delivers ALB access logs differs by region, so a created log bucket needs a known one.
     const regionKnown = !Token.isUnresolved(Stack.of(this).region);
     if (!regionKnown && !props.accessLogsBucket) {
       throw new McpConfigError(
         `${where}: ALB access logging needs the stack's region (its log-delivery principal differs by region): ` +
-          'give the stack `env: { region }` (the account may stay unset), or pass `accessLogsBucket` with its own policy',
+          'give the stack `env: { region }` (the account may stay unset), or pass `accessLogsBucket` with its own ' +
+          'policy',
       );
     }
     // A certificate from another region passes synth and fails at deploy: compare when both regions are known.
@@ -104,7 +121,8 @@ export class McpFargateService extends Construct {
     }
 
     this.logsEncryptionKey = props.logsEncryptionKey ?? createLogsKey(this);
-    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
+    // RetentionDays' values are the days (ONE_YEAR = 365).
+    const logRetention = props.logRetention ?? (LOG_RETENTION_DAYS as logs.RetentionDays);
 
     // ------------------------------------------------------------------ network
     this.vpc =
@@ -130,7 +148,11 @@ export class McpFargateService extends Construct {
       allowAllOutbound: false,
     });
     // Tasks call out over HTTPS only: image registry, Secrets Manager, CloudWatch Logs, the authorization server.
-    this.serviceSecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to AWS APIs and the authorization server');
+    this.serviceSecurityGroup.addEgressRule(
+      ec2.Peer.anyIpv4(),
+      ec2.Port.tcp(443),
+      'HTTPS to AWS APIs and the authorization server',
+    );
 
     // ------------------------------------------------------------------ load balancer
     this.accessLogsBucket = props.accessLogsBucket ?? createAccessLogsBucket(this, props.accessLogsRetentionDays ?? 90);
@@ -143,7 +165,7 @@ export class McpFargateService extends Construct {
       // silently: the idle timeout exceeds the keep-alive (the 60 s default would cut long tool calls).
       // The server's Node keepAliveTimeout (NODE_KEEP_ALIVE_TIMEOUT_SECONDS) is above the ALB maximum, so the ALB
       // always closes idle connections first and never reuses one Node has closed (intermittent 502s).
-      idleTimeout: Duration.seconds(r.idleTimeoutSeconds),
+      idleTimeout: Duration.seconds(resolved.idleTimeoutSeconds),
       // Malformed header names never reach the server (request smuggling, header confusion).
       dropInvalidHeaderFields: true,
       deletionProtection: props.deletionProtection ?? false,
@@ -158,8 +180,8 @@ export class McpFargateService extends Construct {
     }
 
     this.certificate = props.certificate ?? this.createCertificate(props);
-    this.url = r.settings.publicUrl ?? `https://${this.loadBalancer.loadBalancerDnsName}${PATHS.mcp}`;
-    if (!props.domainName && !r.settings.publicUrl) {
+    this.url = resolved.settings.publicUrl ?? `https://${this.loadBalancer.loadBalancerDnsName}${PATHS.mcp}`;
+    if (!props.domainName && !resolved.settings.publicUrl) {
       Annotations.of(this).addWarningV2(
         'remote-mcp-stacks:urlUsesLoadBalancerDnsName',
         'No domainName: the MCP URL (and so the OAuth audience) is the load balancer DNS name, which the certificate ' +
@@ -168,18 +190,19 @@ export class McpFargateService extends Construct {
     }
 
     // ------------------------------------------------------------------ broker: the upstream provider
-    if (r.broker) {
+    if (resolved.broker) {
       this.upstreamCallbackUrl = upstreamCallbackUrl(this.url);
-      if (r.broker.cognito) {
+      if (resolved.broker.cognito) {
         this.cognito = new McpCognitoUpstream(this, 'Cognito', {
-          ...r.broker.cognito,
+          ...resolved.broker.cognito,
           callbackUrl: this.upstreamCallbackUrl,
-          scopes: r.settings.upstreamScopes,
+          scopes: resolved.settings.upstreamScopes,
           logsEncryptionKey: this.logsEncryptionKey,
         });
       }
     }
-    if (r.brokerWarning) Annotations.of(this).addWarningV2('remote-mcp-stacks:brokerStatePerTask', r.brokerWarning);
+    if (resolved.brokerWarning)
+      Annotations.of(this).addWarningV2('remote-mcp-stacks:brokerStatePerTask', resolved.brokerWarning);
 
     this.targetGroup = new elbv2.ApplicationTargetGroup(this, 'TargetGroup', {
       vpc: this.vpc,
@@ -191,16 +214,16 @@ export class McpFargateService extends Construct {
       // steer traffic here — the deregistration below does.)
       healthCheck: {
         path: PATHS.readyz,
-        healthyHttpCodes: '200',
-        interval: Duration.seconds(10),
-        timeout: Duration.seconds(5),
-        healthyThresholdCount: 2,
-        unhealthyThresholdCount: 2,
+        healthyHttpCodes: TARGET_HEALTH_CHECK.matcher,
+        interval: Duration.seconds(TARGET_HEALTH_CHECK.interval),
+        timeout: Duration.seconds(TARGET_HEALTH_CHECK.timeout),
+        healthyThresholdCount: TARGET_HEALTH_CHECK.healthyThreshold,
+        unhealthyThresholdCount: TARGET_HEALTH_CHECK.unhealthyThreshold,
       },
       // Stopping a task, ECS first deregisters it: for this delay the ALB sends it no new request but lets the open
       // ones (calls, SSE streams) run; then it closes what is still open, and only then does ECS send SIGTERM. So this
       // delay, = drainSeconds, is the real budget for in-flight calls on ECS.
-      deregistrationDelay: Duration.seconds(r.drainSeconds),
+      deregistrationDelay: Duration.seconds(resolved.drainSeconds),
       // An open SSE stream is an outstanding request: balance on those, not round-robin on new connections.
       loadBalancingAlgorithmType: elbv2.TargetGroupLoadBalancingAlgorithmType.LEAST_OUTSTANDING_REQUESTS,
       // No session stickiness: ALB stickiness is a cookie and MCP clients keep no cookies (stateless is the default).
@@ -238,11 +261,11 @@ export class McpFargateService extends Construct {
 
     // ------------------------------------------------------------------ session store
     const taskSubnets = props.taskSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
-    if (r.sessionStore) this.sessionStore = this.createSessionStore(r.sessionStore, taskSubnets, where);
+    if (resolved.sessionStore) this.sessionStore = this.createSessionStore(resolved.sessionStore, taskSubnets, where);
 
     // ------------------------------------------------------------------ task
     this.serverSettings = {
-      ...r.settings,
+      ...resolved.settings,
       publicUrl: this.url,
       // ElastiCache Serverless speaks only the Redis Cluster protocol: the server must connect as a cluster client.
       ...(this.sessionStore instanceof McpServerlessSessionStore ? { redisClusterMode: true } : {}),
@@ -251,42 +274,49 @@ export class McpFargateService extends Construct {
         ? {
             upstreamIssuer: this.cognito.issuer,
             upstreamClientId: this.cognito.clientId,
-            brokerGroupsClaim: r.settings.brokerGroupsClaim ?? this.cognito.groupsClaim,
+            brokerGroupsClaim: resolved.settings.brokerGroupsClaim ?? this.cognito.groupsClaim,
           }
         : {}),
     };
-    this.secret = props.oauthSecret ?? createSecret(this, r.secretFields);
+    this.secret = resolved.secret ?? createSecret(this, resolved.secretFields);
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: logRetention,
       encryptionKey: this.logsEncryptionKey,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    const cpuArchitecture = props.cpuArchitecture ?? ecs.CpuArchitecture.X86_64;
-    const memoryLimitMiB = props.memoryLimitMiB ?? 1024;
+    const cpuArchitecture = props.cpuArchitecture ?? ecs.CpuArchitecture.of(FARGATE_TASK_DEFAULTS.cpuArchitecture);
+    const memoryLimitMiB = props.memoryLimitMiB ?? FARGATE_TASK_DEFAULTS.memoryMiB;
     this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
-      cpu: props.cpu ?? 512,
+      cpu: props.cpu ?? FARGATE_TASK_DEFAULTS.cpu,
       memoryLimitMiB,
       runtimePlatform: { cpuArchitecture, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
     });
     const secrets: Record<string, ecs.Secret> = {};
     // Secrets are injected by ECS at task start from the secret's JSON fields, never put in Environment.
-    for (const field of r.secretFields) secrets[field] = ecs.Secret.fromSecretsManager(this.secret, field);
+    for (const field of resolved.secretFields) secrets[field] = ecs.Secret.fromSecretsManager(this.secret, field);
     if (this.sessionStore) {
-      secrets[ENV.redisUrl] = ecs.Secret.fromSecretsManager(this.sessionStore.redisUrlSecret, this.sessionStore.redisUrlField);
+      secrets[ENV.redisUrl] = ecs.Secret.fromSecretsManager(
+        this.sessionStore.redisUrlSecret,
+        this.sessionStore.redisUrlField,
+      );
     }
     // Broker secrets kept outside `this.secret`: the Cognito client's secret, or secrets given in `broker`.
     if (this.cognito) secrets[ENV.upstreamClientSecret] = ecs.Secret.fromSecretsManager(this.cognito.clientSecret);
     for (const [name, ref] of [
-      [ENV.upstreamClientSecret, r.broker?.upstreamClientSecret],
-      [ENV.brokerSigningKeys, r.broker?.signingKeys],
+      [ENV.upstreamClientSecret, resolved.broker?.upstreamClientSecret],
+      [ENV.brokerSigningKeys, resolved.broker?.signingKeys],
     ] as const) {
       if (ref) secrets[name] = ecs.Secret.fromSecretsManager(ref.secret, ref.field);
     }
-    // The requestState keys: one secret for every task, read by ECS at task start (so a rotation needs a new deployment).
-    const rsk = r.requestStateKeys;
-    if (rsk.kind === 'created' || rsk.kind === 'given') {
-      this.requestStateKeysSecret = rsk.kind === 'created' ? createRequestStateKeysSecret(this) : rsk.secret;
-      secrets[ENV.requestStateKeys] = ecs.Secret.fromSecretsManager(this.requestStateKeysSecret, rsk.kind === 'given' ? rsk.field : undefined);
+    // The requestState keys: one secret for every task, read by ECS at task start (a rotation needs a deployment).
+    const requestStateKeys = resolved.requestStateKeys;
+    if (requestStateKeys.kind === 'created' || requestStateKeys.kind === 'given') {
+      this.requestStateKeysSecret =
+        requestStateKeys.kind === 'created' ? createRequestStateKeysSecret(this) : requestStateKeys.secret;
+      secrets[ENV.requestStateKeys] = ecs.Secret.fromSecretsManager(
+        this.requestStateKeysSecret,
+        requestStateKeys.kind === 'given' ? requestStateKeys.field : undefined,
+      );
     }
     const image = props.image ?? defaultImage(cpuArchitecture);
     this.container = this.taskDefinition.addContainer('Server', {
@@ -298,21 +328,25 @@ export class McpFargateService extends Construct {
       portMappings: [{ containerPort: CONTAINER_PORT, protocol: ecs.Protocol.TCP, name: 'http' }],
       // SIGTERM comes after the deregistration delay; stopTimeout = stopTimeoutSeconds(drain) (drain + margin) then
       // lets the server drain whatever is still running and exit before SIGKILL.
-      stopTimeout: Duration.seconds(r.stopTimeoutSeconds),
+      stopTimeout: Duration.seconds(resolved.stopTimeoutSeconds),
       // A hard memory limit: the server may use the whole task (less the collector's reservation, with telemetry).
       memoryLimitMiB,
-      ...(props.telemetry ? { memoryReservationMiB: memoryLimitMiB - ADOT_COLLECTOR_RESOURCES.memoryReservationMiB } : {}),
-      user: props.containerUser ?? '1000:1000',
+      ...(props.telemetry
+        ? { memoryReservationMiB: memoryLimitMiB - ADOT_COLLECTOR_RESOURCES.memoryReservationMiB }
+        : {}),
+      user: props.containerUser ?? CONTAINER_USER,
       // The server writes nothing to disk (logs go to stdout).
       readonlyRootFilesystem: true,
       privileged: false,
-      healthCheck: props.containerHealthCheck ?? (props.image ? undefined : defaultContainerHealthCheck(CONTAINER_PORT, PATHS.healthz)),
+      healthCheck:
+        props.containerHealthCheck ??
+        (props.image ? undefined : defaultContainerHealthCheck(CONTAINER_PORT, PATHS.healthz)),
       logging: ecs.LogDrivers.awsLogs({
         logGroup: this.logGroup,
-        streamPrefix: 'mcp',
+        streamPrefix: CONTAINER_LOGS.streamPrefix,
         // A slow log stream must never block stdout: a blocked write would stall the event loop and every stream.
         mode: ecs.AwsLogDriverMode.NON_BLOCKING,
-        maxBufferSize: Size.mebibytes(25),
+        maxBufferSize: Size.mebibytes(CONTAINER_LOGS.maxBufferSizeMiB),
       }),
     });
 
@@ -323,17 +357,17 @@ export class McpFargateService extends Construct {
     this.service = new ecs.FargateService(this, 'Service', {
       cluster: this.cluster,
       taskDefinition: this.taskDefinition,
-      desiredCount: r.desiredCount,
+      desiredCount: resolved.desiredCount,
       // Zero-downtime rolling deploys: new tasks become healthy before old ones drain.
-      minHealthyPercent: 100,
-      maxHealthyPercent: 200,
+      minHealthyPercent: ROLLING_DEPLOYMENT.minimumHealthyPercent,
+      maxHealthyPercent: ROLLING_DEPLOYMENT.maximumPercent,
       // A release whose tasks never become healthy rolls back by itself.
       circuitBreaker: { enable: true, rollback: true },
       assignPublicIp: false,
       vpcSubnets: taskSubnets,
       securityGroups: [this.serviceSecurityGroup],
       // Time for a new task to start before the load balancer's health checks count against it.
-      healthCheckGracePeriod: Duration.seconds(60),
+      healthCheckGracePeriod: Duration.seconds(HEALTH_CHECK_GRACE_PERIOD_SECONDS),
       platformVersion: ecs.FargatePlatformVersion.LATEST,
       enableExecuteCommand: false,
       propagateTags: ecs.PropagatedTagSource.SERVICE,
@@ -344,16 +378,23 @@ export class McpFargateService extends Construct {
       this.service.loadBalancerTarget({ containerName: CONTAINER_NAME, containerPort: CONTAINER_PORT }),
     );
 
-    if (r.autoScaling) {
-      const a = r.autoScaling;
-      this.scaling = this.service.autoScaleTaskCount({ minCapacity: a.minCapacity, maxCapacity: a.maxCapacity });
-      const cooldowns = { scaleInCooldown: a.scaleInCooldown, scaleOutCooldown: a.scaleOutCooldown };
+    if (resolved.autoScaling) {
+      const autoScaling = resolved.autoScaling;
+      const { minCapacity, maxCapacity } = autoScaling;
+      this.scaling = this.service.autoScaleTaskCount({ minCapacity, maxCapacity });
+      const cooldowns = {
+        scaleInCooldown: autoScaling.scaleInCooldown,
+        scaleOutCooldown: autoScaling.scaleOutCooldown,
+      };
       this.scaling.scaleOnRequestCount('RequestScaling', {
-        requestsPerTarget: a.requestsPerTarget,
+        requestsPerTarget: autoScaling.requestsPerTarget,
         targetGroup: this.targetGroup,
         ...cooldowns,
       });
-      this.scaling.scaleOnCpuUtilization('CpuScaling', { targetUtilizationPercent: a.cpuTargetPercent, ...cooldowns });
+      this.scaling.scaleOnCpuUtilization('CpuScaling', {
+        targetUtilizationPercent: autoScaling.cpuTargetPercent,
+        ...cooldowns,
+      });
     }
 
     this.observability = new McpObservability(this, 'Observability', {
@@ -373,22 +414,30 @@ export class McpFargateService extends Construct {
     });
 
     acknowledgeServiceFindings(this, {
-      createdSecret: !props.oauthSecret,
+      createdSecret: !resolved.secret,
       createdBucket: !props.accessLogsBucket,
       deletionProtection: props.deletionProtection ?? false,
       createdSessionStore: this.sessionStore instanceof McpServerlessSessionStore,
       createdCognito: this.cognito !== undefined,
       telemetry: props.telemetry ?? false,
-      createdRequestStateKeys: rsk.kind === 'created',
+      createdRequestStateKeys: requestStateKeys.kind === 'created',
     });
   }
 
   /** A created cache in the tasks' subnets (one per AZ), or an existing store's URL secret and network path. */
-  private createSessionStore(store: ResolvedSessionStore, taskSubnets: ec2.SubnetSelection, where: string): McpSessionStore {
+  private createSessionStore(
+    store: ResolvedSessionStore,
+    taskSubnets: ec2.SubnetSelection,
+    where: string,
+  ): McpSessionStore {
     if (store.kind === 'existing') {
       // The tasks' group allows only 443 out: open the store's port to its group (ingress there, egress here).
       if (store.securityGroup) {
-        this.serviceSecurityGroup.connections.allowTo(store.securityGroup, ec2.Port.tcp(store.port), 'MCP tasks to the session store');
+        this.serviceSecurityGroup.connections.allowTo(
+          store.securityGroup,
+          ec2.Port.tcp(store.port),
+          'MCP tasks to the session store',
+        );
       }
       return { redisUrlSecret: store.redisUrlSecret, redisUrlField: store.field };
     }
@@ -396,7 +445,8 @@ export class McpFargateService extends Construct {
     if (tooFewAzs(subnets)) {
       throw new McpConfigError(
         `${where}: sessionStore needs the tasks' subnets in at least two Availability Zones (ElastiCache Serverless ` +
-          `spreads over 2 or 3), got ${subnets.length === 1 ? 'one' : subnets.length}: give \`vpc\` or \`taskSubnets\` private subnets in two AZs`,
+          `spreads over 2 or 3), got ${subnets.length === 1 ? 'one' : subnets.length}: give \`vpc\` or ` +
+          `\`taskSubnets\` private subnets in two AZs`,
       );
     }
     return new McpServerlessSessionStore(this, 'SessionStore', {

@@ -20,7 +20,7 @@ import {
 } from '../../server/config/contract';
 import { DEFAULT_ALB_IDLE_TIMEOUT_SECONDS, albIdleTimeoutProblem } from '../shared/alb';
 import { TASK_AUTO_SCALING_DEFAULTS, resolveTaskScalingTargets } from '../shared/auto-scaling';
-import { fargateDrainProblem } from '../shared/drain';
+import { ELASTICACHE_LIMITS, FARGATE_TASK_DEFAULTS, fargateDrainProblem } from '../shared/fargate';
 import { isHostname } from '../shared/hostname';
 import { brokerInstancesWarning } from '../shared/broker';
 import { alarmEmailProblem } from '../shared/observability';
@@ -53,7 +53,7 @@ export const DEFAULT_AUTO_SCALING = {
   scaleInCooldown: Duration.seconds(TASK_AUTO_SCALING_DEFAULTS.scaleInCooldownSeconds),
   scaleOutCooldown: Duration.seconds(TASK_AUTO_SCALING_DEFAULTS.scaleOutCooldownSeconds),
 } as const;
-export const DEFAULT_DESIRED_COUNT = 2;
+export const DEFAULT_DESIRED_COUNT = FARGATE_TASK_DEFAULTS.desiredCount;
 
 /** The environment variables the construct sets from `serverSettings` (the contract's list). */
 const MANAGED_ENV: ReadonlySet<string> = new Set(MANAGED_ENV_NAMES);
@@ -67,11 +67,8 @@ export interface ResolvedAutoScaling {
   scaleOutCooldown: Duration;
 }
 
-/** ElastiCache Serverless for Valkey accepts these usage limits. */
-export const SESSION_STORE_LIMITS = {
-  dataStorageGB: { min: 1, max: 5000 },
-  ecpuPerSecond: { min: 1000, max: 15_000_000 },
-} as const;
+/** ElastiCache Serverless for Valkey accepts these usage limits (`infra/shared/fargate.ts`). */
+export const SESSION_STORE_LIMITS = ELASTICACHE_LIMITS;
 
 /** The shared session store to create (`created`) or to connect to (`existing`). */
 export type ResolvedSessionStore =
@@ -95,7 +92,7 @@ export interface ResolvedSecretRef {
   field?: string;
 }
 
-/** Broker mode: the upstream provider to create (`cognito`), and the secrets injected from outside `oauthSecret`. */
+/** Broker mode: the upstream provider to create (`cognito`), and the secrets injected from outside `secret`. */
 export interface ResolvedBroker {
   cognito?: McpCognitoUpstreamOptions;
   upstreamClientSecret?: ResolvedSecretRef;
@@ -110,6 +107,8 @@ export interface ResolvedProps {
   drainSeconds: number;
   idleTimeoutSeconds: number;
   stopTimeoutSeconds: number;
+  /** The given secret (`secret`, or its deprecated former name `oauthSecret`); undefined: one is created. */
+  secret: secretsmanager.ISecret | undefined;
   secretFields: EnvName[];
   autoScaling: ResolvedAutoScaling | undefined;
   desiredCount: number | undefined;
@@ -119,10 +118,11 @@ export interface ResolvedProps {
   /** Why broker mode may fail on this service's tasks (a synth warning), or undefined. */
   brokerWarning: string | undefined;
   /**
-   * Where `MCP_REQUEST_STATE_KEYS` comes from: a secret to create, a given one (`requestStateKeys`), or `secretFields` /
-   * `secrets` (then the construct adds nothing).
+   * Where `MCP_REQUEST_STATE_KEYS` comes from: a secret to create, a given one (`requestStateKeys`), or
+   * `secretFields` / `secrets` (then the construct adds nothing).
    */
-  requestStateKeys: { kind: 'created' } | ({ kind: 'given' } & ResolvedSecretRef) | { kind: 'secretFields' | 'secrets' };
+  requestStateKeys:
+    { kind: 'created' } | ({ kind: 'given' } & ResolvedSecretRef) | { kind: 'secretFields' | 'secrets' };
 }
 
 const isNumber = (n: number | undefined): n is number => n !== undefined && !Token.isUnresolved(n);
@@ -141,14 +141,21 @@ export function resolveProps(props: McpFargateServiceProps, where = 'McpFargateS
     fail(`needs \`hostedZone\` to validate a certificate for '${props.domainName}', or pass \`certificate\``);
   }
   if (props.hostedZone && !props.domainName) fail('`hostedZone` needs `domainName` (the record to create in it)');
+  if (props.secret && props.oauthSecret)
+    fail('pass `secret` only (`oauthSecret` is its deprecated former name), not both');
+  const givenSecret = props.secret ?? props.oauthSecret;
   if (props.domainName && !Token.isUnresolved(props.domainName) && !isHostname(props.domainName)) {
     fail(`domainName must be a host name like mcp.example.com (no scheme or path), got '${props.domainName}'`);
   }
 
   // Server settings: a deployed server authenticates (oauth by default), checked by the server's own rules.
   const base = props.serverSettings ?? {};
-  const settings = { ...base, authMode: base.authMode ?? (props.broker ? 'broker' : 'oauth') } as ResolvedProps['settings'];
-  if (settings.publicUrl === undefined && props.domainName) settings.publicUrl = `https://${props.domainName}${PATHS.mcp}`;
+  const settings = {
+    ...base,
+    authMode: base.authMode ?? (props.broker ? 'broker' : 'oauth'),
+  } as ResolvedProps['settings'];
+  if (settings.publicUrl === undefined && props.domainName)
+    settings.publicUrl = `https://${props.domainName}${PATHS.mcp}`;
   const broker = resolveBroker(props, settings, fail);
   try {
     // A created user pool supplies the issuer and client id at deploy time: stand-ins let the contract check the rest.
@@ -173,13 +180,20 @@ export function resolveProps(props: McpFargateServiceProps, where = 'McpFargateS
 
   // Secrets: only the contract's secret variables, chosen by auth mode unless given.
   const brokerInjected = brokerInjectedNames(broker);
-  const secretFields = props.secretFields ?? defaultSecretFields(settings.authMode, [...brokerInjected, ...Object.keys(props.secrets ?? {})]);
+  const secretFields =
+    props.secretFields ??
+    defaultSecretFields(settings.authMode, [...brokerInjected, ...Object.keys(props.secrets ?? {})]);
   for (const f of secretFields) {
     if (!SECRET_ENV.includes(f)) fail(`secretFields may only name ${SECRET_ENV.join(', ')}, got '${f}'`);
   }
   // What `broker` injects from its own secrets comes from there alone.
   for (const name of brokerInjected) {
-    const from = name === ENV.upstreamClientSecret ? (broker?.cognito ? 'broker.cognito (the app client secret)' : 'broker.upstreamClientSecret') : 'broker.signingKeys';
+    const from =
+      name === ENV.upstreamClientSecret
+        ? broker?.cognito
+          ? 'broker.cognito (the app client secret)'
+          : 'broker.upstreamClientSecret'
+        : 'broker.signingKeys';
     if (secretFields.includes(name)) fail(`'${name}' comes from ${from}: remove it from secretFields`);
     if (props.secrets?.[name]) fail(`'${name}' comes from ${from}: remove it from secrets`);
   }
@@ -188,9 +202,13 @@ export function resolveProps(props: McpFargateServiceProps, where = 'McpFargateS
   }
   // Introspection authenticates with a client id (the contract checks it) and a secret: the server needs both to start.
   if (settings.oauthIntrospectionUrl) {
-    if (!secretFields.includes(ENV.oauthClientSecret)) fail(`oauthIntrospectionUrl needs '${ENV.oauthClientSecret}' in secretFields`);
-    if (!props.oauthSecret) {
-      fail(`oauthIntrospectionUrl needs the client secret before the first task starts: create a secret with the JSON field ${ENV.oauthClientSecret} and pass it as \`oauthSecret\` (in the app: -c oauthSecretArn=<arn>)`);
+    if (!secretFields.includes(ENV.oauthClientSecret))
+      fail(`oauthIntrospectionUrl needs '${ENV.oauthClientSecret}' in secretFields`);
+    if (!givenSecret) {
+      fail(
+        `oauthIntrospectionUrl needs the client secret before the first task starts: create a secret with the JSON ` +
+          `field ${ENV.oauthClientSecret} and pass it as \`secret\` (in the app: -c oauthSecretArn=<arn>)`,
+      );
     }
   }
 
@@ -199,7 +217,7 @@ export function resolveProps(props: McpFargateServiceProps, where = 'McpFargateS
   // Extra environment: nothing secret, nothing the construct already sets.
   for (const name of Object.keys(props.environment ?? {})) {
     if ((SECRET_ENV as readonly string[]).includes(name)) {
-      fail(`environment must not contain the secret '${name}': put it in \`oauthSecret\` (secretFields) or \`secrets\``);
+      fail(`environment must not contain the secret '${name}': put it in \`secret\` (secretFields) or \`secrets\``);
     }
     if (MANAGED_ENV.has(name)) fail(`environment must not set '${name}': it comes from serverSettings`);
     if (name === ENV.devAuthAllowNonLoopback) fail(`environment must not set '${name}': dev auth is loopback-only`);
@@ -218,28 +236,35 @@ export function resolveProps(props: McpFargateServiceProps, where = 'McpFargateS
     if (settings.sessionMode !== 'stateful' && settings.authMode !== 'broker') {
       fail(
         "sessionStore is used only by sessionMode 'stateful' and authMode 'broker' (stateless requests keep nothing " +
-          "between them), and would be a billed cache that nothing reads: set `serverSettings: { sessionMode: 'stateful' }` " +
+          'between them), and would be a billed cache that nothing reads: set `serverSettings: { sessionMode: ' +
+          "'stateful' }` " +
           '(in the app: -c sessionMode=stateful), or remove sessionStore',
       );
     }
     if (secretFields.includes(ENV.redisUrl) || props.secrets?.[ENV.redisUrl]) {
-      fail(`'${ENV.redisUrl}' comes from sessionStore: remove it from ${secretFields.includes(ENV.redisUrl) ? 'secretFields' : 'secrets'}`);
+      fail(
+        `'${ENV.redisUrl}' comes from sessionStore: remove it from ` +
+          `${secretFields.includes(ENV.redisUrl) ? 'secretFields' : 'secrets'}`,
+      );
     }
   }
 
   // A shared store (REDIS_URL) means several tasks sign tokens: the server refuses to start without common keys.
-  const sharedStore = sessionStore !== undefined || secretFields.includes(ENV.redisUrl) || props.secrets?.[ENV.redisUrl] !== undefined;
+  const sharedStore =
+    sessionStore !== undefined || secretFields.includes(ENV.redisUrl) || props.secrets?.[ENV.redisUrl] !== undefined;
   if (settings.authMode === 'broker' && sharedStore) {
     const keysGiven =
       broker?.signingKeys !== undefined ||
       props.secrets?.[ENV.brokerSigningKeys] !== undefined ||
-      (props.oauthSecret !== undefined && secretFields.includes(ENV.brokerSigningKeys));
+      (givenSecret !== undefined && secretFields.includes(ENV.brokerSigningKeys));
     if (!keysGiven) {
       fail(
-        `authMode 'broker' with a shared session store (${ENV.redisUrl}) needs the signing keys before the first task starts ` +
-          `(the server refuses to start without ${ENV.brokerSigningKeys} then, and a created secret starts empty): make a key set ` +
+        `authMode 'broker' with a shared session store (${ENV.redisUrl}) needs the signing keys before the first ` +
+          `task starts ` +
+          `(the server refuses to start without ${ENV.brokerSigningKeys} then, and a created secret starts empty): ` +
+          `make a key set ` +
           'with `npm run broker:keys`, store it in a secret, and pass it as `broker.signingKeys` (in the app: ' +
-          `-c brokerSigningKeysSecretArn=<arn>), or as the ${ENV.brokerSigningKeys} field of \`oauthSecret\``,
+          `-c brokerSigningKeysSecretArn=<arn>), or as the ${ENV.brokerSigningKeys} field of \`secret\``,
       );
     }
   }
@@ -250,8 +275,15 @@ export function resolveProps(props: McpFargateServiceProps, where = 'McpFargateS
   if (desiredCount !== undefined && isNumber(desiredCount) && (!Number.isInteger(desiredCount) || desiredCount < 1)) {
     fail(`desiredCount must be a whole number of at least 1, got ${desiredCount}`);
   }
-  if (autoScaling && isNumber(desiredCount) && (desiredCount < autoScaling.minCapacity || desiredCount > autoScaling.maxCapacity)) {
-    fail(`desiredCount (${desiredCount}) must be within autoScaling minCapacity..maxCapacity (${autoScaling.minCapacity}..${autoScaling.maxCapacity})`);
+  if (
+    autoScaling &&
+    isNumber(desiredCount) &&
+    (desiredCount < autoScaling.minCapacity || desiredCount > autoScaling.maxCapacity)
+  ) {
+    fail(
+      `desiredCount (${desiredCount}) must be within autoScaling minCapacity..maxCapacity ` +
+        `(${autoScaling.minCapacity}..${autoScaling.maxCapacity})`,
+    );
   }
 
   // Stateful sessions live in one task's memory and the ALB has no stickiness: only a single task can hold them,
@@ -263,14 +295,19 @@ export function resolveProps(props: McpFargateServiceProps, where = 'McpFargateS
   if (settings.sessionMode === 'stateful') {
     const problem = statefulSessionsProblem(
       tasks,
-      'run exactly one task (`autoScaling: false` with `desiredCount: 1`, or `autoScaling: { minCapacity: 1, maxCapacity: 1 }`; ' +
+      'run exactly one task (`autoScaling: false` with `desiredCount: 1`, or `autoScaling: { minCapacity: 1, ' +
+        'maxCapacity: 1 }`; ' +
         'in the app: -c autoScaling=false -c desiredCount=1)',
-      { sharedStore, sharedStoreHint: '`sessionStore: true`, an ElastiCache Serverless cache; in the app: -c sessionStore=true' },
+      {
+        sharedStore,
+        sharedStoreHint: '`sessionStore: true`, an ElastiCache Serverless cache; in the app: -c sessionStore=true',
+      },
     );
     if (problem) fail(problem);
   }
 
-  if (props.natGateways !== undefined && props.vpc) fail('natGateways applies only to a created VPC; omit it with `vpc`');
+  if (props.natGateways !== undefined && props.vpc)
+    fail('natGateways applies only to a created VPC; omit it with `vpc`');
   if (props.natGateways !== undefined && (!Number.isInteger(props.natGateways) || props.natGateways < 1)) {
     fail(`natGateways must be at least 1 (tasks in private subnets need egress), got ${props.natGateways}`);
   }
@@ -282,14 +319,21 @@ export function resolveProps(props: McpFargateServiceProps, where = 'McpFargateS
   if (props.accessLogsBucket && days !== undefined) fail('accessLogsRetentionDays applies only to a created bucket');
   if (props.webAclArn && !Token.isUnresolved(props.webAclArn)) {
     if (!/^arn:aws[\w-]*:wafv2:[\w-]+:\d{12}:regional\/webacl\/.+/.test(props.webAclArn)) {
-      fail(`webAclArn must be the ARN of a REGIONAL WAFv2 web ACL (arn:aws:wafv2:<region>:<account>:regional/webacl/...), got '${props.webAclArn}'`);
+      fail(
+        `webAclArn must be the ARN of a REGIONAL WAFv2 web ACL ` +
+          `(arn:aws:wafv2:<region>:<account>:regional/webacl/...), got '${props.webAclArn}'`,
+      );
     }
   }
 
   // Alarms need somewhere to go (an alarm without an action is also a Control Tower finding, CT.CLOUDWATCH.PR.1).
   if (props.alarms) {
-    if (!props.alarms.topic && props.alarms.email === undefined) fail('alarms needs `topic` (an SNS topic) or `email` (a topic is created for it)');
-    const problem = props.alarms.email !== undefined && !Token.isUnresolved(props.alarms.email) ? alarmEmailProblem(props.alarms.email) : undefined;
+    if (!props.alarms.topic && props.alarms.email === undefined)
+      fail('alarms needs `topic` (an SNS topic) or `email` (a topic is created for it)');
+    const problem =
+      props.alarms.email !== undefined && !Token.isUnresolved(props.alarms.email)
+        ? alarmEmailProblem(props.alarms.email)
+        : undefined;
     if (problem) fail(`alarms.email ${problem}`);
   }
 
@@ -299,18 +343,25 @@ export function resolveProps(props: McpFargateServiceProps, where = 'McpFargateS
     drainSeconds,
     idleTimeoutSeconds,
     stopTimeoutSeconds: stopTimeout,
+    secret: givenSecret,
     secretFields,
     autoScaling,
     desiredCount,
     sessionStore,
     broker,
     requestStateKeys,
-    brokerWarning: settings.authMode === 'broker' && !sharedStore && !(tasks.min === 1 && tasks.max === 1) ? brokerPerTaskWarning(tasks) : undefined,
+    brokerWarning:
+      settings.authMode === 'broker' && !sharedStore && !(tasks.min === 1 && tasks.max === 1)
+        ? brokerPerTaskWarning(tasks)
+        : undefined,
   };
 }
 
 /** Stand-ins for the values a created Cognito user pool gives at deploy time, for the contract's checks only. */
-const COGNITO_STAND_INS = { upstreamIssuer: 'https://cognito-idp.invalid/stand-in', upstreamClientId: 'stand-in' } as const;
+const COGNITO_STAND_INS = {
+  upstreamIssuer: 'https://cognito-idp.invalid/stand-in',
+  upstreamClientId: 'stand-in',
+} as const;
 
 /** `broker` checked against the settings; undefined unless authMode is 'broker'. */
 function resolveBroker(
@@ -319,59 +370,97 @@ function resolveBroker(
   fail: (msg: string) => never,
 ): ResolvedBroker | undefined {
   const p: McpBrokerProps | undefined = props.broker;
-  if (p && settings.authMode !== 'broker') fail(`broker applies only to authMode 'broker', got authMode '${settings.authMode}'`);
+  if (p && settings.authMode !== 'broker')
+    fail(`broker applies only to authMode 'broker', got authMode '${settings.authMode}'`);
   if (settings.authMode !== 'broker') return undefined;
   const cognito = p?.cognito === true ? {} : p?.cognito || undefined;
-  if (p?.upstreamClientSecretField !== undefined && !p.upstreamClientSecret) fail('broker.upstreamClientSecretField needs broker.upstreamClientSecret');
+  if (p?.upstreamClientSecretField !== undefined && !p.upstreamClientSecret)
+    fail('broker.upstreamClientSecretField needs broker.upstreamClientSecret');
   if (p?.signingKeysField !== undefined && !p.signingKeys) fail('broker.signingKeysField needs broker.signingKeys');
   if (cognito) {
     for (const key of ['upstreamIssuer', 'upstreamClientId'] as const) {
       if (settings[key] !== undefined) {
-        fail(`serverSettings.${key} comes from the Cognito user pool that broker.cognito creates: remove it, or remove broker.cognito to use an existing provider`);
+        fail(
+          `serverSettings.${key} comes from the Cognito user pool that broker.cognito creates: remove it, or remove ` +
+            `broker.cognito to use an existing provider`,
+        );
       }
     }
-    if (p?.upstreamClientSecret) fail("broker.upstreamClientSecret is for an existing provider: with broker.cognito, the app client's own secret is injected");
+    if (p?.upstreamClientSecret)
+      fail(
+        "broker.upstreamClientSecret is for an existing provider: with broker.cognito, the app client's own secret " +
+          'is injected',
+      );
     const scopes = settings.upstreamScopes ?? DEFAULTS.upstreamScopes;
     const unknown = scopes.filter((s) => !COGNITO_STANDARD_SCOPES.includes(s));
-    if (unknown.length > 0) fail(`upstreamScopes with broker.cognito may only name Cognito's standard scopes (${COGNITO_STANDARD_SCOPES.join(', ')}), got ${unknown.join(', ')}`);
-    if (!scopes.includes('openid')) fail("upstreamScopes must include 'openid': the server signs users in with OpenID Connect");
+    if (unknown.length > 0)
+      fail(
+        `upstreamScopes with broker.cognito may only name Cognito's standard scopes ` +
+          `(${COGNITO_STANDARD_SCOPES.join(', ')}), got ${unknown.join(', ')}`,
+      );
+    if (!scopes.includes('openid'))
+      fail("upstreamScopes must include 'openid': the server signs users in with OpenID Connect");
     const prefix = cognito.domainPrefix;
-    if (prefix !== undefined && !Token.isUnresolved(prefix) && (!/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(prefix) || /aws|amazon|cognito/.test(prefix))) {
-      fail(`broker.cognito.domainPrefix must be 1–63 lowercase letters, digits and hyphens (not at either end) without 'aws', 'amazon' or 'cognito', got '${prefix}'`);
+    if (
+      prefix !== undefined &&
+      !Token.isUnresolved(prefix) &&
+      (!/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(prefix) || /aws|amazon|cognito/.test(prefix))
+    ) {
+      fail(
+        `broker.cognito.domainPrefix must be 1–63 lowercase letters, digits and hyphens (not at either end) without ` +
+          `'aws', 'amazon' or 'cognito', got '${prefix}'`,
+      );
     }
   } else if (!settings.upstreamIssuer || !settings.upstreamClientId) {
     fail(
-      "authMode 'broker' needs an upstream OpenID Connect provider: `broker: { cognito: true }` creates a Cognito user pool, " +
-        'or set serverSettings.upstreamIssuer and upstreamClientId to an existing one (in the app: -c brokerCognito=true, or ' +
+      "authMode 'broker' needs an upstream OpenID Connect provider: `broker: { cognito: true }` creates a Cognito " +
+        'user pool, ' +
+        'or set serverSettings.upstreamIssuer and upstreamClientId to an existing one (in the app: -c ' +
+        'brokerCognito=true, or ' +
         '-c upstreamIssuer=https://… -c upstreamClientId=…)',
     );
   }
-  const ref = (secret: secretsmanager.ISecret | undefined, field: string | undefined, name: string): ResolvedSecretRef | undefined => {
+  const ref = (
+    secret: secretsmanager.ISecret | undefined,
+    field: string | undefined,
+    name: string,
+  ): ResolvedSecretRef | undefined => {
     if (!secret) return undefined;
-    if (field !== undefined && !Token.isUnresolved(field) && field.trim() === '') fail(`${name} must name a JSON field, or be omitted`);
+    if (field !== undefined && !Token.isUnresolved(field) && field.trim() === '')
+      fail(`${name} must name a JSON field, or be omitted`);
     return { secret, field };
   };
   return {
     cognito,
-    upstreamClientSecret: ref(p?.upstreamClientSecret, p?.upstreamClientSecretField, 'broker.upstreamClientSecretField'),
+    upstreamClientSecret: ref(
+      p?.upstreamClientSecret,
+      p?.upstreamClientSecretField,
+      'broker.upstreamClientSecretField',
+    ),
     signingKeys: ref(p?.signingKeys, p?.signingKeysField, 'broker.signingKeysField'),
   };
 }
 
 /**
- * `MCP_REQUEST_STATE_KEYS`: from `requestStateKeys`, or a field of `oauthSecret` (`secretFields`), or `secrets` — one
+ * `MCP_REQUEST_STATE_KEYS`: from `requestStateKeys`, or a field of `secret` (`secretFields`), or `secrets` — one
  * place only; created when none gives it, since the server refuses to start on the tasks' address without it.
  */
-function resolveRequestStateKeys(props: McpFargateServiceProps, secretFields: readonly EnvName[], fail: (msg: string) => never): ResolvedProps['requestStateKeys'] {
+function resolveRequestStateKeys(
+  props: McpFargateServiceProps,
+  secretFields: readonly EnvName[],
+  fail: (msg: string) => never,
+): ResolvedProps['requestStateKeys'] {
   const name = ENV.requestStateKeys;
   const inFields = secretFields.includes(name);
   const inSecrets = props.secrets?.[name] !== undefined;
-  if (props.requestStateKeysField !== undefined && !props.requestStateKeys) fail('requestStateKeysField needs requestStateKeys');
+  if (props.requestStateKeysField !== undefined && !props.requestStateKeys)
+    fail('requestStateKeysField needs requestStateKeys');
   if (props.requestStateKeys) {
     if (inFields) fail(`'${name}' comes from requestStateKeys: remove it from secretFields`);
     if (inSecrets) fail(`'${name}' comes from requestStateKeys: remove it from secrets`);
     const field = props.requestStateKeysField;
-    if (field !== undefined && !Token.isUnresolved(field) && field.trim() === '') fail('requestStateKeysField must name a JSON field, or be omitted');
+    if (field !== undefined && !Token.isUnresolved(field) && field.trim() === '')
+      fail('requestStateKeysField must name a JSON field, or be omitted');
     return { kind: 'given', secret: props.requestStateKeys, field };
   }
   if (inFields && inSecrets) fail(`'${name}' is in both secretFields and secrets`);
@@ -380,7 +469,7 @@ function resolveRequestStateKeys(props: McpFargateServiceProps, secretFields: re
   return { kind: 'created' };
 }
 
-/** The secret variables `broker` injects from outside `oauthSecret`. */
+/** The secret variables `broker` injects from outside `secret`. */
 function brokerInjectedNames(broker: ResolvedBroker | undefined): EnvName[] {
   if (!broker) return [];
   return [
@@ -391,11 +480,15 @@ function brokerInjectedNames(broker: ResolvedBroker | undefined): EnvName[] {
 
 /** Broker mode on several tasks without a shared store: what breaks, and how to avoid it. */
 function brokerPerTaskWarning(tasks: { min: number; max: number }): string {
-  const count = Number.isFinite(tasks.max) ? `up to ${tasks.max} tasks` : 'a number of tasks not known before deployment';
+  const count = Number.isFinite(tasks.max)
+    ? `up to ${tasks.max} tasks`
+    : 'a number of tasks not known before deployment';
   return brokerInstancesWarning(
     count,
-    'The load balancer has no stickiness: run one task (autoScaling: false with desiredCount: 1; in the app -c autoScaling=false ' +
-      '-c desiredCount=1), or give the service a shared store (sessionStore: true, which holds the broker state, with broker.signingKeys; ' +
+    'The load balancer has no stickiness: run one task (autoScaling: false with desiredCount: 1; in the app -c ' +
+      'autoScaling=false ' +
+      '-c desiredCount=1), or give the service a shared store (sessionStore: true, which holds the broker state, ' +
+      'with broker.signingKeys; ' +
       'in the app -c sessionStore=true -c brokerSigningKeysSecretArn=<arn>).',
   );
 }
@@ -405,13 +498,18 @@ function isExistingStore(p: McpSessionStoreProps | McpExistingSessionStoreProps)
 }
 
 /** `true`, `McpSessionStoreProps` or `McpExistingSessionStoreProps`, checked; undefined for none. */
-function resolveSessionStore(p: McpFargateServiceProps['sessionStore'], fail: (msg: string) => never): ResolvedSessionStore | undefined {
+function resolveSessionStore(
+  p: McpFargateServiceProps['sessionStore'],
+  fail: (msg: string) => never,
+): ResolvedSessionStore | undefined {
   if (p === undefined || p === false) return undefined;
   if (p === true) return { kind: 'created' };
   if (isExistingStore(p)) {
     const port = p.port ?? REDIS.port;
-    if (isNumber(port) && (!Number.isInteger(port) || port < 1 || port > 65535)) fail(`sessionStore.port must be a TCP port (1–65535), got ${port}`);
-    if (p.field !== undefined && !Token.isUnresolved(p.field) && p.field.trim() === '') fail('sessionStore.field must name a JSON field of redisUrlSecret, or be omitted');
+    if (isNumber(port) && (!Number.isInteger(port) || port < 1 || port > 65535))
+      fail(`sessionStore.port must be a TCP port (1–65535), got ${port}`);
+    if (p.field !== undefined && !Token.isUnresolved(p.field) && p.field.trim() === '')
+      fail('sessionStore.field must name a JSON field of redisUrlSecret, or be omitted');
     return { kind: 'existing', redisUrlSecret: p.redisUrlSecret, field: p.field, securityGroup: p.securityGroup, port };
   }
   const within = (name: string, n: number | undefined, range: { min: number; max: number }) => {
@@ -421,13 +519,19 @@ function resolveSessionStore(p: McpFargateServiceProps['sessionStore'], fail: (m
   };
   within('maxDataStorageGB', p.maxDataStorageGB, SESSION_STORE_LIMITS.dataStorageGB);
   within('maxEcpuPerSecond', p.maxEcpuPerSecond, SESSION_STORE_LIMITS.ecpuPerSecond);
-  return { kind: 'created', maxDataStorageGB: p.maxDataStorageGB, maxEcpuPerSecond: p.maxEcpuPerSecond, encryptionKey: p.encryptionKey };
+  return {
+    kind: 'created',
+    maxDataStorageGB: p.maxDataStorageGB,
+    maxEcpuPerSecond: p.maxEcpuPerSecond,
+    encryptionKey: p.encryptionKey,
+  };
 }
 
-/** The fields of `oauthSecret` by auth mode, without the names injected from elsewhere (`exclude`). */
+/** The fields of `secret` by auth mode, without the names injected from elsewhere (`exclude`). */
 function defaultSecretFields(authMode: ResolvedProps['settings']['authMode'], exclude: readonly string[]): EnvName[] {
   if (authMode === 'token') return [ENV.bearerTokens];
-  if (authMode === 'broker') return [ENV.upstreamClientSecret, ENV.brokerSigningKeys].filter((f) => !exclude.includes(f));
+  if (authMode === 'broker')
+    return [ENV.upstreamClientSecret, ENV.brokerSigningKeys].filter((f) => !exclude.includes(f));
   return [ENV.oauthClientSecret];
 }
 

@@ -5,8 +5,8 @@
  * as the secret variable `REDIS_URL`. Existing: only the URL secret is injected.
  *
  * The password never appears in the template: Secrets Manager generates it, and CloudFormation resolves it at deploy
- * time where it is needed — the ElastiCache user's password, and the URL secret — through `{{resolve:secretsmanager:…}}`
- * dynamic references. The tasks read only the URL secret.
+ * time where it is needed — the ElastiCache user's password, and the URL secret — through
+ * `{{resolve:secretsmanager:…}}` dynamic references. The tasks read only the URL secret.
  */
 import { Names, SecretValue, Token, Fn } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -15,6 +15,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ENV, REDIS, redisUrl } from '../../server/config/contract';
+import { ELASTICACHE_SESSION_STORE } from '../shared/fargate';
 
 /** What the service knows of its session store, created or existing. */
 export interface McpSessionStore {
@@ -39,25 +40,25 @@ export interface McpServerlessSessionStoreProps {
   readonly encryptionKey?: kms.IKey;
 }
 
-/** Valkey major version of the created cache (ElastiCache Serverless supports 7 and 8). */
-export const SESSION_STORE_ENGINE = { engine: 'valkey', majorVersion: '8' } as const;
+/** Valkey major version of the created cache (`infra/shared/fargate.ts`). */
+export const SESSION_STORE_ENGINE = {
+  engine: ELASTICACHE_SESSION_STORE.engine,
+  majorVersion: ELASTICACHE_SESSION_STORE.majorEngineVersion,
+} as const;
 
-/**
- * ACL of the cache's one user. The cache serves only this service, so its one user may use every key (`~*`), every
- * pub/sub channel (`&*`: the tasks route messages to each other over pub/sub; Valkey 7+ grants no channel by default)
- * and every command (`+@all`: ioredis runs INFO as its ready check).
- */
-export const SESSION_STORE_ACCESS_STRING = 'on ~* &* +@all';
+/** ACL of the cache's one user (`infra/shared/fargate.ts`: every key, channel and command of this cache). */
+export const SESSION_STORE_ACCESS_STRING = ELASTICACHE_SESSION_STORE.accessString;
 
 /** A name ElastiCache accepts for a cache, user or user group: lowercase letters, digits, single hyphens, ≤ 40. */
 function elastiCacheName(scope: Construct): string {
-  const name = Names.uniqueResourceName(scope, { maxLength: 40, separator: '-', allowedSpecialCharacters: '-' })
+  const maxLength = ELASTICACHE_SESSION_STORE.nameMaxLength;
+  const name = Names.uniqueResourceName(scope, { maxLength, separator: '-', allowedSpecialCharacters: '-' })
     .toLowerCase()
     .replace(/[^a-z0-9-]/g, '')
     .replace(/-+/g, '-')
     .replace(/^[^a-z]+/, '')
     .replace(/-$/, '');
-  return name.slice(0, 40).replace(/-$/, '');
+  return name.slice(0, maxLength).replace(/-$/, '');
 }
 
 /** An ElastiCache Serverless cache for Valkey that only the service's tasks can reach, and its `REDIS_URL` secret. */
@@ -82,13 +83,18 @@ export class McpServerlessSessionStore extends Construct implements McpSessionSt
       allowAllOutbound: false,
     });
     // Ingress on the cache's group and egress on the tasks' group (which otherwise allows only 443 out).
-    this.securityGroup.connections.allowFrom(props.clientSecurityGroup, ec2.Port.tcp(REDIS.port), 'MCP tasks to the session store');
+    this.securityGroup.connections.allowFrom(
+      props.clientSecurityGroup,
+      ec2.Port.tcp(REDIS.port),
+      'MCP tasks to the session store',
+    );
 
     // Alphanumeric: ElastiCache refuses some punctuation in passwords, and the URL needs no encoding.
     this.passwordSecret = new secretsmanager.Secret(this, 'Password', {
-      description: 'Password of the MCP session store (ElastiCache user "default"); CloudFormation reads it, the tasks do not',
+      description:
+        'Password of the MCP session store (ElastiCache user "default"); CloudFormation reads it, the tasks do not',
       generateSecretString: {
-        secretStringTemplate: JSON.stringify({ username: 'default' }),
+        secretStringTemplate: JSON.stringify({ username: ELASTICACHE_SESSION_STORE.userName }),
         generateStringKey: 'password',
         excludePunctuation: true,
         passwordLength: 64,
@@ -102,7 +108,7 @@ export class McpServerlessSessionStore extends Construct implements McpSessionSt
     this.user = new elasticache.CfnUser(this, 'User', {
       engine: SESSION_STORE_ENGINE.engine,
       userId: elastiCacheName(this),
-      userName: 'default',
+      userName: ELASTICACHE_SESSION_STORE.userName,
       accessString: SESSION_STORE_ACCESS_STRING,
       authenticationMode: { Type: 'password', Passwords: [password] },
     });
@@ -115,7 +121,8 @@ export class McpServerlessSessionStore extends Construct implements McpSessionSt
     const limits =
       props.maxDataStorageGB !== undefined || props.maxEcpuPerSecond !== undefined
         ? {
-            dataStorage: props.maxDataStorageGB !== undefined ? { maximum: props.maxDataStorageGB, unit: 'GB' } : undefined,
+            dataStorage:
+              props.maxDataStorageGB !== undefined ? { maximum: props.maxDataStorageGB, unit: 'GB' } : undefined,
             ecpuPerSecond: props.maxEcpuPerSecond !== undefined ? { maximum: props.maxEcpuPerSecond } : undefined,
           }
         : undefined;
@@ -137,9 +144,15 @@ export class McpServerlessSessionStore extends Construct implements McpSessionSt
     // when it writes the secret. (A marker stands in for the password because `redisUrl` URL-encodes it, which would
     // mangle a token; the generated password is alphanumeric and needs no encoding.)
     const marker = 'sessionstorepasswordmarker';
-    const [before, after] = redisUrl(this.cache.attrEndpointAddress, { password: marker, port: REDIS.port, tls: true }).split(marker);
+    const [before, after] = redisUrl(this.cache.attrEndpointAddress, {
+      password: marker,
+      port: REDIS.port,
+      tls: true,
+    }).split(marker);
     this.redisUrlSecret = new secretsmanager.Secret(this, 'RedisUrl', {
-      description: `${ENV.redisUrl} of the MCP server: the session store's TLS URL with its password; ECS injects it at task start`,
+      description:
+        `${ENV.redisUrl} of the MCP server: the session store's TLS URL with its password; ECS injects it at task ` +
+        `start`,
       // unsafePlainText only wraps the string: what it holds is the endpoint and a dynamic reference, no secret.
       secretStringValue: SecretValue.unsafePlainText(Fn.join('', [before!, password, after!])),
     });

@@ -10,6 +10,7 @@ export {
   FARGATE_LIMITS,
   HEALTH_CHECK_GRACE_PERIOD_SECONDS,
   McpFargateService,
+  McpServerlessSessionStore,
   SESSION_STORE_DEFAULTS,
   TARGET_HEALTH_CHECK,
   ecrRepositoryArn,
@@ -23,5 +24,10 @@ export {
 export { McpNetwork, NETWORK_DEFAULTS, type McpNetworkArgs } from './network';
 export { clientConfigFor, type McpClientConfig } from '../common/client-config';
 export { McpConfigError } from '../common/errors';
-export { telemetryPolicy, type McpFargateAlarms, type McpFargateMonitoring, type McpFargateTelemetry } from './observability';
+export {
+  telemetryPolicy,
+  type McpFargateAlarms,
+  type McpFargateMonitoring,
+  type McpFargateTelemetry,
+} from './observability';
 export type { McpSecretValues } from '../common/server-settings';

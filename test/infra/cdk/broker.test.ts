@@ -279,10 +279,10 @@ describe('broker with an existing provider', () => {
     });
   });
 
-  test('an existing oauthSecret holds both fields', () => {
+  test('an existing secret holds both fields', () => {
     const stack = newStack();
     const oauthSecret = secretsmanager.Secret.fromSecretCompleteArn(stack, 'Existing', KEYS_ARN);
-    new McpFargateService(stack, 'Mcp', brokerProps(stack, { serverSettings: UPSTREAM, oauthSecret }));
+    new McpFargateService(stack, 'Mcp', brokerProps(stack, { serverSettings: UPSTREAM, secret: oauthSecret }));
     const template = Template.fromStack(stack);
     // Only the request-state keys' own generated secret.
     template.resourceCountIs('AWS::SecretsManager::Secret', 1);
@@ -351,7 +351,7 @@ describe('broker: what is refused at synth', () => {
     expect(msg).toContain("authMode 'broker' with a shared session store (REDIS_URL) needs the signing keys before the first task starts");
     expect(msg).toContain('npm run broker:keys');
     expect(msg).toContain('-c brokerSigningKeysSecretArn=<arn>');
-    // Given: a secret of their own, an extra ECS secret, or a field of a given (filled) oauthSecret.
+    // Given: a secret of their own, an extra ECS secret, or a field of a given (filled) secret.
     const ok = (f: (stack: Stack) => Partial<McpFargateServiceProps>) => () => {
       const stack = newStack();
       return new McpFargateService(stack, 'Mcp', brokerProps(stack, { serverSettings: stateful, sessionStore: true, ...f(stack) }));
@@ -359,7 +359,7 @@ describe('broker: what is refused at synth', () => {
     const keys = (stack: Stack) => secretsmanager.Secret.fromSecretCompleteArn(stack, 'K', KEYS_ARN);
     expect(ok((s) => ({ broker: { signingKeys: keys(s) } }))).not.toThrow();
     expect(ok((s) => ({ secrets: { [ENV.brokerSigningKeys]: ecs.Secret.fromSecretsManager(keys(s)) } }))).not.toThrow();
-    expect(ok((s) => ({ oauthSecret: keys(s) }))).not.toThrow();
+    expect(ok((s) => ({ secret: keys(s) }))).not.toThrow();
     // A created store on several tasks: no per-task warning.
     const stack = newStack();
     new McpFargateService(stack, 'Mcp', brokerProps(stack, { serverSettings: stateful, sessionStore: true, broker: { signingKeys: keys(stack) } }));

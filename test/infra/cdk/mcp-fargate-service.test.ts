@@ -391,7 +391,7 @@ describe('McpFargateService options', () => {
     const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:mcp-oauth-AbCdEf';
     const stack = newStack();
     const oauthSecret = secretsmanager.Secret.fromSecretCompleteArn(stack, 'Existing', arn);
-    new McpFargateService(stack, 'Mcp', baseProps(stack, { oauthSecret, secretFields: [ENV.oauthClientSecret, ENV.bearerTokens] }));
+    new McpFargateService(stack, 'Mcp', baseProps(stack, { secret: oauthSecret, secretFields: [ENV.oauthClientSecret, ENV.bearerTokens] }));
     const template = Template.fromStack(stack);
     // Only the request-state keys' own secret (their value is generated, so not a field of a secret the user fills).
     template.resourceCountIs('AWS::SecretsManager::Secret', 1);
@@ -483,7 +483,7 @@ describe('acknowledgements', () => {
     const stack = newStack();
     const oauthSecret = secretsmanager.Secret.fromSecretCompleteArn(stack, 'S', 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:mcp-AbCdEf');
     const accessLogsBucket = new s3.Bucket(stack, 'Mine');
-    const mcp = new McpFargateService(stack, 'Mcp', baseProps(stack, { oauthSecret, accessLogsBucket, deletionProtection: true }));
+    const mcp = new McpFargateService(stack, 'Mcp', baseProps(stack, { secret: oauthSecret, accessLogsBucket, deletionProtection: true }));
     expect(acks(accessLogsBucket)).toEqual({});
     expect(acks(mcp.loadBalancer)).toEqual({});
     expect(Object.keys(acks(mcp.taskDefinition))).toEqual(['AwsSolutions::AwsSolutions-ECS2']);

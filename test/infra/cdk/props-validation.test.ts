@@ -85,11 +85,11 @@ describe('server settings (checked by the contract)', () => {
     const url = 'https://auth.example.com/introspect';
     expect(() => build({ serverSettings: settings({ oauthIntrospectionUrl: url }) })).toThrow(/needs oauthClientId/);
     expect(() => build({ serverSettings: settings({ oauthIntrospectionUrl: url, oauthClientId: 'mcp' }) })).toThrow(
-      /create a secret with the JSON field OAUTH_CLIENT_SECRET and pass it as `oauthSecret`/,
+      /create a secret with the JSON field OAUTH_CLIENT_SECRET and pass it as `secret`/,
     );
     const stack = newStack();
     const oauthSecret = secretsmanager.Secret.fromSecretCompleteArn(stack, 'S', 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:mcp-AbCdEf');
-    expect(() => build({ oauthSecret, serverSettings: settings({ oauthIntrospectionUrl: url, oauthClientId: 'mcp' }) }, stack)).not.toThrow();
+    expect(() => build({ secret: oauthSecret, serverSettings: settings({ oauthIntrospectionUrl: url, oauthClientId: 'mcp' }) }, stack)).not.toThrow();
   });
 
   test('oauth, the default, needs an issuer', () => {
@@ -185,7 +185,7 @@ describe('stateful sessions with a shared session store', () => {
     const stack = newStack();
     const oauthSecret = secretsmanager.Secret.fromSecretCompleteArn(stack, 'S', 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:mcp-AbCdEf');
     const secretFields = [ENV.oauthClientSecret, ENV.redisUrl];
-    expect(() => build({ serverSettings: stateful, oauthSecret, secretFields }, stack)).not.toThrow();
+    expect(() => build({ serverSettings: stateful, secret: oauthSecret, secretFields }, stack)).not.toThrow();
     expect(() => build({ serverSettings: stateful, secretFields, sessionStore: true })).toThrow(/'REDIS_URL' comes from sessionStore: remove it from secretFields/);
   });
 
@@ -276,5 +276,22 @@ describe('capacity and the rest', () => {
     const stack = new Stack(newApp(), 'Agnostic');
     const e = errorOf(() => new McpFargateService(stack, 'Mcp', { ...baseProps(stack), image: testImage() }));
     expect(e.message).toMatch(/ALB access logging needs the stack's region.*env: \{ region \}/);
+  });
+});
+
+describe('renamed props (issue 15: the same names as the Pulumi component)', () => {
+  const ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:mcp-AbCdEf';
+
+  test('`secret` is the given secret; `oauthSecret`, its deprecated former name, still works; not both', () => {
+    const stack = newStack();
+    const given = secretsmanager.Secret.fromSecretCompleteArn(stack, 'S', ARN);
+    const mcp = new McpFargateService(stack, 'Mcp', baseProps(stack, { secret: given }));
+    expect(mcp.secret).toBe(given);
+    const old = newStack();
+    const oldGiven = secretsmanager.Secret.fromSecretCompleteArn(old, 'S', ARN);
+    expect(new McpFargateService(old, 'Mcp', baseProps(old, { oauthSecret: oldGiven })).secret).toBe(oldGiven);
+    const both = newStack();
+    const twice = secretsmanager.Secret.fromSecretCompleteArn(both, 'S', ARN);
+    expect(() => build({ secret: twice, oauthSecret: twice }, both)).toThrow(/pass `secret` only \(`oauthSecret` is its deprecated former name\)/);
   });
 });

@@ -89,10 +89,10 @@ describe('keys brought by the user', () => {
     expect(exec).toContain(KEYS_ARN);
   });
 
-  test('a field of oauthSecret (secretFields) or an extra `secrets` entry: the construct adds nothing', () => {
+  test('a field of secret (secretFields) or an extra `secrets` entry: the construct adds nothing', () => {
     const stack = newStack();
     const oauthSecret = secretsmanager.Secret.fromSecretCompleteArn(stack, 'S', KEYS_ARN);
-    const mcp = new McpFargateService(stack, 'Mcp', baseProps(stack, { oauthSecret, secretFields: [ENV.oauthClientSecret, ENV.requestStateKeys] }));
+    const mcp = new McpFargateService(stack, 'Mcp', baseProps(stack, { secret: oauthSecret, secretFields: [ENV.oauthClientSecret, ENV.requestStateKeys] }));
     const template = Template.fromStack(stack);
     template.resourceCountIs('AWS::SecretsManager::Secret', 0);
     expect(mcp.requestStateKeysSecret).toBeUndefined();
@@ -110,7 +110,7 @@ describe('keys brought by the user', () => {
   });
 
   test.each([
-    ['requestStateKeys and secretFields', (s: any, k: any) => ({ requestStateKeys: k, oauthSecret: k, secretFields: [ENV.oauthClientSecret, ENV.requestStateKeys] }), "'MCP_REQUEST_STATE_KEYS' comes from requestStateKeys: remove it from secretFields"],
+    ['requestStateKeys and secretFields', (s: any, k: any) => ({ requestStateKeys: k, secret: k, secretFields: [ENV.oauthClientSecret, ENV.requestStateKeys] }), "'MCP_REQUEST_STATE_KEYS' comes from requestStateKeys: remove it from secretFields"],
     ['requestStateKeys and secrets', (_s: any, k: any) => ({ requestStateKeys: k, secrets: { [ENV.requestStateKeys]: ecs.Secret.fromSecretsManager(k) } }), "'MCP_REQUEST_STATE_KEYS' comes from requestStateKeys: remove it from secrets"],
     ['a field without the secret', () => ({ requestStateKeysField: 'keys' }), 'requestStateKeysField needs requestStateKeys'],
     ['an empty field', (_s: any, k: any) => ({ requestStateKeys: k, requestStateKeysField: ' ' }), 'requestStateKeysField must name a JSON field, or be omitted'],

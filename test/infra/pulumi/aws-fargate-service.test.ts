@@ -62,7 +62,7 @@ function baseArgs(): Args {
     privateSubnetIds: PRIVATE,
     certificateArn: CERT,
     domainName: 'mcp.example.com',
-    server: { oauthIssuer: ISSUER },
+    serverSettings: { oauthIssuer: ISSUER },
     secrets: { oauthClientSecret: CLIENT_SECRET },
   };
 }
@@ -137,7 +137,7 @@ describe('load balancer', () => {
   });
 
   test('deregistration delay follows drainSeconds', async () => {
-    await deploy({ server: { oauthIssuer: ISSUER, drainSeconds: 45 } });
+    await deploy({ serverSettings: { oauthIssuer: ISSUER, drainSeconds: 45 } });
     expect(cloud.one(T.tg).inputs.deregistrationDelay).toBe(45);
   });
 
@@ -226,7 +226,7 @@ describe('task definition', () => {
   });
 
   test('secrets come from Secrets Manager as <arn>:FIELD:: and never as environment', async () => {
-    const { container, svc } = await deploy({ secrets: { oauthClientSecret: CLIENT_SECRET, bearerTokens: [TOKEN_1, TOKEN_2] }, server: { oauthIssuer: ISSUER } });
+    const { container, svc } = await deploy({ secrets: { oauthClientSecret: CLIENT_SECRET, bearerTokens: [TOKEN_1, TOKEN_2] }, serverSettings: { oauthIssuer: ISSUER } });
     const secretArn = await valueOf(svc.secret!.arn);
     expect(container.secrets).toEqual([
       { name: ENV.oauthClientSecret, valueFrom: `${secretArn}:${ENV.oauthClientSecret}::` },
@@ -267,7 +267,7 @@ describe('task definition', () => {
 
   test('size, architecture, user, health check and log retention are settable', async () => {
     const kms = `arn:aws:kms:${AWS_REGION}:${AWS_ACCOUNT}:key/1234`;
-    const { task, container } = await deploy({ cpu: 1024, memoryMiB: 2048, cpuArchitecture: 'ARM64', containerUser: '10001:10001', containerHealthCheck: true, logRetentionDays: 90, logsKmsKeyArn: kms });
+    const { task, container } = await deploy({ cpu: 1024, memoryLimitMiB: 2048, cpuArchitecture: 'ARM64', containerUser: '10001:10001', containerHealthCheck: true, logRetentionDays: 90, logsKmsKeyArn: kms });
     expect(cloud.one(T.logGroup).inputs.kmsKeyId).toBe(kms);
     expect(task.inputs).toMatchObject({ cpu: '1024', memory: '2048', runtimePlatform: { cpuArchitecture: 'ARM64' } });
     expect(container.user).toBe('10001:10001');
@@ -446,7 +446,7 @@ describe('service and scaling', () => {
 describe('URL, DNS and outputs', () => {
   test('domainName: MCP URL on the domain, alias record in the hosted zone', async () => {
     const { svc } = await deploy({ hostedZoneId: 'Z123' });
-    expect(await valueOf(svc.mcpUrl)).toBe('https://mcp.example.com/mcp');
+    expect(await valueOf(svc.url)).toBe('https://mcp.example.com/mcp');
     const record = cloud.one(T.record);
     expect(record.inputs).toMatchObject({ zoneId: 'Z123', name: 'mcp.example.com', type: 'A' });
     expect(record.inputs.aliases[0]).toMatchObject({ evaluateTargetHealth: true, zoneId: 'Z32O12XQLNTSW2' });
@@ -460,7 +460,7 @@ describe('URL, DNS and outputs', () => {
     });
     expect(warnings.join('\n')).toMatch(/no domainName: the MCP URL .* is the load balancer's DNS name/);
     const { svc, container } = deployed;
-    const url = await valueOf(svc.mcpUrl);
+    const url = await valueOf(svc.url);
     expect(url).toMatch(/^https:\/\/remote-mcp-alb-1a2b3c4-42\.eu-west-1\.elb\.amazonaws\.com\/mcp$/);
     expect(container.environment.find((e: { name: string }) => e.name === ENV.publicUrl).value).toBe(url);
   });
@@ -476,7 +476,7 @@ describe('URL, DNS and outputs', () => {
   });
 
   test('client configuration in token mode sends the header (Claude Desktop through mcp-remote), without the token', async () => {
-    const { svc } = await deploy({ server: { authMode: 'token' }, secrets: { bearerTokens: TOKEN_1 } });
+    const { svc } = await deploy({ serverSettings: { authMode: 'token' }, secrets: { bearerTokens: TOKEN_1 } });
     const c = await valueOf(svc.clientConfig);
     expect(c).toEqual(clientConfigFor('remote-mcp', 'https://mcp.example.com/mcp', 'token'));
     expect(JSON.parse(c.claudeDesktop).mcpServers['remote-mcp'].command).toBe('npx');
@@ -496,18 +496,18 @@ describe('bad arguments fail before anything is created', () => {
     expect((await configError({ idleTimeoutSeconds: 4001 })).message).toMatch(/idleTimeoutSeconds must be a whole number of seconds from 1 to 4000 \(the ALB's range\), got 4001/);
     expect((await configError({ idleTimeoutSeconds: 0 })).message).toMatch(/idleTimeoutSeconds must be a whole number of seconds from 1 to 4000/);
     expect((await configError({ idleTimeoutSeconds: 15 })).message).toMatch(/idleTimeoutSeconds must exceed the server's keepAliveSeconds \(15 s\), or the load balancer cuts idle streams; got 15 s/);
-    expect((await configError({ idleTimeoutSeconds: 100, server: { oauthIssuer: ISSUER, keepAliveSeconds: 120 } })).message).toMatch(/must exceed/);
+    expect((await configError({ idleTimeoutSeconds: 100, serverSettings: { oauthIssuer: ISSUER, keepAliveSeconds: 120 } })).message).toMatch(/must exceed/);
   });
   test('a drain the Fargate stopTimeout cap cannot cover', async () => {
-    expect((await configError({ server: { oauthIssuer: ISSUER, drainSeconds: 116 } })).message).toMatch(/drainSeconds must be at most 115 on Fargate .*capped at 120 s\), got 116/);
+    expect((await configError({ serverSettings: { oauthIssuer: ISSUER, drainSeconds: 116 } })).message).toMatch(/drainSeconds must be at most 115 on Fargate .*capped at 120 s\), got 116/);
   });
   test('auth modes', async () => {
-    expect((await configError({ server: { authMode: 'none' } })).message).toMatch(/only runs on loopback/);
-    expect((await configError({ server: { authMode: 'token' }, secrets: { oauthClientSecret: 'x' } })).message).toMatch(/authMode 'token' needs bearer tokens/);
-    expect((await configError({ server: {} })).message).toMatch(/needs oauthIssuer/);
+    expect((await configError({ serverSettings: { authMode: 'none' } })).message).toMatch(/only runs on loopback/);
+    expect((await configError({ serverSettings: { authMode: 'token' }, secrets: { oauthClientSecret: 'x' } })).message).toMatch(/authMode 'token' needs bearer tokens/);
+    expect((await configError({ serverSettings: {} })).message).toMatch(/needs oauthIssuer/);
     const introspection = { oauthIssuer: ISSUER, oauthIntrospectionUrl: 'https://auth.example.com/introspect', oauthClientId: 'mcp' };
-    expect((await configError({ server: introspection, secrets: { bearerTokens: TOKEN_1 } })).message).toMatch(/oauthIntrospectionUrl needs the client secret/);
-    expect((await configError({ server: { ...introspection, oauthClientId: undefined } })).message).toMatch(/oauthIntrospectionUrl needs oauthClientId/);
+    expect((await configError({ serverSettings: introspection, secrets: { bearerTokens: TOKEN_1 } })).message).toMatch(/oauthIntrospectionUrl needs the client secret/);
+    expect((await configError({ serverSettings: { ...introspection, oauthClientId: undefined } })).message).toMatch(/oauthIntrospectionUrl needs oauthClientId/);
   });
   test('secret sources', async () => {
     expect((await configError({ secretArn: 'arn:aws:secretsmanager:eu-west-1:1:secret:x' })).message).toMatch(/either `secrets`.*or `secretArn`/);
@@ -529,23 +529,23 @@ describe('bad arguments fail before anything is created', () => {
 
   test("sessionMode 'stateful' needs exactly one task: the ALB has no stickiness, so other tasks would answer 404", async () => {
     const stateful = { oauthIssuer: ISSUER, sessionMode: 'stateful' as const };
-    const message = (await configError({ server: stateful })).message;
+    const message = (await configError({ serverSettings: stateful })).message;
     expect(message).toMatch(/^McpFargateService remote-mcp: sessionMode 'stateful' needs exactly one task, and this service runs 2 to 10 tasks/);
     expect(message).toMatch(/404 \(session not found\)\. Use sessionMode 'stateless' \(the default\), or run exactly one task \(`autoScaling: false` with `desiredCount: 1`/);
-    expect((await configError({ server: stateful, autoScaling: false })).message).toMatch(/this service runs 2 tasks/);
-    expect((await configError({ server: stateful, autoScaling: { minCapacity: 1, maxCapacity: 3 } })).message).toMatch(/this service runs 1 to 3 tasks/);
+    expect((await configError({ serverSettings: stateful, autoScaling: false })).message).toMatch(/this service runs 2 tasks/);
+    expect((await configError({ serverSettings: stateful, autoScaling: { minCapacity: 1, maxCapacity: 3 } })).message).toMatch(/this service runs 1 to 3 tasks/);
   });
 
   test('bearer tokens the server would refuse (shorter than 16 characters, or a bad sha256: digest); no token in the message', async () => {
     const server = { authMode: 'token' as const };
-    const short = (await configError({ server, secrets: { bearerTokens: [TOKEN_1, 'short-token'] } })).message;
+    const short = (await configError({ serverSettings: server, secrets: { bearerTokens: [TOKEN_1, 'short-token'] } })).message;
     expect(short).toBe(
       'McpFargateService remote-mcp: bearer tokens (MCP_BEARER_TOKENS) the server would refuse: entry 2: tokens must be at least 16 characters long (got 11); generate one with: openssl rand -base64 32',
     );
     expect(short).not.toContain('short-token');
     expect(short).not.toContain(TOKEN_1);
-    expect((await configError({ server, secrets: { bearerTokens: `sha256:${'0'.repeat(63)}` } })).message).toMatch(/entry 1: a sha256: entry must be followed by 64 hex digits/);
-    expect((await configError({ server, secrets: { bearerTokens: '' } })).message).toMatch(/the server would refuse: no token/);
+    expect((await configError({ serverSettings: server, secrets: { bearerTokens: `sha256:${'0'.repeat(63)}` } })).message).toMatch(/entry 1: a sha256: entry must be followed by 64 hex digits/);
+    expect((await configError({ serverSettings: server, secrets: { bearerTokens: '' } })).message).toMatch(/the server would refuse: no token/);
   });
 
   test('a certificate from another region than aws:region is refused (an ALB takes only certificates of its own region)', async () => {
@@ -568,18 +568,18 @@ describe('bad arguments fail before anything is created', () => {
 describe('stateful sessions on one task', () => {
   test('a fixed count of 1, or autoscaling between 1 and 1, runs stateful', async () => {
     const server = { oauthIssuer: ISSUER, sessionMode: 'stateful' as const };
-    const { container } = await deploy({ server, autoScaling: false, desiredCount: 1 });
+    const { container } = await deploy({ serverSettings: server, autoScaling: false, desiredCount: 1 });
     expect(cloud.one(T.service).inputs.desiredCount).toBe(1);
     expect(container.environment).toContainEqual({ name: 'MCP_SESSION_MODE', value: 'stateful' });
     cloud.reset();
-    await deploy({ server, autoScaling: { minCapacity: 1, maxCapacity: 1 } });
+    await deploy({ serverSettings: server, autoScaling: { minCapacity: 1, maxCapacity: 1 } });
     expect(cloud.one(T.scalingTarget).inputs).toMatchObject({ minCapacity: 1, maxCapacity: 1 });
   });
 });
 
 describe('bearer tokens given as an output', () => {
   test('are checked by the same rule once known; valid ones reach the secret as a Pulumi secret', async () => {
-    await deploy({ server: { authMode: 'token' }, secrets: { bearerTokens: pulumi.secret(`${TOKEN_1},${TOKEN_2}`) } });
+    await deploy({ serverSettings: { authMode: 'token' }, secrets: { bearerTokens: pulumi.secret(`${TOKEN_1},${TOKEN_2}`) } });
     const version = cloud.one(T.secretVersion, '-secret');
     expect(isSecretValue(version.inputs.secretString)).toBe(true);
     expect(JSON.parse(version.inputs.secretString.value)[ENV.bearerTokens]).toBe(`${TOKEN_1},${TOKEN_2}`);
@@ -644,7 +644,7 @@ describe('shared session store (sessionStore)', () => {
   }
 
   test('true: ElastiCache Serverless for Valkey 8 in the private subnets, behind its own security group, with an RBAC user group', async () => {
-    const { svc } = await deploy({ server: STATEFUL, sessionStore: true });
+    const { svc } = await deploy({ serverSettings: STATEFUL, sessionStore: true });
     const { cacheName, userGroupId, userId } = ids();
     expect(cloud.one(S.cache).inputs).toMatchObject({
       name: cacheName,
@@ -664,7 +664,7 @@ describe('shared session store (sessionStore)', () => {
   });
 
   test('the store takes 6379 from the task security group only, and the tasks may open 6379 to it alone', async () => {
-    await deploy({ server: STATEFUL, sessionStore: true });
+    await deploy({ serverSettings: STATEFUL, sessionStore: true });
     const storeIngress = cloud.ofType(T.ingress).filter((r) => r.inputs.securityGroupId === sgId('sessions'));
     expect(storeIngress).toHaveLength(1);
     expect(storeIngress[0]!.inputs).toMatchObject({ referencedSecurityGroupId: sgId('tasks'), ipProtocol: 'tcp', fromPort: 6379, toPort: 6379 });
@@ -683,9 +683,39 @@ describe('shared session store (sessionStore)', () => {
     }
   });
 
+  test('its resources are children of an McpServerlessSessionStore component, each aliased to the service (their parent before), so deployed stacks move them instead of replacing them', async () => {
+    const tracker = optionsTracker();
+    const svc = new awsApi.McpFargateService('remote-mcp', { ...baseArgs(), serverSettings: STATEFUL, sessionStore: true }, tracker.opts);
+    await settle();
+    const store = svc.serverlessSessionStore!;
+    expect(store).toBeInstanceOf(awsApi.McpServerlessSessionStore);
+    const moved = [
+      `${T.sg}::remote-mcp-sessions`,
+      `${T.ingress}::remote-mcp-sessions-from-tasks`,
+      `${T.egress}::remote-mcp-tasks-to-sessions`,
+      `${S.user}::remote-mcp-sessions`,
+      `${S.userGroup}::remote-mcp-sessions`,
+      `${S.cache}::remote-mcp-sessions`,
+      `${T.secret}::remote-mcp-redis-url`,
+      `${T.secretVersion}::remote-mcp-redis-url`,
+    ];
+    for (const key of moved) {
+      const opts = tracker.seen.get(key);
+      expect([key, opts?.parent === store, opts?.aliases]).toEqual([key, true, [{ parent: svc }]]);
+    }
+    // Everything else keeps its parent: no parent alias (@pulumi/aws adds type aliases of its own to some).
+    const direct = [...tracker.seen.entries()].filter(([key]) => !moved.includes(key) && key.startsWith('aws:'));
+    for (const [key, opts] of direct) {
+      const parentAliases = (opts.aliases ?? []).filter((alias) => typeof alias === 'object' && 'parent' in alias);
+      expect([key, parentAliases]).toEqual([key, []]);
+    }
+    expect(svc.sessionStore).toBe(store.cache);
+    expect(svc.redisUrlSecret).toBe(store.redisUrlSecret);
+  });
+
   test('the password is generated, a Pulumi secret, and kept once the user exists (ignoreChanges)', async () => {
     const tracker = optionsTracker();
-    new awsApi.McpFargateService('remote-mcp', { ...baseArgs(), server: STATEFUL, sessionStore: true }, tracker.opts);
+    new awsApi.McpFargateService('remote-mcp', { ...baseArgs(), serverSettings: STATEFUL, sessionStore: true }, tracker.opts);
     await settle();
     const user = cloud.one(S.user);
     expect(isSecretValue(user.inputs.passwords)).toBe(true);
@@ -695,14 +725,14 @@ describe('shared session store (sessionStore)', () => {
     expect(tracker.seen.get(`${S.user}::remote-mcp-sessions`)?.ignoreChanges).toEqual(['passwords']);
     // a second component draws another password (nothing fixed in the code)
     cloud.reset();
-    new awsApi.McpFargateService('other-mcp', { ...baseArgs(), server: STATEFUL, sessionStore: true });
+    new awsApi.McpFargateService('other-mcp', { ...baseArgs(), serverSettings: STATEFUL, sessionStore: true });
     await settle();
     const other = cloud.one(S.user).inputs.passwords;
     expect(JSON.stringify(other)).not.toContain(password);
   });
 
   test('REDIS_URL: rediss:// with that password, a Pulumi secret in its own secret, injected by ECS, never in the environment', async () => {
-    const { svc, container } = await deploy({ server: STATEFUL, sessionStore: true });
+    const { svc, container } = await deploy({ serverSettings: STATEFUL, sessionStore: true });
     const user = cloud.one(S.user);
     expect(isSecretValue(user.inputs.passwords)).toBe(true);
     const password = (user.inputs.passwords.value as string[])[0]!;
@@ -723,26 +753,26 @@ describe('shared session store (sessionStore)', () => {
   });
 
   test('the execution role reads exactly the secrets it injects', async () => {
-    const { svc } = await deploy({ server: STATEFUL, sessionStore: true });
+    const { svc } = await deploy({ serverSettings: STATEFUL, sessionStore: true });
     const [policy] = policyOf('remote-mcp-execution');
     const read = policy.Statement.find((s: { Sid: string }) => s.Sid === 'ReadSecret');
     expect(read.Resource).toEqual([await valueOf(svc.secret!.arn), await valueOf(svc.redisUrlSecret!.arn), KEYS_ARN]);
     cloud.reset();
-    const alone = await deploy({ server: STATEFUL, secrets: undefined, sessionStore: true });
+    const alone = await deploy({ serverSettings: STATEFUL, secrets: undefined, sessionStore: true });
     const [only] = policyOf('remote-mcp-execution');
     expect(only.Statement.find((s: { Sid: string }) => s.Sid === 'ReadSecret').Resource).toEqual([await valueOf(alone.svc.redisUrlSecret!.arn), KEYS_ARN]);
   });
 
   test('a new URL rolls the tasks (ECS reads secrets at task start)', async () => {
-    await deploy({ server: STATEFUL, sessionStore: true });
+    await deploy({ serverSettings: STATEFUL, sessionStore: true });
     expect(cloud.one(T.service).inputs).toMatchObject({ forceNewDeployment: true, triggers: { secretVersion: 'version-1', redisUrlVersion: 'version-1' } });
   });
 
   test("stateful on several tasks: accepted with the store, refused without it (the message names sessionStore)", async () => {
-    await deploy({ server: STATEFUL, sessionStore: true });
+    await deploy({ serverSettings: STATEFUL, sessionStore: true });
     expect(cloud.one('aws:appautoscaling/target:Target').inputs).toMatchObject({ minCapacity: 2, maxCapacity: 10 });
     cloud.reset();
-    const message = (await configError({ server: STATEFUL })).message;
+    const message = (await configError({ serverSettings: STATEFUL })).message;
     expect(message).toMatch(/needs exactly one task, and this service runs 2 to 10 tasks/);
     expect(message).toMatch(/give the service a shared session store \(`sessionStore: true` creates ElastiCache Serverless for Valkey\)/);
   });
@@ -752,11 +782,11 @@ describe('shared session store (sessionStore)', () => {
   });
 
   test('the created store speaks the cluster protocol: the server is told so (REDIS_CLUSTER_MODE), for an existing store it is not', async () => {
-    const { container } = await deploy({ server: STATEFUL, sessionStore: true });
+    const { container } = await deploy({ serverSettings: STATEFUL, sessionStore: true });
     const env = Object.fromEntries(container.environment.map((e: { name: string; value: string }) => [e.name, e.value]));
     expect(env[ENV.redisClusterMode]).toBe('true');
     cloud.reset();
-    const existing = await deploy({ server: STATEFUL, sessionStore: { redisUrlSecretArn: 'arn:aws:secretsmanager:eu-west-1:1:secret:x' } });
+    const existing = await deploy({ serverSettings: STATEFUL, sessionStore: { redisUrlSecretArn: 'arn:aws:secretsmanager:eu-west-1:1:secret:x' } });
     expect(existing.container.environment.map((e: { name: string }) => e.name)).not.toContain(ENV.redisClusterMode);
     cloud.reset();
     const { container: plain } = await deploy();
@@ -765,10 +795,10 @@ describe('shared session store (sessionStore)', () => {
 
   test("REDIS_URL as a field of the service's own secret counts as a shared store; with sessionStore it is refused", async () => {
     const arn = `arn:aws:secretsmanager:${AWS_REGION}:${AWS_ACCOUNT}:secret:mcp-abc123`;
-    const { container } = await deploy({ server: STATEFUL, secrets: undefined, secretArn: arn, secretFields: [ENV.redisUrl] });
+    const { container } = await deploy({ serverSettings: STATEFUL, secrets: undefined, secretArn: arn, secretFields: [ENV.redisUrl] });
     expect(container.secrets).toEqual([{ name: ENV.redisUrl, valueFrom: `${arn}:${ENV.redisUrl}::` }, KEYS_ENTRY]);
     cloud.reset();
-    expect((await configError({ server: STATEFUL, secrets: undefined, secretArn: arn, secretFields: [ENV.redisUrl], sessionStore: true })).message).toMatch(
+    expect((await configError({ serverSettings: STATEFUL, secrets: undefined, secretArn: arn, secretFields: [ENV.redisUrl], sessionStore: true })).message).toMatch(
       /'REDIS_URL' comes from sessionStore: remove it from secretFields/,
     );
   });
@@ -783,7 +813,7 @@ describe('shared session store (sessionStore)', () => {
 
   test('settings: Valkey 7, usage caps, KMS key', async () => {
     const kms = `arn:aws:kms:${AWS_REGION}:${AWS_ACCOUNT}:key/abcd`;
-    await deploy({ server: STATEFUL, sessionStore: { majorEngineVersion: '7', maxDataStorageGB: 5, maxEcpuPerSecond: 5000, kmsKeyArn: kms } });
+    await deploy({ serverSettings: STATEFUL, sessionStore: { majorEngineVersion: '7', maxDataStorageGB: 5, maxEcpuPerSecond: 5000, kmsKeyArn: kms } });
     expect(cloud.one(S.cache).inputs).toMatchObject({
       majorEngineVersion: '7',
       kmsKeyId: kms,
@@ -793,7 +823,7 @@ describe('shared session store (sessionStore)', () => {
 
   test("an existing store: injected from its secret, readable alone, a network path to its security group only", async () => {
     const arn = `arn:aws:secretsmanager:${AWS_REGION}:${AWS_ACCOUNT}:secret:redis-url-abc`;
-    const { container } = await deploy({ server: STATEFUL, secrets: undefined, sessionStore: { redisUrlSecretArn: arn, securityGroupId: 'sg-store', port: 6380 } });
+    const { container } = await deploy({ serverSettings: STATEFUL, secrets: undefined, sessionStore: { redisUrlSecretArn: arn, securityGroupId: 'sg-store', port: 6380 } });
     for (const t of Object.values(S)) expect(cloud.ofType(t)).toEqual([]);
     expect(userSecrets()).toEqual([]);
     expect(container.secrets).toEqual([{ name: ENV.redisUrl, valueFrom: arn }, KEYS_ENTRY]);
@@ -804,13 +834,13 @@ describe('shared session store (sessionStore)', () => {
     expect(cloud.named(T.egress, 'remote-mcp-tasks-to-sessions').inputs).toMatchObject({ referencedSecurityGroupId: 'sg-store', fromPort: 6380, toPort: 6380 });
     // a JSON field of the secret; without the store's security group no rule is added (the path is the user's to open)
     cloud.reset();
-    const field = await deploy({ server: STATEFUL, sessionStore: { redisUrlSecretArn: arn, field: 'url' } });
+    const field = await deploy({ serverSettings: STATEFUL, sessionStore: { redisUrlSecretArn: arn, field: 'url' } });
     expect(field.container.secrets).toContainEqual({ name: ENV.redisUrl, valueFrom: `${arn}:url::` });
     expect([...cloud.ofType(T.ingress), ...cloud.ofType(T.egress)].filter((r) => r.name.includes('sessions'))).toEqual([]);
   });
 
   test('every store resource is a child of the component', async () => {
-    const { tracker } = await deploy({ server: STATEFUL, sessionStore: true });
+    const { tracker } = await deploy({ serverSettings: STATEFUL, sessionStore: true });
     const created = cloud.customResources().map((r) => `${r.type}::${r.name}`);
     expect(created.filter((c) => c.startsWith('aws:elasticache'))).toHaveLength(3);
     for (const c of created) expect(tracker.seen).toContain(c);
@@ -828,11 +858,34 @@ describe('shared session store (sessionStore)', () => {
   });
 
   test('bad store settings fail before anything is created', async () => {
-    const err = async (sessionStore: Args['sessionStore'], extra: Partial<Args> = {}) => (await configError({ server: STATEFUL, sessionStore, ...extra })).message;
+    const err = async (sessionStore: Args['sessionStore'], extra: Partial<Args> = {}) => (await configError({ serverSettings: STATEFUL, sessionStore, ...extra })).message;
     expect(await err({ majorEngineVersion: '6' })).toMatch(/sessionStore.majorEngineVersion must be a Valkey major version, 7 or later/);
     expect(await err({ maxDataStorageGB: 0 })).toMatch(/sessionStore.maxDataStorageGB must be a whole number from 1 to 5000/);
     expect(await err({ maxEcpuPerSecond: 10 })).toMatch(/sessionStore.maxEcpuPerSecond must be a whole number from 1000/);
     expect(await err({ redisUrlSecretArn: 'arn:x', port: 0 })).toMatch(/sessionStore.port must be a whole number from 1 to 65535/);
     expect(await err({ redisUrlSecretArn: 'arn:x', majorEngineVersion: '8' } as never)).toMatch(/redisUrlSecretArn names an existing store: majorEngineVersion/);
+  });
+});
+
+describe('renamed arguments and fields (issue 15: the CDK construct\'s names)', () => {
+  test('`server` and `memoryMiB`, the deprecated former names of `serverSettings` and `memoryLimitMiB`, still work', async () => {
+    const { svc, task, container } = await deploy({
+      serverSettings: undefined,
+      server: { oauthIssuer: ISSUER, drainSeconds: 30 },
+      memoryMiB: 2048,
+    });
+    expect(task.inputs.memory).toBe('2048');
+    expect(container.stopTimeout).toBe(stopTimeoutSeconds(30));
+    // `mcpUrl` and `httpsListener`, the former names of `url` and `listener`, are the same objects
+    expect(svc.mcpUrl).toBe(svc.url);
+    expect(svc.httpsListener).toBe(svc.listener);
+    expect(await valueOf(svc.url)).toBe('https://mcp.example.com/mcp');
+  });
+
+  test('a name and its former name together are refused', async () => {
+    const both = await configError({ server: { oauthIssuer: ISSUER } });
+    expect(both.message).toMatch(/pass `serverSettings` only \(`server` is its deprecated former name\), not both/);
+    const memory = await configError({ memoryLimitMiB: 2048, memoryMiB: 2048 });
+    expect(memory.message).toMatch(/pass `memoryLimitMiB` only \(`memoryMiB` is its deprecated former name\), not both/);
   });
 });
