@@ -30,16 +30,21 @@ import { NETWORK_DEFAULTS } from './aws/network';
 import { albIdleTimeoutProblem } from '../shared/alb';
 import { signingKeysProblem } from '../shared/broker';
 import { certificateRegionProblem, isAcmCertificateArn } from '../shared/arn';
-import { cloudRunDrainProblem, fargateDrainProblem } from '../shared/drain';
+import { fargateDrainProblem } from '../shared/drain';
+import {
+  CLOUD_RUN_DEFAULTS,
+  CLOUD_RUN_LIMITS,
+  CLOUD_RUN_PUBLIC_ACCESS,
+  cloudRunDrainProblem,
+  type CloudRunPublicAccess,
+} from '../shared/cloud-run';
 import { isHostname } from '../shared/hostname';
 import { statefulSessionsProblem } from '../shared/sessions';
 import { McpConfigError } from './common/errors';
 import type { McpSecretValues } from './common/server-settings';
-import { CLOUD_RUN_DEFAULTS, CLOUD_RUN_LIMITS, type CloudRunPublicAccess } from './gcp/cloud-run-service';
 
 export const CLOUDS = ['gcp', 'aws'] as const;
 export type Cloud = (typeof CLOUDS)[number];
-const PUBLIC_ACCESS = ['invoker-iam-disabled', 'all-users', 'none'] as const;
 const CPU_ARCHITECTURES = ['X86_64', 'ARM64'] as const;
 
 /** Defaults of the keys that have one for every cloud (also declared as `default:` in Pulumi.yaml). */
@@ -445,7 +450,7 @@ export function readProgramConfig(): ProgramConfig {
       requestTimeoutSeconds,
       concurrency: c.integer('concurrency', CLOUD_RUN_LIMITS.concurrency.min, CLOUD_RUN_LIMITS.concurrency.max, PROGRAM_DEFAULTS.concurrency)!,
       cpuAlwaysAllocated: c.boolean('cpuAlwaysAllocated', PROGRAM_DEFAULTS.cpuAlwaysAllocated)!,
-      publicAccess: c.oneOf('publicAccess', PUBLIC_ACCESS, PROGRAM_DEFAULTS.publicAccess)!,
+      publicAccess: c.oneOf('publicAccess', CLOUD_RUN_PUBLIC_ACCESS, PROGRAM_DEFAULTS.publicAccess)!,
       createImageRepository: c.boolean('createImageRepository', PROGRAM_DEFAULTS.createImageRepository)!,
       enableApis: c.boolean('enableApis', PROGRAM_DEFAULTS.enableApis)!,
     };
