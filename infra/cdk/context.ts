@@ -13,6 +13,7 @@ import { ALB_IDLE_TIMEOUT_SECONDS, DEFAULT_ALB_IDLE_TIMEOUT_SECONDS } from '../s
 import { certificateRegionProblem, isAcmCertificateArn } from '../shared/arn';
 import { TASK_AUTO_SCALING_DEFAULTS } from '../shared/auto-scaling';
 import { FARGATE_MAX_DRAIN_SECONDS } from '../shared/drain';
+import { sessionStoreUnused } from '../shared/sessions';
 import type { McpFargateServiceProps } from './mcp-fargate-service-props';
 import { McpConfigError } from './resolve-props';
 
@@ -245,7 +246,7 @@ export function readAppContext(get: (key: ContextKey) => unknown, defaultRegion 
       problems.push(`-c ${key} must be the complete ARN of a secret (ending in its 6-character suffix), got '${arn}'`);
     }
   }
-  if (ctx.sessionStore && settings.sessionMode !== 'stateful' && settings.authMode !== 'broker') {
+  if (ctx.sessionStore && sessionStoreUnused(settings)) {
     problems.push('-c sessionStore=true is used only by -c sessionMode=stateful and -c authMode=broker (stateless requests need no store): add one, or drop sessionStore');
   }
   if (ctx.autoScaling === false && (ctx.minCapacity !== undefined || ctx.maxCapacity !== undefined)) {

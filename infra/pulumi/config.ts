@@ -14,6 +14,7 @@ import * as pulumi from '@pulumi/pulumi';
 import {
   AUTH_MODES,
   DEFAULTS,
+  ENV,
   LIMITS,
   LOG_LEVELS,
   SESSION_MODES,
@@ -21,6 +22,7 @@ import {
   requestStateKeysProblem,
   validateServerSettings,
   type AuthMode,
+  type EnvName,
   type LogLevel,
   type ServerSettings,
   type SessionMode,
@@ -39,13 +41,17 @@ import {
   type CloudRunPublicAccess,
 } from '../shared/cloud-run';
 import { isHostname } from '../shared/hostname';
-import { statefulSessionsProblem } from '../shared/sessions';
+import { settingsNeedSecret } from '../shared/secrets';
+import { statefulSessionsProblem, unusedSessionStoreProblem } from '../shared/sessions';
 import { McpConfigError } from './common/errors';
 import type { McpSecretValues } from './common/server-settings';
 
 export const CLOUDS = ['gcp', 'aws'] as const;
 export type Cloud = (typeof CLOUDS)[number];
 const CPU_ARCHITECTURES = ['X86_64', 'ARM64'] as const;
+
+/** What to change when nothing would read the session store, in configuration keys. */
+const UNUSED_STORE_FIX = 'pulumi config set sessionMode stateful, or pulumi config set sessionStore false';
 
 /** Defaults of the keys that have one for every cloud (also declared as `default:` in Pulumi.yaml). */
 export const PROGRAM_DEFAULTS = {
@@ -381,10 +387,11 @@ export function readProgramConfig(): ProgramConfig {
     if (problem) c.fail('requestStateKeys', `the server would refuse these keys: ${problem}`);
     secrets.requestStateKeys = requestStateKeys;
   }
-  if (authMode === 'token' && !bearerTokens) {
+  const needs = (env: EnvName, sharedStore = false) => settingsNeedSecret(server, env, { sharedStore });
+  if (needs(ENV.bearerTokens) && !bearerTokens) {
     c.missing('bearerTokens', "authMode 'token' needs the accepted bearer tokens (comma-separated), set as a secret", '<token1>,<token2>', true);
   }
-  if (server.oauthIntrospectionUrl && !clientSecret) {
+  if (needs(ENV.oauthClientSecret) && !clientSecret) {
     c.missing('oauthClientSecret', "oauthIntrospectionUrl needs that client's secret", '<client secret>', true);
   }
   const keepAlive = keepAliveSeconds ?? DEFAULTS.keepAliveSeconds;
@@ -406,10 +413,11 @@ export function readProgramConfig(): ProgramConfig {
     alertEmail: c.string('alertEmail'),
   };
   // The broker keeps its state in the store whatever the session mode; stateless MCP requests alone keep nothing.
-  if (config.sessionStore && server.sessionMode !== 'stateful' && authMode !== 'broker') {
-    c.fail('sessionStore', "is used only by sessionMode 'stateful' and authMode 'broker' (stateless requests keep nothing between them), and would be a billed store that nothing reads: pulumi config set sessionMode stateful, or pulumi config set sessionStore false");
-  }
-  if (authMode === 'broker' && config.sessionStore && !brokerSigningKeys) {
+  const unusedStore = config.sessionStore
+    ? unusedSessionStoreProblem(server, { billed: 'store', fix: UNUSED_STORE_FIX })
+    : undefined;
+  if (unusedStore) c.fail('sessionStore', unusedStore);
+  if (needs(ENV.brokerSigningKeys, config.sessionStore) && !brokerSigningKeys) {
     throw new McpConfigError(
       `Missing configuration ${c.key('brokerSigningKeys')}: authMode 'broker' with sessionStore needs the signing keys, the same on every instance ` +
         '(the server refuses to start without them) (npm run -s broker:keys | pulumi config set --secret brokerSigningKeys)',

@@ -15,6 +15,7 @@ import {
   cloudRunVcpus,
   type CloudRunPublicAccess,
 } from '../../shared/cloud-run';
+import { unusedSessionStoreProblem } from '../../shared/sessions';
 import { checkInteger, configFail } from '../common/errors';
 import {
   assertSecretsFitSettings,
@@ -37,6 +38,9 @@ const GOOGLE_APIS = {
   redis: 'redis.googleapis.com',
   compute: 'compute.googleapis.com',
 } as const;
+
+/** What to change when nothing would read the session store, in the component's terms. */
+const UNUSED_STORE_FIX = "set `server: { sessionMode: 'stateful' }`, or remove sessionStore";
 
 /** Cloud Run service names: lowercase letters, digits and hyphens, a letter first, no hyphen last. */
 const SERVICE_NAME_PATTERN = /^[a-z]([a-z0-9-]*[a-z0-9])?$/;
@@ -138,15 +142,10 @@ export function resolveCloudRunArgs(
     restarts: 'a new revision, scale-in, and every scale from zero',
   });
   for (const warning of brokerRisks) warn(`${where}: ${warning}`);
-  // The broker keeps its state in the store whatever the session mode; stateless MCP requests alone keep nothing.
-  if (sessionStore && !stateful && settings.authMode !== 'broker') {
-    configFail(
-      where,
-      "sessionStore is used only by sessionMode 'stateful' and authMode 'broker' (stateless requests keep nothing " +
-        'between them), and would be a billed instance that nothing reads: ' +
-        "set `server: { sessionMode: 'stateful' }`, or remove sessionStore",
-    );
-  }
+  const unusedStore = sessionStore
+    ? unusedSessionStoreProblem(settings, { billed: 'instance', fix: UNUSED_STORE_FIX })
+    : undefined;
+  if (unusedStore) configFail(where, `sessionStore ${unusedStore}`);
   // With a shared store any instance serves any session: nothing breaks on scale-out, nothing to warn about.
   if (stateful && !sessionStore) warn(`${where}: ${statefulWithoutStoreWarning(maxInstances)}`);
 
