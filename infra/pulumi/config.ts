@@ -14,18 +14,17 @@ import * as pulumi from '@pulumi/pulumi';
 import {
   AUTH_MODES,
   DEFAULTS,
+  DEPLOY_SETTING_KEYS,
   ENV,
-  LIMITS,
-  LOG_LEVELS,
-  SESSION_MODES,
+  SETTINGS,
   bearerTokensProblem,
   requestStateKeysProblem,
   validateServerSettings,
   type AuthMode,
+  type DeploySettingKey,
   type EnvName,
-  type LogLevel,
+  type SettingKind,
   type ServerSettings,
-  type SessionMode,
 } from '../../server/config/contract';
 import { CLOUDWATCH_RETENTION_DAYS, FARGATE_DEFAULTS, FARGATE_LIMITS } from './aws/fargate-service';
 import { NETWORK_DEFAULTS } from './aws/network';
@@ -74,41 +73,22 @@ export const PROGRAM_DEFAULTS = {
   cpuArchitecture: FARGATE_DEFAULTS.cpuArchitecture,
 } as const;
 
-/** Every project key the program reads (Pulumi.yaml declares each of them; a test checks). */
-export const CONFIG_KEYS = [
+/** Keys set with `pulumi config set --secret`. */
+export const SECRET_KEYS = [
+  'oauthClientSecret',
+  'bearerTokens',
+  'upstreamClientSecret',
+  'brokerSigningKeys',
+  'requestStateKeys',
+] as const;
+
+/** The keys of every cloud besides the server settings and the secrets. */
+const PROGRAM_KEYS = [
   'cloud',
   'image',
   'serviceName',
   'domainName',
-  'publicUrl',
-  'authMode',
-  'sessionMode',
   'sessionStore',
-  'oauthIssuer',
-  'oauthAudience',
-  'oauthJwksUri',
-  'oauthScopes',
-  'oauthIntrospectionUrl',
-  'oauthClientId',
-  'allowedOrigins',
-  'keepAliveSeconds',
-  'drainSeconds',
-  'sessionIdleSeconds',
-  'maxSessions',
-  'logLevel',
-  'oauthClientSecret',
-  'bearerTokens',
-  'upstreamIssuer',
-  'upstreamClientId',
-  'upstreamScopes',
-  'brokerAllowedEmailDomains',
-  'brokerAllowedGroups',
-  'brokerGroupsClaim',
-  'brokerRedirectHosts',
-  'brokerRedirectSchemes',
-  'upstreamClientSecret',
-  'brokerSigningKeys',
-  'requestStateKeys',
   'minInstances',
   'maxInstances',
   'cpu',
@@ -116,14 +96,16 @@ export const CONFIG_KEYS = [
   'deletionProtection',
   'telemetry',
   'alertEmail',
-  // gcp
+] as const;
+const GCP_KEYS = [
   'requestTimeoutSeconds',
   'concurrency',
   'cpuAlwaysAllocated',
   'publicAccess',
   'createImageRepository',
   'enableApis',
-  // aws
+] as const;
+const AWS_KEYS = [
   'certificateArn',
   'vpcId',
   'publicSubnetIds',
@@ -139,10 +121,28 @@ export const CONFIG_KEYS = [
   'accessLogsBucket',
   'webAclArn',
 ] as const;
-export type ConfigKey = (typeof CONFIG_KEYS)[number];
 
-/** Keys set with `pulumi config set --secret`. */
-export const SECRET_KEYS: readonly ConfigKey[] = ['oauthClientSecret', 'bearerTokens', 'upstreamClientSecret', 'brokerSigningKeys', 'requestStateKeys'];
+export type ConfigKey =
+  | (typeof PROGRAM_KEYS)[number]
+  | DeploySettingKey
+  | (typeof SECRET_KEYS)[number]
+  | (typeof GCP_KEYS)[number]
+  | (typeof AWS_KEYS)[number];
+
+/**
+ * Every project key the program reads (Pulumi.yaml declares each of them; a test checks): the server settings come
+ * from the contract's table, named as the settings.
+ */
+export const CONFIG_KEYS: readonly ConfigKey[] = [
+  ...PROGRAM_KEYS,
+  ...DEPLOY_SETTING_KEYS,
+  ...SECRET_KEYS,
+  ...GCP_KEYS,
+  ...AWS_KEYS,
+];
+
+/** Settings read before the others, so that with several bad keys the one named first stays the same. */
+const SETTINGS_READ_FIRST: readonly DeploySettingKey[] = ['authMode', 'keepAliveSeconds'];
 
 export interface GcpProgramConfig {
   project: string;
@@ -254,6 +254,23 @@ class ConfigReader {
     return v === 'true';
   }
 
+  /** A server setting, read by its kind in the contract's table (`SETTINGS`). */
+  setting(k: DeploySettingKey): ServerSettings[DeploySettingKey] {
+    const kind = SETTINGS[k].kind as SettingKind;
+    switch (kind.type) {
+      case 'list':
+        return this.list(k);
+      case 'integer':
+        return this.integer(k, kind.limits.min, kind.limits.max);
+      case 'oneOf':
+        return this.oneOf(k, kind.values) as ServerSettings[DeploySettingKey];
+      case 'boolean':
+        return this.boolean(k) as ServerSettings[DeploySettingKey];
+      default:
+        return this.string(k);
+    }
+  }
+
   /**
    * A list. Pulumi.yaml declares list keys as strings, so `pulumi config set k a,b` (comma- or space-separated) is
    * the form; a JSON array string (`'["a","b"]'`) is read too.
@@ -309,37 +326,18 @@ export function readProgramConfig(): ProgramConfig {
   if (domainName !== undefined && !isHostname(domainName)) c.fail('domainName', `must be a host name like mcp.example.com (no scheme or path), got '${domainName}'`);
 
   // ------------------------------------------------------------------ server settings
+  // The settings, each read by its kind in the contract's table; authMode has the deployment default.
   const authMode = c.oneOf('authMode', AUTH_MODES, PROGRAM_DEFAULTS.authMode)!;
   if (authMode === 'none' || authMode === 'dev') {
     c.fail('authMode', `'${authMode}' only runs on loopback; a deployed service needs 'oauth', 'token' or 'broker'`);
   }
-  const keepAliveSeconds = c.integer('keepAliveSeconds', LIMITS.keepAliveSeconds.min, LIMITS.keepAliveSeconds.max);
-  const server: ProgramConfig['server'] = {
-    authMode,
-    publicUrl: c.string('publicUrl'),
-    sessionMode: c.oneOf<SessionMode>('sessionMode', SESSION_MODES),
-    oauthIssuer: c.string('oauthIssuer'),
-    oauthAudience: c.string('oauthAudience'),
-    oauthJwksUri: c.string('oauthJwksUri'),
-    oauthScopes: c.list('oauthScopes'),
-    oauthIntrospectionUrl: c.string('oauthIntrospectionUrl'),
-    oauthClientId: c.string('oauthClientId'),
-    allowedOrigins: c.list('allowedOrigins'),
-    keepAliveSeconds,
-    drainSeconds: c.integer('drainSeconds', LIMITS.drainSeconds.min, LIMITS.drainSeconds.max),
-    sessionIdleSeconds: c.integer('sessionIdleSeconds', LIMITS.sessionIdleSeconds.min, LIMITS.sessionIdleSeconds.max),
-    maxSessions: c.integer('maxSessions', LIMITS.maxSessions.min, LIMITS.maxSessions.max),
-    logLevel: c.oneOf<LogLevel>('logLevel', LOG_LEVELS),
-    upstreamIssuer: c.string('upstreamIssuer'),
-    upstreamClientId: c.string('upstreamClientId'),
-    upstreamScopes: c.list('upstreamScopes'),
-    brokerAllowedEmailDomains: c.list('brokerAllowedEmailDomains'),
-    brokerAllowedGroups: c.list('brokerAllowedGroups'),
-    brokerGroupsClaim: c.string('brokerGroupsClaim'),
-    brokerRedirectHosts: c.list('brokerRedirectHosts'),
-    brokerRedirectSchemes: c.list('brokerRedirectSchemes'),
-  };
-  for (const k of Object.keys(server) as (keyof typeof server)[]) if (server[k] === undefined) delete server[k];
+  const server: ProgramConfig['server'] = { authMode };
+  const otherSettings = DEPLOY_SETTING_KEYS.filter((key) => !SETTINGS_READ_FIRST.includes(key));
+  for (const key of [...SETTINGS_READ_FIRST.filter((key) => key !== 'authMode'), ...otherSettings]) {
+    const value = c.setting(key);
+    if (value !== undefined) Object.assign(server, { [key]: value });
+  }
+  const keepAliveSeconds = server.keepAliveSeconds;
   // Missing values the contract would also refuse: said first, with the key to set and how.
   if (authMode === 'oauth' && !server.oauthIssuer) {
     c.missing('oauthIssuer', "authMode 'oauth' needs the authorization server's issuer URL", 'https://auth.example.com');
