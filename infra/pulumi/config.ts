@@ -33,8 +33,10 @@ import { signingKeysProblem } from '../shared/broker';
 import { certificateRegionProblem, isAcmCertificateArn } from '../shared/arn';
 import { fargateDrainProblem } from '../shared/drain';
 import {
+  CLOUD_RUN_CPU_PATTERN,
   CLOUD_RUN_DEFAULTS,
   CLOUD_RUN_LIMITS,
+  CLOUD_RUN_MEMORY_PATTERN,
   CLOUD_RUN_PUBLIC_ACCESS,
   cloudRunDrainProblem,
   type CloudRunPublicAccess,
@@ -234,7 +236,9 @@ class ConfigReader {
   oneOf<T extends string>(k: string, allowed: readonly T[], fallback?: T): T | undefined {
     const v = this.string(k);
     if (v === undefined) return fallback;
-    if (!(allowed as readonly string[]).includes(v)) this.fail(k, `must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got '${v}'`);
+    if (!(allowed as readonly string[]).includes(v)) {
+      this.fail(k, `must be one of ${allowed.map((value) => `'${value}'`).join(', ')}, got '${v}'`);
+    }
     return v as T;
   }
 
@@ -285,7 +289,9 @@ class ConfigReader {
       } catch {
         this.fail(k, `must be a JSON array of strings or a comma-separated list, got '${v}'`);
       }
-      if (!Array.isArray(items) || !items.every((i) => typeof i === 'string')) this.fail(k, 'must be a list of strings');
+      if (!Array.isArray(items) || !items.every((item) => typeof item === 'string')) {
+        this.fail(k, 'must be a list of strings');
+      }
     } else {
       items = v.split(/[\s,]+/);
     }
@@ -303,7 +309,8 @@ class ConfigReader {
     // The SDK's own record of which keys the CLI passed as secrets (PULUMI_CONFIG_SECRET_KEYS); not in its typings.
     const isConfigSecret = (pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean }).isConfigSecret;
     if (isConfigSecret && !isConfigSecret(this.key(k))) {
-      this.fail(k, `is stored in plain text in the stack's configuration file: set it again with \`pulumi config set --secret ${k} <value>\``);
+      const setAgain = `pulumi config set --secret ${k} <value>`;
+      this.fail(k, `is stored in plain text in the stack's configuration file: set it again with \`${setAgain}\``);
     }
     return pulumi.secret(new pulumi.Config(this.namespace).requireSecret(k));
   }
@@ -315,15 +322,23 @@ export function readProgramConfig(): ProgramConfig {
   const c = new ConfigReader(project, true);
 
   const cloud = c.oneOf('cloud', CLOUDS);
-  if (cloud === undefined) c.missing('cloud', "choose where to deploy, 'gcp' (Cloud Run) or 'aws' (ECS Fargate)", 'gcp');
+  if (cloud === undefined) {
+    c.missing('cloud', "choose where to deploy, 'gcp' (Cloud Run) or 'aws' (ECS Fargate)", 'gcp');
+  }
 
   const serviceName = c.string('serviceName') ?? PROGRAM_DEFAULTS.serviceName;
   if (!/^[a-z]([a-z0-9-]*[a-z0-9])?$/.test(serviceName)) {
-    c.fail('serviceName', `must be lowercase letters, digits and hyphens, start with a letter and not end with a hyphen, got '${serviceName}'`);
+    c.fail(
+      'serviceName',
+      'must be lowercase letters, digits and hyphens, start with a letter and not end with a hyphen, ' +
+        `got '${serviceName}'`,
+    );
   }
   const image = c.string('image');
   const domainName = c.string('domainName');
-  if (domainName !== undefined && !isHostname(domainName)) c.fail('domainName', `must be a host name like mcp.example.com (no scheme or path), got '${domainName}'`);
+  if (domainName !== undefined && !isHostname(domainName)) {
+    c.fail('domainName', `must be a host name like mcp.example.com (no scheme or path), got '${domainName}'`);
+  }
 
   // ------------------------------------------------------------------ server settings
   // The settings, each read by its kind in the contract's table; authMode has the deployment default.
@@ -340,16 +355,23 @@ export function readProgramConfig(): ProgramConfig {
   const keepAliveSeconds = server.keepAliveSeconds;
   // Missing values the contract would also refuse: said first, with the key to set and how.
   if (authMode === 'oauth' && !server.oauthIssuer) {
-    c.missing('oauthIssuer', "authMode 'oauth' needs the authorization server's issuer URL", 'https://auth.example.com');
+    const why = "authMode 'oauth' needs the authorization server's issuer URL";
+    c.missing('oauthIssuer', why, 'https://auth.example.com');
   }
   if (server.oauthIntrospectionUrl && !server.oauthClientId) {
-    c.missing('oauthClientId', 'oauthIntrospectionUrl needs the client the server introspects tokens as', '<client id>');
+    const why = 'oauthIntrospectionUrl needs the client the server introspects tokens as';
+    c.missing('oauthClientId', why, '<client id>');
   }
   if (authMode === 'broker') {
     if (!server.upstreamIssuer) {
-      c.missing('upstreamIssuer', "authMode 'broker' needs the OpenID Connect provider users sign in with (Google: https://accounts.google.com)", 'https://accounts.google.com');
+      const why =
+        "authMode 'broker' needs the OpenID Connect provider users sign in with (Google: https://accounts.google.com)";
+      c.missing('upstreamIssuer', why, 'https://accounts.google.com');
     }
-    if (!server.upstreamClientId) c.missing('upstreamClientId', "authMode 'broker' needs the server's OAuth client id at the upstream provider", '<client id>');
+    if (!server.upstreamClientId) {
+      const why = "authMode 'broker' needs the server's OAuth client id at the upstream provider";
+      c.missing('upstreamClientId', why, '<client id>');
+    }
   }
   try {
     validateServerSettings(server, 'server settings');
@@ -387,7 +409,8 @@ export function readProgramConfig(): ProgramConfig {
   }
   const needs = (env: EnvName, sharedStore = false) => settingsNeedSecret(server, env, { sharedStore });
   if (needs(ENV.bearerTokens) && !bearerTokens) {
-    c.missing('bearerTokens', "authMode 'token' needs the accepted bearer tokens (comma-separated), set as a secret", '<token1>,<token2>', true);
+    const why = "authMode 'token' needs the accepted bearer tokens (comma-separated), set as a secret";
+    c.missing('bearerTokens', why, '<token1>,<token2>', true);
   }
   if (needs(ENV.oauthClientSecret) && !clientSecret) {
     c.missing('oauthClientSecret', "oauthIntrospectionUrl needs that client's secret", '<client secret>', true);
@@ -417,8 +440,9 @@ export function readProgramConfig(): ProgramConfig {
   if (unusedStore) c.fail('sessionStore', unusedStore);
   if (needs(ENV.brokerSigningKeys, config.sessionStore) && !brokerSigningKeys) {
     throw new McpConfigError(
-      `Missing configuration ${c.key('brokerSigningKeys')}: authMode 'broker' with sessionStore needs the signing keys, the same on every instance ` +
-        '(the server refuses to start without them) (npm run -s broker:keys | pulumi config set --secret brokerSigningKeys)',
+      `Missing configuration ${c.key('brokerSigningKeys')}: authMode 'broker' with sessionStore needs the signing ` +
+        'keys, the same on every instance (the server refuses to start without them) ' +
+        '(npm run -s broker:keys | pulumi config set --secret brokerSigningKeys)',
     );
   }
   if (cloud === 'aws') {
@@ -426,10 +450,15 @@ export function readProgramConfig(): ProgramConfig {
     if (config.cpu !== undefined && !/^\d+$/.test(config.cpu)) c.fail('cpu', `on aws is Fargate CPU units such as 256, 512, 1024, got '${config.cpu}'`);
     if (config.memory !== undefined && !/^\d+$/.test(config.memory)) c.fail('memory', `on aws is MiB such as 1024, got '${config.memory}'`);
   } else {
-    if (config.cpu !== undefined && !/^(\d+(\.\d+)?|\d+m)$/.test(config.cpu)) c.fail('cpu', `on gcp looks like '1', '2' or '1000m', got '${config.cpu}'`);
-    if (config.memory !== undefined && !/^\d+(Mi|Gi)$/.test(config.memory)) c.fail('memory', `on gcp looks like '512Mi' or '2Gi', got '${config.memory}'`);
+    if (config.cpu !== undefined && !CLOUD_RUN_CPU_PATTERN.test(config.cpu)) {
+      c.fail('cpu', `on gcp looks like '1', '2' or '1000m', got '${config.cpu}'`);
+    }
+    if (config.memory !== undefined && !CLOUD_RUN_MEMORY_PATTERN.test(config.memory)) {
+      c.fail('memory', `on gcp looks like '512Mi' or '2Gi', got '${config.memory}'`);
+    }
   }
-  if (config.minInstances !== undefined && config.maxInstances !== undefined && config.minInstances > config.maxInstances) {
+  const instanceRange = { min: config.minInstances, max: config.maxInstances };
+  if (instanceRange.min !== undefined && instanceRange.max !== undefined && instanceRange.min > instanceRange.max) {
     c.fail('maxInstances', `must be at least minInstances (${config.minInstances}), got ${config.maxInstances}`);
   }
 
@@ -439,29 +468,47 @@ export function readProgramConfig(): ProgramConfig {
     if (!gcpProject) gcpConfig.missing('project', 'the Google Cloud project to deploy to', '<project-id>');
     const region = gcp.config.region;
     if (!region) gcpConfig.missing('region', 'the Cloud Run region', 'us-central1');
-    if (serviceName.length > CLOUD_RUN_LIMITS.serviceNameMaxLength) {
-      c.fail('serviceName', `must be at most ${CLOUD_RUN_LIMITS.serviceNameMaxLength} characters on Cloud Run, got '${serviceName}'`);
+    const maxNameLength = CLOUD_RUN_LIMITS.serviceNameMaxLength;
+    if (serviceName.length > maxNameLength) {
+      c.fail('serviceName', `must be at most ${maxNameLength} characters on Cloud Run, got '${serviceName}'`);
     }
     const { min, max } = CLOUD_RUN_LIMITS.requestTimeoutSeconds;
     const requestTimeoutSeconds = c.integer('requestTimeoutSeconds', min, max, PROGRAM_DEFAULTS.requestTimeoutSeconds)!;
-    if (requestTimeoutSeconds <= keepAlive) c.fail('requestTimeoutSeconds', `must exceed keepAliveSeconds (${keepAlive}), or streams are cut between keep-alives; got ${requestTimeoutSeconds}`);
+    if (requestTimeoutSeconds <= keepAlive) {
+      c.fail(
+        'requestTimeoutSeconds',
+        `must exceed keepAliveSeconds (${keepAlive}), or streams are cut between keep-alives; ` +
+          `got ${requestTimeoutSeconds}`,
+      );
+    }
     const drainProblem = server.drainSeconds === undefined ? undefined : cloudRunDrainProblem(server.drainSeconds);
     if (drainProblem) c.fail('drainSeconds', drainProblem);
-    if (config.minInstances !== undefined && config.maxInstances === undefined && config.minInstances > CLOUD_RUN_DEFAULTS.maxInstances) {
-      config.maxInstances = config.minInstances;
+    const { minInstances, maxInstances } = config;
+    if (minInstances !== undefined && maxInstances === undefined && minInstances > CLOUD_RUN_DEFAULTS.maxInstances) {
+      config.maxInstances = minInstances;
     }
+    const concurrencyLimits = CLOUD_RUN_LIMITS.concurrency;
     config.gcp = {
       project: gcpProject!,
       region: region!,
       requestTimeoutSeconds,
-      concurrency: c.integer('concurrency', CLOUD_RUN_LIMITS.concurrency.min, CLOUD_RUN_LIMITS.concurrency.max, PROGRAM_DEFAULTS.concurrency)!,
+      concurrency: c.integer(
+        'concurrency',
+        concurrencyLimits.min,
+        concurrencyLimits.max,
+        PROGRAM_DEFAULTS.concurrency,
+      )!,
       cpuAlwaysAllocated: c.boolean('cpuAlwaysAllocated', PROGRAM_DEFAULTS.cpuAlwaysAllocated)!,
       publicAccess: c.oneOf('publicAccess', CLOUD_RUN_PUBLIC_ACCESS, PROGRAM_DEFAULTS.publicAccess)!,
       createImageRepository: c.boolean('createImageRepository', PROGRAM_DEFAULTS.createImageRepository)!,
       enableApis: c.boolean('enableApis', PROGRAM_DEFAULTS.enableApis)!,
     };
     if (!image && !config.gcp.createImageRepository) {
-      c.missing('image', 'the server image to run (with createImageRepository false there is nothing else to deploy)', '<region>-docker.pkg.dev/<project>/<repo>/server:<tag>');
+      c.missing(
+        'image',
+        'the server image to run (with createImageRepository false there is nothing else to deploy)',
+        '<region>-docker.pkg.dev/<project>/<repo>/server:<tag>',
+      );
     }
   } else {
     const awsConfig = new ConfigReader('aws');
