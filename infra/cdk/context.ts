@@ -8,11 +8,22 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { AUTH_MODES, DEFAULTS, LOG_LEVELS, SESSION_MODES, type ServerSettings } from '../../server/config/contract';
+import {
+  AUTH_MODES,
+  DEFAULTS,
+  DEPLOY_SETTING_KEYS,
+  LOG_LEVELS,
+  SESSION_MODES,
+  SETTINGS,
+  type DeploySettingKey,
+  type ServerSettings,
+  type SettingKind,
+} from '../../server/config/contract';
 import { ALB_IDLE_TIMEOUT_SECONDS, DEFAULT_ALB_IDLE_TIMEOUT_SECONDS } from '../shared/alb';
 import { certificateRegionProblem, isAcmCertificateArn } from '../shared/arn';
 import { TASK_AUTO_SCALING_DEFAULTS } from '../shared/auto-scaling';
 import { FARGATE_MAX_DRAIN_SECONDS } from '../shared/drain';
+import { sessionStoreUnused } from '../shared/sessions';
 import type { McpFargateServiceProps } from './mcp-fargate-service-props';
 import { McpConfigError } from './resolve-props';
 
@@ -140,32 +151,29 @@ export function readAppContext(get: (key: ContextKey) => unknown, defaultRegion 
     return v === 'true';
   };
 
-  const settings: ServerSettings = {
-    publicUrl: str('publicUrl'),
-    sessionMode: oneOf('sessionMode', SESSION_MODES),
-    authMode: oneOf('authMode', AUTH_MODES) ?? 'oauth',
-    oauthIssuer: str('oauthIssuer'),
-    oauthAudience: str('oauthAudience'),
-    oauthJwksUri: str('oauthJwksUri'),
-    oauthScopes: list('oauthScopes'),
-    oauthIntrospectionUrl: str('oauthIntrospectionUrl'),
-    oauthClientId: str('oauthClientId'),
-    upstreamIssuer: str('upstreamIssuer'),
-    upstreamClientId: str('upstreamClientId'),
-    upstreamScopes: list('upstreamScopes'),
-    brokerAllowedEmailDomains: list('brokerAllowedEmailDomains'),
-    brokerAllowedGroups: list('brokerAllowedGroups'),
-    brokerGroupsClaim: str('brokerGroupsClaim'),
-    brokerRedirectHosts: list('brokerRedirectHosts'),
-    brokerRedirectSchemes: list('brokerRedirectSchemes'),
-    allowedOrigins: list('allowedOrigins'),
-    keepAliveSeconds: int('keepAliveSeconds'),
-    drainSeconds: int('drainSeconds'),
-    sessionIdleSeconds: int('sessionIdleSeconds'),
-    maxSessions: int('maxSessions'),
-    logLevel: oneOf('logLevel', LOG_LEVELS),
+  // The server settings, each read by its kind in the contract's table (a deployed server authenticates: oauth).
+  // Every setting the deployment programs take is a context key of the same name (`key` passes as a ContextKey).
+  const readSetting = (key: DeploySettingKey): ServerSettings[DeploySettingKey] => {
+    const kind = SETTINGS[key].kind as SettingKind;
+    switch (kind.type) {
+      case 'list':
+        return list(key);
+      case 'integer':
+        return int(key);
+      case 'oneOf':
+        return oneOf(key, kind.values) as ServerSettings[DeploySettingKey];
+      case 'boolean':
+        return bool(key) as ServerSettings[DeploySettingKey];
+      default:
+        return str(key);
+    }
   };
-  for (const k of Object.keys(settings) as (keyof ServerSettings)[]) if (settings[k] === undefined) delete settings[k];
+  const settings: ServerSettings = {};
+  for (const key of DEPLOY_SETTING_KEYS) {
+    const value = readSetting(key);
+    if (value !== undefined) Object.assign(settings, { [key]: value });
+  }
+  settings.authMode ??= 'oauth';
 
   const ctx: AppContext = {
     stackName: str('stackName') ?? 'McpServer',
@@ -245,7 +253,7 @@ export function readAppContext(get: (key: ContextKey) => unknown, defaultRegion 
       problems.push(`-c ${key} must be the complete ARN of a secret (ending in its 6-character suffix), got '${arn}'`);
     }
   }
-  if (ctx.sessionStore && settings.sessionMode !== 'stateful' && settings.authMode !== 'broker') {
+  if (ctx.sessionStore && sessionStoreUnused(settings)) {
     problems.push('-c sessionStore=true is used only by -c sessionMode=stateful and -c authMode=broker (stateless requests need no store): add one, or drop sessionStore');
   }
   if (ctx.autoScaling === false && (ctx.minCapacity !== undefined || ctx.maxCapacity !== undefined)) {

@@ -24,7 +24,8 @@ import { ELASTICACHE_LIMITS, FARGATE_TASK_DEFAULTS, fargateDrainProblem } from '
 import { isHostname } from '../shared/hostname';
 import { brokerInstancesWarning } from '../shared/broker';
 import { alarmEmailProblem } from '../shared/observability';
-import { statefulSessionsProblem } from '../shared/sessions';
+import { settingsNeedSecret } from '../shared/secrets';
+import { statefulSessionsProblem, unusedSessionStoreProblem } from '../shared/sessions';
 import { COGNITO_STANDARD_SCOPES, type McpCognitoUpstreamOptions } from './cognito-upstream';
 import type {
   McpAutoScalingProps,
@@ -197,11 +198,11 @@ export function resolveProps(props: McpFargateServiceProps, where = 'McpFargateS
     if (secretFields.includes(name)) fail(`'${name}' comes from ${from}: remove it from secretFields`);
     if (props.secrets?.[name]) fail(`'${name}' comes from ${from}: remove it from secrets`);
   }
-  if (settings.authMode === 'token' && !secretFields.includes(ENV.bearerTokens)) {
+  if (settingsNeedSecret(settings, ENV.bearerTokens) && !secretFields.includes(ENV.bearerTokens)) {
     fail(`authMode 'token' needs '${ENV.bearerTokens}' in secretFields (the tokens come from the secret)`);
   }
   // Introspection authenticates with a client id (the contract checks it) and a secret: the server needs both to start.
-  if (settings.oauthIntrospectionUrl) {
+  if (settingsNeedSecret(settings, ENV.oauthClientSecret)) {
     if (!secretFields.includes(ENV.oauthClientSecret))
       fail(`oauthIntrospectionUrl needs '${ENV.oauthClientSecret}' in secretFields`);
     if (!givenSecret) {
@@ -232,15 +233,12 @@ export function resolveProps(props: McpFargateServiceProps, where = 'McpFargateS
   // Session store: REDIS_URL comes from it alone, and only stateful sessions and the broker use it.
   const sessionStore = resolveSessionStore(props.sessionStore, fail);
   if (sessionStore) {
-    // The broker keeps its state in the store whatever the session mode; stateless MCP requests alone keep nothing.
-    if (settings.sessionMode !== 'stateful' && settings.authMode !== 'broker') {
-      fail(
-        "sessionStore is used only by sessionMode 'stateful' and authMode 'broker' (stateless requests keep nothing " +
-          'between them), and would be a billed cache that nothing reads: set `serverSettings: { sessionMode: ' +
-          "'stateful' }` " +
-          '(in the app: -c sessionMode=stateful), or remove sessionStore',
-      );
-    }
+    const unusedStore = unusedSessionStoreProblem(settings, {
+      billed: 'cache',
+      fix:
+        "set `serverSettings: { sessionMode: 'stateful' }` (in the app: -c sessionMode=stateful), or remove sessionStore",
+    });
+    if (unusedStore) fail(`sessionStore ${unusedStore}`);
     if (secretFields.includes(ENV.redisUrl) || props.secrets?.[ENV.redisUrl]) {
       fail(
         `'${ENV.redisUrl}' comes from sessionStore: remove it from ` +
@@ -252,7 +250,7 @@ export function resolveProps(props: McpFargateServiceProps, where = 'McpFargateS
   // A shared store (REDIS_URL) means several tasks sign tokens: the server refuses to start without common keys.
   const sharedStore =
     sessionStore !== undefined || secretFields.includes(ENV.redisUrl) || props.secrets?.[ENV.redisUrl] !== undefined;
-  if (settings.authMode === 'broker' && sharedStore) {
+  if (settingsNeedSecret(settings, ENV.brokerSigningKeys, { sharedStore })) {
     const keysGiven =
       broker?.signingKeys !== undefined ||
       props.secrets?.[ENV.brokerSigningKeys] !== undefined ||

@@ -14,33 +14,45 @@ import * as pulumi from '@pulumi/pulumi';
 import {
   AUTH_MODES,
   DEFAULTS,
-  LIMITS,
-  LOG_LEVELS,
-  SESSION_MODES,
+  DEPLOY_SETTING_KEYS,
+  ENV,
+  SETTINGS,
   bearerTokensProblem,
   requestStateKeysProblem,
   validateServerSettings,
   type AuthMode,
-  type LogLevel,
+  type DeploySettingKey,
+  type EnvName,
+  type SettingKind,
   type ServerSettings,
-  type SessionMode,
 } from '../../server/config/contract';
 import { CLOUDWATCH_RETENTION_DAYS, FARGATE_DEFAULTS, FARGATE_LIMITS } from './aws/fargate-service';
 import { NETWORK_DEFAULTS } from './aws/network';
 import { albIdleTimeoutProblem } from '../shared/alb';
 import { signingKeysProblem } from '../shared/broker';
 import { certificateRegionProblem, isAcmCertificateArn } from '../shared/arn';
-import { cloudRunDrainProblem, fargateDrainProblem } from '../shared/drain';
+import { fargateDrainProblem } from '../shared/drain';
+import {
+  CLOUD_RUN_CPU_PATTERN,
+  CLOUD_RUN_DEFAULTS,
+  CLOUD_RUN_LIMITS,
+  CLOUD_RUN_MEMORY_PATTERN,
+  CLOUD_RUN_PUBLIC_ACCESS,
+  cloudRunDrainProblem,
+  type CloudRunPublicAccess,
+} from '../shared/cloud-run';
 import { isHostname } from '../shared/hostname';
-import { statefulSessionsProblem } from '../shared/sessions';
+import { settingsNeedSecret } from '../shared/secrets';
+import { statefulSessionsProblem, unusedSessionStoreProblem } from '../shared/sessions';
 import { McpConfigError } from './common/errors';
 import type { McpSecretValues } from './common/server-settings';
-import { CLOUD_RUN_DEFAULTS, CLOUD_RUN_LIMITS, type CloudRunPublicAccess } from './gcp/cloud-run-service';
 
 export const CLOUDS = ['gcp', 'aws'] as const;
 export type Cloud = (typeof CLOUDS)[number];
-const PUBLIC_ACCESS = ['invoker-iam-disabled', 'all-users', 'none'] as const;
 const CPU_ARCHITECTURES = ['X86_64', 'ARM64'] as const;
+
+/** What to change when nothing would read the session store, in configuration keys. */
+const UNUSED_STORE_FIX = 'pulumi config set sessionMode stateful, or pulumi config set sessionStore false';
 
 /** Defaults of the keys that have one for every cloud (also declared as `default:` in Pulumi.yaml). */
 export const PROGRAM_DEFAULTS = {
@@ -63,41 +75,22 @@ export const PROGRAM_DEFAULTS = {
   cpuArchitecture: FARGATE_DEFAULTS.cpuArchitecture,
 } as const;
 
-/** Every project key the program reads (Pulumi.yaml declares each of them; a test checks). */
-export const CONFIG_KEYS = [
+/** Keys set with `pulumi config set --secret`. */
+export const SECRET_KEYS = [
+  'oauthClientSecret',
+  'bearerTokens',
+  'upstreamClientSecret',
+  'brokerSigningKeys',
+  'requestStateKeys',
+] as const;
+
+/** The keys of every cloud besides the server settings and the secrets. */
+const PROGRAM_KEYS = [
   'cloud',
   'image',
   'serviceName',
   'domainName',
-  'publicUrl',
-  'authMode',
-  'sessionMode',
   'sessionStore',
-  'oauthIssuer',
-  'oauthAudience',
-  'oauthJwksUri',
-  'oauthScopes',
-  'oauthIntrospectionUrl',
-  'oauthClientId',
-  'allowedOrigins',
-  'keepAliveSeconds',
-  'drainSeconds',
-  'sessionIdleSeconds',
-  'maxSessions',
-  'logLevel',
-  'oauthClientSecret',
-  'bearerTokens',
-  'upstreamIssuer',
-  'upstreamClientId',
-  'upstreamScopes',
-  'brokerAllowedEmailDomains',
-  'brokerAllowedGroups',
-  'brokerGroupsClaim',
-  'brokerRedirectHosts',
-  'brokerRedirectSchemes',
-  'upstreamClientSecret',
-  'brokerSigningKeys',
-  'requestStateKeys',
   'minInstances',
   'maxInstances',
   'cpu',
@@ -105,14 +98,16 @@ export const CONFIG_KEYS = [
   'deletionProtection',
   'telemetry',
   'alertEmail',
-  // gcp
+] as const;
+const GCP_KEYS = [
   'requestTimeoutSeconds',
   'concurrency',
   'cpuAlwaysAllocated',
   'publicAccess',
   'createImageRepository',
   'enableApis',
-  // aws
+] as const;
+const AWS_KEYS = [
   'certificateArn',
   'vpcId',
   'publicSubnetIds',
@@ -128,10 +123,28 @@ export const CONFIG_KEYS = [
   'accessLogsBucket',
   'webAclArn',
 ] as const;
-export type ConfigKey = (typeof CONFIG_KEYS)[number];
 
-/** Keys set with `pulumi config set --secret`. */
-export const SECRET_KEYS: readonly ConfigKey[] = ['oauthClientSecret', 'bearerTokens', 'upstreamClientSecret', 'brokerSigningKeys', 'requestStateKeys'];
+export type ConfigKey =
+  | (typeof PROGRAM_KEYS)[number]
+  | DeploySettingKey
+  | (typeof SECRET_KEYS)[number]
+  | (typeof GCP_KEYS)[number]
+  | (typeof AWS_KEYS)[number];
+
+/**
+ * Every project key the program reads (Pulumi.yaml declares each of them; a test checks): the server settings come
+ * from the contract's table, named as the settings.
+ */
+export const CONFIG_KEYS: readonly ConfigKey[] = [
+  ...PROGRAM_KEYS,
+  ...DEPLOY_SETTING_KEYS,
+  ...SECRET_KEYS,
+  ...GCP_KEYS,
+  ...AWS_KEYS,
+];
+
+/** Settings read before the others, so that with several bad keys the one named first stays the same. */
+const SETTINGS_READ_FIRST: readonly DeploySettingKey[] = ['authMode', 'keepAliveSeconds'];
 
 export interface GcpProgramConfig {
   project: string;
@@ -223,7 +236,9 @@ class ConfigReader {
   oneOf<T extends string>(k: string, allowed: readonly T[], fallback?: T): T | undefined {
     const v = this.string(k);
     if (v === undefined) return fallback;
-    if (!(allowed as readonly string[]).includes(v)) this.fail(k, `must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got '${v}'`);
+    if (!(allowed as readonly string[]).includes(v)) {
+      this.fail(k, `must be one of ${allowed.map((value) => `'${value}'`).join(', ')}, got '${v}'`);
+    }
     return v as T;
   }
 
@@ -243,6 +258,23 @@ class ConfigReader {
     return v === 'true';
   }
 
+  /** A server setting, read by its kind in the contract's table (`SETTINGS`). */
+  setting(k: DeploySettingKey): ServerSettings[DeploySettingKey] {
+    const kind = SETTINGS[k].kind as SettingKind;
+    switch (kind.type) {
+      case 'list':
+        return this.list(k);
+      case 'integer':
+        return this.integer(k, kind.limits.min, kind.limits.max);
+      case 'oneOf':
+        return this.oneOf(k, kind.values) as ServerSettings[DeploySettingKey];
+      case 'boolean':
+        return this.boolean(k) as ServerSettings[DeploySettingKey];
+      default:
+        return this.string(k);
+    }
+  }
+
   /**
    * A list. Pulumi.yaml declares list keys as strings, so `pulumi config set k a,b` (comma- or space-separated) is
    * the form; a JSON array string (`'["a","b"]'`) is read too.
@@ -257,7 +289,9 @@ class ConfigReader {
       } catch {
         this.fail(k, `must be a JSON array of strings or a comma-separated list, got '${v}'`);
       }
-      if (!Array.isArray(items) || !items.every((i) => typeof i === 'string')) this.fail(k, 'must be a list of strings');
+      if (!Array.isArray(items) || !items.every((item) => typeof item === 'string')) {
+        this.fail(k, 'must be a list of strings');
+      }
     } else {
       items = v.split(/[\s,]+/);
     }
@@ -275,7 +309,8 @@ class ConfigReader {
     // The SDK's own record of which keys the CLI passed as secrets (PULUMI_CONFIG_SECRET_KEYS); not in its typings.
     const isConfigSecret = (pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean }).isConfigSecret;
     if (isConfigSecret && !isConfigSecret(this.key(k))) {
-      this.fail(k, `is stored in plain text in the stack's configuration file: set it again with \`pulumi config set --secret ${k} <value>\``);
+      const setAgain = `pulumi config set --secret ${k} <value>`;
+      this.fail(k, `is stored in plain text in the stack's configuration file: set it again with \`${setAgain}\``);
     }
     return pulumi.secret(new pulumi.Config(this.namespace).requireSecret(k));
   }
@@ -287,60 +322,56 @@ export function readProgramConfig(): ProgramConfig {
   const c = new ConfigReader(project, true);
 
   const cloud = c.oneOf('cloud', CLOUDS);
-  if (cloud === undefined) c.missing('cloud', "choose where to deploy, 'gcp' (Cloud Run) or 'aws' (ECS Fargate)", 'gcp');
+  if (cloud === undefined) {
+    c.missing('cloud', "choose where to deploy, 'gcp' (Cloud Run) or 'aws' (ECS Fargate)", 'gcp');
+  }
 
   const serviceName = c.string('serviceName') ?? PROGRAM_DEFAULTS.serviceName;
   if (!/^[a-z]([a-z0-9-]*[a-z0-9])?$/.test(serviceName)) {
-    c.fail('serviceName', `must be lowercase letters, digits and hyphens, start with a letter and not end with a hyphen, got '${serviceName}'`);
+    c.fail(
+      'serviceName',
+      'must be lowercase letters, digits and hyphens, start with a letter and not end with a hyphen, ' +
+        `got '${serviceName}'`,
+    );
   }
   const image = c.string('image');
   const domainName = c.string('domainName');
-  if (domainName !== undefined && !isHostname(domainName)) c.fail('domainName', `must be a host name like mcp.example.com (no scheme or path), got '${domainName}'`);
+  if (domainName !== undefined && !isHostname(domainName)) {
+    c.fail('domainName', `must be a host name like mcp.example.com (no scheme or path), got '${domainName}'`);
+  }
 
   // ------------------------------------------------------------------ server settings
+  // The settings, each read by its kind in the contract's table; authMode has the deployment default.
   const authMode = c.oneOf('authMode', AUTH_MODES, PROGRAM_DEFAULTS.authMode)!;
   if (authMode === 'none' || authMode === 'dev') {
     c.fail('authMode', `'${authMode}' only runs on loopback; a deployed service needs 'oauth', 'token' or 'broker'`);
   }
-  const keepAliveSeconds = c.integer('keepAliveSeconds', LIMITS.keepAliveSeconds.min, LIMITS.keepAliveSeconds.max);
-  const server: ProgramConfig['server'] = {
-    authMode,
-    publicUrl: c.string('publicUrl'),
-    sessionMode: c.oneOf<SessionMode>('sessionMode', SESSION_MODES),
-    oauthIssuer: c.string('oauthIssuer'),
-    oauthAudience: c.string('oauthAudience'),
-    oauthJwksUri: c.string('oauthJwksUri'),
-    oauthScopes: c.list('oauthScopes'),
-    oauthIntrospectionUrl: c.string('oauthIntrospectionUrl'),
-    oauthClientId: c.string('oauthClientId'),
-    allowedOrigins: c.list('allowedOrigins'),
-    keepAliveSeconds,
-    drainSeconds: c.integer('drainSeconds', LIMITS.drainSeconds.min, LIMITS.drainSeconds.max),
-    sessionIdleSeconds: c.integer('sessionIdleSeconds', LIMITS.sessionIdleSeconds.min, LIMITS.sessionIdleSeconds.max),
-    maxSessions: c.integer('maxSessions', LIMITS.maxSessions.min, LIMITS.maxSessions.max),
-    logLevel: c.oneOf<LogLevel>('logLevel', LOG_LEVELS),
-    upstreamIssuer: c.string('upstreamIssuer'),
-    upstreamClientId: c.string('upstreamClientId'),
-    upstreamScopes: c.list('upstreamScopes'),
-    brokerAllowedEmailDomains: c.list('brokerAllowedEmailDomains'),
-    brokerAllowedGroups: c.list('brokerAllowedGroups'),
-    brokerGroupsClaim: c.string('brokerGroupsClaim'),
-    brokerRedirectHosts: c.list('brokerRedirectHosts'),
-    brokerRedirectSchemes: c.list('brokerRedirectSchemes'),
-  };
-  for (const k of Object.keys(server) as (keyof typeof server)[]) if (server[k] === undefined) delete server[k];
+  const server: ProgramConfig['server'] = { authMode };
+  const otherSettings = DEPLOY_SETTING_KEYS.filter((key) => !SETTINGS_READ_FIRST.includes(key));
+  for (const key of [...SETTINGS_READ_FIRST.filter((key) => key !== 'authMode'), ...otherSettings]) {
+    const value = c.setting(key);
+    if (value !== undefined) Object.assign(server, { [key]: value });
+  }
+  const keepAliveSeconds = server.keepAliveSeconds;
   // Missing values the contract would also refuse: said first, with the key to set and how.
   if (authMode === 'oauth' && !server.oauthIssuer) {
-    c.missing('oauthIssuer', "authMode 'oauth' needs the authorization server's issuer URL", 'https://auth.example.com');
+    const why = "authMode 'oauth' needs the authorization server's issuer URL";
+    c.missing('oauthIssuer', why, 'https://auth.example.com');
   }
   if (server.oauthIntrospectionUrl && !server.oauthClientId) {
-    c.missing('oauthClientId', 'oauthIntrospectionUrl needs the client the server introspects tokens as', '<client id>');
+    const why = 'oauthIntrospectionUrl needs the client the server introspects tokens as';
+    c.missing('oauthClientId', why, '<client id>');
   }
   if (authMode === 'broker') {
     if (!server.upstreamIssuer) {
-      c.missing('upstreamIssuer', "authMode 'broker' needs the OpenID Connect provider users sign in with (Google: https://accounts.google.com)", 'https://accounts.google.com');
+      const why =
+        "authMode 'broker' needs the OpenID Connect provider users sign in with (Google: https://accounts.google.com)";
+      c.missing('upstreamIssuer', why, 'https://accounts.google.com');
     }
-    if (!server.upstreamClientId) c.missing('upstreamClientId', "authMode 'broker' needs the server's OAuth client id at the upstream provider", '<client id>');
+    if (!server.upstreamClientId) {
+      const why = "authMode 'broker' needs the server's OAuth client id at the upstream provider";
+      c.missing('upstreamClientId', why, '<client id>');
+    }
   }
   try {
     validateServerSettings(server, 'server settings');
@@ -376,10 +407,12 @@ export function readProgramConfig(): ProgramConfig {
     if (problem) c.fail('requestStateKeys', `the server would refuse these keys: ${problem}`);
     secrets.requestStateKeys = requestStateKeys;
   }
-  if (authMode === 'token' && !bearerTokens) {
-    c.missing('bearerTokens', "authMode 'token' needs the accepted bearer tokens (comma-separated), set as a secret", '<token1>,<token2>', true);
+  const needs = (env: EnvName, sharedStore = false) => settingsNeedSecret(server, env, { sharedStore });
+  if (needs(ENV.bearerTokens) && !bearerTokens) {
+    const why = "authMode 'token' needs the accepted bearer tokens (comma-separated), set as a secret";
+    c.missing('bearerTokens', why, '<token1>,<token2>', true);
   }
-  if (server.oauthIntrospectionUrl && !clientSecret) {
+  if (needs(ENV.oauthClientSecret) && !clientSecret) {
     c.missing('oauthClientSecret', "oauthIntrospectionUrl needs that client's secret", '<client secret>', true);
   }
   const keepAlive = keepAliveSeconds ?? DEFAULTS.keepAliveSeconds;
@@ -401,13 +434,15 @@ export function readProgramConfig(): ProgramConfig {
     alertEmail: c.string('alertEmail'),
   };
   // The broker keeps its state in the store whatever the session mode; stateless MCP requests alone keep nothing.
-  if (config.sessionStore && server.sessionMode !== 'stateful' && authMode !== 'broker') {
-    c.fail('sessionStore', "is used only by sessionMode 'stateful' and authMode 'broker' (stateless requests keep nothing between them), and would be a billed store that nothing reads: pulumi config set sessionMode stateful, or pulumi config set sessionStore false");
-  }
-  if (authMode === 'broker' && config.sessionStore && !brokerSigningKeys) {
+  const unusedStore = config.sessionStore
+    ? unusedSessionStoreProblem(server, { billed: 'store', fix: UNUSED_STORE_FIX })
+    : undefined;
+  if (unusedStore) c.fail('sessionStore', unusedStore);
+  if (needs(ENV.brokerSigningKeys, config.sessionStore) && !brokerSigningKeys) {
     throw new McpConfigError(
-      `Missing configuration ${c.key('brokerSigningKeys')}: authMode 'broker' with sessionStore needs the signing keys, the same on every instance ` +
-        '(the server refuses to start without them) (npm run -s broker:keys | pulumi config set --secret brokerSigningKeys)',
+      `Missing configuration ${c.key('brokerSigningKeys')}: authMode 'broker' with sessionStore needs the signing ` +
+        'keys, the same on every instance (the server refuses to start without them) ' +
+        '(npm run -s broker:keys | pulumi config set --secret brokerSigningKeys)',
     );
   }
   if (cloud === 'aws') {
@@ -415,10 +450,15 @@ export function readProgramConfig(): ProgramConfig {
     if (config.cpu !== undefined && !/^\d+$/.test(config.cpu)) c.fail('cpu', `on aws is Fargate CPU units such as 256, 512, 1024, got '${config.cpu}'`);
     if (config.memory !== undefined && !/^\d+$/.test(config.memory)) c.fail('memory', `on aws is MiB such as 1024, got '${config.memory}'`);
   } else {
-    if (config.cpu !== undefined && !/^(\d+(\.\d+)?|\d+m)$/.test(config.cpu)) c.fail('cpu', `on gcp looks like '1', '2' or '1000m', got '${config.cpu}'`);
-    if (config.memory !== undefined && !/^\d+(Mi|Gi)$/.test(config.memory)) c.fail('memory', `on gcp looks like '512Mi' or '2Gi', got '${config.memory}'`);
+    if (config.cpu !== undefined && !CLOUD_RUN_CPU_PATTERN.test(config.cpu)) {
+      c.fail('cpu', `on gcp looks like '1', '2' or '1000m', got '${config.cpu}'`);
+    }
+    if (config.memory !== undefined && !CLOUD_RUN_MEMORY_PATTERN.test(config.memory)) {
+      c.fail('memory', `on gcp looks like '512Mi' or '2Gi', got '${config.memory}'`);
+    }
   }
-  if (config.minInstances !== undefined && config.maxInstances !== undefined && config.minInstances > config.maxInstances) {
+  const instanceRange = { min: config.minInstances, max: config.maxInstances };
+  if (instanceRange.min !== undefined && instanceRange.max !== undefined && instanceRange.min > instanceRange.max) {
     c.fail('maxInstances', `must be at least minInstances (${config.minInstances}), got ${config.maxInstances}`);
   }
 
@@ -428,29 +468,47 @@ export function readProgramConfig(): ProgramConfig {
     if (!gcpProject) gcpConfig.missing('project', 'the Google Cloud project to deploy to', '<project-id>');
     const region = gcp.config.region;
     if (!region) gcpConfig.missing('region', 'the Cloud Run region', 'us-central1');
-    if (serviceName.length > CLOUD_RUN_LIMITS.serviceNameMaxLength) {
-      c.fail('serviceName', `must be at most ${CLOUD_RUN_LIMITS.serviceNameMaxLength} characters on Cloud Run, got '${serviceName}'`);
+    const maxNameLength = CLOUD_RUN_LIMITS.serviceNameMaxLength;
+    if (serviceName.length > maxNameLength) {
+      c.fail('serviceName', `must be at most ${maxNameLength} characters on Cloud Run, got '${serviceName}'`);
     }
     const { min, max } = CLOUD_RUN_LIMITS.requestTimeoutSeconds;
     const requestTimeoutSeconds = c.integer('requestTimeoutSeconds', min, max, PROGRAM_DEFAULTS.requestTimeoutSeconds)!;
-    if (requestTimeoutSeconds <= keepAlive) c.fail('requestTimeoutSeconds', `must exceed keepAliveSeconds (${keepAlive}), or streams are cut between keep-alives; got ${requestTimeoutSeconds}`);
+    if (requestTimeoutSeconds <= keepAlive) {
+      c.fail(
+        'requestTimeoutSeconds',
+        `must exceed keepAliveSeconds (${keepAlive}), or streams are cut between keep-alives; ` +
+          `got ${requestTimeoutSeconds}`,
+      );
+    }
     const drainProblem = server.drainSeconds === undefined ? undefined : cloudRunDrainProblem(server.drainSeconds);
     if (drainProblem) c.fail('drainSeconds', drainProblem);
-    if (config.minInstances !== undefined && config.maxInstances === undefined && config.minInstances > CLOUD_RUN_DEFAULTS.maxInstances) {
-      config.maxInstances = config.minInstances;
+    const { minInstances, maxInstances } = config;
+    if (minInstances !== undefined && maxInstances === undefined && minInstances > CLOUD_RUN_DEFAULTS.maxInstances) {
+      config.maxInstances = minInstances;
     }
+    const concurrencyLimits = CLOUD_RUN_LIMITS.concurrency;
     config.gcp = {
       project: gcpProject!,
       region: region!,
       requestTimeoutSeconds,
-      concurrency: c.integer('concurrency', CLOUD_RUN_LIMITS.concurrency.min, CLOUD_RUN_LIMITS.concurrency.max, PROGRAM_DEFAULTS.concurrency)!,
+      concurrency: c.integer(
+        'concurrency',
+        concurrencyLimits.min,
+        concurrencyLimits.max,
+        PROGRAM_DEFAULTS.concurrency,
+      )!,
       cpuAlwaysAllocated: c.boolean('cpuAlwaysAllocated', PROGRAM_DEFAULTS.cpuAlwaysAllocated)!,
-      publicAccess: c.oneOf('publicAccess', PUBLIC_ACCESS, PROGRAM_DEFAULTS.publicAccess)!,
+      publicAccess: c.oneOf('publicAccess', CLOUD_RUN_PUBLIC_ACCESS, PROGRAM_DEFAULTS.publicAccess)!,
       createImageRepository: c.boolean('createImageRepository', PROGRAM_DEFAULTS.createImageRepository)!,
       enableApis: c.boolean('enableApis', PROGRAM_DEFAULTS.enableApis)!,
     };
     if (!image && !config.gcp.createImageRepository) {
-      c.missing('image', 'the server image to run (with createImageRepository false there is nothing else to deploy)', '<region>-docker.pkg.dev/<project>/<repo>/server:<tag>');
+      c.missing(
+        'image',
+        'the server image to run (with createImageRepository false there is nothing else to deploy)',
+        '<region>-docker.pkg.dev/<project>/<repo>/server:<tag>',
+      );
     }
   } else {
     const awsConfig = new ConfigReader('aws');

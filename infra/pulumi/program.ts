@@ -5,7 +5,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import { McpFargateService, type McpFargateAutoScaling } from './aws/fargate-service';
 import type { McpClientConfig } from './common/client-config';
-import { readProgramConfig, type ProgramConfig } from './config';
+import { readProgramConfig, type Cloud, type ProgramConfig } from './config';
 import { McpCloudRunService } from './gcp/cloud-run-service';
 import { McpImageRepository } from './gcp/image-repository';
 
@@ -30,21 +30,30 @@ export interface ProgramOutputs {
   nextStep?: string;
 }
 
+/**
+ * How the program deploys to each cloud. Adding a cloud is adding its entry here (the type requires one for every
+ * name in `CLOUDS`), its name to `CLOUDS` with its keys and checks in `config.ts`, and its component beside the others.
+ */
+export const CLOUD_DEPLOYERS: { readonly [C in Cloud]: (config: ProgramConfig) => ProgramOutputs } = {
+  gcp: deployGcp,
+  aws: deployAws,
+};
+
 export function runProgram(): ProgramOutputs {
   const config = readProgramConfig();
-  return config.cloud === 'gcp' ? deployGcp(config) : deployAws(config);
+  return CLOUD_DEPLOYERS[config.cloud](config);
 }
 
 function deployGcp(config: ProgramConfig): ProgramOutputs {
-  const g = config.gcp!;
+  const gcpConfig = config.gcp!;
   // The repository is created beside the service (not inside it) so that a first run without an image can
   // create it, and it keeps its place in the stack once the service exists.
-  const repository = g.createImageRepository
+  const repository = gcpConfig.createImageRepository
     ? new McpImageRepository(`${config.serviceName}-images`, {
-        project: g.project,
-        region: g.region,
+        project: gcpConfig.project,
+        region: gcpConfig.region,
         repositoryId: config.serviceName,
-        enableApi: g.enableApis,
+        enableApi: gcpConfig.enableApis,
       })
     : undefined;
   if (!config.image) {
@@ -56,23 +65,23 @@ function deployGcp(config: ProgramConfig): ProgramOutputs {
   }
   const service = new McpCloudRunService(config.serviceName, {
     image: config.image,
-    project: g.project,
-    region: g.region,
+    project: gcpConfig.project,
+    region: gcpConfig.region,
     serviceName: config.serviceName,
     server: config.server,
     secrets: config.secrets,
-    requestTimeoutSeconds: g.requestTimeoutSeconds,
-    concurrency: g.concurrency,
+    requestTimeoutSeconds: gcpConfig.requestTimeoutSeconds,
+    concurrency: gcpConfig.concurrency,
     minInstances: config.minInstances,
     maxInstances: config.maxInstances,
     cpu: config.cpu,
     memory: config.memory,
-    cpuAlwaysAllocated: g.cpuAlwaysAllocated,
-    publicAccess: g.publicAccess,
+    cpuAlwaysAllocated: gcpConfig.cpuAlwaysAllocated,
+    publicAccess: gcpConfig.publicAccess,
     deletionProtection: config.deletionProtection,
     domainName: config.domainName,
     artifactRegistry: false,
-    enableApis: g.enableApis,
+    enableApis: gcpConfig.enableApis,
     sessionStore: config.sessionStore,
     telemetry: config.telemetry,
     alerts: config.alertEmail !== undefined ? { email: config.alertEmail } : undefined,
@@ -89,7 +98,7 @@ function deployGcp(config: ProgramConfig): ProgramOutputs {
 }
 
 function deployAws(config: ProgramConfig): ProgramOutputs {
-  const a = config.aws!;
+  const awsConfig = config.aws!;
   // minInstances = maxInstances: a fixed task count; otherwise autoscaling between them.
   const fixed = config.minInstances !== undefined && config.minInstances === config.maxInstances;
   const autoScaling: McpFargateAutoScaling | false = fixed
@@ -100,27 +109,27 @@ function deployAws(config: ProgramConfig): ProgramOutputs {
       };
   const service = new McpFargateService(config.serviceName, {
     image: config.image!,
-    vpcId: a.vpcId,
-    publicSubnetIds: a.publicSubnetIds,
-    privateSubnetIds: a.privateSubnetIds,
-    natGateways: a.natGateways,
-    certificateArn: a.certificateArn,
+    vpcId: awsConfig.vpcId,
+    publicSubnetIds: awsConfig.publicSubnetIds,
+    privateSubnetIds: awsConfig.privateSubnetIds,
+    natGateways: awsConfig.natGateways,
+    certificateArn: awsConfig.certificateArn,
     domainName: config.domainName,
-    hostedZoneId: a.hostedZoneId,
-    server: config.server,
+    hostedZoneId: awsConfig.hostedZoneId,
+    serverSettings: config.server,
     secrets: config.secrets,
-    idleTimeoutSeconds: a.idleTimeoutSeconds,
-    sslPolicy: a.sslPolicy,
+    idleTimeoutSeconds: awsConfig.idleTimeoutSeconds,
+    sslPolicy: awsConfig.sslPolicy,
     cpu: config.cpu !== undefined ? Number(config.cpu) : undefined,
-    memoryMiB: config.memory !== undefined ? Number(config.memory) : undefined,
-    cpuArchitecture: a.cpuArchitecture,
+    memoryLimitMiB: config.memory !== undefined ? Number(config.memory) : undefined,
+    cpuArchitecture: awsConfig.cpuArchitecture,
     autoScaling,
     desiredCount: fixed ? Math.max(1, config.minInstances!) : undefined,
-    logRetentionDays: a.logRetentionDays,
-    clusterArn: a.clusterArn,
-    containerInsights: a.containerInsights,
-    accessLogsBucket: a.accessLogsBucket,
-    webAclArn: a.webAclArn,
+    logRetentionDays: awsConfig.logRetentionDays,
+    clusterArn: awsConfig.clusterArn,
+    containerInsights: awsConfig.containerInsights,
+    accessLogsBucket: awsConfig.accessLogsBucket,
+    webAclArn: awsConfig.webAclArn,
     deletionProtection: config.deletionProtection,
     sessionStore: config.sessionStore,
     telemetry: config.telemetry,
@@ -128,7 +137,7 @@ function deployAws(config: ProgramConfig): ProgramOutputs {
   });
   return {
     cloud: config.cloud,
-    mcpUrl: service.mcpUrl,
+    mcpUrl: service.url,
     clientConfig: service.clientConfig,
     upstreamCallbackUrl: service.upstreamCallbackUrl,
     loadBalancerDnsName: service.loadBalancerDnsName,

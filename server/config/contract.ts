@@ -256,34 +256,77 @@ export interface ServerEnvironmentOptions {
   omitPort?: boolean;
 }
 
-/** The variable each setting becomes (in the order `serverEnvironment` writes them); every setting has one. */
-const SETTING_ENV: { readonly [K in keyof Required<ServerSettings>]: EnvName } = {
-  publicUrl: ENV.publicUrl,
-  sessionMode: ENV.sessionMode,
-  authMode: ENV.authMode,
-  oauthIssuer: ENV.oauthIssuer,
-  oauthAudience: ENV.oauthAudience,
-  oauthJwksUri: ENV.oauthJwksUri,
-  oauthScopes: ENV.oauthScopes,
-  oauthIntrospectionUrl: ENV.oauthIntrospectionUrl,
-  oauthClientId: ENV.oauthClientId,
-  allowedOrigins: ENV.allowedOrigins,
-  keepAliveSeconds: ENV.keepAliveSeconds,
-  drainSeconds: ENV.drainSeconds,
-  sessionIdleSeconds: ENV.sessionIdleSeconds,
-  maxSessions: ENV.maxSessions,
-  maxSessionsPerPrincipal: ENV.maxSessionsPerPrincipal,
-  logLevel: ENV.logLevel,
-  redisClusterMode: ENV.redisClusterMode,
-  upstreamIssuer: ENV.upstreamIssuer,
-  upstreamClientId: ENV.upstreamClientId,
-  upstreamScopes: ENV.upstreamScopes,
-  brokerAllowedEmailDomains: ENV.brokerAllowedEmailDomains,
-  brokerAllowedGroups: ENV.brokerAllowedGroups,
-  brokerGroupsClaim: ENV.brokerGroupsClaim,
-  brokerRedirectHosts: ENV.brokerRedirectHosts,
-  brokerRedirectSchemes: ENV.brokerRedirectSchemes,
-};
+/** How a setting is written as one text value (CDK context, Pulumi configuration) and read back. */
+export type SettingKind =
+  | { type: 'string' }
+  /** Comma- (or space-) separated; the variable is comma-joined. */
+  | { type: 'list' }
+  | { type: 'integer'; limits: { min: number; max: number } }
+  | { type: 'oneOf'; values: readonly string[] }
+  | { type: 'boolean' };
+
+export interface SettingSpec {
+  /** The variable the setting becomes. */
+  env: EnvName;
+  kind: SettingKind;
+  /**
+   * Whether the deployment programs take it as a key of their own (CDK context `-c <key>`, Pulumi configuration
+   * `<project>:<key>`), named as the setting. The others are set by the infrastructure itself or left default.
+   */
+  deployKey: boolean;
+}
+
+const text = { type: 'string' } as const;
+const list = { type: 'list' } as const;
+const integer = (limits: { min: number; max: number }) => ({ type: 'integer', limits }) as const;
+const oneOf = (values: readonly string[]) => ({ type: 'oneOf', values }) as const;
+
+/**
+ * Every server setting, in the order `serverEnvironment` writes them: its variable, its kind, and whether the
+ * deployment programs read it as a key. The CDK app's context and the Pulumi program's configuration read the
+ * settings from this table (no reader per key); every setting has an entry (the type says so).
+ */
+export const SETTINGS = {
+  publicUrl: { env: ENV.publicUrl, kind: text, deployKey: true },
+  sessionMode: { env: ENV.sessionMode, kind: oneOf(SESSION_MODES), deployKey: true },
+  authMode: { env: ENV.authMode, kind: oneOf(AUTH_MODES), deployKey: true },
+  oauthIssuer: { env: ENV.oauthIssuer, kind: text, deployKey: true },
+  oauthAudience: { env: ENV.oauthAudience, kind: text, deployKey: true },
+  oauthJwksUri: { env: ENV.oauthJwksUri, kind: text, deployKey: true },
+  oauthScopes: { env: ENV.oauthScopes, kind: list, deployKey: true },
+  oauthIntrospectionUrl: { env: ENV.oauthIntrospectionUrl, kind: text, deployKey: true },
+  oauthClientId: { env: ENV.oauthClientId, kind: text, deployKey: true },
+  allowedOrigins: { env: ENV.allowedOrigins, kind: list, deployKey: true },
+  keepAliveSeconds: { env: ENV.keepAliveSeconds, kind: integer(LIMITS.keepAliveSeconds), deployKey: true },
+  drainSeconds: { env: ENV.drainSeconds, kind: integer(LIMITS.drainSeconds), deployKey: true },
+  sessionIdleSeconds: { env: ENV.sessionIdleSeconds, kind: integer(LIMITS.sessionIdleSeconds), deployKey: true },
+  maxSessions: { env: ENV.maxSessions, kind: integer(LIMITS.maxSessions), deployKey: true },
+  maxSessionsPerPrincipal: {
+    env: ENV.maxSessionsPerPrincipal,
+    kind: integer(LIMITS.maxSessionsPerPrincipal),
+    deployKey: false,
+  },
+  logLevel: { env: ENV.logLevel, kind: oneOf(LOG_LEVELS), deployKey: true },
+  /** Set by the infrastructure that creates the store (ElastiCache Serverless speaks the cluster protocol). */
+  redisClusterMode: { env: ENV.redisClusterMode, kind: { type: 'boolean' }, deployKey: false },
+  upstreamIssuer: { env: ENV.upstreamIssuer, kind: text, deployKey: true },
+  upstreamClientId: { env: ENV.upstreamClientId, kind: text, deployKey: true },
+  upstreamScopes: { env: ENV.upstreamScopes, kind: list, deployKey: true },
+  brokerAllowedEmailDomains: { env: ENV.brokerAllowedEmailDomains, kind: list, deployKey: true },
+  brokerAllowedGroups: { env: ENV.brokerAllowedGroups, kind: list, deployKey: true },
+  brokerGroupsClaim: { env: ENV.brokerGroupsClaim, kind: text, deployKey: true },
+  brokerRedirectHosts: { env: ENV.brokerRedirectHosts, kind: list, deployKey: true },
+  brokerRedirectSchemes: { env: ENV.brokerRedirectSchemes, kind: list, deployKey: true },
+} as const satisfies { readonly [K in keyof Required<ServerSettings>]: SettingSpec };
+
+export type SettingKey = keyof typeof SETTINGS;
+/** The settings the deployment programs read as keys of their own. */
+export type DeploySettingKey = { [K in SettingKey]: (typeof SETTINGS)[K]['deployKey'] extends true ? K : never }[SettingKey];
+
+/** The settings the deployment programs read as keys of their own, in the table's order. */
+export const DEPLOY_SETTING_KEYS = (Object.keys(SETTINGS) as SettingKey[]).filter(
+  (key): key is DeploySettingKey => SETTINGS[key].deployKey,
+);
 
 /**
  * The proxies in front of a deployed container: the ALB (ECS), Google's front end (Cloud Run). Each appends the
@@ -295,7 +338,12 @@ export const PROXY_HOPS_BEHIND_LOAD_BALANCER = 1;
  * Every variable `serverEnvironment` may set: the fixed ones (port, host, trust proxy) and one per setting.
  * Infrastructure refuses extra environment that would override them.
  */
-export const MANAGED_ENV_NAMES: readonly EnvName[] = [ENV.port, ENV.host, ENV.trustProxy, ...Object.values(SETTING_ENV)];
+export const MANAGED_ENV_NAMES: readonly EnvName[] = [
+  ENV.port,
+  ENV.host,
+  ENV.trustProxy,
+  ...Object.values(SETTINGS).map((setting) => setting.env),
+];
 
 /**
  * Turns settings into the container's plain environment, using the contract's variable names.
@@ -307,10 +355,10 @@ export function serverEnvironment(settings: ServerSettings, options: ServerEnvir
     [ENV.host]: '0.0.0.0',
     [ENV.trustProxy]: String(PROXY_HOPS_BEHIND_LOAD_BALANCER),
   };
-  for (const key of Object.keys(SETTING_ENV) as (keyof ServerSettings)[]) {
+  for (const key of Object.keys(SETTINGS) as SettingKey[]) {
     const value = settings[key];
     if (value === undefined) continue;
-    env[SETTING_ENV[key]] = Array.isArray(value) ? value.join(',') : String(value);
+    env[SETTINGS[key].env] = Array.isArray(value) ? value.join(',') : String(value);
   }
   return env;
 }

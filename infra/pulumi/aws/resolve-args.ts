@@ -20,7 +20,7 @@ import {
   LOG_RETENTION_DAYS,
   fargateDrainProblem,
 } from '../../shared/fargate';
-import { statefulSessionsProblem } from '../../shared/sessions';
+import { statefulSessionsProblem, unusedSessionStoreProblem } from '../../shared/sessions';
 import { checkInteger, configFail } from '../common/errors';
 import {
   assertSecretsFitSettings,
@@ -225,15 +225,13 @@ function checkSessionStoreFits(
   autoScaling: ResolvedAutoScaling | undefined,
   desiredCount: number,
 ): void {
-  // The broker keeps its state in the store whatever the session mode; stateless MCP requests alone keep nothing.
-  if (store && settings.sessionMode !== 'stateful' && settings.authMode !== 'broker') {
-    configFail(
-      where,
-      "sessionStore is used only by sessionMode 'stateful' and authMode 'broker' (stateless requests keep nothing " +
-        'between them), and would be a billed cache that nothing reads: set ' +
-        "`serverSettings: { sessionMode: 'stateful' }`, or remove sessionStore",
-    );
-  }
+  const unusedStore = store
+    ? unusedSessionStoreProblem(settings, {
+        billed: 'cache',
+        fix: "set `serverSettings: { sessionMode: 'stateful' }`, or remove sessionStore",
+      })
+    : undefined;
+  if (unusedStore) configFail(where, `sessionStore ${unusedStore}`);
   const secretFields = args.secretFields ?? [];
   if (store && secretFields.includes(ENV.redisUrl)) {
     configFail(where, `'${ENV.redisUrl}' comes from sessionStore: remove it from secretFields`);

@@ -21,6 +21,7 @@ import {
 } from '../../../server/config/contract';
 import { brokerInstancesWarning, signingKeysProblem } from '../../shared/broker';
 import { isHostname } from '../../shared/hostname';
+import { missingSecretProblem } from '../../shared/secrets';
 import { configFail, McpConfigError } from './errors';
 
 /**
@@ -38,13 +39,13 @@ export interface McpSecretValues {
   /** `UPSTREAM_CLIENT_SECRET`: broker mode, the secret of the server's OAuth client at the upstream provider. */
   upstreamClientSecret?: pulumi.Input<string>;
   /**
-   * `BROKER_SIGNING_KEYS`: broker mode, a JWKS of private keys (`npm run broker:keys`); the first signs, the others stay
-   * published. Required with a shared session store (every instance must sign with the same keys).
+   * `BROKER_SIGNING_KEYS`: broker mode, a JWKS of private keys (`npm run broker:keys`); the first signs, the others
+   * stay published. Required with a shared session store (every instance must sign with the same keys).
    */
   brokerSigningKeys?: pulumi.Input<string>;
   /**
-   * `MCP_REQUEST_STATE_KEYS`: HMAC keys of 2026-07-28 `requestState`, comma-separated, each at least 32 bytes; the first
-   * signs, all verify (rotation: `<new>,<old>`). Without it the component generates one key, kept across runs.
+   * `MCP_REQUEST_STATE_KEYS`: HMAC keys of 2026-07-28 `requestState`, comma-separated, each at least 32 bytes; the
+   * first signs, all verify (rotation: `<new>,<old>`). Without it the component generates one key, kept across runs.
    */
   requestStateKeys?: pulumi.Input<string>;
 }
@@ -100,10 +101,11 @@ export function checkRequestStateKeys(where: string, keys: pulumi.Input<string>)
 }
 
 /**
- * One generated `MCP_REQUEST_STATE_KEYS` key (48 random bytes, base64url: 64 characters, never a comma), a Pulumi secret
- * from the start. `@pulumi/random` is not a dependency (nor its provider plugin), so a key is drawn on every run: the
- * resource that stores it must set `ignoreChanges` on the value, so that the key it was created with stays — stable
- * across `pulumi up`, the same for every instance, and changed only through the `requestStateKeys` secret value.
+ * One generated `MCP_REQUEST_STATE_KEYS` key (48 random bytes, base64url: 64 characters, never a comma), a Pulumi
+ * secret from the start. `@pulumi/random` is not a dependency (nor its provider plugin), so a key is drawn on every
+ * run: the resource that stores it must set `ignoreChanges` on the value, so that the key it was created with
+ * stays — stable across `pulumi up`, the same for every instance, and changed only through the `requestStateKeys`
+ * secret value.
  */
 export function generatedRequestStateKeys(): pulumi.Output<string> {
   return pulumi.secret(randomBytes(48).toString('base64url'));
@@ -131,7 +133,8 @@ export function secretEntries(values: McpSecretValues | undefined, where = 'secr
     if (value === undefined) continue;
     // The contract is the source of truth for which variables are secret.
     if (!SECRET_ENV.includes(env)) throw new Error(`internal: ${env} is not in the contract's SECRET_ENV`);
-    entries.push({ key, env, slug, value: pulumi.secret(check ? check(where, value as never) : (value as pulumi.Input<string>)) });
+    const checked = check ? check(where, value as never) : (value as pulumi.Input<string>);
+    entries.push({ key, env, slug, value: pulumi.secret(checked) });
   }
   return entries;
 }
@@ -184,9 +187,9 @@ export function resolveServerSettings(where: string, args: ServerArgs, drain: Dr
 }
 
 /**
- * Settings that need a secret: `authMode: 'token'` needs its tokens, token introspection authenticates as a client
- * (its id is checked by the contract, its secret here), and broker mode with a shared store needs signing keys — the
- * server refuses to start without them, so fail at preview instead.
+ * Settings that need a secret (`infra/shared/secrets.ts`): `authMode: 'token'` its tokens, token introspection its
+ * client's secret, broker mode with a shared store common signing keys — the server refuses to start without them,
+ * so fail at preview instead.
  */
 export function assertSecretsFitSettings(
   settings: ResolvedSettings,
@@ -194,19 +197,11 @@ export function assertSecretsFitSettings(
   where: string,
   options: { sharedStore?: boolean } = {},
 ): void {
-  if (settings.authMode === 'token' && !secretEnvNames.includes(ENV.bearerTokens)) {
-    configFail(where, `authMode 'token' needs bearer tokens (${ENV.bearerTokens}): pass them as a secret value`);
-  }
-  // With a shared store (REDIS_URL) the server refuses to start without common signing keys.
-  if (settings.authMode === 'broker' && options.sharedStore && !secretEnvNames.includes(ENV.brokerSigningKeys)) {
-    configFail(
-      where,
-      `authMode 'broker' with a shared session store (${ENV.redisUrl}) needs the signing keys (${ENV.brokerSigningKeys}: every instance must sign with the same ones; \`npm run broker:keys\` makes a set): pass them as a secret value`,
-    );
-  }
-  if (settings.oauthIntrospectionUrl && !secretEnvNames.includes(ENV.oauthClientSecret)) {
-    configFail(where, `oauthIntrospectionUrl needs the client secret (${ENV.oauthClientSecret}): pass it as a secret value`);
-  }
+  const problem = missingSecretProblem(settings, secretEnvNames, {
+    sharedStore: options.sharedStore,
+    howToPass: (pronoun) => `pass ${pronoun} as a secret value`,
+  });
+  if (problem) configFail(where, problem);
 }
 
 /**
@@ -224,9 +219,10 @@ export function brokerWarnings(
   if (opts.instances && !opts.sharedStore) warnings.push(brokerInstancesWarning(opts.instances, opts.fix));
   if (!secretEnvNames.includes(ENV.brokerSigningKeys)) {
     warnings.push(
-      `authMode 'broker' without signing keys (${ENV.brokerSigningKeys}): each instance generates keys when it starts, so ` +
-        `the tokens it issued stop working when it stops (${opts.restarts}) and clients must sign in again. Make a set with ` +
-        '`npm run broker:keys` and pass it as a secret value (in the program: npm run -s broker:keys | pulumi config set --secret brokerSigningKeys).',
+      `authMode 'broker' without signing keys (${ENV.brokerSigningKeys}): each instance generates keys when it ` +
+        `starts, so the tokens it issued stop working when it stops (${opts.restarts}) and clients must sign in ` +
+        'again. Make a set with `npm run broker:keys` and pass it as a secret value (in the program: ' +
+        'npm run -s broker:keys | pulumi config set --secret brokerSigningKeys).',
     );
   }
   return warnings;

@@ -3,12 +3,18 @@ import * as pulumi from '@pulumi/pulumi';
 import { configFail } from '../common/errors';
 
 /** Project and region of a component: its arguments, else the `gcp` provider's configuration. */
-export function resolveProjectAndRegion(where: string, project: string | undefined, region: string | undefined): { project: string; region: string } {
-  const p = project ?? gcp.config.project;
-  const r = region ?? gcp.config.region;
-  if (!p) configFail(where, 'needs a Google Cloud project: pass `project` or set `gcp:project` (pulumi config set gcp:project <id>)');
-  if (!r) configFail(where, 'needs a region: pass `region` or set `gcp:region` (pulumi config set gcp:region <region>)');
-  return { project: p, region: r };
+export function resolveProjectAndRegion(
+  where: string,
+  project: string | undefined,
+  region: string | undefined,
+): { project: string; region: string } {
+  const resolvedProject = project ?? gcp.config.project;
+  const resolvedRegion = region ?? gcp.config.region;
+  const setProject = '(pulumi config set gcp:project <id>)';
+  if (!resolvedProject) configFail(where, `needs a Google Cloud project: pass \`project\` or set \`gcp:project\` ${setProject}`);
+  const setRegion = '(pulumi config set gcp:region <region>)';
+  if (!resolvedRegion) configFail(where, `needs a region: pass \`region\` or set \`gcp:region\` ${setRegion}`);
+  return { project: resolvedProject, region: resolvedRegion };
 }
 
 /**

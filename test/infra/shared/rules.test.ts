@@ -6,7 +6,8 @@ import { BEARER_TOKEN_DIGEST_PREFIX, MIN_BEARER_TOKEN_LENGTH, bearerTokenProblem
 import { ConfigError, loadConfig } from '../../../server/config/env';
 import { NODE_KEEP_ALIVE_TIMEOUT_SECONDS } from '../../../server/config/contract';
 import { ALB_IDLE_TIMEOUT_SECONDS, albIdleTimeoutProblem } from '../../../infra/shared/alb';
-import { cloudRunDrainProblem, fargateDrainProblem } from '../../../infra/shared/drain';
+import { cloudRunDrainProblem } from '../../../infra/shared/cloud-run';
+import { fargateDrainProblem } from '../../../infra/shared/drain';
 import { arnRegion, certificateRegionProblem, isAcmCertificateArn } from '../../../infra/shared/arn';
 import { statefulSessionsProblem } from '../../../infra/shared/sessions';
 import { generateKeyPairSync } from 'node:crypto';
