@@ -6,18 +6,19 @@
  */
 import type { Request, RequestHandler, Response as ExpressResponse } from 'express';
 import { createMcpHandler, isLegacyRequest, McpServer, type McpHttpHandler, type ServerEventBus } from '@modelcontextprotocol/server';
+import { DEFAULTS } from '../config/contract';
 import type { CapabilityContext, CapabilitySet, ModernCapabilityContext } from '../capabilities/types';
 import '../http/requestAuth';
 import { RPC, sendJsonRpcError } from '../http/jsonRpcError';
 import type { DrainController } from '../lifecycle/drain';
 import type { Logger } from '../logging/logger';
-import { refuseWhileDraining } from '../mcp/sessionCap';
 import { instrumentMcpServer } from '../observability/mcpSpans';
 import { checkBatch } from '../mcp/jsonRpcEnvelope';
 import { modernDefinitions, type ToolRoundState } from './definitions';
 import { originalRequest } from './originalRequest';
 import { requestStateKeyring } from './requestState';
 import { pooledFactory } from './serverPool';
+import { listenStreams } from './listenStreams';
 import { writeWebResponse } from './webResponse';
 
 export interface ModernEndpointOptions {
@@ -34,6 +35,10 @@ export interface ModernEndpointOptions {
   drain: DrainController;
   /** Reconnect delay written to a listen stream closed by the drain (SSE `retry`). */
   retryMs: number;
+  /** Open listen streams allowed on this instance (as many as sessions: MCP_MAX_SESSIONS). */
+  maxListenStreams?: number;
+  /** Open listen streams allowed per caller (MCP_MAX_SESSIONS_PER_PRINCIPAL). */
+  maxListenStreamsPerPrincipal?: number;
 }
 
 /** A 2026-07-28 `subscriptions/listen` request: a long-lived stream, not a call. */
@@ -75,6 +80,17 @@ export function modernEndpoint(options: ModernEndpointOptions): ModernEndpoint {
     onerror: (err) => logger.debug({ err: { name: err.name, message: err.message } }, 'modern MCP request refused or failed'),
   });
 
+  // Listen streams are validated and acknowledged by the handler, then held by this module (memory per stream).
+  const listen = listenStreams({
+    bus: handler.bus,
+    keepAliveMs: options.keepAliveMs,
+    drain: options.drain,
+    retryMs: options.retryMs,
+    maxStreams: options.maxListenStreams ?? DEFAULTS.maxSessions,
+    maxStreamsPerPrincipal: options.maxListenStreamsPerPrincipal ?? DEFAULTS.maxSessionsPerPrincipal,
+    logger,
+  });
+
   modernContext = {
     ...context,
     notify: handler.notify,
@@ -93,15 +109,7 @@ export function modernEndpoint(options: ModernEndpointOptions): ModernEndpoint {
       // A malformed message gets the edge check's answer (400 naming the field), as in the 2025 leg, not the SDK's generic one.
       const checked = checkBatch(req.body);
       if ('refusal' in checked) return sendJsonRpcError(res, 400, checked.refusal.code, checked.refusal.message);
-      if (isListen(req.body)) {
-        if (refuseWhileDraining(options.drain, res)) return;
-        const unregister = options.drain.registerStream(() => {
-          // Reconnect elsewhere after the hint: this instance is going away.
-          if (!res.writableEnded) res.end(`retry: ${options.retryMs}\n\n`);
-          abort.abort();
-        });
-        res.once('close', unregister);
-      }
+      if (isListen(req.body)) return await listen.serve(req, res, () => handler.fetch(request, { authInfo: req.auth as never, parsedBody: req.body }));
       const response = await originalRequest.run(req.body, () => handler.fetch(request, { authInfo: req.auth as never, parsedBody: req.body }));
       await writeWebResponse(response, res as ExpressResponse, (req.body as { method?: unknown } | undefined)?.method === 'server/discover');
     } catch (err) {
@@ -110,7 +118,14 @@ export function modernEndpoint(options: ModernEndpointOptions): ModernEndpoint {
       else res.destroy();
     }
   };
-  return { route, handler, close: () => handler.close() };
+  return {
+    route,
+    handler,
+    close: async () => {
+      listen.close();
+      await handler.close();
+    },
+  };
 }
 
 /**
