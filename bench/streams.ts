@@ -115,6 +115,7 @@ async function measure(kind: Kind): Promise<string[]> {
   const pid = child.pid!;
   const streams: http.ClientRequest[] = [];
   const rows: string[] = [];
+  let previous = { streams: 0, rss: 0 };
   await new Promise((r) => setTimeout(r, 1000));
   const base = rssKiB(pid);
   try {
@@ -130,7 +131,10 @@ async function measure(kind: Kind): Promise<string[]> {
       await new Promise((r) => setTimeout(r, IDLE_SECONDS * 1000));
       const idleCpu = ((cpuMs(pid) - cpu0) / (IDLE_SECONDS * 1000)) * 100;
       const perStream = target > 0 ? ((rss - base) / target).toFixed(1) : '–';
-      const row = `| ${LABELS[kind]} | ${target} | ${(rss / 1024).toFixed(1)} | ${perStream} | ${idleCpu.toFixed(2)} |`;
+      // What one more stream costs at this scale (the per-stream figure also carries the heap growth of the first burst).
+      const marginal = target > previous.streams && previous.streams > 0 ? ((rss - previous.rss) / (target - previous.streams)).toFixed(1) : '–';
+      previous = { streams: target, rss };
+      const row = `| ${LABELS[kind]} | ${target} | ${(rss / 1024).toFixed(1)} | ${perStream} | ${marginal} | ${idleCpu.toFixed(2)} |`;
       rows.push(row);
       console.log(row);
     }
@@ -143,7 +147,10 @@ async function measure(kind: Kind): Promise<string[]> {
 }
 
 async function main() {
-  const header = ['| stream | open idle streams | server RSS MiB | KiB per stream | CPU % of a core while idle |', '|---|---:|---:|---:|---:|'];
+  const header = [
+    '| stream | open idle streams | server RSS MiB | KiB per stream | KiB per added stream (since previous step) | CPU % of a core while idle |',
+    '|---|---:|---:|---:|---:|---:|',
+  ];
   console.log(header.join('\n'));
   const rows: string[] = [];
   for (const kind of KINDS) rows.push(...(await measure(kind)));

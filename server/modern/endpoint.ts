@@ -99,12 +99,14 @@ export function modernEndpoint(options: ModernEndpointOptions): ModernEndpoint {
 
   const route = (legacy: RequestHandler): RequestHandler => async (req, res, next) => {
     try {
-      const abort = new AbortController();
+      // A listen stream keeps no abort wiring (its stream is handed over to `listen`, which watches the close itself).
+      const abort = isListen(req.body) ? undefined : new AbortController();
       // Only a client that leaves early aborts the exchange (an abort on every close costs errors per request).
-      res.once('close', () => {
-        if (!res.writableFinished) abort.abort();
-      });
-      const request = webRequest(req, abort.signal);
+      if (abort)
+        res.once('close', () => {
+          if (!res.writableFinished) abort.abort();
+        });
+      const request = webRequest(req, abort?.signal);
       if (await isLegacyRequest(request, req.body, { maxRequestBodySize: options.maxBodyBytes })) return legacy(req, res, next);
       // A malformed message gets the edge check's answer (400 naming the field), as in the 2025 leg, not the SDK's generic one.
       const checked = checkBatch(req.body);
@@ -133,7 +135,7 @@ export function modernEndpoint(options: ModernEndpointOptions): ModernEndpoint {
  * parsed it (within MCP_MAX_BODY_BYTES) and both `isLegacyRequest` and the handler take it as `parsedBody`, so it is
  * neither serialized again nor read twice.
  */
-function webRequest(req: Request, signal: AbortSignal): globalThis.Request {
+function webRequest(req: Request, signal?: AbortSignal): globalThis.Request {
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined || name.startsWith(':')) continue;
