@@ -2,7 +2,7 @@
  * `npm run bench:streams`: how many idle streams one instance holds, and what each costs — 2025-11-25 standalone GET
  * streams of stateful sessions, and 2026-07-28 `subscriptions/listen` streams, each kind on a fresh server. Opens the
  * streams in steps, recording the server's RSS and CPU; at each step holds them idle across keep-alive intervals to
- * measure what keep-alives cost. The clients run in this process, so only the server's memory is counted. Prints one
+ * measure what keep-alives cost, and read RSS at the end of that idle time. The clients run in this process, so only the server's memory is counted. Prints one
  * table with both kinds and appends it to docs/benchmarks.md.
  */
 import { fork } from 'node:child_process';
@@ -116,25 +116,28 @@ async function measure(kind: Kind): Promise<string[]> {
   const streams: http.ClientRequest[] = [];
   const rows: string[] = [];
   let previous = { streams: 0, rss: 0 };
-  await new Promise((r) => setTimeout(r, 1000));
-  const base = rssKiB(pid);
+  // The base is the instance's RSS idle with no stream (the first step, 0): right after start it still holds startup garbage.
+  let base = 0;
   try {
-    for (const target of STEPS) {
+    for (const target of [0, ...STEPS.filter((n) => n > 0)]) {
       while (streams.length < target) {
         const batch = Math.min(100, target - streams.length);
         const open = (i: number) => (kind === 'get' ? openGetStream(port) : openListenStream(port, streams.length + i));
         streams.push(...(await Promise.all(Array.from({ length: batch }, (_, i) => open(i)))));
       }
       await new Promise((r) => setTimeout(r, 1500));
-      const rss = rssKiB(pid);
+      const opened = rssKiB(pid);
       const cpu0 = cpuMs(pid);
       await new Promise((r) => setTimeout(r, IDLE_SECONDS * 1000));
       const idleCpu = ((cpuMs(pid) - cpu0) / (IDLE_SECONDS * 1000)) * 100;
-      const perStream = target > 0 ? ((rss - base) / target).toFixed(1) : '–';
-      // What one more stream costs at this scale (the per-stream figure also carries the heap growth of the first burst).
+      // Idle RSS: by now V8's memory reducer has returned the pages the opening burst used and freed (~10 s after it).
+      const rss = rssKiB(pid);
+      if (target === 0) base = rss;
+      const perStream = (value: number) => (target > 0 ? ((value - base) / target).toFixed(1) : '–');
+      // What one more stream costs at this scale.
       const marginal = target > previous.streams && previous.streams > 0 ? ((rss - previous.rss) / (target - previous.streams)).toFixed(1) : '–';
       previous = { streams: target, rss };
-      const row = `| ${LABELS[kind]} | ${target} | ${(rss / 1024).toFixed(1)} | ${perStream} | ${marginal} | ${idleCpu.toFixed(2)} |`;
+      const row = `| ${LABELS[kind]} | ${target} | ${(rss / 1024).toFixed(1)} | ${perStream(rss)} | ${marginal} | ${perStream(opened)} | ${idleCpu.toFixed(2)} |`;
       rows.push(row);
       console.log(row);
     }
@@ -148,8 +151,8 @@ async function measure(kind: Kind): Promise<string[]> {
 
 async function main() {
   const header = [
-    '| stream | open idle streams | server RSS MiB | KiB per stream | KiB per added stream (since previous step) | CPU % of a core while idle |',
-    '|---|---:|---:|---:|---:|---:|',
+    '| stream | open idle streams | server RSS MiB (idle) | KiB per stream (idle) | KiB per added stream (idle, since previous step) | KiB per stream (1.5 s after opening) | CPU % of a core while idle |',
+    '|---|---:|---:|---:|---:|---:|---:|',
   ];
   console.log(header.join('\n'));
   const rows: string[] = [];
@@ -157,7 +160,7 @@ async function main() {
   const table = [...header, ...rows].join('\n');
   appendFileSync(
     join(ROOT, 'docs', 'benchmarks.md'),
-    `\n## Idle stream capacity\n\n\`npm run bench:streams\` — one fresh instance per kind: stateful sessions each holding a standalone GET SSE stream, and 2026-07-28 \`subscriptions/listen\` streams (tool-list changes); keep-alive every ${KEEPALIVE_SECONDS} s, CPU measured over ${IDLE_SECONDS} s of idleness at each step, RSS per stream above the instance's idle RSS.\n\n${table}\n`,
+    `\n## Idle stream capacity\n\n\`npm run bench:streams\` — one fresh instance per kind: stateful sessions each holding a standalone GET SSE stream, and 2026-07-28 \`subscriptions/listen\` streams (tool-list changes); keep-alive every ${KEEPALIVE_SECONDS} s, CPU measured over ${IDLE_SECONDS} s of idleness at each step; RSS above the fresh instance's, read at the end of that idle time (and, for comparison, 1.5 s after the streams opened, before V8 returns the burst's freed pages).\n\n${table}\n`,
   );
 }
 
