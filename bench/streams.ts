@@ -130,7 +130,8 @@ async function measure(kind: Kind): Promise<string[]> {
       const cpu0 = cpuMs(pid);
       await new Promise((r) => setTimeout(r, IDLE_SECONDS * 1000));
       const idleCpu = ((cpuMs(pid) - cpu0) / (IDLE_SECONDS * 1000)) * 100;
-      // Idle RSS: by now V8's memory reducer has returned the pages the opening burst used and freed (~10 s after it).
+      // Idle RSS: what holding the streams costs once the opening burst is over (V8 returns freed pages only after ~10 s of
+      // low allocation; with keep-alives running it often keeps them, so the two readings stay close).
       const rss = rssKiB(pid);
       if (target === 0) base = rss;
       const perStream = (value: number) => (target > 0 ? ((value - base) / target).toFixed(1) : '–');
@@ -160,7 +161,7 @@ async function main() {
   const table = [...header, ...rows].join('\n');
   appendFileSync(
     join(ROOT, 'docs', 'benchmarks.md'),
-    `\n## Idle stream capacity\n\n\`npm run bench:streams\` — one fresh instance per kind: stateful sessions each holding a standalone GET SSE stream, and 2026-07-28 \`subscriptions/listen\` streams (tool-list changes); keep-alive every ${KEEPALIVE_SECONDS} s, CPU measured over ${IDLE_SECONDS} s of idleness at each step; RSS above the fresh instance's, read at the end of that idle time (and, for comparison, 1.5 s after the streams opened, before V8 returns the burst's freed pages).\n\n${table}\n`,
+    `\n## Idle stream capacity\n\n\`npm run bench:streams\` — one fresh instance per kind: stateful sessions each holding a standalone GET SSE stream, and 2026-07-28 \`subscriptions/listen\` streams (tool-list changes); keep-alive every ${KEEPALIVE_SECONDS} s, CPU measured over ${IDLE_SECONDS} s of idleness at each step; RSS above the fresh instance's, read at the end of that idle time (and, for comparison, 1.5 s after the streams opened, before V8 may return the burst's freed pages).\n\n${table}\n`,
   );
 }
 
