@@ -1,7 +1,9 @@
 /**
- * `npm run bench:streams`: how many idle SSE streams one stateful instance holds, and what each costs.
- * Opens sessions with a standalone GET stream each, in steps, recording the server's RSS and CPU; then holds
- * them idle across keep-alive intervals to measure what keep-alives cost. Appends a table to docs/benchmarks.md.
+ * `npm run bench:streams`: how many idle streams one instance holds, and what each costs — 2025-11-25 standalone GET
+ * streams of stateful sessions, and 2026-07-28 `subscriptions/listen` streams, each kind on a fresh server. Opens the
+ * streams in steps, recording the server's RSS and CPU; at each step holds them idle across keep-alive intervals to
+ * measure what keep-alives cost, and read RSS at the end of that idle time. The clients run in this process, so only the server's memory is counted. Prints one
+ * table with both kinds and appends it to docs/benchmarks.md.
  */
 import { fork } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
@@ -14,8 +16,18 @@ const ROOT = join(__dirname, '..');
 const STEPS = (process.env.STREAM_STEPS ?? '0,500,1000,2000,3000,5000').split(',').map(Number);
 const KEEPALIVE_SECONDS = Number(process.env.STREAM_KEEPALIVE_SECONDS ?? 5);
 const IDLE_SECONDS = Number(process.env.STREAM_IDLE_SECONDS ?? 20);
+/** Which kinds to measure (`get`, `listen`). */
+const KINDS = (process.env.STREAM_KINDS ?? 'get,listen').split(',') as Kind[];
+const MODERN = '2026-07-28';
+/** Client connections come from several loopback source addresses, so 5,000 of them do not exhaust one address's ports. */
+const SOURCE_ADDRESSES = 16;
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
+type Kind = 'get' | 'listen';
+const LABELS: Record<Kind, string> = { get: '2025-11-25 GET stream (stateful session)', listen: '2026-07-28 subscriptions/listen' };
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+let opened = 0;
+const localAddress = () => `127.0.0.${1 + (opened++ % SOURCE_ADDRESSES)}`;
 
 function post(port: number, body: object, headers: Record<string, string> = {}): Promise<{ status: number; session?: string }> {
   return new Promise((resolve, reject) => {
@@ -31,30 +43,61 @@ function post(port: number, body: object, headers: Record<string, string> = {}):
   });
 }
 
-/** Opens a session and its GET stream; resolves once the stream's headers arrived. */
-async function openStream(port: number): Promise<http.ClientRequest> {
-  const init = await post(port, { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'streams', version: '1' } } });
-  const headers = { 'mcp-session-id': init.session!, 'mcp-protocol-version': '2025-11-25' };
-  await post(port, { jsonrpc: '2.0', method: 'notifications/initialized' }, headers);
+/** Resolves once the stream's first bytes arrived (and, when `expect` is given, they contain it). */
+function holdStream(options: http.RequestOptions, body: string | undefined, expect?: string): Promise<http.ClientRequest> {
   return new Promise((resolve, reject) => {
     // Each stream on its own connection, as separate clients would have.
-    const req = http.request({ host: '127.0.0.1', port, path: '/mcp', method: 'GET', agent: false, headers: { accept: 'text/event-stream', ...headers } }, (res) => {
-      if (res.statusCode !== 200) reject(new Error(`GET stream: ${res.statusCode}`));
-      res.on('data', () => {});
-      resolve(req);
+    const req = http.request({ host: '127.0.0.1', agent: false, localAddress: localAddress(), ...options }, (res) => {
+      if (res.statusCode !== 200) reject(new Error(`${options.method} stream: HTTP ${res.statusCode}`));
+      let first = true;
+      res.on('data', (chunk: Buffer) => {
+        if (!first) return;
+        first = false;
+        if (expect && !chunk.toString().includes(expect)) reject(new Error(`stream did not start with ${expect}: ${chunk.toString().slice(0, 200)}`));
+        else resolve(req);
+      });
+      res.on('end', () => reject(new Error(`${options.method} stream ended early`)));
     });
     req.on('error', reject);
-    req.end();
+    req.end(body);
   });
 }
 
-async function main() {
-  const port = await freePort();
+/** A stateful session and its standalone GET stream. */
+async function openGetStream(port: number): Promise<http.ClientRequest> {
+  const init = await post(port, { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'streams', version: '1' } } });
+  const headers = { 'mcp-session-id': init.session!, 'mcp-protocol-version': '2025-11-25' };
+  await post(port, { jsonrpc: '2.0', method: 'notifications/initialized' }, headers);
+  return holdStream({ port, path: '/mcp', method: 'GET', headers: { accept: 'text/event-stream', ...headers } }, undefined);
+}
+
+/** A 2026-07-28 listen stream for tool-list changes; resolves on the subscription's acknowledgement. */
+function openListenStream(port: number, n: number): Promise<http.ClientRequest> {
+  const body = JSON.stringify({
+    jsonrpc: '2.0',
+    id: `listen-${n}`,
+    method: 'subscriptions/listen',
+    params: { notifications: { toolsListChanged: true }, _meta: { 'io.modelcontextprotocol/protocolVersion': MODERN, 'io.modelcontextprotocol/clientCapabilities': {} } },
+  });
+  const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': MODERN, 'mcp-method': 'subscriptions/listen' };
+  return holdStream({ port, path: '/mcp', method: 'POST', headers }, body, 'notifications/subscriptions/acknowledged');
+}
+
+async function startServer(port: number) {
   const child = fork(join(ROOT, 'dist', 'server', 'main.js'), [], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', MCP_AUTH_MODE: 'none', MCP_SESSION_MODE: 'stateful', LOG_LEVEL: 'warn', MCP_KEEPALIVE_SECONDS: String(KEEPALIVE_SECONDS), MCP_MAX_SESSIONS: '100000' },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      MCP_AUTH_MODE: 'none',
+      MCP_SESSION_MODE: 'stateful',
+      LOG_LEVEL: 'warn',
+      MCP_KEEPALIVE_SECONDS: String(KEEPALIVE_SECONDS),
+      MCP_MAX_SESSIONS: '100000',
+      MCP_MAX_SESSIONS_PER_PRINCIPAL: '100000',
+    },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
-  const pid = child.pid!;
   for (let i = 0; i < 200; i++) {
     try {
       if ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok) break;
@@ -63,36 +106,66 @@ async function main() {
     }
     await new Promise((r) => setTimeout(r, 50));
   }
+  return child;
+}
+
+async function measure(kind: Kind): Promise<string[]> {
+  const port = await freePort();
+  const child = await startServer(port);
+  const pid = child.pid!;
   const streams: http.ClientRequest[] = [];
   const rows: string[] = [];
-  const base = rssKiB(pid);
-  for (const target of STEPS) {
-    while (streams.length < target) {
-      const batch = Math.min(100, target - streams.length);
-      streams.push(...(await Promise.all(Array.from({ length: batch }, () => openStream(port)))));
+  let previous = { streams: 0, rss: 0 };
+  // The base is the instance's RSS idle with no stream (the first step, 0): right after start it still holds startup garbage.
+  let base = 0;
+  try {
+    for (const target of [0, ...STEPS.filter((n) => n > 0)]) {
+      while (streams.length < target) {
+        const batch = Math.min(100, target - streams.length);
+        const open = (i: number) => (kind === 'get' ? openGetStream(port) : openListenStream(port, streams.length + i));
+        streams.push(...(await Promise.all(Array.from({ length: batch }, (_, i) => open(i)))));
+      }
+      await new Promise((r) => setTimeout(r, 1500));
+      const opened = rssKiB(pid);
+      const cpu0 = cpuMs(pid);
+      await new Promise((r) => setTimeout(r, IDLE_SECONDS * 1000));
+      const idleCpu = ((cpuMs(pid) - cpu0) / (IDLE_SECONDS * 1000)) * 100;
+      // Idle RSS: what holding the streams costs once the opening burst is over (V8 returns freed pages only after ~10 s of
+      // low allocation; with keep-alives running it often keeps them, so the two readings stay close).
+      const rss = rssKiB(pid);
+      if (target === 0) base = rss;
+      const perStream = (value: number) => (target > 0 ? ((value - base) / target).toFixed(1) : '–');
+      // What one more stream costs at this scale.
+      const marginal = target > previous.streams && previous.streams > 0 ? ((rss - previous.rss) / (target - previous.streams)).toFixed(1) : '–';
+      previous = { streams: target, rss };
+      const row = `| ${LABELS[kind]} | ${target} | ${(rss / 1024).toFixed(1)} | ${perStream(rss)} | ${marginal} | ${perStream(opened)} | ${idleCpu.toFixed(2)} |`;
+      rows.push(row);
+      console.log(row);
     }
-    (global as { gc?: () => void }).gc?.();
-    await new Promise((r) => setTimeout(r, 1500));
-    const rss = rssKiB(pid);
-    const cpu0 = cpuMs(pid);
-    await new Promise((r) => setTimeout(r, IDLE_SECONDS * 1000));
-    const idleCpu = ((cpuMs(pid) - cpu0) / (IDLE_SECONDS * 1000)) * 100;
-    const perStream = target > 0 ? ((rss - base) / target).toFixed(1) : '–';
-    const row = `| ${target} | ${(rss / 1024).toFixed(1)} | ${perStream} | ${idleCpu.toFixed(2)} |`;
-    rows.push(row);
-    console.log(row);
+  } finally {
+    for (const s of streams) s.destroy();
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
   }
-  for (const s of streams) s.destroy();
-  child.kill('SIGTERM');
-  const table = [
-    '| open idle streams | server RSS MiB | KiB per stream | CPU % while idle |',
-    '|---:|---:|---:|---:|',
-    ...rows,
-  ].join('\n');
+  return rows;
+}
+
+async function main() {
+  const header = [
+    '| stream | open idle streams | server RSS MiB (idle) | KiB per stream (idle) | KiB per added stream (idle, since previous step) | KiB per stream (1.5 s after opening) | CPU % of a core while idle |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+  ];
+  console.log(header.join('\n'));
+  const rows: string[] = [];
+  for (const kind of KINDS) rows.push(...(await measure(kind)));
+  const table = [...header, ...rows].join('\n');
   appendFileSync(
     join(ROOT, 'docs', 'benchmarks.md'),
-    `\n## Idle stream capacity (stateful)\n\n\`npm run bench:streams\` — sessions each holding a standalone GET SSE stream, keep-alive every ${KEEPALIVE_SECONDS} s, CPU measured over ${IDLE_SECONDS} s of idleness at each step.\n\n${table}\n`,
+    `\n## Idle stream capacity\n\n\`npm run bench:streams\` — one fresh instance per kind: stateful sessions each holding a standalone GET SSE stream, and 2026-07-28 \`subscriptions/listen\` streams (tool-list changes); keep-alive every ${KEEPALIVE_SECONDS} s, CPU measured over ${IDLE_SECONDS} s of idleness at each step; RSS above the fresh instance's, read at the end of that idle time (and, for comparison, 1.5 s after the streams opened, before V8 may return the burst's freed pages).\n\n${table}\n`,
   );
 }
 
-void main();
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

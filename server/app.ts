@@ -188,6 +188,8 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
     logger,
     drain,
     retryMs: RETRY_MS,
+    maxListenStreams: config.maxSessions,
+    maxListenStreamsPerPrincipal: config.maxSessionsPerPrincipal,
   });
   // A GET stream or a 2026-07-28 listen stream carries no call: the drain closes it (with a retry hint) instead of waiting.
   const trackCalls: express.RequestHandler = (req, res, next) => (req.method === 'GET' || isListen(req.body) ? next() : drain.track(req, res, next));

@@ -11,7 +11,6 @@ import '../http/requestAuth';
 import { RPC, sendJsonRpcError } from '../http/jsonRpcError';
 import type { DrainController } from '../lifecycle/drain';
 import type { Logger } from '../logging/logger';
-import { refuseWhileDraining } from '../mcp/sessionCap';
 import { checkBatch } from '../mcp/jsonRpcEnvelope';
 import type { ModernSdk } from './handler';
 import { RequestView } from './requestView';
@@ -31,6 +30,10 @@ export interface ModernEndpointOptions {
   drain: DrainController;
   /** Reconnect delay written to a listen stream closed by the drain (SSE `retry`). */
   retryMs: number;
+  /** Open listen streams allowed on this instance (as many as sessions: MCP_MAX_SESSIONS). */
+  maxListenStreams?: number;
+  /** Open listen streams allowed per caller (MCP_MAX_SESSIONS_PER_PRINCIPAL). */
+  maxListenStreamsPerPrincipal?: number;
 }
 
 /** A 2026-07-28 `subscriptions/listen` request: a long-lived stream, not a call. */
@@ -52,21 +55,9 @@ export function modernEndpoint(options: ModernEndpointOptions): ModernEndpoint {
   let loading: Promise<ModernSdk> | undefined;
   const load = () => (loading ??= import('./handler').then((m) => (sdk = m.buildModernHandler(options))));
 
-  /** A `subscriptions/listen` stream: refused while draining, closed with a retry hint when the drain starts. */
-  const admitListen = (res: ExpressResponse, request: RequestView): boolean => {
-    if (refuseWhileDraining(options.drain, res)) return false;
-    const unregister = options.drain.registerStream(() => {
-      // Reconnect elsewhere after the hint: this instance is going away.
-      if (!res.writableEnded) res.end(`retry: ${options.retryMs}\n\n`);
-      request.abort();
-    }, 'listen');
-    res.once('close', unregister);
-    return true;
-  };
-
   const route = (legacy: RequestHandler): RequestHandler => async (req, res, next) => {
     try {
-      const { handler, isLegacyRequest } = sdk ?? (await load());
+      const { handler, isLegacyRequest, listen } = sdk ?? (await load());
       const request = new RequestView(req, res);
       // An empty POST has no parsed body: the SDK would read one from the request, so it gets a real one (rare).
       const classified = req.body === undefined && req.method === 'POST' ? emptyWebRequest(req) : request.asRequest();
@@ -74,7 +65,11 @@ export function modernEndpoint(options: ModernEndpointOptions): ModernEndpoint {
       // A malformed message gets the edge check's answer (400 naming the field), as in the 2025 leg, not the SDK's generic one.
       const checked = checkBatch(req.body);
       if ('refusal' in checked) return sendJsonRpcError(res, 400, checked.refusal.code, checked.refusal.message);
-      if (isListen(req.body) && !admitListen(res, request)) return;
+      if (isListen(req.body)) {
+        // Validated and acknowledged by the SDK, then held by `listen` (which watches the close itself: no abort wiring).
+        const detached = new RequestView(req, res, { detached: true }).asRequest();
+        return await listen.serve(req, res, () => handler.fetch(detached, { authInfo: req.auth as never, parsedBody: req.body }));
+      }
       const response = await handler.fetch(request.asRequest(), { authInfo: req.auth as never, parsedBody: req.body });
       await writeWebResponse(response, res as ExpressResponse, (req.body as { method?: unknown } | undefined)?.method === 'server/discover');
     } catch (err) {
@@ -87,7 +82,10 @@ export function modernEndpoint(options: ModernEndpointOptions): ModernEndpoint {
     route,
     load: async () => void (await load()),
     close: async () => {
-      if (loading) await (await loading).handler.close();
+      if (!loading) return;
+      const { handler, listen } = await loading;
+      listen.close();
+      await handler.close();
     },
   };
 }

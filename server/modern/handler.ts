@@ -5,15 +5,19 @@
  */
 import { createMcpHandler, isLegacyRequest, McpServer, type McpHttpHandler } from '@modelcontextprotocol/server';
 import type { ModernCapabilityContext } from '../capabilities/types';
+import { DEFAULTS } from '../config/contract';
 import { instrumentMcpServer } from '../observability/mcpSpans';
 import { modernDefinitions, type ToolRoundState } from './definitions';
 import type { ModernEndpointOptions } from './endpoint';
+import { listenStreams, type ListenStreams } from './listenStreams';
 import { requestStateKeyring } from './requestState';
 import { pooledFactory } from './serverPool';
 
 export interface ModernSdk {
   handler: McpHttpHandler;
   isLegacyRequest: typeof isLegacyRequest;
+  /** Open `subscriptions/listen` streams, held cheaply once the handler has acknowledged them. */
+  listen: ListenStreams;
 }
 
 export function buildModernHandler(options: ModernEndpointOptions): ModernSdk {
@@ -48,5 +52,15 @@ export function buildModernHandler(options: ModernEndpointOptions): ModernSdk {
     notify: handler.notify,
     mintRequestState: (payload, ctx) => keyring.mint(payload as ToolRoundState, ctx),
   };
-  return { handler, isLegacyRequest };
+  // Listen streams are validated and acknowledged by the handler, then held by this module (memory per stream).
+  const listen = listenStreams({
+    bus: handler.bus,
+    keepAliveMs: options.keepAliveMs,
+    drain: options.drain,
+    retryMs: options.retryMs,
+    maxStreams: options.maxListenStreams ?? DEFAULTS.maxSessions,
+    maxStreamsPerPrincipal: options.maxListenStreamsPerPrincipal ?? DEFAULTS.maxSessionsPerPrincipal,
+    logger,
+  });
+  return { handler, isLegacyRequest, listen };
 }

@@ -68,15 +68,23 @@ export class HeadersView {
   }
 }
 
+/** One signal for every detached view: it never aborts. */
+const NEVER_ABORTED = new AbortController().signal;
+
 /** What the SDK reads of a request, over an express request; the signal aborts only when the client leaves early. */
 export class RequestView {
   readonly method: string;
   readonly headers: HeadersView;
   private controller?: AbortController;
 
+  /**
+   * `detached`: the signal never aborts and nothing listens for the close — for a stream whose owner watches the
+   * close itself (a listen stream keeps no per-stream abort wiring for its whole life).
+   */
   constructor(
     private readonly req: ExpressRequest,
     private readonly res: ExpressResponse,
+    private readonly options: { detached?: boolean } = {},
   ) {
     this.method = req.method;
     this.headers = new HeadersView(req.headers);
@@ -93,6 +101,7 @@ export class RequestView {
 
   /** Made on first use: 2025-era requests, only routed through the view, never pay for it. */
   get signal(): AbortSignal {
+    if (this.options.detached) return NEVER_ABORTED;
     if (!this.controller) {
       const controller = (this.controller = new AbortController());
       // Only a client that leaves early aborts the exchange (an abort on every close costs errors per request).
@@ -104,6 +113,7 @@ export class RequestView {
   }
 
   abort(): void {
+    if (this.options.detached) return;
     void this.signal;
     this.controller!.abort();
   }
