@@ -22,6 +22,7 @@ import {
 } from '../../shared/fargate';
 import { statefulSessionsProblem, unusedSessionStoreProblem } from '../../shared/sessions';
 import { checkInteger, configFail } from '../common/errors';
+import { readSessionStoreArg } from '../common/session-store-arg';
 import {
   assertSecretsFitSettings,
   brokerWarnings,
@@ -313,24 +314,15 @@ export function resolveSessionStore(
   where: string,
   arg: McpFargateServiceArgs['sessionStore'],
 ): ResolvedSessionStore | undefined {
-  if (arg === undefined || arg === false) return undefined;
-  if (arg !== true && typeof arg !== 'object') {
-    configFail(where, `sessionStore must be true, false or an object, got ${JSON.stringify(arg)}`);
-  }
-  if (arg !== true && 'redisUrlSecretArn' in arg) {
-    const existingKeys = ['redisUrlSecretArn', 'field', 'securityGroupId', 'port'];
-    const other = Object.keys(arg).filter((key) => !existingKeys.includes(key));
-    if (other.length > 0) {
-      configFail(
-        where,
-        `sessionStore.redisUrlSecretArn names an existing store: ${other.join(', ')} would configure one to create`,
-      );
-    }
-    const port = arg.port ?? REDIS.port;
+  const read = readSessionStoreArg<McpFargateExistingSessionStore,
+    McpFargateSessionStore>(where, arg, 'redisUrlSecretArn', ['redisUrlSecretArn', 'field', 'securityGroupId', 'port']);
+  if (!read) return undefined;
+  if ('existing' in read) {
+    const port = read.existing.port ?? REDIS.port;
     checkInteger(where, 'sessionStore.port', port, 1, 65535);
-    return { kind: 'existing', ...arg, port };
+    return { kind: 'existing', ...read.existing, port };
   }
-  const settings: McpFargateSessionStore = arg === true ? {} : arg;
+  const settings = read.create;
   const majorEngineVersion = settings.majorEngineVersion ?? ELASTICACHE_SESSION_STORE.majorEngineVersion;
   const minMajor = ELASTICACHE_SESSION_STORE.minMajorEngineVersion;
   if (!/^\d+$/.test(majorEngineVersion) || Number(majorEngineVersion) < minMajor) {

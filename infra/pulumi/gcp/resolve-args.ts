@@ -17,6 +17,7 @@ import {
 } from '../../shared/cloud-run';
 import { unusedSessionStoreProblem } from '../../shared/sessions';
 import { checkInteger, configFail } from '../common/errors';
+import { readSessionStoreArg } from '../common/session-store-arg';
 import {
   assertSecretsFitSettings,
   brokerWarnings,
@@ -25,7 +26,7 @@ import {
   type ResolvedSettings,
   type SecretEntry,
 } from '../common/server-settings';
-import type { McpCloudRunServiceArgs } from './cloud-run-service-args';
+import type { CloudRunExistingSessionStore, CloudRunSessionStore, McpCloudRunServiceArgs } from './cloud-run-service-args';
 import { checkAlerts, monitoringApis } from './monitoring';
 import { resolveProjectAndRegion } from './project';
 import { SESSION_STORE_DEFAULTS, type ResolvedSessionStore } from './session-store';
@@ -246,19 +247,11 @@ function resolveSessionStore(
   where: string,
   arg: McpCloudRunServiceArgs['sessionStore'],
 ): ResolvedSessionStore | undefined {
-  if (arg === undefined || arg === false) return undefined;
-  if (arg !== true && typeof arg !== 'object') {
-    configFail(where, `sessionStore must be true, false or an object, got ${JSON.stringify(arg)}`);
-  }
-  if (arg !== true && 'redisUrlSecret' in arg) {
-    const other = Object.keys(arg).filter((k) => !EXISTING_STORE_KEYS.includes(k));
-    if (other.length > 0) {
-      const keys = other.join(', ');
-      configFail(where, `sessionStore.redisUrlSecret names an existing store: ${keys} would configure one to create`);
-    }
-    return { kind: 'existing', ...arg };
-  }
-  const store = arg === true ? {} : arg;
+  const read = readSessionStoreArg<CloudRunExistingSessionStore,
+    CloudRunSessionStore>(where, arg, 'redisUrlSecret', EXISTING_STORE_KEYS);
+  if (!read) return undefined;
+  if ('existing' in read) return { kind: 'existing', ...read.existing };
+  const store = read.create;
   const defaults = SESSION_STORE_DEFAULTS;
   const tier = store.tier ?? defaults.tier;
   if (tier !== 'BASIC' && tier !== 'STANDARD_HA') {
