@@ -10,6 +10,7 @@ import { McpServerStack, readAppContext, servicePropsFromContext, type ContextKe
 import { CERT_ARN, ISSUER, newApp, REGION, repoContext } from './cdk/helpers';
 import {
   AWS_ACCOUNT,
+  PROGRAM_BASE,
   GCP_PROJECT,
   setConfig,
   settle,
@@ -101,21 +102,11 @@ describe('CDK: the synthesized templates are unchanged', () => {
 // Pulumi: the program (both clouds, through their components) under the unit-test mocks.
 
 const AWS: Record<string, string> = {
-  cloud: 'aws',
-  'aws:region': 'eu-west-1',
-  image: PRIVATE_ECR_IMAGE,
-  domainName: 'mcp.example.com',
-  certificateArn: `arn:aws:acm:eu-west-1:${AWS_ACCOUNT}:certificate/abc`,
-  vpcId: 'vpc-1',
-  publicSubnetIds: 'subnet-pa,subnet-pb',
-  privateSubnetIds: 'subnet-qa,subnet-qb',
+  ...PROGRAM_BASE.aws,
   oauthIssuer: ISSUER,
 };
 const GCP: Record<string, string> = {
-  cloud: 'gcp',
-  'gcp:project': GCP_PROJECT,
-  'gcp:region': 'europe-west1',
-  image: `europe-west1-docker.pkg.dev/${GCP_PROJECT}/remote-mcp/server:1.0.0`,
+  ...PROGRAM_BASE.gcp,
   oauthIssuer: ISSUER,
 };
 /** A fixed signing key made for this test only (a generated one would change the snapshot on every run). */

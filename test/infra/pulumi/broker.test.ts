@@ -7,7 +7,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import * as pulumi from '@pulumi/pulumi';
 import { ENV, PATHS, SECRET_ENV } from '../../../server/config/contract';
-import { AWS_ACCOUNT, GCP_PROJECT, GCP_PROJECT_NUMBER, configErrorOf, isSecretValue, plainStrings, setConfig, settle, useMocks, valueOf, warningsDuring, type MockCloud } from './mocks';
+import { PROGRAM_BASE, AWS_ACCOUNT, GCP_PROJECT, GCP_PROJECT_NUMBER, configErrorOf, isSecretValue, plainStrings, setConfig, settle, useMocks, valueOf, warningsDuring, type MockCloud } from './mocks';
 
 let program: typeof import('../../../infra/pulumi/program');
 let gcpApi: typeof import('../../../infra/pulumi/gcp');
@@ -54,22 +54,12 @@ const NOT_BROKER = {
   brokerSigningKeys: undefined,
 };
 const GCP: Record<string, string> = {
-  cloud: 'gcp',
-  'gcp:project': GCP_PROJECT,
-  'gcp:region': 'europe-west1',
-  image: `europe-west1-docker.pkg.dev/${GCP_PROJECT}/remote-mcp/server:1.0.0`,
+  ...PROGRAM_BASE.gcp,
   domainName: 'mcp.example.com',
   ...BROKER,
 };
 const AWS: Record<string, string> = {
-  cloud: 'aws',
-  'aws:region': 'eu-west-1',
-  image: `${AWS_ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/remote-mcp:1.0.0`,
-  domainName: 'mcp.example.com',
-  certificateArn: `arn:aws:acm:eu-west-1:${AWS_ACCOUNT}:certificate/abc`,
-  vpcId: 'vpc-1',
-  publicSubnetIds: 'subnet-pa,subnet-pb',
-  privateSubnetIds: 'subnet-qa,subnet-qb',
+  ...PROGRAM_BASE.aws,
   ...BROKER,
 };
 

@@ -13,6 +13,29 @@ export const AWS_REGION = 'eu-west-1';
 /** The region's Availability Zones, as `getAvailabilityZones` reports them. */
 export const AWS_AZS = ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'];
 
+/**
+ * The smallest valid program configuration per cloud (an existing AWS network, a certificate, a domain where the
+ * cloud needs one); tests spread it and add what they exercise. No auth mode: each test adds its own.
+ */
+export const PROGRAM_BASE = {
+  aws: {
+    cloud: 'aws',
+    'aws:region': AWS_REGION,
+    image: `${AWS_ACCOUNT}.dkr.ecr.${AWS_REGION}.amazonaws.com/remote-mcp:1.0.0`,
+    domainName: 'mcp.example.com',
+    certificateArn: `arn:aws:acm:${AWS_REGION}:${AWS_ACCOUNT}:certificate/abc`,
+    vpcId: 'vpc-1',
+    publicSubnetIds: 'subnet-pa,subnet-pb',
+    privateSubnetIds: 'subnet-qa,subnet-qb',
+  },
+  gcp: {
+    cloud: 'gcp',
+    'gcp:project': GCP_PROJECT,
+    'gcp:region': 'europe-west1',
+    image: `europe-west1-docker.pkg.dev/${GCP_PROJECT}/remote-mcp/server:1.0.0`,
+  },
+} as const satisfies Record<string, Record<string, string>>;
+
 /** What the mocked Memorystore instance reports. */
 export const REDIS_HOST = '10.163.0.3';
 export const REDIS_AUTH_STRING = 'mock-auth-string-9f3a';

@@ -1,5 +1,5 @@
 /** The program's `telemetry` and `alertEmail` keys reach both components. */
-import { AWS_ACCOUNT, GCP_PROJECT, setConfig, settle, useMocks, valueOf, type MockCloud } from './mocks';
+import { PROGRAM_BASE, AWS_ACCOUNT, GCP_PROJECT, setConfig, settle, useMocks, valueOf, type MockCloud } from './mocks';
 
 let program: typeof import('../../../infra/pulumi/program');
 let cloud: MockCloud;
@@ -15,16 +15,9 @@ beforeEach(() => {
 afterAll(() => setConfig({}));
 
 const ISSUER = 'https://auth.example.com';
-const GCP = { cloud: 'gcp', 'gcp:project': GCP_PROJECT, 'gcp:region': 'europe-west1', image: `europe-west1-docker.pkg.dev/${GCP_PROJECT}/remote-mcp/server:1.0.0`, oauthIssuer: ISSUER };
+const GCP = { ...PROGRAM_BASE.gcp, oauthIssuer: ISSUER };
 const AWS = {
-  cloud: 'aws',
-  'aws:region': 'eu-west-1',
-  image: `${AWS_ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/remote-mcp:1.0.0`,
-  domainName: 'mcp.example.com',
-  certificateArn: `arn:aws:acm:eu-west-1:${AWS_ACCOUNT}:certificate/abc`,
-  vpcId: 'vpc-1',
-  publicSubnetIds: 'subnet-pa,subnet-pb',
-  privateSubnetIds: 'subnet-qa,subnet-qb',
+  ...PROGRAM_BASE.aws,
   oauthIssuer: ISSUER,
 };
 

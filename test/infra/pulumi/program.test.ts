@@ -4,7 +4,7 @@
  */
 import * as pulumi from '@pulumi/pulumi';
 import { ENV } from '../../../server/config/contract';
-import { AWS_ACCOUNT, GCP_PROJECT, GCP_PROJECT_NUMBER, configErrorOf, isSecretValue, plainStrings, setConfig, settle, useMocks, valueOf, warningsDuring, type MockCloud } from './mocks';
+import { PROGRAM_BASE, AWS_ACCOUNT, GCP_PROJECT, GCP_PROJECT_NUMBER, configErrorOf, isSecretValue, plainStrings, setConfig, settle, useMocks, valueOf, warningsDuring, type MockCloud } from './mocks';
 
 let program: typeof import('../../../infra/pulumi/program');
 let cloud: MockCloud;
@@ -24,22 +24,12 @@ const ISSUER = 'https://auth.example.com';
 const TOKEN_A = 'tok-aaaaaaaaaaaaaaaa';
 const TOKEN_B = 'tok-bbbbbbbbbbbbbbbb';
 const GCP: Record<string, string> = {
-  cloud: 'gcp',
-  'gcp:project': GCP_PROJECT,
-  'gcp:region': 'europe-west1',
-  image: `europe-west1-docker.pkg.dev/${GCP_PROJECT}/remote-mcp/server:1.0.0`,
+  ...PROGRAM_BASE.gcp,
   oauthIssuer: ISSUER,
 };
 const T_LB = 'aws:lb/loadBalancer:LoadBalancer';
 const AWS: Record<string, string> = {
-  cloud: 'aws',
-  'aws:region': 'eu-west-1',
-  image: `${AWS_ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/remote-mcp:1.0.0`,
-  domainName: 'mcp.example.com',
-  certificateArn: `arn:aws:acm:eu-west-1:${AWS_ACCOUNT}:certificate/abc`,
-  vpcId: 'vpc-1',
-  publicSubnetIds: 'subnet-pa,subnet-pb',
-  privateSubnetIds: 'subnet-qa,subnet-qb',
+  ...PROGRAM_BASE.aws,
   oauthIssuer: ISSUER,
 };
 
