@@ -5,7 +5,7 @@ let receiver: OtlpReceiver;
 beforeAll(async () => void (receiver = await startOtlpReceiver()));
 afterAll(() => receiver?.close());
 
-const post = (path: string, type: string, body: BodyInit) => fetch(receiver.url + path, { method: 'POST', headers: { 'content-type': type }, body });
+const post = (path: string, type: string, body: string | Uint8Array) => fetch(receiver.url + path, { method: 'POST', headers: { 'content-type': type }, body });
 
 test('a body that is not an OTLP protobuf export request is a 400, not a crash; the receiver goes on', async () => {
   const bad = await post('/v1/traces', 'application/x-protobuf', new Uint8Array([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]));
