@@ -1,10 +1,12 @@
 /**
- * A tiny OTLP/HTTP receiver (JSON bodies, `OTEL_EXPORTER_OTLP_PROTOCOL=http/json`) on 127.0.0.1: keeps what the
- * server exports so tests can read it, and prints span trees for `npm run stack:local -- --telemetry`.
+ * A tiny OTLP/HTTP receiver (protobuf bodies, the default `OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf`, or JSON
+ * bodies, `http/json`) on 127.0.0.1: keeps what the server exports so tests can read it, and prints span trees for
+ * `npm run stack:local -- --telemetry`.
  * Not a collector: bounded memory, no forwarding.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { decodeOtlpProtobuf, type OtlpSignal } from './otlpProtobuf';
 
 type Scalar = string | number | boolean;
 export interface ReceivedSpan {
@@ -36,6 +38,8 @@ export interface OtlpReceiver {
   spans: ReceivedSpan[];
   /** The data points of the latest export of each metric (cumulative). */
   latest: Map<string, ReceivedPoint[]>;
+  /** Export requests accepted, by body encoding. */
+  bodies: { protobuf: number; json: number };
   close(): Promise<void>;
 }
 
@@ -51,6 +55,8 @@ const attrs = (list: KeyValue[] | undefined): Record<string, Scalar> =>
     (list ?? []).map(({ key, value }) => [key, value.stringValue ?? (value.intValue !== undefined ? Number(value.intValue) : (value.doubleValue ?? value.boolValue ?? ''))]),
   );
 const ms = (nanos: string | number) => Number(BigInt(nanos) / 1000n) / 1000;
+/** Trace and span ids: hex strings in OTLP JSON, bytes in protobuf. */
+const hex = (id: string | Uint8Array | undefined) => (id === undefined || typeof id === 'string' ? id : Buffer.from(id).toString('hex'));
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- OTLP JSON, read field by field */
 function readTraces(body: any, into: ReceivedSpan[]): ReceivedSpan[] {
@@ -60,15 +66,15 @@ function readTraces(body: any, into: ReceivedSpan[]): ReceivedSpan[] {
     for (const ss of rs.scopeSpans ?? []) {
       for (const s of ss.spans ?? []) {
         received.push({
-          traceId: s.traceId,
-          spanId: s.spanId,
-          parentSpanId: s.parentSpanId || undefined,
+          traceId: hex(s.traceId)!,
+          spanId: hex(s.spanId)!,
+          parentSpanId: hex(s.parentSpanId) || undefined,
           name: s.name,
           kind: s.kind,
           startMs: ms(s.startTimeUnixNano),
           endMs: ms(s.endTimeUnixNano),
           attributes: attrs(s.attributes),
-          links: (s.links ?? []).map((l: any) => ({ traceId: l.traceId, spanId: l.spanId })),
+          links: (s.links ?? []).map((l: any) => ({ traceId: hex(l.traceId)!, spanId: hex(l.spanId)! })),
           statusCode: s.status?.code ?? 0,
           service,
         });
@@ -103,6 +109,7 @@ function readMetrics(body: any, latest: Map<string, ReceivedPoint[]>): void {
 export async function startOtlpReceiver(options: { port?: number; onSpans?: (spans: ReceivedSpan[]) => void } = {}): Promise<OtlpReceiver> {
   const spans: ReceivedSpan[] = [];
   const latest = new Map<string, ReceivedPoint[]>();
+  const bodies = { protobuf: 0, json: 0 };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -116,19 +123,25 @@ export async function startOtlpReceiver(options: { port?: number; onSpans?: (spa
     });
     req.on('end', () => {
       if (res.writableEnded) return;
-      if (req.method !== 'POST' || !/json/.test(req.headers['content-type'] ?? '')) return void res.writeHead(415).end('send OTLP/HTTP JSON (OTEL_EXPORTER_OTLP_PROTOCOL=http/json)');
+      const type = req.headers['content-type'] ?? '';
+      const protobuf = /^application\/x-protobuf\b/.test(type);
+      if (req.method !== 'POST' || (!protobuf && !/json/.test(type))) return void res.writeHead(415).end('send OTLP/HTTP protobuf or JSON');
+      const signal = ({ '/v1/traces': 'traces', '/v1/metrics': 'metrics', '/v1/logs': 'logs' } as Record<string, OtlpSignal>)[req.url ?? ''];
+      if (!signal) return void res.writeHead(404).end();
       let body: unknown;
       try {
-        body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        body = protobuf ? decodeOtlpProtobuf(signal, Buffer.concat(chunks)) : JSON.parse(Buffer.concat(chunks).toString('utf8'));
       } catch {
-        return void res.writeHead(400).end('not JSON');
+        return void res.writeHead(400).end(protobuf ? 'not an OTLP protobuf export request' : 'not JSON');
       }
-      if (req.url === '/v1/traces') {
+      bodies[protobuf ? 'protobuf' : 'json']++;
+      if (signal === 'traces') {
         const received = readTraces(body, spans);
         if (received.length) options.onSpans?.(received);
-      } else if (req.url === '/v1/metrics') readMetrics(body, latest);
-      else if (req.url !== '/v1/logs') return void res.writeHead(404).end();
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      } else if (signal === 'metrics') readMetrics(body, latest);
+      // An empty ExportServiceResponse: zero bytes in protobuf, `{}` in JSON.
+      if (protobuf) res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+      else res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     });
   });
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(options.port ?? 0, '127.0.0.1', resolve));
@@ -137,6 +150,7 @@ export async function startOtlpReceiver(options: { port?: number; onSpans?: (spa
     url: `http://127.0.0.1:${port}`,
     spans,
     latest,
+    bodies,
     close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
   };
 }

@@ -4,9 +4,15 @@
  */
 import { OTEL_ENV } from '../config/contract';
 
+/** OTLP/HTTP body encodings the server speaks; `http/protobuf` is the specification's default (smaller, cheaper to encode). */
+export type OtlpProtocol = 'http/protobuf' | 'http/json';
+const PROTOCOLS: readonly OtlpProtocol[] = ['http/protobuf', 'http/json'];
+
 export interface TelemetrySettings {
   traces: boolean;
   metrics: boolean;
+  /** `OTEL_EXPORTER_OTLP_PROTOCOL`: which exporter packages are loaded (only those). */
+  protocol: OtlpProtocol;
   /** Metric export interval (ms), `OTEL_METRIC_EXPORT_INTERVAL`, default 60 s as the specification says. */
   metricIntervalMs: number;
   /** A value the server does not follow, said once at start-up (never an error: telemetry must not stop the service). */
@@ -22,9 +28,11 @@ export function telemetrySettings(env: NodeJS.ProcessEnv = process.env): Telemet
   const none = (name: string) => (env[name] ?? '').trim().toLowerCase() === 'none';
   const traces = !disabled && !none(OTEL_ENV.tracesExporter) && (any || set(env, OTEL_ENV.tracesEndpoint));
   const metrics = !disabled && !none(OTEL_ENV.metricsExporter) && (any || set(env, OTEL_ENV.metricsEndpoint));
-  const protocol = (env[OTEL_ENV.protocol] ?? '').trim();
-  if ((traces || metrics) && protocol && protocol !== 'http/json') {
-    warnings.push(`${OTEL_ENV.protocol}=${protocol.slice(0, 40)} is not supported: exporting OTLP/HTTP with JSON bodies (http/json)`);
+  const asked = (env[OTEL_ENV.protocol] ?? '').trim();
+  let protocol: OtlpProtocol = 'http/protobuf';
+  if ((PROTOCOLS as readonly string[]).includes(asked)) protocol = asked as OtlpProtocol;
+  else if ((traces || metrics) && asked) {
+    warnings.push(`${OTEL_ENV.protocol}=${asked.slice(0, 40)} is not supported (http/protobuf or http/json): exporting OTLP/HTTP with protobuf bodies (http/protobuf)`);
   }
   const raw = (env[OTEL_ENV.metricExportInterval] ?? '').trim();
   let metricIntervalMs = 60_000;
@@ -33,5 +41,5 @@ export function telemetrySettings(env: NodeJS.ProcessEnv = process.env): Telemet
     if (Number.isInteger(n) && n >= 100 && n <= 3_600_000) metricIntervalMs = n;
     else warnings.push(`${OTEL_ENV.metricExportInterval} must be an integer of milliseconds (100-3600000): using 60000`);
   }
-  return { traces, metrics, metricIntervalMs, warnings };
+  return { traces, metrics, protocol, metricIntervalMs, warnings };
 }

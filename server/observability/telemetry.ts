@@ -27,10 +27,10 @@ export function startTelemetry(options: { logger: Logger; version: string; env?:
     for (const warning of settings.warnings) options.logger.warn(warning);
     if (!settings.traces && !settings.metrics) return OFF;
     const { startSdk } = await import('./sdk');
-    const sdk = startSdk(settings, options.version);
+    const sdk = await startSdk(settings, options.version);
     rebuildInstruments(options.version);
     current = { tracing: settings.traces, metrics: settings.metrics, flush: sdk.flush };
-    options.logger.info({ traces: settings.traces, metrics: settings.metrics }, 'OpenTelemetry export on (OTLP/HTTP)');
+    options.logger.info({ traces: settings.traces, metrics: settings.metrics, protocol: settings.protocol }, 'OpenTelemetry export on (OTLP/HTTP)');
     return current;
   })());
 }

@@ -1,6 +1,6 @@
 /**
- * OpenTelemetry on the 2026-07-28 leg (SDK v2), in a real server process exporting OTLP/HTTP (JSON) to a receiver in
- * the test: one SERVER span per MCP request by the MCP conventions, child of the client's `_meta.traceparent`, with
+ * OpenTelemetry on the 2026-07-28 leg (SDK v2), in a real server process exporting OTLP/HTTP with JSON bodies
+ * (`OTEL_EXPORTER_OTLP_PROTOCOL=http/json`; the other tests use the protobuf default) to a receiver in the test: one SERVER span per MCP request by the MCP conventions, child of the client's `_meta.traceparent`, with
  * the revision from the request's envelope, no session id (none in this era), and the operation-duration metric.
  */
 import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client';
@@ -36,6 +36,7 @@ beforeAll(async () => {
     OTEL_BSP_SCHEDULE_DELAY: '50',
     OTEL_METRIC_EXPORT_INTERVAL: '200',
     OTEL_SERVICE_NAME: 'mcp-modern-under-test',
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
   });
   const baseUrl = `http://127.0.0.1:${port}`;
   await waitForReady(baseUrl, 60_000);
@@ -86,6 +87,9 @@ test('a 2026-07-28 tools/call (v2 client) is a span by the MCP conventions, chil
   expect(http).toBeDefined();
 
   await waitFor(() => durationCount(echo) > before, 10_000, 'modern operation duration to move');
+  // Spans and metrics above came as JSON bodies, as asked: the protobuf exporters were not used.
+  expect(receiver.bodies).toEqual({ protobuf: 0, json: expect.any(Number) });
+  expect(receiver.bodies.json).toBeGreaterThan(1);
   expect((receiver.latest.get('mcp.server.operation.duration') ?? []).filter((p) => p.attributes['gen_ai.tool.name'] === 'echo').every((p) => !('error.type' in p.attributes))).toBe(true);
 });
 

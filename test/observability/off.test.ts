@@ -19,11 +19,19 @@ describe('telemetrySettings', () => {
     expect(telemetrySettings({ ...endpoint, OTEL_METRICS_EXPORTER: 'none' })).toMatchObject({ traces: true, metrics: false });
     expect(telemetrySettings({ ...endpoint, OTEL_SDK_DISABLED: 'TRUE' })).toMatchObject({ traces: false, metrics: false });
   });
+  test('OTLP protocol: http/protobuf unless http/json is named (the specification default)', () => {
+    expect(telemetrySettings(endpoint)).toMatchObject({ protocol: 'http/protobuf', warnings: [] });
+    expect(telemetrySettings({ ...endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' })).toMatchObject({ protocol: 'http/protobuf', warnings: [] });
+    expect(telemetrySettings({ ...endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: ' http/json ' })).toMatchObject({ protocol: 'http/json', warnings: [] });
+    // Off: a value it would not follow is not worth a warning.
+    expect(telemetrySettings({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })).toMatchObject({ traces: false, metrics: false, warnings: [] });
+  });
   test('values it does not follow are said, not fatal', () => {
     const s = telemetrySettings({ ...endpoint, OTEL_METRIC_EXPORT_INTERVAL: '5s', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' });
     expect(s.metricIntervalMs).toBe(60_000);
+    expect(s.protocol).toBe('http/protobuf');
     expect(s.warnings).toEqual([
-      'OTEL_EXPORTER_OTLP_PROTOCOL=grpc is not supported: exporting OTLP/HTTP with JSON bodies (http/json)',
+      'OTEL_EXPORTER_OTLP_PROTOCOL=grpc is not supported (http/protobuf or http/json): exporting OTLP/HTTP with protobuf bodies (http/protobuf)',
       'OTEL_METRIC_EXPORT_INTERVAL must be an integer of milliseconds (100-3600000): using 60000',
     ]);
     expect(telemetrySettings({ ...endpoint, OTEL_METRIC_EXPORT_INTERVAL: '1500' }).metricIntervalMs).toBe(1500);

@@ -1,5 +1,5 @@
 /**
- * OpenTelemetry on, in real server processes exporting OTLP/HTTP (JSON) to a receiver in the test (the exporter
+ * OpenTelemetry on, in real server processes exporting OTLP/HTTP (protobuf, the default) to a receiver in the test (the exporter
  * loads `http` with a dynamic import, which jest's module sandbox cannot run in process): one SERVER span per MCP request by the MCP semantic
  * conventions, parented on the client's trace context, no secret or argument in any attribute; metrics that move.
  */
@@ -88,8 +88,10 @@ const spanBy = async (pred: (s: ReceivedSpan) => boolean, what: string): Promise
   return receiver.spans.find(pred)!;
 };
 
-test('telemetry is on because OTEL_EXPORTER_OTLP_ENDPOINT is set', () => {
-  expect(stateful.logs().find((l) => l.message === 'OpenTelemetry export on (OTLP/HTTP)')).toMatchObject({ traces: true, metrics: true });
+test('telemetry is on because OTEL_EXPORTER_OTLP_ENDPOINT is set; protobuf bodies when no protocol is named', async () => {
+  expect(stateful.logs().find((l) => l.message === 'OpenTelemetry export on (OTLP/HTTP)')).toMatchObject({ traces: true, metrics: true, protocol: 'http/protobuf' });
+  await waitFor(() => receiver.bodies.protobuf > 0, 10_000);
+  expect(receiver.bodies.json).toBe(0);
 });
 
 test('a tools/call span by the MCP conventions, child of _meta.traceparent, linked to the HTTP span of the header trace', async () => {

@@ -157,7 +157,7 @@ describe('telemetry: the ADOT collector sidecar', () => {
     const env = envOf(containers(template)[0]!);
     expect(env).toMatchObject({
       OTEL_EXPORTER_OTLP_ENDPOINT: 'http://localhost:4318',
-      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
       OTEL_SERVICE_NAME: 'Test/Mcp',
       OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
       OTEL_TRACES_SAMPLER_ARG: '0.1',

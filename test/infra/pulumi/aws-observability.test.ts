@@ -140,7 +140,7 @@ describe('telemetry', () => {
     expect(config).toContain('awsxray:');
     expect(config).toContain(`namespace: ${MCP_METRICS_NAMESPACE}`);
     expect(config).toContain('log_group_name: remote-mcp-metrics-1a2b3c4');
-    expect(envOf(containers[0]!)).toMatchObject({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://localhost:4318', OTEL_SERVICE_NAME: 'remote-mcp', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' });
+    expect(envOf(containers[0]!)).toMatchObject({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://localhost:4318', OTEL_SERVICE_NAME: 'remote-mcp', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' });
   });
 
   test('the task role gets X-Ray on "*" (no resource-level permissions) and the metrics log group only', async () => {
