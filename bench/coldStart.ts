@@ -20,7 +20,14 @@ async function once(script: string, authMode: string, extraEnv: Record<string, s
   const port = await freePort();
   const started = performance.now();
   const child = spawn(process.execPath, [script], {
-    env: { PATH: process.env.PATH ?? '', PORT: String(port), HOST: '127.0.0.1', MCP_AUTH_MODE: authMode, LOG_LEVEL: 'warn', ...extraEnv },
+    env: {
+      PATH: process.env.PATH ?? '',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      MCP_AUTH_MODE: authMode,
+      LOG_LEVEL: 'warn',
+      ...extraEnv,
+    },
     stdio: 'ignore',
   });
   try {
@@ -45,8 +52,17 @@ function productionInstallMiB(): number {
   try {
     copyFileSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
     copyFileSync(join(ROOT, 'package-lock.json'), join(dir, 'package-lock.json'));
-    execFileSync('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: dir, stdio: 'ignore' });
-    return Number(execFileSync('du', ['-sk', join(dir, 'node_modules')]).toString().split('\t')[0]) / 1024;
+    execFileSync('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline'], {
+      cwd: dir,
+      stdio: 'ignore',
+    });
+    return (
+      Number(
+        execFileSync('du', ['-sk', join(dir, 'node_modules')])
+          .toString()
+          .split('\t')[0],
+      ) / 1024
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -27,7 +27,12 @@ interface Target {
   modern?: boolean;
 }
 
-const callBody = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { text: 'hello' } } });
+const callBody = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'tools/call',
+  params: { name: 'echo', arguments: { text: 'hello' } },
+});
 const MCP_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
 
 const MODERN = '2026-07-28';
@@ -47,7 +52,12 @@ async function initializeSession(url: string): Promise<Record<string, string>> {
   const res = await fetch(url, {
     method: 'POST',
     headers: MCP_HEADERS,
-    body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'bench', version: '1' } } }),
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 0,
+      method: 'initialize',
+      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'bench', version: '1' } },
+    }),
   });
   await res.text();
   return { 'mcp-session-id': res.headers.get('mcp-session-id')!, 'mcp-protocol-version': '2025-11-25' };
@@ -64,7 +74,12 @@ export const TARGETS: Target[] = [
       // The receiver parses every exported batch, as a collector would, in a process of its own as a collector is:
       // parsing in this process would slow the load generator for this row only.
       otlp ??= await startReceiverProcess();
-      return { MCP_AUTH_MODE: 'none', OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_TRACES_SAMPLER: 'always_on', OTEL_METRIC_EXPORT_INTERVAL: '10000' };
+      return {
+        MCP_AUTH_MODE: 'none',
+        OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+        OTEL_TRACES_SAMPLER: 'always_on',
+        OTEL_METRIC_EXPORT_INTERVAL: '10000',
+      };
     },
   },
   {
@@ -74,12 +89,26 @@ export const TARGETS: Target[] = [
       const issuer = await jwtIssuer();
       const audience = `http://127.0.0.1:${port}/mcp`;
       bearer = await issuer.token(audience);
-      return { MCP_AUTH_MODE: 'oauth', OAUTH_ISSUER: issuer.url, OAUTH_JWKS_URI: `${issuer.url}/jwks`, MCP_PUBLIC_URL: audience };
+      return {
+        MCP_AUTH_MODE: 'oauth',
+        OAUTH_ISSUER: issuer.url,
+        OAUTH_JWKS_URI: `${issuer.url}/jwks`,
+        MCP_PUBLIC_URL: audience,
+      };
     },
     prepare: async () => ({ authorization: `Bearer ${bearer}` }),
   },
-  { name: 'peer: SDK v2 createMcpHandler (per-request handler), 2026-07-28', script: 'servers/sdkV2Handler.ts', modern: true },
-  { name: 'this server, 2026-07-28 tools/call (auth none)', script: 'servers/thisServer.ts', env: { MCP_AUTH_MODE: 'none' }, modern: true },
+  {
+    name: 'peer: SDK v2 createMcpHandler (per-request handler), 2026-07-28',
+    script: 'servers/sdkV2Handler.ts',
+    modern: true,
+  },
+  {
+    name: 'this server, 2026-07-28 tools/call (auth none)',
+    script: 'servers/thisServer.ts',
+    env: { MCP_AUTH_MODE: 'none' },
+    modern: true,
+  },
   {
     name: 'this server, 2026-07-28 tools/call (JWT)',
     script: 'servers/thisServer.ts',
@@ -88,7 +117,12 @@ export const TARGETS: Target[] = [
       const issuer = await jwtIssuer();
       const audience = `http://127.0.0.1:${port}/mcp`;
       bearer = await issuer.token(audience);
-      return { MCP_AUTH_MODE: 'oauth', OAUTH_ISSUER: issuer.url, OAUTH_JWKS_URI: `${issuer.url}/jwks`, MCP_PUBLIC_URL: audience };
+      return {
+        MCP_AUTH_MODE: 'oauth',
+        OAUTH_ISSUER: issuer.url,
+        OAUTH_JWKS_URI: `${issuer.url}/jwks`,
+        MCP_PUBLIC_URL: audience,
+      };
     },
     prepare: async () => ({ authorization: `Bearer ${bearer}` }),
   },
@@ -114,7 +148,11 @@ let redis: RedisServer | undefined;
 let otlp: { url: string; child: ChildProcess } | undefined;
 
 async function startReceiverProcess(): Promise<{ url: string; child: ChildProcess }> {
-  const child = fork(join(__dirname, 'otlpReceiverProcess.ts'), [], { execArgv: ['-r', 'ts-node/register/transpile-only'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'], cwd: ROOT });
+  const child = fork(join(__dirname, 'otlpReceiverProcess.ts'), [], {
+    execArgv: ['-r', 'ts-node/register/transpile-only'],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    cwd: ROOT,
+  });
   const url = await new Promise<string>((resolve, reject) => {
     child.once('message', (m) => resolve(String(m)));
     child.once('exit', (code) => reject(new Error(`the OTLP receiver exited with ${code}`)));
@@ -184,10 +222,22 @@ async function measure(target: Target): Promise<Row> {
     // Warm-up, then the measured run.
     // Each request gets its own JSON-RPC id: ids must be unique among a session's requests in flight.
     let id = 0;
-    const requests = [{ method: 'POST' as const, headers, setupRequest: (req: object) => ({ ...req, body: body.replace('"id":1', `"id":${++id}`) }) }];
+    const requests = [
+      {
+        method: 'POST' as const,
+        headers,
+        setupRequest: (req: object) => ({ ...req, body: body.replace('"id":1', `"id":${++id}`) }),
+      },
+    ];
     await autocannon({ url, requests, connections: CONNECTIONS, duration: 2 });
     const r = await autocannon({ url, requests, connections: CONNECTIONS, duration: DURATION });
-    return { name: target.name, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx };
+    return {
+      name: target.name,
+      rps: r.requests.average,
+      p50: r.latency.p50,
+      p99: r.latency.p99,
+      errors: r.errors + r.non2xx,
+    };
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
@@ -199,7 +249,9 @@ export function table(rows: Row[]): string {
   const lines = [
     '| target | req/s | p50 ms | p99 ms | × baseline | errors |',
     '|---|---:|---:|---:|---:|---:|',
-    ...rows.map((r) => `| ${r.name} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${(r.rps / base).toFixed(2)} | ${r.errors} |`),
+    ...rows.map(
+      (r) => `| ${r.name} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${(r.rps / base).toFixed(2)} | ${r.errors} |`,
+    ),
   ];
   return lines.join('\n');
 }

@@ -23,19 +23,35 @@ const MODERN = '2026-07-28';
 const SOURCE_ADDRESSES = 16;
 
 type Kind = 'get' | 'listen';
-const LABELS: Record<Kind, string> = { get: '2025-11-25 GET stream (stateful session)', listen: '2026-07-28 subscriptions/listen' };
+const LABELS: Record<Kind, string> = {
+  get: '2025-11-25 GET stream (stateful session)',
+  listen: '2026-07-28 subscriptions/listen',
+};
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 let opened = 0;
 const localAddress = () => `127.0.0.${1 + (opened++ % SOURCE_ADDRESSES)}`;
 
-function post(port: number, body: object, headers: Record<string, string> = {}): Promise<{ status: number; session?: string }> {
+function post(
+  port: number,
+  body: object,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; session?: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: '127.0.0.1', port, path: '/mcp', method: 'POST', agent, headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers } },
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/mcp',
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+      },
       (res) => {
         res.resume();
-        res.on('end', () => resolve({ status: res.statusCode!, session: res.headers['mcp-session-id'] as string | undefined }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode!, session: res.headers['mcp-session-id'] as string | undefined }),
+        );
       },
     );
     req.on('error', reject);
@@ -44,7 +60,11 @@ function post(port: number, body: object, headers: Record<string, string> = {}):
 }
 
 /** Resolves once the stream's first bytes arrived (and, when `expect` is given, they contain it). */
-function holdStream(options: http.RequestOptions, body: string | undefined, expect?: string): Promise<http.ClientRequest> {
+function holdStream(
+  options: http.RequestOptions,
+  body: string | undefined,
+  expect?: string,
+): Promise<http.ClientRequest> {
   return new Promise((resolve, reject) => {
     // Each stream on its own connection, as separate clients would have.
     const req = http.request({ host: '127.0.0.1', agent: false, localAddress: localAddress(), ...options }, (res) => {
@@ -53,7 +73,8 @@ function holdStream(options: http.RequestOptions, body: string | undefined, expe
       res.on('data', (chunk: Buffer) => {
         if (!first) return;
         first = false;
-        if (expect && !chunk.toString().includes(expect)) reject(new Error(`stream did not start with ${expect}: ${chunk.toString().slice(0, 200)}`));
+        if (expect && !chunk.toString().includes(expect))
+          reject(new Error(`stream did not start with ${expect}: ${chunk.toString().slice(0, 200)}`));
         else resolve(req);
       });
       res.on('end', () => reject(new Error(`${options.method} stream ended early`)));
@@ -65,10 +86,18 @@ function holdStream(options: http.RequestOptions, body: string | undefined, expe
 
 /** A stateful session and its standalone GET stream. */
 async function openGetStream(port: number): Promise<http.ClientRequest> {
-  const init = await post(port, { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'streams', version: '1' } } });
+  const init = await post(port, {
+    jsonrpc: '2.0',
+    id: 0,
+    method: 'initialize',
+    params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'streams', version: '1' } },
+  });
   const headers = { 'mcp-session-id': init.session!, 'mcp-protocol-version': '2025-11-25' };
   await post(port, { jsonrpc: '2.0', method: 'notifications/initialized' }, headers);
-  return holdStream({ port, path: '/mcp', method: 'GET', headers: { accept: 'text/event-stream', ...headers } }, undefined);
+  return holdStream(
+    { port, path: '/mcp', method: 'GET', headers: { accept: 'text/event-stream', ...headers } },
+    undefined,
+  );
 }
 
 /** A 2026-07-28 listen stream for tool-list changes; resolves on the subscription's acknowledgement. */
@@ -77,9 +106,17 @@ function openListenStream(port: number, n: number): Promise<http.ClientRequest> 
     jsonrpc: '2.0',
     id: `listen-${n}`,
     method: 'subscriptions/listen',
-    params: { notifications: { toolsListChanged: true }, _meta: { 'io.modelcontextprotocol/protocolVersion': MODERN, 'io.modelcontextprotocol/clientCapabilities': {} } },
+    params: {
+      notifications: { toolsListChanged: true },
+      _meta: { 'io.modelcontextprotocol/protocolVersion': MODERN, 'io.modelcontextprotocol/clientCapabilities': {} },
+    },
   });
-  const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': MODERN, 'mcp-method': 'subscriptions/listen' };
+  const headers = {
+    'content-type': 'application/json',
+    accept: 'application/json, text/event-stream',
+    'mcp-protocol-version': MODERN,
+    'mcp-method': 'subscriptions/listen',
+  };
   return holdStream({ port, path: '/mcp', method: 'POST', headers }, body, 'notifications/subscriptions/acknowledged');
 }
 
@@ -136,7 +173,10 @@ async function measure(kind: Kind): Promise<string[]> {
       if (target === 0) base = rss;
       const perStream = (value: number) => (target > 0 ? ((value - base) / target).toFixed(1) : '–');
       // What one more stream costs at this scale.
-      const marginal = target > previous.streams && previous.streams > 0 ? ((rss - previous.rss) / (target - previous.streams)).toFixed(1) : '–';
+      const marginal =
+        target > previous.streams && previous.streams > 0
+          ? ((rss - previous.rss) / (target - previous.streams)).toFixed(1)
+          : '–';
       previous = { streams: target, rss };
       const row = `| ${LABELS[kind]} | ${target} | ${(rss / 1024).toFixed(1)} | ${perStream(rss)} | ${marginal} | ${perStream(opened)} | ${idleCpu.toFixed(2)} |`;
       rows.push(row);

@@ -8,7 +8,14 @@ var childProcess = require('child_process');
 
 var ROOT = path.join(__dirname, '..');
 /** What the server's build depends on, relative to the root: directories are walked for .ts files. */
-var INPUTS = ['server', 'tsconfig.json', 'tsconfig.build.json', 'tsconfig.server.json', 'package.json', 'package-lock.json'];
+var INPUTS = [
+  'server',
+  'tsconfig.json',
+  'tsconfig.build.json',
+  'tsconfig.server.json',
+  'package.json',
+  'package-lock.json',
+];
 /** Written after a successful build, with the time the build started (edits made during it count as newer). */
 var STAMP = path.join('dist', '.server-build-stamp');
 var ENTRY = path.join('dist', 'server', 'main.js');
@@ -24,12 +31,16 @@ function newestInput(root) {
       return;
     }
     if (stat.isDirectory()) {
-      fs.readdirSync(file).forEach(function (name) { visit(path.join(file, name)); });
+      fs.readdirSync(file).forEach(function (name) {
+        visit(path.join(file, name));
+      });
     } else if (file.endsWith('.ts') || file.endsWith('.json')) {
       newest = Math.max(newest, stat.mtimeMs);
     }
   }
-  INPUTS.forEach(function (input) { visit(path.join(root, input)); });
+  INPUTS.forEach(function (input) {
+    visit(path.join(root, input));
+  });
   return newest;
 }
 
@@ -59,7 +70,10 @@ function buildServer(root, compile) {
 
 function tsc(root) {
   var bin = require.resolve('typescript/bin/tsc', { paths: [root] });
-  var result = childProcess.spawnSync(process.execPath, [bin, '-p', 'tsconfig.server.json', '--incremental'], { cwd: root, stdio: 'inherit' });
+  var result = childProcess.spawnSync(process.execPath, [bin, '-p', 'tsconfig.server.json', '--incremental'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   return result.status === null ? 1 : result.status;
 }
 

@@ -24,7 +24,10 @@ function isOlder(version, floor) {
 function problem(version, range) {
   if (!isOlder(version, parseFloor(range))) return undefined;
   return (
-    'remote-mcp-stacks needs Node.js ' + range.replace(/\s+/g, '') + ' (this is ' + String(version).replace(/^v/, '') +
+    'remote-mcp-stacks needs Node.js ' +
+    range.replace(/\s+/g, '') +
+    ' (this is ' +
+    String(version).replace(/^v/, '') +
     '): install Node 24 LTS, e.g. `nvm install` (reads .nvmrc) or https://nodejs.org/en/download'
   );
 }

@@ -10,8 +10,25 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CONTAINER_PORT, DEFAULTS, ENV, PATHS, SECRET_ENV, serverEnvironment, type EnvName } from '../server/config/contract';
-import { FLY_CONCURRENCY, FLY_VM_MEMORY, HOSTS, HOST_NAMES, hostDrainProblem, hostGraceSeconds, hostKeepAliveProblem, type HostName } from '../infra/shared/hosts';
+import {
+  CONTAINER_PORT,
+  DEFAULTS,
+  ENV,
+  PATHS,
+  SECRET_ENV,
+  serverEnvironment,
+  type EnvName,
+} from '../server/config/contract';
+import {
+  FLY_CONCURRENCY,
+  FLY_VM_MEMORY,
+  HOSTS,
+  HOST_NAMES,
+  hostDrainProblem,
+  hostGraceSeconds,
+  hostKeepAliveProblem,
+  type HostName,
+} from '../infra/shared/hosts';
 
 export interface HostFileSettings {
   /** @default DEFAULTS.keepAliveSeconds */
@@ -67,10 +84,24 @@ export function flyToml(settings: HostFileSettings = {}): DeployFile {
       auto_stop_machines: 'stop',
       auto_start_machines: true,
       min_machines_running: 1,
-      concurrency: { type: FLY_CONCURRENCY.type, soft_limit: FLY_CONCURRENCY.softLimit, hard_limit: FLY_CONCURRENCY.hardLimit },
+      concurrency: {
+        type: FLY_CONCURRENCY.type,
+        soft_limit: FLY_CONCURRENCY.softLimit,
+        hard_limit: FLY_CONCURRENCY.hardLimit,
+      },
       checks: [{ grace_period: '10s', interval: '15s', timeout: '5s', method: 'GET', path: PATHS.readyz }],
     },
-    checks: { alive: { type: 'http', port: CONTAINER_PORT, path: PATHS.healthz, method: 'GET', interval: '30s', timeout: '5s', grace_period: '10s' } },
+    checks: {
+      alive: {
+        type: 'http',
+        port: CONTAINER_PORT,
+        path: PATHS.healthz,
+        method: 'GET',
+        interval: '30s',
+        timeout: '5s',
+        grace_period: '10s',
+      },
+    },
     vm: [{ memory: FLY_VM_MEMORY }],
   };
   const hs = parsed.http_service;
@@ -90,7 +121,9 @@ kill_timeout = ${grace}
 # ${PER_DEPLOYMENT_ENV.join(' and ')} go in with \`fly secrets set\`, never here.
 # MCP_KEEPALIVE_SECONDS (${keepAlive}) stays below the proxy's idle timeout (${HOSTS.fly.idleTimeoutSeconds} s).
 [env]
-${Object.entries(env).map(([k, v]) => `  ${k} = ${scalar(v)}`).join('\n')}
+${Object.entries(env)
+  .map(([k, v]) => `  ${k} = ${scalar(v)}`)
+  .join('\n')}
 
 [http_service]
   internal_port = ${hs.internal_port}
@@ -118,7 +151,9 @@ ${Object.entries(env).map(([k, v]) => `  ${k} = ${scalar(v)}`).join('\n')}
 
 # Liveness, for monitoring: 200 while the process can serve at all, draining included.
 [checks.alive]
-${Object.entries(parsed.checks.alive).map(([k, v]) => `  ${k} = ${scalar(v)}`).join('\n')}
+${Object.entries(parsed.checks.alive)
+  .map(([k, v]) => `  ${k} = ${scalar(v)}`)
+  .join('\n')}
 
 [[vm]]
   memory = ${scalar(FLY_VM_MEMORY)}
@@ -130,7 +165,9 @@ export function renderYaml(settings: HostFileSettings = {}): DeployFile {
   const { keepAlive, drain } = checked(settings);
   const env = plainEnvironment(keepAlive, drain);
   const grace = hostGraceSeconds(drain);
-  const envVars: ({ key: string; value: string } | { key: string; sync: false } | { key: string; generateValue: true })[] = [
+  const envVars: (
+    { key: string; value: string } | { key: string; sync: false } | { key: string; generateValue: true }
+  )[] = [
     ...Object.entries(env).map(([key, value]) => ({ key, value })),
     ...PER_DEPLOYMENT_ENV.map((key) => ({ key, sync: false as const })),
     // Render generates a random 256-bit value once (44 base64 characters ≥ the key minimum), shared by every instance.

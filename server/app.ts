@@ -88,7 +88,11 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
     idleSeconds: config.sessionIdleSeconds,
     onExpire: (s) => logger.info({ session: s.id }, 'session expired (idle)'),
   });
-  const auth: AuthLayer = await createAuthLayer(config, { logger, capabilities, clientMetadataFetch: options.clientMetadataFetch });
+  const auth: AuthLayer = await createAuthLayer(config, {
+    logger,
+    capabilities,
+    clientMetadataFetch: options.clientMetadataFetch,
+  });
   // The SDK v1 server (2025/2024 eras) is loaded by the first MCP request, not at start-up: `/readyz` answers sooner
   // (bench/coldStart.ts). Stateful and cluster modes build servers from their own events and load it here.
   let legacyFactory: McpServerFactory | undefined;
@@ -101,16 +105,21 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
     if (!legacyFactory) throw new Error('the SDK v1 server factory is used before it was loaded');
     return legacyFactory();
   };
-  const withLegacySdk: express.RequestHandler = (_req, _res, next) => (legacyFactory ? next() : void loadLegacySdk().then(() => next(), next));
+  const withLegacySdk: express.RequestHandler = (_req, _res, next) =>
+    legacyFactory ? next() : void loadLegacySdk().then(() => next(), next);
   if (config.sessionMode === 'stateful') await loadLegacySdk();
   const keepAliveMs = config.keepAliveSeconds * 1000;
   if (config.redisUrl && config.sessionMode !== 'stateful' && config.auth.mode !== 'broker') {
-    logger.warn('REDIS_URL is set but MCP_SESSION_MODE is stateless: the session store is not used (2026-07-28 listen streams still hear list changes over it)');
+    logger.warn(
+      'REDIS_URL is set but MCP_SESSION_MODE is stateless: the session store is not used (2026-07-28 listen streams still hear list changes over it)',
+    );
   }
   // Stateful sessions in the shared store: any instance serves any session.
   const cluster: Cluster | undefined =
     config.redisUrl && config.sessionMode === 'stateful'
-      ? await (await import('./cluster')).startCluster({
+      ? await (
+          await import('./cluster')
+        ).startCluster({
           redisUrl: config.redisUrl,
           redisCluster: config.redisClusterMode,
           buildServer,
@@ -192,11 +201,25 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
     maxListenStreamsPerPrincipal: config.maxSessionsPerPrincipal,
   });
   // A GET stream or a 2026-07-28 listen stream carries no call: the drain closes it (with a retry hint) instead of waiting.
-  const trackCalls: express.RequestHandler = (req, res, next) => (req.method === 'GET' || isListen(req.body) ? next() : drain.track(req, res, next));
+  const trackCalls: express.RequestHandler = (req, res, next) =>
+    req.method === 'GET' || isListen(req.body) ? next() : drain.track(req, res, next);
   const mcpPaths = [...new Set([mcpPath, PATHS.mcp])];
   // A person opening `/` learns where MCP is; MCP clients (POST, DELETE, GET for SSE) pass through.
   app.get('/', landingPage(config.publicUrl));
-  app.all(mcpPaths, ...guarded, noBuffering, requireJsonPost, jsonBody(config.maxBodyBytes), trackCalls, auth.authenticate, refuseOversizedEchoes, streams.middleware, withLegacySdk, ...traced, modern.route(mcpHandler));
+  app.all(
+    mcpPaths,
+    ...guarded,
+    noBuffering,
+    requireJsonPost,
+    jsonBody(config.maxBodyBytes),
+    trackCalls,
+    auth.authenticate,
+    refuseOversizedEchoes,
+    streams.middleware,
+    withLegacySdk,
+    ...traced,
+    modern.route(mcpHandler),
+  );
 
   const legacy = legacySseEndpoints({
     buildServer,
@@ -210,7 +233,17 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
   });
   cluster?.attachLegacy(legacy);
   app.get(PATHS.sse, ...guarded, auth.authenticate, streams.middleware, withLegacySdk, ...traced, legacy.stream);
-  app.post(PATHS.messages, ...guarded, requireJsonPost, jsonBody(config.maxBodyBytes), auth.authenticate, refuseOversizedEchoes, withLegacySdk, ...traced, legacy.messages);
+  app.post(
+    PATHS.messages,
+    ...guarded,
+    requireJsonPost,
+    jsonBody(config.maxBodyBytes),
+    auth.authenticate,
+    refuseOversizedEchoes,
+    withLegacySdk,
+    ...traced,
+    legacy.messages,
+  );
   app.options([PATHS.sse, PATHS.messages], ...guarded);
 
   const notFound = `Not found: the MCP endpoint is ${config.publicUrl.href}`;
@@ -276,7 +309,9 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
 /** Loopback only (the config refuses anything else): one key in memory, so state verifies on this process only. */
 function generatedRequestStateKeys(logger: Logger, severalInstances: boolean): Uint8Array[] {
   if (severalInstances) {
-    logger.warn('MCP_REQUEST_STATE_KEYS is not set: generated in memory, so a 2026-07-28 retry that reaches another instance is refused');
+    logger.warn(
+      'MCP_REQUEST_STATE_KEYS is not set: generated in memory, so a 2026-07-28 retry that reaches another instance is refused',
+    );
   }
   return [new Uint8Array(randomBytes(32))];
 }

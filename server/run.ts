@@ -52,7 +52,9 @@ export async function runServer(options: Omit<CreateMcpAppOptions, 'config'> = {
       `MCP server listening on ${url}; clients connect to ${config.publicUrl.href}`,
     );
   } catch (err) {
-    process.stderr.write(`remote-mcp-stacks: ${listenFailure(config.host, config.port, err as NodeJS.ErrnoException)}\n`);
+    process.stderr.write(
+      `remote-mcp-stacks: ${listenFailure(config.host, config.port, err as NodeJS.ErrnoException)}\n`,
+    );
     process.exit(1);
   }
   // Bounds a shutdown whatever it waits on (a close that hangs, a blocked stdout): past the drain and the log

@@ -100,14 +100,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const cap = options.requestCapSeconds ?? profile?.requestCapSeconds;
   if (cap !== undefined && !(cap > 0)) throw new Error(`requestCapSeconds must be positive, got ${cap}`);
   const keepAlive = options.keepAliveSeconds ?? 3;
-  if (keepAlive >= idle) throw new Error(`keepAliveSeconds (${keepAlive}) must be shorter than idleTimeoutSeconds (${idle}), or every quiet stream is cut`);
+  if (keepAlive >= idle)
+    throw new Error(
+      `keepAliveSeconds (${keepAlive}) must be shorter than idleTimeoutSeconds (${idle}), or every quiet stream is cut`,
+    );
   const dir = mkdtempSync(join(tmpdir(), 'mcp-stack-'));
   const memory = (options.output ?? 'memory') === 'memory';
   const processes: StackProcess[] = [];
   const capProxies: RequestCapProxy[] = [];
   // Redis goes last: instances still draining need the store (stopping it first logs "session store unreachable").
   const stopAll = async () => {
-    await Promise.all([...processes.filter((p) => p.name !== 'redis').map((p) => stopProcess(p.child)), ...capProxies.map((c) => c.close())]);
+    await Promise.all([
+      ...processes.filter((p) => p.name !== 'redis').map((p) => stopProcess(p.child)),
+      ...capProxies.map((c) => c.close()),
+    ]);
     await Promise.all(processes.filter((p) => p.name === 'redis').map((p) => stopProcess(p.child)));
     rmSync(dir, { recursive: true, force: true });
   };
@@ -118,17 +124,29 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const issuer = `${url.origin}/oauth`;
 
     const redisPort = await freePort();
-    const redis = launch('redis', redisPort, BINARIES.redis, ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {}, memory);
+    const redis = launch(
+      'redis',
+      redisPort,
+      BINARIES.redis,
+      ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      {},
+      memory,
+    );
     processes.push(redis);
     const redisUrl = `redis://127.0.0.1:${redisPort}`;
 
     // The authorization server: the server's own development one, alone in its process, on the stack's origin.
     const asPort = await freePort();
-    const as = launchServer('authorization-server', asPort, {
-      [ENV.authMode]: 'dev',
-      [ENV.publicUrl]: url.href,
-      [ENV.trustProxy]: 'loopback',
-    }, memory);
+    const as = launchServer(
+      'authorization-server',
+      asPort,
+      {
+        [ENV.authMode]: 'dev',
+        [ENV.publicUrl]: url.href,
+        [ENV.trustProxy]: 'loopback',
+      },
+      memory,
+    );
     processes.push(as);
     // The instances fetch its signing keys at start-up: it comes first.
     await waitForReady(as);
@@ -151,7 +169,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...options.env,
     };
     const instancePorts = await Promise.all(Array.from({ length: count }, () => freePort()));
-    const instances: Instance[] = instancePorts.map((p, i) => asInstance(launchServer(`instance-${i + 1}`, p, common, memory)));
+    const instances: Instance[] = instancePorts.map((p, i) =>
+      asInstance(launchServer(`instance-${i + 1}`, p, common, memory)),
+    );
     processes.push(...instances);
 
     // Mimicking a host (or capping requests), nginx reaches each instance through its cap proxy.
@@ -159,15 +179,37 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if (capped) capProxies.push(...(await Promise.all(instancePorts.map((p) => startRequestCapProxy(p, cap)))));
     const upstreamPorts = capped ? capProxies.map((c) => c.port) : instancePorts;
     const configFor = (limits: LocalStack['limits']) =>
-      nginxConfig({ dir, listenPort: port, certFile: certificate.certFile, keyFile: certificate.keyFile, instancePorts: upstreamPorts, authorizationServerPort: asPort, ...limits });
+      nginxConfig({
+        dir,
+        listenPort: port,
+        certFile: certificate.certFile,
+        keyFile: certificate.keyFile,
+        instancePorts: upstreamPorts,
+        authorizationServerPort: asPort,
+        ...limits,
+      });
 
     for (const sub of ['tmp-body', 'tmp-proxy', 'tmp-fastcgi', 'tmp-uwsgi', 'tmp-scgi']) mkdirSync(join(dir, sub));
     const confFile = join(dir, 'nginx.conf');
-    let limits: LocalStack['limits'] = { hostProfile: options.hostProfile, idleTimeoutSeconds: idle, requestCapSeconds: cap };
+    let limits: LocalStack['limits'] = {
+      hostProfile: options.hostProfile,
+      idleTimeoutSeconds: idle,
+      requestCapSeconds: cap,
+    };
     writeFileSync(confFile, configFor(limits));
-    processes.push(launch('nginx', port, BINARIES.nginx, ['-c', confFile, '-p', dir, '-e', join(dir, 'error.log')], {}, memory));
+    processes.push(
+      launch('nginx', port, BINARIES.nginx, ['-c', confFile, '-p', dir, '-e', join(dir, 'error.log')], {}, memory),
+    );
 
-    await Promise.all(processes.map((p) => (p.name === 'redis' || p.name === 'nginx' ? waitForPort(p.port, 15_000, () => exited(p)) : p === as ? undefined : waitForReady(p))));
+    await Promise.all(
+      processes.map((p) =>
+        p.name === 'redis' || p.name === 'nginx'
+          ? waitForPort(p.port, 15_000, () => exited(p))
+          : p === as
+            ? undefined
+            : waitForReady(p),
+      ),
+    );
 
     return {
       url,
@@ -182,9 +224,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       async mimic(hostProfile, given = {}) {
         if (!capped) throw new Error('mimic needs a stack started with a hostProfile or a requestCapSeconds');
         const facts = HOSTS[hostProfile];
-        const next = { hostProfile, idleTimeoutSeconds: given.idleTimeoutSeconds ?? facts.idleTimeoutSeconds, requestCapSeconds: given.requestCapSeconds ?? facts.requestCapSeconds };
-        if (next.requestCapSeconds !== undefined && !(next.requestCapSeconds > 0)) throw new Error(`requestCapSeconds must be positive, got ${next.requestCapSeconds}`);
-        if (keepAlive >= next.idleTimeoutSeconds) throw new Error(`keepAliveSeconds (${keepAlive}) must be shorter than idleTimeoutSeconds (${next.idleTimeoutSeconds})`);
+        const next = {
+          hostProfile,
+          idleTimeoutSeconds: given.idleTimeoutSeconds ?? facts.idleTimeoutSeconds,
+          requestCapSeconds: given.requestCapSeconds ?? facts.requestCapSeconds,
+        };
+        if (next.requestCapSeconds !== undefined && !(next.requestCapSeconds > 0))
+          throw new Error(`requestCapSeconds must be positive, got ${next.requestCapSeconds}`);
+        if (keepAlive >= next.idleTimeoutSeconds)
+          throw new Error(
+            `keepAliveSeconds (${keepAlive}) must be shorter than idleTimeoutSeconds (${next.idleTimeoutSeconds})`,
+          );
         for (const c of capProxies) c.setCap(next.requestCapSeconds);
         writeFileSync(confFile, configFor(next));
         await reloadNginx(processes.find((p) => p.name === 'nginx')!.child);
@@ -215,11 +265,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 }
 
 function launchServer(name: string, port: number, env: Record<string, string>, memory: boolean): StackProcess {
-  return launch(name, port, process.execPath, ['-r', 'ts-node/register/transpile-only', join(ROOT, 'server', 'main.ts')], {
-    [ENV.host]: '127.0.0.1',
-    [ENV.port]: String(port),
-    ...env,
-  }, memory);
+  return launch(
+    name,
+    port,
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', join(ROOT, 'server', 'main.ts')],
+    {
+      [ENV.host]: '127.0.0.1',
+      [ENV.port]: String(port),
+      ...env,
+    },
+    memory,
+  );
 }
 
 /** Children of a stack run in a terminal, killed if this process exits without stopping them (see `launch`). */
@@ -228,7 +285,14 @@ process.once('exit', () => {
   for (const child of detachedChildren) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 });
 
-function launch(name: string, port: number, command: string, args: string[], env: Record<string, string>, memory: boolean): StackProcess {
+function launch(
+  name: string,
+  port: number,
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  memory: boolean,
+): StackProcess {
   // In a terminal, Ctrl-C signals the whole foreground process group at once: Redis would stop while the instances
   // drain. Their own process group leaves the order to `stop()` (instances first, then Redis).
   const detached = !memory;

@@ -7,8 +7,14 @@ import { dirname, isAbsolute, join } from 'node:path';
 import { Root, type Type } from 'protobufjs';
 
 const SERVICES = {
-  traces: ['collector/trace/v1/trace_service.proto', 'opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest'],
-  metrics: ['collector/metrics/v1/metrics_service.proto', 'opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest'],
+  traces: [
+    'collector/trace/v1/trace_service.proto',
+    'opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest',
+  ],
+  metrics: [
+    'collector/metrics/v1/metrics_service.proto',
+    'opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest',
+  ],
   logs: ['collector/logs/v1/logs_service.proto', 'opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest'],
 } as const;
 export type OtlpSignal = keyof typeof SERVICES;

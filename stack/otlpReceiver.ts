@@ -52,11 +52,16 @@ interface KeyValue {
 }
 const attrs = (list: KeyValue[] | undefined): Record<string, Scalar> =>
   Object.fromEntries(
-    (list ?? []).map(({ key, value }) => [key, value.stringValue ?? (value.intValue !== undefined ? Number(value.intValue) : (value.doubleValue ?? value.boolValue ?? ''))]),
+    (list ?? []).map(({ key, value }) => [
+      key,
+      value.stringValue ??
+        (value.intValue !== undefined ? Number(value.intValue) : (value.doubleValue ?? value.boolValue ?? '')),
+    ]),
   );
 const ms = (nanos: string | number) => Number(BigInt(nanos) / 1000n) / 1000;
 /** Trace and span ids: hex strings in OTLP JSON, bytes in protobuf. */
-const hex = (id: string | Uint8Array | undefined) => (id === undefined || typeof id === 'string' ? id : Buffer.from(id).toString('hex'));
+const hex = (id: string | Uint8Array | undefined) =>
+  id === undefined || typeof id === 'string' ? id : Buffer.from(id).toString('hex');
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- OTLP JSON, read field by field */
 function readTraces(body: any, into: ReceivedSpan[]): ReceivedSpan[] {
@@ -106,7 +111,9 @@ function readMetrics(body: any, latest: Map<string, ReceivedPoint[]>): void {
 }
 /* eslint-enable @typescript-eslint/no-explicit-any */
 
-export async function startOtlpReceiver(options: { port?: number; onSpans?: (spans: ReceivedSpan[]) => void } = {}): Promise<OtlpReceiver> {
+export async function startOtlpReceiver(
+  options: { port?: number; onSpans?: (spans: ReceivedSpan[]) => void } = {},
+): Promise<OtlpReceiver> {
   const spans: ReceivedSpan[] = [];
   const latest = new Map<string, ReceivedPoint[]>();
   const bodies = { protobuf: 0, json: 0 };
@@ -125,12 +132,17 @@ export async function startOtlpReceiver(options: { port?: number; onSpans?: (spa
       if (res.writableEnded) return;
       const type = req.headers['content-type'] ?? '';
       const protobuf = /^application\/x-protobuf\b/.test(type);
-      if (req.method !== 'POST' || (!protobuf && !/json/.test(type))) return void res.writeHead(415).end('send OTLP/HTTP protobuf or JSON');
-      const signal = ({ '/v1/traces': 'traces', '/v1/metrics': 'metrics', '/v1/logs': 'logs' } as Record<string, OtlpSignal>)[req.url ?? ''];
+      if (req.method !== 'POST' || (!protobuf && !/json/.test(type)))
+        return void res.writeHead(415).end('send OTLP/HTTP protobuf or JSON');
+      const signal = (
+        { '/v1/traces': 'traces', '/v1/metrics': 'metrics', '/v1/logs': 'logs' } as Record<string, OtlpSignal>
+      )[req.url ?? ''];
       if (!signal) return void res.writeHead(404).end();
       let body: unknown;
       try {
-        body = protobuf ? decodeOtlpProtobuf(signal, Buffer.concat(chunks)) : JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        body = protobuf
+          ? decodeOtlpProtobuf(signal, Buffer.concat(chunks))
+          : JSON.parse(Buffer.concat(chunks).toString('utf8'));
       } catch {
         return void res.writeHead(400).end(protobuf ? 'not an OTLP protobuf export request' : 'not JSON');
       }
@@ -144,7 +156,9 @@ export async function startOtlpReceiver(options: { port?: number; onSpans?: (spa
       else res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     });
   });
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(options.port ?? 0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) =>
+    server.once('error', reject).listen(options.port ?? 0, '127.0.0.1', resolve),
+  );
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
@@ -166,7 +180,8 @@ export function spanTree(spans: ReceivedSpan[], traceId: string): string {
     const shown = Object.entries(span.attributes)
       .map(([k, v]) => `${k}=${v}`)
       .join(' ');
-    const remote = span.parentSpanId && !ids.has(span.parentSpanId) ? ` (parent ${span.parentSpanId}, not exported here)` : '';
+    const remote =
+      span.parentSpanId && !ids.has(span.parentSpanId) ? ` (parent ${span.parentSpanId}, not exported here)` : '';
     lines.push(
       `${'  '.repeat(depth + 1)}${span.name} [${KIND[span.kind] ?? span.kind}] ${(span.endMs - span.startMs).toFixed(1)} ms ${span.service}${span.statusCode === 2 ? ' ERROR' : ''}${remote}${shown ? `\n${'  '.repeat(depth + 3)}${shown}` : ''}`,
     );

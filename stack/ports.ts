@@ -13,7 +13,11 @@ export async function freePort(): Promise<number> {
 }
 
 /** Resolves once a TCP connection to 127.0.0.1:port succeeds; `alive` may abort the wait (a process that died). */
-export async function waitForPort(port: number, timeoutMs: number, alive: () => string | undefined = () => undefined): Promise<void> {
+export async function waitForPort(
+  port: number,
+  timeoutMs: number,
+  alive: () => string | undefined = () => undefined,
+): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
     const dead = alive();

@@ -17,15 +17,21 @@ export interface RequestCapProxy {
   close(): Promise<void>;
 }
 
-export async function startRequestCapProxy(targetPort: number, capSeconds: number | undefined): Promise<RequestCapProxy> {
+export async function startRequestCapProxy(
+  targetPort: number,
+  capSeconds: number | undefined,
+): Promise<RequestCapProxy> {
   let cap = capSeconds;
   const agent = new Agent({ keepAlive: true, maxFreeSockets: 16 });
   let cut = 0;
   const server = createServer((req, res) => {
-    const upstream = request({ host: '127.0.0.1', port: targetPort, method: req.method, path: req.url, headers: req.headers, agent }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
+    const upstream = request(
+      { host: '127.0.0.1', port: targetPort, method: req.method, path: req.url, headers: req.headers, agent },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
     // A refused connection (instance stopped) drops nginx's connection: nginx counts it an error and tries the next instance.
     upstream.once('error', () => res.socket?.destroy());
     req.pipe(upstream);

@@ -39,7 +39,8 @@ async function main(): Promise<void> {
     instances: option('instances', 3),
     port: option('port', 8443),
     hostProfile,
-    idleTimeoutSeconds: hostProfile && !process.argv.includes('--idle-timeout') ? undefined : option('idle-timeout', 60),
+    idleTimeoutSeconds:
+      hostProfile && !process.argv.includes('--idle-timeout') ? undefined : option('idle-timeout', 60),
     keepAliveSeconds: option('keepalive', 15),
     output: 'inherit',
   });
@@ -48,10 +49,16 @@ Local stack ready: nginx (TLS, round-robin, idle timeout ${stack.limits.idleTime
   MCP URL: ${stack.url.href}
   The certificate is self-signed: clients must trust it, e.g. NODE_EXTRA_CA_CERTS=${stack.certificateFile} for Node-based ones.
   Sign in with the development authorization server ("Sign in as developer"). Ctrl-C stops everything.${
-    telemetry ? `\n  Telemetry: the instances export to ${telemetry.receiver.url}; each trace is printed below as a span tree.` : ''
+    telemetry
+      ? `\n  Telemetry: the instances export to ${telemetry.receiver.url}; each trace is printed below as a span tree.`
+      : ''
   }
 `);
-  const stop = () => void stack.stop().then(() => telemetry?.receiver.close()).then(() => process.exit(0));
+  const stop = () =>
+    void stack
+      .stop()
+      .then(() => telemetry?.receiver.close())
+      .then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }

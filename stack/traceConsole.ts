@@ -6,7 +6,9 @@ import { spanTree, startOtlpReceiver, type OtlpReceiver } from './otlpReceiver';
 
 const QUIET_MS = 1000;
 
-export async function startTraceConsole(print: (text: string) => void = console.log): Promise<{ receiver: OtlpReceiver; env: Record<string, string> }> {
+export async function startTraceConsole(
+  print: (text: string) => void = console.log,
+): Promise<{ receiver: OtlpReceiver; env: Record<string, string> }> {
   const pending = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
   const receiver = await startOtlpReceiver({
@@ -22,6 +24,11 @@ export async function startTraceConsole(print: (text: string) => void = console.
   return {
     receiver,
     // Metrics go to the same receiver (kept, not printed): every 10 s is plenty locally.
-    env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SERVICE_NAME: 'remote-mcp-stacks-local', OTEL_BSP_SCHEDULE_DELAY: '200', OTEL_METRIC_EXPORT_INTERVAL: '10000' },
+    env: {
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_SERVICE_NAME: 'remote-mcp-stacks-local',
+      OTEL_BSP_SCHEDULE_DELAY: '200',
+      OTEL_METRIC_EXPORT_INTERVAL: '10000',
+    },
   };
 }

@@ -10,7 +10,9 @@ import { z } from 'zod';
 const input = z.object({ text: z.string() });
 const handler = createMcpHandler(() => {
   const server = new McpServer({ name: 'sdk-v2-handler', version: '1.0.0' });
-  server.registerTool('echo', { description: 'Echo', inputSchema: input }, async ({ text }) => ({ content: [{ type: 'text', text }] }));
+  server.registerTool('echo', { description: 'Echo', inputSchema: input }, async ({ text }) => ({
+    content: [{ type: 'text', text }],
+  }));
   return server;
 });
 const node = toNodeHandler(handler);

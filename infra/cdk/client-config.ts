@@ -6,7 +6,14 @@ import { CfnOutput } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { CLIENT_CONFIG_HOW, clientConfigFor, type ClientAuth, type McpClientConfig } from '../shared/client-config';
 
-export { claudeCodeCommand, claudeDesktopConfig, clientAuthOf, isValidClientName, vsCodeConfig, type ClientAuth } from '../shared/client-config';
+export {
+  claudeCodeCommand,
+  claudeDesktopConfig,
+  clientAuthOf,
+  isValidClientName,
+  vsCodeConfig,
+  type ClientAuth,
+} from '../shared/client-config';
 
 /** The stack output that carries each snippet. */
 const OUTPUT_NAMES = {
@@ -18,7 +25,11 @@ const OUTPUT_NAMES = {
 export type ClientConfigOutputName = keyof typeof OUTPUT_NAMES;
 
 /** All three snippets, keyed by the stack output that carries each. */
-export function clientConfigs(name: string, url: string, auth: ClientAuth = 'oauth'): Record<ClientConfigOutputName, string> {
+export function clientConfigs(
+  name: string,
+  url: string,
+  auth: ClientAuth = 'oauth',
+): Record<ClientConfigOutputName, string> {
   const c = clientConfigFor(name, url, auth);
   return { ClaudeDesktop: c.claudeDesktop, ClaudeCodeCommand: c.claudeCode, VsCodeMcpJson: c.vscode };
 }
@@ -27,6 +38,9 @@ export function clientConfigs(name: string, url: string, auth: ClientAuth = 'oau
 export function addClientConfigOutputs(scope: Construct, name: string, url: string, auth: ClientAuth): void {
   const configs = clientConfigs(name, url, auth);
   for (const output of Object.keys(configs) as ClientConfigOutputName[]) {
-    new CfnOutput(scope, output, { value: configs[output], description: CLIENT_CONFIG_HOW[auth][OUTPUT_NAMES[output]] });
+    new CfnOutput(scope, output, {
+      value: configs[output],
+      description: CLIENT_CONFIG_HOW[auth][OUTPUT_NAMES[output]],
+    });
   }
 }

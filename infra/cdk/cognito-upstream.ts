@@ -24,7 +24,13 @@ import { upstreamCallbackUrlOf } from '../shared/broker';
 export const COGNITO_GROUPS_CLAIM = 'cognito:groups';
 
 /** Scopes a Cognito app client may allow without a resource server of its own. */
-export const COGNITO_STANDARD_SCOPES: readonly string[] = ['openid', 'email', 'phone', 'profile', 'aws.cognito.signin.user.admin'];
+export const COGNITO_STANDARD_SCOPES: readonly string[] = [
+  'openid',
+  'email',
+  'phone',
+  'profile',
+  'aws.cognito.signin.user.admin',
+];
 
 /** Password policy of the created pool (AwsSolutions-COG1 asks for 8+ characters with upper case, digits, symbols). */
 export const COGNITO_PASSWORD_POLICY = {
@@ -154,7 +160,8 @@ export class McpCognitoUpstream extends Construct {
 
     // That custom resource runs CDK's shared AwsCustomResource function (one per stack); its logs hide the response
     // data, and their log group is encrypted like the service's own.
-    const logGroup = awsCustomResourceFunction(stack)?.node.tryFindChild('LogGroup')?.node.defaultChild as logs.CfnLogGroup | undefined;
+    const logGroup = awsCustomResourceFunction(stack)?.node.tryFindChild('LogGroup')?.node.defaultChild as
+      logs.CfnLogGroup | undefined;
     if (logGroup && props.logsEncryptionKey) logGroup.kmsKeyId = props.logsEncryptionKey.keyArn;
 
     this.clientId = this.userPoolClient.userPoolClientId;

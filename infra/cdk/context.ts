@@ -44,20 +44,26 @@ export const CONTEXT_KEYS = {
   oauthIntrospectionUrl: 'Token introspection URL, for opaque tokens',
   oauthClientId: 'Client id for introspection (its secret goes in the secret, field OAUTH_CLIENT_SECRET)',
   oauthSecretArn: 'Complete ARN of an existing secret holding the secret fields (default: a new secret)',
-  brokerCognito: 'true to create a Cognito user pool, domain and app client as the upstream provider of authMode broker',
+  brokerCognito:
+    'true to create a Cognito user pool, domain and app client as the upstream provider of authMode broker',
   cognitoDomainPrefix: 'Prefix of the created Cognito sign-in domain (default mcp-<8 hex digits of the stack id>)',
   upstreamIssuer: 'authMode broker with an existing provider: its OpenID Connect issuer URL',
-  upstreamClientId: 'authMode broker with an existing provider: the server client id there (its secret goes in the secret, field UPSTREAM_CLIENT_SECRET)',
+  upstreamClientId:
+    'authMode broker with an existing provider: the server client id there (its secret goes in the secret, field UPSTREAM_CLIENT_SECRET)',
   upstreamScopes: `Scopes the broker asks the upstream provider for, comma-separated (default ${DEFAULTS.upstreamScopes.join(',')})`,
-  brokerSigningKeysSecretArn: 'Complete ARN of an existing secret whose whole value is the broker signing keys, a JWKS (npm run broker:keys); required with sessionStore (default: the field BROKER_SIGNING_KEYS of the secret)',
-  requestStateKeysSecretArn: 'Complete ARN of an existing secret whose whole value is MCP_REQUEST_STATE_KEYS, comma-separated keys of at least 32 bytes (default: a new secret with one generated key)',
+  brokerSigningKeysSecretArn:
+    'Complete ARN of an existing secret whose whole value is the broker signing keys, a JWKS (npm run broker:keys); required with sessionStore (default: the field BROKER_SIGNING_KEYS of the secret)',
+  requestStateKeysSecretArn:
+    'Complete ARN of an existing secret whose whole value is MCP_REQUEST_STATE_KEYS, comma-separated keys of at least 32 bytes (default: a new secret with one generated key)',
   brokerAllowedEmailDomains: 'authMode broker: admit only verified e-mail addresses in these domains, comma-separated',
   brokerAllowedGroups: 'authMode broker: admit only members of these groups, comma-separated',
   brokerGroupsClaim: `authMode broker: ID-token claim that lists groups (default ${DEFAULTS.brokerGroupsClaim}; cognito:groups with brokerCognito)`,
-  brokerRedirectHosts: 'authMode broker: HTTPS redirect hosts of hosted clients accepted at registration, comma-separated (default: Claude, ChatGPT, VS Code for the web)',
+  brokerRedirectHosts:
+    'authMode broker: HTTPS redirect hosts of hosted clients accepted at registration, comma-separated (default: Claude, ChatGPT, VS Code for the web)',
   brokerRedirectSchemes: `authMode broker: private-use URI schemes of native clients, comma-separated (default ${DEFAULTS.brokerRedirectSchemes.join(',')})`,
   sessionMode: `Session mode: ${SESSION_MODES.join(' or ')} (default ${DEFAULTS.sessionMode}); stateful needs exactly one task (-c autoScaling=false -c desiredCount=1) or -c sessionStore=true`,
-  sessionStore: 'true to create a shared session store (ElastiCache Serverless for Valkey) so that sessionMode stateful and authMode broker run on any number of tasks (default false; billed, see docs/cdk.md)',
+  sessionStore:
+    'true to create a shared session store (ElastiCache Serverless for Valkey) so that sessionMode stateful and authMode broker run on any number of tasks (default false; billed, see docs/cdk.md)',
   allowedOrigins: 'Browser origins allowed to call the server, comma-separated',
   publicUrl: 'The exact MCP URL, when it differs from https://<domainName>/mcp (e.g. behind a CDN)',
   keepAliveSeconds: `SSE keep-alive interval in seconds (default ${DEFAULTS.keepAliveSeconds})`,
@@ -66,7 +72,8 @@ export const CONTEXT_KEYS = {
   maxSessions: `Most stateful sessions per task (default ${DEFAULTS.maxSessions})`,
   logLevel: `Log level: ${LOG_LEVELS.join(', ')} (default ${DEFAULTS.logLevel})`,
   idleTimeoutSeconds: `Load balancer idle timeout in seconds, ${ALB_IDLE_TIMEOUT_SECONDS.min}–${ALB_IDLE_TIMEOUT_SECONDS.max} (default ${DEFAULT_ALB_IDLE_TIMEOUT_SECONDS})`,
-  image: 'Container image to run instead of building the repository Dockerfile, e.g. public.ecr.aws/org/mcp:1.0 (a private ECR URI gets pull rights on its repository)',
+  image:
+    'Container image to run instead of building the repository Dockerfile, e.g. public.ecr.aws/org/mcp:1.0 (a private ECR URI gets pull rights on its repository)',
   cpu: 'Task CPU units (default 512)',
   memoryLimitMiB: 'Task memory in MiB (default 1024)',
   desiredCount: 'Number of tasks when autoScaling is false (default 2)',
@@ -77,7 +84,8 @@ export const CONTEXT_KEYS = {
   webAclArn: 'ARN of a regional WAFv2 web ACL to associate with the load balancer',
   deletionProtection: 'true to protect the load balancer from deletion (default false, so that cdk destroy works)',
   dashboard: 'false to create no CloudWatch dashboard (default true)',
-  alarmEmail: 'E-mail address for the alarms (no healthy host, 5xx rate, p99 latency, tasks below desired); a topic is created (default: no alarms)',
+  alarmEmail:
+    'E-mail address for the alarms (no healthy host, 5xx rate, p99 latency, tasks below desired); a topic is created (default: no alarms)',
   alarmTopicArn: 'ARN of an existing SNS topic for the alarms (default: no alarms)',
   telemetry: 'true runs the ADOT collector sidecar: traces to X-Ray, metrics to CloudWatch (default false)',
 } as const;
@@ -122,7 +130,10 @@ const EXAMPLE =
   '-c oauthIssuer=https://auth.example.com';
 
 /** Reads and checks the context. Throws one `McpConfigError` naming everything that is missing or wrong. */
-export function readAppContext(get: (key: ContextKey) => unknown, defaultRegion = process.env.CDK_DEFAULT_REGION): AppContext {
+export function readAppContext(
+  get: (key: ContextKey) => unknown,
+  defaultRegion = process.env.CDK_DEFAULT_REGION,
+): AppContext {
   const problems: string[] = [];
   const str = (key: ContextKey): string | undefined => {
     const v = get(key);
@@ -138,10 +149,14 @@ export function readAppContext(get: (key: ContextKey) => unknown, defaultRegion 
     }
     return Number(v);
   };
-  const list = (key: ContextKey): string[] | undefined => str(key)?.split(/[\s,]+/).filter(Boolean);
+  const list = (key: ContextKey): string[] | undefined =>
+    str(key)
+      ?.split(/[\s,]+/)
+      .filter(Boolean);
   const oneOf = <T extends string>(key: ContextKey, allowed: readonly T[]): T | undefined => {
     const v = str(key);
-    if (v !== undefined && !allowed.includes(v as T)) problems.push(`-c ${key} must be one of ${allowed.join(', ')}, got '${v}'`);
+    if (v !== undefined && !allowed.includes(v as T))
+      problems.push(`-c ${key} must be one of ${allowed.join(', ')}, got '${v}'`);
     return v as T | undefined;
   };
   const bool = (key: ContextKey): boolean | undefined => {
@@ -208,8 +223,10 @@ export function readAppContext(get: (key: ContextKey) => unknown, defaultRegion 
   };
 
   // What is required: a region (ALB access logs need it), TLS, and for OAuth the authorization server.
-  if (!ctx.region) problems.push('the region: -c region=eu-west-1 (or run through the cdk CLI, which sets CDK_DEFAULT_REGION)');
-  else if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(ctx.region)) problems.push(`-c region must be an AWS region like eu-west-1, got '${ctx.region}'`);
+  if (!ctx.region)
+    problems.push('the region: -c region=eu-west-1 (or run through the cdk CLI, which sets CDK_DEFAULT_REGION)');
+  else if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(ctx.region))
+    problems.push(`-c region must be an AWS region like eu-west-1, got '${ctx.region}'`);
   const zone = ctx.hostedZoneId !== undefined || ctx.hostedZoneName !== undefined;
   if (!ctx.certificateArn && !(ctx.domainName && ctx.hostedZoneId && ctx.hostedZoneName)) {
     problems.push(
@@ -220,18 +237,23 @@ export function readAppContext(get: (key: ContextKey) => unknown, defaultRegion 
     problems.push('a hosted zone needs all of -c domainName, -c hostedZoneId and -c hostedZoneName');
   }
   if (settings.authMode === 'oauth' && !settings.oauthIssuer) {
-    problems.push('the authorization server: -c oauthIssuer=https://auth.example.com (or -c authMode=token for static bearer tokens)');
+    problems.push(
+      'the authorization server: -c oauthIssuer=https://auth.example.com (or -c authMode=token for static bearer tokens)',
+    );
   }
   if (settings.authMode === 'broker') {
     if (ctx.brokerCognito && (settings.upstreamIssuer || settings.upstreamClientId)) {
-      problems.push('-c brokerCognito=true creates the upstream provider: drop -c upstreamIssuer and -c upstreamClientId, or drop brokerCognito to use an existing provider');
+      problems.push(
+        '-c brokerCognito=true creates the upstream provider: drop -c upstreamIssuer and -c upstreamClientId, or drop brokerCognito to use an existing provider',
+      );
     } else if (!ctx.brokerCognito && !(settings.upstreamIssuer && settings.upstreamClientId)) {
       problems.push(
         'the upstream identity provider of authMode broker: -c brokerCognito=true (a Cognito user pool is created), or ' +
           '-c upstreamIssuer=https://login.example.com -c upstreamClientId=<client id> (its secret goes in the secret, field UPSTREAM_CLIENT_SECRET)',
       );
     }
-    if (ctx.cognitoDomainPrefix && !ctx.brokerCognito) problems.push('-c cognitoDomainPrefix applies only with -c brokerCognito=true');
+    if (ctx.cognitoDomainPrefix && !ctx.brokerCognito)
+      problems.push('-c cognitoDomainPrefix applies only with -c brokerCognito=true');
   } else {
     const brokerOnly = Object.entries({
       brokerCognito: ctx.brokerCognito || undefined,
@@ -245,7 +267,8 @@ export function readAppContext(get: (key: ContextKey) => unknown, defaultRegion 
   if (ctx.certificateArn && !isAcmCertificateArn(ctx.certificateArn)) {
     problems.push(`-c certificateArn must be an ACM certificate ARN, got '${ctx.certificateArn}'`);
   }
-  const certificateRegion = ctx.certificateArn && ctx.region ? certificateRegionProblem(ctx.certificateArn, ctx.region) : undefined;
+  const certificateRegion =
+    ctx.certificateArn && ctx.region ? certificateRegionProblem(ctx.certificateArn, ctx.region) : undefined;
   if (certificateRegion) problems.push(`-c certificateArn: ${certificateRegion}`);
   for (const key of ['oauthSecretArn', 'brokerSigningKeysSecretArn', 'requestStateKeysSecretArn'] as const) {
     const arn = ctx[key];
@@ -254,7 +277,9 @@ export function readAppContext(get: (key: ContextKey) => unknown, defaultRegion 
     }
   }
   if (ctx.sessionStore && sessionStoreUnused(settings)) {
-    problems.push('-c sessionStore=true is used only by -c sessionMode=stateful and -c authMode=broker (stateless requests need no store): add one, or drop sessionStore');
+    problems.push(
+      '-c sessionStore=true is used only by -c sessionMode=stateful and -c authMode=broker (stateless requests need no store): add one, or drop sessionStore',
+    );
   }
   if (ctx.autoScaling === false && (ctx.minCapacity !== undefined || ctx.maxCapacity !== undefined)) {
     problems.push('-c minCapacity and -c maxCapacity apply only with autoScaling; omit them or -c autoScaling=false');
@@ -272,13 +297,20 @@ export function readAppContext(get: (key: ContextKey) => unknown, defaultRegion 
 /** Turns the context into service props, importing the named resources into the stack. */
 export function servicePropsFromContext(ctx: AppContext): (stack: Stack) => McpFargateServiceProps {
   return (stack) => ({
-    certificate: ctx.certificateArn ? acm.Certificate.fromCertificateArn(stack, 'Certificate', ctx.certificateArn) : undefined,
+    certificate: ctx.certificateArn
+      ? acm.Certificate.fromCertificateArn(stack, 'Certificate', ctx.certificateArn)
+      : undefined,
     domainName: ctx.domainName,
     hostedZone:
       ctx.hostedZoneId && ctx.hostedZoneName
-        ? route53.HostedZone.fromHostedZoneAttributes(stack, 'HostedZone', { hostedZoneId: ctx.hostedZoneId, zoneName: ctx.hostedZoneName })
+        ? route53.HostedZone.fromHostedZoneAttributes(stack, 'HostedZone', {
+            hostedZoneId: ctx.hostedZoneId,
+            zoneName: ctx.hostedZoneName,
+          })
         : undefined,
-    oauthSecret: ctx.oauthSecretArn ? secretsmanager.Secret.fromSecretCompleteArn(stack, 'OAuthSecret', ctx.oauthSecretArn) : undefined,
+    oauthSecret: ctx.oauthSecretArn
+      ? secretsmanager.Secret.fromSecretCompleteArn(stack, 'OAuthSecret', ctx.oauthSecretArn)
+      : undefined,
     requestStateKeys: ctx.requestStateKeysSecretArn
       ? secretsmanager.Secret.fromSecretCompleteArn(stack, 'RequestStateKeys', ctx.requestStateKeysSecretArn)
       : undefined,
@@ -288,22 +320,28 @@ export function servicePropsFromContext(ctx: AppContext): (stack: Stack) => McpF
     cpu: ctx.cpu,
     memoryLimitMiB: ctx.memoryLimitMiB,
     desiredCount: ctx.desiredCount,
-    autoScaling:
-      ctx.autoScaling === false ? false : { minCapacity: ctx.minCapacity, maxCapacity: ctx.maxCapacity },
+    autoScaling: ctx.autoScaling === false ? false : { minCapacity: ctx.minCapacity, maxCapacity: ctx.maxCapacity },
     natGateways: ctx.natGateways,
     deletionProtection: ctx.deletionProtection,
     sessionStore: ctx.sessionStore,
     dashboard: ctx.dashboard,
     alarms:
       ctx.alarmEmail !== undefined || ctx.alarmTopicArn !== undefined
-        ? { email: ctx.alarmEmail, topic: ctx.alarmTopicArn ? sns.Topic.fromTopicArn(stack, 'AlarmTopic', ctx.alarmTopicArn) : undefined }
+        ? {
+            email: ctx.alarmEmail,
+            topic: ctx.alarmTopicArn ? sns.Topic.fromTopicArn(stack, 'AlarmTopic', ctx.alarmTopicArn) : undefined,
+          }
         : undefined,
     telemetry: ctx.telemetry,
     serverSettings: ctx.settings,
     broker:
       ctx.settings.authMode === 'broker'
         ? {
-            cognito: ctx.brokerCognito ? (ctx.cognitoDomainPrefix ? { domainPrefix: ctx.cognitoDomainPrefix } : true) : undefined,
+            cognito: ctx.brokerCognito
+              ? ctx.cognitoDomainPrefix
+                ? { domainPrefix: ctx.cognitoDomainPrefix }
+                : true
+              : undefined,
             signingKeys: ctx.brokerSigningKeysSecretArn
               ? secretsmanager.Secret.fromSecretCompleteArn(stack, 'BrokerSigningKeys', ctx.brokerSigningKeysSecretArn)
               : undefined,

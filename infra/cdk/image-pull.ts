@@ -16,7 +16,11 @@ const ECR_POLICY_WARNING = '@aws-cdk/aws-ecs:ecrImageRequiresPolicy';
  * Grants `container`'s execution role pull rights on the ECR repository its registry image names, and returns that
  * repository; undefined when the image grants its own rights (`fromEcrRepository`, `fromAsset`) or is not in ECR.
  */
-export function grantRegistryImagePull(scope: Construct, image: ecs.ContainerImage, container: ecs.ContainerDefinition): ecr.IRepository | undefined {
+export function grantRegistryImagePull(
+  scope: Construct,
+  image: ecs.ContainerImage,
+  container: ecs.ContainerDefinition,
+): ecr.IRepository | undefined {
   if (!(image instanceof ecs.RepositoryImage) || Token.isUnresolved(container.imageName)) return undefined;
   const ref = parseEcrImage(container.imageName);
   if (!ref) return undefined;
@@ -26,6 +30,9 @@ export function grantRegistryImagePull(scope: Construct, image: ecs.ContainerIma
   });
   // ecr:GetAuthorizationToken on `*` (it has no resource-level permissions) and the pull actions on this repository.
   repository.grantPull(container.taskDefinition.obtainExecutionRole());
-  Annotations.of(container).acknowledgeWarning(ECR_POLICY_WARNING, 'McpFargateService grants the execution role pull rights on this repository');
+  Annotations.of(container).acknowledgeWarning(
+    ECR_POLICY_WARNING,
+    'McpFargateService grants the execution role pull rights on this repository',
+  );
   return repository;
 }

@@ -44,6 +44,13 @@ export {
 } from './resolve-props';
 export { FARGATE_MAX_STOP_TIMEOUT_SECONDS } from '../../server/config/contract';
 export { addComplianceChecks, ErrorSeverity, type ComplianceCheckOptions } from './validation';
-export { claudeCodeCommand, claudeDesktopConfig, vsCodeConfig, clientConfigs, clientAuthOf, type ClientAuth } from './client-config';
+export {
+  claudeCodeCommand,
+  claudeDesktopConfig,
+  vsCodeConfig,
+  clientConfigs,
+  clientAuthOf,
+  type ClientAuth,
+} from './client-config';
 export { readAppContext, servicePropsFromContext, CONTEXT_KEYS, type AppContext, type ContextKey } from './context';
 export { FINDINGS, acknowledgeServiceFindings, type Finding, type FindingContext } from './findings';

@@ -37,26 +37,33 @@ export class McpServerStack extends Stack {
     addClientConfigOutputs(this, name, this.mcp.url, clientAuthOf(this.mcp.serverSettings.authMode));
     new CfnOutput(this, 'SecretArn', {
       value: this.mcp.secret.secretArn,
-      description: 'Secret whose JSON fields become the server secret variables; force a new deployment after changing it',
+      description:
+        'Secret whose JSON fields become the server secret variables; force a new deployment after changing it',
     });
     if (this.mcp.requestStateKeysSecret) {
       new CfnOutput(this, 'RequestStateKeysSecretArn', {
         value: this.mcp.requestStateKeysSecret.secretArn,
-        description: 'Secret whose whole value is MCP_REQUEST_STATE_KEYS; to rotate, put <new>,<old> in it and force a new deployment',
+        description:
+          'Secret whose whole value is MCP_REQUEST_STATE_KEYS; to rotate, put <new>,<old> in it and force a new deployment',
       });
     }
     if (this.mcp.upstreamCallbackUrl) {
       new CfnOutput(this, 'UpstreamCallbackUrl', {
         value: this.mcp.upstreamCallbackUrl,
-        description: 'Broker mode: the redirect URI to register on the upstream OAuth client (a created Cognito client has it)',
+        description:
+          'Broker mode: the redirect URI to register on the upstream OAuth client (a created Cognito client has it)',
       });
     }
     if (this.mcp.cognito) {
       new CfnOutput(this, 'CognitoUserPoolId', {
         value: this.mcp.cognito.userPool.userPoolId,
-        description: 'Broker mode: the user pool to add users to (aws cognito-idp admin-create-user --user-pool-id ...)',
+        description:
+          'Broker mode: the user pool to add users to (aws cognito-idp admin-create-user --user-pool-id ...)',
       });
-      new CfnOutput(this, 'UpstreamIssuer', { value: this.mcp.cognito.issuer, description: 'Broker mode: the Cognito issuer the server signs users in with' });
+      new CfnOutput(this, 'UpstreamIssuer', {
+        value: this.mcp.cognito.issuer,
+        description: 'Broker mode: the Cognito issuer the server signs users in with',
+      });
     }
     new CfnOutput(this, 'LoadBalancerDnsName', {
       value: this.mcp.loadBalancer.loadBalancerDnsName,

@@ -74,7 +74,10 @@ export class McpObservability extends Construct {
         this.alarmTopic = props.alarms.topic;
       } else {
         // Alarm notifications carry alarm names and metric values only; the topic accepts TLS publishers only.
-        this.createdAlarmTopic = new sns.Topic(this, 'AlarmTopic', { displayName: 'MCP server alarms', enforceSSL: true });
+        this.createdAlarmTopic = new sns.Topic(this, 'AlarmTopic', {
+          displayName: 'MCP server alarms',
+          enforceSSL: true,
+        });
         this.alarmTopic = this.createdAlarmTopic;
       }
       if (props.alarms.email) this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarms.email));
@@ -87,7 +90,13 @@ export class McpObservability extends Construct {
     const t = ALARM_THRESHOLDS;
     const period = (a: AlarmThreshold) => Duration.seconds(a.periodSeconds);
     const tg = p.targetGroup.metrics;
-    const add = (name: string, a: AlarmThreshold, metric: cloudwatch.IMetric, comparison: cloudwatch.ComparisonOperator, missing: cloudwatch.TreatMissingData) => {
+    const add = (
+      name: string,
+      a: AlarmThreshold,
+      metric: cloudwatch.IMetric,
+      comparison: cloudwatch.ComparisonOperator,
+      missing: cloudwatch.TreatMissingData,
+    ) => {
       const alarm = new cloudwatch.Alarm(this, name, {
         metric,
         threshold: a.threshold,
@@ -102,9 +111,27 @@ export class McpObservability extends Construct {
       this.alarms[name] = alarm;
     };
     // No data means no target group metrics at all: nothing is registered, so nothing is healthy.
-    add('NoHealthyHost', t.noHealthyHost, tg.healthyHostCount({ statistic: 'Minimum', period: period(t.noHealthyHost) }), cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD, cloudwatch.TreatMissingData.BREACHING);
-    add('ErrorRate', t.errorRatePercent, this.errorRate(p, period(t.errorRatePercent)), cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD, cloudwatch.TreatMissingData.NOT_BREACHING);
-    add('P99Latency', t.p99LatencySeconds, tg.targetResponseTime({ statistic: 'p99', period: period(t.p99LatencySeconds) }), cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD, cloudwatch.TreatMissingData.NOT_BREACHING);
+    add(
+      'NoHealthyHost',
+      t.noHealthyHost,
+      tg.healthyHostCount({ statistic: 'Minimum', period: period(t.noHealthyHost) }),
+      cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      cloudwatch.TreatMissingData.BREACHING,
+    );
+    add(
+      'ErrorRate',
+      t.errorRatePercent,
+      this.errorRate(p, period(t.errorRatePercent)),
+      cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      cloudwatch.TreatMissingData.NOT_BREACHING,
+    );
+    add(
+      'P99Latency',
+      t.p99LatencySeconds,
+      tg.targetResponseTime({ statistic: 'p99', period: period(t.p99LatencySeconds) }),
+      cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      cloudwatch.TreatMissingData.NOT_BREACHING,
+    );
     // Container Insights (on for the created cluster): desired minus running tasks.
     const tasks = this.taskCounts(p, period(t.tasksBelowDesired));
     const missingTasks = new cloudwatch.MathExpression({
@@ -113,7 +140,13 @@ export class McpObservability extends Construct {
       period: period(t.tasksBelowDesired),
       label: 'Tasks below desired',
     });
-    add('TasksBelowDesired', t.tasksBelowDesired, missingTasks, cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, cloudwatch.TreatMissingData.NOT_BREACHING);
+    add(
+      'TasksBelowDesired',
+      t.tasksBelowDesired,
+      missingTasks,
+      cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      cloudwatch.TreatMissingData.NOT_BREACHING,
+    );
   }
 
   /** 5xx from the tasks and from the load balancer itself, in percent of requests; 0 below the minimum request count. */
@@ -131,9 +164,19 @@ export class McpObservability extends Construct {
     });
   }
 
-  private taskCounts(p: McpObservabilityProps, period: Duration): { desired: cloudwatch.Metric; running: cloudwatch.Metric } {
+  private taskCounts(
+    p: McpObservabilityProps,
+    period: Duration,
+  ): { desired: cloudwatch.Metric; running: cloudwatch.Metric } {
     const dimensionsMap = { ClusterName: p.service.cluster.clusterName, ServiceName: p.service.serviceName };
-    const metric = (metricName: string) => new cloudwatch.Metric({ namespace: 'ECS/ContainerInsights', metricName, dimensionsMap, statistic: 'Average', period });
+    const metric = (metricName: string) =>
+      new cloudwatch.Metric({
+        namespace: 'ECS/ContainerInsights',
+        metricName,
+        dimensionsMap,
+        statistic: 'Average',
+        period,
+      });
     return { desired: metric('DesiredTaskCount'), running: metric('RunningTaskCount') };
   }
 
@@ -153,19 +196,45 @@ export class McpObservability extends Construct {
       });
     const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(3) });
     dashboard.addWidgets(
-      graph('Requests and errors', [lb.requestCount({ statistic: 'Sum', period: minute })], [
-        lb.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_4XX_COUNT, { statistic: 'Sum', period: minute, label: 'Target 4xx' }),
-        lb.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { statistic: 'Sum', period: minute, label: 'Target 5xx' }),
-        lb.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, { statistic: 'Sum', period: minute, label: 'Load balancer 5xx' }),
-      ]),
+      graph(
+        'Requests and errors',
+        [lb.requestCount({ statistic: 'Sum', period: minute })],
+        [
+          lb.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_4XX_COUNT, {
+            statistic: 'Sum',
+            period: minute,
+            label: 'Target 4xx',
+          }),
+          lb.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, {
+            statistic: 'Sum',
+            period: minute,
+            label: 'Target 5xx',
+          }),
+          lb.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, {
+            statistic: 'Sum',
+            period: minute,
+            label: 'Load balancer 5xx',
+          }),
+        ],
+      ),
       graph('Target response time (s)', [
         tg.targetResponseTime({ statistic: 'p50', period: minute, label: 'p50' }),
         tg.targetResponseTime({ statistic: 'p99', period: minute, label: 'p99' }),
       ]),
     );
     dashboard.addWidgets(
-      graph('Hosts', [tg.healthyHostCount({ statistic: 'Minimum', period: minute }), tg.unhealthyHostCount({ statistic: 'Maximum', period: minute })], [tasks.running, tasks.desired]),
-      graph('Connections', [lb.activeConnectionCount({ statistic: 'Sum', period: minute }), lb.newConnectionCount({ statistic: 'Sum', period: minute })]),
+      graph(
+        'Hosts',
+        [
+          tg.healthyHostCount({ statistic: 'Minimum', period: minute }),
+          tg.unhealthyHostCount({ statistic: 'Maximum', period: minute }),
+        ],
+        [tasks.running, tasks.desired],
+      ),
+      graph('Connections', [
+        lb.activeConnectionCount({ statistic: 'Sum', period: minute }),
+        lb.newConnectionCount({ statistic: 'Sum', period: minute }),
+      ]),
     );
     dashboard.addWidgets(
       graph('Task CPU and memory (%)', [
@@ -174,18 +243,33 @@ export class McpObservability extends Construct {
         p.service.metricMemoryUtilization({ period: minute, label: 'Memory average' }),
         p.service.metricMemoryUtilization({ period: minute, statistic: 'Maximum', label: 'Memory maximum' }),
       ]),
-      graph(`MCP operations (${MCP_METRICS_NAMESPACE}, with telemetry on)`, [search(MCP_METRICS.operationDuration, 'Average', 'Duration')], [search(MCP_METRICS.operationDuration, 'SampleCount', 'Calls')]),
+      graph(
+        `MCP operations (${MCP_METRICS_NAMESPACE}, with telemetry on)`,
+        [search(MCP_METRICS.operationDuration, 'Average', 'Duration')],
+        [search(MCP_METRICS.operationDuration, 'SampleCount', 'Calls')],
+      ),
     );
     dashboard.addWidgets(
-      graph(`MCP sessions (${MCP_METRICS_NAMESPACE}, with telemetry on)`, [search(MCP_METRICS.sessionDuration, 'Average', 'Session duration')], [search(MCP_METRICS.sessionDuration, 'SampleCount', 'Sessions ended')]),
+      graph(
+        `MCP sessions (${MCP_METRICS_NAMESPACE}, with telemetry on)`,
+        [search(MCP_METRICS.sessionDuration, 'Average', 'Session duration')],
+        [search(MCP_METRICS.sessionDuration, 'SampleCount', 'Sessions ended')],
+      ),
       new cloudwatch.GraphWidget({
         title: `Every server metric (${MCP_METRICS_NAMESPACE}): sessions, streams, auth failures, drain`,
-        left: [new cloudwatch.MathExpression({ expression: `SEARCH('{${MCP_METRICS_NAMESPACE}} MetricName=mcp', 'Sum', 300)`, label: '', period: Duration.minutes(5) })],
+        left: [
+          new cloudwatch.MathExpression({
+            expression: `SEARCH('{${MCP_METRICS_NAMESPACE}} MetricName=mcp', 'Sum', 300)`,
+            label: '',
+            period: Duration.minutes(5),
+          }),
+        ],
         width: 12,
         height: 6,
       }),
     );
-    for (const alarm of Object.values(this.alarms)) dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ alarms: [alarm], width: 6, height: 2 }));
+    for (const alarm of Object.values(this.alarms))
+      dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ alarms: [alarm], width: 6, height: 2 }));
     return dashboard;
   }
 
@@ -199,9 +283,17 @@ export class McpObservability extends Construct {
     });
     const taskRole = p.taskDefinition.taskRole;
     // X-Ray has no resource-level permissions for writing segments (findings.ts acknowledges the "*").
-    taskRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'WriteTraces', actions: [...XRAY_WRITE_ACTIONS], resources: ['*'] }));
+    taskRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'WriteTraces', actions: [...XRAY_WRITE_ACTIONS], resources: ['*'] }),
+    );
     // EMF metrics are log events in this one group: no cloudwatch:PutMetricData, no other log group.
-    taskRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'WriteMetrics', actions: [...EMF_LOG_ACTIONS], resources: [logGroup.logGroupArn] }));
+    taskRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'WriteMetrics',
+        actions: [...EMF_LOG_ACTIONS],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
 
     for (const [name, value] of Object.entries(serverTelemetryEnvironment(p.serviceName))) {
       if (!(name in p.userEnvironment)) p.container.addEnvironment(name, value);

@@ -235,8 +235,7 @@ export function resolveProps(props: McpFargateServiceProps, where = 'McpFargateS
   if (sessionStore) {
     const unusedStore = unusedSessionStoreProblem(settings, {
       billed: 'cache',
-      fix:
-        "set `serverSettings: { sessionMode: 'stateful' }` (in the app: -c sessionMode=stateful), or remove sessionStore",
+      fix: "set `serverSettings: { sessionMode: 'stateful' }` (in the app: -c sessionMode=stateful), or remove sessionStore",
     });
     if (unusedStore) fail(`sessionStore ${unusedStore}`);
     if (secretFields.includes(ENV.redisUrl) || props.secrets?.[ENV.redisUrl]) {

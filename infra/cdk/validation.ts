@@ -28,7 +28,9 @@ export interface ComplianceCheckOptions {
 /** Adds both validators to the app. Call once, before `app.synth()`. */
 export function addComplianceChecks(app: App, options: ComplianceCheckOptions = {}): void {
   const { AwsSolutionsChecks } = requireValidator<CdkNag>('cdk-nag', () => require('cdk-nag'));
-  const { CfnGuardValidator } = requireValidator<CfnGuard>('@cdklabs/cdk-validator-cfnguard', () => require('@cdklabs/cdk-validator-cfnguard'));
+  const { CfnGuardValidator } = requireValidator<CfnGuard>('@cdklabs/cdk-validator-cfnguard', () =>
+    require('@cdklabs/cdk-validator-cfnguard'),
+  );
   Validations.of(app).addPlugins(
     new AwsSolutionsChecks(app, { verbose: options.verbose ?? true }),
     // Control Tower rules, all enabled: findings are acknowledged per resource, never by disabling a rule.

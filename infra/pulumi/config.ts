@@ -446,9 +446,12 @@ export function readProgramConfig(): ProgramConfig {
     );
   }
   if (cloud === 'aws') {
-    if (config.minInstances !== undefined && config.minInstances < 1) c.fail('minInstances', `must be at least 1 on aws (Fargate does not scale to zero), got ${config.minInstances}`);
-    if (config.cpu !== undefined && !/^\d+$/.test(config.cpu)) c.fail('cpu', `on aws is Fargate CPU units such as 256, 512, 1024, got '${config.cpu}'`);
-    if (config.memory !== undefined && !/^\d+$/.test(config.memory)) c.fail('memory', `on aws is MiB such as 1024, got '${config.memory}'`);
+    if (config.minInstances !== undefined && config.minInstances < 1)
+      c.fail('minInstances', `must be at least 1 on aws (Fargate does not scale to zero), got ${config.minInstances}`);
+    if (config.cpu !== undefined && !/^\d+$/.test(config.cpu))
+      c.fail('cpu', `on aws is Fargate CPU units such as 256, 512, 1024, got '${config.cpu}'`);
+    if (config.memory !== undefined && !/^\d+$/.test(config.memory))
+      c.fail('memory', `on aws is MiB such as 1024, got '${config.memory}'`);
   } else {
     if (config.cpu !== undefined && !CLOUD_RUN_CPU_PATTERN.test(config.cpu)) {
       c.fail('cpu', `on gcp looks like '1', '2' or '1000m', got '${config.cpu}'`);
@@ -514,10 +517,21 @@ export function readProgramConfig(): ProgramConfig {
     const awsConfig = new ConfigReader('aws');
     const region = aws.config.region;
     if (!region) awsConfig.missing('region', 'the AWS region to deploy to', 'us-east-1');
-    if (!image) c.missing('image', 'the server image to run (e.g. pushed to ECR)', '<account>.dkr.ecr.<region>.amazonaws.com/remote-mcp:<tag>');
+    if (!image)
+      c.missing(
+        'image',
+        'the server image to run (e.g. pushed to ECR)',
+        '<account>.dkr.ecr.<region>.amazonaws.com/remote-mcp:<tag>',
+      );
     const certificateArn = c.string('certificateArn');
-    if (!certificateArn) c.missing('certificateArn', 'the ACM certificate of the HTTPS listener (in the same region)', 'arn:aws:acm:<region>:<account>:certificate/<id>');
-    if (!isAcmCertificateArn(certificateArn!)) c.fail('certificateArn', `must be an ACM certificate ARN, got '${certificateArn}'`);
+    if (!certificateArn)
+      c.missing(
+        'certificateArn',
+        'the ACM certificate of the HTTPS listener (in the same region)',
+        'arn:aws:acm:<region>:<account>:certificate/<id>',
+      );
+    if (!isAcmCertificateArn(certificateArn!))
+      c.fail('certificateArn', `must be an ACM certificate ARN, got '${certificateArn}'`);
     const certificateRegion = certificateRegionProblem(certificateArn!, region);
     if (certificateRegion) c.fail('certificateArn', `${certificateRegion} (aws:region)`);
     // Your network (all three keys), or none: a network like the CDK app's is created.
@@ -525,12 +539,28 @@ export function readProgramConfig(): ProgramConfig {
     const publicSubnetIds = c.list('publicSubnetIds');
     const privateSubnetIds = c.list('privateSubnetIds');
     if (vpcId || publicSubnetIds || privateSubnetIds) {
-      if (!vpcId) c.missing('vpcId', 'the VPC of publicSubnetIds and privateSubnetIds (or unset all three: a network is created)', 'vpc-0123456789abcdef0');
-      if (!publicSubnetIds) c.missing('publicSubnetIds', 'public subnets (two AZs or more) for the load balancer, comma-separated (or unset vpcId: a network is created)', 'subnet-aaa,subnet-bbb');
-      if (!privateSubnetIds) c.missing('privateSubnetIds', 'private subnets with egress for the tasks, comma-separated (or unset vpcId: a network is created)', 'subnet-ccc,subnet-ddd');
+      if (!vpcId)
+        c.missing(
+          'vpcId',
+          'the VPC of publicSubnetIds and privateSubnetIds (or unset all three: a network is created)',
+          'vpc-0123456789abcdef0',
+        );
+      if (!publicSubnetIds)
+        c.missing(
+          'publicSubnetIds',
+          'public subnets (two AZs or more) for the load balancer, comma-separated (or unset vpcId: a network is created)',
+          'subnet-aaa,subnet-bbb',
+        );
+      if (!privateSubnetIds)
+        c.missing(
+          'privateSubnetIds',
+          'private subnets with egress for the tasks, comma-separated (or unset vpcId: a network is created)',
+          'subnet-ccc,subnet-ddd',
+        );
     }
     const natGateways = c.integer('natGateways', 1, NETWORK_DEFAULTS.availabilityZones, undefined);
-    if (natGateways !== undefined && vpcId) c.fail('natGateways', 'applies only to the created network: unset it with vpcId');
+    if (natGateways !== undefined && vpcId)
+      c.fail('natGateways', 'applies only to the created network: unset it with vpcId');
     const { min, max } = FARGATE_LIMITS.idleTimeoutSeconds;
     const idleTimeoutSeconds = c.integer('idleTimeoutSeconds', min, max, PROGRAM_DEFAULTS.idleTimeoutSeconds)!;
     const idleProblem = albIdleTimeoutProblem(idleTimeoutSeconds, keepAlive);
@@ -538,10 +568,14 @@ export function readProgramConfig(): ProgramConfig {
     const drainProblem = server.drainSeconds === undefined ? undefined : fargateDrainProblem(server.drainSeconds);
     if (drainProblem) c.fail('drainSeconds', drainProblem);
     const hostedZoneId = c.string('hostedZoneId');
-    if (hostedZoneId && !domainName) c.missing('domainName', 'hostedZoneId needs the record name to create', 'mcp.example.com');
+    if (hostedZoneId && !domainName)
+      c.missing('domainName', 'hostedZoneId needs the record name to create', 'mcp.example.com');
     const logRetentionDays = c.integer('logRetentionDays', 1, 3653, PROGRAM_DEFAULTS.logRetentionDays)!;
     if (!(CLOUDWATCH_RETENTION_DAYS as readonly number[]).includes(logRetentionDays)) {
-      c.fail('logRetentionDays', `must be one of CloudWatch's values (${CLOUDWATCH_RETENTION_DAYS.join(', ')}), got ${logRetentionDays}`);
+      c.fail(
+        'logRetentionDays',
+        `must be one of CloudWatch's values (${CLOUDWATCH_RETENTION_DAYS.join(', ')}), got ${logRetentionDays}`,
+      );
     }
     config.aws = {
       region: region!,
@@ -561,17 +595,24 @@ export function readProgramConfig(): ProgramConfig {
       webAclArn: c.string('webAclArn'),
     };
     if (serviceName.length > FARGATE_LIMITS.nameMaxLength) {
-      c.fail('serviceName', `must be at most ${FARGATE_LIMITS.nameMaxLength} characters on aws (load balancer and target group names), got '${serviceName}'`);
+      c.fail(
+        'serviceName',
+        `must be at most ${FARGATE_LIMITS.nameMaxLength} characters on aws (load balancer and target group names), got '${serviceName}'`,
+      );
     }
     // Stateful sessions without the shared store live in one task's memory and the ALB has no stickiness: only a
     // single task can hold them.
     if (server.sessionMode === 'stateful') {
       const min = config.minInstances ?? FARGATE_DEFAULTS.autoScaling.minCapacity;
       const max = config.maxInstances ?? Math.max(FARGATE_DEFAULTS.autoScaling.maxCapacity, min);
-      const problem = statefulSessionsProblem({ min, max }, 'run exactly one task (pulumi config set minInstances 1 && pulumi config set maxInstances 1)', {
-        sharedStore: config.sessionStore,
-        sharedStoreHint: 'pulumi config set sessionStore true',
-      });
+      const problem = statefulSessionsProblem(
+        { min, max },
+        'run exactly one task (pulumi config set minInstances 1 && pulumi config set maxInstances 1)',
+        {
+          sharedStore: config.sessionStore,
+          sharedStoreHint: 'pulumi config set sessionStore true',
+        },
+      );
       if (problem) c.fail('sessionMode', problem);
     }
   }

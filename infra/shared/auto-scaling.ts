@@ -28,7 +28,10 @@ export interface TaskScalingTargets {
  * Applies the defaults (an unset maxCapacity rises with a minCapacity above the default maximum) and checks the
  * values, calling `fail` with one sentence naming the `autoScaling.` property.
  */
-export function resolveTaskScalingTargets(given: TaskScalingTargets, fail: (message: string) => never): Required<TaskScalingTargets> {
+export function resolveTaskScalingTargets(
+  given: TaskScalingTargets,
+  fail: (message: string) => never,
+): Required<TaskScalingTargets> {
   const d = TASK_AUTO_SCALING_DEFAULTS;
   const r = {
     minCapacity: given.minCapacity ?? d.minCapacity,
@@ -36,11 +39,15 @@ export function resolveTaskScalingTargets(given: TaskScalingTargets, fail: (mess
     requestsPerTarget: given.requestsPerTarget ?? d.requestsPerTarget,
     cpuTargetPercent: given.cpuTargetPercent ?? d.cpuTargetPercent,
   };
-  if (!Number.isInteger(r.minCapacity) || r.minCapacity < 1) fail(`autoScaling.minCapacity must be a whole number of at least 1, got ${r.minCapacity}`);
+  if (!Number.isInteger(r.minCapacity) || r.minCapacity < 1)
+    fail(`autoScaling.minCapacity must be a whole number of at least 1, got ${r.minCapacity}`);
   if (!Number.isInteger(r.maxCapacity) || r.maxCapacity < r.minCapacity) {
-    fail(`autoScaling.maxCapacity (${r.maxCapacity}) must be a whole number of at least minCapacity (${r.minCapacity})`);
+    fail(
+      `autoScaling.maxCapacity (${r.maxCapacity}) must be a whole number of at least minCapacity (${r.minCapacity})`,
+    );
   }
   if (!(r.requestsPerTarget > 0)) fail(`autoScaling.requestsPerTarget must be positive, got ${r.requestsPerTarget}`);
-  if (!(r.cpuTargetPercent > 0 && r.cpuTargetPercent <= 100)) fail(`autoScaling.cpuTargetPercent must be from 1 to 100, got ${r.cpuTargetPercent}`);
+  if (!(r.cpuTargetPercent > 0 && r.cpuTargetPercent <= 100))
+    fail(`autoScaling.cpuTargetPercent must be from 1 to 100, got ${r.cpuTargetPercent}`);
   return r;
 }

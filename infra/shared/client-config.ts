@@ -45,7 +45,8 @@ export const CLIENT_CONFIG_HOW: Record<ClientAuth, Record<keyof McpClientConfig,
     vscode: 'VS Code: merge into .vscode/mcp.json; VS Code signs in when the server is started',
   },
   token: {
-    claudeDesktop: 'Claude Desktop: merge into claude_desktop_config.json and replace <token> with a token of MCP_BEARER_TOKENS (mcp-remote sends it)',
+    claudeDesktop:
+      'Claude Desktop: merge into claude_desktop_config.json and replace <token> with a token of MCP_BEARER_TOKENS (mcp-remote sends it)',
     claudeCode: 'Claude Code: set MCP_TOKEN to a token of MCP_BEARER_TOKENS, then run this command',
     vscode: 'VS Code: merge into .vscode/mcp.json; VS Code asks for a token of MCP_BEARER_TOKENS',
   },

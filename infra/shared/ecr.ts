@@ -18,7 +18,8 @@ export interface EcrImageReference {
 }
 
 // IPv4 (`dkr.ecr`), FIPS (`dkr.ecr-fips`) and dual-stack (`dkr-ecr[-fips].<region>.on.aws`) registry hosts.
-const ECR_IMAGE = /^(\d{12})\.dkr(?:\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?|-ecr(?:-fips)?\.([a-z0-9-]+)\.on\.aws)\/([a-z0-9][a-z0-9._\/-]*)(?::(\w[\w.-]{0,127}))?(?:@(sha256:[a-f0-9]{1,64}))?$/;
+const ECR_IMAGE =
+  /^(\d{12})\.dkr(?:\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?|-ecr(?:-fips)?\.([a-z0-9-]+)\.on\.aws)\/([a-z0-9][a-z0-9._\/-]*)(?::(\w[\w.-]{0,127}))?(?:@(sha256:[a-f0-9]{1,64}))?$/;
 
 /** The ECR repository an image URI pulls from, or undefined for any other registry (or an unresolved token). */
 export function parseEcrImage(image: string): EcrImageReference | undefined {
@@ -38,4 +39,8 @@ export function parseEcrImage(image: string): EcrImageReference | undefined {
 }
 
 /** The pull actions an execution role needs on the repository (`ecr:GetAuthorizationToken` is account-wide). */
-export const ECR_PULL_ACTIONS = ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'] as const;
+export const ECR_PULL_ACTIONS = [
+  'ecr:BatchCheckLayerAvailability',
+  'ecr:GetDownloadUrlForLayer',
+  'ecr:BatchGetImage',
+] as const;

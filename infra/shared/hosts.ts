@@ -72,7 +72,8 @@ export function hostGraceSeconds(drainSeconds: number): number {
 
 /** Why a drain time cannot work on a host, or undefined when it can. Starts with "must", like `fargateDrainProblem`. */
 export function hostDrainProblem(host: HostName, drainSeconds: number): string | undefined {
-  if (!Number.isInteger(drainSeconds) || drainSeconds < 0) return `must be a whole number of seconds, got ${drainSeconds}`;
+  if (!Number.isInteger(drainSeconds) || drainSeconds < 0)
+    return `must be a whole number of seconds, got ${drainSeconds}`;
   const { maxGraceSeconds, title } = HOSTS[host];
   if (maxGraceSeconds === undefined || hostGraceSeconds(drainSeconds) <= maxGraceSeconds) return undefined;
   const max = maxGraceSeconds - STOP_TIMEOUT_MARGIN_SECONDS;

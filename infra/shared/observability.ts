@@ -78,7 +78,9 @@ export const ALARM_THRESHOLDS = {
 
 /** What is wrong with an alarm e-mail address, or undefined; the answer starts with "must". */
 export function alarmEmailProblem(email: string): string | undefined {
-  return /^[^\s@,;]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/.test(email) && email.length <= 254 ? undefined : `must be one e-mail address like ops@example.com, got '${email}'`;
+  return /^[^\s@,;]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/.test(email) && email.length <= 254
+    ? undefined
+    : `must be one e-mail address like ops@example.com, got '${email}'`;
 }
 
 /** The server's own metrics (OpenTelemetry MCP semantic conventions and the server's additions). */
@@ -184,7 +186,8 @@ export const EMF_LOG_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents', 'lo
  * version without the `v`), built to SLSA level 3 as every release since 0.134.0. Not pulled from where this was
  * written: `gcloud artifacts docker tags list` on the repository above confirms it.
  */
-export const GOOGLE_COLLECTOR_IMAGE = 'us-docker.pkg.dev/cloud-ops-agents-artifacts/google-cloud-opentelemetry-collector/otelcol-google:0.160.0';
+export const GOOGLE_COLLECTOR_IMAGE =
+  'us-docker.pkg.dev/cloud-ops-agents-artifacts/google-cloud-opentelemetry-collector/otelcol-google:0.160.0';
 export const GOOGLE_COLLECTOR_RESOURCES = { cpu: '1', memory: '512Mi' } as const;
 /** The collector reads its configuration from this variable (`--config=env:…`, the collector's env provider). */
 export const GOOGLE_COLLECTOR_CONFIG_ENV = 'OTELCOL_CONFIG';

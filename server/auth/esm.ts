@@ -56,7 +56,8 @@ let hostGlobals: HostGlobals | null | undefined;
 function hostRealm(): HostGlobals | null {
   if (hostGlobals === undefined) {
     const HostObject = runInThisContext('Object') as ObjectConstructor;
-    hostGlobals = HostObject === Object ? null : { Object: HostObject, Array: runInThisContext('Array') as ArrayConstructor };
+    hostGlobals =
+      HostObject === Object ? null : { Object: HostObject, Array: runInThisContext('Array') as ArrayConstructor };
   }
   return hostGlobals;
 }

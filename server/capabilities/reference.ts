@@ -13,7 +13,13 @@
 import { trace } from '@opentelemetry/api';
 import { z } from 'zod';
 import { SERVED_PROTOCOL_VERSIONS } from '../modern/versions';
-import { defineTool, type CapabilityContext, type CapabilitySet, type ResourceDefinition, type ToolDefinition } from './types';
+import {
+  defineTool,
+  type CapabilityContext,
+  type CapabilitySet,
+  type ResourceDefinition,
+  type ToolDefinition,
+} from './types';
 
 /** Scope the `countdown` tool needs beyond the server-wide scopes (demonstrates per-tool scopes). */
 export const COUNTDOWN_SCOPE = 'mcp:long-running';
@@ -38,7 +44,12 @@ function referenceTools(): ToolDefinition[] {
       name: 'whoami',
       title: 'Who am I',
       description: "Shows the caller's authenticated principal: subject, client id and scopes.",
-      output: { subject: z.string(), clientId: z.string().optional(), scopes: z.array(z.string()), issuer: z.string().optional() },
+      output: {
+        subject: z.string(),
+        clientId: z.string().optional(),
+        scopes: z.array(z.string()),
+        issuer: z.string().optional(),
+      },
       annotations: readOnly,
       run: async (_args, { principal }) => {
         const structured = JSON.parse(JSON.stringify(principal)) as Record<string, unknown>;
@@ -73,10 +84,20 @@ function referenceTools(): ToolDefinition[] {
       run: async ({ action }, ctx) => {
         const answer = await ctx.elicit('confirm', {
           message: `Confirm: ${action}?`,
-          requestedSchema: { type: 'object', properties: { confirm: { type: 'boolean', title: 'Confirm' } }, required: ['confirm'] },
+          requestedSchema: {
+            type: 'object',
+            properties: { confirm: { type: 'boolean', title: 'Confirm' } },
+            required: ['confirm'],
+          },
         });
         const confirmed = answer.action === 'accept' && answer.content?.confirm === true;
-        const outcome = confirmed ? 'confirmed' : answer.action === 'accept' ? 'not confirmed' : answer.action === 'decline' ? 'declined' : 'cancelled';
+        const outcome = confirmed
+          ? 'confirmed'
+          : answer.action === 'accept'
+            ? 'not confirmed'
+            : answer.action === 'decline'
+              ? 'declined'
+              : 'cancelled';
         return { content: [{ type: 'text', text: `${action}: ${outcome}` }] };
       },
     }),
@@ -123,11 +144,15 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-export function referenceCapabilities(version: string, sessionMode: CapabilityContext['sessionMode'] = 'stateless'): CapabilitySet {
+export function referenceCapabilities(
+  version: string,
+  sessionMode: CapabilityContext['sessionMode'] = 'stateless',
+): CapabilitySet {
   return {
     name: 'remote-mcp-stacks',
     version,
-    instructions: 'Reference server of remote-mcp-stacks: echo, whoami, countdown and confirm tools, and the server://info resource.',
+    instructions:
+      'Reference server of remote-mcp-stacks: echo, whoami, countdown and confirm tools, and the server://info resource.',
     tools: referenceTools(),
     resources: [infoResource({ version, sessionMode })],
   };

@@ -4,7 +4,13 @@
  * The reference set (`reference.ts`) shows the shape.
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult, ElicitRequestFormParams, ReadResourceResult, ServerCapabilities, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import type {
+  CallToolResult,
+  ElicitRequestFormParams,
+  ReadResourceResult,
+  ServerCapabilities,
+  ToolAnnotations,
+} from '@modelcontextprotocol/sdk/types.js';
 import type { McpServer as ModernMcpServer, ServerContext, ServerNotifier } from '@modelcontextprotocol/server';
 import type { z } from 'zod';
 import type { SessionMode } from '../config/contract';
@@ -115,7 +121,8 @@ export interface CapabilitySet {
 export function toolScopesOf(set: CapabilitySet): Record<string, readonly string[]> {
   const scopes: Record<string, string[]> = {};
   for (const tool of set.tools ?? []) if (tool.scopes?.length) scopes[tool.name] = [...tool.scopes];
-  for (const [name, extra] of Object.entries(set.toolScopes ?? {})) scopes[name] = [...new Set([...(scopes[name] ?? []), ...extra])];
+  for (const [name, extra] of Object.entries(set.toolScopes ?? {}))
+    scopes[name] = [...new Set([...(scopes[name] ?? []), ...extra])];
   return scopes;
 }
 

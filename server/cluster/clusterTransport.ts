@@ -6,7 +6,12 @@
  * get ids prefixed with this instance's id, so they never collide and a client's answer can be routed back here.
  */
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { type JSONRPCMessage, type MessageExtraInfo, type RequestId, isJSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
+import {
+  type JSONRPCMessage,
+  type MessageExtraInfo,
+  type RequestId,
+  isJSONRPCRequest,
+} from '@modelcontextprotocol/sdk/types.js';
 import type { DrainController } from '../lifecycle/drain';
 import { droppedRequestAnswer } from '../mcp/multiplexTransport';
 import type { EventLog } from './eventLog';
@@ -92,7 +97,9 @@ export class ClusterTransport implements Transport {
     } else if ('method' in message && 'id' in message && !isJSONRPCRequest(message)) {
       // Backstop: the server would drop it unseen, its stream would never end and its drain hold never go.
       const request = message as { method: unknown; id: RequestId };
-      this.onerror?.(new Error(`request ${String(request.method).slice(0, 100)} refused: the SDK's schema does not accept it`));
+      this.onerror?.(
+        new Error(`request ${String(request.method).slice(0, 100)} refused: the SDK's schema does not accept it`),
+      );
       void this.send(droppedRequestAnswer(request.id)).catch((err: Error) => this.onerror?.(err));
       return;
     }

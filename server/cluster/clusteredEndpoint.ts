@@ -55,7 +55,9 @@ export function clusteredEndpoint(options: ClusteredEndpointOptions): ClusteredE
   };
 
   const unavailable = (res: Response) =>
-    sendJsonRpcError(res, 503, RPC.serverError, 'Session store unavailable; retry shortly', { 'Retry-After': RETRY_AFTER_SECONDS });
+    sendJsonRpcError(res, 503, RPC.serverError, 'Session store unavailable; retry shortly', {
+      'Retry-After': RETRY_AFTER_SECONDS,
+    });
 
   const handler: RequestHandler = async (req, res) => {
     if (refuseWhileDraining(drain, res)) return;
@@ -76,19 +78,34 @@ export function clusteredEndpoint(options: ClusteredEndpointOptions): ClusteredE
   async function post(req: Request, res: Response): Promise<void> {
     const accept = req.headers.accept ?? '';
     if (!accept.includes('application/json') || !accept.includes('text/event-stream')) {
-      return sendJsonRpcError(res, 406, RPC.serverError, 'Not Acceptable: Client must accept both application/json and text/event-stream');
+      return sendJsonRpcError(
+        res,
+        406,
+        RPC.serverError,
+        'Not Acceptable: Client must accept both application/json and text/event-stream',
+      );
     }
     const checked = checkBatch(req.body);
     if ('refusal' in checked) return sendJsonRpcError(res, 400, checked.refusal.code, checked.refusal.message);
     const { messages } = checked;
     const principal = principalKey(req.auth);
-    const extra = { authInfo: req.auth, requestInfo: { headers: req.headers as Record<string, string | string[] | undefined> } };
+    const extra = {
+      authInfo: req.auth,
+      requestInfo: { headers: req.headers as Record<string, string | string[] | undefined> },
+    };
     let sessionId = req.header('mcp-session-id');
     let record: SessionRecord | undefined;
 
     if (messages.some(isInitialize)) {
-      if (messages.length > 1) return sendJsonRpcError(res, 400, RPC.invalidRequest, 'Invalid Request: Only one initialization request is allowed');
-      if (sessionId) return sendJsonRpcError(res, 400, RPC.invalidRequest, 'Invalid Request: Server already initialized');
+      if (messages.length > 1)
+        return sendJsonRpcError(
+          res,
+          400,
+          RPC.invalidRequest,
+          'Invalid Request: Only one initialization request is allowed',
+        );
+      if (sessionId)
+        return sendJsonRpcError(res, 400, RPC.invalidRequest, 'Invalid Request: Server already initialized');
       sessionId = randomUUID();
       const refusal = await sessions.create(sessionId, { principal, initialize: messages[0]!, created: Date.now() });
       if (refusal) {
@@ -97,10 +114,16 @@ export function clusteredEndpoint(options: ClusteredEndpointOptions): ClusteredE
       }
       logger.info({ session: sessionId }, 'session started');
     } else {
-      if (!sessionId) return sendJsonRpcError(res, 400, RPC.serverError, 'Bad Request: Mcp-Session-Id header is required');
+      if (!sessionId)
+        return sendJsonRpcError(res, 400, RPC.serverError, 'Bad Request: Mcp-Session-Id header is required');
       const version = req.header('mcp-protocol-version');
       if (version !== undefined && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
-        return sendJsonRpcError(res, 400, RPC.serverError, `Bad Request: Unsupported protocol version: ${version} (supported versions: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')})`);
+        return sendJsonRpcError(
+          res,
+          400,
+          RPC.serverError,
+          `Bad Request: Unsupported protocol version: ${version} (supported versions: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')})`,
+        );
       }
       record = await sessions.get(sessionId, principal);
       if (!record) return sendJsonRpcError(res, 404, -32001, 'Session not found');
@@ -113,7 +136,12 @@ export function clusteredEndpoint(options: ClusteredEndpointOptions): ClusteredE
     const reused = requests.find((m) => host.isRunning(m.id));
     if (reused) {
       // Ids are unique per session while in flight (the spec): a reused one would take over the other's answer.
-      return sendJsonRpcError(res, 400, RPC.invalidRequest, `Invalid Request: request id ${JSON.stringify(reused.id)} is already in use in this session`);
+      return sendJsonRpcError(
+        res,
+        400,
+        RPC.invalidRequest,
+        `Invalid Request: request id ${JSON.stringify(reused.id)} is already in use in this session`,
+      );
     }
     for (const message of messages) {
       if (isRequest(message)) continue;
@@ -124,7 +152,10 @@ export function clusteredEndpoint(options: ClusteredEndpointOptions): ClusteredE
       return;
     }
     const streamId = `${bus.instanceId}.${randomUUID()}`;
-    const opened = await host.openStream(streamId, requests.map((m) => m.id));
+    const opened = await host.openStream(
+      streamId,
+      requests.map((m) => m.id),
+    );
     // Follow from just before the `open` entry so it goes out first, as the priming event.
     tailStream(options, res, { sessionId, principal }, streamId, previousId(opened));
     for (const message of requests) host.deliver(message, extra);
@@ -157,7 +188,8 @@ export function clusteredEndpoint(options: ClusteredEndpointOptions): ClusteredE
       return sendJsonRpcError(res, 406, RPC.serverError, 'Not Acceptable: Client must accept text/event-stream');
     }
     const sessionId = req.header('mcp-session-id');
-    if (!sessionId) return sendJsonRpcError(res, 400, RPC.serverError, 'Bad Request: Mcp-Session-Id header is required');
+    if (!sessionId)
+      return sendJsonRpcError(res, 400, RPC.serverError, 'Bad Request: Mcp-Session-Id header is required');
     const principal = principalKey(req.auth);
     if (!(await sessions.get(sessionId, principal))) return sendJsonRpcError(res, 404, -32001, 'Session not found');
     await sessions.touch(sessionId, principal);
@@ -172,7 +204,8 @@ export function clusteredEndpoint(options: ClusteredEndpointOptions): ClusteredE
       ({ streamId, entryId: after } = parsed);
     } else {
       // A new GET stream carries what is sent from now on.
-      after = (await options.redis.xrevrange(KEYS.events(sessionId, STANDALONE_STREAM), '+', '-', 'COUNT', 1))[0]?.[0] ?? '0';
+      after =
+        (await options.redis.xrevrange(KEYS.events(sessionId, STANDALONE_STREAM), '+', '-', 'COUNT', 1))[0]?.[0] ?? '0';
     }
     const tail = tailStream(options, res, { sessionId, principal }, streamId, after);
     // At drain the stream is closed; the client reconnects (to another instance) from its last event.
@@ -182,7 +215,8 @@ export function clusteredEndpoint(options: ClusteredEndpointOptions): ClusteredE
 
   async function remove(req: Request, res: Response): Promise<void> {
     const sessionId = req.header('mcp-session-id');
-    if (!sessionId) return sendJsonRpcError(res, 400, RPC.serverError, 'Bad Request: Mcp-Session-Id header is required');
+    if (!sessionId)
+      return sendJsonRpcError(res, 400, RPC.serverError, 'Bad Request: Mcp-Session-Id header is required');
     const principal = principalKey(req.auth);
     if (!(await sessions.get(sessionId, principal))) return sendJsonRpcError(res, 404, -32001, 'Session not found');
     await sessions.delete(sessionId, principal);

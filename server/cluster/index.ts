@@ -61,7 +61,13 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     if (!bus.subscribed) return 'not subscribed to the instance channel';
     return undefined;
   };
-  const hosts = new SessionHosts({ buildServer: options.buildServer, log, instanceId: bus.instanceId, drain: options.drain, logger });
+  const hosts = new SessionHosts({
+    buildServer: options.buildServer,
+    log,
+    instanceId: bus.instanceId,
+    drain: options.drain,
+    logger,
+  });
   const endpoint = clusteredEndpoint({
     log,
     bus,
@@ -77,7 +83,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   let legacy: LegacySseEndpoints | undefined;
   bus.onRouted = (routed) => {
     if (routed.kind === 'session') return endpoint.receive(routed);
-    void legacy?.deliver(routed.sessionId, routed.message, routed.authInfo).catch((err: unknown) => logger.warn({ err: safeError(err) }, 'routed legacy message failed'));
+    void legacy
+      ?.deliver(routed.sessionId, routed.message, routed.authInfo)
+      .catch((err: unknown) => logger.warn({ err: safeError(err) }, 'routed legacy message failed'));
   };
   // An instance whose store is down still starts (not ready: /readyz 503) and heals when the store is back.
   const storeUp = await waitForSessionStore(store, STARTUP_WAIT_MS).then(
@@ -86,7 +94,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   );
   await bus.start();
   // With the store up, start ready: subscribed before the first request.
-  if (storeUp && !(await bus.waitSubscribed(STARTUP_WAIT_MS))) logger.warn('starting before the instance channel is subscribed');
+  if (storeUp && !(await bus.waitSubscribed(STARTUP_WAIT_MS)))
+    logger.warn('starting before the instance channel is subscribed');
   logger.info({ instance: bus.instanceId }, 'stateful sessions in the shared store (REDIS_URL)');
   return {
     endpoint,

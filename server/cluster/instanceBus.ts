@@ -29,7 +29,10 @@ export interface RoutedMessage {
 export class InstanceBus {
   /** Short and random: it prefixes the ids of this instance's streams and server-to-client requests. */
   readonly instanceId = randomBytes(6).toString('hex');
-  private readonly listeners = new Map<string, { listeners: Set<() => void>; remote: number; subscribed?: Promise<void> }>();
+  private readonly listeners = new Map<
+    string,
+    { listeners: Set<() => void>; remote: number; subscribed?: Promise<void> }
+  >();
   private heartbeat?: NodeJS.Timeout;
   /** True once the store confirmed this instance's channels on the current subscriber connection. */
   private subscribedNow = false;
@@ -41,7 +44,8 @@ export class InstanceBus {
     private readonly logger: Logger,
   ) {
     store.subscriber.on('message', (channel: string, payload: string) => {
-      if (channel === CHANNELS.instance(this.instanceId) || channel === CHANNELS.everyInstance) return this.receive(payload);
+      if (channel === CHANNELS.instance(this.instanceId) || channel === CHANNELS.everyInstance)
+        return this.receive(payload);
       this.notify(channel);
     });
   }
@@ -91,7 +95,11 @@ export class InstanceBus {
           return;
         } catch (err) {
           // One line for the first failure, then one a minute: the store may be down for long.
-          if (failures++ % 30 === 0) this.logger.warn({ err: safeError(err), attempts: failures }, 'could not subscribe to the instance channel; retrying');
+          if (failures++ % 30 === 0)
+            this.logger.warn(
+              { err: safeError(err), attempts: failures },
+              'could not subscribe to the instance channel; retrying',
+            );
           await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** Math.min(failures, 5), 2000)).unref());
         }
       }

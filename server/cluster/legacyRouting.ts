@@ -9,7 +9,11 @@ interface LegacyRecord {
   principal: string;
 }
 
-export function legacyRouting(store: SessionStoreConnections, bus: InstanceBus, keepAliveSeconds: number): LegacyRouting {
+export function legacyRouting(
+  store: SessionStoreConnections,
+  bus: InstanceBus,
+  keepAliveSeconds: number,
+): LegacyRouting {
   // Renewed at every keep-alive of the stream; lapses soon after the stream's instance stops.
   const ttl = Math.max(10, keepAliveSeconds * 3);
   return {

@@ -38,7 +38,8 @@ export type ConnectionRole = 'commands' | 'writer' | 'subscriber';
 
 export function redisOptions(role: ConnectionRole): RedisOptions {
   const common: RedisOptions = { connectTimeout: COMMAND_TIMEOUT_MS, retryStrategy: reconnectDelay };
-  if (role === 'commands') return { ...common, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: COMMAND_TIMEOUT_MS };
+  if (role === 'commands')
+    return { ...common, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: COMMAND_TIMEOUT_MS };
   return { ...common, enableOfflineQueue: true, maxRetriesPerRequest: null, autoResubscribe: role === 'subscriber' };
 }
 

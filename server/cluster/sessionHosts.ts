@@ -51,7 +51,9 @@ export class SessionHosts {
       const server = buildServer();
       const transport = new ClusterTransport(sessionId, instanceId, log, drain);
       transport.onerror = (err) => logger.warn({ err: safeError(err), session: sessionId }, 'MCP protocol error');
-      const ready = server.connect(transport).then(() => (record ? transport.restore(record.initialize, record.setLevel) : undefined));
+      const ready = server
+        .connect(transport)
+        .then(() => (record ? transport.restore(record.initialize, record.setLevel) : undefined));
       host = { server, transport, ready, lastUsed: Date.now() };
       this.hosts.set(sessionId, host);
       ready.catch(() => this.drop(sessionId));

@@ -23,7 +23,10 @@ import { instruments } from '../observability/instruments';
 const CHECK_EVERY_MS = 1000;
 
 /** JSON-RPC error for a call whose instance stopped before answering. */
-export const INTERRUPTED = { code: -32603, message: 'The server instance running this request stopped before answering; call again' };
+export const INTERRUPTED = {
+  code: -32603,
+  message: 'The server instance running this request stopped before answering; call again',
+};
 
 export interface TailDeps {
   log: EventLog;
@@ -91,7 +94,11 @@ export function tailStream(
           cursor = entry.id;
           const id = eventId(streamId, entry.id);
           // The `open` entry is the priming event: an id with no data, so the client can resume from the start.
-          res.write(entry.message ? `id: ${id}\nevent: message\ndata: ${JSON.stringify(entry.message)}\n\n` : `id: ${id}\ndata: \n\n`);
+          res.write(
+            entry.message
+              ? `id: ${id}\nevent: message\ndata: ${JSON.stringify(entry.message)}\n\n`
+              : `id: ${id}\ndata: \n\n`,
+          );
           lastWrite = Date.now();
           if (entry.end) return finish();
         }
@@ -122,7 +129,9 @@ export function tailStream(
     if (finished) return;
     void pump();
     if (owner && owner !== deps.bus.instanceId && !(await deps.bus.isAlive(owner).catch(() => true))) {
-      await answerOrphan(deps, sessionId, streamId).catch((err: unknown) => deps.logger.warn({ err: safeError(err) }, 'could not answer an orphaned stream'));
+      await answerOrphan(deps, sessionId, streamId).catch((err: unknown) =>
+        deps.logger.warn({ err: safeError(err) }, 'could not answer an orphaned stream'),
+      );
       void pump();
     }
   };
@@ -161,7 +170,10 @@ async function answerOrphan(deps: TailDeps, sessionId: string, streamId: string)
   }
   if (ended) return;
   const missing = (first?.opens ?? []).filter((id) => !answered.has(id));
-  deps.logger.warn({ session: sessionId, stream: streamId, requests: missing.length }, 'answering requests of a stopped instance');
+  deps.logger.warn(
+    { session: sessionId, stream: streamId, requests: missing.length },
+    'answering requests of a stopped instance',
+  );
   for (const [i, id] of missing.entries()) {
     const message = { jsonrpc: '2.0', id, error: INTERRUPTED } as JSONRPCMessage;
     await deps.log.append(sessionId, streamId, { message, end: i === missing.length - 1 });

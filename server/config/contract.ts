@@ -158,7 +158,13 @@ export const DEFAULTS = {
    * Broker mode: HTTPS redirect hosts of hosted MCP clients accepted at registration (desktop clients use loopback
    * redirects, always accepted). Claude (web and desktop connectors), ChatGPT connectors, VS Code for the web.
    */
-  brokerRedirectHosts: ['claude.ai', 'claude.com', 'chatgpt.com', 'vscode.dev', 'insiders.vscode.dev'] as readonly string[],
+  brokerRedirectHosts: [
+    'claude.ai',
+    'claude.com',
+    'chatgpt.com',
+    'vscode.dev',
+    'insiders.vscode.dev',
+  ] as readonly string[],
   /** Broker mode: private-use URI schemes of native MCP clients accepted as redirects (RFC 8252 §7.1). */
   brokerRedirectSchemes: ['cursor', 'vscode', 'vscode-insiders'] as readonly string[],
 } as const;
@@ -321,7 +327,9 @@ export const SETTINGS = {
 
 export type SettingKey = keyof typeof SETTINGS;
 /** The settings the deployment programs read as keys of their own. */
-export type DeploySettingKey = { [K in SettingKey]: (typeof SETTINGS)[K]['deployKey'] extends true ? K : never }[SettingKey];
+export type DeploySettingKey = {
+  [K in SettingKey]: (typeof SETTINGS)[K]['deployKey'] extends true ? K : never;
+}[SettingKey];
 
 /** The settings the deployment programs read as keys of their own, in the table's order. */
 export const DEPLOY_SETTING_KEYS = (Object.keys(SETTINGS) as SettingKey[]).filter(
@@ -349,7 +357,10 @@ export const MANAGED_ENV_NAMES: readonly EnvName[] = [
  * Turns settings into the container's plain environment, using the contract's variable names.
  * Containers in the cloud listen on all interfaces on CONTAINER_PORT and trust the load balancer's hop only.
  */
-export function serverEnvironment(settings: ServerSettings, options: ServerEnvironmentOptions = {}): Record<string, string> {
+export function serverEnvironment(
+  settings: ServerSettings,
+  options: ServerEnvironmentOptions = {},
+): Record<string, string> {
   const env: Record<string, string> = {
     ...(options.omitPort ? {} : { [ENV.port]: String(CONTAINER_PORT) }),
     [ENV.host]: '0.0.0.0',
@@ -372,8 +383,14 @@ export function validateServerSettings(settings: ServerSettings, where = 'server
     throw new Error(`${where}: ${msg}`);
   };
   const keepAlive = settings.keepAliveSeconds ?? DEFAULTS.keepAliveSeconds;
-  if (!Number.isInteger(keepAlive) || keepAlive < LIMITS.keepAliveSeconds.min || keepAlive > LIMITS.keepAliveSeconds.max) {
-    fail(`keepAliveSeconds must be an integer from ${LIMITS.keepAliveSeconds.min} to ${LIMITS.keepAliveSeconds.max}, got ${keepAlive}`);
+  if (
+    !Number.isInteger(keepAlive) ||
+    keepAlive < LIMITS.keepAliveSeconds.min ||
+    keepAlive > LIMITS.keepAliveSeconds.max
+  ) {
+    fail(
+      `keepAliveSeconds must be an integer from ${LIMITS.keepAliveSeconds.min} to ${LIMITS.keepAliveSeconds.max}, got ${keepAlive}`,
+    );
   }
   const drain = settings.drainSeconds ?? DEFAULTS.drainSeconds;
   if (!Number.isInteger(drain) || drain < LIMITS.drainSeconds.min || drain > LIMITS.drainSeconds.max) {
@@ -488,7 +505,9 @@ export function stopTimeoutSeconds(drainSeconds: number = DEFAULTS.drainSeconds)
 }
 
 /** The longest drain whose stopTimeout (drain + margin) still fits `maxStopTimeoutSeconds` (115 s on Fargate). */
-export function maxDrainSecondsForStopTimeout(maxStopTimeoutSeconds: number = FARGATE_MAX_STOP_TIMEOUT_SECONDS): number {
+export function maxDrainSecondsForStopTimeout(
+  maxStopTimeoutSeconds: number = FARGATE_MAX_STOP_TIMEOUT_SECONDS,
+): number {
   return maxStopTimeoutSeconds - STOP_TIMEOUT_MARGIN_SECONDS;
 }
 
@@ -523,7 +542,8 @@ export function signingKeysProblem(value: string): string | undefined {
     if (typeof k.kid !== 'string' || !k.kid) return `${where} needs a "kid"`;
     if (kids.has(k.kid)) return `${where}: its kid appears twice`;
     kids.add(k.kid);
-    if (typeof k.alg !== 'string' || !BROKER_SIGNING_KEY_ALGS.includes(k.alg)) return `${where}: "alg" must be one of ${BROKER_SIGNING_KEY_ALGS.join(', ')}`;
+    if (typeof k.alg !== 'string' || !BROKER_SIGNING_KEY_ALGS.includes(k.alg))
+      return `${where}: "alg" must be one of ${BROKER_SIGNING_KEY_ALGS.join(', ')}`;
     if (typeof k.d !== 'string') return `${where} is not a private key (no "d")`;
   }
   return undefined;

@@ -3,7 +3,21 @@
  * `contract.ts`. A bad value becomes one `ConfigError` line that names the variable and what is wrong.
  */
 import { z } from 'zod';
-import { AUTH_MODES, DEFAULTS, ENV, LIMITS, LOG_LEVELS, MIN_BEARER_TOKEN_LENGTH, PROXY_HOPS_BEHIND_LOAD_BALANCER, REDIS, SECRET_ENV, SESSION_MODES, bearerTokenProblem, requestStateKeysProblem, signingKeysProblem } from './contract';
+import {
+  AUTH_MODES,
+  DEFAULTS,
+  ENV,
+  LIMITS,
+  LOG_LEVELS,
+  MIN_BEARER_TOKEN_LENGTH,
+  PROXY_HOPS_BEHIND_LOAD_BALANCER,
+  REDIS,
+  SECRET_ENV,
+  SESSION_MODES,
+  bearerTokenProblem,
+  requestStateKeysProblem,
+  signingKeysProblem,
+} from './contract';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -24,24 +38,33 @@ const int = (min: number, max: number) =>
     .regex(/^\d+$/, 'must be a whole number')
     .transform(Number)
     .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
-const list = z
+const list = z.string().transform((s) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean),
+);
+const httpUrl = z
   .string()
-  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
-const httpUrl = z.string().trim().refine((s) => {
-  try {
-    return ['http:', 'https:'].includes(new URL(s).protocol);
-  } catch {
-    return false;
-  }
-}, 'must be an absolute http(s) URL');
-const redisUrl = z.string().trim().refine((s) => {
-  try {
-    const url = new URL(s);
-    return REDIS.schemes.includes(url.protocol) && url.hostname !== '';
-  } catch {
-    return false;
-  }
-}, 'must be a redis:// or rediss:// (TLS) URL with a host, e.g. rediss://cache.example.internal:6379');
+  .trim()
+  .refine((s) => {
+    try {
+      return ['http:', 'https:'].includes(new URL(s).protocol);
+    } catch {
+      return false;
+    }
+  }, 'must be an absolute http(s) URL');
+const redisUrl = z
+  .string()
+  .trim()
+  .refine((s) => {
+    try {
+      const url = new URL(s);
+      return REDIS.schemes.includes(url.protocol) && url.hostname !== '';
+    } catch {
+      return false;
+    }
+  }, 'must be a redis:// or rediss:// (TLS) URL with a host, e.g. rediss://cache.example.internal:6379');
 const bool = z
   .string()
   .trim()
@@ -205,10 +228,17 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): ServerConfi
   const host = e[ENV.host] ?? DEFAULTS.host;
   const port = e[ENV.port] ?? DEFAULTS.port;
   const loopback = isLoopbackHost(host);
-  const urlHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  const urlHost =
+    host === '0.0.0.0' || host === '::'
+      ? 'localhost'
+      : host.includes(':') && !host.startsWith('[')
+        ? `[${host}]`
+        : host;
   const publicUrl = new URL(e[ENV.publicUrl] ?? `http://${urlHost}:${port}/mcp`);
   if (publicUrl.search || publicUrl.hash) {
-    throw new ConfigError(`Invalid ${ENV.publicUrl}=${JSON.stringify(publicUrl.href)}: must not contain a query or fragment`);
+    throw new ConfigError(
+      `Invalid ${ENV.publicUrl}=${JSON.stringify(publicUrl.href)}: must not contain a query or fragment`,
+    );
   }
   // On loopback `npm start` runs the embedded development authorization server; anywhere else the operator chooses.
   if (e[ENV.authMode] === undefined && !loopback) {
@@ -312,12 +342,16 @@ function checkAuthSettings(mode: AuthConfig['mode'], e: ParsedEnv, host: string,
   }
   if (mode === 'oauth') {
     if (!e[ENV.oauthIssuer]) {
-      throw new ConfigError(`${ENV.authMode}=oauth needs ${ENV.oauthIssuer}: the issuer URL of your authorization server`);
+      throw new ConfigError(
+        `${ENV.authMode}=oauth needs ${ENV.oauthIssuer}: the issuer URL of your authorization server`,
+      );
     }
     for (const name of [ENV.oauthIssuer, ENV.oauthJwksUri, ENV.oauthIntrospectionUrl] as const) {
       const value = e[name];
       if (value !== undefined && !isSecureOrLoopbackUrl(value)) {
-        throw new ConfigError(`Invalid ${name}=${JSON.stringify(value)}: must be an https:// URL (http:// is accepted only for loopback addresses)`);
+        throw new ConfigError(
+          `Invalid ${name}=${JSON.stringify(value)}: must be an https:// URL (http:// is accepted only for loopback addresses)`,
+        );
       }
     }
     if (e[ENV.oauthIntrospectionUrl] && (!e[ENV.oauthClientId] || !e[ENV.oauthClientSecret])) {
@@ -333,7 +367,9 @@ function checkAuthSettings(mode: AuthConfig['mode'], e: ParsedEnv, host: string,
       );
     }
     if (!isSecureOrLoopbackUrl(e[ENV.upstreamIssuer]!)) {
-      throw new ConfigError(`Invalid ${ENV.upstreamIssuer}=${JSON.stringify(e[ENV.upstreamIssuer])}: must be an https:// URL (http:// is accepted only for loopback addresses)`);
+      throw new ConfigError(
+        `Invalid ${ENV.upstreamIssuer}=${JSON.stringify(e[ENV.upstreamIssuer])}: must be an https:// URL (http:// is accepted only for loopback addresses)`,
+      );
     }
     if (e[ENV.redisUrl] && !e[ENV.brokerSigningKeys]) {
       throw new ConfigError(

@@ -9,7 +9,14 @@ export function mcpCors(allowedOrigins: readonly string[]): RequestHandler {
     // Same rule as the Origin guard, so an origin it lets through also gets its CORS headers.
     origin: (origin, callback) => callback(null, origin === undefined || isAllowed(origin)),
     methods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
-    allowedHeaders: ['content-type', 'accept', 'authorization', 'mcp-protocol-version', 'mcp-session-id', 'last-event-id'],
+    allowedHeaders: [
+      'content-type',
+      'accept',
+      'authorization',
+      'mcp-protocol-version',
+      'mcp-session-id',
+      'last-event-id',
+    ],
     exposedHeaders: ['Mcp-Session-Id', 'WWW-Authenticate', 'Mcp-Protocol-Version'],
     maxAge: 600,
   });

@@ -7,7 +7,10 @@ import type { DrainController } from '../lifecycle/drain';
  * `dependencyProblem` names a dependency the instance cannot serve without (the shared session store), or returns
  * undefined: readiness is 503 with that reason while it lasts. Liveness ignores it — a restart would not help.
  */
-export function healthRoutes(drain: DrainController, dependencyProblem: () => string | undefined = () => undefined): Router {
+export function healthRoutes(
+  drain: DrainController,
+  dependencyProblem: () => string | undefined = () => undefined,
+): Router {
   const router = Router();
   router.get(PATHS.healthz, (_req, res) => {
     res.setHeader('Cache-Control', 'no-store');

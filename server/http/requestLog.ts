@@ -52,7 +52,9 @@ export function safeUrl(url: string | undefined): string | undefined {
     .split('&')
     .map((pair) => {
       const eq = pair.indexOf('=');
-      return eq !== -1 && SENSITIVE_PARAM.test(decodedName(pair.slice(0, eq))) ? `${pair.slice(0, eq)}=[redacted]` : pair;
+      return eq !== -1 && SENSITIVE_PARAM.test(decodedName(pair.slice(0, eq)))
+        ? `${pair.slice(0, eq)}=[redacted]`
+        : pair;
     })
     .join('&');
   return clip(`${url.slice(0, q)}?${query}`, MAX_URL_CHARS);

@@ -37,7 +37,14 @@ export function streamGuard(maxUnsentBytes: number, logger: Logger): StreamGuard
       endedUnread++;
       const { subject, clientId } = principalOf(req.auth);
       logger.warn(
-        { principal: { subject, clientId }, requestId: res.getHeader('x-request-id'), path: req.path, unsentBytes: unsent, limit: maxUnsentBytes, endedUnread },
+        {
+          principal: { subject, clientId },
+          requestId: res.getHeader('x-request-id'),
+          path: req.path,
+          unsentBytes: unsent,
+          limit: maxUnsentBytes,
+          endedUnread,
+        },
         'stream ended: the client is not reading',
       );
       res.destroy();

@@ -58,7 +58,10 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   if (options.destination) return pino(base, options.destination);
   const pretty = options.pretty ?? (process.stdout.isTTY === true && canResolve('pino-pretty'));
   if (pretty) {
-    return pino({ ...base, transport: { target: 'pino-pretty', options: { messageKey: 'message', ignore: 'pid,hostname,severity' } } });
+    return pino({
+      ...base,
+      transport: { target: 'pino-pretty', options: { messageKey: 'message', ignore: 'pid,hostname,severity' } },
+    });
   }
   return pino(base, stdoutDestination());
 }

@@ -16,9 +16,17 @@ const MAX_CAUSES = 3;
 
 export function safeError(err: unknown, depth = 0): SafeError {
   if (typeof err !== 'object' || err === null) return { type: typeof err, message: String(err) };
-  const e = err as { name?: unknown; type?: unknown; message?: unknown; code?: unknown; stack?: unknown; cause?: unknown };
+  const e = err as {
+    name?: unknown;
+    type?: unknown;
+    message?: unknown;
+    code?: unknown;
+    stack?: unknown;
+    cause?: unknown;
+  };
   const out: SafeError = {
-    type: typeof e.type === 'string' ? e.type : typeof e.name === 'string' ? e.name : (err.constructor?.name ?? 'Error'),
+    type:
+      typeof e.type === 'string' ? e.type : typeof e.name === 'string' ? e.name : (err.constructor?.name ?? 'Error'),
     message: typeof e.message === 'string' ? e.message : '',
   };
   if (typeof e.code === 'string' || typeof e.code === 'number') out.code = e.code;

@@ -28,7 +28,12 @@ export const refuseOversizedEchoes: RequestHandler = (req, res, next) => {
   for (const message of Array.isArray(body) ? body : [body]) {
     const field = oversizedEchoedField(message);
     if (field) {
-      return sendJsonRpcError(res, 400, RPC.invalidRequest, `Invalid Request: ${field} is longer than ${MAX_ECHOED_STRING_BYTES} bytes`);
+      return sendJsonRpcError(
+        res,
+        400,
+        RPC.invalidRequest,
+        `Invalid Request: ${field} is longer than ${MAX_ECHOED_STRING_BYTES} bytes`,
+      );
     }
   }
   next();

@@ -82,7 +82,8 @@ export class InMemoryEventStore implements EventStore {
     const event = { id, streamId, message, bytes };
     this.events.push(event);
     this.bytes += bytes;
-    while (this.events.length > 1 && (this.events.length > this.maxEvents || this.bytes > this.maxBytes)) this.dropOldest();
+    while (this.events.length > 1 && (this.events.length > this.maxEvents || this.bytes > this.maxBytes))
+      this.dropOldest();
     this.budget.add(this, event);
     return id;
   }

@@ -85,7 +85,9 @@ export function isJsonRpcMessage(value: unknown): value is JSONRPCMessage {
  * Checks a POST body (one message or a batch) as every endpoint must: 1 to MAX_BATCH_SIZE messages, each one the
  * SDK accepts, no request id twice. Returns the messages, or the client-facing reason they are refused.
  */
-export function checkBatch(body: unknown): { messages: JSONRPCMessage[] } | { refusal: { code: number; message: string } } {
+export function checkBatch(
+  body: unknown,
+): { messages: JSONRPCMessage[] } | { refusal: { code: number; message: string } } {
   const items = Array.isArray(body) ? body : [body];
   const invalid = (message: string) => ({ refusal: { code: INVALID_REQUEST, message: `Invalid Request: ${message}` } });
   if (items.length === 0) return invalid('empty batch');
@@ -95,12 +97,18 @@ export function checkBatch(body: unknown): { messages: JSONRPCMessage[] } | { re
     if (problem !== undefined) {
       // The SDK transport's code and wording for the same refusal (in-memory stateful mode), plus the field.
       const where = Array.isArray(body) ? ` (message ${i})` : '';
-      return { refusal: { code: PARSE_ERROR, message: `Parse error: Invalid JSON-RPC message${where}: invalid or unexpected field "${clip(problem)}"` } };
+      return {
+        refusal: {
+          code: PARSE_ERROR,
+          message: `Parse error: Invalid JSON-RPC message${where}: invalid or unexpected field "${clip(problem)}"`,
+        },
+      };
     }
   }
   const messages = items as JSONRPCMessage[];
   const duplicate = duplicateRequestId(messages);
-  if (duplicate !== undefined) return invalid(`request id ${clip(JSON.stringify(duplicate))} appears twice in the batch`);
+  if (duplicate !== undefined)
+    return invalid(`request id ${clip(JSON.stringify(duplicate))} appears twice in the batch`);
   return { messages };
 }
 

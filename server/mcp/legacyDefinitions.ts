@@ -5,14 +5,20 @@
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import { type CallToolResult, ElicitResultSchema, type ServerNotification, type ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import {
+  type CallToolResult,
+  ElicitResultSchema,
+  type ServerNotification,
+  type ServerRequest,
+} from '@modelcontextprotocol/sdk/types.js';
 import { principalOf } from '../capabilities/principal';
 import { type CapabilitySet, type ElicitationAnswer, type ToolContext, ToolError } from '../capabilities/types';
 
 export const CANNOT_ASK_STATELESS =
   'This tool needs an answer from the user, and this connection cannot ask for one: 2025 stateless Streamable HTTP has no session to carry the answer back. Use a client speaking protocol 2026-07-28, or a server with MCP_SESSION_MODE=stateful.';
 
-export const CLIENT_CANNOT_ELICIT = 'This tool needs an answer from the user, and this client did not declare the elicitation capability.';
+export const CLIENT_CANNOT_ELICIT =
+  'This tool needs an answer from the user, and this client did not declare the elicitation capability.';
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
@@ -20,8 +26,15 @@ export function registerLegacyDefinitions(server: McpServer, set: CapabilitySet)
   for (const tool of set.tools ?? []) {
     server.registerTool(
       tool.name,
-      { title: tool.title, description: tool.description, inputSchema: tool.input ?? {}, outputSchema: tool.output, annotations: tool.annotations },
-      async (args: Record<string, unknown>, extra: Extra) => runTool(() => tool.run(args as never, legacyContext(server, extra))),
+      {
+        title: tool.title,
+        description: tool.description,
+        inputSchema: tool.input ?? {},
+        outputSchema: tool.output,
+        annotations: tool.annotations,
+      },
+      async (args: Record<string, unknown>, extra: Extra) =>
+        runTool(() => tool.run(args as never, legacyContext(server, extra))),
     );
   }
   for (const resource of set.resources ?? []) {
@@ -52,14 +65,20 @@ function legacyContext(server: McpServer, extra: Extra): ToolContext {
     era: 'legacy',
     progress: async (progress, total, message) => {
       if (progressToken === undefined) return;
-      await extra.sendNotification({ method: 'notifications/progress', params: { progressToken, progress, total, message } });
+      await extra.sendNotification({
+        method: 'notifications/progress',
+        params: { progressToken, progress, total, message },
+      });
     },
     elicit: async (_key, request): Promise<ElicitationAnswer> => {
       // Only sessions (stateful Streamable HTTP, the cluster, HTTP+SSE) have an id and can route the answer back.
       if (extra.sessionId === undefined) throw new ToolError(CANNOT_ASK_STATELESS);
       if (!server.server.getClientCapabilities()?.elicitation) throw new ToolError(CLIENT_CANNOT_ELICIT);
       const answer = await extra.sendRequest(
-        { method: 'elicitation/create', params: { mode: 'form', message: request.message, requestedSchema: request.requestedSchema } },
+        {
+          method: 'elicitation/create',
+          params: { mode: 'form', message: request.message, requestedSchema: request.requestedSchema },
+        },
         ElicitResultSchema,
       );
       return { action: answer.action, content: answer.content as ElicitationAnswer['content'] };

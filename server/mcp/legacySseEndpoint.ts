@@ -125,7 +125,8 @@ export function legacySseEndpoints(options: LegacySseOptions): LegacySseEndpoint
 
   const messages: RequestHandler = async (req, res) => {
     const sessionId = typeof req.query.sessionId === 'string' ? req.query.sessionId : undefined;
-    if (!sessionId) return sendJsonRpcError(res, 400, RPC.invalidRequest, 'Bad Request: sessionId query parameter is required');
+    if (!sessionId)
+      return sendJsonRpcError(res, 400, RPC.invalidRequest, 'Bad Request: sessionId query parameter is required');
     const principal = principalKey(req.auth);
     const session = registry.get(sessionId, principal) as LegacySession | undefined;
     const local = session?.kind === 'legacy-sse' ? session : undefined;
@@ -134,12 +135,19 @@ export function legacySseEndpoints(options: LegacySseOptions): LegacySseEndpoint
       try {
         holder = await options.routing.locate(sessionId, principal);
       } catch {
-        return sendJsonRpcError(res, 503, RPC.serverError, 'Session store unavailable; retry shortly', { 'Retry-After': RETRY_AFTER_SECONDS });
+        return sendJsonRpcError(res, 503, RPC.serverError, 'Session store unavailable; retry shortly', {
+          'Retry-After': RETRY_AFTER_SECONDS,
+        });
       }
     }
     if (!local && !holder) return sendJsonRpcError(res, 404, -32001, 'Session not found');
     if (req.body === undefined) {
-      return sendJsonRpcError(res, 415, RPC.invalidRequest, 'Unsupported Media Type: Content-Type must be application/json');
+      return sendJsonRpcError(
+        res,
+        415,
+        RPC.invalidRequest,
+        'Unsupported Media Type: Content-Type must be application/json',
+      );
     }
     // Bounded and checked as on /mcp: one POST must not start thousands of calls, nor reuse an id within itself.
     const checked = checkBatch(req.body);
@@ -154,14 +162,21 @@ export function legacySseEndpoints(options: LegacySseOptions): LegacySseEndpoint
       }
       // The SDK's handlePostMessage takes one message; a 2024-11-05 batch is delivered message by message.
       res.status(202).type('text/plain').send('Accepted');
-      for (const message of messages) await deliverTo(local, message, { authInfo: req.auth, requestInfo: { headers: req.headers } });
+      for (const message of messages)
+        await deliverTo(local, message, { authInfo: req.auth, requestInfo: { headers: req.headers } });
     } catch (err) {
       logger.error({ err }, 'legacy message failed');
-      sendJsonRpcError(res, 503, RPC.serverError, 'Could not deliver the message; retry shortly', { 'Retry-After': RETRY_AFTER_SECONDS });
+      sendJsonRpcError(res, 503, RPC.serverError, 'Could not deliver the message; retry shortly', {
+        'Retry-After': RETRY_AFTER_SECONDS,
+      });
     }
   };
 
-  async function deliverTo(session: LegacySession, message: JSONRPCMessage, extra: Parameters<SSEServerTransport['handleMessage']>[1]) {
+  async function deliverTo(
+    session: LegacySession,
+    message: JSONRPCMessage,
+    extra: Parameters<SSEServerTransport['handleMessage']>[1],
+  ) {
     session.lastSeen = Date.now();
     if (isJSONRPCRequest(message)) {
       session.pendingCalls.get(message.id)?.();

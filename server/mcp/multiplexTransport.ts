@@ -7,7 +7,12 @@
  * and requests are routed back to the exchange the request came from, under the client's own id.
  */
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { type JSONRPCMessage, type MessageExtraInfo, type RequestId, isJSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
+import {
+  type JSONRPCMessage,
+  type MessageExtraInfo,
+  type RequestId,
+  isJSONRPCRequest,
+} from '@modelcontextprotocol/sdk/types.js';
 import type { TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { cancelledRequestId } from './cancellation';
 import { isRequest, isResponse } from './jsonRpcEnvelope';
@@ -69,7 +74,9 @@ export class MultiplexTransport implements Transport {
       if (!isJSONRPCRequest(delivered)) {
         // Backstop: the server would drop it unseen ("Unknown message type") and the exchange would wait forever.
         // The edge check should have refused it; answer it here all the same.
-        this.onerror?.(new Error(`request ${String(message.method).slice(0, 100)} refused: the SDK's schema does not accept it`));
+        this.onerror?.(
+          new Error(`request ${String(message.method).slice(0, 100)} refused: the SDK's schema does not accept it`),
+        );
         this.finish(internal, droppedRequestAnswer(internal));
         return internal;
       }
@@ -103,7 +110,11 @@ export class MultiplexTransport implements Transport {
     for (const id of internalIds) {
       if (!this.routes.has(id)) continue;
       this.forget(id);
-      this.onmessage?.({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: 'client disconnected' } });
+      this.onmessage?.({
+        jsonrpc: '2.0',
+        method: 'notifications/cancelled',
+        params: { requestId: id, reason: 'client disconnected' },
+      });
     }
   }
 

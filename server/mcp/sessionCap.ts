@@ -10,7 +10,12 @@ import { RETRY_AFTER_SECONDS } from '../http/retryAfter';
 import type { SessionRegistry } from './sessionRegistry';
 
 /** Answers 503 and returns true when no session may be created for `principal`. */
-export function refuseIfAtSessionCap(registry: SessionRegistry, principal: string, res: Response, logger: Logger): boolean {
+export function refuseIfAtSessionCap(
+  registry: SessionRegistry,
+  principal: string,
+  res: Response,
+  logger: Logger,
+): boolean {
   const refusal = registry.refusal(principal);
   if (!refusal) return false;
   logger.warn({ sessions: registry.size, cap: refusal }, 'session cap reached');
@@ -30,6 +35,8 @@ export function refuseAtSessionCap(refusal: 'instance' | 'principal', res: Respo
 /** Answers 503 and returns true while the instance drains. */
 export function refuseWhileDraining(drain: DrainController, res: Response): boolean {
   if (!drain.draining) return false;
-  sendJsonRpcError(res, 503, RPC.serverError, 'Server is shutting down; retry on another instance', { 'Retry-After': RETRY_AFTER_SECONDS });
+  sendJsonRpcError(res, 503, RPC.serverError, 'Server is shutting down; retry on another instance', {
+    'Retry-After': RETRY_AFTER_SECONDS,
+  });
   return true;
 }

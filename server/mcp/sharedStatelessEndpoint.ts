@@ -5,10 +5,7 @@
  * stream as SSE, keep-alive comments included. There is no session and no GET stream (405).
  */
 import type { Request, RequestHandler, Response } from 'express';
-import {
-  type JSONRPCMessage,
-  SUPPORTED_PROTOCOL_VERSIONS,
-} from '@modelcontextprotocol/sdk/types.js';
+import { type JSONRPCMessage, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
 import { principalKey } from '../capabilities/principal';
 import { RPC, sendJsonRpcError } from '../http/jsonRpcError';
 import '../http/requestAuth';
@@ -28,7 +25,9 @@ export interface SharedStatelessEndpoint {
   close(): Promise<void>;
 }
 
-export async function sharedStatelessEndpoint(options: SharedStatelessEndpointOptions): Promise<SharedStatelessEndpoint> {
+export async function sharedStatelessEndpoint(
+  options: SharedStatelessEndpointOptions,
+): Promise<SharedStatelessEndpoint> {
   const server = options.buildServer();
   const transport = new MultiplexTransport();
   const protocolError = (err: Error) => options.logger.warn({ err }, 'MCP protocol error');
@@ -38,20 +37,36 @@ export async function sharedStatelessEndpoint(options: SharedStatelessEndpointOp
 
   const handler: RequestHandler = (req, res) => {
     if (req.method !== 'POST') {
-      return sendJsonRpcError(res, 405, RPC.serverError, 'Method not allowed: this server is stateless (no sessions, no GET stream)', {
-        Allow: 'POST',
-      });
+      return sendJsonRpcError(
+        res,
+        405,
+        RPC.serverError,
+        'Method not allowed: this server is stateless (no sessions, no GET stream)',
+        {
+          Allow: 'POST',
+        },
+      );
     }
     const accept = req.headers.accept ?? '';
     if (!accept.includes('application/json') || !accept.includes('text/event-stream')) {
-      return sendJsonRpcError(res, 406, RPC.serverError, 'Not Acceptable: Client must accept both application/json and text/event-stream');
+      return sendJsonRpcError(
+        res,
+        406,
+        RPC.serverError,
+        'Not Acceptable: Client must accept both application/json and text/event-stream',
+      );
     }
     const checked = checkBatch(req.body);
     if ('refusal' in checked) return sendJsonRpcError(res, 400, checked.refusal.code, checked.refusal.message);
     const { messages } = checked;
     const initializing = messages.some(isInitialize);
     if (initializing && messages.length > 1) {
-      return sendJsonRpcError(res, 400, RPC.invalidRequest, 'Invalid Request: Only one initialization request is allowed');
+      return sendJsonRpcError(
+        res,
+        400,
+        RPC.invalidRequest,
+        'Invalid Request: Only one initialization request is allowed',
+      );
     }
     const version = req.headers['mcp-protocol-version'];
     if (!initializing && typeof version === 'string' && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
@@ -64,7 +79,10 @@ export async function sharedStatelessEndpoint(options: SharedStatelessEndpointOp
     }
 
     const caller = callerOf(req);
-    const extra = { authInfo: req.auth, requestInfo: { headers: req.headers as Record<string, string | string[] | undefined> } };
+    const extra = {
+      authInfo: req.auth,
+      requestInfo: { headers: req.headers as Record<string, string | string[] | undefined> },
+    };
     const requests = messages.filter(isRequest).length;
     if (requests === 0) {
       // Notifications and responses only: accepted, nothing to stream.

@@ -46,7 +46,6 @@ export interface StatefulEndpointOptions {
 /** The SDK's stream id for the standalone GET stream (event ids are `<streamId>/<n>`, see eventStore.ts). */
 const STANDALONE_STREAM_ID = '_GET_stream';
 
-
 export function statefulEndpoint(options: StatefulEndpointOptions): RequestHandler {
   const { registry, drain, logger } = options;
 
@@ -69,7 +68,12 @@ export function statefulEndpoint(options: StatefulEndpointOptions): RequestHandl
           const reused = requestIds(req.body).find((id) => streamable.inFlight.has(id));
           if (reused !== undefined) {
             // The SDK would hand the new request the other one's answer stream, and one of them would never end.
-            return sendJsonRpcError(res, 400, RPC.invalidRequest, `Invalid Request: request id ${JSON.stringify(reused)} is already in use in this session`);
+            return sendJsonRpcError(
+              res,
+              400,
+              RPC.invalidRequest,
+              `Invalid Request: request id ${JSON.stringify(reused)} is already in use in this session`,
+            );
           }
           const ids = requestIds(req.body);
           for (const id of ids) streamable.inFlight.add(id);
@@ -90,7 +94,9 @@ export function statefulEndpoint(options: StatefulEndpointOptions): RequestHandl
             endIfAnsweredUnseen(streamable, resumed, res);
           } else {
             // The standalone stream carries no call: at drain it is closed, and the client reconnects after `retry`.
-            const unregister = drain.registerStream(() => (session as StreamableSession).transport.closeStandaloneSSEStream());
+            const unregister = drain.registerStream(() =>
+              (session as StreamableSession).transport.closeStandaloneSSEStream(),
+            );
             res.once('close', unregister);
           }
         }
@@ -182,13 +188,22 @@ export function statefulEndpoint(options: StatefulEndpointOptions): RequestHandl
  * the stream would have ended had it not been dropped (the SDK would replay it and keep it open). Returns false —
  * the SDK serves the request — for a stream still running or unknown, and for requests the SDK refuses.
  */
-async function replayFinishedStream(session: StreamableSession, lastEventId: string, req: Request, res: Response): Promise<boolean> {
+async function replayFinishedStream(
+  session: StreamableSession,
+  lastEventId: string,
+  req: Request,
+  res: Response,
+): Promise<boolean> {
   const version = req.header('mcp-protocol-version');
   if (!(req.header('accept') ?? '').includes('text/event-stream')) return false;
   if (version !== undefined && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) return false;
   const streamId = await session.events.getStreamIdForEventId?.(lastEventId);
   if (streamId === undefined || !session.streams.isFinished(streamId)) return false;
-  res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache, no-transform', 'Mcp-Session-Id': session.id });
+  res.writeHead(200, {
+    'Content-Type': 'text/event-stream',
+    'Cache-Control': 'no-cache, no-transform',
+    'Mcp-Session-Id': session.id,
+  });
   await session.events.replayEventsAfter(lastEventId, {
     send: async (eventId, message) => {
       // The SDK's own event format.
@@ -222,7 +237,10 @@ function endIfAnsweredUnseen(session: StreamableSession, lastEventId: string, re
 /** Ids of the JSON-RPC requests in a POST body (one message or a batch). */
 function requestIds(body: unknown): (string | number)[] {
   return (Array.isArray(body) ? body : [body])
-    .filter((m): m is { id: string | number; method: string } => typeof m === 'object' && m !== null && 'method' in m && 'id' in m)
+    .filter(
+      (m): m is { id: string | number; method: string } =>
+        typeof m === 'object' && m !== null && 'method' in m && 'id' in m,
+    )
     .map((m) => m.id)
     .filter((id) => typeof id === 'string' || typeof id === 'number');
 }

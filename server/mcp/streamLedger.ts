@@ -34,7 +34,9 @@ export class StreamLedger {
         return store.storeEvent(streamId, message);
       },
       replayEventsAfter: (lastEventId, handlers) => store.replayEventsAfter(lastEventId, handlers),
-      ...(store.getStreamIdForEventId ? { getStreamIdForEventId: (id: string) => store.getStreamIdForEventId!(id) } : {}),
+      ...(store.getStreamIdForEventId
+        ? { getStreamIdForEventId: (id: string) => store.getStreamIdForEventId!(id) }
+        : {}),
     };
   }
 

@@ -55,7 +55,13 @@ export function modernDefinitions(set: CapabilitySet, state: RequestStateKeyring
     for (const { tool, input, output } of tools) {
       server.registerTool(
         tool.name,
-        { title: tool.title, description: tool.description, inputSchema: input, outputSchema: output, annotations: tool.annotations },
+        {
+          title: tool.title,
+          description: tool.description,
+          inputSchema: input,
+          outputSchema: output,
+          annotations: tool.annotations,
+        },
         ((args: Record<string, unknown>, ctx: ServerContext) => runModernTool(tool, args, ctx, state)) as never,
       );
     }
@@ -64,7 +70,8 @@ export function modernDefinitions(set: CapabilitySet, state: RequestStateKeyring
         resource.name,
         resource.uri,
         { title: resource.title, description: resource.description, mimeType: resource.mimeType },
-        (async (uri: URL, ctx: ServerContext) => resource.read(uri, { principal: principalOf(ctx.http?.authInfo) })) as never,
+        (async (uri: URL, ctx: ServerContext) =>
+          resource.read(uri, { principal: principalOf(ctx.http?.authInfo) })) as never,
       );
     }
   };
@@ -88,7 +95,13 @@ async function runModernTool(
   } catch (err) {
     if (err instanceof InputNeeded) {
       return inputRequired({
-        inputRequests: { [err.key]: inputRequired.elicit({ mode: 'form', message: err.request.message, requestedSchema: err.request.requestedSchema as never }) },
+        inputRequests: {
+          [err.key]: inputRequired.elicit({
+            mode: 'form',
+            message: err.request.message,
+            requestedSchema: err.request.requestedSchema as never,
+          }),
+        },
         requestState: await state.mint({ answers }, ctx),
       });
     }
@@ -101,7 +114,10 @@ function asElicitationAnswer(value: unknown): ElicitationAnswer | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const { action, content } = value as { action?: unknown; content?: unknown };
   if (action !== 'accept' && action !== 'decline' && action !== 'cancel') return undefined;
-  const safeContent = typeof content === 'object' && content !== null && !Array.isArray(content) ? (content as ElicitationAnswer['content']) : undefined;
+  const safeContent =
+    typeof content === 'object' && content !== null && !Array.isArray(content)
+      ? (content as ElicitationAnswer['content'])
+      : undefined;
   return { action, content: safeContent };
 }
 
@@ -113,7 +129,10 @@ function modernContext(ctx: ServerContext, answers: Record<string, ElicitationAn
     era: 'modern',
     progress: async (progress, total, message) => {
       if (progressToken === undefined) return;
-      await ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken, progress, total, message } });
+      await ctx.mcpReq.notify({
+        method: 'notifications/progress',
+        params: { progressToken, progress, total, message },
+      });
     },
     elicit: async (key, request) => {
       const answer = answers[key];

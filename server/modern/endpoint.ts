@@ -55,29 +55,41 @@ export function modernEndpoint(options: ModernEndpointOptions): ModernEndpoint {
   let loading: Promise<ModernSdk> | undefined;
   const load = () => (loading ??= import('./handler').then((m) => (sdk = m.buildModernHandler(options))));
 
-  const route = (legacy: RequestHandler): RequestHandler => async (req, res, next) => {
-    try {
-      const { handler, isLegacyRequest, listen } = sdk ?? (await load());
-      const request = new RequestView(req, res);
-      // An empty POST has no parsed body: the SDK would read one from the request, so it gets a real one (rare).
-      const classified = req.body === undefined && req.method === 'POST' ? emptyWebRequest(req) : request.asRequest();
-      if (await isLegacyRequest(classified, req.body, { maxRequestBodySize: options.maxBodyBytes })) return legacy(req, res, next);
-      // A malformed message gets the edge check's answer (400 naming the field), as in the 2025 leg, not the SDK's generic one.
-      const checked = checkBatch(req.body);
-      if ('refusal' in checked) return sendJsonRpcError(res, 400, checked.refusal.code, checked.refusal.message);
-      if (isListen(req.body)) {
-        // Validated and acknowledged by the SDK, then held by `listen` (which watches the close itself: no abort wiring).
-        const detached = new RequestView(req, res, { detached: true }).asRequest();
-        return await listen.serve(req, res, () => handler.fetch(detached, { authInfo: req.auth as never, parsedBody: req.body }));
+  const route =
+    (legacy: RequestHandler): RequestHandler =>
+    async (req, res, next) => {
+      try {
+        const { handler, isLegacyRequest, listen } = sdk ?? (await load());
+        const request = new RequestView(req, res);
+        // An empty POST has no parsed body: the SDK would read one from the request, so it gets a real one (rare).
+        const classified = req.body === undefined && req.method === 'POST' ? emptyWebRequest(req) : request.asRequest();
+        if (await isLegacyRequest(classified, req.body, { maxRequestBodySize: options.maxBodyBytes }))
+          return legacy(req, res, next);
+        // A malformed message gets the edge check's answer (400 naming the field), as in the 2025 leg, not the SDK's generic one.
+        const checked = checkBatch(req.body);
+        if ('refusal' in checked) return sendJsonRpcError(res, 400, checked.refusal.code, checked.refusal.message);
+        if (isListen(req.body)) {
+          // Validated and acknowledged by the SDK, then held by `listen` (which watches the close itself: no abort wiring).
+          const detached = new RequestView(req, res, { detached: true }).asRequest();
+          return await listen.serve(req, res, () =>
+            handler.fetch(detached, { authInfo: req.auth as never, parsedBody: req.body }),
+          );
+        }
+        const response = await handler.fetch(request.asRequest(), {
+          authInfo: req.auth as never,
+          parsedBody: req.body,
+        });
+        await writeWebResponse(
+          response,
+          res as ExpressResponse,
+          (req.body as { method?: unknown } | undefined)?.method === 'server/discover',
+        );
+      } catch (err) {
+        logger.error({ err }, 'modern MCP request failed');
+        if (!res.headersSent) sendJsonRpcError(res, 500, RPC.internalError, 'Internal server error');
+        else res.destroy();
       }
-      const response = await handler.fetch(request.asRequest(), { authInfo: req.auth as never, parsedBody: req.body });
-      await writeWebResponse(response, res as ExpressResponse, (req.body as { method?: unknown } | undefined)?.method === 'server/discover');
-    } catch (err) {
-      logger.error({ err }, 'modern MCP request failed');
-      if (!res.headersSent) sendJsonRpcError(res, 500, RPC.internalError, 'Internal server error');
-      else res.destroy();
-    }
-  };
+    };
   return {
     route,
     load: async () => void (await load()),
@@ -94,9 +106,13 @@ export function modernEndpoint(options: ModernEndpointOptions): ModernEndpoint {
 function emptyWebRequest(req: Request): globalThis.Request {
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined || name.startsWith(':') || name === 'content-length' || name === 'transfer-encoding') continue;
+    if (value === undefined || name.startsWith(':') || name === 'content-length' || name === 'transfer-encoding')
+      continue;
     if (Array.isArray(value)) for (const item of value) headers.append(name, item);
     else headers.set(name, value);
   }
-  return new globalThis.Request(`http://${req.headers.host ?? 'localhost'}${req.originalUrl}`, { method: req.method, headers });
+  return new globalThis.Request(`http://${req.headers.host ?? 'localhost'}${req.originalUrl}`, {
+    method: req.method,
+    headers,
+  });
 }

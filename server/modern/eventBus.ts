@@ -29,7 +29,9 @@ export function redisEventBus(url: string, logger: Logger, options: { cluster?: 
       }
     }
   };
-  store.subscriber.subscribe(CHANNEL).catch((err: Error) => logger.warn({ err: err.message }, 'listen events: subscribe failed'));
+  store.subscriber
+    .subscribe(CHANNEL)
+    .catch((err: Error) => logger.warn({ err: err.message }, 'listen events: subscribe failed'));
   store.subscriber.on('message', (channel: string, message: string) => {
     if (channel !== CHANNEL || message.length > MAX_EVENT_BYTES) return;
     const event = parseEvent(message);

@@ -44,7 +44,8 @@ export function buildModernHandler(options: ModernEndpointOptions): ModernSdk {
     maxRequestBodySize: options.maxBodyBytes,
     bus: options.bus,
     // Refused requests are the client's business (answered on the wire); only our own failures are worth a line.
-    onerror: (err) => logger.debug({ err: { name: err.name, message: err.message } }, 'modern MCP request refused or failed'),
+    onerror: (err) =>
+      logger.debug({ err: { name: err.name, message: err.message } }, 'modern MCP request refused or failed'),
   });
 
   modernContext = {

@@ -200,7 +200,10 @@ export function acknowledgement(chunk: Uint8Array): { id: string | number; filte
   const data = /^data: (.*)$/m.exec(text)?.[1];
   if (!data) return undefined;
   try {
-    const message = JSON.parse(data) as { method?: string; params?: { notifications?: Filter; _meta?: Record<string, unknown> } };
+    const message = JSON.parse(data) as {
+      method?: string;
+      params?: { notifications?: Filter; _meta?: Record<string, unknown> };
+    };
     const id = message.params?._meta?.[SUBSCRIPTION_ID];
     if (message.method !== ACKNOWLEDGED || (typeof id !== 'string' && typeof id !== 'number')) return undefined;
     return { id, filter: message.params?.notifications ?? {} };
@@ -236,7 +239,10 @@ const METHODS: Record<ServerEvent['kind'], string> = {
 export function notificationOf(event: ServerEvent, subscriptionId: string | number): object {
   const params: Record<string, unknown> = { ...(event.params ?? {}) };
   if (event.kind === 'resource_updated') params.uri = event.uri;
-  params._meta = { ...((event.params?._meta as Record<string, unknown> | undefined) ?? {}), [SUBSCRIPTION_ID]: subscriptionId };
+  params._meta = {
+    ...((event.params?._meta as Record<string, unknown> | undefined) ?? {}),
+    [SUBSCRIPTION_ID]: subscriptionId,
+  };
   return { jsonrpc: '2.0', method: METHODS[event.kind], params };
 }
 

@@ -17,9 +17,13 @@ export interface RequestStateKeyring<T> {
   verify(state: string, ctx: ServerContext): Promise<T>;
 }
 
-const bind = (ctx: ServerContext) => `${ctx.mcpReq.method}\0${principalKey(ctx.http?.authInfo)}\0${currentRequestDigest(ctx)}`;
+const bind = (ctx: ServerContext) =>
+  `${ctx.mcpReq.method}\0${principalKey(ctx.http?.authInfo)}\0${currentRequestDigest(ctx)}`;
 
-export function requestStateKeyring<T>(keys: readonly Uint8Array[], ttlSeconds = REQUEST_STATE_TTL_SECONDS): RequestStateKeyring<T> {
+export function requestStateKeyring<T>(
+  keys: readonly Uint8Array[],
+  ttlSeconds = REQUEST_STATE_TTL_SECONDS,
+): RequestStateKeyring<T> {
   if (keys.length === 0) throw new Error('requestState needs at least one key');
   const codecs: RequestStateCodec<T>[] = keys.map((key) => createRequestStateCodec<T>({ key, ttlSeconds, bind }));
   return {

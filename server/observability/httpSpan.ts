@@ -21,7 +21,15 @@ export const httpSpan: RequestHandler = (req, res, next) => {
   const route = req.path;
   const span = tracer.startSpan(
     `${req.method} ${route}`,
-    { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method, 'http.route': route, 'url.path': route, 'url.scheme': req.protocol } },
+    {
+      kind: SpanKind.SERVER,
+      attributes: {
+        'http.request.method': req.method,
+        'http.route': route,
+        'url.path': route,
+        'url.scheme': req.protocol,
+      },
+    },
     parent,
   );
   contexts.set(req, trace.setSpan(parent, span));

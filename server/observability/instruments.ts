@@ -31,10 +31,22 @@ function build(meter: Meter): Instruments {
     meter,
     operationDuration: histogram('mcp.server.operation.duration', 'Duration of MCP requests handled by the server'),
     sessionDuration: histogram('mcp.server.session.duration', 'Duration of MCP sessions'),
-    activeSessions: meter.createUpDownCounter('mcp.server.session.active', { description: 'Live MCP sessions', unit: '{session}' }),
-    openStreams: meter.createUpDownCounter('mcp.server.stream.open', { description: 'Open SSE streams', unit: '{stream}' }),
-    authFailures: meter.createCounter('mcp.server.auth.failures', { description: 'Refused authentications', unit: '{request}' }),
-    sessionStoreErrors: meter.createCounter('mcp.server.session_store.errors', { description: 'Failed session store requests', unit: '{error}' }),
+    activeSessions: meter.createUpDownCounter('mcp.server.session.active', {
+      description: 'Live MCP sessions',
+      unit: '{session}',
+    }),
+    openStreams: meter.createUpDownCounter('mcp.server.stream.open', {
+      description: 'Open SSE streams',
+      unit: '{stream}',
+    }),
+    authFailures: meter.createCounter('mcp.server.auth.failures', {
+      description: 'Refused authentications',
+      unit: '{request}',
+    }),
+    sessionStoreErrors: meter.createCounter('mcp.server.session_store.errors', {
+      description: 'Failed session store requests',
+      unit: '{error}',
+    }),
   };
 }
 
@@ -78,6 +90,8 @@ export function sessionClosed(session: object): void {
 /** Observes the drain state (1 while draining) of one app. */
 export function observeDrain(draining: () => boolean): void {
   current.meter
-    .createObservableGauge('mcp.server.draining', { description: '1 while the instance drains (after SIGTERM), else 0' })
+    .createObservableGauge('mcp.server.draining', {
+      description: '1 while the instance drains (after SIGTERM), else 0',
+    })
     .addCallback((result) => result.observe(draining() ? 1 : 0));
 }

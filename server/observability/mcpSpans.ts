@@ -26,7 +26,10 @@ import { RESTORE_ID, RESTORE_LEVEL_ID } from '../cluster/clusterTransport';
 import { instruments } from './instruments';
 import { telemetry } from './telemetry';
 
-type Handler = (request: { method: string; id?: unknown; params?: Record<string, unknown> }, extra: HandlerExtra) => Promise<unknown>;
+type Handler = (
+  request: { method: string; id?: unknown; params?: Record<string, unknown> },
+  extra: HandlerExtra,
+) => Promise<unknown>;
 /** The handler's second argument: v1's `extra` (`requestInfo.headers`) or v2's `ctx` (`mcpReq.envelope`, `http.req`). */
 interface HandlerExtra {
   sessionId?: string;
@@ -42,7 +45,9 @@ const PROTOCOL_VERSION_META_KEY = 'io.modelcontextprotocol/protocolVersion';
 function headersOf(extra: HandlerExtra): Headers | undefined {
   if (extra.requestInfo?.headers) return extra.requestInfo.headers;
   const web = extra.http?.req?.headers;
-  return web && typeof web.forEach === 'function' ? Object.fromEntries(web as unknown as Iterable<[string, string]>) : undefined;
+  return web && typeof web.forEach === 'function'
+    ? Object.fromEntries(web as unknown as Iterable<[string, string]>)
+    : undefined;
 }
 
 const MAX_NAME_CHARS = 128;
@@ -78,7 +83,11 @@ const getter = {
   keys: (carrier: Record<string, unknown>) => Object.keys(carrier),
   get: (carrier: Record<string, unknown>, key: string) => {
     const value = carrier[key];
-    return typeof value === 'string' ? value : Array.isArray(value) && typeof value[0] === 'string' ? value[0] : undefined;
+    return typeof value === 'string'
+      ? value
+      : Array.isArray(value) && typeof value[0] === 'string'
+        ? value[0]
+        : undefined;
   },
 };
 
@@ -86,7 +95,10 @@ const getter = {
 function parentOf(meta: unknown, extra: HandlerExtra): { parent: Context; links: Link[] } {
   const active = context.active();
   const httpSpan = trace.getSpan(active);
-  const metaCarrier = meta && typeof meta === 'object' && typeof (meta as { traceparent?: unknown }).traceparent === 'string' ? meta : undefined;
+  const metaCarrier =
+    meta && typeof meta === 'object' && typeof (meta as { traceparent?: unknown }).traceparent === 'string'
+      ? meta
+      : undefined;
   if (metaCarrier) {
     const fromMeta = propagation.extract(ROOT_CONTEXT, metaCarrier as Record<string, unknown>, getter);
     const metaSpan = trace.getSpanContext(fromMeta);
@@ -97,7 +109,8 @@ function parentOf(meta: unknown, extra: HandlerExtra): { parent: Context; links:
   }
   if (httpSpan) return { parent: active, links: [] };
   const headers = headersOf(extra);
-  if (headers && header(headers, 'traceparent')) return { parent: propagation.extract(ROOT_CONTEXT, headers, getter), links: [] };
+  if (headers && header(headers, 'traceparent'))
+    return { parent: propagation.extract(ROOT_CONTEXT, headers, getter), links: [] };
   return { parent: active, links: [] };
 }
 
@@ -112,7 +125,9 @@ function metricToolName(name: string): string {
 
 /** A JSON-RPC error: v1's McpError, or v2's ProtocolError (another class, same numeric `code`). */
 const rpcCode = (err: unknown): number | undefined =>
-  err instanceof McpError || (err instanceof Error && Number.isSafeInteger((err as { code?: unknown }).code)) ? (err as unknown as { code: number }).code : undefined;
+  err instanceof McpError || (err instanceof Error && Number.isSafeInteger((err as { code?: unknown }).code))
+    ? (err as unknown as { code: number }).code
+    : undefined;
 
 function errorType(err: unknown): string {
   const code = rpcCode(err);
@@ -155,33 +170,40 @@ function instrument(method: string, handler: Handler): Handler {
       );
     }
     const { parent, links } = parentOf(params._meta, extra);
-    const span = tracer.startSpan(target ? `${method} ${target}` : method, { kind: SpanKind.SERVER, attributes, links }, parent);
-    return context.with(trace.setSpan(parent, span), () => handler(request, extra)).then(
-      (result) => {
-        if (isToolError(result)) {
-          span.setAttribute('error.type', 'tool_error');
-          span.setStatus({ code: SpanStatusCode.ERROR });
-          finish('tool_error');
-        } else finish(undefined);
-        span.end();
-        return result;
-      },
-      (err: unknown) => {
-        const type = errorType(err);
-        span.setAttribute('error.type', type);
-        const code = rpcCode(err);
-        if (code !== undefined) span.setAttribute('rpc.response.status_code', String(code));
-        // The message can quote the request (an unknown tool's name, a validation failure): not recorded.
-        span.setStatus({ code: SpanStatusCode.ERROR });
-        span.end();
-        finish(type);
-        throw err;
-      },
+    const span = tracer.startSpan(
+      target ? `${method} ${target}` : method,
+      { kind: SpanKind.SERVER, attributes, links },
+      parent,
     );
+    return context
+      .with(trace.setSpan(parent, span), () => handler(request, extra))
+      .then(
+        (result) => {
+          if (isToolError(result)) {
+            span.setAttribute('error.type', 'tool_error');
+            span.setStatus({ code: SpanStatusCode.ERROR });
+            finish('tool_error');
+          } else finish(undefined);
+          span.end();
+          return result;
+        },
+        (err: unknown) => {
+          const type = errorType(err);
+          span.setAttribute('error.type', type);
+          const code = rpcCode(err);
+          if (code !== undefined) span.setAttribute('rpc.response.status_code', String(code));
+          // The message can quote the request (an unknown tool's name, a validation failure): not recorded.
+          span.setStatus({ code: SpanStatusCode.ERROR });
+          span.end();
+          finish(type);
+          throw err;
+        },
+      );
   };
 }
 
-const isToolError = (result: unknown) => !!result && typeof result === 'object' && (result as { isError?: unknown }).isError === true;
+const isToolError = (result: unknown) =>
+  !!result && typeof result === 'object' && (result as { isError?: unknown }).isError === true;
 
 /**
  * Wraps every request handler of `server` (and any registered later). Both SDKs keep the same table on their

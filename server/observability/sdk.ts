@@ -15,10 +15,21 @@ import type { TelemetrySettings } from './settings';
 async function exporters(settings: TelemetrySettings) {
   const json = settings.protocol === 'http/json';
   const [traces, metrics] = await Promise.all([
-    !settings.traces ? undefined : json ? import('@opentelemetry/exporter-trace-otlp-http') : import('@opentelemetry/exporter-trace-otlp-proto'),
-    !settings.metrics ? undefined : json ? import('@opentelemetry/exporter-metrics-otlp-http') : import('@opentelemetry/exporter-metrics-otlp-proto'),
+    !settings.traces
+      ? undefined
+      : json
+        ? import('@opentelemetry/exporter-trace-otlp-http')
+        : import('@opentelemetry/exporter-trace-otlp-proto'),
+    !settings.metrics
+      ? undefined
+      : json
+        ? import('@opentelemetry/exporter-metrics-otlp-http')
+        : import('@opentelemetry/exporter-metrics-otlp-proto'),
   ]);
-  return { traceExporter: traces && new traces.OTLPTraceExporter(), metricExporter: metrics && new metrics.OTLPMetricExporter() };
+  return {
+    traceExporter: traces && new traces.OTLPTraceExporter(),
+    metricExporter: metrics && new metrics.OTLPMetricExporter(),
+  };
 }
 
 export async function startSdk(settings: TelemetrySettings, version: string): Promise<{ flush(): Promise<void> }> {
@@ -32,7 +43,9 @@ export async function startSdk(settings: TelemetrySettings, version: string): Pr
     // The sampler comes from OTEL_TRACES_SAMPLER(_ARG) (default: parent-based, always on); batching from OTEL_BSP_*.
     const provider = new BasicTracerProvider({ resource, spanProcessors: [new BatchSpanProcessor(traceExporter)] });
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-    propagation.setGlobalPropagator(new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }));
+    propagation.setGlobalPropagator(
+      new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
+    );
     trace.setGlobalTracerProvider(provider);
     flushes.push(() => provider.forceFlush());
   }

@@ -32,14 +32,17 @@ export function telemetrySettings(env: NodeJS.ProcessEnv = process.env): Telemet
   let protocol: OtlpProtocol = 'http/protobuf';
   if ((PROTOCOLS as readonly string[]).includes(asked)) protocol = asked as OtlpProtocol;
   else if ((traces || metrics) && asked) {
-    warnings.push(`${OTEL_ENV.protocol}=${asked.slice(0, 40)} is not supported (http/protobuf or http/json): exporting OTLP/HTTP with protobuf bodies (http/protobuf)`);
+    warnings.push(
+      `${OTEL_ENV.protocol}=${asked.slice(0, 40)} is not supported (http/protobuf or http/json): exporting OTLP/HTTP with protobuf bodies (http/protobuf)`,
+    );
   }
   const raw = (env[OTEL_ENV.metricExportInterval] ?? '').trim();
   let metricIntervalMs = 60_000;
   if (raw) {
     const n = Number(raw);
     if (Number.isInteger(n) && n >= 100 && n <= 3_600_000) metricIntervalMs = n;
-    else warnings.push(`${OTEL_ENV.metricExportInterval} must be an integer of milliseconds (100-3600000): using 60000`);
+    else
+      warnings.push(`${OTEL_ENV.metricExportInterval} must be an integer of milliseconds (100-3600000): using 60000`);
   }
   return { traces, metrics, protocol, metricIntervalMs, warnings };
 }

@@ -21,7 +21,11 @@ let current: TelemetryHandle = OFF;
 /** The running telemetry (off until `startTelemetry` turned it on). */
 export const telemetry = (): TelemetryHandle => current;
 
-export function startTelemetry(options: { logger: Logger; version: string; env?: NodeJS.ProcessEnv }): Promise<TelemetryHandle> {
+export function startTelemetry(options: {
+  logger: Logger;
+  version: string;
+  env?: NodeJS.ProcessEnv;
+}): Promise<TelemetryHandle> {
   return (started ??= (async () => {
     const settings: TelemetrySettings = telemetrySettings(options.env);
     for (const warning of settings.warnings) options.logger.warn(warning);
@@ -30,7 +34,10 @@ export function startTelemetry(options: { logger: Logger; version: string; env?:
     const sdk = await startSdk(settings, options.version);
     rebuildInstruments(options.version);
     current = { tracing: settings.traces, metrics: settings.metrics, flush: sdk.flush };
-    options.logger.info({ traces: settings.traces, metrics: settings.metrics, protocol: settings.protocol }, 'OpenTelemetry export on (OTLP/HTTP)');
+    options.logger.info(
+      { traces: settings.traces, metrics: settings.metrics, protocol: settings.protocol },
+      'OpenTelemetry export on (OTLP/HTTP)',
+    );
     return current;
   })());
 }

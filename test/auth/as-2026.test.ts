@@ -4,7 +4,15 @@
  * Metadata Documents (advertised, and working end to end with the SDK client).
  */
 import { discoverAuthorizationServerMetadata } from '@modelcontextprotocol/sdk/client/auth.js';
-import { Browser, InMemoryOAuthClient, authorize, clickDevSignIn, connectWithOAuth, signInAs, type SignIn } from './helpers/oauthClient';
+import {
+  Browser,
+  InMemoryOAuthClient,
+  authorize,
+  clickDevSignIn,
+  connectWithOAuth,
+  signInAs,
+  type SignIn,
+} from './helpers/oauthClient';
 import { authorizationUrl, pkce, registerClient } from './helpers/embeddedFlow';
 import { plainFetch, serveMetadataDocument } from './helpers/metadataDocument';
 import { startUpstreamIdp, type UpstreamIdp } from './helpers/upstreamIdp';
@@ -26,7 +34,11 @@ async function startMode(mode: 'dev' | 'broker'): Promise<Mode> {
   const env: Record<string, string> = { PORT: String(port), MCP_AUTH_MODE: mode };
   if (mode === 'broker') {
     idp = await startUpstreamIdp(`${origin}/oauth/callback`);
-    Object.assign(env, { UPSTREAM_ISSUER: idp.issuer, UPSTREAM_CLIENT_ID: idp.clientId, UPSTREAM_CLIENT_SECRET: idp.clientSecret });
+    Object.assign(env, {
+      UPSTREAM_ISSUER: idp.issuer,
+      UPSTREAM_CLIENT_ID: idp.clientId,
+      UPSTREAM_CLIENT_SECRET: idp.clientSecret,
+    });
   }
   const server = await startTestServer(env, undefined, { clientMetadataFetch: plainFetch });
   return {
@@ -61,7 +73,13 @@ describe.each(['dev', 'broker'] as const)('%s mode', (modeName) => {
   test('iss (RFC 9207) is in the successful authorization response and in error redirects', async () => {
     const redirect = 'http://127.0.0.1:9/cb';
     const { body } = await registerClient(mode.issuer, { redirect_uris: [redirect] });
-    const ok = authorizationUrl(mode.issuer, { client_id: body.client_id!, redirect_uri: redirect, code_challenge: pkce().challenge, code_challenge_method: 'S256', state: 'st' });
+    const ok = authorizationUrl(mode.issuer, {
+      client_id: body.client_id!,
+      redirect_uri: redirect,
+      code_challenge: pkce().challenge,
+      code_challenge_method: 'S256',
+      state: 'st',
+    });
     const success = await authorize(ok, redirect, mode.signIn);
     expect(success.code).toBeTruthy();
     expect(success.iss).toBe(mode.issuer);
@@ -97,7 +115,10 @@ describe.each(['dev', 'broker'] as const)('%s mode', (modeName) => {
     [undefined, 'vscode://vscode.github-authentication/did-authenticate', 201, 'native'],
     [undefined, 'https://claude.ai/api/mcp/auth_callback', 201, 'web'],
   ])('application_type %s with %s → %d (%s)', async (applicationType, uri, status, stored) => {
-    const { status: got, body } = await registerClient(mode.issuer, { redirect_uris: [uri], ...(applicationType ? { application_type: applicationType } : {}) });
+    const { status: got, body } = await registerClient(mode.issuer, {
+      redirect_uris: [uri],
+      ...(applicationType ? { application_type: applicationType } : {}),
+    });
     expect({ got, error: body.error, type: body.application_type }).toEqual({
       got: status,
       error: status === 201 ? undefined : 'invalid_redirect_uri',
@@ -106,9 +127,17 @@ describe.each(['dev', 'broker'] as const)('%s mode', (modeName) => {
   });
 
   test('a native client registered with a port-less loopback redirect may use any port (RFC 8252 §7.3)', async () => {
-    const { body } = await registerClient(mode.issuer, { redirect_uris: ['http://127.0.0.1/callback'], application_type: 'native' });
+    const { body } = await registerClient(mode.issuer, {
+      redirect_uris: ['http://127.0.0.1/callback'],
+      application_type: 'native',
+    });
     const redirect = 'http://127.0.0.1:54321/callback';
-    const url = authorizationUrl(mode.issuer, { client_id: body.client_id!, redirect_uri: redirect, code_challenge: pkce().challenge, code_challenge_method: 'S256' });
+    const url = authorizationUrl(mode.issuer, {
+      client_id: body.client_id!,
+      redirect_uri: redirect,
+      code_challenge: pkce().challenge,
+      code_challenge_method: 'S256',
+    });
     const { code, iss } = await authorize(url, redirect, mode.signIn);
     expect(code).toBeTruthy();
     expect(iss).toBe(mode.issuer);
@@ -138,9 +167,18 @@ describe.each(['dev', 'broker'] as const)('%s mode', (modeName) => {
   });
 
   test('a metadata document with a redirect URI outside the policy is refused', async () => {
-    const doc = await serveMetadataDocument((url) => ({ client_id: url, redirect_uris: ['https://evil.com/cb'], token_endpoint_auth_method: 'none' }));
+    const doc = await serveMetadataDocument((url) => ({
+      client_id: url,
+      redirect_uris: ['https://evil.com/cb'],
+      token_endpoint_auth_method: 'none',
+    }));
     try {
-      const url = authorizationUrl(mode.issuer, { client_id: doc.url, redirect_uri: 'https://evil.com/cb', code_challenge: pkce().challenge, code_challenge_method: 'S256' });
+      const url = authorizationUrl(mode.issuer, {
+        client_id: doc.url,
+        redirect_uri: 'https://evil.com/cb',
+        code_challenge: pkce().challenge,
+        code_challenge_method: 'S256',
+      });
       const res = await new Browser().fetch(url);
       // Never sent to the attacker's URI: an error page here.
       expect(res.headers.get('location') ?? '').not.toContain('evil.com');

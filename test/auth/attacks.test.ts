@@ -6,7 +6,15 @@
 import { createHash } from 'node:crypto';
 import { loadJose } from '../../server/auth/esm';
 import { startAuthorizationServer, type TestAuthorizationServer } from './helpers/authorizationServer';
-import { challengeOf, freePort, initialize, MCP_HEADERS, startMcpServer, toolCall, type AuthTestServer } from './helpers/mcpServer';
+import {
+  challengeOf,
+  freePort,
+  initialize,
+  MCP_HEADERS,
+  startMcpServer,
+  toolCall,
+  type AuthTestServer,
+} from './helpers/mcpServer';
 import { obtainToken, signInAs } from './helpers/oauthClient';
 
 const jose = loadJose();
@@ -23,8 +31,16 @@ beforeAll(async () => {
   mcpUrl = `http://127.0.0.1:${port}/mcp`;
   otherResource = `http://127.0.0.1:${port + 1}/mcp`;
   metadataUrl = `http://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp`;
-  as = await startAuthorizationServer({ resources: [mcpUrl, otherResource], scopes: ['mcp:tools', 'mcp:long-running'] });
-  server = await startMcpServer({ PORT: String(port), MCP_AUTH_MODE: 'oauth', OAUTH_ISSUER: as.issuer, OAUTH_SCOPES: 'mcp:tools' });
+  as = await startAuthorizationServer({
+    resources: [mcpUrl, otherResource],
+    scopes: ['mcp:tools', 'mcp:long-running'],
+  });
+  server = await startMcpServer({
+    PORT: String(port),
+    MCP_AUTH_MODE: 'oauth',
+    OAUTH_ISSUER: as.issuer,
+    OAUTH_SCOPES: 'mcp:tools',
+  });
 });
 
 afterAll(async () => {
@@ -183,7 +199,9 @@ test('unknown kids → 401 invalid_token, with at most one JWKS refetch per cool
 test('a key embedded in the token header (jwk) is never trusted → 401 invalid_token', async () => {
   const { privateKey, publicKey } = await jose.generateKeyPair('RS256', { extractable: true });
   const jwk = await jose.exportJWK(publicKey);
-  const token = await new jose.SignJWT(good()).setProtectedHeader({ alg: 'RS256', typ: 'at+jwt', jwk }).sign(privateKey);
+  const token = await new jose.SignJWT(good())
+    .setProtectedHeader({ alg: 'RS256', typ: 'at+jwt', jwk })
+    .sign(privateKey);
   await expectRefused(await post(bearer(token)), 401, 'invalid_token');
 });
 
@@ -209,7 +227,12 @@ test('token in the body → 400 invalid_request', async () => {
 test('a scope missing for a tool: countdown without mcp:long-running → 403 insufficient_scope naming it', async () => {
   const token = await as.sign(good());
   const headers = { ...bearer(token), 'mcp-protocol-version': '2025-11-25' };
-  const params = await expectRefused(await post(headers, toolCall('countdown', { seconds: 1 })), 403, 'insufficient_scope', /mcp:long-running/);
+  const params = await expectRefused(
+    await post(headers, toolCall('countdown', { seconds: 1 })),
+    403,
+    'insufficient_scope',
+    /mcp:long-running/,
+  );
   expect(params.scope).toBe('mcp:tools mcp:long-running');
   // In a batch too.
   const batch = `[${toolCall('echo', { text: 'a' }, 1)},${toolCall('countdown', { seconds: 1 }, 2)}]`;
@@ -218,7 +241,10 @@ test('a scope missing for a tool: countdown without mcp:long-running → 403 ins
   expect((await post(headers, toolCall('echo', { text: 'hi' }))).status).toBe(200);
   // And with the scope, countdown runs.
   const full = await as.sign(good({ scope: 'mcp:tools mcp:long-running' }));
-  expect((await post({ ...bearer(full), 'mcp-protocol-version': '2025-11-25' }, toolCall('countdown', { seconds: 1 }))).status).toBe(200);
+  expect(
+    (await post({ ...bearer(full), 'mcp-protocol-version': '2025-11-25' }, toolCall('countdown', { seconds: 1 })))
+      .status,
+  ).toBe(200);
 });
 
 test('the server-wide scope missing → 403 insufficient_scope naming OAUTH_SCOPES', async () => {
@@ -234,7 +260,11 @@ test('legacy SSE endpoints are guarded the same way', async () => {
   const origin = new URL(mcpUrl).origin;
   await expectRefused(await fetch(`${origin}/sse`, { headers: { accept: 'text/event-stream' } }), 401, undefined);
   await expectRefused(
-    await fetch(`${origin}/messages?sessionId=x`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: initialize() }),
+    await fetch(`${origin}/messages?sessionId=x`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: initialize(),
+    }),
     401,
     undefined,
   );
@@ -245,7 +275,11 @@ test('the JWKS endpoint down: cached keys keep working, unknown keys are still r
   try {
     expect((await post(bearer(await as.sign(good())))).status).toBe(200);
     const { privateKey } = await jose.generateKeyPair('RS256');
-    await expectRefused(await post(bearer(await as.sign(good(), { key: privateKey, kid: 'while-down' }))), 401, 'invalid_token');
+    await expectRefused(
+      await post(bearer(await as.sign(good(), { key: privateKey, kid: 'while-down' }))),
+      401,
+      'invalid_token',
+    );
   } finally {
     as.setJwksAvailable(true);
   }

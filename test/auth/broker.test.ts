@@ -25,7 +25,11 @@ interface Broker {
   issuer: string;
 }
 
-async function startBroker(idpFor: (callback: string) => Promise<UpstreamIdp>, env: Record<string, string> = {}, fetchHook?: typeof fetch) {
+async function startBroker(
+  idpFor: (callback: string) => Promise<UpstreamIdp>,
+  env: Record<string, string> = {},
+  fetchHook?: typeof fetch,
+) {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const idp = await idpFor(`${origin}/oauth/callback`);
@@ -50,30 +54,67 @@ function pkce() {
   return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
 }
 
-async function register(issuer: string, redirectUris = [REDIRECT], grantTypes = ['authorization_code', 'refresh_token']) {
+async function register(
+  issuer: string,
+  redirectUris = [REDIRECT],
+  grantTypes = ['authorization_code', 'refresh_token'],
+) {
   const res = await fetch(`${issuer}/reg`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ redirect_uris: redirectUris, grant_types: grantTypes, response_types: ['code'], token_endpoint_auth_method: 'none', client_name: 'test' }),
+    body: JSON.stringify({
+      redirect_uris: redirectUris,
+      grant_types: grantTypes,
+      response_types: ['code'],
+      token_endpoint_auth_method: 'none',
+      client_name: 'test',
+    }),
   });
-  return { status: res.status, body: (await res.json()) as { client_id?: string; error?: string; error_description?: string } };
+  return {
+    status: res.status,
+    body: (await res.json()) as { client_id?: string; error?: string; error_description?: string },
+  };
 }
 
 function authorizationUrl(issuer: string, params: Record<string, string>) {
   const url = new URL(`${issuer}/auth`);
-  for (const [k, v] of Object.entries({ response_type: 'code', redirect_uri: REDIRECT, scope: 'openid offline_access', ...params })) url.searchParams.set(k, v);
+  for (const [k, v] of Object.entries({
+    response_type: 'code',
+    redirect_uri: REDIRECT,
+    scope: 'openid offline_access',
+    ...params,
+  }))
+    url.searchParams.set(k, v);
   return url;
 }
 
 async function token(issuer: string, body: Record<string, string>) {
-  const res = await fetch(`${issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(body) });
-  return { status: res.status, body: (await res.json()) as { access_token?: string; refresh_token?: string; error?: string; error_description?: string } };
+  const res = await fetch(`${issuer}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(body),
+  });
+  return {
+    status: res.status,
+    body: (await res.json()) as {
+      access_token?: string;
+      refresh_token?: string;
+      error?: string;
+      error_description?: string;
+    },
+  };
 }
 
 /** Authorization code for a registered public client, signed in upstream as `account`. */
 async function codeFor(broker: Broker, clientId: string, account: string) {
   const { verifier, challenge } = pkce();
-  const url = authorizationUrl(broker.issuer, { client_id: clientId, code_challenge: challenge, code_challenge_method: 'S256', resource: broker.mcpUrl.href, state: 's1' });
+  const url = authorizationUrl(broker.issuer, {
+    client_id: clientId,
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+    resource: broker.mcpUrl.href,
+    state: 's1',
+  });
   const { code } = await authorize(url, REDIRECT, signInAs(account));
   return { code, verifier };
 }
@@ -114,7 +155,11 @@ describe('broker mode with one instance', () => {
     expect(claims).toMatchObject({ iss: broker.issuer, aud: broker.mcpUrl.href, sub: 'alice' });
     expect(loadJose().decodeProtectedHeader(tokens.access_token).kid).not.toBe('idp-1');
     // Refresh: a new access token and a new refresh token (rotation).
-    const refreshed = await token(broker.issuer, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token!, client_id: provider.clientInformation()!.client_id });
+    const refreshed = await token(broker.issuer, {
+      grant_type: 'refresh_token',
+      refresh_token: tokens.refresh_token!,
+      client_id: provider.clientInformation()!.client_id,
+    });
     expect(refreshed.status).toBe(200);
     expect(refreshed.body.refresh_token).toBeDefined();
     expect(refreshed.body.refresh_token).not.toBe(tokens.refresh_token);
@@ -130,7 +175,9 @@ describe('broker mode with one instance', () => {
       response_types: ['code'],
       token_endpoint_auth_method: 'none',
     }));
-    const { idp: idp2, broker: cimdBroker } = await startBroker(startUpstreamIdp, {}, (url, init) => fetch(url, { ...init, dispatcher: undefined } as RequestInit));
+    const { idp: idp2, broker: cimdBroker } = await startBroker(startUpstreamIdp, {}, (url, init) =>
+      fetch(url, { ...init, dispatcher: undefined } as RequestInit),
+    );
     try {
       const provider = new InMemoryOAuthClient(doc.url);
       const client = await connectWithOAuth(cimdBroker.mcpUrl, provider, signInAs('bob'));
@@ -147,11 +194,22 @@ describe('broker mode with one instance', () => {
   });
 
   test('registration refuses redirect URIs no MCP client uses', async () => {
-    for (const uri of ['https://evil.example/cb', 'http://192.168.1.10/cb', 'http://mcp.example.com/cb', 'javascript:alert(1)', 'http://127.0.0.1:9/cb#frag']) {
+    for (const uri of [
+      'https://evil.example/cb',
+      'http://192.168.1.10/cb',
+      'http://mcp.example.com/cb',
+      'javascript:alert(1)',
+      'http://127.0.0.1:9/cb#frag',
+    ]) {
       const { status, body } = await register(broker.issuer, [uri]);
       expect({ uri, status, error: body.error }).toEqual({ uri, status: 400, error: 'invalid_redirect_uri' });
     }
-    for (const uri of ['http://127.0.0.1:33418/', 'http://localhost:6274/oauth/callback', 'https://claude.ai/api/mcp/auth_callback', 'cursor://anysphere.cursor-retrieval/oauth/callback']) {
+    for (const uri of [
+      'http://127.0.0.1:33418/',
+      'http://localhost:6274/oauth/callback',
+      'https://claude.ai/api/mcp/auth_callback',
+      'cursor://anysphere.cursor-retrieval/oauth/callback',
+    ]) {
       const { status, body } = await register(broker.issuer, [uri]);
       expect({ uri, status, body: status === 201 ? undefined : body }).toEqual({ uri, status: 201, body: undefined });
     }
@@ -160,7 +218,12 @@ describe('broker mode with one instance', () => {
   test('an authorization request with a redirect URI the client did not register is refused without redirecting', async () => {
     const { body } = await register(broker.issuer);
     const { challenge } = pkce();
-    const url = authorizationUrl(broker.issuer, { client_id: body.client_id!, code_challenge: challenge, code_challenge_method: 'S256', redirect_uri: 'http://127.0.0.1:9/other' });
+    const url = authorizationUrl(broker.issuer, {
+      client_id: body.client_id!,
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+      redirect_uri: 'http://127.0.0.1:9/other',
+    });
     const res = await new Browser().fetch(url);
     expect(res.status).toBe(400);
     expect(res.headers.get('location')).toBeNull();
@@ -169,7 +232,10 @@ describe('broker mode with one instance', () => {
 
   test('PKCE is required, and only S256', async () => {
     const { body } = await register(broker.issuer);
-    for (const params of [{} as Record<string, string>, { code_challenge: 'x'.repeat(43), code_challenge_method: 'plain' }]) {
+    for (const params of [
+      {} as Record<string, string>,
+      { code_challenge: 'x'.repeat(43), code_challenge_method: 'plain' },
+    ]) {
       const res = await new Browser().fetch(authorizationUrl(broker.issuer, { client_id: body.client_id!, ...params }));
       const location = new URL(res.headers.get('location')!);
       expect(location.href.startsWith(REDIRECT)).toBe(true);
@@ -181,7 +247,14 @@ describe('broker mode with one instance', () => {
   test('a code works once: a replay is refused', async () => {
     const { body } = await register(broker.issuer);
     const { code, verifier } = await codeFor(broker, body.client_id!, 'alice');
-    const exchange = { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: REDIRECT, client_id: body.client_id!, resource: broker.mcpUrl.href };
+    const exchange = {
+      grant_type: 'authorization_code',
+      code,
+      code_verifier: verifier,
+      redirect_uri: REDIRECT,
+      client_id: body.client_id!,
+      resource: broker.mcpUrl.href,
+    };
     expect((await token(broker.issuer, exchange)).status).toBe(200);
     const replay = await token(broker.issuer, exchange);
     expect(replay.status).toBe(400);
@@ -191,14 +264,33 @@ describe('broker mode with one instance', () => {
   test('a rotated refresh token presented again revokes the whole family', async () => {
     const { body } = await register(broker.issuer);
     const { code, verifier } = await codeFor(broker, body.client_id!, 'alice');
-    const first = await token(broker.issuer, { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: REDIRECT, client_id: body.client_id!, resource: broker.mcpUrl.href });
+    const first = await token(broker.issuer, {
+      grant_type: 'authorization_code',
+      code,
+      code_verifier: verifier,
+      redirect_uri: REDIRECT,
+      client_id: body.client_id!,
+      resource: broker.mcpUrl.href,
+    });
     const old = first.body.refresh_token!;
-    const rotated = await token(broker.issuer, { grant_type: 'refresh_token', refresh_token: old, client_id: body.client_id! });
+    const rotated = await token(broker.issuer, {
+      grant_type: 'refresh_token',
+      refresh_token: old,
+      client_id: body.client_id!,
+    });
     expect(rotated.status).toBe(200);
-    const replay = await token(broker.issuer, { grant_type: 'refresh_token', refresh_token: old, client_id: body.client_id! });
+    const replay = await token(broker.issuer, {
+      grant_type: 'refresh_token',
+      refresh_token: old,
+      client_id: body.client_id!,
+    });
     expect(replay.body.error).toBe('invalid_grant');
     // The stolen-token scenario: the legitimate holder's newer token dies with the family.
-    const after = await token(broker.issuer, { grant_type: 'refresh_token', refresh_token: rotated.body.refresh_token!, client_id: body.client_id! });
+    const after = await token(broker.issuer, {
+      grant_type: 'refresh_token',
+      refresh_token: rotated.body.refresh_token!,
+      client_id: body.client_id!,
+    });
     expect(after.body.error).toBe('invalid_grant');
   });
 
@@ -207,8 +299,15 @@ describe('broker mode with one instance', () => {
     for (const account of ['bob', 'mallory']) {
       // bob: another e-mail domain; mallory: the right domain, but the address is not verified.
       const { challenge } = pkce();
-      const url = authorizationUrl(broker.issuer, { client_id: body.client_id!, code_challenge: challenge, code_challenge_method: 'S256', resource: broker.mcpUrl.href });
-      await expect(authorize(url, REDIRECT, signInAs(account))).rejects.toThrow(/authorization failed: access_denied .*not admitted/);
+      const url = authorizationUrl(broker.issuer, {
+        client_id: body.client_id!,
+        code_challenge: challenge,
+        code_challenge_method: 'S256',
+        resource: broker.mcpUrl.href,
+      });
+      await expect(authorize(url, REDIRECT, signInAs(account))).rejects.toThrow(
+        /authorization failed: access_denied .*not admitted/,
+      );
     }
   });
 
@@ -219,10 +318,20 @@ describe('broker mode with one instance', () => {
   });
 
   test('a Client ID Metadata Document on a private or loopback address is never fetched (SSRF)', async () => {
-    const doc = await serveMetadataDocument((url) => ({ client_id: url, redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none' }));
+    const doc = await serveMetadataDocument((url) => ({
+      client_id: url,
+      redirect_uris: [REDIRECT],
+      token_endpoint_auth_method: 'none',
+    }));
     try {
       const { challenge } = pkce();
-      const res = await new Browser().fetch(authorizationUrl(broker.issuer, { client_id: doc.url, code_challenge: challenge, code_challenge_method: 'S256' }));
+      const res = await new Browser().fetch(
+        authorizationUrl(broker.issuer, {
+          client_id: doc.url,
+          code_challenge: challenge,
+          code_challenge_method: 'S256',
+        }),
+      );
       expect(res.status).toBe(400);
       expect(await res.text()).toMatch(/invalid_client/);
       expect(doc.requests()).toBe(0);
@@ -234,11 +343,23 @@ describe('broker mode with one instance', () => {
 
 describe('Client ID Metadata Documents that lie', () => {
   test('a document whose client_id is not its own URL is refused', async () => {
-    const doc = await serveMetadataDocument(() => ({ client_id: 'https://someone-else.example/client.json', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none' }));
-    const { idp, broker } = await startBroker(startUpstreamIdp, {}, (url, init) => fetch(url, { ...init, dispatcher: undefined } as RequestInit));
+    const doc = await serveMetadataDocument(() => ({
+      client_id: 'https://someone-else.example/client.json',
+      redirect_uris: [REDIRECT],
+      token_endpoint_auth_method: 'none',
+    }));
+    const { idp, broker } = await startBroker(startUpstreamIdp, {}, (url, init) =>
+      fetch(url, { ...init, dispatcher: undefined } as RequestInit),
+    );
     try {
       const { challenge } = pkce();
-      const res = await new Browser().fetch(authorizationUrl(broker.issuer, { client_id: doc.url, code_challenge: challenge, code_challenge_method: 'S256' }));
+      const res = await new Browser().fetch(
+        authorizationUrl(broker.issuer, {
+          client_id: doc.url,
+          code_challenge: challenge,
+          code_challenge_method: 'S256',
+        }),
+      );
       expect(res.status).toBe(400);
       expect(await res.text()).toMatch(/invalid_client/);
       expect(doc.requests()).toBeGreaterThanOrEqual(1);
@@ -253,12 +374,28 @@ describe('Client ID Metadata Documents that lie', () => {
     ['larger than 5 KiB', { name: 'x'.repeat(6 * 1024) }, {}],
     ['slower than 2.5 s', { name: 'slow' }, { delayMs: 4000 }],
   ])('a document %s is refused', async (_label, extra, serveOptions) => {
-    const doc = await serveMetadataDocument((url) => ({ client_id: url, client_name: extra.name, redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none' }), serveOptions);
-    const { idp, broker } = await startBroker(startUpstreamIdp, {}, (url, init) => fetch(url, { ...init, dispatcher: undefined } as RequestInit));
+    const doc = await serveMetadataDocument(
+      (url) => ({
+        client_id: url,
+        client_name: extra.name,
+        redirect_uris: [REDIRECT],
+        token_endpoint_auth_method: 'none',
+      }),
+      serveOptions,
+    );
+    const { idp, broker } = await startBroker(startUpstreamIdp, {}, (url, init) =>
+      fetch(url, { ...init, dispatcher: undefined } as RequestInit),
+    );
     try {
       const { challenge } = pkce();
       const started = Date.now();
-      const res = await new Browser().fetch(authorizationUrl(broker.issuer, { client_id: doc.url, code_challenge: challenge, code_challenge_method: 'S256' }));
+      const res = await new Browser().fetch(
+        authorizationUrl(broker.issuer, {
+          client_id: doc.url,
+          code_challenge: challenge,
+          code_challenge_method: 'S256',
+        }),
+      );
       expect(res.status).toBe(400);
       expect(await res.text()).toMatch(/invalid_client/);
       // The library fetches a document up to twice per request; each fetch is cut at 2.5 s (the server takes 4 s).
@@ -271,12 +408,23 @@ describe('Client ID Metadata Documents that lie', () => {
     }
   });
 
-  test("a document with a redirect URI outside the policy is refused", async () => {
-    const doc = await serveMetadataDocument((url) => ({ client_id: url, redirect_uris: ['https://evil.example/cb'], token_endpoint_auth_method: 'none' }));
-    const { idp, broker } = await startBroker(startUpstreamIdp, {}, (url, init) => fetch(url, { ...init, dispatcher: undefined } as RequestInit));
+  test('a document with a redirect URI outside the policy is refused', async () => {
+    const doc = await serveMetadataDocument((url) => ({
+      client_id: url,
+      redirect_uris: ['https://evil.example/cb'],
+      token_endpoint_auth_method: 'none',
+    }));
+    const { idp, broker } = await startBroker(startUpstreamIdp, {}, (url, init) =>
+      fetch(url, { ...init, dispatcher: undefined } as RequestInit),
+    );
     try {
       const { challenge } = pkce();
-      const url = authorizationUrl(broker.issuer, { client_id: doc.url, code_challenge: challenge, code_challenge_method: 'S256', redirect_uri: 'https://evil.example/cb' });
+      const url = authorizationUrl(broker.issuer, {
+        client_id: doc.url,
+        code_challenge: challenge,
+        code_challenge_method: 'S256',
+        redirect_uri: 'https://evil.example/cb',
+      });
       const res = await new Browser().fetch(url);
       expect(res.status).toBe(400);
       expect(res.headers.get('location')).toBeNull();
@@ -318,7 +466,10 @@ describe('broker state in Redis: two instances behind a round-robin proxy, share
       UPSTREAM_CLIENT_SECRET: idp.clientSecret,
     };
     instances = [await startTestServer(env), await startTestServer(env)];
-    proxy = await startRoundRobinProxy(instances.map((i) => i.baseUrl), port);
+    proxy = await startRoundRobinProxy(
+      instances.map((i) => i.baseUrl),
+      port,
+    );
     const provider = new InMemoryOAuthClient();
     const client = await connectWithOAuth(new URL(`${origin}/mcp`), provider, signInAs('alice'));
     for (let i = 0; i < 4; i++) expect((await client.callTool({ name: 'whoami', arguments: {} })).isError).toBeFalsy();
@@ -333,7 +484,14 @@ describe('broker state in Redis: two instances behind a round-robin proxy, share
     const shared: Broker = { server: instances[0]!, mcpUrl: new URL(`${origin}/mcp`), issuer: `${origin}/oauth` };
     const { body } = await register(shared.issuer);
     const { code, verifier } = await codeFor(shared, body.client_id!, 'alice');
-    const exchange = { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: REDIRECT, client_id: body.client_id!, resource: shared.mcpUrl.href };
+    const exchange = {
+      grant_type: 'authorization_code',
+      code,
+      code_verifier: verifier,
+      redirect_uri: REDIRECT,
+      client_id: body.client_id!,
+      resource: shared.mcpUrl.href,
+    };
     const [a, b] = instances.map((i) => i.baseUrl);
     const first = await token(`${a}/oauth`, exchange);
     expect(first.status).toBe(200);
@@ -356,15 +514,27 @@ describe('broker state in Redis: two instances behind a round-robin proxy, share
     await redis.stop();
     const base = instances[0]!.baseUrl;
     const end = Date.now() + 5000;
-    while ((await fetch(`${base}/readyz`)).status !== 503 && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
-    expect(await (await fetch(`${base}/readyz`)).json()).toEqual({ status: 'unavailable', reason: 'authorization server store unreachable' });
-    const res = await fetch(`${base}/oauth/reg`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ redirect_uris: [REDIRECT] }) });
+    while ((await fetch(`${base}/readyz`)).status !== 503 && Date.now() < end)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(await (await fetch(`${base}/readyz`)).json()).toEqual({
+      status: 'unavailable',
+      reason: 'authorization server store unreachable',
+    });
+    const res = await fetch(`${base}/oauth/reg`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ redirect_uris: [REDIRECT] }),
+    });
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
     expect(((await res.json()) as { error: string }).error).toBe('temporarily_unavailable');
     // Whether its grant was revoked cannot be checked: 503 at once, never a token let through unchecked.
     const started = Date.now();
-    const mcp = await fetch(`${base}/mcp`, { method: 'POST', headers: { ...MCP_HEADERS, authorization: `Bearer ${liveAccessToken}` }, body: JSON.stringify(initializeBody(1)) });
+    const mcp = await fetch(`${base}/mcp`, {
+      method: 'POST',
+      headers: { ...MCP_HEADERS, authorization: `Bearer ${liveAccessToken}` },
+      body: JSON.stringify(initializeBody(1)),
+    });
     expect(mcp.status).toBe(503);
     expect(mcp.headers.get('retry-after')).toMatch(/^\d+$/);
     expect(Date.now() - started).toBeLessThan(2000);
@@ -388,7 +558,11 @@ describe('signing-key rotation', () => {
       UPSTREAM_CLIENT_SECRET: idp.clientSecret,
     });
     const call = (server: TestServer, accessToken: string) =>
-      fetch(server.mcpUrl, { method: 'POST', headers: { ...MCP_HEADERS, authorization: `Bearer ${accessToken}` }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }) });
+      fetch(server.mcpUrl, {
+        method: 'POST',
+        headers: { ...MCP_HEADERS, authorization: `Bearer ${accessToken}` },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+      });
     try {
       let server = await startTestServer(env([oldKey]));
       const provider = new InMemoryOAuthClient();

@@ -6,7 +6,14 @@
 import { loadJose } from '../../server/auth/esm';
 import { Browser, authorize, clickDevSignIn } from './helpers/oauthClient';
 import { authorizationUrl, pkce, registerClient, tokenRequest } from './helpers/embeddedFlow';
-import { challengeOf, freePort, initialize, MCP_HEADERS, startMcpServer, type AuthTestServer } from './helpers/mcpServer';
+import {
+  challengeOf,
+  freePort,
+  initialize,
+  MCP_HEADERS,
+  startMcpServer,
+  type AuthTestServer,
+} from './helpers/mcpServer';
 
 const REDIRECT = 'http://127.0.0.1:9/cb';
 let server: AuthTestServer;
@@ -22,14 +29,27 @@ afterAll(async () => {
 });
 
 test('registration refuses redirect URIs no MCP client uses, with the same rule as broker mode', async () => {
-  for (const uri of ['https://evil.com/cb', 'http://192.168.1.10/cb', 'http://evil.com/cb', 'evil-app://cb', 'javascript:alert(1)', 'http://127.0.0.1:9/cb#frag']) {
+  for (const uri of [
+    'https://evil.com/cb',
+    'http://192.168.1.10/cb',
+    'http://evil.com/cb',
+    'evil-app://cb',
+    'javascript:alert(1)',
+    'http://127.0.0.1:9/cb#frag',
+  ]) {
     const { status, body } = await registerClient(issuer, { redirect_uris: [uri] });
     expect({ uri, status, error: body.error }).toEqual({ uri, status: 400, error: 'invalid_redirect_uri' });
     expect(body.error_description).not.toMatch(/BROKER_/);
   }
   // One bad URI among good ones is enough to refuse.
   expect((await registerClient(issuer, { redirect_uris: [REDIRECT, 'https://evil.com/cb'] })).status).toBe(400);
-  for (const uri of ['http://127.0.0.1:33418/', 'http://localhost:6274/oauth/callback', 'http://[::1]:8080/cb', 'https://claude.ai/api/mcp/auth_callback', 'cursor://anysphere.cursor-retrieval/oauth/callback']) {
+  for (const uri of [
+    'http://127.0.0.1:33418/',
+    'http://localhost:6274/oauth/callback',
+    'http://[::1]:8080/cb',
+    'https://claude.ai/api/mcp/auth_callback',
+    'cursor://anysphere.cursor-retrieval/oauth/callback',
+  ]) {
     const { status } = await registerClient(issuer, { redirect_uris: [uri] });
     expect({ uri, status }).toEqual({ uri, status: 201 });
   }
@@ -38,7 +58,12 @@ test('registration refuses redirect URIs no MCP client uses, with the same rule 
 async function signInPage(redirectUri: string, clientName: string): Promise<string> {
   const { body } = await registerClient(issuer, { redirect_uris: [redirectUri], client_name: clientName });
   expect(body.client_id).toBeDefined();
-  const url = authorizationUrl(issuer, { client_id: body.client_id!, redirect_uri: redirectUri, code_challenge: pkce().challenge, code_challenge_method: 'S256' });
+  const url = authorizationUrl(issuer, {
+    client_id: body.client_id!,
+    redirect_uri: redirectUri,
+    code_challenge: pkce().challenge,
+    code_challenge_method: 'S256',
+  });
   const browser = new Browser();
   const first = await browser.fetch(url);
   const location = first.headers.get('location');
@@ -66,16 +91,33 @@ test('the sign-in page escapes the redirect host and the chosen name', async () 
 });
 
 const mcpCall = (accessToken: string) =>
-  fetch(server.mcpUrl, { method: 'POST', headers: { ...MCP_HEADERS, authorization: `Bearer ${accessToken}` }, body: initialize() });
+  fetch(server.mcpUrl, {
+    method: 'POST',
+    headers: { ...MCP_HEADERS, authorization: `Bearer ${accessToken}` },
+    body: initialize(),
+  });
 
 async function issue() {
   const { body } = await registerClient(issuer, { redirect_uris: [REDIRECT] });
   const clientId = body.client_id!;
   const { verifier, challenge } = pkce();
   const resource = server.mcpUrl.href;
-  const url = authorizationUrl(issuer, { client_id: clientId, redirect_uri: REDIRECT, code_challenge: challenge, code_challenge_method: 'S256', resource });
+  const url = authorizationUrl(issuer, {
+    client_id: clientId,
+    redirect_uri: REDIRECT,
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+    resource,
+  });
   const { code } = await authorize(url, REDIRECT, clickDevSignIn);
-  const exchange = { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: REDIRECT, client_id: clientId, resource };
+  const exchange = {
+    grant_type: 'authorization_code',
+    code,
+    code_verifier: verifier,
+    redirect_uri: REDIRECT,
+    client_id: clientId,
+    resource,
+  };
   const first = await tokenRequest(issuer, exchange);
   expect(first.status).toBe(200);
   return { clientId, exchange, tokens: first.body };
@@ -101,19 +143,35 @@ test('a replayed code revokes the grant: its access token, already used (and cac
   expect(replay.body.error).toBe('invalid_grant');
   await expectRevoked(await mcpCall(accessToken));
   // The refresh token died with the grant as well (the library's own revocation).
-  expect((await tokenRequest(issuer, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token!, client_id: exchange.client_id })).body.error).toBe('invalid_grant');
+  expect(
+    (
+      await tokenRequest(issuer, {
+        grant_type: 'refresh_token',
+        refresh_token: tokens.refresh_token!,
+        client_id: exchange.client_id,
+      })
+    ).body.error,
+  ).toBe('invalid_grant');
 });
 
 test('a reused refresh token revokes the grant: every access token of the family is refused at /mcp', async () => {
   const { clientId, tokens } = await issue();
-  const rotated = await tokenRequest(issuer, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token!, client_id: clientId });
+  const rotated = await tokenRequest(issuer, {
+    grant_type: 'refresh_token',
+    refresh_token: tokens.refresh_token!,
+    client_id: clientId,
+  });
   expect(rotated.status).toBe(200);
   for (const t of [tokens.access_token!, rotated.body.access_token!]) {
     const res = await mcpCall(t);
     expect(res.status).toBe(200);
     await res.body?.cancel();
   }
-  const reuse = await tokenRequest(issuer, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token!, client_id: clientId });
+  const reuse = await tokenRequest(issuer, {
+    grant_type: 'refresh_token',
+    refresh_token: tokens.refresh_token!,
+    client_id: clientId,
+  });
   expect(reuse.body.error).toBe('invalid_grant');
   for (const t of [tokens.access_token!, rotated.body.access_token!]) await expectRevoked(await mcpCall(t));
 });

@@ -11,7 +11,14 @@ import { ConfigError, loadConfig } from '../../server/config/env';
 import { createLogger } from '../../server/logging/logger';
 import { Writable } from 'node:stream';
 import { Browser, authorize, clickDevSignIn, connectWithOAuth, InMemoryOAuthClient } from './helpers/oauthClient';
-import { challengeOf, freePort, MCP_HEADERS, initialize, startMcpServer, type AuthTestServer } from './helpers/mcpServer';
+import {
+  challengeOf,
+  freePort,
+  MCP_HEADERS,
+  initialize,
+  startMcpServer,
+  type AuthTestServer,
+} from './helpers/mcpServer';
 
 let server: AuthTestServer;
 let origin: string;
@@ -50,7 +57,11 @@ test('401 points to Protected Resource Metadata naming the embedded issuer', asy
 });
 
 test('discovery: RFC 8414 path-inserted, OpenID, PKCE S256, registration', async () => {
-  for (const path of ['/.well-known/oauth-authorization-server/oauth', '/.well-known/openid-configuration/oauth', '/oauth/.well-known/openid-configuration']) {
+  for (const path of [
+    '/.well-known/oauth-authorization-server/oauth',
+    '/.well-known/openid-configuration/oauth',
+    '/oauth/.well-known/openid-configuration',
+  ]) {
     const res = await fetch(`${origin}${path}`, { headers: { origin: 'http://localhost:6274' } });
     expect(res.status).toBe(200);
     expect(res.headers.get('access-control-allow-origin')).toBeTruthy();
@@ -68,7 +79,11 @@ test('discovery: RFC 8414 path-inserted, OpenID, PKCE S256, registration', async
   // A browser-based client (MCP Inspector) may register from its own origin.
   const preflight = await fetch(`${origin}/oauth/reg`, {
     method: 'OPTIONS',
-    headers: { origin: 'http://localhost:6274', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+    headers: {
+      origin: 'http://localhost:6274',
+      'access-control-request-method': 'POST',
+      'access-control-request-headers': 'content-type',
+    },
   });
   expect(preflight.status).toBe(204);
   expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
@@ -139,7 +154,11 @@ describe('the authorization server refuses', () => {
     const res = await fetch(`${origin}/oauth/reg`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ redirect_uris: ['http://127.0.0.1:9/cb'], token_endpoint_auth_method: 'none', grant_types: ['authorization_code'] }),
+      body: JSON.stringify({
+        redirect_uris: ['http://127.0.0.1:9/cb'],
+        token_endpoint_auth_method: 'none',
+        grant_types: ['authorization_code'],
+      }),
     });
     expect(res.status).toBe(201);
     return ((await res.json()) as { client_id: string }).client_id;
@@ -152,7 +171,13 @@ describe('the authorization server refuses', () => {
   test('an authorization request without PKCE', async () => {
     const clientId = await register();
     const url = new URL(`${origin}/oauth/auth`);
-    url.search = new URLSearchParams({ client_id: clientId, response_type: 'code', redirect_uri: 'http://127.0.0.1:9/cb', scope: 'mcp:long-running', resource: `${origin}/mcp` }).toString();
+    url.search = new URLSearchParams({
+      client_id: clientId,
+      response_type: 'code',
+      redirect_uri: 'http://127.0.0.1:9/cb',
+      scope: 'mcp:long-running',
+      resource: `${origin}/mcp`,
+    }).toString();
     const res = await new Browser().fetch(url);
     const location = new URL(res.headers.get('location')!);
     expect(location.searchParams.get('error')).toBe('invalid_request');
@@ -193,7 +218,13 @@ describe('the authorization server refuses', () => {
     const res = await fetch(`${origin}/oauth/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code, client_id: clientId, redirect_uri: 'http://127.0.0.1:9/cb', code_verifier: pkce().verifier }),
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code,
+        client_id: clientId,
+        redirect_uri: 'http://127.0.0.1:9/cb',
+        code_verifier: pkce().verifier,
+      }),
     });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: string }).error).toBe('invalid_grant');
@@ -203,18 +234,25 @@ describe('the authorization server refuses', () => {
 describe('loopback only', () => {
   const quiet = () => {
     let raw = '';
-    const logger = createLogger({ level: 'warn', destination: new Writable({ write: (c, _e, cb) => ((raw += c.toString()), cb()) }) });
+    const logger = createLogger({
+      level: 'warn',
+      destination: new Writable({ write: (c, _e, cb) => ((raw += c.toString()), cb()) }),
+    });
     return { logger, logs: () => raw };
   };
 
   test('dev mode refuses a non-loopback host, naming every mode that works there', () => {
     expect(() => loadConfig({ HOST: '0.0.0.0', MCP_AUTH_MODE: 'dev' })).toThrow(ConfigError);
-    expect(() => loadConfig({ HOST: '0.0.0.0', MCP_AUTH_MODE: 'dev' })).toThrow(/only when HOST is a loopback address \(got 0\.0\.0\.0\); use oauth, broker or token \(/);
+    expect(() => loadConfig({ HOST: '0.0.0.0', MCP_AUTH_MODE: 'dev' })).toThrow(
+      /only when HOST is a loopback address \(got 0\.0\.0\.0\); use oauth, broker or token \(/,
+    );
   });
 
   test('none mode refuses a non-loopback host, naming every mode that works there', () => {
     expect(() => loadConfig({ HOST: '0.0.0.0', MCP_AUTH_MODE: 'none' })).toThrow(
-      new ConfigError('Invalid MCP_AUTH_MODE=none: no authentication is allowed only when HOST is a loopback address (got 0.0.0.0); use oauth, broker or token'),
+      new ConfigError(
+        'Invalid MCP_AUTH_MODE=none: no authentication is allowed only when HOST is a loopback address (got 0.0.0.0); use oauth, broker or token',
+      ),
     );
   });
 
@@ -237,7 +275,13 @@ describe('loopback only', () => {
     const deps = { logger, capabilities: referenceCapabilities('test') };
     await expect(createAuthLayer({ ...config, host: '0.0.0.0' }, deps)).rejects.toThrow(ConfigError);
     await expect(createAuthLayer({ ...config, host: '0.0.0.0' }, deps)).rejects.toThrow(/use oauth, broker or token$/);
-    const allowed = loadConfig({ HOST: '0.0.0.0', MCP_AUTH_MODE: 'dev', MCP_DEV_AUTH_ALLOW_NON_LOOPBACK: 'true', MCP_PUBLIC_URL: 'http://10.0.0.5:3000/mcp', MCP_REQUEST_STATE_KEYS: 'k'.repeat(32) });
+    const allowed = loadConfig({
+      HOST: '0.0.0.0',
+      MCP_AUTH_MODE: 'dev',
+      MCP_DEV_AUTH_ALLOW_NON_LOOPBACK: 'true',
+      MCP_PUBLIC_URL: 'http://10.0.0.5:3000/mcp',
+      MCP_REQUEST_STATE_KEYS: 'k'.repeat(32),
+    });
     const layer = await createAuthLayer(allowed, deps);
     expect(layer.routes).toBeDefined();
     expect(logs()).toMatch(/"severity":"WARNING".*DEVELOPMENT authorization server/);

@@ -7,7 +7,14 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { loadJose } from '../../server/auth/esm';
 import { startAuthorizationServer, type TestAuthorizationServer } from './helpers/authorizationServer';
-import { challengeOf, freePort, initialize, MCP_HEADERS, startMcpServer, type AuthTestServer } from './helpers/mcpServer';
+import {
+  challengeOf,
+  freePort,
+  initialize,
+  MCP_HEADERS,
+  startMcpServer,
+  type AuthTestServer,
+} from './helpers/mcpServer';
 import { connectWithOAuth, InMemoryOAuthClient, signInAs } from './helpers/oauthClient';
 
 let as: TestAuthorizationServer;
@@ -48,7 +55,11 @@ test('Protected Resource Metadata at the path-inserted and root URLs, readable f
   }
   const preflight = await fetch(`${origin}/.well-known/oauth-protected-resource/mcp`, {
     method: 'OPTIONS',
-    headers: { origin: 'https://inspector.example', 'access-control-request-method': 'GET', 'access-control-request-headers': 'mcp-protocol-version' },
+    headers: {
+      origin: 'https://inspector.example',
+      'access-control-request-method': 'GET',
+      'access-control-request-headers': 'mcp-protocol-version',
+    },
   });
   expect(preflight.status).toBe(204);
   expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
@@ -103,8 +114,17 @@ describe('the full flow with the SDK client', () => {
   test('a tool needing another scope is refused with 403 insufficient_scope (not a tool error)', async () => {
     const res = await fetch(mcpUrl, {
       method: 'POST',
-      headers: { ...MCP_HEADERS, authorization: `Bearer ${provider.tokens()!.access_token}`, 'mcp-protocol-version': '2025-11-25' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'countdown', arguments: { seconds: 1 } } }),
+      headers: {
+        ...MCP_HEADERS,
+        authorization: `Bearer ${provider.tokens()!.access_token}`,
+        'mcp-protocol-version': '2025-11-25',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 9,
+        method: 'tools/call',
+        params: { name: 'countdown', arguments: { seconds: 1 } },
+      }),
     });
     expect(res.status).toBe(403);
     expect(challengeOf(res).params).toMatchObject({ error: 'insufficient_scope', scope: 'mcp:tools mcp:long-running' });
@@ -113,7 +133,14 @@ describe('the full flow with the SDK client', () => {
   test('refresh: an expired access token is replaced through the refresh token, transparently', async () => {
     const before = provider.tokens()!;
     const now = Math.floor(Date.now() / 1000);
-    const expired = await as.sign({ iss: as.issuer, aud: mcpUrl, sub: 'alice', scope: 'mcp:tools', iat: now - 600, exp: now - 300 });
+    const expired = await as.sign({
+      iss: as.issuer,
+      aud: mcpUrl,
+      sub: 'alice',
+      scope: 'mcp:tools',
+      iat: now - 600,
+      exp: now - 300,
+    });
     provider.saveTokens({ ...before, access_token: expired });
     const echo = await client.callTool({ name: 'echo', arguments: { text: 'refreshed' } });
     expect(JSON.stringify(echo.content)).toContain('refreshed');

@@ -34,6 +34,11 @@ test('a revoked grant is forgotten once no token of it can be accepted any more'
 test('the set is bounded (the storage keeps at most its entry limit) and ignores ids no provider issues', async () => {
   const { adapter, revokedGrants } = recordingRevokedGrants(memoryAdapter(3), 3600);
   for (const id of ['g1', 'g2', 'g3', 'g4']) await adapter('AccessToken').revokeByGrantId(id);
-  expect(await Promise.all(['g1', 'g2', 'g3', 'g4'].map((id) => revokedGrants.isRevoked(id)))).toEqual([false, true, true, true]);
+  expect(await Promise.all(['g1', 'g2', 'g3', 'g4'].map((id) => revokedGrants.isRevoked(id)))).toEqual([
+    false,
+    true,
+    true,
+    true,
+  ]);
   expect(await revokedGrants.isRevoked('x'.repeat(10_000))).toBe(false);
 });

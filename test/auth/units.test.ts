@@ -29,7 +29,9 @@ const logger = createLogger({ level: 'silent', destination: new Writable({ write
 const now = () => Math.floor(Date.now() / 1000);
 
 /** A tiny HTTP server whose answer the test changes. */
-async function fakeEndpoint(handler: (req: { url: string; headers: Record<string, unknown>; body: string }) => { status: number; json?: unknown }) {
+async function fakeEndpoint(
+  handler: (req: { url: string; headers: Record<string, unknown>; body: string }) => { status: number; json?: unknown },
+) {
   let hits = 0;
   const server: Server = createServer((req, res) => {
     let body = '';
@@ -62,7 +64,11 @@ describe('RemoteKeySet', () => {
     const jwks = await fakeEndpoint(() => ({ status: 200, json: { keys } }));
     try {
       const set = new RemoteKeySet(jose, { uri: `${jwks.url}/jwks`, logger, cooldownMs: 0 });
-      const verifier = new JwtVerifier(jose, { keys: set, issuer: 'https://as.example', audience: 'https://mcp.example/mcp' });
+      const verifier = new JwtVerifier(jose, {
+        keys: set,
+        issuer: 'https://as.example',
+        audience: 'https://mcp.example/mcp',
+      });
       const claims = { iss: 'https://as.example', aud: 'https://mcp.example/mcp', sub: 'u', exp: now() + 60 };
       await expect(verifier.validate(await k1.sign(claims))).resolves.toMatchObject({ subject: 'u' });
       expect(jwks.hits()).toBe(1);
@@ -82,15 +88,28 @@ describe('RemoteKeySet', () => {
     const jwks = await fakeEndpoint(() => (up ? { status: 200, json: { keys: [k1.jwk] } } : { status: 503 }));
     try {
       const set = new RemoteKeySet(jose, { uri: `${jwks.url}/jwks`, logger, cacheMaxAgeMs: 1, cooldownMs: 0 });
-      const verifier = new JwtVerifier(jose, { keys: set, issuer: 'https://as.example', audience: 'https://mcp.example/mcp' });
-      const token = await k1.sign({ iss: 'https://as.example', aud: 'https://mcp.example/mcp', sub: 'u', exp: now() + 60 });
+      const verifier = new JwtVerifier(jose, {
+        keys: set,
+        issuer: 'https://as.example',
+        audience: 'https://mcp.example/mcp',
+      });
+      const token = await k1.sign({
+        iss: 'https://as.example',
+        aud: 'https://mcp.example/mcp',
+        sub: 'u',
+        exp: now() + 60,
+      });
       await verifier.validate(token);
       up = false;
       await new Promise((r) => setTimeout(r, 5));
       for (let i = 0; i < 3; i++) await expect(verifier.validate(token)).resolves.toMatchObject({ subject: 'u' });
 
       const cold = new RemoteKeySet(jose, { uri: `${jwks.url}/jwks`, logger });
-      const coldVerifier = new JwtVerifier(jose, { keys: cold, issuer: 'https://as.example', audience: 'https://mcp.example/mcp' });
+      const coldVerifier = new JwtVerifier(jose, {
+        keys: cold,
+        issuer: 'https://as.example',
+        audience: 'https://mcp.example/mcp',
+      });
       await expect(coldVerifier.validate(token)).rejects.toBeInstanceOf(AuthUnavailable);
       const hits = jwks.hits();
       await expect(coldVerifier.validate(token)).rejects.toBeInstanceOf(AuthUnavailable);
@@ -108,8 +127,17 @@ describe('RemoteKeySet', () => {
       OAUTH_JWKS_URI: 'http://127.0.0.1:1/jwks',
     });
     try {
-      const token = await k1.sign({ iss: 'http://127.0.0.1:1/issuer', aud: server.mcpUrl.href, sub: 'u', exp: now() + 60 });
-      const res = await fetch(server.mcpUrl, { method: 'POST', headers: { ...MCP_HEADERS, authorization: `Bearer ${token}` }, body: initialize() });
+      const token = await k1.sign({
+        iss: 'http://127.0.0.1:1/issuer',
+        aud: server.mcpUrl.href,
+        sub: 'u',
+        exp: now() + 60,
+      });
+      const res = await fetch(server.mcpUrl, {
+        method: 'POST',
+        headers: { ...MCP_HEADERS, authorization: `Bearer ${token}` },
+        body: initialize(),
+      });
       expect(res.status).toBe(503);
       expect(res.headers.get('retry-after')).toBe('5');
       expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/cannot be validated/);
@@ -134,10 +162,14 @@ describe('discovery', () => {
 
   test('the metadata must name the configured issuer exactly', async () => {
     const endpoint = await fakeEndpoint(({ url }) =>
-      url.startsWith('/.well-known/openid-configuration') ? { status: 200, json: { issuer: 'https://other.example/', jwks_uri: 'x' } } : { status: 404 },
+      url.startsWith('/.well-known/openid-configuration')
+        ? { status: 200, json: { issuer: 'https://other.example/', jwks_uri: 'x' } }
+        : { status: 404 },
     );
     try {
-      await expect(discoverAuthorizationServer(`${endpoint.url}/t`)).rejects.toThrow(/set OAUTH_ISSUER to the exact issuer value/);
+      await expect(discoverAuthorizationServer(`${endpoint.url}/t`)).rejects.toThrow(
+        /set OAUTH_ISSUER to the exact issuer value/,
+      );
     } finally {
       await endpoint.close();
     }
@@ -158,12 +190,39 @@ describe('IntrospectionValidator', () => {
   });
   afterAll(() => endpoint.close());
   const validator = (opts: Partial<ConstructorParameters<typeof IntrospectionValidator>[0]> = {}) =>
-    new IntrospectionValidator({ url: `${endpoint.url}/introspect`, clientId: 'rs:1', clientSecret: 's3cret/+', issuer: ISS, audience: AUD, logger, ...opts });
+    new IntrospectionValidator({
+      url: `${endpoint.url}/introspect`,
+      clientId: 'rs:1',
+      clientSecret: 's3cret/+',
+      issuer: ISS,
+      audience: AUD,
+      logger,
+      ...opts,
+    });
 
   test('an active token for this resource; client_secret_basic with form-encoded credentials; cached', async () => {
-    answer = { status: 200, json: { active: true, iss: ISS, aud: [AUD, 'other'], sub: 'alice', client_id: 'c1', scope: 'a b', exp: now() + 60, token_type: 'Bearer' } };
+    answer = {
+      status: 200,
+      json: {
+        active: true,
+        iss: ISS,
+        aud: [AUD, 'other'],
+        sub: 'alice',
+        client_id: 'c1',
+        scope: 'a b',
+        exp: now() + 60,
+        token_type: 'Bearer',
+      },
+    };
     const v = validator();
-    await expect(v.validate('tok-1')).resolves.toEqual({ subject: 'alice', clientId: 'c1', scopes: ['a', 'b'], expiresAt: expect.any(Number), issuer: ISS, resource: AUD });
+    await expect(v.validate('tok-1')).resolves.toEqual({
+      subject: 'alice',
+      clientId: 'c1',
+      scopes: ['a', 'b'],
+      expiresAt: expect.any(Number),
+      issuer: ISS,
+      resource: AUD,
+    });
     expect(seenAuth).toBe(`Basic ${Buffer.from('rs%3A1:s3cret%2F%2B').toString('base64')}`);
     await v.validate('tok-1');
     expect(v.requests).toBe(1);
@@ -190,7 +249,9 @@ describe('IntrospectionValidator', () => {
   test('endpoint errors → AuthUnavailable (503), not a refusal', async () => {
     answer = { status: 500 };
     await expect(validator().validate('tok')).rejects.toBeInstanceOf(AuthUnavailable);
-    await expect(validator({ url: 'http://127.0.0.1:1/introspect' }).validate('tok')).rejects.toBeInstanceOf(AuthUnavailable);
+    await expect(validator({ url: 'http://127.0.0.1:1/introspect' }).validate('tok')).rejects.toBeInstanceOf(
+      AuthUnavailable,
+    );
   });
 
   test('the cache is bounded and keyed by the token hash', async () => {
@@ -209,7 +270,9 @@ describe('static tokens', () => {
     const digest = createHash('sha256').update('second-token-abcdefgh').digest('hex');
     const v = new StaticTokenValidator(parseStaticTokens(['first-token-abcdefgh', `SHA256:${digest.toUpperCase()}`]));
     await expect(v.validate('first-token-abcdefgh')).resolves.toMatchObject({ clientId: 'static-token' });
-    await expect(v.validate('second-token-abcdefgh')).resolves.toMatchObject({ subject: `token-${digest.slice(0, 12)}` });
+    await expect(v.validate('second-token-abcdefgh')).resolves.toMatchObject({
+      subject: `token-${digest.slice(0, 12)}`,
+    });
     await expect(v.validate('first-token-abcdefg')).rejects.toBeInstanceOf(AuthFailure);
     await expect(v.validate(digest)).rejects.toBeInstanceOf(AuthFailure);
     expect(() => parseStaticTokens(['too-short'])).toThrow(/at least 16/);
@@ -258,9 +321,12 @@ describe('failure limiter', () => {
 
 describe('challenges and parsing', () => {
   test('WWW-Authenticate values are quoted safely and carry scope and metadata', () => {
-    expect(buildChallenge({ resourceMetadataUrl: 'https://m.example/.well-known/oauth-protected-resource/mcp', scope: ['a', 'b'] })).toBe(
-      'Bearer scope="a b", resource_metadata="https://m.example/.well-known/oauth-protected-resource/mcp"',
-    );
+    expect(
+      buildChallenge({
+        resourceMetadataUrl: 'https://m.example/.well-known/oauth-protected-resource/mcp',
+        scope: ['a', 'b'],
+      }),
+    ).toBe('Bearer scope="a b", resource_metadata="https://m.example/.well-known/oauth-protected-resource/mcp"');
     expect(buildChallenge({}, AuthFailure.invalidToken('bad "quote" \\ \n here'))).toBe(
       'Bearer error="invalid_token", error_description="bad \'quote\' \'   here"',
     );
@@ -277,7 +343,10 @@ describe('challenges and parsing', () => {
     const scopes = { countdown: ['mcp:long-running'], admin: ['mcp:admin', 'mcp:long-running'] };
     const call = (name: string) => ({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name } });
     expect(scopesNeededFor(call('countdown'), scopes)).toEqual(['mcp:long-running']);
-    expect(scopesNeededFor([call('echo'), call('admin'), call('countdown')], scopes)).toEqual(['mcp:admin', 'mcp:long-running']);
+    expect(scopesNeededFor([call('echo'), call('admin'), call('countdown')], scopes)).toEqual([
+      'mcp:admin',
+      'mcp:long-running',
+    ]);
     expect(scopesNeededFor({ method: 'tools/list' }, scopes)).toEqual([]);
     expect(scopesNeededFor(call('toString'), scopes)).toEqual([]);
   });
@@ -289,16 +358,36 @@ const STATE_KEY = 'k'.repeat(48);
 describe('auth configuration', () => {
   test('oauth needs an issuer; https off loopback; introspection needs credentials', () => {
     expect(() => loadConfig({ MCP_AUTH_MODE: 'oauth' })).toThrow(/needs OAUTH_ISSUER/);
-    expect(() => loadConfig({ MCP_AUTH_MODE: 'oauth', OAUTH_ISSUER: 'http://id.example' })).toThrow(/must be an https:\/\/ URL/);
-    expect(() => loadConfig({ MCP_AUTH_MODE: 'oauth', OAUTH_ISSUER: 'https://id.example', OAUTH_JWKS_URI: 'http://id.example/jwks' })).toThrow(/OAUTH_JWKS_URI/);
-    expect(() => loadConfig({ MCP_AUTH_MODE: 'oauth', OAUTH_ISSUER: 'https://id.example', OAUTH_INTROSPECTION_URL: 'https://id.example/i' })).toThrow(
-      /needs OAUTH_CLIENT_ID and OAUTH_CLIENT_SECRET/,
+    expect(() => loadConfig({ MCP_AUTH_MODE: 'oauth', OAUTH_ISSUER: 'http://id.example' })).toThrow(
+      /must be an https:\/\/ URL/,
     );
-    expect(loadConfig({ MCP_AUTH_MODE: 'oauth', OAUTH_ISSUER: 'http://127.0.0.1:8080/realms/dev' }).auth.issuer).toBe('http://127.0.0.1:8080/realms/dev');
+    expect(() =>
+      loadConfig({
+        MCP_AUTH_MODE: 'oauth',
+        OAUTH_ISSUER: 'https://id.example',
+        OAUTH_JWKS_URI: 'http://id.example/jwks',
+      }),
+    ).toThrow(/OAUTH_JWKS_URI/);
+    expect(() =>
+      loadConfig({
+        MCP_AUTH_MODE: 'oauth',
+        OAUTH_ISSUER: 'https://id.example',
+        OAUTH_INTROSPECTION_URL: 'https://id.example/i',
+      }),
+    ).toThrow(/needs OAUTH_CLIENT_ID and OAUTH_CLIENT_SECRET/);
+    expect(loadConfig({ MCP_AUTH_MODE: 'oauth', OAUTH_ISSUER: 'http://127.0.0.1:8080/realms/dev' }).auth.issuer).toBe(
+      'http://127.0.0.1:8080/realms/dev',
+    );
   });
 
   test('the resource is MCP_PUBLIC_URL as written (a bare origin in the form clients send, with its /); the audience defaults to it', () => {
-    const root = loadConfig({ HOST: '0.0.0.0', MCP_REQUEST_STATE_KEYS: STATE_KEY, MCP_AUTH_MODE: 'oauth', OAUTH_ISSUER: 'https://id.example', MCP_PUBLIC_URL: 'https://mcp.example.com' });
+    const root = loadConfig({
+      HOST: '0.0.0.0',
+      MCP_REQUEST_STATE_KEYS: STATE_KEY,
+      MCP_AUTH_MODE: 'oauth',
+      OAUTH_ISSUER: 'https://id.example',
+      MCP_PUBLIC_URL: 'https://mcp.example.com',
+    });
     expect(root.auth.resource).toBe('https://mcp.example.com/');
     expect(root.auth.audience).toBe('https://mcp.example.com/');
     expect(resourceInfo(root)).toEqual({
@@ -307,7 +396,14 @@ describe('auth configuration', () => {
       metadataUrl: 'https://mcp.example.com/.well-known/oauth-protected-resource',
       metadataPaths: ['/.well-known/oauth-protected-resource'],
     });
-    const nested = loadConfig({ HOST: '0.0.0.0', MCP_REQUEST_STATE_KEYS: STATE_KEY, MCP_AUTH_MODE: 'oauth', OAUTH_ISSUER: 'https://id.example', MCP_PUBLIC_URL: 'https://x.example/team/mcp', OAUTH_AUDIENCE: 'api://mcp' });
+    const nested = loadConfig({
+      HOST: '0.0.0.0',
+      MCP_REQUEST_STATE_KEYS: STATE_KEY,
+      MCP_AUTH_MODE: 'oauth',
+      OAUTH_ISSUER: 'https://id.example',
+      MCP_PUBLIC_URL: 'https://x.example/team/mcp',
+      OAUTH_AUDIENCE: 'api://mcp',
+    });
     expect(resourceInfo(nested)).toMatchObject({
       resource: 'https://x.example/team/mcp',
       audience: 'api://mcp',
@@ -316,10 +412,16 @@ describe('auth configuration', () => {
   });
 
   test('the challenge of a running server points to its path-inserted metadata', async () => {
-    const server = await startMcpServer({ MCP_AUTH_MODE: 'oauth', OAUTH_ISSUER: 'http://127.0.0.1:1/i', OAUTH_JWKS_URI: 'http://127.0.0.1:1/j' });
+    const server = await startMcpServer({
+      MCP_AUTH_MODE: 'oauth',
+      OAUTH_ISSUER: 'http://127.0.0.1:1/i',
+      OAUTH_JWKS_URI: 'http://127.0.0.1:1/j',
+    });
     try {
       const res = await fetch(server.mcpUrl, { method: 'POST', headers: MCP_HEADERS, body: initialize() });
-      expect(challengeOf(res).params.resource_metadata).toBe(new URL('/.well-known/oauth-protected-resource/mcp', server.baseUrl).href);
+      expect(challengeOf(res).params.resource_metadata).toBe(
+        new URL('/.well-known/oauth-protected-resource/mcp', server.baseUrl).href,
+      );
     } finally {
       await server.close();
     }
@@ -327,7 +429,8 @@ describe('auth configuration', () => {
 });
 
 describe('Authorization header parsing', () => {
-  const parse = (authorization: string) => bearerTokenOf({ headers: { authorization }, url: '/mcp', body: undefined } as never);
+  const parse = (authorization: string) =>
+    bearerTokenOf({ headers: { authorization }, url: '/mcp', body: undefined } as never);
 
   test('accepts "Bearer <token>" whatever the scheme case and spacing', () => {
     expect(parse('Bearer abc.def-ghi')).toBe('abc.def-ghi');

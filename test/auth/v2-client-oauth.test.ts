@@ -7,7 +7,13 @@
  * `'auto'` probes with `server/discover` and takes the newest revision both sides speak. Both are checked: the
  * same token serves both eras on the one URL.
  */
-import { Client, IssuerMismatchError, StreamableHTTPClientTransport, type FetchLike, type OAuthDiscoveryState } from '@modelcontextprotocol/client';
+import {
+  Client,
+  IssuerMismatchError,
+  StreamableHTTPClientTransport,
+  type FetchLike,
+  type OAuthDiscoveryState,
+} from '@modelcontextprotocol/client';
 import { InMemoryOAuthClient, authorize, clickDevSignIn, signInAs, type SignIn } from './helpers/oauthClient';
 import { plainFetch, serveMetadataDocument } from './helpers/metadataDocument';
 import { startUpstreamIdp, type UpstreamIdp } from './helpers/upstreamIdp';
@@ -42,7 +48,11 @@ async function startMode(mode: 'dev' | 'broker'): Promise<Mode> {
   const env: Record<string, string> = { PORT: String(port), MCP_AUTH_MODE: mode };
   if (mode === 'broker') {
     idp = await startUpstreamIdp(`${origin}/oauth/callback`);
-    Object.assign(env, { UPSTREAM_ISSUER: idp.issuer, UPSTREAM_CLIENT_ID: idp.clientId, UPSTREAM_CLIENT_SECRET: idp.clientSecret });
+    Object.assign(env, {
+      UPSTREAM_ISSUER: idp.issuer,
+      UPSTREAM_CLIENT_ID: idp.clientId,
+      UPSTREAM_CLIENT_SECRET: idp.clientSecret,
+    });
   }
   const server = await startTestServer(env, undefined, { clientMetadataFetch: plainFetch });
   return {
@@ -61,7 +71,10 @@ function recordingFetch(mcpUrl: URL, seen: { method: string; version: string | n
   return async (url, init) => {
     if (String(url) === mcpUrl.href && init?.method === 'POST' && typeof init.body === 'string') {
       const body = JSON.parse(init.body) as { method?: string };
-      seen.push({ method: body.method ?? '(response)', version: new Headers(init.headers).get('mcp-protocol-version') });
+      seen.push({
+        method: body.method ?? '(response)',
+        version: new Headers(init.headers).get('mcp-protocol-version'),
+      });
     }
     return fetch(url, init);
   };
@@ -80,7 +93,9 @@ async function signInAndCallWhoami(mode: Mode, provider: V2OAuthClient, forgedIs
   const callback = await authorize(provider.authorizationUrl!, provider.redirectUrl, mode.signIn);
   expect(callback.iss).toBe(mode.issuer);
   expect(callback.state).toBe(provider.expectedState());
-  await first.finishAuth(new URLSearchParams({ code: callback.code, state: callback.state ?? '', iss: forgedIss ?? callback.iss ?? '' }));
+  await first.finishAuth(
+    new URLSearchParams({ code: callback.code, state: callback.state ?? '', iss: forgedIss ?? callback.iss ?? '' }),
+  );
   await first.close();
 
   return callWhoami(mcpUrl, provider, 'auto');
@@ -89,10 +104,16 @@ async function signInAndCallWhoami(mode: Mode, provider: V2OAuthClient, forgedIs
 async function callWhoami(mcpUrl: URL, provider: V2OAuthClient, negotiation: 'auto' | 'legacy') {
   const seen: { method: string; version: string | null }[] = [];
   const client = new Client({ name: 'jest-v2', version: '1.0.0' }, { versionNegotiation: { mode: negotiation } });
-  await client.connect(new StreamableHTTPClientTransport(mcpUrl, { authProvider: provider as never, fetch: recordingFetch(mcpUrl, seen) }));
+  await client.connect(
+    new StreamableHTTPClientTransport(mcpUrl, { authProvider: provider as never, fetch: recordingFetch(mcpUrl, seen) }),
+  );
   try {
     const who = await client.callTool({ name: 'whoami', arguments: {} });
-    return { who: who.structuredContent as { issuer?: string; clientId?: string; subject?: string }, version: client.getNegotiatedProtocolVersion(), seen };
+    return {
+      who: who.structuredContent as { issuer?: string; clientId?: string; subject?: string },
+      version: client.getNegotiatedProtocolVersion(),
+      seen,
+    };
   } finally {
     await client.close();
   }

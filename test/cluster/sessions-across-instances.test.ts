@@ -26,10 +26,22 @@ describe.each(['standalone', 'cluster'] as const)('store: %s', (kind) => {
     redis = kind === 'cluster' ? await startRedisCluster() : await startRedis();
     const port = await freePort();
     mcpUrl = new URL(`http://127.0.0.1:${port}/mcp`);
-    env = { MCP_SESSION_MODE: 'stateful', REDIS_URL: redis.url, REDIS_CLUSTER_MODE: String(kind === 'cluster'), MCP_PUBLIC_URL: mcpUrl.href, MCP_KEEPALIVE_SECONDS: '1' };
+    env = {
+      MCP_SESSION_MODE: 'stateful',
+      REDIS_URL: redis.url,
+      REDIS_CLUSTER_MODE: String(kind === 'cluster'),
+      MCP_PUBLIC_URL: mcpUrl.href,
+      MCP_KEEPALIVE_SECONDS: '1',
+    };
     // The conformance fixture: it has tools that send requests to the client (elicitation) mid-call.
-    instances = [await startTestServer(env, conformanceCapabilities()), await startTestServer(env, conformanceCapabilities())];
-    proxy = await startRoundRobinProxy(instances.map((i) => i.baseUrl), port);
+    instances = [
+      await startTestServer(env, conformanceCapabilities()),
+      await startTestServer(env, conformanceCapabilities()),
+    ];
+    proxy = await startRoundRobinProxy(
+      instances.map((i) => i.baseUrl),
+      port,
+    );
   });
 
   afterAll(async () => {
@@ -76,8 +88,12 @@ describe.each(['standalone', 'cluster'] as const)('store: %s', (kind) => {
     await client.close();
     // Observed in the proxy's record, not assumed from its parity: the call and the answer to the server's
     // request went to different instances.
-    const [call] = proxy.carrying((m) => m.method === 'tools/call' && (m.params as { name?: string })?.name === 'test_elicitation');
-    const [answer] = proxy.carrying((m) => m.method === undefined && JSON.stringify(m.result ?? null).includes('ada@example.com'));
+    const [call] = proxy.carrying(
+      (m) => m.method === 'tools/call' && (m.params as { name?: string })?.name === 'test_elicitation',
+    );
+    const [answer] = proxy.carrying(
+      (m) => m.method === undefined && JSON.stringify(m.result ?? null).includes('ada@example.com'),
+    );
     expect(call).toBeDefined();
     expect(answer).toBeDefined();
     expect(answer!.target).not.toBe(call!.target);
@@ -86,7 +102,8 @@ describe.each(['standalone', 'cluster'] as const)('store: %s', (kind) => {
   test('the log level a client sets holds on every instance, including one that rebuilds the session later', async () => {
     const client = await connectClient();
     const messages: string[] = [];
-    client.fallbackNotificationHandler = async (n) => void (n.method === 'notifications/message' && messages.push(String(n.params?.data)));
+    client.fallbackNotificationHandler = async (n) =>
+      void (n.method === 'notifications/message' && messages.push(String(n.params?.data)));
     // Both instances host the session before the level is set (so the broadcast, not only the record, is needed).
     for (let i = 0; i < 2; i++) await client.callTool({ name: 'test_tool_with_logging', arguments: {} });
     expect(messages.length).toBe(6);
@@ -102,7 +119,12 @@ describe.each(['standalone', 'cluster'] as const)('store: %s', (kind) => {
       const res = await fetch(new URL('/mcp', third.baseUrl), {
         method: 'POST',
         headers: { ...MCP_HEADERS, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 'lvl', method: 'tools/call', params: { name: 'test_tool_with_logging', arguments: {} } }),
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 'lvl',
+          method: 'tools/call',
+          params: { name: 'test_tool_with_logging', arguments: {} },
+        }),
       });
       const text = await res.text();
       expect(text).toContain('"id":"lvl"');
@@ -133,22 +155,33 @@ describe.each(['standalone', 'cluster'] as const)('store: %s', (kind) => {
     const res = await fetch(mcpUrl, {
       method: 'POST',
       headers: { ...MCP_HEADERS, ...headers },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 77, method: 'tools/call', params: { name: 'test_tool_with_progress', arguments: {}, _meta: { progressToken: 'p' } } }),
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 77,
+        method: 'tools/call',
+        params: { name: 'test_tool_with_progress', arguments: {}, _meta: { progressToken: 'p' } },
+      }),
     });
     expect(res.status).toBe(200);
     const reader = res.body!.getReader();
-    const before = await readUntil(reader, (t) => t.includes('notifications/progress'), { what: 'the first progress event' });
+    const before = await readUntil(reader, (t) => t.includes('notifications/progress'), {
+      what: 'the first progress event',
+    });
     await reader.cancel();
     const ids = [...before.matchAll(/^id: (.+)$/gm)].map((m) => m[1]!);
     const seen = events(before);
     expect(seen.length).toBeGreaterThanOrEqual(1);
 
     // Resume from the last id received; the round-robin sends it to whichever instance is next.
-    const resumed = await fetch(mcpUrl, { headers: { accept: 'text/event-stream', 'last-event-id': ids.at(-1)!, ...headers } });
+    const resumed = await fetch(mcpUrl, {
+      headers: { accept: 'text/event-stream', 'last-event-id': ids.at(-1)!, ...headers },
+    });
     expect(resumed.status).toBe(200);
     const rest = events(await resumed.text()); // the stream ends after the answer
     const all = [...seen, ...rest];
-    expect(all.filter((m) => m.method === 'notifications/progress').map((m) => m.params!.progress)).toEqual([0, 50, 100]);
+    expect(all.filter((m) => m.method === 'notifications/progress').map((m) => m.params!.progress)).toEqual([
+      0, 50, 100,
+    ]);
     expect(all.filter((m) => m.id === 77)).toHaveLength(1);
     await client.close();
     // Observed in the proxy's record: the resuming GET was served by another instance than the call's POST.
@@ -159,7 +192,9 @@ describe.each(['standalone', 'cluster'] as const)('store: %s', (kind) => {
   });
 
   function events(text: string) {
-    return [...text.matchAll(/^data: (\{.+)$/gm)].map((m) => JSON.parse(m[1]!) as { method?: string; id?: number; params?: { progress?: number }; result?: unknown });
+    return [...text.matchAll(/^data: (\{.+)$/gm)].map(
+      (m) => JSON.parse(m[1]!) as { method?: string; id?: number; params?: { progress?: number }; result?: unknown },
+    );
   }
 
   test('DELETE on one instance ends the session on both', async () => {
@@ -185,21 +220,39 @@ describe.each(['standalone', 'cluster'] as const)('store: %s', (kind) => {
     // Both POSTs go to the same instance directly (not through the round-robin, whose order other requests can
     // shift), and the first call waits for the client's answer to its elicitation: certainly in flight.
     const instanceUrl = new URL('/mcp', instances[0]!.baseUrl);
-    const call = JSON.stringify({ jsonrpc: '2.0', id: 'dup', method: 'tools/call', params: { name: 'test_elicitation', arguments: { message: 'Who?' } } });
+    const call = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 'dup',
+      method: 'tools/call',
+      params: { name: 'test_elicitation', arguments: { message: 'Who?' } },
+    });
     const first = await fetch(instanceUrl, { method: 'POST', headers, body: call });
     expect(first.status).toBe(200);
     const reader = first.body!.getReader();
     const asked = await readUntil(reader, (t) => t.includes('elicitation/create'), { what: 'the elicitation request' });
-    const elicitation = events(asked).find((m) => m.method === 'elicitation/create') as unknown as { id: string | number };
+    const elicitation = events(asked).find((m) => m.method === 'elicitation/create') as unknown as {
+      id: string | number;
+    };
     const second = await fetch(instanceUrl, { method: 'POST', headers, body: call });
     expect(second.status).toBe(400);
-    expect(((await second.json()) as { error: { message: string } }).error.message).toMatch(/request id "dup" is already in use/);
+    expect(((await second.json()) as { error: { message: string } }).error.message).toMatch(
+      /request id "dup" is already in use/,
+    );
     // Answered, the first call completes on its own stream.
-    const answer = { jsonrpc: '2.0', id: elicitation.id, result: { action: 'accept', content: { username: 'ada', email: 'ada@example.com' } } };
+    const answer = {
+      jsonrpc: '2.0',
+      id: elicitation.id,
+      result: { action: 'accept', content: { username: 'ada', email: 'ada@example.com' } },
+    };
     expect((await fetch(instanceUrl, { method: 'POST', headers, body: JSON.stringify(answer) })).status).toBe(202);
-    const rest = await readUntil(reader, (t) => t.includes('"id":"dup"'), { soFar: asked, what: "the first call's result" });
+    const rest = await readUntil(reader, (t) => t.includes('"id":"dup"'), {
+      soFar: asked,
+      what: "the first call's result",
+    });
     await reader.cancel();
-    expect(events(rest).find((m) => (m.id as unknown) === 'dup')).toMatchObject({ result: { content: [{ type: 'text' }] } });
+    expect(events(rest).find((m) => (m.id as unknown) === 'dup')).toMatchObject({
+      result: { content: [{ type: 'text' }] },
+    });
     await client.close();
   });
 
@@ -236,24 +289,42 @@ describe.each(['standalone', 'cluster'] as const)('store: %s', (kind) => {
 
     beforeAll(async () => {
       const port = await freePort();
-      const env = { MCP_SESSION_MODE: 'stateful', REDIS_URL: redis.url, MCP_PUBLIC_URL: `http://127.0.0.1:${port}/mcp`, REDIS_CLUSTER_MODE: String(kind === 'cluster'), MCP_AUTH_MODE: 'token', MCP_BEARER_TOKENS: `${alice},${mallory},${carol}`, MCP_MAX_SESSIONS_PER_PRINCIPAL: '2' };
+      const env = {
+        MCP_SESSION_MODE: 'stateful',
+        REDIS_URL: redis.url,
+        MCP_PUBLIC_URL: `http://127.0.0.1:${port}/mcp`,
+        REDIS_CLUSTER_MODE: String(kind === 'cluster'),
+        MCP_AUTH_MODE: 'token',
+        MCP_BEARER_TOKENS: `${alice},${mallory},${carol}`,
+        MCP_MAX_SESSIONS_PER_PRINCIPAL: '2',
+      };
       secured = [await startTestServer(env), await startTestServer(env)];
-      front = await startRoundRobinProxy(secured.map((i) => i.baseUrl), port);
+      front = await startRoundRobinProxy(
+        secured.map((i) => i.baseUrl),
+        port,
+      );
     });
     afterAll(async () => {
       await front?.close();
       for (const i of secured) await i.close();
     });
 
-    test("another caller presenting the session id gets 404 wherever it lands; the owner is served", async () => {
+    test('another caller presenting the session id gets 404 wherever it lands; the owner is served', async () => {
       const url = new URL('/mcp', front.url);
       const client = new Client({ name: 'alice', version: '1.0.0' });
-      const transport = new StreamableHTTPClientTransport(url, { requestInit: { headers: { authorization: `Bearer ${alice}` } } });
+      const transport = new StreamableHTTPClientTransport(url, {
+        requestInit: { headers: { authorization: `Bearer ${alice}` } },
+      });
       await client.connect(transport);
       const call = (token: string) =>
         fetch(url, {
           method: 'POST',
-          headers: { ...MCP_HEADERS, authorization: `Bearer ${token}`, 'mcp-session-id': transport.sessionId!, 'mcp-protocol-version': '2025-11-25' },
+          headers: {
+            ...MCP_HEADERS,
+            authorization: `Bearer ${token}`,
+            'mcp-session-id': transport.sessionId!,
+            'mcp-protocol-version': '2025-11-25',
+          },
           body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
         });
       for (let i = 0; i < 2; i++) expect((await call(mallory)).status).toBe(404);
@@ -261,13 +332,18 @@ describe.each(['standalone', 'cluster'] as const)('store: %s', (kind) => {
       await client.close();
     });
 
-    test("the per-caller session cap holds across instances; ending a session frees a place", async () => {
+    test('the per-caller session cap holds across instances; ending a session frees a place', async () => {
       const url = new URL('/mcp', front.url);
       const open = (token: string) =>
         fetch(url, {
           method: 'POST',
           headers: { ...MCP_HEADERS, authorization: `Bearer ${token}` },
-          body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'c', version: '1' } } }),
+          body: JSON.stringify({
+            jsonrpc: '2.0',
+            id: 1,
+            method: 'initialize',
+            params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'c', version: '1' } },
+          }),
         });
       const first = await open(carol); // instance A
       const second = await open(carol); // instance B
@@ -277,12 +353,17 @@ describe.each(['standalone', 'cluster'] as const)('store: %s', (kind) => {
         const refused = await open(carol); // either instance: the count is shared
         expect(refused.status).toBe(503);
         expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
-        expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(/Too many sessions for this caller/);
+        expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(
+          /Too many sessions for this caller/,
+        );
       }
       const other = await open(mallory);
       expect(other.status).toBe(200);
       await other.body?.cancel();
-      const ended = await fetch(url, { method: 'DELETE', headers: { authorization: `Bearer ${carol}`, 'mcp-session-id': first.headers.get('mcp-session-id')! } });
+      const ended = await fetch(url, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${carol}`, 'mcp-session-id': first.headers.get('mcp-session-id')! },
+      });
       expect(ended.status).toBe(200);
       const again = await open(carol);
       expect(again.status).toBe(200);

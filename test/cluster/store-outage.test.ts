@@ -39,7 +39,12 @@ describe('stateful instance, store outage', () => {
     expect((await fetch(new URL('/readyz', server.baseUrl))).status).toBe(200);
 
     await redis.stop();
-    await waitFor(async () => (await fetch(new URL('/readyz', server.baseUrl))).status === 503, 5000, 'readiness 503', 100);
+    await waitFor(
+      async () => (await fetch(new URL('/readyz', server.baseUrl))).status === 503,
+      5000,
+      'readiness 503',
+      100,
+    );
     const ready = await fetch(new URL('/readyz', server.baseUrl));
     expect(await ready.json()).toEqual({ status: 'unavailable', reason: 'session store unreachable' });
     // Liveness is not readiness: a restart would not bring the store back.
@@ -49,7 +54,10 @@ describe('stateful instance, store outage', () => {
     const fresh = await fetch(server.mcpUrl, { method: 'POST', headers: MCP_HEADERS, body: initialize });
     expect(fresh.status).toBe(503);
     expect(fresh.headers.get('retry-after')).toMatch(/^\d+$/);
-    expect(await fresh.json()).toMatchObject({ jsonrpc: '2.0', error: { code: -32000, message: expect.stringMatching(/session store unavailable/i) } });
+    expect(await fresh.json()).toMatchObject({
+      jsonrpc: '2.0',
+      error: { code: -32000, message: expect.stringMatching(/session store unavailable/i) },
+    });
     const existing = await fetch(server.mcpUrl, {
       method: 'POST',
       headers: { ...MCP_HEADERS, 'mcp-session-id': transport.sessionId!, 'mcp-protocol-version': '2025-11-25' },
@@ -63,7 +71,12 @@ describe('stateful instance, store outage', () => {
     expect(answeredIn).toBeLessThan(1000);
 
     await redis.restart();
-    const healedIn = await waitFor(async () => (await fetch(new URL('/readyz', server.baseUrl))).status === 200, 10_000, 'readiness 200', 100);
+    const healedIn = await waitFor(
+      async () => (await fetch(new URL('/readyz', server.baseUrl))).status === 200,
+      10_000,
+      'readiness 200',
+      100,
+    );
     console.log(`store outage: readiness back ${healedIn} ms after the store restarted`);
     // The store restarted empty (no persistence here): old sessions are gone (404), new ones work.
     const old = await fetch(server.mcpUrl, {
@@ -84,7 +97,10 @@ describe('stateful instance, store outage', () => {
 });
 
 test('a stateless instance ignores REDIS_URL: no store is needed, it says so once', async () => {
-  const server = await startTestServer({ MCP_SESSION_MODE: 'stateless', REDIS_URL: `redis://127.0.0.1:${await freePort()}` });
+  const server = await startTestServer({
+    MCP_SESSION_MODE: 'stateless',
+    REDIS_URL: `redis://127.0.0.1:${await freePort()}`,
+  });
   try {
     expect((await fetch(new URL('/readyz', server.baseUrl))).status).toBe(200);
     const client = new Client({ name: 'stateless', version: '1' });
@@ -99,7 +115,10 @@ test('a stateless instance ignores REDIS_URL: no store is needed, it says so onc
 
 test('a stateful instance starts without its store (not ready), instead of crashing', async () => {
   const started = Date.now();
-  const server = await startTestServer({ MCP_SESSION_MODE: 'stateful', REDIS_URL: `redis://127.0.0.1:${await freePort()}` });
+  const server = await startTestServer({
+    MCP_SESSION_MODE: 'stateful',
+    REDIS_URL: `redis://127.0.0.1:${await freePort()}`,
+  });
   try {
     expect(Date.now() - started).toBeLessThan(8000);
     const ready = await fetch(new URL('/readyz', server.baseUrl));

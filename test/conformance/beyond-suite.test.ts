@@ -34,20 +34,31 @@ const CONTENT_TOOLS: Record<string, string[]> = {
   test_tool_with_logging: ['text'],
   test_tool_with_progress: ['text'],
 };
-const SERVER_REQUEST_TOOLS = ['test_sampling', 'test_elicitation', 'test_elicitation_sep1034_defaults', 'test_elicitation_sep1330_enums'];
+const SERVER_REQUEST_TOOLS = [
+  'test_sampling',
+  'test_elicitation',
+  'test_elicitation_sep1034_defaults',
+  'test_elicitation_sep1330_enums',
+];
 
 describe.each(['stateless', 'stateful'] as const)('the fixture answers as the scenarios specify, %s mode', (mode) => {
   let server: TestServer;
   let client: Client;
   beforeAll(async () => {
     server = await startTestServer({ MCP_SESSION_MODE: mode }, conformanceCapabilities());
-    client = new Client({ name: 'fixture-check', version: '1.0.0' }, { capabilities: { sampling: {}, elicitation: {} } });
+    client = new Client(
+      { name: 'fixture-check', version: '1.0.0' },
+      { capabilities: { sampling: {}, elicitation: {} } },
+    );
     client.setRequestHandler(CreateMessageRequestSchema, async () => ({
       role: 'assistant',
       content: { type: 'text', text: 'sampled' },
       model: 'test-model',
     }));
-    client.setRequestHandler(ElicitRequestSchema, async () => ({ action: 'accept', content: { username: 'u', email: 'e@example.com' } }));
+    client.setRequestHandler(ElicitRequestSchema, async () => ({
+      action: 'accept',
+      content: { username: 'u', email: 'e@example.com' },
+    }));
     await client.connect(new StreamableHTTPClientTransport(server.mcpUrl));
   });
   afterAll(async () => {
@@ -57,14 +68,21 @@ describe.each(['stateless', 'stateful'] as const)('the fixture answers as the sc
 
   test('every tool, resource and prompt the scenarios use exists', async () => {
     const tools = (await client.listTools()).tools.map((t) => t.name);
-    expect(tools).toEqual(expect.arrayContaining([...Object.keys(CONTENT_TOOLS), 'test_error_handling', ...SERVER_REQUEST_TOOLS]));
+    expect(tools).toEqual(
+      expect.arrayContaining([...Object.keys(CONTENT_TOOLS), 'test_error_handling', ...SERVER_REQUEST_TOOLS]),
+    );
     const resources = (await client.listResources()).resources.map((r) => r.uri);
     expect(resources).toEqual(expect.arrayContaining(['test://static-text', 'test://static-binary', WATCHED_URI]));
     const templates = (await client.listResourceTemplates()).resourceTemplates.map((t) => t.uriTemplate);
     expect(templates).toContain('test://template/{id}/data');
     const prompts = (await client.listPrompts()).prompts.map((p) => p.name);
     expect(prompts).toEqual(
-      expect.arrayContaining(['test_simple_prompt', 'test_prompt_with_arguments', 'test_prompt_with_embedded_resource', 'test_prompt_with_image']),
+      expect.arrayContaining([
+        'test_simple_prompt',
+        'test_prompt_with_arguments',
+        'test_prompt_with_embedded_resource',
+        'test_prompt_with_image',
+      ]),
     );
   });
 
@@ -77,27 +95,40 @@ describe.each(['stateless', 'stateful'] as const)('the fixture answers as the sc
   test('test_error_handling fails as a tool error with its own message', async () => {
     const result = (await client.callTool({ name: 'test_error_handling', arguments: {} })) as CallToolResult;
     expect(result.isError).toBe(true);
-    expect(result.content[0]).toEqual({ type: 'text', text: expect.stringContaining('intentionally returns an error') });
+    expect(result.content[0]).toEqual({
+      type: 'text',
+      text: expect.stringContaining('intentionally returns an error'),
+    });
   });
 
   test('sampling and elicitation: answered in stateful mode, refused at once in stateless mode', async () => {
     const sampled = (await client.callTool({ name: 'test_sampling', arguments: { prompt: 'hi' } })) as CallToolResult;
-    const elicited = (await client.callTool({ name: 'test_elicitation', arguments: { message: 'who?' } })) as CallToolResult;
+    const elicited = (await client.callTool({
+      name: 'test_elicitation',
+      arguments: { message: 'who?' },
+    })) as CallToolResult;
     if (mode === 'stateful') {
       expect(sampled).toMatchObject({ content: [{ type: 'text', text: 'LLM response: sampled' }] });
       expect(elicited.isError).toBeFalsy();
       expect(elicited.content[0]).toMatchObject({ text: expect.stringContaining('action=accept') });
     } else {
-      for (const r of [sampled, elicited]) expect(r).toMatchObject({ isError: true, content: [{ text: NEEDS_SESSION }] });
+      for (const r of [sampled, elicited])
+        expect(r).toMatchObject({ isError: true, content: [{ text: NEEDS_SESSION }] });
     }
   });
 
   test('resources and prompts carry the substituted values', async () => {
     const templated = await client.readResource({ uri: 'test://template/123/data' });
     expect(JSON.parse((templated.contents[0] as { text: string }).text)).toMatchObject({ id: '123' });
-    const prompt = await client.getPrompt({ name: 'test_prompt_with_arguments', arguments: { arg1: 'a1', arg2: 'a2' } });
+    const prompt = await client.getPrompt({
+      name: 'test_prompt_with_arguments',
+      arguments: { arg1: 'a1', arg2: 'a2' },
+    });
     expect(JSON.stringify(prompt.messages)).toContain("arg1='a1', arg2='a2'");
-    const completion = await client.complete({ ref: { type: 'ref/prompt', name: 'test_prompt_with_arguments' }, argument: { name: 'arg1', value: 'par' } });
+    const completion = await client.complete({
+      ref: { type: 'ref/prompt', name: 'test_prompt_with_arguments' },
+      argument: { name: 'arg1', value: 'par' },
+    });
     expect(completion.completion.values).toEqual(['paris', 'park', 'party']);
   });
 });
@@ -110,7 +141,11 @@ describe.each(['stateless', 'stateful'] as const)('DNS-rebinding guards, %s mode
   afterAll(() => server.close());
 
   const post = (headers: Record<string, string>) =>
-    fetch(server.mcpUrl, { method: 'POST', headers: { ...MCP_HEADERS, ...headers }, body: JSON.stringify(initializeBody()) });
+    fetch(server.mcpUrl, {
+      method: 'POST',
+      headers: { ...MCP_HEADERS, ...headers },
+      body: JSON.stringify(initializeBody()),
+    });
 
   test('a foreign Origin alone is refused (403)', async () => {
     const res = await post({ origin: 'http://evil.example.com' });
@@ -121,10 +156,14 @@ describe.each(['stateless', 'stateful'] as const)('DNS-rebinding guards, %s mode
     // fetch sets Host from the URL; a raw request is needed to send another one.
     const { request } = await import('node:http');
     const status = await new Promise<number>((resolve, reject) => {
-      const req = request(server.mcpUrl, { method: 'POST', headers: { ...MCP_HEADERS, host: 'evil.example.com' } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
+      const req = request(
+        server.mcpUrl,
+        { method: 'POST', headers: { ...MCP_HEADERS, host: 'evil.example.com' } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
       req.once('error', reject);
       req.end(JSON.stringify(initializeBody()));
     });
@@ -146,7 +185,11 @@ describe('stateful mode, beyond the active scenarios', () => {
   afterAll(() => server.close());
 
   test('SEP-1699: a call whose stream is closed mid-call is resumed with Last-Event-ID', async () => {
-    const init = await fetch(server.mcpUrl, { method: 'POST', headers: MCP_HEADERS, body: JSON.stringify(initializeBody()) });
+    const init = await fetch(server.mcpUrl, {
+      method: 'POST',
+      headers: MCP_HEADERS,
+      body: JSON.stringify(initializeBody()),
+    });
     const sessionId = init.headers.get('mcp-session-id')!;
     expect(sessionId).toBeTruthy();
     await init.text();
@@ -161,7 +204,12 @@ describe('stateful mode, beyond the active scenarios', () => {
     const call = await fetch(server.mcpUrl, {
       method: 'POST',
       headers: session,
-      body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'test_reconnection', arguments: {} } }),
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 7,
+        method: 'tools/call',
+        params: { name: 'test_reconnection', arguments: {} },
+      }),
     });
     expect(call.headers.get('content-type')).toContain('text/event-stream');
     // The server ends this stream itself, before the result: reading to the end must not hang.
@@ -171,7 +219,12 @@ describe('stateful mode, beyond the active scenarios', () => {
     expect(events.some((e) => e.data.includes('"result"'))).toBe(false);
 
     const resumed = await fetch(server.mcpUrl, {
-      headers: { accept: 'text/event-stream', 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25', 'last-event-id': events.at(-1)!.id! },
+      headers: {
+        accept: 'text/event-stream',
+        'mcp-session-id': sessionId,
+        'mcp-protocol-version': '2025-11-25',
+        'last-event-id': events.at(-1)!.id!,
+      },
     });
     expect(resumed.status).toBe(200);
     const reader = resumed.body!.pipeThrough(new TextDecoderStream()).getReader();
@@ -183,20 +236,28 @@ describe('stateful mode, beyond the active scenarios', () => {
       text += value;
     }
     await reader.cancel();
-    const result = parseSse(text).map((e) => (e.data ? JSON.parse(e.data) : undefined)).find((m) => m?.id === 7);
+    const result = parseSse(text)
+      .map((e) => (e.data ? JSON.parse(e.data) : undefined))
+      .find((m) => m?.id === 7);
     expect(result?.result?.content?.[0]?.text).toMatch(/Reconnection test completed/);
   });
 
   test('a subscriber hears about updates, and stops hearing after unsubscribing', async () => {
     const client = new Client({ name: 'subscriber', version: '1.0.0' });
     const updates: { uri: string; revision: unknown }[] = [];
-    client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => void updates.push({ uri: n.params.uri, revision: n.params._meta?.revision }));
+    client.setNotificationHandler(
+      ResourceUpdatedNotificationSchema,
+      (n) => void updates.push({ uri: n.params.uri, revision: n.params._meta?.revision }),
+    );
     await client.connect(new StreamableHTTPClientTransport(server.mcpUrl));
     expect(client.getServerCapabilities()?.resources?.subscribe).toBe(true);
     const update = async () => {
       const result = await client.callTool({ name: 'test_update_watched_resource', arguments: {} });
       const text = (result.content as { text: string }[])[0]!.text;
-      return { revision: Number(/revision (\d+)/.exec(text)![1]), notified: text.includes('subscriber notified: true') };
+      return {
+        revision: Number(/revision (\d+)/.exec(text)![1]),
+        notified: text.includes('subscriber notified: true'),
+      };
     };
 
     await client.subscribeResource({ uri: WATCHED_URI });

@@ -26,11 +26,14 @@ function expectEveryScenarioClean(run: ConformanceRun): void {
 }
 
 describe('MCP conformance suite (requirement sets 2025-11-25 and 2026-07-28)', () => {
-  test.each<RequirementSet>(['2025-11-25', '2026-07-28'])('stateful, %s: every required scenario passes, no expected failures', async (requirements) => {
-    const run = await runConformance('stateful', { requirements });
-    console.log(summaryLine(run));
-    expectEveryScenarioClean(run);
-  });
+  test.each<RequirementSet>(['2025-11-25', '2026-07-28'])(
+    'stateful, %s: every required scenario passes, no expected failures',
+    async (requirements) => {
+      const run = await runConformance('stateful', { requirements });
+      console.log(summaryLine(run));
+      expectEveryScenarioClean(run);
+    },
+  );
 
   test('stateless, 2026-07-28: every required scenario passes, no expected failures', async () => {
     const run = await runConformance('stateless', { requirements: '2026-07-28' });
@@ -40,7 +43,12 @@ describe('MCP conformance suite (requirement sets 2025-11-25 and 2026-07-28)', (
 
   test('stateless, 2025-11-25: every required scenario passes except the documented session-only ones', async () => {
     const run = await runConformance('stateless', { requirements: '2025-11-25', expectedFailures: STATELESS_BASELINE });
-    console.log(`${summaryLine(run)}; expected failures: ${run.scenarios.filter((s) => !s.clean).map((s) => s.scenario).join(', ')}`);
+    console.log(
+      `${summaryLine(run)}; expected failures: ${run.scenarios
+        .filter((s) => !s.clean)
+        .map((s) => s.scenario)
+        .join(', ')}`,
+    );
     if (run.exitCode !== 0) throw new Error(explain(run));
     expect(run.announced).toBeGreaterThan(0);
     expect(run.scenarios).toHaveLength(run.announced);

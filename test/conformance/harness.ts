@@ -128,9 +128,16 @@ export async function runConformance(mode: SessionMode, options: RunOptions = {}
 }
 
 /** One instance (sessions in memory), or several on Redis behind a round-robin proxy. */
-async function startTarget(mode: SessionMode, instances: number): Promise<{ url: string; servers: TestServer[]; close(): Promise<void> }> {
+async function startTarget(
+  mode: SessionMode,
+  instances: number,
+): Promise<{ url: string; servers: TestServer[]; close(): Promise<void> }> {
   // Shared requestState keys: a 2026-07-28 retry may reach another instance.
-  const env = { MCP_SESSION_MODE: mode, MCP_DRAIN_SECONDS: '1', MCP_REQUEST_STATE_KEYS: 'conformance-request-state-key-0123456789' };
+  const env = {
+    MCP_SESSION_MODE: mode,
+    MCP_DRAIN_SECONDS: '1',
+    MCP_REQUEST_STATE_KEYS: 'conformance-request-state-key-0123456789',
+  };
   if (instances === 1) {
     const server = await startTestServer(env, conformanceCapabilities());
     return { url: server.mcpUrl.href, servers: [server], close: () => server.close() };
@@ -140,9 +147,14 @@ async function startTarget(mode: SessionMode, instances: number): Promise<{ url:
   const url = `http://127.0.0.1:${port}/mcp`;
   const servers: TestServer[] = [];
   for (let i = 0; i < instances; i++) {
-    servers.push(await startTestServer({ ...env, REDIS_URL: redis.url, MCP_PUBLIC_URL: url }, conformanceCapabilities()));
+    servers.push(
+      await startTestServer({ ...env, REDIS_URL: redis.url, MCP_PUBLIC_URL: url }, conformanceCapabilities()),
+    );
   }
-  const proxy: RoundRobinProxy = await startRoundRobinProxy(servers.map((s) => s.baseUrl), port);
+  const proxy: RoundRobinProxy = await startRoundRobinProxy(
+    servers.map((s) => s.baseUrl),
+    port,
+  );
   return {
     url,
     servers,
@@ -160,7 +172,10 @@ async function startTarget(mode: SessionMode, instances: number): Promise<{ url:
  */
 function runCli(args: string[], timeoutMs: number): Promise<{ exitCode: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(process.execPath, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
@@ -193,12 +208,24 @@ async function readResults(outDir: string, output: string): Promise<ScenarioResu
     const problems = checks
       .filter((c) => c.status === 'FAILURE' || c.status === 'WARNING')
       .map((c) => `${c.status} ${c.name}: ${c.errorMessage ?? ''}`.trim());
-    const result = { scenario: match[1]!, passed: count('SUCCESS'), failed: count('FAILURE'), warnings: count('WARNING') };
+    const result = {
+      scenario: match[1]!,
+      passed: count('SUCCESS'),
+      failed: count('FAILURE'),
+      warnings: count('WARNING'),
+    };
     results.set(result.scenario, { ...result, clean: result.failed === 0 && result.warnings === 0, problems });
   }
   for (const [, scenario] of output.matchAll(/^=== Running scenario: (\S+) ===$/gm)) {
     if (!results.has(scenario!)) {
-      results.set(scenario!, { scenario: scenario!, passed: 0, failed: 1, warnings: 0, clean: false, problems: ['no results written'] });
+      results.set(scenario!, {
+        scenario: scenario!,
+        passed: 0,
+        failed: 1,
+        warnings: 0,
+        clean: false,
+        problems: ['no results written'],
+      });
     }
   }
   return [...results.values()].sort((a, b) => a.scenario.localeCompare(b.scenario));
@@ -206,10 +233,16 @@ async function readResults(outDir: string, output: string): Promise<ScenarioResu
 
 /** The server scenarios a requirement set scores (`conformance list --requirements <set>`, "Server scenarios"). */
 export function requiredServerScenarios(set: RequirementSet): string[] {
-  const listed = spawnSync(process.execPath, [CONFORMANCE_CLI, 'list', '--requirements', set], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const listed = spawnSync(process.execPath, [CONFORMANCE_CLI, 'list', '--requirements', set], {
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   const section = /Server scenarios[^\n]*\n([\s\S]*?)(?:\n\s*\n|$)/.exec(listed.stdout)?.[1] ?? '';
   const names = [...section.matchAll(/^\s*- (\S+)/gm)].map((m) => m[1]!);
-  if (names.length === 0) throw new Error(`conformance list --requirements ${set} listed no server scenarios:\n${listed.stdout}${listed.stderr}`);
+  if (names.length === 0)
+    throw new Error(
+      `conformance list --requirements ${set} listed no server scenarios:\n${listed.stdout}${listed.stderr}`,
+    );
   return names;
 }
 
@@ -230,6 +263,9 @@ export function summaryLine(run: ConformanceRun): string {
 export function problemReport(run: ConformanceRun): string {
   return run.scenarios
     .filter((s) => !s.clean)
-    .map((s) => `  ${s.scenario}: ${s.passed} passed, ${s.failed} failed, ${s.warnings} warnings\n${s.problems.map((p) => `    - ${p}`).join('\n')}`)
+    .map(
+      (s) =>
+        `  ${s.scenario}: ${s.passed} passed, ${s.failed} failed, ${s.warnings} warnings\n${s.problems.map((p) => `    - ${p}`).join('\n')}`,
+    )
     .join('\n');
 }

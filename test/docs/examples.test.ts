@@ -55,7 +55,8 @@ function tsBlocks(file: string): { line: number; info: string; code: string }[] 
     const [, indent, fence, , info] = open;
     const body: string[] = [];
     let j = i + 1;
-    for (; j < lines.length && lines[j]!.trim() !== fence; j++) body.push(lines[j]!.startsWith(indent!) ? lines[j]!.slice(indent!.length) : lines[j]!);
+    for (; j < lines.length && lines[j]!.trim() !== fence; j++)
+      body.push(lines[j]!.startsWith(indent!) ? lines[j]!.slice(indent!.length) : lines[j]!);
     blocks.push({ line: i + 1, info: info!.trim(), code: body.join('\n') });
     i = j;
   }
@@ -64,7 +65,9 @@ function tsBlocks(file: string): { line: number; info: string; code: string }[] 
 
 /** `remote-mcp-stacks/<entry>` → the source file its `exports` entry is built from (`dist/x/index.d.ts` → `x/index.ts`). */
 function packageEntries(): Record<string, string> {
-  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+    exports: Record<string, unknown>;
+  };
   const entries: Record<string, string> = {};
   for (const [subpath, target] of Object.entries(pkg.exports)) {
     const types = JSON.stringify(target).match(/"\.\/dist\/([^"]+)\.d\.ts"/)?.[1];
@@ -152,7 +155,10 @@ describe('CDK examples synthesize', () => {
   // hosted zone, and the Availability Zones of a stack whose account is known.
   const env = { CDK_DEFAULT_ACCOUNT: ACCOUNT, CDK_DEFAULT_REGION: REGION };
   const lookups = {
-    [`hosted-zone:account=${ACCOUNT}:domainName=example.com:region=${REGION}`]: { Id: '/hostedzone/Z0123456789ABC', Name: 'example.com.' },
+    [`hosted-zone:account=${ACCOUNT}:domainName=example.com:region=${REGION}`]: {
+      Id: '/hostedzone/Z0123456789ABC',
+      Name: 'example.com.',
+    },
     [`availability-zones:account=${ACCOUNT}:region=${REGION}`]: [`${REGION}a`, `${REGION}b`, `${REGION}c`],
   };
   const saved: Record<string, string | undefined> = {};
@@ -163,30 +169,41 @@ describe('CDK examples synthesize', () => {
     }
   });
   afterAll(() => {
-    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
+    for (const [k, v] of Object.entries(saved))
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
   });
 
-  test.each(cdkExamples.map((e) => [e.where, e] as const))('%s', (_where, e) => {
-    const cdk = require('aws-cdk-lib') as typeof import('aws-cdk-lib');
-    const apps: import('aws-cdk-lib').App[] = [];
-    // The example's apps write their cloud assemblies here (removed with it), and are kept to be synthesized.
-    class ExampleApp extends cdk.App {
-      constructor(props: import('aws-cdk-lib').AppProps = {}) {
-        super({ ...props, outdir: fs.mkdtempSync(path.join(outDir, 'cdk.out-')), context: { ...lookups, ...props.context } });
-        apps.push(this);
+  test.each(cdkExamples.map((e) => [e.where, e] as const))(
+    '%s',
+    (_where, e) => {
+      const cdk = require('aws-cdk-lib') as typeof import('aws-cdk-lib');
+      const apps: import('aws-cdk-lib').App[] = [];
+      // The example's apps write their cloud assemblies here (removed with it), and are kept to be synthesized.
+      class ExampleApp extends cdk.App {
+        constructor(props: import('aws-cdk-lib').AppProps = {}) {
+          super({
+            ...props,
+            outdir: fs.mkdtempSync(path.join(outDir, 'cdk.out-')),
+            context: { ...lookups, ...props.context },
+          });
+          apps.push(this);
+        }
       }
-    }
-    const cdkWithApp = new Proxy(cdk, { get: (target, key) => (key === 'App' ? ExampleApp : target[key as keyof typeof target]) });
-    run(e, (spec) => (spec === 'aws-cdk-lib' ? cdkWithApp : undefined));
-    expect(apps.length).toBeGreaterThan(0);
-    for (const app of apps) {
-      const assembly = app.synth();
-      expect(assembly.stacks.length).toBeGreaterThan(0);
-      // Every lookup answered: nothing would be left for the CLI to resolve.
-      expect(assembly.manifest.missing ?? []).toEqual([]);
-    }
-  }, 600_000);
+      const cdkWithApp = new Proxy(cdk, {
+        get: (target, key) => (key === 'App' ? ExampleApp : target[key as keyof typeof target]),
+      });
+      run(e, (spec) => (spec === 'aws-cdk-lib' ? cdkWithApp : undefined));
+      expect(apps.length).toBeGreaterThan(0);
+      for (const app of apps) {
+        const assembly = app.synth();
+        expect(assembly.stacks.length).toBeGreaterThan(0);
+        // Every lookup answered: nothing would be left for the CLI to resolve.
+        expect(assembly.manifest.missing ?? []).toEqual([]);
+      }
+    },
+    600_000,
+  );
 });
 
 describe('Pulumi examples run under mocks', () => {
@@ -198,16 +215,21 @@ describe('Pulumi examples run under mocks', () => {
     cloud = await mocks.useMocks();
   });
 
-  test.each(pulumiExamples.map((e) => [e.where, e] as const))('%s', async (_where, e) => {
-    cloud.reset();
-    // The provider's region, and a value for every key the example reads (secrets set as secrets).
-    const values = Object.fromEntries(e.config.map((k) => [k, `example-${k}-value-0123456789`]));
-    mocks.setConfig({ 'aws:region': mocks.AWS_REGION, ...values }, e.config);
-    const exported = run(e);
-    const outputs = Object.entries(exported);
-    expect(outputs.length).toBeGreaterThan(0);
-    for (const [, value] of outputs) expect(typeof (await mocks.valueOf(value as import('@pulumi/pulumi').Output<unknown>))).toBe('string');
-    await mocks.settle();
-    expect(cloud.resources.filter((r) => r.type.startsWith('remote-mcp-stacks:')).length).toBeGreaterThan(0);
-  }, 600_000);
+  test.each(pulumiExamples.map((e) => [e.where, e] as const))(
+    '%s',
+    async (_where, e) => {
+      cloud.reset();
+      // The provider's region, and a value for every key the example reads (secrets set as secrets).
+      const values = Object.fromEntries(e.config.map((k) => [k, `example-${k}-value-0123456789`]));
+      mocks.setConfig({ 'aws:region': mocks.AWS_REGION, ...values }, e.config);
+      const exported = run(e);
+      const outputs = Object.entries(exported);
+      expect(outputs.length).toBeGreaterThan(0);
+      for (const [, value] of outputs)
+        expect(typeof (await mocks.valueOf(value as import('@pulumi/pulumi').Output<unknown>))).toBe('string');
+      await mocks.settle();
+      expect(cloud.resources.filter((r) => r.type.startsWith('remote-mcp-stacks:')).length).toBeGreaterThan(0);
+    },
+    600_000,
+  );
 });

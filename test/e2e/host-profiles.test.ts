@@ -59,11 +59,20 @@ describe.each(HOST_NAMES)('behind a proxy like %s', (host) => {
   }
 
   test(`keep-alives hold a quiet GET stream open past the idle timeout${cap ? ', until the request cap cuts it' : ''}`, async () => {
-    expect(stack.limits).toEqual({ hostProfile: host, idleTimeoutSeconds: IDLE_TIMEOUT_SECONDS, requestCapSeconds: cap });
+    expect(stack.limits).toEqual({
+      hostProfile: host,
+      idleTimeoutSeconds: IDLE_TIMEOUT_SECONDS,
+      requestCapSeconds: cap,
+    });
     const { client, transport } = await connect();
     const cutBefore = stack.requestsCut();
     const res = await fetch(stack.url, {
-      headers: { accept: 'text/event-stream', authorization: `Bearer ${oauth.tokens()!.access_token}`, 'mcp-session-id': transport.sessionId!, 'mcp-protocol-version': '2025-11-25' },
+      headers: {
+        accept: 'text/event-stream',
+        authorization: `Bearer ${oauth.tokens()!.access_token}`,
+        'mcp-session-id': transport.sessionId!,
+        'mcp-protocol-version': '2025-11-25',
+      },
     });
     expect(res.status).toBe(200);
     const reader = res.body!.getReader();
@@ -74,7 +83,10 @@ describe.each(HOST_NAMES)('behind a proxy like %s', (host) => {
     let endedAt: number | undefined;
     let pending = reader.read();
     while (Date.now() - started < holdMs) {
-      const chunk = await Promise.race([pending.catch(() => ({ done: true as const, value: undefined })), new Promise<'wait'>((r) => setTimeout(() => r('wait'), 250))]);
+      const chunk = await Promise.race([
+        pending.catch(() => ({ done: true as const, value: undefined })),
+        new Promise<'wait'>((r) => setTimeout(() => r('wait'), 250)),
+      ]);
       if (chunk === 'wait') continue;
       if (chunk.done) {
         endedAt = Date.now() - started;
@@ -86,7 +98,9 @@ describe.each(HOST_NAMES)('behind a proxy like %s', (host) => {
     await reader.cancel().catch(() => undefined);
     await client.close();
     const gaps = [arrivals[0]!, ...arrivals.slice(1).map((t, i) => t - arrivals[i]!)];
-    console.log(`${host}: keep-alives at ${arrivals.join(', ')} ms; stream ${endedAt === undefined ? `open after ${holdMs} ms` : `cut at ${endedAt} ms`}`);
+    console.log(
+      `${host}: keep-alives at ${arrivals.join(', ')} ms; stream ${endedAt === undefined ? `open after ${holdMs} ms` : `cut at ${endedAt} ms`}`,
+    );
     // Quiet for longer than the idle timeout never happened: a comment came at least every idle timeout.
     expect(Math.max(...gaps)).toBeLessThan(IDLE_TIMEOUT_SECONDS * 1000);
     expect(arrivals.at(-1)!).toBeGreaterThan((cap ?? 2 * IDLE_TIMEOUT_SECONDS) * 1000 - IDLE_TIMEOUT_SECONDS * 1000);
@@ -116,7 +130,9 @@ describe.each(HOST_NAMES)('behind a proxy like %s', (host) => {
       });
       await client.close();
       const lines = stack.accessLog().slice(logBefore);
-      console.log(`${host}: countdown of ${seconds} s under a ${cap} s cap: ${stack.requestsCut() - cutBefore} request(s) cut; progress ${progress.join(',')}; requests ${lines.map((l) => `${l.split(' ').slice(0, 3).join(' ')} (Last-Event-ID ${l.split(' ')[6]})`).join(' | ')}`);
+      console.log(
+        `${host}: countdown of ${seconds} s under a ${cap} s cap: ${stack.requestsCut() - cutBefore} request(s) cut; progress ${progress.join(',')}; requests ${lines.map((l) => `${l.split(' ').slice(0, 3).join(' ')} (Last-Event-ID ${l.split(' ')[6]})`).join(' | ')}`,
+      );
       expect(JSON.stringify(result.content)).toContain(`Countdown of ${seconds} s finished.`);
       // Every progress event, once each, in order: the replay from the event store filled the cut.
       expect(progress).toEqual(Array.from({ length: seconds }, (_, i) => i + 1));

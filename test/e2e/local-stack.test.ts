@@ -22,7 +22,12 @@ let oauth: InMemoryOAuthClient;
 let redis: Redis;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ instances: 3, idleTimeoutSeconds: IDLE_TIMEOUT_SECONDS, keepAliveSeconds: KEEPALIVE_SECONDS, drainSeconds: 15 });
+  stack = await startLocalStack({
+    instances: 3,
+    idleTimeoutSeconds: IDLE_TIMEOUT_SECONDS,
+    keepAliveSeconds: KEEPALIVE_SECONDS,
+    drainSeconds: 15,
+  });
   // Trust the stack's self-signed certificate, as a user would (NODE_EXTRA_CA_CERTS for Node clients).
   setDefaultCACertificates([...getCACertificates('default'), stack.certificatePem]);
   oauth = new InMemoryOAuthClient();
@@ -66,7 +71,10 @@ test("one session's requests spread over all instances through the proxy, and al
   const who = await client.callTool({ name: 'whoami', arguments: {} });
   expect(JSON.stringify(who.content)).toContain('developer');
   await client.close();
-  const lines = stack.accessLog().slice(before).filter((l) => l.startsWith('POST /mcp '));
+  const lines = stack
+    .accessLog()
+    .slice(before)
+    .filter((l) => l.startsWith('POST /mcp '));
   expect(lines.every((l) => / (200|202) /.test(l))).toBe(true);
   const counts = perInstance(lines);
   console.log(`spread: ${lines.length} POSTs of one session → per instance ${[...counts.values()].join(' / ')}`);
@@ -104,7 +112,12 @@ test('keep-alives hold an idle stream open past the proxy idle timeout', async (
   const { client, transport } = await connect();
   const token = oauth.tokens()!.access_token;
   const res = await fetch(stack.url, {
-    headers: { accept: 'text/event-stream', authorization: `Bearer ${token}`, 'mcp-session-id': transport.sessionId!, 'mcp-protocol-version': '2025-11-25' },
+    headers: {
+      accept: 'text/event-stream',
+      authorization: `Bearer ${token}`,
+      'mcp-session-id': transport.sessionId!,
+      'mcp-protocol-version': '2025-11-25',
+    },
   });
   expect(res.status).toBe(200);
   const reader = res.body!.getReader();
@@ -175,7 +188,9 @@ test('kill -9 of the instance running a countdown: the client resumes on another
   expect(endedAfter).toBeLessThan(15_000);
   // The resumed stream was served by another instance: the proxy's log for the GETs that resumed this very stream
   // (their Last-Event-ID names it), not any GET of the run.
-  const resumes = stack.accessLog().filter((l) => l.startsWith('GET /mcp ') && (l.split(' ')[6] ?? '').startsWith(`${streamId}/`));
+  const resumes = stack
+    .accessLog()
+    .filter((l) => l.startsWith('GET /mcp ') && (l.split(' ')[6] ?? '').startsWith(`${streamId}/`));
   console.log(`kill -9: resuming GETs in the proxy log:\n  ${resumes.join('\n  ')}`);
   const answered = resumes.filter((l) => l.split(' ')[2] === '200');
   expect(answered.length).toBeGreaterThanOrEqual(1);
@@ -198,7 +213,8 @@ test('rolling restart (SIGTERM one instance at a time) under load: zero failed r
     const { client } = await connect();
     for (let i = 0; !stop; i++) {
       try {
-        if (i % 5 === 4) await client.callTool({ name: 'countdown', arguments: { seconds: 1 } }, undefined, { timeout: 30_000 });
+        if (i % 5 === 4)
+          await client.callTool({ name: 'countdown', arguments: { seconds: 1 } }, undefined, { timeout: 30_000 });
         else await client.callTool({ name: 'echo', arguments: { text: `w${n}-${i}` } });
         ok++;
       } catch (err) {

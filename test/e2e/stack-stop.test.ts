@@ -13,19 +13,32 @@ const ROOT = join(__dirname, '..', '..');
 test('Ctrl-C (SIGINT to the process group) stops instances before Redis: no store warnings, exit 0', async () => {
   const port = await freePort();
   // Its own process group, like a shell job: the test can signal the group as a terminal does.
-  const runner = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(ROOT, 'stack', 'run.ts'), '--instances', '1', '--port', String(port)], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
+  const runner = spawn(
+    process.execPath,
+    [
+      '-r',
+      'ts-node/register/transpile-only',
+      join(ROOT, 'stack', 'run.ts'),
+      '--instances',
+      '1',
+      '--port',
+      String(port),
+    ],
+    {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    },
+  );
   let out = '';
   runner.stdout!.on('data', (d) => (out += d));
   runner.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => runner.once('exit', (code) => resolve(code)));
   try {
     const end = Date.now() + 90_000;
-    while (!out.includes('Local stack ready') && runner.exitCode === null && Date.now() < end) await new Promise((r) => setTimeout(r, 200));
+    while (!out.includes('Local stack ready') && runner.exitCode === null && Date.now() < end)
+      await new Promise((r) => setTimeout(r, 200));
     expect(out).toContain('Local stack ready');
     process.kill(-runner.pid!, 'SIGINT');
     expect(await exited).toBe(0);

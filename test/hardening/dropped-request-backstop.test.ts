@@ -13,7 +13,10 @@ import { MultiplexTransport } from '../../server/mcp/multiplexTransport';
 import { mcpServerFactory } from '../../server/mcp/serverFactory';
 import { startRedis, type RedisServer } from '../helpers/redis';
 
-const buildServer = mcpServerFactory(referenceCapabilities('0.0.0-test'), { sessionMode: 'stateful', version: '0.0.0-test' });
+const buildServer = mcpServerFactory(referenceCapabilities('0.0.0-test'), {
+  sessionMode: 'stateful',
+  version: '0.0.0-test',
+});
 /** Past the edge check: the SDK's schema drops it (its progress token is an object). */
 const dropped = (id: number) =>
   ({ jsonrpc: '2.0', id, method: 'ping', params: { _meta: { progressToken: { x: 1 } } } }) as unknown as JSONRPCMessage;
@@ -28,7 +31,9 @@ test('stateless transport: the exchange gets an error answer and nothing stays p
   const sink = { write: (message: JSONRPCMessage, final: boolean) => void written.push([message, final]) };
   try {
     transport.dispatch(dropped(5), 'anonymous', sink, {});
-    expect(written).toEqual([[{ jsonrpc: '2.0', id: 5, error: { code: -32600, message: expect.stringMatching(/Invalid Request/) } }, true]]);
+    expect(written).toEqual([
+      [{ jsonrpc: '2.0', id: 5, error: { code: -32600, message: expect.stringMatching(/Invalid Request/) } }, true],
+    ]);
     expect(transport.pending).toBe(0);
     expect(errors.map((e) => e.message)).toEqual([expect.stringMatching(/ping refused/)]);
     // A valid request on the same transport is still served.
@@ -68,7 +73,11 @@ describe('clustered transport', () => {
       const entries = await log.read('session-1', 'stream-1', '0');
       const last = entries.at(-1)!;
       expect(last.end).toBe(true);
-      expect(last.message).toEqual({ jsonrpc: '2.0', id: 7, error: { code: -32600, message: expect.stringMatching(/Invalid Request/) } });
+      expect(last.message).toEqual({
+        jsonrpc: '2.0',
+        id: 7,
+        error: { code: -32600, message: expect.stringMatching(/Invalid Request/) },
+      });
     } finally {
       await server.close();
     }

@@ -11,13 +11,33 @@ const TASK = 'io.modelcontextprotocol/related-task';
 
 /** Shapes the probe found or that sit on a boundary of the schema; `field` is what the refusal must name. */
 const TABLE: [string, unknown, string | undefined][] = [
-  ['object progress token', { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { _meta: { progressToken: {} } } }, 'params._meta.progressToken'],
-  ['null progress token', { jsonrpc: '2.0', id: 1, method: 'ping', params: { _meta: { progressToken: null } } }, 'params._meta.progressToken'],
-  ['boolean progress token', { jsonrpc: '2.0', id: 1, method: 'ping', params: { _meta: { progressToken: true } } }, 'params._meta.progressToken'],
-  ['fractional progress token', { jsonrpc: '2.0', id: 1, method: 'ping', params: { _meta: { progressToken: 1.5 } } }, 'params._meta.progressToken'],
+  [
+    'object progress token',
+    { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { _meta: { progressToken: {} } } },
+    'params._meta.progressToken',
+  ],
+  [
+    'null progress token',
+    { jsonrpc: '2.0', id: 1, method: 'ping', params: { _meta: { progressToken: null } } },
+    'params._meta.progressToken',
+  ],
+  [
+    'boolean progress token',
+    { jsonrpc: '2.0', id: 1, method: 'ping', params: { _meta: { progressToken: true } } },
+    'params._meta.progressToken',
+  ],
+  [
+    'fractional progress token',
+    { jsonrpc: '2.0', id: 1, method: 'ping', params: { _meta: { progressToken: 1.5 } } },
+    'params._meta.progressToken',
+  ],
   ['array _meta', { jsonrpc: '2.0', id: 1, method: 'ping', params: { _meta: [] } }, 'params._meta'],
   ['null _meta', { jsonrpc: '2.0', id: 1, method: 'ping', params: { _meta: null } }, 'params._meta'],
-  ['task without taskId', { jsonrpc: '2.0', id: 1, method: 'ping', params: { _meta: { [TASK]: {} } } }, `params._meta.${TASK}.taskId`],
+  [
+    'task without taskId',
+    { jsonrpc: '2.0', id: 1, method: 'ping', params: { _meta: { [TASK]: {} } } },
+    `params._meta.${TASK}.taskId`,
+  ],
   ['task null', { jsonrpc: '2.0', id: 1, method: 'ping', params: { _meta: { [TASK]: null } } }, `params._meta.${TASK}`],
   ['id 1e308', { jsonrpc: '2.0', id: 1e308, method: 'ping' }, 'id'],
   ['id 2^53', { jsonrpc: '2.0', id: 2 ** 53, method: 'ping' }, 'id'],
@@ -30,10 +50,18 @@ const TABLE: [string, unknown, string | undefined][] = [
   ['params null', { jsonrpc: '2.0', id: 1, method: 'ping', params: null }, 'params'],
   ['method number', { jsonrpc: '2.0', id: 1, method: 7 }, 'method'],
   ['jsonrpc 1.0', { jsonrpc: '1.0', id: 1, method: 'ping' }, 'jsonrpc'],
-  ['notification with bad token', { jsonrpc: '2.0', method: 'notifications/progress', params: { _meta: { progressToken: [] } } }, 'params._meta.progressToken'],
+  [
+    'notification with bad token',
+    { jsonrpc: '2.0', method: 'notifications/progress', params: { _meta: { progressToken: [] } } },
+    'params._meta.progressToken',
+  ],
   ['result with extra member', { jsonrpc: '2.0', id: 1, result: {}, extra: true }, 'extra'],
   ['result array', { jsonrpc: '2.0', id: 1, result: [] }, 'result'],
-  ['result with bad _meta', { jsonrpc: '2.0', id: 1, result: { _meta: { progressToken: false } } }, 'result._meta.progressToken'],
+  [
+    'result with bad _meta',
+    { jsonrpc: '2.0', id: 1, result: { _meta: { progressToken: false } } },
+    'result._meta.progressToken',
+  ],
   ['result and error', { jsonrpc: '2.0', id: 1, result: {}, error: { code: 1, message: 'x' } }, 'error'],
   ['error id null', { jsonrpc: '2.0', id: null, error: { code: 1, message: 'x' } }, 'id'],
   ['error code huge', { jsonrpc: '2.0', id: 1, error: { code: 1e308, message: 'x' } }, 'error.code'],
@@ -44,11 +72,27 @@ const TABLE: [string, unknown, string | undefined][] = [
   // Accepted by the SDK: must be accepted here too.
   ['negative id', { jsonrpc: '2.0', id: -5, method: 'ping' }, undefined],
   ['empty method', { jsonrpc: '2.0', id: 'x', method: '' }, undefined],
-  ['string token and extra _meta', { jsonrpc: '2.0', id: 1, method: 'ping', params: { _meta: { progressToken: 't', other: [1] }, a: 1 } }, undefined],
-  ['task with taskId', { jsonrpc: '2.0', id: 1, method: 'ping', params: { _meta: { [TASK]: { taskId: 'a', more: 1 } } } }, undefined],
-  ['error without id, extra data', { jsonrpc: '2.0', error: { code: -1, message: 'm', data: null, more: 1 } }, undefined],
+  [
+    'string token and extra _meta',
+    { jsonrpc: '2.0', id: 1, method: 'ping', params: { _meta: { progressToken: 't', other: [1] }, a: 1 } },
+    undefined,
+  ],
+  [
+    'task with taskId',
+    { jsonrpc: '2.0', id: 1, method: 'ping', params: { _meta: { [TASK]: { taskId: 'a', more: 1 } } } },
+    undefined,
+  ],
+  [
+    'error without id, extra data',
+    { jsonrpc: '2.0', error: { code: -1, message: 'm', data: null, more: 1 } },
+    undefined,
+  ],
   ['notification', { jsonrpc: '2.0', method: 'notifications/initialized' }, undefined],
-  ['__proto__ inside params', JSON.parse('{"jsonrpc":"2.0","id":1,"method":"ping","params":{"__proto__":{"_meta":1}}}'), undefined],
+  [
+    '__proto__ inside params',
+    JSON.parse('{"jsonrpc":"2.0","id":1,"method":"ping","params":{"__proto__":{"_meta":1}}}'),
+    undefined,
+  ],
 ];
 
 describe('the edge check agrees with the SDK schema', () => {
@@ -60,10 +104,47 @@ describe('the edge check agrees with the SDK schema', () => {
   test('on thousands of seeded mutations of valid messages', () => {
     const random = seeded(17);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
-    const values: unknown[] = [null, true, 0, -1, 1.5, 1e308, 2 ** 53, -(2 ** 53) + 1, '', 'x', [], [1], {}, { a: 1 }, { taskId: 'a' }, { taskId: 2 }];
-    const keys = ['jsonrpc', 'id', 'method', 'params', 'result', 'error', '_meta', 'progressToken', TASK, 'taskId', 'code', 'message', 'data', 'extra'];
+    const values: unknown[] = [
+      null,
+      true,
+      0,
+      -1,
+      1.5,
+      1e308,
+      2 ** 53,
+      -(2 ** 53) + 1,
+      '',
+      'x',
+      [],
+      [1],
+      {},
+      { a: 1 },
+      { taskId: 'a' },
+      { taskId: 2 },
+    ];
+    const keys = [
+      'jsonrpc',
+      'id',
+      'method',
+      'params',
+      'result',
+      'error',
+      '_meta',
+      'progressToken',
+      TASK,
+      'taskId',
+      'code',
+      'message',
+      'data',
+      'extra',
+    ];
     const seeds = [
-      { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', _meta: { progressToken: 'p', [TASK]: { taskId: 't' } } } },
+      {
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: { name: 'echo', _meta: { progressToken: 'p', [TASK]: { taskId: 't' } } },
+      },
       { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 1, _meta: {} } },
       { jsonrpc: '2.0', id: 'a', result: { _meta: { progressToken: 3 }, content: [] } },
       { jsonrpc: '2.0', id: 2, error: { code: -32601, message: 'no', data: {} } },
@@ -89,17 +170,32 @@ describe('checkBatch', () => {
   const ping = (id: unknown) => ({ jsonrpc: '2.0', id, method: 'ping' });
 
   test('names the message and the field at fault', () => {
-    const result = checkBatch([ping(1), { jsonrpc: '2.0', id: 2, method: 'ping', params: { _meta: { progressToken: {} } } }]);
-    expect(result).toEqual({ refusal: { code: -32700, message: 'Parse error: Invalid JSON-RPC message (message 1): invalid or unexpected field "params._meta.progressToken"' } });
+    const result = checkBatch([
+      ping(1),
+      { jsonrpc: '2.0', id: 2, method: 'ping', params: { _meta: { progressToken: {} } } },
+    ]);
+    expect(result).toEqual({
+      refusal: {
+        code: -32700,
+        message:
+          'Parse error: Invalid JSON-RPC message (message 1): invalid or unexpected field "params._meta.progressToken"',
+      },
+    });
   });
 
   test('caps batches at the shared bound and refuses an id used twice', () => {
     expect(MAX_BATCH_SIZE).toBe(100);
     expect(checkBatch(Array.from({ length: 100 }, (_, i) => ping(i)))).toHaveProperty('messages');
-    expect(checkBatch(Array.from({ length: 101 }, (_, i) => ping(i)))).toEqual({ refusal: { code: -32600, message: 'Invalid Request: Batch must not exceed 100 messages' } });
-    expect(checkBatch([ping(7), ping('7'), ping(8), ping(7)])).toEqual({ refusal: { code: -32600, message: 'Invalid Request: request id 7 appears twice in the batch' } });
+    expect(checkBatch(Array.from({ length: 101 }, (_, i) => ping(i)))).toEqual({
+      refusal: { code: -32600, message: 'Invalid Request: Batch must not exceed 100 messages' },
+    });
+    expect(checkBatch([ping(7), ping('7'), ping(8), ping(7)])).toEqual({
+      refusal: { code: -32600, message: 'Invalid Request: request id 7 appears twice in the batch' },
+    });
     // `1` and `"1"` are different ids; a notification carries none.
-    expect(checkBatch([ping(1), ping('1'), { jsonrpc: '2.0', method: 'notifications/initialized' }])).toHaveProperty('messages');
+    expect(checkBatch([ping(1), ping('1'), { jsonrpc: '2.0', method: 'notifications/initialized' }])).toHaveProperty(
+      'messages',
+    );
   });
 
   test('a field name from the client is bounded in the answer', () => {
@@ -119,7 +215,9 @@ function mutate(
   // Walk to a random object inside the message, then set, delete or replace one member.
   let target: Record<string, unknown> = root;
   for (let depth = 0; depth < 3 && random() < 0.6; depth++) {
-    const inner = Object.values(target).filter((v): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v));
+    const inner = Object.values(target).filter(
+      (v): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v),
+    );
     if (inner.length === 0) break;
     target = pick(inner);
   }

@@ -9,7 +9,11 @@ const TOKEN = 'a-valid-static-token-0123456789';
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer({ MCP_AUTH_MODE: 'token', MCP_BEARER_TOKENS: TOKEN, MCP_MAX_BODY_BYTES: String(8 * 1024 * 1024) });
+  server = await startTestServer({
+    MCP_AUTH_MODE: 'token',
+    MCP_BEARER_TOKENS: TOKEN,
+    MCP_MAX_BODY_BYTES: String(8 * 1024 * 1024),
+  });
 });
 afterAll(() => server?.close());
 
@@ -33,7 +37,11 @@ const SPELLINGS = [
 
 test.each(SPELLINGS)('?%s=<secret> is redacted in the access log', async (name) => {
   const secret = `s3cret-${name.replace(/\W/g, '')}-${Math.random().toString(36).slice(2)}`;
-  const res = await fetch(new URL(`/mcp?keep=1&${name}=${secret}&after=2`, server.baseUrl), { method: 'POST', headers: MCP_HEADERS, body: '{}' });
+  const res = await fetch(new URL(`/mcp?keep=1&${name}=${secret}&after=2`, server.baseUrl), {
+    method: 'POST',
+    headers: MCP_HEADERS,
+    body: '{}',
+  });
   await res.arrayBuffer();
   await waitFor(() => server.rawLogs().includes('keep=1'));
   const logs = server.rawLogs();
@@ -51,13 +59,22 @@ test('safeUrl keeps ordinary parameters and bounds the URL', () => {
 
 test('a 4 MB method name refused with 401 makes a short log line', async () => {
   const method = 'm'.repeat(4 * 1024 * 1024);
-  const res = await fetch(server.mcpUrl, { method: 'POST', headers: MCP_HEADERS, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method }) });
+  const res = await fetch(server.mcpUrl, {
+    method: 'POST',
+    headers: MCP_HEADERS,
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method }),
+  });
   expect(res.status).toBe(401);
   await res.arrayBuffer();
   const logged = () => server.logs.find((l) => String(l.mcpMethod).startsWith('mmm'));
   await waitFor(() => logged() !== undefined);
   expect(logged()).toMatchObject({ res: { status: 401 }, mcpMethod: `${'m'.repeat(100)}…[4194204 more]` });
-  const longest = Math.max(...server.rawLogs().split('\n').map((l) => l.length));
+  const longest = Math.max(
+    ...server
+      .rawLogs()
+      .split('\n')
+      .map((l) => l.length),
+  );
   expect(longest).toBeLessThan(4096);
 });
 

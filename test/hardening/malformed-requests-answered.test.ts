@@ -113,12 +113,19 @@ describe('legacy POST /messages', () => {
   });
 
   const send = (body: unknown) =>
-    fetch(messagesUrl, { method: 'POST', headers: MCP_HEADERS, body: JSON.stringify(body), signal: AbortSignal.timeout(5000) });
+    fetch(messagesUrl, {
+      method: 'POST',
+      headers: MCP_HEADERS,
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(5000),
+    });
 
   test('a batch over 100 messages is refused before any call starts', async () => {
     const res = await send(Array.from({ length: 101 }, (_, i) => call(100 + i)));
     expect(res.status).toBe(400);
-    expect(((await res.json()) as { error: { message: string } }).error.message).toBe('Invalid Request: Batch must not exceed 100 messages');
+    expect(((await res.json()) as { error: { message: string } }).error.message).toBe(
+      'Invalid Request: Batch must not exceed 100 messages',
+    );
     expect(server.mcp.drain.inFlightCount).toBe(0);
     const ok = await send(Array.from({ length: 100 }, (_, i) => call(300 + i)));
     expect(ok.status).toBe(202);
@@ -133,17 +140,27 @@ describe('legacy POST /messages', () => {
   test('a malformed message is refused naming the field', async () => {
     const res = await send(call(8, { _meta: { progressToken: {} } }));
     expect(res.status).toBe(400);
-    expect(((await res.json()) as { error: { message: string } }).error.message).toContain('"params._meta.progressToken"');
+    expect(((await res.json()) as { error: { message: string } }).error.message).toContain(
+      '"params._meta.progressToken"',
+    );
   });
 });
 
 async function openSession(server: TestServer): Promise<string> {
-  const res = await fetch(server.mcpUrl, { method: 'POST', headers: MCP_HEADERS, body: JSON.stringify(initializeBody()) });
+  const res = await fetch(server.mcpUrl, {
+    method: 'POST',
+    headers: MCP_HEADERS,
+    body: JSON.stringify(initializeBody()),
+  });
   expect(res.status).toBe(200);
   await res.text();
   const id = res.headers.get('mcp-session-id')!;
   const headers = { ...MCP_HEADERS, 'mcp-session-id': id, 'mcp-protocol-version': '2025-11-25' };
-  const done = await fetch(server.mcpUrl, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) });
+  const done = await fetch(server.mcpUrl, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+  });
   expect(done.status).toBe(202);
   return id;
 }

@@ -25,11 +25,18 @@ describe('a wrong Redis password', () => {
   });
 
   test('appears nowhere in the logs, while the Redis errors themselves are logged', async () => {
-    server = await startTestServer({ MCP_SESSION_MODE: 'stateful', REDIS_URL: redis.url(WRONG), MCP_KEEPALIVE_SECONDS: '1' });
+    server = await startTestServer({
+      MCP_SESSION_MODE: 'stateful',
+      REDIS_URL: redis.url(WRONG),
+      MCP_KEEPALIVE_SECONDS: '1',
+    });
     // Requests and streams that touch the store log their failures too.
     const res = await fetch(new URL('/readyz', server.baseUrl));
     expect(res.status).toBe(503);
-    await fetch(new URL('/sse', server.baseUrl), { headers: { accept: 'text/event-stream' }, signal: AbortSignal.timeout(1500) }).catch(() => undefined);
+    await fetch(new URL('/sse', server.baseUrl), {
+      headers: { accept: 'text/event-stream' },
+      signal: AbortSignal.timeout(1500),
+    }).catch(() => undefined);
     await waitUntil(() => /could not subscribe/.test(server!.rawLogs()), 20_000, 'the subscription failure logged');
     const logs = server.rawLogs();
     expect(logs).toMatch(/WRONGPASS|NOAUTH|invalid username-password/);
@@ -40,7 +47,9 @@ describe('a wrong Redis password', () => {
   test("the logger's error serializer drops what a library attaches to an error (any logger of the app)", () => {
     let out = '';
     const logger = createLogger({ destination: { write: (s: string) => void (out += s) } });
-    const err = Object.assign(new Error('WRONGPASS invalid username-password pair'), { command: { name: 'auth', args: [WRONG] } });
+    const err = Object.assign(new Error('WRONGPASS invalid username-password pair'), {
+      command: { name: 'auth', args: [WRONG] },
+    });
     logger.warn({ err }, 'store error');
     expect(out).toContain('WRONGPASS');
     expect(out).not.toContain(WRONG);

@@ -20,7 +20,11 @@ describe('a Redis stall during a call', () => {
   beforeAll(async () => {
     redis = await redisProcess();
     await redis.start();
-    server = await startTestServer({ MCP_SESSION_MODE: 'stateful', REDIS_URL: redis.url(), MCP_KEEPALIVE_SECONDS: '1' });
+    server = await startTestServer({
+      MCP_SESSION_MODE: 'stateful',
+      REDIS_URL: redis.url(),
+      MCP_KEEPALIVE_SECONDS: '1',
+    });
   });
   afterAll(async () => {
     redis?.resume();
@@ -42,12 +46,20 @@ describe('a Redis stall during a call', () => {
     const stalledAt = Date.now();
     try {
       // Readiness notices within the stall bound (2 s) plus a probe period; generous for a loaded machine.
-      await waitUntil(async () => (await fetch(new URL('/readyz', server.baseUrl))).status === 503, 3500, 'readiness 503 during the stall');
+      await waitUntil(
+        async () => (await fetch(new URL('/readyz', server.baseUrl))).status === 503,
+        3500,
+        'readiness 503 during the stall',
+      );
       const ready = await fetch(new URL('/readyz', server.baseUrl));
       expect(await ready.json()).toEqual({ status: 'unavailable', reason: 'session store not answering' });
 
       const started = Date.now();
-      const fresh = await fetch(server.mcpUrl, { method: 'POST', headers: MCP_HEADERS, body: JSON.stringify(initializeBody()) });
+      const fresh = await fetch(server.mcpUrl, {
+        method: 'POST',
+        headers: MCP_HEADERS,
+        body: JSON.stringify(initializeBody()),
+      });
       const took = Date.now() - started;
       expect(fresh.status).toBe(503);
       expect(fresh.headers.get('retry-after')).toMatch(/^\d+$/);
@@ -63,7 +75,11 @@ describe('a Redis stall during a call', () => {
     expect(result.content).toEqual([{ type: 'text', text: 'Countdown of 4 s finished.' }]);
     // Every progress message of the call reached the client, in order, once.
     expect(progress).toEqual([1, 2, 3, 4]);
-    await waitUntil(async () => (await fetch(new URL('/readyz', server.baseUrl))).status === 200, 5000, 'ready again after the stall');
+    await waitUntil(
+      async () => (await fetch(new URL('/readyz', server.baseUrl))).status === 200,
+      5000,
+      'ready again after the stall',
+    );
     await client.close();
   });
 });

@@ -34,7 +34,10 @@ describe('an instance started while Redis is down', () => {
     while (Date.now() < downUntil) {
       const down = await readyz(a);
       expect(down.status).toBe(503);
-      expect(down.body).toEqual({ status: 'unavailable', reason: expect.stringMatching(/session store unreachable|not subscribed/) });
+      expect(down.body).toEqual({
+        status: 'unavailable',
+        reason: expect.stringMatching(/session store unreachable|not subscribed/),
+      });
       await new Promise((r) => setTimeout(r, 500));
     }
 
@@ -45,7 +48,10 @@ describe('an instance started while Redis is down', () => {
 
     // A legacy stream on A; its messages are POSTed to B, which routes them to A over pub/sub.
     const abort = new AbortController();
-    const stream = await fetch(new URL('/sse', a.baseUrl), { headers: { accept: 'text/event-stream' }, signal: abort.signal });
+    const stream = await fetch(new URL('/sse', a.baseUrl), {
+      headers: { accept: 'text/event-stream' },
+      signal: abort.signal,
+    });
     expect(stream.status).toBe(200);
     const reader = stream.body!.getReader();
     let text = '';
@@ -55,8 +61,12 @@ describe('an instance started while Redis is down', () => {
         const found = text.match(pattern);
         if (found) return found;
         const left = deadline - Date.now();
-        if (left <= 0) throw new Error(`no ${pattern} on the stream within ${timeoutMs} ms; got: ${text.slice(0, 500)}`);
-        const chunk = await Promise.race([reader.read(), new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), left))]);
+        if (left <= 0)
+          throw new Error(`no ${pattern} on the stream within ${timeoutMs} ms; got: ${text.slice(0, 500)}`);
+        const chunk = await Promise.race([
+          reader.read(),
+          new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), left)),
+        ]);
         if (chunk === 'timeout') continue;
         if (chunk.done) throw new Error(`the stream ended before ${pattern}; got: ${text.slice(0, 500)}`);
         text += new TextDecoder().decode(chunk.value);
@@ -65,7 +75,11 @@ describe('an instance started while Redis is down', () => {
     const endpoint = (await readUntil(/event: endpoint\ndata: (\S+)/, 5000))[1]!;
     const sessionId = new URL(endpoint, a.baseUrl).searchParams.get('sessionId')!;
     const postToB = (message: object) =>
-      fetch(new URL(`/messages?sessionId=${sessionId}`, b.baseUrl), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(message) });
+      fetch(new URL(`/messages?sessionId=${sessionId}`, b.baseUrl), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(message),
+      });
     const posted = await postToB({
       jsonrpc: '2.0',
       id: 'routed-through-b',
@@ -78,11 +92,23 @@ describe('an instance started while Redis is down', () => {
 
     // Redis restarts (no data kept): A re-subscribes on the new connection, and is not ready until it has.
     await redis.stop();
-    await waitUntil(async () => (await readyz(a)).status === 503, 10_000, 'instance A not ready while the store is down');
+    await waitUntil(
+      async () => (await readyz(a)).status === 503,
+      10_000,
+      'instance A not ready while the store is down',
+    );
     await redis.start();
-    await waitUntil(async () => (await readyz(a)).status === 200 && (await readyz(b)).status === 200, 15_000, 'both ready after the restart');
+    await waitUntil(
+      async () => (await readyz(a)).status === 200 && (await readyz(b)).status === 200,
+      15_000,
+      'both ready after the restart',
+    );
     // The stream's record is renewed at its next keep-alive (1 s), then B routes to A again.
-    await waitUntil(async () => (await postToB({ jsonrpc: '2.0', id: 'after-restart', method: 'ping' })).status === 202, 10_000, 'B locates the stream again');
+    await waitUntil(
+      async () => (await postToB({ jsonrpc: '2.0', id: 'after-restart', method: 'ping' })).status === 202,
+      10_000,
+      'B locates the stream again',
+    );
     await readUntil(/"id":"after-restart"/, 5000);
     abort.abort();
   });

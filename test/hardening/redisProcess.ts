@@ -17,7 +17,8 @@ export interface RedisProcess {
 }
 
 export async function redisProcess(options: { password?: string } = {}): Promise<RedisProcess> {
-  if (spawnSync('redis-server', ['--version']).error) throw new Error('redis-server not found: install it (apt-get install -y redis-server)');
+  if (spawnSync('redis-server', ['--version']).error)
+    throw new Error('redis-server not found: install it (apt-get install -y redis-server)');
   const port = await freePort();
   let child: ChildProcess | undefined;
   const running = () => child !== undefined && child.exitCode === null && child.signalCode === null;
@@ -44,7 +45,11 @@ export async function redisProcess(options: { password?: string } = {}): Promise
 }
 
 /** Polls `check` until it holds; fails (never returns quietly) after `timeoutMs`. */
-export async function waitUntil(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<number> {
+export async function waitUntil(
+  check: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<number> {
   const started = Date.now();
   while (Date.now() - started < timeoutMs) {
     if (await check()) return Date.now() - started;

@@ -18,7 +18,9 @@ async function readToEnd(body: ReadableStream<Uint8Array>, ms: number): Promise<
   for (;;) {
     const left = deadline - Date.now();
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), Math.max(0, left))));
+    const timeout = new Promise<'timeout'>(
+      (resolve) => (timer = setTimeout(() => resolve('timeout'), Math.max(0, left))),
+    );
     const chunk = await Promise.race([reader.read(), timeout]);
     clearTimeout(timer);
     if (chunk === 'timeout') {
@@ -31,7 +33,11 @@ async function readToEnd(body: ReadableStream<Uint8Array>, ms: number): Promise<
 }
 
 /** Reads until `pattern` appears; fails on end of stream or after `ms`. */
-async function readUntil(reader: ReadableStreamDefaultReader<Uint8Array>, pattern: RegExp, ms: number): Promise<string> {
+async function readUntil(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  pattern: RegExp,
+  ms: number,
+): Promise<string> {
   const decoder = new TextDecoder();
   let text = '';
   const deadline = Date.now() + ms;
@@ -57,10 +63,24 @@ describe('resumed streams (in-memory stateful)', () => {
   let headers: Record<string, string>;
   beforeAll(async () => {
     server = await startTestServer({ MCP_SESSION_MODE: 'stateful', MCP_DRAIN_SECONDS: '2' });
-    const init = await fetch(server.mcpUrl, { method: 'POST', headers: MCP_HEADERS, body: JSON.stringify(initializeBody()) });
+    const init = await fetch(server.mcpUrl, {
+      method: 'POST',
+      headers: MCP_HEADERS,
+      body: JSON.stringify(initializeBody()),
+    });
     await init.text();
-    headers = { ...MCP_HEADERS, 'mcp-session-id': init.headers.get('mcp-session-id')!, 'mcp-protocol-version': '2025-11-25' };
-    await (await fetch(server.mcpUrl, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) })).text();
+    headers = {
+      ...MCP_HEADERS,
+      'mcp-session-id': init.headers.get('mcp-session-id')!,
+      'mcp-protocol-version': '2025-11-25',
+    };
+    await (
+      await fetch(server.mcpUrl, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+      })
+    ).text();
   });
   afterAll(() => server.close());
 
@@ -71,12 +91,19 @@ describe('resumed streams (in-memory stateful)', () => {
       method: 'POST',
       headers,
       signal: abort.signal,
-      body: JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'countdown', arguments: { seconds }, _meta: { progressToken: `p${id}` } } }),
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id,
+        method: 'tools/call',
+        params: { name: 'countdown', arguments: { seconds }, _meta: { progressToken: `p${id}` } },
+      }),
     });
     expect(res.status).toBe(200);
     const text = await readUntil(res.body!.getReader(), /notifications\/progress/, 10_000);
     abort.abort();
-    const lastId = parseSse(text).filter((e) => e.data).pop()!.id!;
+    const lastId = parseSse(text)
+      .filter((e) => e.data)
+      .pop()!.id!;
     expect(lastId).toBeTruthy();
     await waitFor(() => server.mcp.drain.inFlightCount === 0, 5000, 'the dropped POST to leave the in-flight count');
     return lastId;
@@ -93,11 +120,20 @@ describe('resumed streams (in-memory stateful)', () => {
     expect(resumed.status).toBe(200);
     expect(resumed.headers.get('content-type')).toContain('text/event-stream');
     const text = await readToEnd(resumed.body!, 5000);
-    const messages = parseSse(text).filter((e) => e.data).map((e) => JSON.parse(e.data));
+    const messages = parseSse(text)
+      .filter((e) => e.data)
+      .map((e) => JSON.parse(e.data));
     expect(messages.filter((m) => m.method === 'notifications/progress').map((m) => m.params.progress)).toEqual([2]);
-    expect(messages[messages.length - 1]).toMatchObject({ id: 11, result: { content: [{ text: 'Countdown of 2 s finished.' }] } });
+    expect(messages[messages.length - 1]).toMatchObject({
+      id: 11,
+      result: { content: [{ text: 'Countdown of 2 s finished.' }] },
+    });
     // Every replayed event keeps its id, so the client can resume again from any of them.
-    expect(parseSse(text).filter((e) => e.data).every((e) => e.id?.includes('/'))).toBe(true);
+    expect(
+      parseSse(text)
+        .filter((e) => e.data)
+        .every((e) => e.id?.includes('/')),
+    ).toBe(true);
     await waitFor(() => server.mcp.drain.inFlightCount === 0, 2000, 'the resumed stream to leave the in-flight count');
   });
 
@@ -107,8 +143,13 @@ describe('resumed streams (in-memory stateful)', () => {
     expect(resumed.status).toBe(200);
     expect(server.mcp.drain.inFlightCount).toBe(1);
     const text = await readToEnd(resumed.body!, 8000);
-    const messages = parseSse(text).filter((e) => e.data).map((e) => JSON.parse(e.data));
-    expect(messages[messages.length - 1]).toMatchObject({ id: 12, result: { content: [{ text: 'Countdown of 3 s finished.' }] } });
+    const messages = parseSse(text)
+      .filter((e) => e.data)
+      .map((e) => JSON.parse(e.data));
+    expect(messages[messages.length - 1]).toMatchObject({
+      id: 12,
+      result: { content: [{ text: 'Countdown of 3 s finished.' }] },
+    });
     await waitFor(() => server.mcp.drain.inFlightCount === 0, 2000, 'the resumed stream to leave the in-flight count');
   });
 
@@ -117,7 +158,11 @@ describe('resumed streams (in-memory stateful)', () => {
     const cancel = await fetch(server.mcpUrl, {
       method: 'POST',
       headers,
-      body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 13, reason: 'test' } }),
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        method: 'notifications/cancelled',
+        params: { requestId: 13, reason: 'test' },
+      }),
     });
     expect(cancel.status).toBe(202);
     const resumed = await resume(lastId);
@@ -156,24 +201,45 @@ describe('resumed streams: the answer arrives while the resume is being set up',
       },
       dispose: (id) => stores.dispose?.(id),
     };
-    const config = loadConfig({ HOST: '127.0.0.1', PORT: String(await freePort()), MCP_AUTH_MODE: 'none', MCP_SESSION_MODE: 'stateful', MCP_DRAIN_SECONDS: '1' });
+    const config = loadConfig({
+      HOST: '127.0.0.1',
+      PORT: String(await freePort()),
+      MCP_AUTH_MODE: 'none',
+      MCP_SESSION_MODE: 'stateful',
+      MCP_DRAIN_SECONDS: '1',
+    });
     const mcp = await createMcpApp({ config, eventStores: slow, logger: createLogger({ level: 'silent' }) });
     const { url } = await mcp.listen();
     const mcpUrl = `${url}/mcp`;
     try {
-      const init = await fetch(mcpUrl, { method: 'POST', headers: MCP_HEADERS, body: JSON.stringify(initializeBody()) });
+      const init = await fetch(mcpUrl, {
+        method: 'POST',
+        headers: MCP_HEADERS,
+        body: JSON.stringify(initializeBody()),
+      });
       await init.text();
-      const headers = { ...MCP_HEADERS, 'mcp-session-id': init.headers.get('mcp-session-id')!, 'mcp-protocol-version': '2025-11-25' };
+      const headers = {
+        ...MCP_HEADERS,
+        'mcp-session-id': init.headers.get('mcp-session-id')!,
+        'mcp-protocol-version': '2025-11-25',
+      };
       const abort = new AbortController();
       const res = await fetch(mcpUrl, {
         method: 'POST',
         headers,
         signal: abort.signal,
-        body: JSON.stringify({ jsonrpc: '2.0', id: 21, method: 'tools/call', params: { name: 'countdown', arguments: { seconds: 2 }, _meta: { progressToken: 'p21' } } }),
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 21,
+          method: 'tools/call',
+          params: { name: 'countdown', arguments: { seconds: 2 }, _meta: { progressToken: 'p21' } },
+        }),
       });
       const text = await readUntil(res.body!.getReader(), /notifications\/progress/, 10_000);
       abort.abort();
-      const lastId = parseSse(text).filter((e) => e.data).pop()!.id!;
+      const lastId = parseSse(text)
+        .filter((e) => e.data)
+        .pop()!.id!;
       await waitFor(() => mcp.drain.inFlightCount === 0, 5000, 'the dropped POST to leave the in-flight count');
       // About 1 s before the answer: the resume's replay (1.5 s) is still running when it comes.
       const first = await fetch(mcpUrl, { method: 'GET', headers: { ...headers, 'last-event-id': lastId } });
@@ -181,8 +247,13 @@ describe('resumed streams: the answer arrives while the resume is being set up',
       await readToEnd(first.body!, 6000);
       // From its last event the client resumes again, and this time receives the answer.
       const again = await fetch(mcpUrl, { method: 'GET', headers: { ...headers, 'last-event-id': lastId } });
-      const replayed = parseSse(await readToEnd(again.body!, 6000)).filter((e) => e.data).map((e) => JSON.parse(e.data));
-      expect(replayed[replayed.length - 1]).toMatchObject({ id: 21, result: { content: [{ text: 'Countdown of 2 s finished.' }] } });
+      const replayed = parseSse(await readToEnd(again.body!, 6000))
+        .filter((e) => e.data)
+        .map((e) => JSON.parse(e.data));
+      expect(replayed[replayed.length - 1]).toMatchObject({
+        id: 21,
+        result: { content: [{ text: 'Countdown of 2 s finished.' }] },
+      });
       await waitFor(() => mcp.drain.inFlightCount === 0, 2000, 'the resumed streams to leave the in-flight count');
     } finally {
       await mcp.shutdown();

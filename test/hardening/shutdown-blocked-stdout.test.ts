@@ -25,16 +25,28 @@ async function startWithBlockedStdout(drainSeconds: number): Promise<Blocked> {
   const port = await freePort();
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(ROOT, 'server', 'main.ts')], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PORT: String(port), HOST: '127.0.0.1', MCP_AUTH_MODE: 'none', MCP_DRAIN_SECONDS: String(drainSeconds), LOG_LEVEL: 'info' },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/tmp',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      MCP_AUTH_MODE: 'none',
+      MCP_DRAIN_SECONDS: String(drainSeconds),
+      LOG_LEVEL: 'info',
+    },
     stdio: ['ignore', 'pipe', 'ignore'],
   });
   child.stdout!.pause(); // never read
-  const exited = new Promise<{ code: number | null; at: number }>((resolve) => child.once('exit', (code) => resolve({ code, at: Date.now() })));
+  const exited = new Promise<{ code: number | null; at: number }>((resolve) =>
+    child.once('exit', (code) => resolve({ code, at: Date.now() })),
+  );
   const baseUrl = `http://127.0.0.1:${port}`;
   await waitForReady(baseUrl);
   const requests = Math.ceil(LOGGED_BYTES / LONG_PATH.length);
   for (let sent = 0; sent < requests; sent += 20) {
-    await Promise.all(Array.from({ length: 20 }, () => fetch(new URL(LONG_PATH, baseUrl)).then((r) => r.arrayBuffer())));
+    await Promise.all(
+      Array.from({ length: 20 }, () => fetch(new URL(LONG_PATH, baseUrl)).then((r) => r.arrayBuffer())),
+    );
   }
   // The server still answers with its stdout full (logging never blocks it).
   expect((await fetch(new URL('/healthz', baseUrl), { signal: AbortSignal.timeout(5000) })).status).toBe(200);
@@ -69,7 +81,12 @@ describe('shutdown with a blocked stdout', () => {
     const call = fetch(new URL('/mcp', server.baseUrl), {
       method: 'POST',
       headers: MCP_HEADERS,
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'countdown', arguments: { seconds: 120 } } }),
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: { name: 'countdown', arguments: { seconds: 120 } },
+      }),
     });
     expect((await call).status).toBe(200);
     server.child.kill('SIGTERM');

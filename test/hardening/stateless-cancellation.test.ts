@@ -35,20 +35,31 @@ describe.each([
       req.end(JSON.stringify(body));
     });
   const cancel = (requestId: number, localAddress: string) =>
-    post({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId, reason: 'test' } }, localAddress).then((res) => {
+    post(
+      { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId, reason: 'test' } },
+      localAddress,
+    ).then((res) => {
       res.resume();
       return res.statusCode;
     });
 
   test("another address cannot cancel a call by its id; the caller's own address can", async () => {
     const call = await post(
-      { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'countdown', arguments: { seconds: 20 }, _meta: { progressToken: 'victim' } } },
+      {
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: { name: 'countdown', arguments: { seconds: 20 }, _meta: { progressToken: 'victim' } },
+      },
       '127.0.0.1',
     );
     expect(call.statusCode).toBe(200);
     let text = '';
     let ended = false;
-    call.setEncoding('utf8').on('data', (chunk: string) => (text += chunk)).once('end', () => (ended = true));
+    call
+      .setEncoding('utf8')
+      .on('data', (chunk: string) => (text += chunk))
+      .once('end', () => (ended = true));
     await waitFor(() => text.includes('notifications/progress'), 5000);
 
     // The attacker: same principal, the victim's id, another address.

@@ -15,13 +15,27 @@ function rawPost(server: TestServer, extraHeaders: Record<string, string>, body:
   const socket = connect(Number(new URL(server.baseUrl).port), '127.0.0.1');
   socket.pause();
   socket.on('error', () => undefined);
-  const headers = { ...MCP_HEADERS, ...extraHeaders, host: new URL(server.baseUrl).host, 'content-length': String(Buffer.byteLength(body)) };
-  socket.write(`POST /mcp HTTP/1.1\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n${body}`);
+  const headers = {
+    ...MCP_HEADERS,
+    ...extraHeaders,
+    host: new URL(server.baseUrl).host,
+    'content-length': String(Buffer.byteLength(body)),
+  };
+  socket.write(
+    `POST /mcp HTTP/1.1\r\n${Object.entries(headers)
+      .map(([k, v]) => `${k}: ${v}\r\n`)
+      .join('')}\r\n${body}`,
+  );
   return socket;
 }
 
 const call = (id: number, name: string, args: Record<string, unknown>) =>
-  JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args, _meta: { progressToken: `t${id}` } } });
+  JSON.stringify({
+    jsonrpc: '2.0',
+    id,
+    method: 'tools/call',
+    params: { name, arguments: args, _meta: { progressToken: `t${id}` } },
+  });
 
 async function waitFor(condition: () => boolean, ms: number, what: string): Promise<void> {
   const deadline = Date.now() + ms;
@@ -34,7 +48,10 @@ async function waitFor(condition: () => boolean, ms: number, what: string): Prom
 describe.each(['stateless', 'stateful'] as const)('stream guard (%s)', (mode) => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer({ MCP_SESSION_MODE: mode, MCP_STREAM_BUFFER_BYTES: String(BOUND), MCP_DRAIN_SECONDS: '1' }, floodCapabilities);
+    server = await startTestServer(
+      { MCP_SESSION_MODE: mode, MCP_STREAM_BUFFER_BYTES: String(BOUND), MCP_DRAIN_SECONDS: '1' },
+      floodCapabilities,
+    );
   });
   afterAll(() => server.close());
 
@@ -43,7 +60,12 @@ describe.each(['stateless', 'stateful'] as const)('stream guard (%s)', (mode) =>
     const init = await fetch(server.mcpUrl, {
       method: 'POST',
       headers: MCP_HEADERS,
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } } }),
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } },
+      }),
     });
     await init.text();
     return { 'mcp-session-id': init.headers.get('mcp-session-id')!, 'mcp-protocol-version': '2025-11-25' };
@@ -84,7 +106,16 @@ test('legacy POST /messages refuses oversized echoed values too (400 naming the 
     const res = await fetch(new URL('/messages?sessionId=any', server.baseUrl), {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'countdown', arguments: { seconds: 5 }, _meta: { progressToken: 'p'.repeat(MAX_ECHOED_STRING_BYTES + 1) } } }),
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: {
+          name: 'countdown',
+          arguments: { seconds: 5 },
+          _meta: { progressToken: 'p'.repeat(MAX_ECHOED_STRING_BYTES + 1) },
+        },
+      }),
     });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { message: string } }).error.message).toBe(

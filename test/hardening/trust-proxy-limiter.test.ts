@@ -16,7 +16,11 @@ const LIMIT = 60;
 async function failWith(server: TestServer, forwardedFor: string): Promise<number> {
   const res = await fetch(server.mcpUrl, {
     method: 'POST',
-    headers: { ...MCP_HEADERS, authorization: 'Bearer a-wrong-guess-0123456789abcdef', 'x-forwarded-for': forwardedFor },
+    headers: {
+      ...MCP_HEADERS,
+      authorization: 'Bearer a-wrong-guess-0123456789abcdef',
+      'x-forwarded-for': forwardedFor,
+    },
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
   });
   await res.arrayBuffer();
@@ -44,7 +48,11 @@ describe.each([
 describe(`failed-auth limiter, MCP_TRUST_PROXY=${PROXY_HOPS_BEHIND_LOAD_BALANCER} (behind a load balancer)`, () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer({ MCP_AUTH_MODE: 'token', MCP_BEARER_TOKENS: TOKEN, MCP_TRUST_PROXY: String(PROXY_HOPS_BEHIND_LOAD_BALANCER) });
+    server = await startTestServer({
+      MCP_AUTH_MODE: 'token',
+      MCP_BEARER_TOKENS: TOKEN,
+      MCP_TRUST_PROXY: String(PROXY_HOPS_BEHIND_LOAD_BALANCER),
+    });
   });
   afterAll(async () => server?.close());
 
@@ -70,7 +78,9 @@ describe('MCP_TRUST_PROXY values', () => {
 
   test('"true" (every hop, the client-written left-most entry) is refused in one line naming the hop count', () => {
     expect(() => loadConfig({ ...base, MCP_TRUST_PROXY: 'true' })).toThrow(ConfigError);
-    expect(() => loadConfig({ ...base, MCP_TRUST_PROXY: 'true' })).toThrow(/MCP_TRUST_PROXY=true: give the number of proxies/);
+    expect(() => loadConfig({ ...base, MCP_TRUST_PROXY: 'true' })).toThrow(
+      /MCP_TRUST_PROXY=true: give the number of proxies/,
+    );
   });
 
   test('infrastructure deploys behind a load balancer with its hop count', () => {

@@ -53,18 +53,37 @@ afterAll(() => {
 
 async function startServer(env: Record<string, string>): Promise<Server> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(__dirname, 'fixtures', 'floodServer.ts')], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', HOST: '127.0.0.1', PORT: String(port), MCP_AUTH_MODE: 'none', LOG_LEVEL: 'warn', MCP_DRAIN_SECONDS: '1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', join(__dirname, 'fixtures', 'floodServer.ts')],
+    {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '/tmp',
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        MCP_AUTH_MODE: 'none',
+        LOG_LEVEL: 'warn',
+        MCP_DRAIN_SECONDS: '1',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   running.push(child);
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
   const base = `http://127.0.0.1:${port}`;
   await waitForReady(base, 60_000);
-  return { child, port, base, output: () => out, ended: () => out.split('\n').filter((l) => l.includes(ENDED_LOG)).length };
+  return {
+    child,
+    port,
+    base,
+    output: () => out,
+    ended: () => out.split('\n').filter((l) => l.includes(ENDED_LOG)).length,
+  };
 }
 
 /** Sends one HTTP request on a raw socket that never reads (paused before it connects: not a byte is taken). */
@@ -72,7 +91,11 @@ function unread(port: number, method: string, path: string, headers: Record<stri
   const socket = connect(port, '127.0.0.1');
   socket.pause();
   socket.on('error', () => undefined);
-  const lines = [`${method} ${path} HTTP/1.1`, `Host: 127.0.0.1:${port}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)];
+  const lines = [
+    `${method} ${path} HTTP/1.1`,
+    `Host: 127.0.0.1:${port}`,
+    ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+  ];
   if (method === 'POST') lines.push(`Content-Length: ${Buffer.byteLength(body)}`);
   socket.write(`${lines.join('\r\n')}\r\n\r\n${body}`);
   sockets.push(socket);
@@ -80,7 +103,12 @@ function unread(port: number, method: string, path: string, headers: Record<stri
 }
 
 const call = (id: number, name: string, args: Record<string, unknown>, progressToken: string) =>
-  JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args, _meta: { progressToken } } });
+  JSON.stringify({
+    jsonrpc: '2.0',
+    id,
+    method: 'tools/call',
+    params: { name, arguments: args, _meta: { progressToken } },
+  });
 
 function rssMb(pid: number): number {
   const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1];
@@ -103,7 +131,12 @@ async function watch(server: Server, baseline: number, ms: number, until?: () =>
     await new Promise((r) => setTimeout(r, 250));
   }
   peak = Math.max(peak, rssMb(server.child.pid!));
-  return { baselineMb: Math.round(baseline), peakMb: Math.round(peak), growthMb: Math.round(peak - baseline), slowestHealthzMs: slowest };
+  return {
+    baselineMb: Math.round(baseline),
+    peakMb: Math.round(peak),
+    growthMb: Math.round(peak - baseline),
+    slowestHealthzMs: slowest,
+  };
 }
 
 /** A settled baseline: RSS after start-up work (first requests compile code paths). */
@@ -121,14 +154,19 @@ async function settledRss(server: Server): Promise<number> {
 async function refusedBigTokens(server: Server, headers: Record<string, string>, firstId: number) {
   const refusals = () => server.output().match(/"status":400/g)?.length ?? 0;
   // The access log is written asynchronously: let the lines of earlier requests arrive before taking the baseline.
-  for (let last = -1, now = refusals(); now !== last; last = now, now = refusals()) await new Promise((r) => setTimeout(r, 300));
+  for (let last = -1, now = refusals(); now !== last; last = now, now = refusals())
+    await new Promise((r) => setTimeout(r, 300));
   const before = refusals();
   const rss = rssMb(server.child.pid!);
-  for (let i = 0; i < STREAMS; i++) unread(server.port, 'POST', '/mcp', headers, call(firstId + i, 'countdown', { seconds: 3600 }, BIG_TOKEN));
+  for (let i = 0; i < STREAMS; i++)
+    unread(server.port, 'POST', '/mcp', headers, call(firstId + i, 'countdown', { seconds: 3600 }, BIG_TOKEN));
   const deadline = Date.now() + 30_000;
   while (refusals() - before < STREAMS && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   expect(refusals() - before).toBe(STREAMS);
-  return { bodiesParsedMb: Math.round((STREAMS * BIG_TOKEN.length) / 2 ** 20), rssGrowthMb: Math.round(rssMb(server.child.pid!) - rss) };
+  return {
+    bodiesParsedMb: Math.round((STREAMS * BIG_TOKEN.length) / 2 ** 20),
+    rssGrowthMb: Math.round(rssMb(server.child.pid!) - rss),
+  };
 }
 
 async function expectRefusedToken(url: string, headers: Record<string, string>, token: string, id: number) {
@@ -149,14 +187,27 @@ describe('unread streams: stateless', () => {
   test('a tool writing faster than an unread stream takes: each stream is ended past the bound, memory stays bounded', async () => {
     const baseline = await settledRss(server);
     const before = server.ended();
-    for (let i = 0; i < STREAMS; i++) unread(server.port, 'POST', '/mcp', MCP_HEADERS, call(i, 'flood', { chunks: FLOOD_CHUNKS }, `f${i}`));
+    for (let i = 0; i < STREAMS; i++)
+      unread(server.port, 'POST', '/mcp', MCP_HEADERS, call(i, 'flood', { chunks: FLOOD_CHUNKS }, `f${i}`));
     const figures = await watch(server, baseline, 20_000, () => server.ended() - before >= STREAMS);
-    console.log(`stateless, ${STREAMS} unread floods (64 KiB every 10 ms), bound ${DEFAULTS.streamBufferBytes} B:`, { ...figures, ended: server.ended() - before });
+    console.log(`stateless, ${STREAMS} unread floods (64 KiB every 10 ms), bound ${DEFAULTS.streamBufferBytes} B:`, {
+      ...figures,
+      ended: server.ended() - before,
+    });
     expect(server.ended() - before).toBe(STREAMS);
     expect(figures.growthMb).toBeLessThan(MAX_RSS_GROWTH_MB);
     expect(figures.slowestHealthzMs).toBeLessThan(MAX_HEALTHZ_MS);
-    const line = JSON.parse(server.output().split('\n').find((l) => l.includes(ENDED_LOG))!);
-    expect(line).toMatchObject({ principal: { subject: 'anonymous' }, path: '/mcp', limit: DEFAULTS.streamBufferBytes });
+    const line = JSON.parse(
+      server
+        .output()
+        .split('\n')
+        .find((l) => l.includes(ENDED_LOG))!,
+    );
+    expect(line).toMatchObject({
+      principal: { subject: 'anonymous' },
+      path: '/mcp',
+      limit: DEFAULTS.streamBufferBytes,
+    });
     expect(line.unsentBytes).toBeGreaterThan(DEFAULTS.streamBufferBytes);
   }, 60_000);
 
@@ -180,7 +231,11 @@ describe('unread streams: stateless', () => {
         socket.on('data', onData);
       });
       const endpoint = /data: (\/messages\?sessionId=[\w-]+)/.exec(head)![1]!;
-      const post = await fetch(`${server.base}${endpoint}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: call(1, 'flood', { chunks: FLOOD_CHUNKS }, `l${i}`) });
+      const post = await fetch(`${server.base}${endpoint}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: call(1, 'flood', { chunks: FLOOD_CHUNKS }, `l${i}`),
+      });
       expect(post.status).toBe(202);
     }
     const figures = await watch(server, baseline, 20_000, () => server.ended() - before >= STREAMS);
@@ -193,16 +248,27 @@ describe('unread streams: stateless', () => {
     const url = `${server.base}/mcp`;
     await expectRefusedToken(url, MCP_HEADERS, 'x'.repeat(MAX_ECHOED_STRING_BYTES + 1), 1);
     await expectRefusedToken(url, MCP_HEADERS, BIG_TOKEN, 2);
-    const longId = await fetch(url, { method: 'POST', headers: MCP_HEADERS, body: JSON.stringify({ jsonrpc: '2.0', id: 'i'.repeat(300), method: 'tools/list' }) });
+    const longId = await fetch(url, {
+      method: 'POST',
+      headers: MCP_HEADERS,
+      body: JSON.stringify({ jsonrpc: '2.0', id: 'i'.repeat(300), method: 'tools/list' }),
+    });
     expect(longId.status).toBe(400);
     expect(((await longId.json()) as { error: { message: string } }).error.message).toMatch(/\bid is longer than/);
 
-    console.log(`stateless, ${STREAMS} unread requests with 3.5 MB tokens, all refused:`, await refusedBigTokens(server, MCP_HEADERS, 1000));
+    console.log(
+      `stateless, ${STREAMS} unread requests with 3.5 MB tokens, all refused:`,
+      await refusedBigTokens(server, MCP_HEADERS, 1000),
+    );
 
     const baseline = await settledRss(server);
-    for (let i = 0; i < STREAMS; i++) unread(server.port, 'POST', '/mcp', MCP_HEADERS, call(i, 'countdown', { seconds: 3600 }, MAX_TOKEN));
+    for (let i = 0; i < STREAMS; i++)
+      unread(server.port, 'POST', '/mcp', MCP_HEADERS, call(i, 'countdown', { seconds: 3600 }, MAX_TOKEN));
     const figures = await watch(server, baseline, WATCH_MS);
-    console.log(`stateless, ${STREAMS} unread countdowns with ${MAX_ECHOED_STRING_BYTES} B tokens, ${WATCH_MS / 1000} s:`, figures);
+    console.log(
+      `stateless, ${STREAMS} unread countdowns with ${MAX_ECHOED_STRING_BYTES} B tokens, ${WATCH_MS / 1000} s:`,
+      figures,
+    );
     expect(figures.growthMb).toBeLessThan(MAX_RSS_GROWTH_MB);
     expect(figures.slowestHealthzMs).toBeLessThan(MAX_HEALTHZ_MS);
   }, 60_000);
@@ -213,19 +279,35 @@ describe('unread streams: stateful (in-memory sessions)', () => {
   let headers: Record<string, string>;
   beforeAll(async () => {
     server = await startServer({ MCP_SESSION_MODE: 'stateful' });
-    const init = await fetch(`${server.base}/mcp`, { method: 'POST', headers: MCP_HEADERS, body: JSON.stringify(initializeBody()) });
+    const init = await fetch(`${server.base}/mcp`, {
+      method: 'POST',
+      headers: MCP_HEADERS,
+      body: JSON.stringify(initializeBody()),
+    });
     await init.text();
-    headers = { ...MCP_HEADERS, 'mcp-session-id': init.headers.get('mcp-session-id')!, 'mcp-protocol-version': '2025-11-25' };
-    const ready = await fetch(`${server.base}/mcp`, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) });
+    headers = {
+      ...MCP_HEADERS,
+      'mcp-session-id': init.headers.get('mcp-session-id')!,
+      'mcp-protocol-version': '2025-11-25',
+    };
+    const ready = await fetch(`${server.base}/mcp`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+    });
     expect(ready.status).toBe(202);
   }, 90_000);
 
   test('a tool writing faster than an unread stream takes: each stream is ended past the bound, memory stays bounded', async () => {
     const baseline = await settledRss(server);
     const before = server.ended();
-    for (let i = 0; i < STREAMS; i++) unread(server.port, 'POST', '/mcp', headers, call(200 + i, 'flood', { chunks: FLOOD_CHUNKS }, `f${i}`));
+    for (let i = 0; i < STREAMS; i++)
+      unread(server.port, 'POST', '/mcp', headers, call(200 + i, 'flood', { chunks: FLOOD_CHUNKS }, `f${i}`));
     const figures = await watch(server, baseline, 20_000, () => server.ended() - before >= STREAMS);
-    console.log(`stateful, ${STREAMS} unread floods (64 KiB every 10 ms):`, { ...figures, ended: server.ended() - before });
+    console.log(`stateful, ${STREAMS} unread floods (64 KiB every 10 ms):`, {
+      ...figures,
+      ended: server.ended() - before,
+    });
     expect(server.ended() - before).toBe(STREAMS);
     expect(figures.growthMb).toBeLessThan(MAX_RSS_GROWTH_MB);
     expect(figures.slowestHealthzMs).toBeLessThan(MAX_HEALTHZ_MS);
@@ -233,12 +315,19 @@ describe('unread streams: stateful (in-memory sessions)', () => {
   test('countdowns with the largest allowed progress token, unread: bounded memory; larger tokens refused', async () => {
     await expectRefusedToken(`${server.base}/mcp`, headers, 'x'.repeat(MAX_ECHOED_STRING_BYTES + 1), 2);
     await expectRefusedToken(`${server.base}/mcp`, headers, BIG_TOKEN, 3);
-    console.log(`stateful, ${STREAMS} unread requests with 3.5 MB tokens, all refused:`, await refusedBigTokens(server, headers, 1100));
+    console.log(
+      `stateful, ${STREAMS} unread requests with 3.5 MB tokens, all refused:`,
+      await refusedBigTokens(server, headers, 1100),
+    );
 
     const baseline = await settledRss(server);
-    for (let i = 0; i < STREAMS; i++) unread(server.port, 'POST', '/mcp', headers, call(100 + i, 'countdown', { seconds: 3600 }, MAX_TOKEN));
+    for (let i = 0; i < STREAMS; i++)
+      unread(server.port, 'POST', '/mcp', headers, call(100 + i, 'countdown', { seconds: 3600 }, MAX_TOKEN));
     const figures = await watch(server, baseline, WATCH_MS);
-    console.log(`stateful, ${STREAMS} unread countdowns with ${MAX_ECHOED_STRING_BYTES} B tokens, ${WATCH_MS / 1000} s:`, figures);
+    console.log(
+      `stateful, ${STREAMS} unread countdowns with ${MAX_ECHOED_STRING_BYTES} B tokens, ${WATCH_MS / 1000} s:`,
+      figures,
+    );
     expect(figures.growthMb).toBeLessThan(MAX_RSS_GROWTH_MB);
     expect(figures.slowestHealthzMs).toBeLessThan(MAX_HEALTHZ_MS);
   }, 60_000);
@@ -253,10 +342,22 @@ describe('unread streams: clustered (sessions in Redis, streams tailed from the 
   beforeAll(async () => {
     redis = await startRedis();
     server = await startServer({ MCP_SESSION_MODE: 'stateful', REDIS_URL: redis.url });
-    const init = await fetch(`${server.base}/mcp`, { method: 'POST', headers: MCP_HEADERS, body: JSON.stringify(initializeBody()) });
+    const init = await fetch(`${server.base}/mcp`, {
+      method: 'POST',
+      headers: MCP_HEADERS,
+      body: JSON.stringify(initializeBody()),
+    });
     await init.text();
-    headers = { ...MCP_HEADERS, 'mcp-session-id': init.headers.get('mcp-session-id')!, 'mcp-protocol-version': '2025-11-25' };
-    const ready = await fetch(`${server.base}/mcp`, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) });
+    headers = {
+      ...MCP_HEADERS,
+      'mcp-session-id': init.headers.get('mcp-session-id')!,
+      'mcp-protocol-version': '2025-11-25',
+    };
+    const ready = await fetch(`${server.base}/mcp`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+    });
     expect(ready.status).toBe(202);
   }, 90_000);
   afterAll(async () => {
@@ -268,7 +369,8 @@ describe('unread streams: clustered (sessions in Redis, streams tailed from the 
     await expectRefusedToken(`${server.base}/mcp`, headers, BIG_TOKEN, 2);
     const baseline = await settledRss(server);
     const before = server.ended();
-    for (let i = 0; i < CLUSTER_STREAMS; i++) unread(server.port, 'POST', '/mcp', headers, call(300 + i, 'flood', { chunks: FLOOD_CHUNKS }, `c${i}`));
+    for (let i = 0; i < CLUSTER_STREAMS; i++)
+      unread(server.port, 'POST', '/mcp', headers, call(300 + i, 'flood', { chunks: FLOOD_CHUNKS }, `c${i}`));
     const figures = await watch(server, baseline, 30_000, () => server.ended() - before >= CLUSTER_STREAMS);
     console.log(`clustered, ${CLUSTER_STREAMS} unread floods:`, { ...figures, ended: server.ended() - before });
     expect(server.ended() - before).toBe(CLUSTER_STREAMS);

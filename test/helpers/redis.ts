@@ -24,9 +24,13 @@ export async function startRedis(): Promise<RedisServer> {
   const port = await freePort();
   let child: ChildProcess | undefined;
   const start = async () => {
-    child = spawn(BINARY, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'], {
-      stdio: 'ignore',
-    });
+    child = spawn(
+      BINARY,
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'],
+      {
+        stdio: 'ignore',
+      },
+    );
     await waitForPort(port, 5000);
   };
   await start();
@@ -48,8 +52,26 @@ export async function startRedisCluster(): Promise<RedisServer> {
   const dir = mkdtempSync(join(tmpdir(), 'redis-cluster-'));
   const ports = [await freePort(), await freePort(), await freePort()];
   const children = ports.map((port) =>
-    spawn(BINARY, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--cluster-enabled', 'yes',
-      '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--dir', dir], { stdio: 'ignore' }),
+    spawn(
+      BINARY,
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        join(dir, `nodes-${port}.conf`),
+        '--dir',
+        dir,
+      ],
+      { stdio: 'ignore' },
+    ),
   );
   await Promise.all(ports.map((p) => waitForPort(p, 5000)));
   const cli = (...args: string[]) => promisify(execFile)('redis-cli', args);
@@ -63,7 +85,13 @@ export async function startRedisCluster(): Promise<RedisServer> {
     url: `redis://127.0.0.1:${ports[0]}`,
     port: ports[0]!,
     async stop() {
-      await Promise.all(children.map((c) => (c.exitCode !== null || c.signalCode !== null ? undefined : new Promise((r) => (c.once('exit', r), c.kill('SIGKILL'))))));
+      await Promise.all(
+        children.map((c) =>
+          c.exitCode !== null || c.signalCode !== null
+            ? undefined
+            : new Promise((r) => (c.once('exit', r), c.kill('SIGKILL'))),
+        ),
+      );
       rmSync(dir, { recursive: true, force: true });
     },
     restart: () => Promise.reject(new Error('restart is not supported for the cluster')),

@@ -45,10 +45,17 @@ export async function startRoundRobinProxy(targets: string[], port = 0): Promise
     const target = new URL(targets[next++ % targets.length]!);
     counts.set(target.origin, (counts.get(target.origin) ?? 0) + 1);
     log.push(`${req.method} ${req.url} → ${target.origin}`);
-    const entry: ProxiedRequest = { method: req.method ?? '', path: req.url ?? '', target: target.origin, headers: req.headers, body: '' };
+    const entry: ProxiedRequest = {
+      method: req.method ?? '',
+      path: req.url ?? '',
+      target: target.origin,
+      headers: req.headers,
+      body: '',
+    };
     requests.push(entry);
     req.on('data', (chunk: Buffer) => {
-      if (entry.body.length < MAX_RECORDED_BODY) entry.body += chunk.toString('utf8', 0, MAX_RECORDED_BODY - entry.body.length);
+      if (entry.body.length < MAX_RECORDED_BODY)
+        entry.body += chunk.toString('utf8', 0, MAX_RECORDED_BODY - entry.body.length);
     });
     const upstream = request(
       { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
@@ -85,7 +92,9 @@ export async function startRoundRobinProxy(targets: string[], port = 0): Promise
 function messagesOf(body: string): Record<string, unknown>[] {
   try {
     const parsed = JSON.parse(body) as unknown;
-    return (Array.isArray(parsed) ? parsed : [parsed]).filter((m): m is Record<string, unknown> => typeof m === 'object' && m !== null);
+    return (Array.isArray(parsed) ? parsed : [parsed]).filter(
+      (m): m is Record<string, unknown> => typeof m === 'object' && m !== null,
+    );
   } catch {
     return [];
   }

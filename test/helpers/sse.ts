@@ -13,7 +13,11 @@ export interface ReadUntilOptions {
   what?: string;
 }
 
-export async function readUntil(reader: StreamReader, done: (text: string) => boolean, options: ReadUntilOptions = {}): Promise<string> {
+export async function readUntil(
+  reader: StreamReader,
+  done: (text: string) => boolean,
+  options: ReadUntilOptions = {},
+): Promise<string> {
   const { soFar = '', timeoutMs = 10_000, what = 'the awaited text' } = options;
   const decoder = new TextDecoder();
   const deadline = Date.now() + timeoutMs;
@@ -21,7 +25,9 @@ export async function readUntil(reader: StreamReader, done: (text: string) => bo
   while (!done(text)) {
     const left = deadline - Date.now();
     let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), Math.max(0, left))));
+    const expired = new Promise<'timeout'>(
+      (resolve) => (timer = setTimeout(() => resolve('timeout'), Math.max(0, left))),
+    );
     const chunk = await Promise.race([reader.read(), expired]).finally(() => clearTimeout(timer));
     if (chunk === 'timeout') {
       await reader.cancel().catch(() => undefined);

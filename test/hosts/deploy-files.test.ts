@@ -13,7 +13,8 @@ import { flyTomlProblems, railwayJsonProblems, renderYamlProblems } from './shap
 
 const ROOT = join(__dirname, '..', '..');
 
-const parseAs = (path: string, text: string): unknown => (path.endsWith('.toml') ? parseToml(text) : path.endsWith('.yaml') ? loadYaml(text) : JSON.parse(text));
+const parseAs = (path: string, text: string): unknown =>
+  path.endsWith('.toml') ? parseToml(text) : path.endsWith('.yaml') ? loadYaml(text) : JSON.parse(text);
 
 describe.each(deployFiles().map((f) => [f.path, f] as const))('%s', (path, file) => {
   test('the committed file is what scripts/hosts.ts generates (run npm run hosts:generate after changing the contract)', () => {
@@ -44,7 +45,11 @@ test('render.yaml has the documented shape and the contract’s port, paths, gra
 
 test('railway.json has the documented shape, and the Railway variables the docs give fit it', () => {
   expect(railwayJsonProblems(JSON.parse(railwayJson().text), railwayVariables())).toEqual([]);
-  expect(existsSync(join(ROOT, (JSON.parse(railwayJson().text) as { build: { dockerfilePath: string } }).build.dockerfilePath))).toBe(true);
+  expect(
+    existsSync(
+      join(ROOT, (JSON.parse(railwayJson().text) as { build: { dockerfilePath: string } }).build.dockerfilePath),
+    ),
+  ).toBe(true);
 });
 
 test('the structural checks catch a wrong file (they can fail)', () => {
@@ -71,7 +76,9 @@ test('the structural checks catch a wrong file (they can fail)', () => {
 
   const railway = JSON.parse(railwayJson().text) as Record<string, any>;
   railway.deploy.drainingSeconds = '25'; // the documentation's example form, refused by Railway's parser
-  expect(railwayJsonProblems(railway, railwayVariables())).toContain('deploy.drainingSeconds must be a whole number, got "25"');
+  expect(railwayJsonProblems(railway, railwayVariables())).toContain(
+    'deploy.drainingSeconds must be a whole number, got "25"',
+  );
   expect(railwayJsonProblems(railway, { ...railwayVariables(), MCP_KEEPALIVE_SECONDS: '60' })).toContain(
     'railway variables MCP_KEEPALIVE_SECONDS (60) must be below the idle timeout (60 s)',
   );
@@ -79,7 +86,9 @@ test('the structural checks catch a wrong file (they can fail)', () => {
 
 test('a changed drain or keep-alive reaches every file', () => {
   const drain = DEFAULTS.drainSeconds + 17;
-  const files = Object.fromEntries(deployFiles({ drainSeconds: drain, keepAliveSeconds: 7 }).map((f) => [f.path, f.parsed as any]));
+  const files = Object.fromEntries(
+    deployFiles({ drainSeconds: drain, keepAliveSeconds: 7 }).map((f) => [f.path, f.parsed as any]),
+  );
   const grace = drain + STOP_TIMEOUT_MARGIN_SECONDS;
   expect(files['fly.toml'].kill_timeout).toBe(grace);
   expect(files['fly.toml'].env.MCP_DRAIN_SECONDS).toBe(String(drain));
@@ -91,8 +100,12 @@ test('a changed drain or keep-alive reaches every file', () => {
 });
 
 test('settings a host cannot honour are refused with one sentence', () => {
-  expect(() => deployFiles({ drainSeconds: 296 })).toThrow('drainSeconds must be at most 295 on Fly.io (its shutdown grace, drain + 5 s, is capped at 300 s), got 296');
-  expect(() => deployFiles({ keepAliveSeconds: 60 })).toThrow("keepAliveSeconds must be below Fly.io's idle timeout (60 s), or its proxy cuts quiet streams; got 60");
+  expect(() => deployFiles({ drainSeconds: 296 })).toThrow(
+    'drainSeconds must be at most 295 on Fly.io (its shutdown grace, drain + 5 s, is capped at 300 s), got 296',
+  );
+  expect(() => deployFiles({ keepAliveSeconds: 60 })).toThrow(
+    "keepAliveSeconds must be below Fly.io's idle timeout (60 s), or its proxy cuts quiet streams; got 60",
+  );
 });
 
 test('drain and keep-alive limits per host', () => {

@@ -69,7 +69,17 @@ test('without a cap (or after setCap(undefined)) streams pass through uncut', as
 });
 
 test('a host profile is written into the nginx configuration with its idle timeout', () => {
-  const conf = nginxConfig({ dir: '/tmp/x', listenPort: 1, certFile: 'c', keyFile: 'k', instancePorts: [2], authorizationServerPort: 3, idleTimeoutSeconds: 3, hostProfile: 'railway', requestCapSeconds: 8 });
+  const conf = nginxConfig({
+    dir: '/tmp/x',
+    listenPort: 1,
+    certFile: 'c',
+    keyFile: 'k',
+    instancePorts: [2],
+    authorizationServerPort: 3,
+    idleTimeoutSeconds: 3,
+    hostProfile: 'railway',
+    requestCapSeconds: 8,
+  });
   expect(conf).toContain('# Mimics the proxy of railway: idle timeout 3 s, request cap 8 s');
   expect(conf).toContain('proxy_read_timeout 3s;');
 });

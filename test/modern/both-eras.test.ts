@@ -39,7 +39,11 @@ async function modernClient(url: URL): Promise<ModernClient> {
 
 /** What must match across eras: wire details of one era aside (`$schema`, `_meta`, `resultType`, cache hints, 2025 tasks' `execution`). */
 function comparable(value: unknown): unknown {
-  return JSON.parse(JSON.stringify(value, (key, v) => (['$schema', '_meta', 'resultType', 'ttlMs', 'cacheScope', 'execution'].includes(key) ? undefined : v)));
+  return JSON.parse(
+    JSON.stringify(value, (key, v) =>
+      ['$schema', '_meta', 'resultType', 'ttlMs', 'cacheScope', 'execution'].includes(key) ? undefined : v,
+    ),
+  );
 }
 
 let server: TestServer;
@@ -68,7 +72,9 @@ test('every reference tool: same names, schemas, annotations and results in 2025
     }
     const confirmed = await v2.callTool({ name: 'confirm', arguments: CALLS.confirm });
     expect(confirmed.content).toEqual([{ type: 'text', text: 'rotate the keys: confirmed' }]);
-    expect(comparable(await v2.readResource({ uri: 'server://info' }))).toEqual(comparable(await v1.readResource({ uri: 'server://info' })));
+    expect(comparable(await v2.readResource({ uri: 'server://info' }))).toEqual(
+      comparable(await v1.readResource({ uri: 'server://info' })),
+    );
   } finally {
     await v1.close();
     await v2.close();
@@ -85,7 +91,9 @@ test('a 2025 stateless client cannot be asked: confirm is a clear tool error, no
     await v1.close();
     // The same URL asks a 2026-07-28 client through MRTR, stateless too.
     const v2 = await modernClient(stateless.mcpUrl);
-    expect((await v2.callTool({ name: 'confirm', arguments: CALLS.confirm })).content).toEqual([{ type: 'text', text: 'rotate the keys: confirmed' }]);
+    expect((await v2.callTool({ name: 'confirm', arguments: CALLS.confirm })).content).toEqual([
+      { type: 'text', text: 'rotate the keys: confirmed' },
+    ]);
     await v2.close();
   } finally {
     await stateless.close();

@@ -15,7 +15,15 @@ export interface ModernCall {
 
 export interface ModernAnswer {
   status: number;
-  body: { result?: Record<string, unknown> & { resultType?: string; requestState?: string; isError?: boolean; content?: { text?: string }[] }; error?: { code: number; message: string; data?: Record<string, unknown> } };
+  body: {
+    result?: Record<string, unknown> & {
+      resultType?: string;
+      requestState?: string;
+      isError?: boolean;
+      content?: { text?: string }[];
+    };
+    error?: { code: number; message: string; data?: Record<string, unknown> };
+  };
 }
 
 export async function modernPost(url: URL | string, call: ModernCall): Promise<ModernAnswer> {
@@ -27,7 +35,12 @@ export async function modernPost(url: URL | string, call: ModernCall): Promise<M
       ...(call.meta ?? {}),
     },
   };
-  const name = typeof call.params?.name === 'string' ? call.params.name : typeof call.params?.uri === 'string' ? call.params.uri : undefined;
+  const name =
+    typeof call.params?.name === 'string'
+      ? call.params.name
+      : typeof call.params?.uri === 'string'
+        ? call.params.uri
+        : undefined;
   const res = await fetch(url, {
     method: 'POST',
     headers: {
@@ -44,7 +57,11 @@ export async function modernPost(url: URL | string, call: ModernCall): Promise<M
   const text = await res.text();
   // SSE answers carry the response as the last `data:` line.
   const json = res.headers.get('content-type')?.startsWith('text/event-stream')
-    ? text.split('\n').filter((l) => l.startsWith('data: ')).map((l) => JSON.parse(l.slice(6))).pop()
+    ? text
+        .split('\n')
+        .filter((l) => l.startsWith('data: '))
+        .map((l) => JSON.parse(l.slice(6)))
+        .pop()
     : JSON.parse(text);
   return { status: res.status, body: json };
 }

@@ -23,7 +23,10 @@ const announcing: CapabilitySet = {
 };
 
 async function modernClient(server: TestServer): Promise<Client> {
-  const client = new Client({ name: 'listener', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+  const client = new Client(
+    { name: 'listener', version: '1.0.0' },
+    { versionNegotiation: { mode: { pin: '2026-07-28' } } },
+  );
   await client.connect(new StreamableHTTPClientTransport(server.mcpUrl));
   return client;
 }
@@ -45,13 +48,20 @@ afterAll(async () => {
 
 test('a tool-list change made through one instance reaches a listener on the other', async () => {
   const listener = await modernClient(first);
-  const changed = new Promise<unknown>((resolve) => listener.setNotificationHandler('notifications/tools/list_changed', resolve));
+  const changed = new Promise<unknown>((resolve) =>
+    listener.setNotificationHandler('notifications/tools/list_changed', resolve),
+  );
   const subscription = await listener.listen({ toolsListChanged: true });
   expect(subscription.honoredFilter).toMatchObject({ toolsListChanged: true });
 
   const caller = await modernClient(second);
-  expect((await caller.callTool({ name: 'announce', arguments: {} })).content).toEqual([{ type: 'text', text: 'announced' }]);
-  const notification = await Promise.race([changed, new Promise((_, reject) => setTimeout(() => reject(new Error('no list change within 10 s')), 10_000))]);
+  expect((await caller.callTool({ name: 'announce', arguments: {} })).content).toEqual([
+    { type: 'text', text: 'announced' },
+  ]);
+  const notification = await Promise.race([
+    changed,
+    new Promise((_, reject) => setTimeout(() => reject(new Error('no list change within 10 s')), 10_000)),
+  ]);
   expect(notification).toBeDefined();
 
   await subscription.close();

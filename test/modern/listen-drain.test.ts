@@ -53,7 +53,11 @@ test('a new listen while draining is refused with 503 and Retry-After', async ()
       jsonrpc: '2.0',
       id: 1,
       method: 'tools/call',
-      params: { name: 'countdown', arguments: { seconds: 2 }, _meta: { 'io.modelcontextprotocol/protocolVersion': MODERN, 'io.modelcontextprotocol/clientCapabilities': {} } },
+      params: {
+        name: 'countdown',
+        arguments: { seconds: 2 },
+        _meta: { 'io.modelcontextprotocol/protocolVersion': MODERN, 'io.modelcontextprotocol/clientCapabilities': {} },
+      },
     }),
   }).then((r) => r.text());
   await new Promise((r) => setTimeout(r, 300));

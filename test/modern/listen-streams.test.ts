@@ -16,11 +16,15 @@ const announcing: CapabilitySet = {
   version: '1.0.0',
   capabilities: { tools: { listChanged: true }, resources: { subscribe: true, listChanged: true } },
   registerModern(server, context) {
-    server.registerTool('announce', { description: 'Announces a change', inputSchema: z.object({ uri: z.string().optional() }) }, async ({ uri }) => {
-      if (uri) context.notify.resourceUpdated(uri);
-      else context.notify.toolsChanged();
-      return { content: [{ type: 'text', text: 'announced' }] };
-    });
+    server.registerTool(
+      'announce',
+      { description: 'Announces a change', inputSchema: z.object({ uri: z.string().optional() }) },
+      async ({ uri }) => {
+        if (uri) context.notify.resourceUpdated(uri);
+        else context.notify.toolsChanged();
+        return { content: [{ type: 'text', text: 'announced' }] };
+      },
+    );
   },
 };
 
@@ -51,7 +55,10 @@ async function listen(server: TestServer, id: string, notifications: Record<stri
       jsonrpc: '2.0',
       id,
       method: 'subscriptions/listen',
-      params: { notifications, _meta: { 'io.modelcontextprotocol/protocolVersion': MODERN, 'io.modelcontextprotocol/clientCapabilities': {} } },
+      params: {
+        notifications,
+        _meta: { 'io.modelcontextprotocol/protocolVersion': MODERN, 'io.modelcontextprotocol/clientCapabilities': {} },
+      },
     }),
   });
   let received = '';
@@ -92,11 +99,16 @@ async function listen(server: TestServer, id: string, notifications: Record<stri
 }
 
 async function announce(server: TestServer, uri?: string) {
-  const answer = await modernPost(server.mcpUrl, { method: 'tools/call', params: { name: 'announce', arguments: uri ? { uri } : {} } });
+  const answer = await modernPost(server.mcpUrl, {
+    method: 'tools/call',
+    params: { name: 'announce', arguments: uri ? { uri } : {} },
+  });
   expect(answer.body.result?.content?.[0]?.text).toBe('announced');
 }
 
-function messages(text: string): { method?: string; params?: Record<string, unknown> & { _meta?: Record<string, unknown> } }[] {
+function messages(
+  text: string,
+): { method?: string; params?: Record<string, unknown> & { _meta?: Record<string, unknown> } }[] {
   return [...text.matchAll(/^data: (.*)$/gm)].map((m) => JSON.parse(m[1]!));
 }
 
@@ -131,7 +143,9 @@ describe('caps', () => {
     expect(first.status).toBe(200);
     const refused = await listen(server, 'b', { toolsListChanged: true });
     expect(refused.status).toBe(503);
-    expect(((await refused.response.json()) as { error: { message: string } }).error.message).toMatch(/for this caller \(limit 1\)/);
+    expect(((await refused.response.json()) as { error: { message: string } }).error.message).toMatch(
+      /for this caller \(limit 1\)/,
+    );
     await first.close();
   });
 });

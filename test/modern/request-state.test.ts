@@ -15,7 +15,11 @@ const KEY_OLD = 'o'.repeat(32);
 const KEY_NEW = 'n'.repeat(48);
 const ACCEPT = { confirm: { action: 'accept', content: { confirm: true } } };
 
-const env = (keys: string) => ({ MCP_AUTH_MODE: 'token', MCP_BEARER_TOKENS: `${ALICE},${BOB}`, MCP_REQUEST_STATE_KEYS: keys });
+const env = (keys: string) => ({
+  MCP_AUTH_MODE: 'token',
+  MCP_BEARER_TOKENS: `${ALICE},${BOB}`,
+  MCP_REQUEST_STATE_KEYS: keys,
+});
 
 let first: TestServer;
 let second: TestServer;
@@ -34,7 +38,11 @@ afterAll(async () => {
 });
 
 const confirm = (server: TestServer, token: string, extra: Record<string, unknown> = {}, action = 'ship it') =>
-  modernPost(server.mcpUrl, { method: 'tools/call', token, params: { name: 'confirm', arguments: { action }, ...extra } });
+  modernPost(server.mcpUrl, {
+    method: 'tools/call',
+    token,
+    params: { name: 'confirm', arguments: { action }, ...extra },
+  });
 
 async function askedState(server: TestServer, token = ALICE, action = 'ship it'): Promise<string> {
   const asked = await confirm(server, token, {}, action);

@@ -31,7 +31,12 @@ test('headers: case-insensitive, repeated values joined, body framing hidden, re
 
 function fakeExchange() {
   const res = Object.assign(new EventEmitter(), { writableFinished: false });
-  const req = { method: 'POST', headers, originalUrl: '/mcp?x=1', body: { jsonrpc: '2.0', id: 1, method: 'tools/call' } };
+  const req = {
+    method: 'POST',
+    headers,
+    originalUrl: '/mcp?x=1',
+    body: { jsonrpc: '2.0', id: 1, method: 'tools/call' },
+  };
   return { req, res, view: new RequestView(req as unknown as Request, res as unknown as Response) };
 }
 

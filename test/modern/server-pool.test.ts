@@ -39,9 +39,13 @@ test('concurrent calls of two principals through the pool: each sees only itself
   try {
     const calls = Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? ALICE : BOB));
     const answers = await Promise.all(
-      calls.map((token, i) => modernPost(server.mcpUrl, { method: 'tools/call', token, id: i, params: { name: 'whoami', arguments: {} } })),
+      calls.map((token, i) =>
+        modernPost(server.mcpUrl, { method: 'tools/call', token, id: i, params: { name: 'whoami', arguments: {} } }),
+      ),
     );
-    const subjects = answers.map((a) => (a.body.result?.structuredContent as { subject?: string } | undefined)?.subject);
+    const subjects = answers.map(
+      (a) => (a.body.result?.structuredContent as { subject?: string } | undefined)?.subject,
+    );
     expect(answers.every((a) => a.status === 200)).toBe(true);
     expect(new Set(subjects.filter((_, i) => i % 2 === 0)).size).toBe(1);
     expect(new Set(subjects.filter((_, i) => i % 2 === 1)).size).toBe(1);

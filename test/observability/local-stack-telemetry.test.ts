@@ -37,7 +37,11 @@ test('a tool call through nginx is one trace: HTTP span → tools/call span → 
   // The client's context in the HTTP header too (nginx passes it on): the HTTP span joins the same trace.
   const requestInit = { headers: { traceparent: `00-${traceId}-${clientSpan}-01` } };
   await client.connect(new StreamableHTTPClientTransport(stack.url, { authProvider: oauth, requestInit }));
-  const result = await client.callTool({ name: 'countdown', arguments: { seconds: 2 }, _meta: { traceparent: `00-${traceId}-${clientSpan}-01` } });
+  const result = await client.callTool({
+    name: 'countdown',
+    arguments: { seconds: 2 },
+    _meta: { traceparent: `00-${traceId}-${clientSpan}-01` },
+  });
   expect(JSON.stringify(result)).toContain('Countdown of 2 s finished.');
   await client.close();
 
@@ -46,8 +50,16 @@ test('a tool call through nginx is one trace: HTTP span → tools/call span → 
   const call = spans().find((s) => s.name === 'tools/call countdown')!;
   const http = spans().find((s) => s.spanId === call.parentSpanId)!;
   expect(http).toMatchObject({ name: 'POST /mcp', parentSpanId: clientSpan });
-  expect(call.attributes).toMatchObject({ 'gen_ai.tool.name': 'countdown', 'mcp.method.name': 'tools/call', 'mcp.protocol.version': '2025-11-25' });
-  expect(spans().filter((s) => s.parentSpanId === call.spanId).map((s) => s.name)).toEqual(['countdown tick', 'countdown tick']);
+  expect(call.attributes).toMatchObject({
+    'gen_ai.tool.name': 'countdown',
+    'mcp.method.name': 'tools/call',
+    'mcp.protocol.version': '2025-11-25',
+  });
+  expect(
+    spans()
+      .filter((s) => s.parentSpanId === call.spanId)
+      .map((s) => s.name),
+  ).toEqual(['countdown tick', 'countdown tick']);
   expect(call.service).toBe('remote-mcp-stacks-local');
   // A session rebuilt on another instance replays its initialize internally: no span for that.
   expect(spans().filter((s) => String(s.attributes['jsonrpc.request.id'] ?? '').startsWith('__restore'))).toEqual([]);

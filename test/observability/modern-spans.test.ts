@@ -41,7 +41,10 @@ beforeAll(async () => {
   const baseUrl = `http://127.0.0.1:${port}`;
   await waitForReady(baseUrl, 60_000);
   mcpUrl = new URL('/mcp', baseUrl);
-  client = new ModernClient({ name: 'v2', version: '1.0.0' }, { capabilities: { elicitation: { form: {} } }, versionNegotiation: { mode: { pin: MODERN } } });
+  client = new ModernClient(
+    { name: 'v2', version: '1.0.0' },
+    { capabilities: { elicitation: { form: {} } }, versionNegotiation: { mode: { pin: MODERN } } },
+  );
   await client.connect(new ModernTransport(mcpUrl, { requestInit: { headers: { authorization: `Bearer ${TOKEN}` } } }));
 }, 120_000);
 afterAll(async () => {
@@ -57,7 +60,8 @@ const spanBy = async (pred: (s: ReceivedSpan) => boolean, what: string): Promise
   await waitFor(() => receiver.spans.some(pred), 10_000, what);
   return receiver.spans.find(pred)!;
 };
-const mcpSpanIn = (t: number, what: string) => spanBy((s) => s.traceId === traceId(t) && s.kind === 2 && s.name !== 'POST /mcp', what);
+const mcpSpanIn = (t: number, what: string) =>
+  spanBy((s) => s.traceId === traceId(t) && s.kind === 2 && s.name !== 'POST /mcp', what);
 
 const durationCount = (match: Record<string, unknown>) =>
   (receiver.latest.get('mcp.server.operation.duration') ?? [])
@@ -67,7 +71,11 @@ const durationCount = (match: Record<string, unknown>) =>
 test('a 2026-07-28 tools/call (v2 client) is a span by the MCP conventions, child of _meta.traceparent; the duration metric moves', async () => {
   const echo = { 'mcp.method.name': 'tools/call', 'gen_ai.tool.name': 'echo' };
   const before = durationCount(echo);
-  const result = await client.callTool({ name: 'echo', arguments: { text: SECRET_ARG }, _meta: { traceparent: traceparent(1, 1) } });
+  const result = await client.callTool({
+    name: 'echo',
+    arguments: { text: SECRET_ARG },
+    _meta: { traceparent: traceparent(1, 1) },
+  });
   expect(JSON.stringify(result.content)).toContain(SECRET_ARG);
 
   const mcp = await spanBy((s) => s.traceId === traceId(1) && s.name === 'tools/call echo', 'the modern MCP span');
@@ -90,7 +98,11 @@ test('a 2026-07-28 tools/call (v2 client) is a span by the MCP conventions, chil
   // Spans and metrics above came as JSON bodies, as asked: the protobuf exporters were not used.
   expect(receiver.bodies).toEqual({ protobuf: 0, json: expect.any(Number) });
   expect(receiver.bodies.json).toBeGreaterThan(1);
-  expect((receiver.latest.get('mcp.server.operation.duration') ?? []).filter((p) => p.attributes['gen_ai.tool.name'] === 'echo').every((p) => !('error.type' in p.attributes))).toBe(true);
+  expect(
+    (receiver.latest.get('mcp.server.operation.duration') ?? [])
+      .filter((p) => p.attributes['gen_ai.tool.name'] === 'echo')
+      .every((p) => !('error.type' in p.attributes)),
+  ).toBe(true);
 });
 
 test('with the same trace in the header and _meta, the HTTP span is the parent', async () => {
@@ -107,26 +119,54 @@ test('with the same trace in the header and _meta, the HTTP span is the parent',
   expect(mcp.name).toBe('tools/list');
   expect(http.parentSpanId).toBe(spanId(3));
   expect(mcp.parentSpanId).toBe(http.spanId);
-  expect(mcp.attributes).toMatchObject({ 'mcp.method.name': 'tools/list', 'mcp.protocol.version': MODERN, 'jsonrpc.request.id': 'list-1' });
+  expect(mcp.attributes).toMatchObject({
+    'mcp.method.name': 'tools/list',
+    'mcp.protocol.version': MODERN,
+    'jsonrpc.request.id': 'list-1',
+  });
 });
 
 test('failures carry error.type (a JSON-RPC error, an isError result); an input_required result is not an error', async () => {
   const failedBefore = durationCount({ 'mcp.method.name': 'resources/read' });
-  await modernPost(mcpUrl, { method: 'resources/read', id: 3, token: TOKEN, params: { uri: `server://${SECRET_ARG}` }, meta: { traceparent: traceparent(3, 3) } });
+  await modernPost(mcpUrl, {
+    method: 'resources/read',
+    id: 3,
+    token: TOKEN,
+    params: { uri: `server://${SECRET_ARG}` },
+    meta: { traceparent: traceparent(3, 3) },
+  });
   const failed = await mcpSpanIn(3, 'failed modern request span');
   expect(failed.name).toBe('resources/read'); // the URI is the client's text: not in the name
   expect(failed.statusCode).toBe(2);
   expect(failed.attributes['error.type']).toMatch(/^-?\d+$/);
-  await waitFor(() => durationCount({ 'mcp.method.name': 'resources/read', 'error.type': failed.attributes['error.type'] }) > failedBefore, 10_000, 'failure counted');
+  await waitFor(
+    () =>
+      durationCount({ 'mcp.method.name': 'resources/read', 'error.type': failed.attributes['error.type'] }) >
+      failedBefore,
+    10_000,
+    'failure counted',
+  );
 
-  const toolError = await modernPost(mcpUrl, { method: 'tools/call', id: 4, token: TOKEN, params: { name: 'countdown', arguments: { seconds: 0 } }, meta: { traceparent: traceparent(4, 4) } });
+  const toolError = await modernPost(mcpUrl, {
+    method: 'tools/call',
+    id: 4,
+    token: TOKEN,
+    params: { name: 'countdown', arguments: { seconds: 0 } },
+    meta: { traceparent: traceparent(4, 4) },
+  });
   expect(toolError.body.result?.isError).toBe(true);
   const toolSpan = await mcpSpanIn(4, 'modern tool error span');
   expect(toolSpan.name).toBe('tools/call countdown');
   expect(toolSpan.attributes['error.type']).toBe('tool_error');
   expect(toolSpan.statusCode).toBe(2);
 
-  const asked = await modernPost(mcpUrl, { method: 'tools/call', id: 5, token: TOKEN, params: { name: 'confirm', arguments: { action: 'rotate' } }, meta: { traceparent: traceparent(5, 5) } });
+  const asked = await modernPost(mcpUrl, {
+    method: 'tools/call',
+    id: 5,
+    token: TOKEN,
+    params: { name: 'confirm', arguments: { action: 'rotate' } },
+    meta: { traceparent: traceparent(5, 5) },
+  });
   expect(asked.body.result?.resultType).toBe('input_required');
   const inputSpan = await mcpSpanIn(5, 'input_required span');
   expect(inputSpan.name).toBe('tools/call confirm');

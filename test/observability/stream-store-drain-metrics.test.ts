@@ -16,7 +16,10 @@ jest.setTimeout(60_000);
 
 const TOKEN = 'tok-' + 's'.repeat(40);
 const AUTH = { ...MCP_HEADERS, authorization: `Bearer ${TOKEN}` };
-const ENVELOPE = { 'io.modelcontextprotocol/protocolVersion': MODERN, 'io.modelcontextprotocol/clientCapabilities': {} };
+const ENVELOPE = {
+  'io.modelcontextprotocol/protocolVersion': MODERN,
+  'io.modelcontextprotocol/clientCapabilities': {},
+};
 const MODERN_HEADERS = { ...AUTH, 'mcp-protocol-version': MODERN };
 
 let receiver: OtlpReceiver;
@@ -54,11 +57,17 @@ afterAll(async () => {
 });
 
 const sumOf = (metric: string, match: Record<string, unknown>) =>
-  (receiver.latest.get(metric) ?? []).filter((p) => Object.entries(match).every(([k, v]) => p.attributes[k] === v)).reduce((n, p) => n + p.value, 0);
+  (receiver.latest.get(metric) ?? [])
+    .filter((p) => Object.entries(match).every(([k, v]) => p.attributes[k] === v))
+    .reduce((n, p) => n + p.value, 0);
 const openStreams = (kind: string) => sumOf('mcp.server.stream.open', { 'mcp.stream.kind': kind });
 
 /** Opens a stream, checks the open-streams metric of `kind` goes up by one, closes it, checks it goes back. */
-async function upWhileOpen(kind: string, open: (signal: AbortSignal) => Promise<Response>, until: RegExp): Promise<void> {
+async function upWhileOpen(
+  kind: string,
+  open: (signal: AbortSignal) => Promise<Response>,
+  until: RegExp,
+): Promise<void> {
   const before = openStreams(kind);
   const ac = new AbortController();
   const res = await open(ac.signal);
@@ -77,13 +86,46 @@ test('open streams by kind: a 2025 GET stream, a legacy SSE stream, a 2026-07-28
   await init.text();
   const session = init.headers.get('mcp-session-id')!;
   const inSession = { ...AUTH, 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25' };
-  await (await fetch(mcpUrl, { method: 'POST', headers: inSession, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) })).text();
+  await (
+    await fetch(mcpUrl, {
+      method: 'POST',
+      headers: inSession,
+      body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+    })
+  ).text();
 
   // The stream opens with its reconnect hint.
-  await upWhileOpen('get', (signal) => fetch(mcpUrl, { headers: { ...inSession, accept: 'text/event-stream' }, signal }), /retry: \d+/);
-  await upWhileOpen('legacy-sse', (signal) => fetch(new URL('/sse', baseUrl), { headers: { accept: 'text/event-stream', authorization: `Bearer ${TOKEN}` }, signal }), /event: endpoint/);
-  const listen = JSON.stringify({ jsonrpc: '2.0', id: 'listen-1', method: 'subscriptions/listen', params: { notifications: { toolsListChanged: true }, _meta: ENVELOPE } });
-  await upWhileOpen('listen', (signal) => fetch(mcpUrl, { method: 'POST', headers: { ...MODERN_HEADERS, 'mcp-method': 'subscriptions/listen' }, body: listen, signal }), /subscriptions\/acknowledged/);
+  await upWhileOpen(
+    'get',
+    (signal) => fetch(mcpUrl, { headers: { ...inSession, accept: 'text/event-stream' }, signal }),
+    /retry: \d+/,
+  );
+  await upWhileOpen(
+    'legacy-sse',
+    (signal) =>
+      fetch(new URL('/sse', baseUrl), {
+        headers: { accept: 'text/event-stream', authorization: `Bearer ${TOKEN}` },
+        signal,
+      }),
+    /event: endpoint/,
+  );
+  const listen = JSON.stringify({
+    jsonrpc: '2.0',
+    id: 'listen-1',
+    method: 'subscriptions/listen',
+    params: { notifications: { toolsListChanged: true }, _meta: ENVELOPE },
+  });
+  await upWhileOpen(
+    'listen',
+    (signal) =>
+      fetch(mcpUrl, {
+        method: 'POST',
+        headers: { ...MODERN_HEADERS, 'mcp-method': 'subscriptions/listen' },
+        body: listen,
+        signal,
+      }),
+    /subscriptions\/acknowledged/,
+  );
   // A listen stream is not a GET stream.
   expect(openStreams('get')).toBe(0);
 });
@@ -97,7 +139,11 @@ test('the session store stopped: session-store errors are counted, requests get 
   expect(refused.status).toBe(503);
   expect(sumOf('mcp.server.session_store.errors', { operation: 'connect' })).toBeGreaterThan(0);
   await redis.restart();
-  await waitFor(async () => (await fetch(new URL('/readyz', baseUrl))).ok, 20_000, 'ready again once the store is back');
+  await waitFor(
+    async () => (await fetch(new URL('/readyz', baseUrl))).ok,
+    20_000,
+    'ready again once the store is back',
+  );
 });
 
 test('drain: the gauge is 0 while serving and 1 once SIGTERM starts the drain (a call still in flight)', async () => {
@@ -106,7 +152,12 @@ test('drain: the gauge is 0 while serving and 1 once SIGTERM starts the drain (a
   const call = fetch(mcpUrl, {
     method: 'POST',
     headers: { ...MODERN_HEADERS, 'mcp-method': 'tools/call', 'mcp-name': 'countdown' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'countdown', arguments: { seconds: 4 }, _meta: ENVELOPE } }),
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/call',
+      params: { name: 'countdown', arguments: { seconds: 4 }, _meta: ENVELOPE },
+    }),
   }).then((r) => r.text());
   let answered = false;
   void call.then(() => (answered = true));

@@ -68,7 +68,12 @@ afterAll(async () => {
 });
 
 const callBody = (id: number, name: string, args: object, meta?: object) =>
-  JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args, ...(meta ? { _meta: meta } : {}) } });
+  JSON.stringify({
+    jsonrpc: '2.0',
+    id,
+    method: 'tools/call',
+    params: { name, arguments: args, ...(meta ? { _meta: meta } : {}) },
+  });
 
 async function post(server: TestServer, body: string, headers: Record<string, string> = {}) {
   const res = await fetch(server.mcpUrl, { method: 'POST', headers: { ...AUTH, ...headers }, body });
@@ -79,7 +84,10 @@ async function post(server: TestServer, body: string, headers: Record<string, st
 async function openSession(): Promise<string> {
   const { res } = await post(stateful, JSON.stringify(initializeBody(1)));
   const id = res.headers.get('mcp-session-id')!;
-  await post(stateful, JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }), { 'mcp-session-id': id, 'mcp-protocol-version': '2025-11-25' });
+  await post(stateful, JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }), {
+    'mcp-session-id': id,
+    'mcp-protocol-version': '2025-11-25',
+  });
   return id;
 }
 
@@ -89,18 +97,26 @@ const spanBy = async (pred: (s: ReceivedSpan) => boolean, what: string): Promise
 };
 
 test('telemetry is on because OTEL_EXPORTER_OTLP_ENDPOINT is set; protobuf bodies when no protocol is named', async () => {
-  expect(stateful.logs().find((l) => l.message === 'OpenTelemetry export on (OTLP/HTTP)')).toMatchObject({ traces: true, metrics: true, protocol: 'http/protobuf' });
+  expect(stateful.logs().find((l) => l.message === 'OpenTelemetry export on (OTLP/HTTP)')).toMatchObject({
+    traces: true,
+    metrics: true,
+    protocol: 'http/protobuf',
+  });
   await waitFor(() => receiver.bodies.protobuf > 0, 10_000);
   expect(receiver.bodies.json).toBe(0);
 });
 
 test('a tools/call span by the MCP conventions, child of _meta.traceparent, linked to the HTTP span of the header trace', async () => {
   const session = await openSession();
-  const { res, text } = await post(stateful, callBody(7, 'echo', { text: SECRET_ARG }, { traceparent: traceparent(1, 1) }), {
-    'mcp-session-id': session,
-    'mcp-protocol-version': '2025-11-25',
-    traceparent: traceparent(2, 2),
-  });
+  const { res, text } = await post(
+    stateful,
+    callBody(7, 'echo', { text: SECRET_ARG }, { traceparent: traceparent(1, 1) }),
+    {
+      'mcp-session-id': session,
+      'mcp-protocol-version': '2025-11-25',
+      traceparent: traceparent(2, 2),
+    },
+  );
   expect(res.status).toBe(200);
   expect(text).toContain(SECRET_ARG);
   const mcp = await spanBy((s) => s.traceId === traceId(1) && s.name === 'tools/call echo', 'the MCP span');
@@ -126,7 +142,9 @@ test('a tools/call span by the MCP conventions, child of _meta.traceparent, link
 });
 
 test('with the same trace in _meta and the header, the HTTP span is the parent; with only the header, too', async () => {
-  await post(stateless, callBody(8, 'echo', { text: 'x' }, { traceparent: traceparent(3, 3) }), { traceparent: traceparent(3, 4) });
+  await post(stateless, callBody(8, 'echo', { text: 'x' }, { traceparent: traceparent(3, 3) }), {
+    traceparent: traceparent(3, 4),
+  });
   const mcp = await spanBy((s) => s.traceId === traceId(3) && s.name === 'tools/call echo', 'same-trace MCP span');
   const http = await spanBy((s) => s.traceId === traceId(3) && s.name === 'POST /mcp', 'same-trace HTTP span');
   expect(http.parentSpanId).toBe(spanId(4));
@@ -134,7 +152,10 @@ test('with the same trace in _meta and the header, the HTTP span is the parent; 
   expect(mcp.links).toEqual([]);
 
   await post(stateless, callBody(9, 'echo', { text: 'y' }), { traceparent: traceparent(5, 5) });
-  const onlyHeader = await spanBy((s) => s.traceId === traceId(5) && s.name === 'tools/call echo', 'header-only MCP span');
+  const onlyHeader = await spanBy(
+    (s) => s.traceId === traceId(5) && s.name === 'tools/call echo',
+    'header-only MCP span',
+  );
   const httpSpan = receiver.spans.find((s) => s.traceId === traceId(5) && s.name === 'POST /mcp')!;
   expect(onlyHeader.parentSpanId).toBe(httpSpan.spanId);
   expect(httpSpan.parentSpanId).toBe(spanId(5));
@@ -146,7 +167,11 @@ test('a tool opens child spans (countdown: one per tick) under the call span', a
   const { text } = await post(stateless, callBody(10, 'countdown', { seconds: 2 }, { traceparent: traceparent(6, 6) }));
   expect(text).toContain('Countdown of 2 s finished.');
   const call = await spanBy((s) => s.traceId === traceId(6) && s.name === 'tools/call countdown', 'countdown span');
-  await waitFor(() => receiver.spans.filter((s) => s.parentSpanId === call.spanId).length === 2, 10_000, 'two tick spans');
+  await waitFor(
+    () => receiver.spans.filter((s) => s.parentSpanId === call.spanId).length === 2,
+    10_000,
+    'two tick spans',
+  );
   const ticks = receiver.spans.filter((s) => s.parentSpanId === call.spanId);
   expect(ticks.map((t) => t.name)).toEqual(['countdown tick', 'countdown tick']);
   expect(ticks.map((t) => t.attributes['countdown.tick']).sort()).toEqual([1, 2]);
@@ -155,8 +180,19 @@ test('a tool opens child spans (countdown: one per tick) under the call span', a
 
 test('failures: a throwing request and a tool error carry error.type; the span status is ERROR', async () => {
   const unknown = `server://${SECRET_ARG}`;
-  await post(stateless, JSON.stringify({ jsonrpc: '2.0', id: 11, method: 'resources/read', params: { uri: unknown, _meta: { traceparent: traceparent(7, 7) } } }));
-  const failed = await spanBy((s) => s.traceId === traceId(7) && s.kind === 2 && s.name !== 'POST /mcp', 'failed request span');
+  await post(
+    stateless,
+    JSON.stringify({
+      jsonrpc: '2.0',
+      id: 11,
+      method: 'resources/read',
+      params: { uri: unknown, _meta: { traceparent: traceparent(7, 7) } },
+    }),
+  );
+  const failed = await spanBy(
+    (s) => s.traceId === traceId(7) && s.kind === 2 && s.name !== 'POST /mcp',
+    'failed request span',
+  );
   expect(failed.name).toBe('resources/read'); // the URI is the client's text: not in the name
   expect(failed.statusCode).toBe(2);
   expect(failed.attributes['error.type']).toMatch(/^-?\d+$/); // the JSON-RPC error code
@@ -187,18 +223,27 @@ const sumOf = (metric: string, match: Record<string, unknown>, field: 'value' | 
 test('operation duration moves on success and failure, by method, tool and outcome', async () => {
   const ok = { 'mcp.method.name': 'tools/call', 'gen_ai.tool.name': 'echo' };
   const before = sumOf('mcp.server.operation.duration', ok, 'count');
-  const beforeErr = sumOf('mcp.server.operation.duration', { 'gen_ai.tool.name': 'countdown', 'error.type': 'tool_error' }, 'count');
+  const beforeErr = sumOf(
+    'mcp.server.operation.duration',
+    { 'gen_ai.tool.name': 'countdown', 'error.type': 'tool_error' },
+    'count',
+  );
   await post(stateless, callBody(20, 'echo', { text: 'a' }));
   await post(stateless, callBody(21, 'countdown', { seconds: 0 }));
   await waitFor(
     () =>
       sumOf('mcp.server.operation.duration', ok, 'count') > before &&
-      sumOf('mcp.server.operation.duration', { 'gen_ai.tool.name': 'countdown', 'error.type': 'tool_error' }, 'count') > beforeErr,
+      sumOf('mcp.server.operation.duration', { 'gen_ai.tool.name': 'countdown', 'error.type': 'tool_error' }, 'count') >
+        beforeErr,
     10_000,
     'operation duration counts to move',
   );
   // Success points carry no error.type.
-  expect(points('mcp.server.operation.duration').filter((p) => p.attributes['gen_ai.tool.name'] === 'echo').every((p) => !('error.type' in p.attributes))).toBe(true);
+  expect(
+    points('mcp.server.operation.duration')
+      .filter((p) => p.attributes['gen_ai.tool.name'] === 'echo')
+      .every((p) => !('error.type' in p.attributes)),
+  ).toBe(true);
 });
 
 test('sessions: active goes up and down, the session duration is recorded at the end', async () => {
@@ -209,17 +254,31 @@ test('sessions: active goes up and down, the session duration is recorded at the
   const endedBefore = ended();
   const id = await openSession();
   await waitFor(() => active() === base + 1, 10_000, 'active sessions +1');
-  const del = await fetch(stateful.mcpUrl, { method: 'DELETE', headers: { ...AUTH, 'mcp-session-id': id, 'mcp-protocol-version': '2025-11-25' } });
+  const del = await fetch(stateful.mcpUrl, {
+    method: 'DELETE',
+    headers: { ...AUTH, 'mcp-session-id': id, 'mcp-protocol-version': '2025-11-25' },
+  });
   expect(del.status).toBe(200);
-  await waitFor(() => active() === base && ended() === endedBefore + 1, 10_000, 'active sessions back, duration recorded');
+  await waitFor(
+    () => active() === base && ended() === endedBefore + 1,
+    10_000,
+    'active sessions back, duration recorded',
+  );
 });
 
 test('auth failures are counted by reason; drain state is reported', async () => {
   const missing = () => sumOf('mcp.server.auth.failures', { reason: 'missing' });
   const invalid = () => sumOf('mcp.server.auth.failures', { reason: 'invalid_token' });
   const [m0, i0] = [missing(), invalid()];
-  expect((await fetch(stateless.mcpUrl, { method: 'POST', headers: MCP_HEADERS, body: callBody(30, 'echo', { text: 'a' }) })).status).toBe(401);
-  const wrong = await fetch(stateless.mcpUrl, { method: 'POST', headers: { ...MCP_HEADERS, authorization: `Bearer wrong-${TOKEN}` }, body: callBody(31, 'echo', { text: 'a' }) });
+  expect(
+    (await fetch(stateless.mcpUrl, { method: 'POST', headers: MCP_HEADERS, body: callBody(30, 'echo', { text: 'a' }) }))
+      .status,
+  ).toBe(401);
+  const wrong = await fetch(stateless.mcpUrl, {
+    method: 'POST',
+    headers: { ...MCP_HEADERS, authorization: `Bearer wrong-${TOKEN}` },
+    body: callBody(31, 'echo', { text: 'a' }),
+  });
   expect(wrong.status).toBe(401);
   await waitFor(() => missing() === m0 + 1 && invalid() === i0 + 1, 10_000, 'auth failure counts');
   expect(points('mcp.server.draining').map((p) => p.value)).toContain(0);
@@ -227,13 +286,21 @@ test('auth failures are counted by reason; drain state is reported', async () =>
 
 test('the legacy SSE path gets MCP spans too', async () => {
   const ac = new AbortController();
-  const stream = await fetch(new URL('/sse', stateful.baseUrl), { headers: { accept: 'text/event-stream', authorization: `Bearer ${TOKEN}` }, signal: ac.signal });
+  const stream = await fetch(new URL('/sse', stateful.baseUrl), {
+    headers: { accept: 'text/event-stream', authorization: `Bearer ${TOKEN}` },
+    signal: ac.signal,
+  });
   const reader = stream.body!.getReader();
   let buffered = '';
-  while (!/event: endpoint\ndata: (.+)\n/.test(buffered)) buffered += new TextDecoder().decode((await reader.read()).value);
+  while (!/event: endpoint\ndata: (.+)\n/.test(buffered))
+    buffered += new TextDecoder().decode((await reader.read()).value);
   const endpoint = new URL(/event: endpoint\ndata: (.+)\n/.exec(buffered)![1]!, stateful.baseUrl);
   const send = (body: object) =>
-    fetch(endpoint, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: JSON.stringify(body) });
+    fetch(endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify(body),
+    });
   await send({ ...initializeBody(1), params: { ...initializeBody(1).params, protocolVersion: '2024-11-05' } });
   await send({ jsonrpc: '2.0', method: 'notifications/initialized' });
   await send({ jsonrpc: '2.0', id: 2, method: 'tools/list', params: { _meta: { traceparent: traceparent(9, 9) } } });
@@ -241,7 +308,11 @@ test('the legacy SSE path gets MCP spans too', async () => {
   expect(span.name).toBe('tools/list');
   expect(span.parentSpanId).toBe(spanId(9));
   expect(span.attributes['mcp.session.id']).toMatch(/^[0-9a-f]{16}$/);
-  await waitFor(() => sumOf('mcp.server.stream.open', { 'mcp.stream.kind': 'legacy-sse' }) === 1, 10_000, 'legacy stream counted');
+  await waitFor(
+    () => sumOf('mcp.server.stream.open', { 'mcp.stream.kind': 'legacy-sse' }) === 1,
+    10_000,
+    'legacy stream counted',
+  );
   ac.abort();
   await reader.cancel().catch(() => undefined);
 });

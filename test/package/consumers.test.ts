@@ -7,7 +7,16 @@
  * Registry installs use the local npm cache first (`--prefer-offline`), at the versions this checkout uses.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -23,17 +32,25 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
 };
 const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 /** The version this checkout has installed: the cache surely holds it. */
-const installed = (name: string) => `${name}@${JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version}`;
+const installed = (name: string) =>
+  `${name}@${JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version}`;
 const npm = (args: string[], cwd: string) =>
-  execFileSync('npm', [...args, '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], { cwd, stdio: 'pipe', encoding: 'utf8' });
-const node = (file: string, cwd: string) => execFileSync(process.execPath, [file], { cwd, stdio: 'pipe', encoding: 'utf8' });
+  execFileSync('npm', [...args, '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], {
+    cwd,
+    stdio: 'pipe',
+    encoding: 'utf8',
+  });
+const node = (file: string, cwd: string) =>
+  execFileSync(process.execPath, [file], { cwd, stdio: 'pipe', encoding: 'utf8' });
 
 let work: string;
 let tarball: string;
 
 /** Every installed package of a project (npm's hidden lockfile lists each `node_modules/...` path once). */
 function installedPackages(dir: string): string[] {
-  const lock = JSON.parse(readFileSync(join(dir, 'node_modules', '.package-lock.json'), 'utf8')) as { packages: Record<string, unknown> };
+  const lock = JSON.parse(readFileSync(join(dir, 'node_modules', '.package-lock.json'), 'utf8')) as {
+    packages: Record<string, unknown>;
+  };
   return Object.keys(lock.packages).filter((p) => p.startsWith('node_modules/'));
 }
 
@@ -50,7 +67,15 @@ beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'rms-consumers-'));
   // Packed from a copy of the sources (the checkout's own dist is left alone), through the package's prepack build.
   const src = join(work, 'src');
-  for (const entry of ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'README.md', 'Dockerfile', 'server', 'infra']) {
+  for (const entry of [
+    'package.json',
+    'tsconfig.json',
+    'tsconfig.build.json',
+    'README.md',
+    'Dockerfile',
+    'server',
+    'infra',
+  ]) {
     cpSync(join(ROOT, entry), join(src, entry), { recursive: true });
   }
   symlinkSync(join(ROOT, 'node_modules'), join(src, 'node_modules'), 'dir');
@@ -76,7 +101,13 @@ test('the manifest: installable, built on pack, no server runtime for infra cons
 describe('a fresh CDK app', () => {
   let dir: string;
   beforeAll(() => {
-    dir = consumer('cdk-consumer', ['aws-cdk-lib', 'constructs', 'cdk-nag', '@cdklabs/cdk-validator-cfnguard', '@types/node']);
+    dir = consumer('cdk-consumer', [
+      'aws-cdk-lib',
+      'constructs',
+      'cdk-nag',
+      '@cdklabs/cdk-validator-cfnguard',
+      '@types/node',
+    ]);
   });
 
   test("gets none of the server's runtime dependencies", () => {
@@ -90,7 +121,11 @@ describe('a fresh CDK app', () => {
   test('importing the server entry without its runtime stack says what to install, in one line', () => {
     const run = (() => {
       try {
-        execFileSync(process.execPath, ['-e', "try { require('remote-mcp-stacks/server') } catch (e) { console.error(e.message); process.exit(3) }"], { cwd: dir, stdio: 'pipe', encoding: 'utf8' });
+        execFileSync(
+          process.execPath,
+          ['-e', "try { require('remote-mcp-stacks/server') } catch (e) { console.error(e.message); process.exit(3) }"],
+          { cwd: dir, stdio: 'pipe', encoding: 'utf8' },
+        );
         return { status: 0, stderr: '' };
       } catch (e) {
         return e as { status: number; stderr: string };
@@ -124,7 +159,13 @@ console.log(JSON.stringify({ url: stack.resolve(mcp.url), types: [...new Set(Obj
     );
     const result = JSON.parse(node('app.js', dir).trim().split('\n').pop()!) as { url: string; types: string[] };
     expect(result.url).toBe('https://mcp.example.com/mcp');
-    expect(result.types).toEqual(expect.arrayContaining(['AWS::ECS::Service', 'AWS::ElasticLoadBalancingV2::LoadBalancer', 'AWS::ECS::TaskDefinition']));
+    expect(result.types).toEqual(
+      expect.arrayContaining([
+        'AWS::ECS::Service',
+        'AWS::ElasticLoadBalancingV2::LoadBalancer',
+        'AWS::ECS::TaskDefinition',
+      ]),
+    );
   });
 
   test.each([
@@ -146,7 +187,21 @@ const wrong: McpFargateServiceProps['domainName'] = 42;
 export { McpFargateService, ENV, props, wrong };
 `,
     );
-    const args = [TSC, '--noEmit', '--strict', '--skipLibCheck', '--types', 'node', '--module', module, '--moduleResolution', moduleResolution, '--target', 'es2022', file];
+    const args = [
+      TSC,
+      '--noEmit',
+      '--strict',
+      '--skipLibCheck',
+      '--types',
+      'node',
+      '--module',
+      module,
+      '--moduleResolution',
+      moduleResolution,
+      '--target',
+      'es2022',
+      file,
+    ];
     const run = (() => {
       try {
         execFileSync(process.execPath, args, { cwd: dir, stdio: 'pipe', encoding: 'utf8' });
@@ -171,16 +226,26 @@ describe('a fresh Pulumi program', () => {
     const names = new Set(packages.map((p) => p.replace(/^.*node_modules\//, '')));
     // @pulumi/pulumi brings OpenTelemetry packages of its own: only what nothing but this package asks for counts.
     const lock = JSON.parse(readFileSync(join(dir, 'node_modules', '.package-lock.json'), 'utf8')) as {
-      packages: Record<string, { dependencies?: Record<string, string>; optionalDependencies?: Record<string, string> }>;
+      packages: Record<
+        string,
+        { dependencies?: Record<string, string>; optionalDependencies?: Record<string, string> }
+      >;
     };
     const wantedByOthers = new Set(
       Object.entries(lock.packages)
         .filter(([path]) => !path.endsWith('node_modules/remote-mcp-stacks'))
-        .flatMap(([, meta]) => [...Object.keys(meta.dependencies ?? {}), ...Object.keys(meta.optionalDependencies ?? {})]),
+        .flatMap(([, meta]) => [
+          ...Object.keys(meta.dependencies ?? {}),
+          ...Object.keys(meta.optionalDependencies ?? {}),
+        ]),
     );
     expect(pkg.serverDependencies.filter((d) => names.has(d) && !wantedByOthers.has(d))).toEqual([]);
     // And the server's own stack (the MCP SDKs, express, oidc-provider…) is not there at all.
-    expect(['@modelcontextprotocol/sdk', '@modelcontextprotocol/server', 'express', 'oidc-provider', 'ioredis'].filter((d) => names.has(d))).toEqual([]);
+    expect(
+      ['@modelcontextprotocol/sdk', '@modelcontextprotocol/server', 'express', 'oidc-provider', 'ioredis'].filter((d) =>
+        names.has(d),
+      ),
+    ).toEqual([]);
   });
 
   test('runs the AWS and GCP components under mocks', () => {

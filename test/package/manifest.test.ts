@@ -24,7 +24,10 @@ function serverImports(): string[] {
   const names = new Set<string>();
   for (const file of sources(join(ROOT, 'server'))) {
     // Code lines only (doc comments show consumer imports); ESM-only packages load through `loadEsm('…')`.
-    const code = readFileSync(file, 'utf8').split('\n').filter((line) => !/^\s*(\*|\/\/|\/\*)/.test(line)).join('\n');
+    const code = readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((line) => !/^\s*(\*|\/\/|\/\*)/.test(line))
+      .join('\n');
     for (const m of code.matchAll(/(?:from\s+|require\(|import\(|loadEsm<[^>]*>\()\s*'([^'.][^']*)'/g)) {
       const spec = m[1]!;
       if (spec.startsWith('node:') || builtinModules.includes(spec)) continue;

@@ -15,14 +15,16 @@ const { buildServer, isStale } = require(join(ROOT, 'scripts', 'build-server.js'
 let root: string;
 let compiles: number;
 /** Stands in for tsc: writes the entry point (or fails), and counts how often it ran. */
-const compiler = (status = 0) => (dir: string) => {
-  compiles++;
-  if (status === 0) {
-    mkdirSync(join(dir, 'dist', 'server'), { recursive: true });
-    writeFileSync(join(dir, 'dist', 'server', 'main.js'), '');
-  }
-  return status;
-};
+const compiler =
+  (status = 0) =>
+  (dir: string) => {
+    compiles++;
+    if (status === 0) {
+      mkdirSync(join(dir, 'dist', 'server'), { recursive: true });
+      writeFileSync(join(dir, 'dist', 'server', 'main.js'), '');
+    }
+    return status;
+  };
 /** Gives a file an mtime in the past (the stamp is written "now"), so a later edit is clearly newer. */
 const age = (file: string, secondsAgo: number) => {
   const t = new Date(Date.now() - secondsAgo * 1000);
@@ -33,7 +35,13 @@ beforeEach(() => {
   root = mkdtempSync(join(tmpdir(), 'build-server-'));
   compiles = 0;
   mkdirSync(join(root, 'server', 'http'), { recursive: true });
-  for (const file of ['server/main.ts', 'server/http/x.ts', 'tsconfig.json', 'tsconfig.server.json', 'package-lock.json']) {
+  for (const file of [
+    'server/main.ts',
+    'server/http/x.ts',
+    'tsconfig.json',
+    'tsconfig.server.json',
+    'package-lock.json',
+  ]) {
     writeFileSync(join(root, file), '{}');
     age(join(root, file), 60);
   }

@@ -9,8 +9,14 @@ import { dirname, join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
 const CHECK = join(ROOT, 'scripts', 'check-node.js');
-const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { engines: { node: string }; scripts: Record<string, string> };
-const { isOlder, parseFloor } = require(CHECK) as { isOlder(v: string, f: number[]): boolean; parseFloor(r: string): number[] };
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  engines: { node: string };
+  scripts: Record<string, string>;
+};
+const { isOlder, parseFloor } = require(CHECK) as {
+  isOlder(v: string, f: number[]): boolean;
+  parseFloor(r: string): number[];
+};
 
 let dir: string;
 beforeAll(() => {
@@ -93,7 +99,9 @@ const old = oldNode();
       });
       expect(run.status).not.toBe(0);
       const errors = run.stderr.split('\n').filter(Boolean);
-      expect(errors[0]).toBe(`remote-mcp-stacks needs Node.js >=22.19 (this is ${old!.version}): install Node 24 LTS, e.g. \`nvm install\` (reads .nvmrc) or https://nodejs.org/en/download`);
+      expect(errors[0]).toBe(
+        `remote-mcp-stacks needs Node.js >=22.19 (this is ${old!.version}): install Node 24 LTS, e.g. \`nvm install\` (reads .nvmrc) or https://nodejs.org/en/download`,
+      );
       // Nothing else ran: no compiler, no jest, no stack trace.
       expect(run.stdout + run.stderr).not.toMatch(/tsc|jest|PASS|FAIL|\n\s+at /);
     });

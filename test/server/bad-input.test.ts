@@ -13,15 +13,23 @@ describe.each(['stateless', 'stateful'] as const)('bad input, %s mode', (mode) =
   async function expectRpcError(res: Response, status: number, code?: number, message?: RegExp) {
     expect(res.status).toBe(status);
     expect(res.headers.get('content-type')).toMatch(/application\/json/);
-    const body = (await res.json() as any);
-    expect(body).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: expect.any(Number), message: expect.any(String) } });
+    const body = (await res.json()) as any;
+    expect(body).toMatchObject({
+      jsonrpc: '2.0',
+      id: null,
+      error: { code: expect.any(Number), message: expect.any(String) },
+    });
     if (code !== undefined) expect(body.error.code).toBe(code);
     if (message) expect(body.error.message).toMatch(message);
     expect(JSON.stringify(body)).not.toMatch(/\bat \S+ \(|node_modules/);
   }
 
   test('malformed JSON → 400 / -32700', async () => {
-    const res = await fetch(server.mcpUrl, { method: 'POST', headers: MCP_HEADERS, body: '{"jsonrpc": "2.0", "id": 1, "method": ' });
+    const res = await fetch(server.mcpUrl, {
+      method: 'POST',
+      headers: MCP_HEADERS,
+      body: '{"jsonrpc": "2.0", "id": 1, "method": ',
+    });
     await expectRpcError(res, 400, -32700, /Parse error/);
   });
 
@@ -46,7 +54,12 @@ describe.each(['stateless', 'stateful'] as const)('bad input, %s mode', (mode) =
   test('body over the limit → 413 naming MCP_MAX_BODY_BYTES', async () => {
     const huge = JSON.stringify({ ...initializeBody(), padding: 'x'.repeat(70_000) });
     const res = await fetch(server.mcpUrl, { method: 'POST', headers: MCP_HEADERS, body: huge });
-    await expectRpcError(res, 413, undefined, /^Payload too large: the request body exceeds 65536 bytes, the server's MCP_MAX_BODY_BYTES$/);
+    await expectRpcError(
+      res,
+      413,
+      undefined,
+      /^Payload too large: the request body exceeds 65536 bytes, the server's MCP_MAX_BODY_BYTES$/,
+    );
   });
 
   test('Origin not allowed → 403, allowed Origin passes', async () => {
@@ -70,10 +83,14 @@ describe.each(['stateless', 'stateful'] as const)('bad input, %s mode', (mode) =
     // fetch cannot forge Host; node:http can.
     const { request } = await import('node:http');
     const status = await new Promise<number>((resolve, reject) => {
-      const req = request(server.mcpUrl, { method: 'POST', headers: { ...MCP_HEADERS, host: 'evil.example:80' } }, (res) => {
-        res.resume();
-        resolve(res.statusCode!);
-      });
+      const req = request(
+        server.mcpUrl,
+        { method: 'POST', headers: { ...MCP_HEADERS, host: 'evil.example:80' } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        },
+      );
       req.on('error', reject);
       req.end(JSON.stringify(initializeBody()));
     });
@@ -83,7 +100,11 @@ describe.each(['stateless', 'stateful'] as const)('bad input, %s mode', (mode) =
   test('unsupported MCP-Protocol-Version → 400', async () => {
     const headers: Record<string, string> = { ...MCP_HEADERS, 'mcp-protocol-version': '1999-01-01' };
     if (mode === 'stateful') {
-      const init = await fetch(server.mcpUrl, { method: 'POST', headers: MCP_HEADERS, body: JSON.stringify(initializeBody()) });
+      const init = await fetch(server.mcpUrl, {
+        method: 'POST',
+        headers: MCP_HEADERS,
+        body: JSON.stringify(initializeBody()),
+      });
       headers['mcp-session-id'] = init.headers.get('mcp-session-id')!;
       await init.text();
     }
@@ -92,9 +113,13 @@ describe.each(['stateless', 'stateful'] as const)('bad input, %s mode', (mode) =
   });
 
   test('not a JSON-RPC message → 400', async () => {
-    const res = await fetch(server.mcpUrl, { method: 'POST', headers: MCP_HEADERS, body: JSON.stringify({ hello: 'world' }) });
+    const res = await fetch(server.mcpUrl, {
+      method: 'POST',
+      headers: MCP_HEADERS,
+      body: JSON.stringify({ hello: 'world' }),
+    });
     expect(res.status).toBe(400);
-    expect(((await res.json() as any)).jsonrpc).toBe('2.0');
+    expect(((await res.json()) as any).jsonrpc).toBe('2.0');
   });
 
   test('CORS preflight allows the MCP headers and exposes the session id', async () => {
@@ -103,12 +128,14 @@ describe.each(['stateless', 'stateful'] as const)('bad input, %s mode', (mode) =
       headers: {
         origin: server.mcpUrl.origin,
         'access-control-request-method': 'POST',
-        'access-control-request-headers': 'content-type, authorization, mcp-protocol-version, mcp-session-id, last-event-id',
+        'access-control-request-headers':
+          'content-type, authorization, mcp-protocol-version, mcp-session-id, last-event-id',
       },
     });
     expect(res.status).toBeLessThan(300);
     const allowed = res.headers.get('access-control-allow-headers')!.toLowerCase();
-    for (const h of ['authorization', 'mcp-protocol-version', 'mcp-session-id', 'last-event-id']) expect(allowed).toContain(h);
+    for (const h of ['authorization', 'mcp-protocol-version', 'mcp-session-id', 'last-event-id'])
+      expect(allowed).toContain(h);
     const post = await fetch(server.mcpUrl, {
       method: 'POST',
       headers: { ...MCP_HEADERS, origin: server.mcpUrl.origin },
@@ -132,7 +159,7 @@ test('stateless mode answers GET and DELETE with 405', async () => {
       const res = await fetch(server.mcpUrl, { method, headers: MCP_HEADERS });
       expect(res.status).toBe(405);
       expect(res.headers.get('allow')).toBe('POST');
-      expect(((await res.json() as any)).jsonrpc).toBe('2.0');
+      expect(((await res.json()) as any).jsonrpc).toBe('2.0');
     }
   } finally {
     await server.close();
@@ -149,7 +176,11 @@ test('request logs carry the MCP method and never a credential', async () => {
       body: JSON.stringify(initializeBody()),
     });
     await res.text();
-    await fetch(new URL(`/mcp?access_token=${secret}`, server.baseUrl), { method: 'POST', headers: MCP_HEADERS, body: '{' });
+    await fetch(new URL(`/mcp?access_token=${secret}`, server.baseUrl), {
+      method: 'POST',
+      headers: MCP_HEADERS,
+      body: '{',
+    });
     await new Promise((r) => setTimeout(r, 100));
     const line = server.logs.find((l) => l.mcpMethod === 'initialize');
     expect(line).toMatchObject({ severity: 'INFO', req: { method: 'POST', path: '/mcp' }, res: { status: 200 } });

@@ -58,7 +58,10 @@ describe('loadConfig', () => {
     [{ PORT: '70000' }, /^Invalid PORT="70000": must be at most 65535$/],
     [{ MCP_SESSION_MODE: 'sticky' }, /^Invalid MCP_SESSION_MODE="sticky": must be one of stateless, stateful$/],
     [{ MCP_KEEPALIVE_SECONDS: '0' }, /^Invalid MCP_KEEPALIVE_SECONDS="0": must be at least 1$/],
-    [{ MCP_PUBLIC_URL: 'mcp.example.com' }, /^Invalid MCP_PUBLIC_URL="mcp.example.com": must be an absolute http\(s\) URL$/],
+    [
+      { MCP_PUBLIC_URL: 'mcp.example.com' },
+      /^Invalid MCP_PUBLIC_URL="mcp.example.com": must be an absolute http\(s\) URL$/,
+    ],
     [{ MCP_PUBLIC_URL: 'https://x.example/mcp?a=1' }, /^Invalid MCP_PUBLIC_URL=.*must not contain a query/],
     [{ LOG_LEVEL: 'loud' }, /^Invalid LOG_LEVEL="loud": must be one of/],
     [{ HOST: '0.0.0.0', MCP_AUTH_MODE: 'none' }, /^Invalid MCP_AUTH_MODE=none: .*loopback/],
@@ -85,27 +88,68 @@ test('the process exits non-zero with one line naming the variable', async () =>
 describe('infra contract', () => {
   test('MANAGED_ENV_NAMES: exactly the names serverEnvironment sets when every setting is given', () => {
     const env = serverEnvironment({
-      publicUrl: 'https://m.example/mcp', sessionMode: 'stateless', authMode: 'oauth', oauthIssuer: 'https://id.example',
-      oauthAudience: 'a', oauthJwksUri: 'https://id.example/jwks', oauthScopes: ['a'], oauthIntrospectionUrl: 'https://id.example/i',
-      oauthClientId: 'c', allowedOrigins: ['https://a.example'], keepAliveSeconds: 1, drainSeconds: 1, sessionIdleSeconds: 1,
-      maxSessions: 1, maxSessionsPerPrincipal: 1, logLevel: 'info', redisClusterMode: true,
-      upstreamIssuer: 'https://login.example', upstreamClientId: 'c', upstreamScopes: ['openid'], brokerAllowedEmailDomains: ['example.com'],
-      brokerAllowedGroups: ['g'], brokerGroupsClaim: 'groups', brokerRedirectHosts: ['claude.ai'], brokerRedirectSchemes: ['cursor'],
+      publicUrl: 'https://m.example/mcp',
+      sessionMode: 'stateless',
+      authMode: 'oauth',
+      oauthIssuer: 'https://id.example',
+      oauthAudience: 'a',
+      oauthJwksUri: 'https://id.example/jwks',
+      oauthScopes: ['a'],
+      oauthIntrospectionUrl: 'https://id.example/i',
+      oauthClientId: 'c',
+      allowedOrigins: ['https://a.example'],
+      keepAliveSeconds: 1,
+      drainSeconds: 1,
+      sessionIdleSeconds: 1,
+      maxSessions: 1,
+      maxSessionsPerPrincipal: 1,
+      logLevel: 'info',
+      redisClusterMode: true,
+      upstreamIssuer: 'https://login.example',
+      upstreamClientId: 'c',
+      upstreamScopes: ['openid'],
+      brokerAllowedEmailDomains: ['example.com'],
+      brokerAllowedGroups: ['g'],
+      brokerGroupsClaim: 'groups',
+      brokerRedirectHosts: ['claude.ai'],
+      brokerRedirectSchemes: ['cursor'],
     });
     expect([...MANAGED_ENV_NAMES].sort()).toEqual(Object.keys(env).sort());
-    expect(loadConfig({ ...env, OAUTH_CLIENT_SECRET: 's', MCP_REQUEST_STATE_KEYS: STATE_KEY, MCP_SESSION_MODE: 'stateful', REDIS_URL: 'rediss://cache.internal:6379' }).redisClusterMode).toBe(true);
+    expect(
+      loadConfig({
+        ...env,
+        OAUTH_CLIENT_SECRET: 's',
+        MCP_REQUEST_STATE_KEYS: STATE_KEY,
+        MCP_SESSION_MODE: 'stateful',
+        REDIS_URL: 'rediss://cache.internal:6379',
+      }).redisClusterMode,
+    ).toBe(true);
     expect(MANAGED_ENV_NAMES).toContain('MCP_MAX_SESSIONS');
   });
 
   test('validateServerSettings checks the session limits the server enforces', () => {
-    expect(() => validateServerSettings({ maxSessions: 0 })).toThrow(/maxSessions must be an integer from 1 to 10000000, got 0/);
-    expect(() => validateServerSettings({ maxSessionsPerPrincipal: 10_000_001 })).toThrow(/maxSessionsPerPrincipal must be an integer/);
-    expect(() => validateServerSettings({ sessionIdleSeconds: 604801 })).toThrow(/sessionIdleSeconds must be an integer from 1 to 604800/);
-    expect(() => validateServerSettings({ sessionIdleSeconds: 604800, maxSessions: 1, maxSessionsPerPrincipal: 1 })).not.toThrow();
+    expect(() => validateServerSettings({ maxSessions: 0 })).toThrow(
+      /maxSessions must be an integer from 1 to 10000000, got 0/,
+    );
+    expect(() => validateServerSettings({ maxSessionsPerPrincipal: 10_000_001 })).toThrow(
+      /maxSessionsPerPrincipal must be an integer/,
+    );
+    expect(() => validateServerSettings({ sessionIdleSeconds: 604801 })).toThrow(
+      /sessionIdleSeconds must be an integer from 1 to 604800/,
+    );
+    expect(() =>
+      validateServerSettings({ sessionIdleSeconds: 604800, maxSessions: 1, maxSessionsPerPrincipal: 1 }),
+    ).not.toThrow();
   });
 
   test('serverEnvironment uses the names the server parses', () => {
-    const env = serverEnvironment({ publicUrl: 'https://m.example/mcp', sessionMode: 'stateful', authMode: 'oauth', oauthIssuer: 'https://id.example', oauthScopes: ['a', 'b'] });
+    const env = serverEnvironment({
+      publicUrl: 'https://m.example/mcp',
+      sessionMode: 'stateful',
+      authMode: 'oauth',
+      oauthIssuer: 'https://id.example',
+      oauthScopes: ['a', 'b'],
+    });
     expect(env[ENV.port]).toBe(String(CONTAINER_PORT));
     const parsed = loadConfig({ ...env, OAUTH_ISSUER: 'https://id.example', MCP_REQUEST_STATE_KEYS: STATE_KEY });
     expect(parsed.port).toBe(CONTAINER_PORT);
@@ -119,9 +163,13 @@ describe('infra contract', () => {
     const settings = { authMode: 'oauth' as const, oauthIssuer: 'https://id.example' };
     const env = serverEnvironment(settings, { omitPort: true });
     expect(env).not.toHaveProperty(ENV.port);
-    expect(env).toEqual(Object.fromEntries(Object.entries(serverEnvironment(settings)).filter(([name]) => name !== ENV.port)));
+    expect(env).toEqual(
+      Object.fromEntries(Object.entries(serverEnvironment(settings)).filter(([name]) => name !== ENV.port)),
+    );
     // the platform's PORT is the container port, which the server then listens on
-    expect(loadConfig({ ...env, [ENV.port]: String(CONTAINER_PORT), MCP_REQUEST_STATE_KEYS: STATE_KEY }).port).toBe(CONTAINER_PORT);
+    expect(loadConfig({ ...env, [ENV.port]: String(CONTAINER_PORT), MCP_REQUEST_STATE_KEYS: STATE_KEY }).port).toBe(
+      CONTAINER_PORT,
+    );
   });
 
   test('the longest drain Fargate allows is the one whose stopTimeout reaches its cap', () => {
@@ -142,14 +190,22 @@ describe('infra contract', () => {
   test('validateServerSettings refuses what the server would refuse at start-up: a public URL with a query or fragment, introspection without a client', () => {
     const oauth = { authMode: 'oauth' as const, oauthIssuer: 'https://id.example' };
     for (const publicUrl of ['https://m.example/mcp?tenant=a', 'https://m.example/mcp#x']) {
-      expect(() => validateServerSettings({ ...oauth, publicUrl }, 'here')).toThrow(`here: publicUrl must not contain a query or fragment, got ${publicUrl}`);
-      expect(() => loadConfig({ ...serverEnvironment({ ...oauth, publicUrl }) })).toThrow(/must not contain a query or fragment/);
+      expect(() => validateServerSettings({ ...oauth, publicUrl }, 'here')).toThrow(
+        `here: publicUrl must not contain a query or fragment, got ${publicUrl}`,
+      );
+      expect(() => loadConfig({ ...serverEnvironment({ ...oauth, publicUrl }) })).toThrow(
+        /must not contain a query or fragment/,
+      );
     }
     expect(() => validateServerSettings({ ...oauth, publicUrl: 'https://m.example/mcp' })).not.toThrow();
 
     const introspection = { ...oauth, oauthIntrospectionUrl: 'https://id.example/introspect' };
-    expect(() => validateServerSettings(introspection)).toThrow('server settings: oauthIntrospectionUrl needs oauthClientId (the server introspects tokens as that client)');
-    expect(() => loadConfig({ ...serverEnvironment(introspection), [ENV.oauthClientSecret]: 's' })).toThrow(/needs OAUTH_CLIENT_ID/);
+    expect(() => validateServerSettings(introspection)).toThrow(
+      'server settings: oauthIntrospectionUrl needs oauthClientId (the server introspects tokens as that client)',
+    );
+    expect(() => loadConfig({ ...serverEnvironment(introspection), [ENV.oauthClientSecret]: 's' })).toThrow(
+      /needs OAUTH_CLIENT_ID/,
+    );
     expect(() => validateServerSettings({ ...introspection, oauthClientId: 'mcp' })).not.toThrow();
   });
 });
@@ -172,13 +228,18 @@ describe('MCP_REQUEST_STATE_KEYS (2026-07-28 requestState HMAC keys)', () => {
   });
 
   test('comma-separated, the first signs; each at least 32 bytes', () => {
-    const keys = loadConfig({ ...offLoopback, MCP_REQUEST_STATE_KEYS: `${'n'.repeat(40)}, ${STATE_KEY}` }).requestStateKeys!;
+    const keys = loadConfig({
+      ...offLoopback,
+      MCP_REQUEST_STATE_KEYS: `${'n'.repeat(40)}, ${STATE_KEY}`,
+    }).requestStateKeys!;
     expect(keys.map((k) => Buffer.from(k).toString())).toEqual(['n'.repeat(40), STATE_KEY]);
   });
 
   test('a short key is refused in one line naming the variable and the entry, never echoing a key', () => {
     const message = failure({ ...offLoopback, MCP_REQUEST_STATE_KEYS: `${STATE_KEY},short-secret-value` });
-    expect(message).toBe('Invalid MCP_REQUEST_STATE_KEYS=(secret): entry 2 is 18 bytes; each key needs at least 32 (e.g. openssl rand -base64 48)');
+    expect(message).toBe(
+      'Invalid MCP_REQUEST_STATE_KEYS=(secret): entry 2 is 18 bytes; each key needs at least 32 (e.g. openssl rand -base64 48)',
+    );
     expect(message).not.toContain('short-secret-value');
     expect(message).not.toContain(STATE_KEY);
   });
@@ -200,9 +261,16 @@ describe('docs/configuration.md, the settings reference', () => {
   });
 
   test('each enumerated variable names every value it accepts', () => {
-    const accepted: Record<string, readonly string[]> = { [ENV.sessionMode]: SESSION_MODES, [ENV.logLevel]: LOG_LEVELS, [ENV.authMode]: AUTH_MODES };
+    const accepted: Record<string, readonly string[]> = {
+      [ENV.sessionMode]: SESSION_MODES,
+      [ENV.logLevel]: LOG_LEVELS,
+      [ENV.authMode]: AUTH_MODES,
+    };
     for (const [name, values] of Object.entries(accepted)) {
-      expect({ name, missing: values.filter((v) => !row(name).meaning.includes(`\`${v}\``)) }).toEqual({ name, missing: [] });
+      expect({ name, missing: values.filter((v) => !row(name).meaning.includes(`\`${v}\``)) }).toEqual({
+        name,
+        missing: [],
+      });
     }
   });
 
@@ -211,7 +279,12 @@ describe('docs/configuration.md, the settings reference', () => {
    * to it changes nothing, in every auth mode and session mode. Defaults that are described rather than given (derived,
    * discovered, generated) are listed here; "—" means no default.
    */
-  const DESCRIBED = new Set<string>([ENV.allowedOrigins, ENV.oauthJwksUri, ENV.brokerSigningKeys, ENV.requestStateKeys]);
+  const DESCRIBED = new Set<string>([
+    ENV.allowedOrigins,
+    ENV.oauthJwksUri,
+    ENV.brokerSigningKeys,
+    ENV.requestStateKeys,
+  ]);
   const BASES: Record<string, Record<string, string>> = {
     dev: {},
     none: { MCP_AUTH_MODE: 'none' },
@@ -235,12 +308,19 @@ describe('docs/configuration.md, the settings reference', () => {
     for (const name of serverVariables) {
       const documented = valueOf(name);
       if (documented === undefined) {
-        expect({ name, default: row(name).default }).toEqual({ name, default: DESCRIBED.has(name) ? row(name).default : expect.stringMatching(/^—/) });
+        expect({ name, default: row(name).default }).toEqual({
+          name,
+          default: DESCRIBED.has(name) ? row(name).default : expect.stringMatching(/^—/),
+        });
         continue;
       }
       for (const [mode, base] of Object.entries(BASES)) {
         const { [name]: _unset, ...env } = base;
-        expect({ name, mode, config: plain({ ...env, [name]: documented }) }).toEqual({ name, mode, config: plain(env) });
+        expect({ name, mode, config: plain({ ...env, [name]: documented }) }).toEqual({
+          name,
+          mode,
+          config: plain(env),
+        });
       }
       checked++;
     }
@@ -261,10 +341,18 @@ describe('broker mode settings', () => {
   };
 
   test('needs the upstream provider, over https (http only on loopback)', () => {
-    expect(failure({ MCP_AUTH_MODE: 'broker' })).toMatch(/MCP_AUTH_MODE=broker needs UPSTREAM_ISSUER and UPSTREAM_CLIENT_ID/);
-    expect(failure({ ...base, UPSTREAM_ISSUER: 'http://login.example.com' })).toMatch(/Invalid UPSTREAM_ISSUER=.*must be an https:\/\/ URL/);
+    expect(failure({ MCP_AUTH_MODE: 'broker' })).toMatch(
+      /MCP_AUTH_MODE=broker needs UPSTREAM_ISSUER and UPSTREAM_CLIENT_ID/,
+    );
+    expect(failure({ ...base, UPSTREAM_ISSUER: 'http://login.example.com' })).toMatch(
+      /Invalid UPSTREAM_ISSUER=.*must be an https:\/\/ URL/,
+    );
     expect(failure({ ...base, UPSTREAM_ISSUER: 'http://127.0.0.1:9000/idp' })).toBeUndefined();
-    const config = loadConfig({ ...base, BROKER_ALLOWED_EMAIL_DOMAINS: '@Example.com, corp.example', BROKER_REDIRECT_SCHEMES: 'Cursor:' });
+    const config = loadConfig({
+      ...base,
+      BROKER_ALLOWED_EMAIL_DOMAINS: '@Example.com, corp.example',
+      BROKER_REDIRECT_SCHEMES: 'Cursor:',
+    });
     expect(config.auth.broker).toMatchObject({
       upstreamScopes: ['openid', 'email', 'profile'],
       allowedEmailDomains: ['example.com', 'corp.example'],
@@ -275,7 +363,9 @@ describe('broker mode settings', () => {
   });
 
   test('several instances (REDIS_URL) must share signing keys', () => {
-    expect(failure({ ...base, REDIS_URL: 'redis://127.0.0.1:6379' })).toMatch(/needs BROKER_SIGNING_KEYS: every instance must sign with the same keys/);
+    expect(failure({ ...base, REDIS_URL: 'redis://127.0.0.1:6379' })).toMatch(
+      /needs BROKER_SIGNING_KEYS: every instance must sign with the same keys/,
+    );
   });
 
   test.each([
@@ -284,7 +374,10 @@ describe('broker mode settings', () => {
     ['{"keys":[{"kty":"EC","alg":"ES256","d":"secret-material"}]}', /key 1 needs a "kid"/],
     ['{"keys":[{"kty":"oct","kid":"a","alg":"HS256","k":"secret-material","d":"x"}]}', /"alg" must be one of ES256/],
     ['{"keys":[{"kty":"EC","kid":"a","alg":"ES256","x":"1","y":"2"}]}', /is not a private key/],
-    ['{"keys":[{"kty":"EC","kid":"a","alg":"ES256","d":"secret-material"},{"kty":"EC","kid":"a","alg":"ES256","d":"secret-material"}]}', /key 2: its kid appears twice/],
+    [
+      '{"keys":[{"kty":"EC","kid":"a","alg":"ES256","d":"secret-material"},{"kty":"EC","kid":"a","alg":"ES256","d":"secret-material"}]}',
+      /key 2: its kid appears twice/,
+    ],
   ])('BROKER_SIGNING_KEYS=%s is refused in one line that never shows the keys', (value, message) => {
     const text = failure({ ...base, BROKER_SIGNING_KEYS: value });
     expect(text).toMatch(message);
@@ -292,4 +385,3 @@ describe('broker mode settings', () => {
     expect(text).not.toContain('secret-material');
   });
 });
-

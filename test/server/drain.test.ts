@@ -8,14 +8,27 @@ jest.setTimeout(60_000);
 test('SIGTERM: not ready at once, no new sessions, streams closed, in-flight call finishes, exit 0', async () => {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const proc = spawnServer({ PORT: String(port), MCP_AUTH_MODE: 'none', MCP_SESSION_MODE: 'stateful', MCP_DRAIN_SECONDS: '10' });
+  const proc = spawnServer({
+    PORT: String(port),
+    MCP_AUTH_MODE: 'none',
+    MCP_SESSION_MODE: 'stateful',
+    MCP_DRAIN_SECONDS: '10',
+  });
   try {
     await waitForReady(base);
-    const init = await fetch(`${base}/mcp`, { method: 'POST', headers: MCP_HEADERS, body: JSON.stringify(initializeBody()) });
+    const init = await fetch(`${base}/mcp`, {
+      method: 'POST',
+      headers: MCP_HEADERS,
+      body: JSON.stringify(initializeBody()),
+    });
     const sessionId = init.headers.get('mcp-session-id')!;
     await init.text();
     const headers = { ...MCP_HEADERS, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' };
-    await fetch(`${base}/mcp`, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) });
+    await fetch(`${base}/mcp`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+    });
 
     // An open standalone stream and a 3-second call.
     const stream = await fetch(`${base}/mcp`, { method: 'GET', headers });
@@ -25,7 +38,12 @@ test('SIGTERM: not ready at once, no new sessions, streams closed, in-flight cal
     const accepted = await fetch(`${base}/mcp`, {
       method: 'POST',
       headers,
-      body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'countdown', arguments: { seconds: 3 } } }),
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 9,
+        method: 'tools/call',
+        params: { name: 'countdown', arguments: { seconds: 3 } },
+      }),
     });
     expect(accepted.status).toBe(200);
     const call = accepted.text().then((text) => ({ text, at: Date.now() }));
@@ -33,12 +51,20 @@ test('SIGTERM: not ready at once, no new sessions, streams closed, in-flight cal
     const signalledAt = Date.now();
     proc.child.kill('SIGTERM');
     // Not ready as soon as the signal is handled (polled, bounded: no fixed pause that would hide a delay).
-    const notReadyIn = await waitFor(async () => (await fetch(`${base}/readyz`)).status === 503, 1000, 'readiness 503 after SIGTERM');
+    const notReadyIn = await waitFor(
+      async () => (await fetch(`${base}/readyz`)).status === 503,
+      1000,
+      'readiness 503 after SIGTERM',
+    );
     console.log(`drain: readiness 503 ${notReadyIn} ms after SIGTERM`);
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(503);
-    expect((await ready.json() as any)).toEqual({ status: 'draining' });
-    const refused = await fetch(`${base}/mcp`, { method: 'POST', headers: MCP_HEADERS, body: JSON.stringify(initializeBody()) });
+    expect((await ready.json()) as any).toEqual({ status: 'draining' });
+    const refused = await fetch(`${base}/mcp`, {
+      method: 'POST',
+      headers: MCP_HEADERS,
+      body: JSON.stringify(initializeBody()),
+    });
     expect(refused.status).toBe(503);
     expect(refused.headers.get('retry-after')).toBeTruthy();
     await refused.text();
@@ -65,7 +91,12 @@ test('the drain deadline ends calls that run too long, still exiting 0', async (
     const call = fetch(`${base}/mcp`, {
       method: 'POST',
       headers: MCP_HEADERS,
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'countdown', arguments: { seconds: 30 } } }),
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: { name: 'countdown', arguments: { seconds: 30 } },
+      }),
     });
     // Headers received: the call is in flight (no fixed pause).
     expect((await call).status).toBe(200);

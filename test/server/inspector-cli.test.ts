@@ -24,12 +24,19 @@ function words(line: string): string[] {
 /** The README's headless block: the `npm start` line's environment, and each Inspector CLI command's arguments. */
 function readmeHeadless(): { env: Record<string, string>; commands: string[][] } {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const block = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!).find((b) => b.includes('@modelcontextprotocol/inspector --cli') && b.includes('--header'));
+  const block = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)]
+    .map((m) => m[1]!)
+    .find((b) => b.includes('@modelcontextprotocol/inspector --cli') && b.includes('--header'));
   if (!block) throw new Error('the README has no Inspector CLI block with --header');
-  const lines = block.replace(/\\\n\s*/g, '').split('\n').filter(Boolean);
+  const lines = block
+    .replace(/\\\n\s*/g, '')
+    .split('\n')
+    .filter(Boolean);
   const start = words(lines.find((l) => l.endsWith('npm start'))!);
   const env = Object.fromEntries(start.slice(0, -2).map((pair) => pair.split('=') as [string, string]));
-  const commands = lines.filter((l) => l.startsWith('npx @modelcontextprotocol/inspector --cli')).map((l) => words(l).slice(2));
+  const commands = lines
+    .filter((l) => l.startsWith('npx @modelcontextprotocol/inspector --cli'))
+    .map((l) => words(l).slice(2));
   return { env, commands };
 }
 
@@ -42,9 +49,19 @@ test('README: token mode + Authorization header, tools/list and tools/call', asy
   try {
     await waitForReady(`http://127.0.0.1:${port}`);
     const [list, call] = await Promise.all(
-      commands.map((args) => run(inspector, args.map((a) => a.replace(README_PORT, `http://127.0.0.1:${port}`)), { cwd: ROOT })),
+      commands.map((args) =>
+        run(
+          inspector,
+          args.map((a) => a.replace(README_PORT, `http://127.0.0.1:${port}`)),
+          { cwd: ROOT },
+        ),
+      ),
     );
-    expect(JSON.parse(list!.stdout).tools.map((t: { name: string }) => t.name).sort()).toEqual(['confirm', 'countdown', 'echo', 'whoami']);
+    expect(
+      JSON.parse(list!.stdout)
+        .tools.map((t: { name: string }) => t.name)
+        .sort(),
+    ).toEqual(['confirm', 'countdown', 'echo', 'whoami']);
     expect(JSON.parse(call!.stdout).content).toEqual([{ type: 'text', text: 'hello' }]);
   } finally {
     proc.child.kill('SIGTERM');
@@ -57,7 +74,11 @@ test("README's warning holds: in dev mode (npm start's default) a headless CLI r
   const proc = spawnServer({ PORT: String(port) });
   try {
     await waitForReady(`http://127.0.0.1:${port}`);
-    const failed = await run(inspector, ['--cli', `http://127.0.0.1:${port}/mcp`, '--transport', 'http', '--method', 'tools/list'], { cwd: ROOT }).then(
+    const failed = await run(
+      inspector,
+      ['--cli', `http://127.0.0.1:${port}/mcp`, '--transport', 'http', '--method', 'tools/list'],
+      { cwd: ROOT },
+    ).then(
       () => undefined,
       (err: { stdout: string; stderr: string }) => err.stdout + err.stderr,
     );

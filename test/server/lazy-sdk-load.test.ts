@@ -39,14 +39,26 @@ const heavy = () => {
 test('ready without the SDKs and ioredis; the first MCP request loads them and is answered', async () => {
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', SCRIPT], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PORT: '0', HOST: '127.0.0.1', MCP_AUTH_MODE: 'none', LOG_LEVEL: 'warn' },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/tmp',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      MCP_AUTH_MODE: 'none',
+      LOG_LEVEL: 'warn',
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   const code = await new Promise((resolve) => child.once('exit', resolve));
   expect(code).toBe(0);
-  const result = JSON.parse(out) as { before: Record<string, boolean>; after: Record<string, boolean>; status: number; answered: boolean };
+  const result = JSON.parse(out) as {
+    before: Record<string, boolean>;
+    after: Record<string, boolean>;
+    status: number;
+    answered: boolean;
+  };
   expect(result.before).toEqual({ v2: false, v1Server: false, ioredis: false });
   expect(result).toMatchObject({ status: 200, answered: true, after: { v2: true, v1Server: true, ioredis: false } });
 });

@@ -40,30 +40,55 @@ describe.each(['stateless', 'stateful'] as const)('legacy HTTP+SSE, %s mode', (m
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
     });
     expect(unknown.status).toBe(404);
-    expect(((await unknown.json() as any)).error.code).toBe(-32001);
-    const missing = await fetch(new URL('/messages', server.baseUrl), { method: 'POST', headers: MCP_HEADERS, body: '{}' });
+    expect(((await unknown.json()) as any).error.code).toBe(-32001);
+    const missing = await fetch(new URL('/messages', server.baseUrl), {
+      method: 'POST',
+      headers: MCP_HEADERS,
+      body: '{}',
+    });
     expect(missing.status).toBe(400);
 
     // Open a real stream to get a session id, then send garbage to it.
     const controller = new AbortController();
-    const stream = await fetch(new URL('/sse', server.baseUrl), { headers: { accept: 'text/event-stream' }, signal: controller.signal });
+    const stream = await fetch(new URL('/sse', server.baseUrl), {
+      headers: { accept: 'text/event-stream' },
+      signal: controller.signal,
+    });
     expect(stream.headers.get('x-accel-buffering')).toBe('no');
     const reader = stream.body!.getReader();
     let text = await readUntil(reader, (t) => t.includes('sessionId='), { what: 'the endpoint event' });
     const endpoint = /data: (\S+)/.exec(text)![1]!;
-    const bad = await fetch(new URL(endpoint, server.baseUrl), { method: 'POST', headers: MCP_HEADERS, body: JSON.stringify({ hi: 1 }) });
+    const bad = await fetch(new URL(endpoint, server.baseUrl), {
+      method: 'POST',
+      headers: MCP_HEADERS,
+      body: JSON.stringify({ hi: 1 }),
+    });
     expect(bad.status).toBe(400);
-    expect(((await bad.json() as any)).jsonrpc).toBe('2.0');
-    const malformed = await fetch(new URL(endpoint, server.baseUrl), { method: 'POST', headers: MCP_HEADERS, body: '{"x":' });
+    expect(((await bad.json()) as any).jsonrpc).toBe('2.0');
+    const malformed = await fetch(new URL(endpoint, server.baseUrl), {
+      method: 'POST',
+      headers: MCP_HEADERS,
+      body: '{"x":',
+    });
     expect(malformed.status).toBe(400);
-    expect(((await malformed.json() as any)).error.code).toBe(-32700);
+    expect(((await malformed.json()) as any).error.code).toBe(-32700);
 
     // On the raw stream, a countdown's progress events arrive in order and before its result.
     const send = (body: object) =>
       fetch(new URL(endpoint, server.baseUrl), { method: 'POST', headers: MCP_HEADERS, body: JSON.stringify(body) });
-    await send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2024-11-05', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
+    await send({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2024-11-05', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+    });
     await send({ jsonrpc: '2.0', method: 'notifications/initialized' });
-    const accepted = await send({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'countdown', arguments: { seconds: 2 }, _meta: { progressToken: 't' } } });
+    const accepted = await send({
+      jsonrpc: '2.0',
+      id: 2,
+      method: 'tools/call',
+      params: { name: 'countdown', arguments: { seconds: 2 }, _meta: { progressToken: 't' } },
+    });
     expect(accepted.status).toBe(202);
     text = await readUntil(reader, (t) => t.includes('"id":2'), { soFar: text, what: "the countdown's result" });
     const order = [...text.matchAll(/"progress":(\d)|"id":2/g)].map((m) => m[1] ?? 'result');

@@ -27,6 +27,10 @@ test('npm start on a port in use: exits non-zero with one line naming PORT', asy
 });
 
 test('other listen failures name the setting too', () => {
-  expect(listenFailure('127.0.0.1', 80, Object.assign(new Error('x'), { code: 'EACCES' }))).toMatch(/set PORT to a port above 1023$/);
-  expect(listenFailure('10.9.9.9', 3000, Object.assign(new Error('x'), { code: 'EADDRNOTAVAIL' }))).toMatch(/10\.9\.9\.9 is not an address of this machine: set HOST/);
+  expect(listenFailure('127.0.0.1', 80, Object.assign(new Error('x'), { code: 'EACCES' }))).toMatch(
+    /set PORT to a port above 1023$/,
+  );
+  expect(listenFailure('10.9.9.9', 3000, Object.assign(new Error('x'), { code: 'EADDRNOTAVAIL' }))).toMatch(
+    /10\.9\.9\.9 is not an address of this machine: set HOST/,
+  );
 });

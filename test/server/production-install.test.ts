@@ -32,17 +32,38 @@ test('the server runs from a production-only install', async () => {
     copyFileSync(join(ROOT, 'package-lock.json'), join(dir, 'package-lock.json'));
     // As the Dockerfile's deps stage: the server manifest, then production dependencies only.
     execFileSync(process.execPath, [join(ROOT, 'scripts', 'server-manifest.js'), join(dir, 'package.json')]);
-    execFileSync('npm', ['install', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: dir, stdio: 'pipe' });
-    execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.server.json'), '--outDir', join(dir, 'dist')], {
+    execFileSync('npm', ['install', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline'], {
+      cwd: dir,
       stdio: 'pipe',
     });
-    const size = execFileSync('du', ['-sm', join(dir, 'node_modules')]).toString().split('\t')[0];
+    execFileSync(
+      process.execPath,
+      [
+        join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'),
+        '-p',
+        join(ROOT, 'tsconfig.server.json'),
+        '--outDir',
+        join(dir, 'dist'),
+      ],
+      {
+        stdio: 'pipe',
+      },
+    );
+    const size = execFileSync('du', ['-sm', join(dir, 'node_modules')])
+      .toString()
+      .split('\t')[0];
     console.log(`production node_modules: ${size} MB`);
 
     const port = await freePort();
     const child = spawn(process.execPath, [join(dir, 'dist', 'server', 'main.js')], {
       cwd: dir,
-      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', MCP_AUTH_MODE: 'none' },
+      env: {
+        PATH: process.env.PATH ?? '',
+        NODE_ENV: 'production',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        MCP_AUTH_MODE: 'none',
+      },
       stdio: 'ignore',
     });
     const exited = new Promise((r) => child.once('exit', r));
@@ -51,7 +72,12 @@ test('the server runs from a production-only install', async () => {
       const res = await fetch(`http://127.0.0.1:${port}/mcp`, {
         method: 'POST',
         headers: MCP_HEADERS,
-        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { text: 'prod' } } }),
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'tools/call',
+          params: { name: 'echo', arguments: { text: 'prod' } },
+        }),
       });
       expect(res.status).toBe(200);
       expect(await res.text()).toContain('"text":"prod"');

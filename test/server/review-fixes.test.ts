@@ -19,7 +19,15 @@ test('stateless: one client’s initialize never shows its identity or capabilit
     ...reference,
     registerLegacy(server) {
       server.registerTool('client-seen', { description: 'what the server knows of its client' }, async () => ({
-        content: [{ type: 'text', text: JSON.stringify({ info: server.server.getClientVersion() ?? null, caps: server.server.getClientCapabilities() ?? null }) }],
+        content: [
+          {
+            type: 'text',
+            text: JSON.stringify({
+              info: server.server.getClientVersion() ?? null,
+              caps: server.server.getClientCapabilities() ?? null,
+            }),
+          },
+        ],
       }));
     },
   };
@@ -30,7 +38,12 @@ test('stateless: one client’s initialize never shows its identity or capabilit
     const res = await fetch(server.mcpUrl, {
       method: 'POST',
       headers: MCP_HEADERS,
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'client-seen', arguments: {} } }),
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: { name: 'client-seen', arguments: {} },
+      }),
     });
     expect(res.status).toBe(200);
     const text = await res.text();
@@ -38,7 +51,9 @@ test('stateless: one client’s initialize never shows its identity or capabilit
     expect(text).not.toContain('elicitation');
     // The spy tool answered (not "Tool not found", not an error) and saw no client at all: this request never
     // initialized, and alice's initialize belongs to another request.
-    const answer = parseSse(text).map((e) => JSON.parse(e.data) as { id?: number; result?: { content: { text: string }[]; isError?: boolean } });
+    const answer = parseSse(text).map(
+      (e) => JSON.parse(e.data) as { id?: number; result?: { content: { text: string }[]; isError?: boolean } },
+    );
     const result = answer.find((m) => m.id === 1)?.result;
     expect(result?.isError).toBeFalsy();
     expect(JSON.parse(result!.content[0]!.text)).toEqual({ info: null, caps: null });
@@ -86,7 +101,11 @@ test('an allowed origin written with a trailing slash or capitals gets its CORS 
   const port = await freePort();
   const server = await startTestServer({ PORT: String(port), MCP_ALLOWED_ORIGINS: 'https://App.Example.com/' });
   try {
-    const res = await fetch(server.mcpUrl, { method: 'POST', headers: { ...MCP_HEADERS, origin: 'https://app.example.com' }, body: JSON.stringify(initializeBody()) });
+    const res = await fetch(server.mcpUrl, {
+      method: 'POST',
+      headers: { ...MCP_HEADERS, origin: 'https://app.example.com' },
+      body: JSON.stringify(initializeBody()),
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
     await res.text();
@@ -97,7 +116,12 @@ test('an allowed origin written with a trailing slash or capitals gets its CORS 
 
 test('a session store that fails to clean up does not take the instance down', async () => {
   const port = await freePort();
-  const config = loadConfig({ HOST: '127.0.0.1', PORT: String(port), MCP_AUTH_MODE: 'none', MCP_SESSION_MODE: 'stateful' });
+  const config = loadConfig({
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    MCP_AUTH_MODE: 'none',
+    MCP_SESSION_MODE: 'stateful',
+  });
   const stores = inMemoryEventStores();
   const mcp = await createMcpApp({
     config,
@@ -106,7 +130,11 @@ test('a session store that fails to clean up does not take the instance down', a
   });
   const { url } = await mcp.listen();
   try {
-    const init = await fetch(`${url}/mcp`, { method: 'POST', headers: MCP_HEADERS, body: JSON.stringify(initializeBody()) });
+    const init = await fetch(`${url}/mcp`, {
+      method: 'POST',
+      headers: MCP_HEADERS,
+      body: JSON.stringify(initializeBody()),
+    });
     const id = init.headers.get('mcp-session-id')!;
     await init.text();
     const del = await fetch(`${url}/mcp`, { method: 'DELETE', headers: { ...MCP_HEADERS, 'mcp-session-id': id } });
@@ -124,7 +152,9 @@ test('legacy SSE: a cancelled call no longer holds up the drain', async () => {
     const client = new Client({ name: 'legacy', version: '1' });
     await client.connect(new SSEClientTransport(new URL('/sse', server.baseUrl)));
     const controller = new AbortController();
-    const call = client.callTool({ name: 'countdown', arguments: { seconds: 60 } }, CallToolResultSchema, { signal: controller.signal });
+    const call = client.callTool({ name: 'countdown', arguments: { seconds: 60 } }, CallToolResultSchema, {
+      signal: controller.signal,
+    });
     await waitFor(() => server.mcp.drain.inFlightCount === 1, 2000, 'the call in flight');
     controller.abort('no longer needed');
     await expect(call).rejects.toThrow();

@@ -8,7 +8,14 @@ import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { loadJose } from '../../server/auth/esm';
 import { clickDevSignIn, connectWithOAuth, InMemoryOAuthClient } from '../auth/helpers/oauthClient';
-import { challengeOf, freePort, initialize, MCP_HEADERS, startMcpServer, type AuthTestServer } from '../auth/helpers/mcpServer';
+import {
+  challengeOf,
+  freePort,
+  initialize,
+  MCP_HEADERS,
+  startMcpServer,
+  type AuthTestServer,
+} from '../auth/helpers/mcpServer';
 
 const TOKEN = 'root-url-token-0123456789-abcdef';
 
@@ -21,7 +28,12 @@ describe('token mode, MCP_PUBLIC_URL with a trailing slash', () => {
   beforeAll(async () => {
     const port = await freePort();
     origin = `http://127.0.0.1:${port}`;
-    server = await startMcpServer({ PORT: String(port), MCP_PUBLIC_URL: `${origin}/`, MCP_AUTH_MODE: 'token', MCP_BEARER_TOKENS: TOKEN });
+    server = await startMcpServer({
+      PORT: String(port),
+      MCP_PUBLIC_URL: `${origin}/`,
+      MCP_AUTH_MODE: 'token',
+      MCP_BEARER_TOKENS: TOKEN,
+    });
   });
   afterAll(async () => {
     await server?.close();
@@ -35,7 +47,12 @@ describe('token mode, MCP_PUBLIC_URL with a trailing slash', () => {
       return fetch(input, init);
     };
     const client = new Client({ name: 'jest', version: '1.0.0' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(config.url), { requestInit: { headers: config.headers }, fetch: recordingFetch }));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(config.url), {
+        requestInit: { headers: config.headers },
+        fetch: recordingFetch,
+      }),
+    );
     const echo = await client.callTool({ name: 'echo', arguments: { text: 'at the root' } });
     expect(JSON.stringify(echo.content)).toContain('at the root');
     await client.close();
@@ -50,7 +67,11 @@ describe('token mode, MCP_PUBLIC_URL with a trailing slash', () => {
 
   test('/mcp still serves MCP; the legacy /sse + /messages transport is unchanged', async () => {
     const viaMcp = new Client({ name: 'jest', version: '1.0.0' });
-    await viaMcp.connect(new StreamableHTTPClientTransport(new URL(`${origin}/mcp`), { requestInit: { headers: seedConfig(origin).headers } }));
+    await viaMcp.connect(
+      new StreamableHTTPClientTransport(new URL(`${origin}/mcp`), {
+        requestInit: { headers: seedConfig(origin).headers },
+      }),
+    );
     expect((await viaMcp.listTools()).tools.map((t) => t.name)).toContain('echo');
     await viaMcp.close();
 

@@ -4,7 +4,11 @@ import { readUntil } from '../helpers/sse';
 import { waitFor } from '../helpers/wait';
 
 async function initialize(server: TestServer): Promise<string> {
-  const res = await fetch(server.mcpUrl, { method: 'POST', headers: MCP_HEADERS, body: JSON.stringify(initializeBody()) });
+  const res = await fetch(server.mcpUrl, {
+    method: 'POST',
+    headers: MCP_HEADERS,
+    body: JSON.stringify(initializeBody()),
+  });
   expect(res.status).toBe(200);
   const id = res.headers.get('mcp-session-id');
   expect(id).toMatch(/^[0-9a-f-]{36}$/);
@@ -23,7 +27,13 @@ const sessionHeaders = (id: string) => ({ ...MCP_HEADERS, 'mcp-session-id': id, 
  * Starts a countdown in the session, reads its stream until `progressEvents` progress notifications arrived, then
  * drops the connection as a client cut off by a load balancer would. Returns what was read.
  */
-async function countdownThenDrop(server: TestServer, session: string, requestId: number, seconds: number, progressEvents: number) {
+async function countdownThenDrop(
+  server: TestServer,
+  session: string,
+  requestId: number,
+  seconds: number,
+  progressEvents: number,
+) {
   const controller = new AbortController();
   const res = await fetch(server.mcpUrl, {
     method: 'POST',
@@ -72,7 +82,9 @@ describe('stateful sessions', () => {
     expect(resumed.status).toBe(200);
     // Like a client, read until the call's response arrives, then let the stream go.
     const resumedReader = resumed.body!.getReader();
-    const resumedText = await readUntil(resumedReader, (t) => /"id":7/.test(t), { what: "the resumed call's response" });
+    const resumedText = await readUntil(resumedReader, (t) => /"id":7/.test(t), {
+      what: "the resumed call's response",
+    });
     again.abort();
     const after = parseSse(resumedText).filter((e) => e.data);
     const all = [...before, ...after].map((e) => JSON.parse(e.data));
@@ -87,7 +99,11 @@ describe('stateful sessions', () => {
     await new Promise((r) => setTimeout(r, retry));
     expect(server.mcp.drain.inFlightCount).toBe(0);
     const again = new AbortController();
-    const resumed = await fetch(server.mcpUrl, { method: 'GET', headers: { ...sessionHeaders(id), 'last-event-id': lastId }, signal: again.signal });
+    const resumed = await fetch(server.mcpUrl, {
+      method: 'GET',
+      headers: { ...sessionHeaders(id), 'last-event-id': lastId },
+      signal: again.signal,
+    });
     expect(resumed.status).toBe(200);
     expect(server.mcp.drain.inFlightCount).toBe(1);
     again.abort();
@@ -104,7 +120,10 @@ describe('stateful sessions', () => {
       body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }),
     });
     expect(after.status).toBe(404);
-    expect((await after.json() as any)).toMatchObject({ jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' } });
+    expect((await after.json()) as any).toMatchObject({
+      jsonrpc: '2.0',
+      error: { code: -32001, message: 'Session not found' },
+    });
   });
 
   test('an unknown session id gets 404, a missing one 400', async () => {
@@ -120,7 +139,7 @@ describe('stateful sessions', () => {
       body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }),
     });
     expect(missing.status).toBe(400);
-    expect(((await missing.json() as any)).error.message).toMatch(/Mcp-Session-Id/);
+    expect(((await missing.json()) as any).error.message).toMatch(/Mcp-Session-Id/);
   });
 
   test('a GET stream receives keep-alive comments', async () => {
@@ -128,7 +147,11 @@ describe('stateful sessions', () => {
     try {
       const id = await initialize(keepAliveServer);
       const controller = new AbortController();
-      const res = await fetch(keepAliveServer.mcpUrl, { method: 'GET', headers: sessionHeaders(id), signal: controller.signal });
+      const res = await fetch(keepAliveServer.mcpUrl, {
+        method: 'GET',
+        headers: sessionHeaders(id),
+        signal: controller.signal,
+      });
       expect(res.status).toBe(200);
       const reader = res.body!.getReader();
       let text = '';
@@ -149,10 +172,14 @@ test('sessions past the cap get 503 with Retry-After', async () => {
   try {
     await initialize(server);
     await initialize(server);
-    const third = await fetch(server.mcpUrl, { method: 'POST', headers: MCP_HEADERS, body: JSON.stringify(initializeBody()) });
+    const third = await fetch(server.mcpUrl, {
+      method: 'POST',
+      headers: MCP_HEADERS,
+      body: JSON.stringify(initializeBody()),
+    });
     expect(third.status).toBe(503);
     expect(Number(third.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(((await third.json() as any)).error.message).toMatch(/Too many sessions/);
+    expect(((await third.json()) as any).error.message).toMatch(/Too many sessions/);
   } finally {
     await server.close();
   }
@@ -186,7 +213,11 @@ test('one caller cannot take every session: a per-principal cap, others still se
     MCP_MAX_SESSIONS_PER_PRINCIPAL: '2',
   });
   const open = (token: string) =>
-    fetch(server.mcpUrl, { method: 'POST', headers: { ...MCP_HEADERS, authorization: `Bearer ${token}` }, body: JSON.stringify(initializeBody()) });
+    fetch(server.mcpUrl, {
+      method: 'POST',
+      headers: { ...MCP_HEADERS, authorization: `Bearer ${token}` },
+      body: JSON.stringify(initializeBody()),
+    });
   try {
     for (let i = 0; i < 2; i++) {
       const ok = await open(tokens[0]!);
@@ -213,19 +244,39 @@ describe('request ids in flight', () => {
       const init = await fetch(server.mcpUrl, {
         method: 'POST',
         headers: MCP_HEADERS,
-        body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } } }),
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 0,
+          method: 'initialize',
+          params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } },
+        }),
       });
       await init.text();
-      const headers = { ...MCP_HEADERS, 'mcp-session-id': init.headers.get('mcp-session-id')!, 'mcp-protocol-version': '2025-11-25' };
-      const call = JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'countdown', arguments: { seconds: 1 } } });
+      const headers = {
+        ...MCP_HEADERS,
+        'mcp-session-id': init.headers.get('mcp-session-id')!,
+        'mcp-protocol-version': '2025-11-25',
+      };
+      const call = JSON.stringify({
+        jsonrpc: '2.0',
+        id: 7,
+        method: 'tools/call',
+        params: { name: 'countdown', arguments: { seconds: 1 } },
+      });
       const first = fetch(server.mcpUrl, { method: 'POST', headers, body: call });
       await waitFor(() => server.mcp.drain.inFlightCount === 1, 2000, 'the first call in flight');
       const second = await fetch(server.mcpUrl, { method: 'POST', headers, body: call });
       expect(second.status).toBe(400);
-      expect(((await second.json()) as { error: { message: string } }).error.message).toMatch(/request id 7 is already in use/);
+      expect(((await second.json()) as { error: { message: string } }).error.message).toMatch(
+        /request id 7 is already in use/,
+      );
       expect(await (await first).text()).toContain('"id":7');
       // Answered: the id is free again.
-      const again = await fetch(server.mcpUrl, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/list' }) });
+      const again = await fetch(server.mcpUrl, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/list' }),
+      });
       expect(again.status).toBe(200);
       expect(await again.text()).toContain('"id":7');
     } finally {

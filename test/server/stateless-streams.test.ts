@@ -13,7 +13,11 @@ const call = (id: number | string, name: string, args: object) =>
 
 test('a slow call shows a live stream at once and keeps it alive while silent', async () => {
   const started = Date.now();
-  const res = await fetch(server.mcpUrl, { method: 'POST', headers: MCP_HEADERS, body: call(1, 'countdown', { seconds: 3 }) });
+  const res = await fetch(server.mcpUrl, {
+    method: 'POST',
+    headers: MCP_HEADERS,
+    body: call(1, 'countdown', { seconds: 3 }),
+  });
   // Headers arrive long before the answer.
   expect(Date.now() - started).toBeLessThan(1000);
   expect(res.headers.get('content-type')).toBe('text/event-stream');
@@ -21,13 +25,19 @@ test('a slow call shows a live stream at once and keeps it alive while silent', 
   expect(Date.now() - started).toBeGreaterThanOrEqual(2900);
   expect((text.match(/^: keepalive$/gm) ?? []).length).toBeGreaterThanOrEqual(2);
   const events = parseSse(text).map((e) => JSON.parse(e.data));
-  expect(events).toEqual([{ jsonrpc: '2.0', id: 1, result: { content: [{ type: 'text', text: 'Countdown of 3 s finished.' }] } }]);
+  expect(events).toEqual([
+    { jsonrpc: '2.0', id: 1, result: { content: [{ type: 'text', text: 'Countdown of 3 s finished.' }] } },
+  ]);
 });
 
 test('concurrent clients using the same request id each get their own answer', async () => {
   const answers = await Promise.all(
     Array.from({ length: 30 }, async (_, i) => {
-      const res = await fetch(server.mcpUrl, { method: 'POST', headers: MCP_HEADERS, body: call(1, 'echo', { text: `client ${i}` }) });
+      const res = await fetch(server.mcpUrl, {
+        method: 'POST',
+        headers: MCP_HEADERS,
+        body: call(1, 'echo', { text: `client ${i}` }),
+      });
       return parseSse(await res.text()).map((e) => JSON.parse(e.data));
     }),
   );
@@ -42,7 +52,11 @@ test('a batch is answered in one stream, each response under its own id', async 
     { jsonrpc: '2.0', id: 'b', method: 'tools/list' },
     { jsonrpc: '2.0', method: 'notifications/initialized' },
   ]);
-  const res = await fetch(server.mcpUrl, { method: 'POST', headers: { ...MCP_HEADERS, 'mcp-protocol-version': '2025-06-18' }, body });
+  const res = await fetch(server.mcpUrl, {
+    method: 'POST',
+    headers: { ...MCP_HEADERS, 'mcp-protocol-version': '2025-06-18' },
+    body,
+  });
   const events = parseSse(await res.text()).map((e) => JSON.parse(e.data));
   expect(events.map((e) => e.id).sort()).toEqual(['a', 'b']);
   expect(events.find((e) => e.id === 'a').result.content[0].text).toBe('first');

@@ -87,7 +87,9 @@ describe.each(['stateless', 'stateful'] as const)('Streamable HTTP, %s mode', (m
     // progress notification can no longer be sent, nor after its 30 s.
     await waitFor(() => run.settledAt !== undefined, 3000, 'the countdown handler on the server to stop');
     expect(run.abortedAt).toBeDefined();
-    console.log(`cancel (${mode}): the countdown handler settled ${run.settledAt! - run.abortedAt!} ms after its abort signal`);
+    console.log(
+      `cancel (${mode}): the countdown handler settled ${run.settledAt! - run.abortedAt!} ms after its abort signal`,
+    );
     expect(run.settledAt! - run.abortedAt!).toBeLessThan(500);
     // …and nothing is left running: no call stays in flight once cancelled.
     await waitFor(() => server.mcp.drain.inFlightCount === 0, 3000, 'no call in flight');
@@ -136,7 +138,9 @@ test('stateless mode serves many parallel clients', async () => {
     const results = await Promise.all(
       Array.from({ length: 40 }, async (_, i) => {
         const { client } = await connect(server, `client-${i}`);
-        const r = await Promise.all([0, 1, 2].map((j) => client.callTool({ name: 'echo', arguments: { text: `${i}-${j}` } })));
+        const r = await Promise.all(
+          [0, 1, 2].map((j) => client.callTool({ name: 'echo', arguments: { text: `${i}-${j}` } })),
+        );
         await client.close();
         return r.map((x) => (x.content as { text: string }[])[0]!.text);
       }),

@@ -48,23 +48,39 @@ export class McpNetwork extends pulumi.ComponentResource {
 
     this.vpc = new aws.ec2.Vpc(
       `${name}-vpc`,
-      { cidrBlock: NETWORK_DEFAULTS.cidrBlock, enableDnsHostnames: true, enableDnsSupport: true, tags: { ...tags, Name: name } },
+      {
+        cidrBlock: NETWORK_DEFAULTS.cidrBlock,
+        enableDnsHostnames: true,
+        enableDnsSupport: true,
+        tags: { ...tags, Name: name },
+      },
       parent,
     );
     this.vpcId = this.vpc.id;
     // The default security group allows all traffic between its members: nothing uses it, so it keeps no rule.
-    new aws.ec2.DefaultSecurityGroup(`${name}-default-sg`, { vpcId: this.vpc.id, ingress: [], egress: [], tags }, parent);
+    new aws.ec2.DefaultSecurityGroup(
+      `${name}-default-sg`,
+      { vpcId: this.vpc.id, ingress: [], egress: [], tags },
+      parent,
+    );
 
     // Two AZs of the region, looked up at deployment (as CDK's Fn::GetAZs): a region with fewer is refused.
     const zones = aws.getAvailabilityZonesOutput({ state: 'available' }, parent).names.apply((names) => {
-      if (names.length < azCount) throw new Error(`McpNetwork ${name}: the region has ${names.length} available Availability Zone(s); the network needs ${azCount}`);
+      if (names.length < azCount)
+        throw new Error(
+          `McpNetwork ${name}: the region has ${names.length} available Availability Zone(s); the network needs ${azCount}`,
+        );
       return names.slice(0, azCount);
     });
 
     const igw = new aws.ec2.InternetGateway(`${name}-igw`, { vpcId: this.vpc.id, tags }, parent);
     const publicRoutes = new aws.ec2.RouteTable(
       `${name}-public`,
-      { vpcId: this.vpc.id, routes: [{ cidrBlock: '0.0.0.0/0', gatewayId: igw.id }], tags: { ...tags, Name: `${name}-public` } },
+      {
+        vpcId: this.vpc.id,
+        routes: [{ cidrBlock: '0.0.0.0/0', gatewayId: igw.id }],
+        tags: { ...tags, Name: `${name}-public` },
+      },
       parent,
     );
     this.publicSubnets = [];
@@ -83,29 +99,51 @@ export class McpNetwork extends pulumi.ComponentResource {
         },
         parent,
       );
-      new aws.ec2.RouteTableAssociation(`${name}-public-${i}`, { subnetId: subnet.id, routeTableId: publicRoutes.id }, parent);
+      new aws.ec2.RouteTableAssociation(
+        `${name}-public-${i}`,
+        { subnetId: subnet.id, routeTableId: publicRoutes.id },
+        parent,
+      );
       this.publicSubnets.push(subnet);
       if (i < natCount) {
         const eip = new aws.ec2.Eip(`${name}-nat-${i}`, { domain: 'vpc', tags }, parent);
         this.natGateways.push(
-          new aws.ec2.NatGateway(`${name}-nat-${i}`, { subnetId: subnet.id, allocationId: eip.id, tags: { ...tags, Name: `${name}-nat-${i}` } }, { parent: this, dependsOn: [igw] }),
+          new aws.ec2.NatGateway(
+            `${name}-nat-${i}`,
+            { subnetId: subnet.id, allocationId: eip.id, tags: { ...tags, Name: `${name}-nat-${i}` } },
+            { parent: this, dependsOn: [igw] },
+          ),
         );
       }
     }
     for (let i = 0; i < azCount; i++) {
       const subnet = new aws.ec2.Subnet(
         `${name}-private-${i}`,
-        { vpcId: this.vpc.id, cidrBlock: NETWORK_DEFAULTS.privateSubnetCidrs[i]!, availabilityZone: zones[i]!, mapPublicIpOnLaunch: false, tags: { ...tags, Name: `${name}-private-${i}` } },
+        {
+          vpcId: this.vpc.id,
+          cidrBlock: NETWORK_DEFAULTS.privateSubnetCidrs[i]!,
+          availabilityZone: zones[i]!,
+          mapPublicIpOnLaunch: false,
+          tags: { ...tags, Name: `${name}-private-${i}` },
+        },
         parent,
       );
       // Egress through the AZ's own NAT gateway, or the first one.
       const nat = this.natGateways[Math.min(i, this.natGateways.length - 1)]!;
       const routes = new aws.ec2.RouteTable(
         `${name}-private-${i}`,
-        { vpcId: this.vpc.id, routes: [{ cidrBlock: '0.0.0.0/0', natGatewayId: nat.id }], tags: { ...tags, Name: `${name}-private-${i}` } },
+        {
+          vpcId: this.vpc.id,
+          routes: [{ cidrBlock: '0.0.0.0/0', natGatewayId: nat.id }],
+          tags: { ...tags, Name: `${name}-private-${i}` },
+        },
         parent,
       );
-      new aws.ec2.RouteTableAssociation(`${name}-private-${i}`, { subnetId: subnet.id, routeTableId: routes.id }, parent);
+      new aws.ec2.RouteTableAssociation(
+        `${name}-private-${i}`,
+        { subnetId: subnet.id, routeTableId: routes.id },
+        parent,
+      );
       this.privateSubnets.push(subnet);
     }
     this.publicSubnetIds = pulumi.all(this.publicSubnets.map((s) => s.id));
@@ -123,7 +161,9 @@ export class McpNetwork extends pulumi.ComponentResource {
         description: 'VPC flow logs of the MCP network: write to their log group only',
         assumeRolePolicy: JSON.stringify({
           Version: '2012-10-17',
-          Statement: [{ Effect: 'Allow', Principal: { Service: 'vpc-flow-logs.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+          Statement: [
+            { Effect: 'Allow', Principal: { Service: 'vpc-flow-logs.amazonaws.com' }, Action: 'sts:AssumeRole' },
+          ],
         }),
         tags,
       },
@@ -137,7 +177,11 @@ export class McpNetwork extends pulumi.ComponentResource {
           JSON.stringify({
             Version: '2012-10-17',
             Statement: [
-              { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'], Resource: [arn, `${arn}:log-stream:*`] },
+              {
+                Effect: 'Allow',
+                Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+                Resource: [arn, `${arn}:log-stream:*`],
+              },
             ],
           }),
         ),
@@ -146,9 +190,20 @@ export class McpNetwork extends pulumi.ComponentResource {
     );
     new aws.ec2.FlowLog(
       `${name}-flow-logs`,
-      { vpcId: this.vpc.id, trafficType: 'ALL', logDestinationType: 'cloud-watch-logs', logDestination: this.flowLogGroup.arn, iamRoleArn: flowLogRole.arn, tags },
+      {
+        vpcId: this.vpc.id,
+        trafficType: 'ALL',
+        logDestinationType: 'cloud-watch-logs',
+        logDestination: this.flowLogGroup.arn,
+        iamRoleArn: flowLogRole.arn,
+        tags,
+      },
       parent,
     );
-    this.registerOutputs({ vpcId: this.vpcId, publicSubnetIds: this.publicSubnetIds, privateSubnetIds: this.privateSubnetIds });
+    this.registerOutputs({
+      vpcId: this.vpcId,
+      publicSubnetIds: this.publicSubnetIds,
+      privateSubnetIds: this.privateSubnetIds,
+    });
   }
 }

@@ -32,7 +32,8 @@ export interface McpFargateAlarms {
 /** Checks `alarms` before any resource is created. */
 export function checkAlarms(where: string, alarms: McpFargateAlarms | undefined): void {
   if (!alarms) return;
-  if (alarms.topicArn === undefined && alarms.email === undefined) configFail(where, 'alarms needs `topicArn` (an SNS topic) or `email` (a topic is created for it)');
+  if (alarms.topicArn === undefined && alarms.email === undefined)
+    configFail(where, 'alarms needs `topicArn` (an SNS topic) or `email` (a topic is created for it)');
   const problem = alarms.email !== undefined ? alarmEmailProblem(alarms.email) : undefined;
   if (problem) configFail(where, `alarms.email ${problem}`);
 }
@@ -47,7 +48,12 @@ export interface McpFargateTelemetry {
 /** The collector's log group and the task role's permissions for it and for X-Ray. */
 export function createTelemetry(
   name: string,
-  a: { taskRole: aws.iam.Role; logRetentionDays: number; logsKmsKeyArn?: pulumi.Input<string>; tags: Record<string, string> },
+  a: {
+    taskRole: aws.iam.Role;
+    logRetentionDays: number;
+    logsKmsKeyArn?: pulumi.Input<string>;
+    tags: Record<string, string>;
+  },
   parent: pulumi.Resource,
 ): McpFargateTelemetry {
   const metricsLogGroup = new aws.cloudwatch.LogGroup(
@@ -72,7 +78,12 @@ export function telemetryPolicy(metricsLogGroupArn: string): object {
     Version: '2012-10-17',
     Statement: [
       { Sid: 'WriteTraces', Effect: 'Allow', Action: [...XRAY_WRITE_ACTIONS], Resource: '*' },
-      { Sid: 'WriteMetrics', Effect: 'Allow', Action: [...EMF_LOG_ACTIONS], Resource: [metricsLogGroupArn, `${metricsLogGroupArn}:log-stream:*`] },
+      {
+        Sid: 'WriteMetrics',
+        Effect: 'Allow',
+        Action: [...EMF_LOG_ACTIONS],
+        Resource: [metricsLogGroupArn, `${metricsLogGroupArn}:log-stream:*`],
+      },
     ],
   };
 }
@@ -93,7 +104,13 @@ export function collectorContainer(region: string, metricsLogGroupName: string, 
     privileged: false,
     logConfiguration: {
       logDriver: 'awslogs',
-      options: { 'awslogs-group': serviceLogGroupName, 'awslogs-region': region, 'awslogs-stream-prefix': 'otel', mode: 'non-blocking', 'max-buffer-size': '25m' },
+      options: {
+        'awslogs-group': serviceLogGroupName,
+        'awslogs-region': region,
+        'awslogs-stream-prefix': 'otel',
+        mode: 'non-blocking',
+        'max-buffer-size': '25m',
+      },
     },
   };
 }
@@ -117,7 +134,11 @@ export interface McpFargateMonitoring {
 }
 
 /** The dashboard and the alarms. */
-export function createMonitoring(name: string, a: McpFargateMonitoringArgs, parent: pulumi.Resource): McpFargateMonitoring {
+export function createMonitoring(
+  name: string,
+  a: McpFargateMonitoringArgs,
+  parent: pulumi.Resource,
+): McpFargateMonitoring {
   const out: McpFargateMonitoring = { alarms: {} };
   const opts = { parent };
   if (a.alarms) {
@@ -127,10 +148,19 @@ export function createMonitoring(name: string, a: McpFargateMonitoringArgs, pare
     } else {
       out.alarmTopic = new aws.sns.Topic(`${name}-alarms`, { displayName: 'MCP server alarms', tags: a.tags }, opts);
       // TLS-only publishers, as the CDK construct's topic (enforceSSL).
-      new aws.sns.TopicPolicy(`${name}-alarms`, { arn: out.alarmTopic.arn, policy: out.alarmTopic.arn.apply((arn) => JSON.stringify(tlsOnlyTopicPolicy(arn))) }, opts);
+      new aws.sns.TopicPolicy(
+        `${name}-alarms`,
+        { arn: out.alarmTopic.arn, policy: out.alarmTopic.arn.apply((arn) => JSON.stringify(tlsOnlyTopicPolicy(arn))) },
+        opts,
+      );
       topicArn = out.alarmTopic.arn;
     }
-    if (a.alarms.email !== undefined) new aws.sns.TopicSubscription(`${name}-alarms-email`, { topic: topicArn, protocol: 'email', endpoint: a.alarms.email }, opts);
+    if (a.alarms.email !== undefined)
+      new aws.sns.TopicSubscription(
+        `${name}-alarms-email`,
+        { topic: topicArn, protocol: 'email', endpoint: a.alarms.email },
+        opts,
+      );
     out.alarmTopicArn = topicArn;
     createAlarms(name, a, topicArn, out.alarms, opts);
   }
@@ -141,7 +171,9 @@ export function createMonitoring(name: string, a: McpFargateMonitoringArgs, pare
         dashboardName: `${name}-mcp`,
         dashboardBody: pulumi
           .all([a.loadBalancerArnSuffix, a.targetGroupArnSuffix, a.clusterName, a.serviceName, a.region])
-          .apply(([lb, tg, cluster, service, region]) => JSON.stringify(dashboardBody({ lb, tg, cluster, service, region }))),
+          .apply(([lb, tg, cluster, service, region]) =>
+            JSON.stringify(dashboardBody({ lb, tg, cluster, service, region })),
+          ),
       },
       opts,
     );
@@ -152,11 +184,26 @@ export function createMonitoring(name: string, a: McpFargateMonitoringArgs, pare
 function tlsOnlyTopicPolicy(topicArn: string): object {
   return {
     Version: '2012-10-17',
-    Statement: [{ Sid: 'TlsOnly', Effect: 'Deny', Principal: '*', Action: 'sns:Publish', Resource: topicArn, Condition: { Bool: { 'aws:SecureTransport': 'false' } } }],
+    Statement: [
+      {
+        Sid: 'TlsOnly',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'sns:Publish',
+        Resource: topicArn,
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      },
+    ],
   };
 }
 
-function createAlarms(name: string, a: McpFargateMonitoringArgs, topicArn: pulumi.Output<string>, into: Record<string, aws.cloudwatch.MetricAlarm>, opts: pulumi.CustomResourceOptions): void {
+function createAlarms(
+  name: string,
+  a: McpFargateMonitoringArgs,
+  topicArn: pulumi.Output<string>,
+  into: Record<string, aws.cloudwatch.MetricAlarm>,
+  opts: pulumi.CustomResourceOptions,
+): void {
   const t = ALARM_THRESHOLDS;
   const common = (x: AlarmThreshold) => ({
     threshold: x.threshold,
@@ -170,7 +217,14 @@ function createAlarms(name: string, a: McpFargateMonitoringArgs, topicArn: pulum
   const alb = { LoadBalancer: a.loadBalancerArnSuffix, TargetGroup: a.targetGroupArnSuffix };
   const lbOnly = { LoadBalancer: a.loadBalancerArnSuffix };
   const tasks = { ClusterName: a.clusterName, ServiceName: a.serviceName };
-  const stat = (id: string, metricName: string, dimensions: Record<string, pulumi.Input<string>>, period: number, namespace = 'AWS/ApplicationELB', st = 'Sum') => ({
+  const stat = (
+    id: string,
+    metricName: string,
+    dimensions: Record<string, pulumi.Input<string>>,
+    period: number,
+    namespace = 'AWS/ApplicationELB',
+    st = 'Sum',
+  ) => ({
     id,
     returnData: false,
     metric: { namespace, metricName, dimensions, period, stat: st },
@@ -179,7 +233,16 @@ function createAlarms(name: string, a: McpFargateMonitoringArgs, topicArn: pulum
   // No data means no target group metrics at all: nothing is registered, so nothing is healthy.
   into.NoHealthyHost = new aws.cloudwatch.MetricAlarm(
     `${name}-no-healthy-host`,
-    { ...common(t.noHealthyHost), namespace: 'AWS/ApplicationELB', metricName: 'HealthyHostCount', dimensions: alb, statistic: 'Minimum', period: t.noHealthyHost.periodSeconds, comparisonOperator: 'LessThanThreshold', treatMissingData: 'breaching' },
+    {
+      ...common(t.noHealthyHost),
+      namespace: 'AWS/ApplicationELB',
+      metricName: 'HealthyHostCount',
+      dimensions: alb,
+      statistic: 'Minimum',
+      period: t.noHealthyHost.periodSeconds,
+      comparisonOperator: 'LessThanThreshold',
+      treatMissingData: 'breaching',
+    },
     opts,
   );
   const p5 = t.errorRatePercent.periodSeconds;
@@ -190,7 +253,12 @@ function createAlarms(name: string, a: McpFargateMonitoringArgs, topicArn: pulum
       comparisonOperator: 'GreaterThanThreshold',
       treatMissingData: 'notBreaching',
       metricQueries: [
-        { id: 'rate', returnData: true, label: '5xx rate (%)', expression: `IF(requests >= ${t.errorRateMinRequests}, 100 * (FILL(target5xx, 0) + FILL(lb5xx, 0)) / requests, 0)` },
+        {
+          id: 'rate',
+          returnData: true,
+          label: '5xx rate (%)',
+          expression: `IF(requests >= ${t.errorRateMinRequests}, 100 * (FILL(target5xx, 0) + FILL(lb5xx, 0)) / requests, 0)`,
+        },
         stat('requests', 'RequestCount', lbOnly, p5),
         stat('target5xx', 'HTTPCode_Target_5XX_Count', lbOnly, p5),
         stat('lb5xx', 'HTTPCode_ELB_5XX_Count', lbOnly, p5),
@@ -200,7 +268,16 @@ function createAlarms(name: string, a: McpFargateMonitoringArgs, topicArn: pulum
   );
   into.P99Latency = new aws.cloudwatch.MetricAlarm(
     `${name}-p99-latency`,
-    { ...common(t.p99LatencySeconds), namespace: 'AWS/ApplicationELB', metricName: 'TargetResponseTime', dimensions: alb, extendedStatistic: 'p99', period: t.p99LatencySeconds.periodSeconds, comparisonOperator: 'GreaterThanThreshold', treatMissingData: 'notBreaching' },
+    {
+      ...common(t.p99LatencySeconds),
+      namespace: 'AWS/ApplicationELB',
+      metricName: 'TargetResponseTime',
+      dimensions: alb,
+      extendedStatistic: 'p99',
+      period: t.p99LatencySeconds.periodSeconds,
+      comparisonOperator: 'GreaterThanThreshold',
+      treatMissingData: 'notBreaching',
+    },
     opts,
   );
   const pt = t.tasksBelowDesired.periodSeconds;
@@ -211,7 +288,12 @@ function createAlarms(name: string, a: McpFargateMonitoringArgs, topicArn: pulum
       comparisonOperator: 'GreaterThanOrEqualToThreshold',
       treatMissingData: 'notBreaching',
       metricQueries: [
-        { id: 'missing', returnData: true, label: 'Tasks below desired', expression: 'FILL(desired, 0) - FILL(running, 0)' },
+        {
+          id: 'missing',
+          returnData: true,
+          label: 'Tasks below desired',
+          expression: 'FILL(desired, 0) - FILL(running, 0)',
+        },
         stat('desired', 'DesiredTaskCount', tasks, pt, 'ECS/ContainerInsights', 'Average'),
         stat('running', 'RunningTaskCount', tasks, pt, 'ECS/ContainerInsights', 'Average'),
       ],
@@ -222,34 +304,118 @@ function createAlarms(name: string, a: McpFargateMonitoringArgs, topicArn: pulum
 
 /** The dashboard's widgets: the same panels as the CDK construct's. */
 export function dashboardBody(d: { lb: string; tg: string; cluster: string; service: string; region: string }): object {
-  const alb = (metric: string, stat: string, extra: object = {}) => ['AWS/ApplicationELB', metric, 'LoadBalancer', d.lb, { stat, ...extra }];
-  const tgm = (metric: string, stat: string, extra: object = {}) => ['AWS/ApplicationELB', metric, 'TargetGroup', d.tg, 'LoadBalancer', d.lb, { stat, ...extra }];
-  const ecs = (metric: string, stat: string, label: string) => ['AWS/ECS', metric, 'ClusterName', d.cluster, 'ServiceName', d.service, { stat, label }];
-  const insights = (metric: string) => ['ECS/ContainerInsights', metric, 'ClusterName', d.cluster, 'ServiceName', d.service, { stat: 'Average', yAxis: 'right' }];
-  const search = (metric: string, stat: string, label: string, extra: object = {}) => [{ expression: `SEARCH('{${MCP_METRICS_NAMESPACE}} MetricName="${metric}"', '${stat}', 300)`, label, ...extra }];
+  const alb = (metric: string, stat: string, extra: object = {}) => [
+    'AWS/ApplicationELB',
+    metric,
+    'LoadBalancer',
+    d.lb,
+    { stat, ...extra },
+  ];
+  const tgm = (metric: string, stat: string, extra: object = {}) => [
+    'AWS/ApplicationELB',
+    metric,
+    'TargetGroup',
+    d.tg,
+    'LoadBalancer',
+    d.lb,
+    { stat, ...extra },
+  ];
+  const ecs = (metric: string, stat: string, label: string) => [
+    'AWS/ECS',
+    metric,
+    'ClusterName',
+    d.cluster,
+    'ServiceName',
+    d.service,
+    { stat, label },
+  ];
+  const insights = (metric: string) => [
+    'ECS/ContainerInsights',
+    metric,
+    'ClusterName',
+    d.cluster,
+    'ServiceName',
+    d.service,
+    { stat: 'Average', yAxis: 'right' },
+  ];
+  const search = (metric: string, stat: string, label: string, extra: object = {}) => [
+    { expression: `SEARCH('{${MCP_METRICS_NAMESPACE}} MetricName="${metric}"', '${stat}', 300)`, label, ...extra },
+  ];
   let y = 0;
   const row = (...widgets: { title: string; metrics: unknown[] }[]) => {
-    const out = widgets.map((w, i) => ({ type: 'metric', x: i * 12, y, width: 12, height: 6, properties: { title: w.title, region: d.region, view: 'timeSeries', period: 60, metrics: w.metrics } }));
+    const out = widgets.map((w, i) => ({
+      type: 'metric',
+      x: i * 12,
+      y,
+      width: 12,
+      height: 6,
+      properties: { title: w.title, region: d.region, view: 'timeSeries', period: 60, metrics: w.metrics },
+    }));
     y += 6;
     return out;
   };
   return {
     widgets: [
       ...row(
-        { title: 'Requests and errors', metrics: [alb('RequestCount', 'Sum'), alb('HTTPCode_Target_4XX_Count', 'Sum', { yAxis: 'right' }), alb('HTTPCode_Target_5XX_Count', 'Sum', { yAxis: 'right' }), alb('HTTPCode_ELB_5XX_Count', 'Sum', { yAxis: 'right' })] },
-        { title: 'Target response time (s)', metrics: [tgm('TargetResponseTime', 'p50', { label: 'p50' }), tgm('TargetResponseTime', 'p99', { label: 'p99' })] },
+        {
+          title: 'Requests and errors',
+          metrics: [
+            alb('RequestCount', 'Sum'),
+            alb('HTTPCode_Target_4XX_Count', 'Sum', { yAxis: 'right' }),
+            alb('HTTPCode_Target_5XX_Count', 'Sum', { yAxis: 'right' }),
+            alb('HTTPCode_ELB_5XX_Count', 'Sum', { yAxis: 'right' }),
+          ],
+        },
+        {
+          title: 'Target response time (s)',
+          metrics: [
+            tgm('TargetResponseTime', 'p50', { label: 'p50' }),
+            tgm('TargetResponseTime', 'p99', { label: 'p99' }),
+          ],
+        },
       ),
       ...row(
-        { title: 'Hosts', metrics: [tgm('HealthyHostCount', 'Minimum'), tgm('UnHealthyHostCount', 'Maximum'), insights('RunningTaskCount'), insights('DesiredTaskCount')] },
+        {
+          title: 'Hosts',
+          metrics: [
+            tgm('HealthyHostCount', 'Minimum'),
+            tgm('UnHealthyHostCount', 'Maximum'),
+            insights('RunningTaskCount'),
+            insights('DesiredTaskCount'),
+          ],
+        },
         { title: 'Connections', metrics: [alb('ActiveConnectionCount', 'Sum'), alb('NewConnectionCount', 'Sum')] },
       ),
       ...row(
-        { title: 'Task CPU and memory (%)', metrics: [ecs('CPUUtilization', 'Average', 'CPU average'), ecs('CPUUtilization', 'Maximum', 'CPU maximum'), ecs('MemoryUtilization', 'Average', 'Memory average'), ecs('MemoryUtilization', 'Maximum', 'Memory maximum')] },
-        { title: `MCP operations (${MCP_METRICS_NAMESPACE}, with telemetry on)`, metrics: [search(MCP_METRICS.operationDuration, 'Average', 'Duration'), search(MCP_METRICS.operationDuration, 'SampleCount', 'Calls', { yAxis: 'right' })] },
+        {
+          title: 'Task CPU and memory (%)',
+          metrics: [
+            ecs('CPUUtilization', 'Average', 'CPU average'),
+            ecs('CPUUtilization', 'Maximum', 'CPU maximum'),
+            ecs('MemoryUtilization', 'Average', 'Memory average'),
+            ecs('MemoryUtilization', 'Maximum', 'Memory maximum'),
+          ],
+        },
+        {
+          title: `MCP operations (${MCP_METRICS_NAMESPACE}, with telemetry on)`,
+          metrics: [
+            search(MCP_METRICS.operationDuration, 'Average', 'Duration'),
+            search(MCP_METRICS.operationDuration, 'SampleCount', 'Calls', { yAxis: 'right' }),
+          ],
+        },
       ),
       ...row(
-        { title: `MCP sessions (${MCP_METRICS_NAMESPACE}, with telemetry on)`, metrics: [search(MCP_METRICS.sessionDuration, 'Average', 'Session duration'), search(MCP_METRICS.sessionDuration, 'SampleCount', 'Sessions ended', { yAxis: 'right' })] },
-        { title: `Every server metric (${MCP_METRICS_NAMESPACE}): sessions, streams, auth failures, drain`, metrics: [[{ expression: `SEARCH('{${MCP_METRICS_NAMESPACE}} MetricName=mcp', 'Sum', 300)`, label: '' }]] },
+        {
+          title: `MCP sessions (${MCP_METRICS_NAMESPACE}, with telemetry on)`,
+          metrics: [
+            search(MCP_METRICS.sessionDuration, 'Average', 'Session duration'),
+            search(MCP_METRICS.sessionDuration, 'SampleCount', 'Sessions ended', { yAxis: 'right' }),
+          ],
+        },
+        {
+          title: `Every server metric (${MCP_METRICS_NAMESPACE}): sessions, streams, auth failures, drain`,
+          metrics: [[{ expression: `SEARCH('{${MCP_METRICS_NAMESPACE}} MetricName=mcp', 'Sum', 300)`, label: '' }]],
+        },
       ),
     ],
   };

@@ -314,8 +314,12 @@ export function resolveSessionStore(
   where: string,
   arg: McpFargateServiceArgs['sessionStore'],
 ): ResolvedSessionStore | undefined {
-  const read = readSessionStoreArg<McpFargateExistingSessionStore,
-    McpFargateSessionStore>(where, arg, 'redisUrlSecretArn', ['redisUrlSecretArn', 'field', 'securityGroupId', 'port']);
+  const read = readSessionStoreArg<McpFargateExistingSessionStore, McpFargateSessionStore>(
+    where,
+    arg,
+    'redisUrlSecretArn',
+    ['redisUrlSecretArn', 'field', 'securityGroupId', 'port'],
+  );
   if (!read) return undefined;
   if ('existing' in read) {
     const port = read.existing.port ?? REDIS.port;

@@ -5,6 +5,10 @@ import { clientAuthOf, clientConfigFor, type McpClientConfig } from '../../share
 export { clientAuthOf, clientConfigFor, type ClientAuth, type McpClientConfig } from '../../shared/client-config';
 
 /** `clientConfigFor` once the URL is known, for the server's auth mode (a token needs a header, OAuth does not). */
-export function clientConfigOutput(name: string, mcpUrl: pulumi.Input<string>, authMode: string | undefined): pulumi.Output<McpClientConfig> {
+export function clientConfigOutput(
+  name: string,
+  mcpUrl: pulumi.Input<string>,
+  authMode: string | undefined,
+): pulumi.Output<McpClientConfig> {
   return pulumi.output(mcpUrl).apply((url) => clientConfigFor(name, url, clientAuthOf(authMode)));
 }

@@ -6,9 +6,7 @@
 import { configFail } from './errors';
 
 export type SessionStoreArg<Existing extends object, Create extends object> =
-  | { existing: Existing }
-  | { create: Create }
-  | undefined;
+  { existing: Existing } | { create: Create } | undefined;
 
 /**
  * `existingKey` marks an existing store; `existingKeys` are the keys it may carry (any other would configure a

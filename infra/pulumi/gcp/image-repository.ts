@@ -40,7 +40,10 @@ export class McpImageRepository extends pulumi.ComponentResource {
     const { project, region } = resolveProjectAndRegion(where, args.project, args.region);
     const repositoryId = args.repositoryId ?? name;
     if (!/^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/.test(repositoryId)) {
-      configFail(where, `repositoryId must be lowercase letters, digits and hyphens, start with a letter, at most 63 characters; got '${repositoryId}'`);
+      configFail(
+        where,
+        `repositoryId must be lowercase letters, digits and hyphens, start with a letter, at most 63 characters; got '${repositoryId}'`,
+      );
     }
     const keep = args.keepRecentVersions ?? DEFAULT_KEEP_RECENT_VERSIONS;
     checkInteger(where, 'keepRecentVersions', keep, 1, 1000);
@@ -59,7 +62,11 @@ export class McpImageRepository extends pulumi.ComponentResource {
         labels: { 'managed-by': 'pulumi', ...(args.labels ?? {}) },
         cleanupPolicies: [
           { id: 'keep-recent', action: 'KEEP', mostRecentVersions: { keepCount: keep } },
-          { id: 'delete-old-untagged', action: 'DELETE', condition: { tagState: 'UNTAGGED', olderThan: `${untaggedDays * 86400}s` } },
+          {
+            id: 'delete-old-untagged',
+            action: 'DELETE',
+            condition: { tagState: 'UNTAGGED', olderThan: `${untaggedDays * 86400}s` },
+          },
         ],
       },
       { parent: this, dependsOn: apis },

@@ -31,7 +31,10 @@ export interface CloudRunAlerts {
 
 /** The APIs the observability resources need. */
 export function monitoringApis(args: { alerts?: CloudRunAlerts; telemetry?: boolean }): string[] {
-  return [...(args.alerts || args.telemetry ? ['monitoring.googleapis.com'] : []), ...(args.telemetry ? ['cloudtrace.googleapis.com'] : [])];
+  return [
+    ...(args.alerts || args.telemetry ? ['monitoring.googleapis.com'] : []),
+    ...(args.telemetry ? ['cloudtrace.googleapis.com'] : []),
+  ];
 }
 
 /** Checks `alerts` before any resource is created. */
@@ -50,9 +53,18 @@ export interface CloudRunTelemetry {
 }
 
 /** The collector sidecar, the server's variables, and the two least roles the `googlecloud` exporter needs. */
-export function createTelemetry(name: string, a: { project: string; serviceName: string; member: pulumi.Input<string> }, parent: pulumi.Resource): CloudRunTelemetry {
+export function createTelemetry(
+  name: string,
+  a: { project: string; serviceName: string; member: pulumi.Input<string> },
+  parent: pulumi.Resource,
+): CloudRunTelemetry {
   const roles = GOOGLE_TELEMETRY_ROLES.map(
-    (role) => new gcp.projects.IAMMember(`${name}-${role.split('/')[1]!.split('.')[0]}`, { project: a.project, role, member: a.member }, { parent }),
+    (role) =>
+      new gcp.projects.IAMMember(
+        `${name}-${role.split('/')[1]!.split('.')[0]}`,
+        { project: a.project, role, member: a.member },
+        { parent },
+      ),
   );
   const container: gcp.types.input.cloudrunv2.ServiceTemplateContainer = {
     name: COLLECTOR_CONTAINER_NAME,
@@ -62,7 +74,10 @@ export function createTelemetry(name: string, a: { project: string; serviceName:
     envs: [{ name: GOOGLE_COLLECTOR_CONFIG_ENV, value: googleCollectorConfig(a.project) }],
     resources: { limits: { ...GOOGLE_COLLECTOR_RESOURCES } },
   };
-  const serverEnvs = Object.entries(serverTelemetryEnvironment(a.serviceName)).map(([n, value]) => ({ name: n, value }));
+  const serverEnvs = Object.entries(serverTelemetryEnvironment(a.serviceName)).map(([n, value]) => ({
+    name: n,
+    value,
+  }));
   return { roles, container, serverEnvs };
 }
 
@@ -92,14 +107,27 @@ export function createMonitoring(name: string, a: CloudRunMonitoringArgs, parent
   if (a.alerts.email !== undefined) {
     out.emailChannel = new gcp.monitoring.NotificationChannel(
       `${name}-alerts-email`,
-      { project: a.project, displayName: `MCP server ${a.serviceName} alerts`, type: 'email', labels: { email_address: a.alerts.email } },
+      {
+        project: a.project,
+        displayName: `MCP server ${a.serviceName} alerts`,
+        type: 'email',
+        labels: { email_address: a.alerts.email },
+      },
       opts,
     );
   }
-  const channels: pulumi.Input<string>[] = [...(a.alerts.notificationChannels ?? []), ...(out.emailChannel ? [out.emailChannel.id] : [])];
+  const channels: pulumi.Input<string>[] = [
+    ...(a.alerts.notificationChannels ?? []),
+    ...(out.emailChannel ? [out.emailChannel.id] : []),
+  ];
   const t = ALARM_THRESHOLDS;
   const revision = `resource.type="cloud_run_revision" AND resource.labels.service_name="${a.serviceName}"`;
-  const policy = (key: string, title: string, x: AlarmThreshold, condition: gcp.types.input.monitoring.AlertPolicyConditionConditionThreshold) => {
+  const policy = (
+    key: string,
+    title: string,
+    x: AlarmThreshold,
+    condition: gcp.types.input.monitoring.AlertPolicyConditionConditionThreshold,
+  ) => {
     out.alertPolicies[key] = new gcp.monitoring.AlertPolicy(
       `${name}-${key}`,
       {
@@ -116,7 +144,11 @@ export function createMonitoring(name: string, a: CloudRunMonitoringArgs, parent
     );
   };
 
-  const rate = { alignmentPeriod: seconds(t.errorRatePercent.periodSeconds), perSeriesAligner: 'ALIGN_RATE', crossSeriesReducer: 'REDUCE_SUM' };
+  const rate = {
+    alignmentPeriod: seconds(t.errorRatePercent.periodSeconds),
+    perSeriesAligner: 'ALIGN_RATE',
+    crossSeriesReducer: 'REDUCE_SUM',
+  };
   policy('error-rate', '5xx ratio', t.errorRatePercent, {
     filter: `metric.type="run.googleapis.com/request_count" AND ${revision} AND metric.labels.response_code_class="5xx"`,
     denominatorFilter: `metric.type="run.googleapis.com/request_count" AND ${revision}`,
@@ -128,7 +160,13 @@ export function createMonitoring(name: string, a: CloudRunMonitoringArgs, parent
   });
   policy('p99-latency', 'p99 latency', t.p99LatencySeconds, {
     filter: `metric.type="run.googleapis.com/request_latencies" AND ${revision}`,
-    aggregations: [{ alignmentPeriod: seconds(t.p99LatencySeconds.periodSeconds), perSeriesAligner: 'ALIGN_PERCENTILE_99', crossSeriesReducer: 'REDUCE_MAX' }],
+    aggregations: [
+      {
+        alignmentPeriod: seconds(t.p99LatencySeconds.periodSeconds),
+        perSeriesAligner: 'ALIGN_PERCENTILE_99',
+        crossSeriesReducer: 'REDUCE_MAX',
+      },
+    ],
     comparison: 'COMPARISON_GT',
     // request_latencies is in milliseconds.
     thresholdValue: t.p99LatencySeconds.threshold * 1000,
@@ -136,7 +174,13 @@ export function createMonitoring(name: string, a: CloudRunMonitoringArgs, parent
   });
   policy('instances-at-max', 'instances at maxInstances', t.instancesAtMax, {
     filter: `metric.type="run.googleapis.com/container/instance_count" AND ${revision}`,
-    aggregations: [{ alignmentPeriod: seconds(t.instancesAtMax.periodSeconds), perSeriesAligner: 'ALIGN_MAX', crossSeriesReducer: 'REDUCE_SUM' }],
+    aggregations: [
+      {
+        alignmentPeriod: seconds(t.instancesAtMax.periodSeconds),
+        perSeriesAligner: 'ALIGN_MAX',
+        crossSeriesReducer: 'REDUCE_SUM',
+      },
+    ],
     comparison: 'COMPARISON_GT',
     // Whole instances: just below the count, so that reaching it fires.
     thresholdValue: a.maxInstances * t.instancesAtMax.threshold - 0.5,
@@ -153,14 +197,28 @@ export function createMonitoring(name: string, a: CloudRunMonitoringArgs, parent
         timeout: '10s',
         period: '60s',
         monitoredResource: { type: 'uptime_url', labels: { project_id: a.project, host } },
-        httpCheck: { path: PATHS.healthz, port: 443, useSsl: true, validateSsl: true, requestMethod: 'GET', acceptedResponseStatusCodes: [{ statusValue: 200 }] },
+        httpCheck: {
+          path: PATHS.healthz,
+          port: 443,
+          useSsl: true,
+          validateSsl: true,
+          requestMethod: 'GET',
+          acceptedResponseStatusCodes: [{ statusValue: 200 }],
+        },
       },
       opts,
     );
     const u = t.uptimeFailedRegions;
     policy('uptime', `${PATHS.healthz} uptime check`, u, {
       filter: pulumi.interpolate`metric.type="monitoring.googleapis.com/uptime_check/check_passed" AND resource.type="uptime_url" AND metric.labels.check_id="${out.uptimeCheck.uptimeCheckId}"`,
-      aggregations: [{ alignmentPeriod: '1200s', perSeriesAligner: 'ALIGN_NEXT_OLDER', crossSeriesReducer: 'REDUCE_COUNT_FALSE', groupByFields: ['resource.label.*'] }],
+      aggregations: [
+        {
+          alignmentPeriod: '1200s',
+          perSeriesAligner: 'ALIGN_NEXT_OLDER',
+          crossSeriesReducer: 'REDUCE_COUNT_FALSE',
+          groupByFields: ['resource.label.*'],
+        },
+      ],
       comparison: 'COMPARISON_GT',
       thresholdValue: u.threshold,
       duration: duration(u),

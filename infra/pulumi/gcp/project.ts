@@ -11,7 +11,8 @@ export function resolveProjectAndRegion(
   const resolvedProject = project ?? gcp.config.project;
   const resolvedRegion = region ?? gcp.config.region;
   const setProject = '(pulumi config set gcp:project <id>)';
-  if (!resolvedProject) configFail(where, `needs a Google Cloud project: pass \`project\` or set \`gcp:project\` ${setProject}`);
+  if (!resolvedProject)
+    configFail(where, `needs a Google Cloud project: pass \`project\` or set \`gcp:project\` ${setProject}`);
   const setRegion = '(pulumi config set gcp:region <region>)';
   if (!resolvedRegion) configFail(where, `needs a region: pass \`region\` or set \`gcp:region\` ${setRegion}`);
   return { project: resolvedProject, region: resolvedRegion };

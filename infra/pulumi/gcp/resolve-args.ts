@@ -26,7 +26,11 @@ import {
   type ResolvedSettings,
   type SecretEntry,
 } from '../common/server-settings';
-import type { CloudRunExistingSessionStore, CloudRunSessionStore, McpCloudRunServiceArgs } from './cloud-run-service-args';
+import type {
+  CloudRunExistingSessionStore,
+  CloudRunSessionStore,
+  McpCloudRunServiceArgs,
+} from './cloud-run-service-args';
 import { checkAlerts, monitoringApis } from './monitoring';
 import { resolveProjectAndRegion } from './project';
 import { SESSION_STORE_DEFAULTS, type ResolvedSessionStore } from './session-store';
@@ -115,7 +119,10 @@ export function resolveCloudRunArgs(
   checkInteger(where, 'concurrency', concurrency, CLOUD_RUN_LIMITS.concurrency.min, CLOUD_RUN_LIMITS.concurrency.max);
   const minInstances = args.minInstances ?? CLOUD_RUN_DEFAULTS.minInstances;
   const maxInstances = args.maxInstances ?? Math.max(CLOUD_RUN_DEFAULTS.maxInstances, minInstances);
-  for (const [key, value] of [['minInstances', minInstances], ['maxInstances', maxInstances]] as const) {
+  for (const [key, value] of [
+    ['minInstances', minInstances],
+    ['maxInstances', maxInstances],
+  ] as const) {
     checkInteger(where, key, value, CLOUD_RUN_LIMITS[key].min, CLOUD_RUN_LIMITS[key].max);
   }
   if (minInstances > maxInstances) {
@@ -247,8 +254,12 @@ function resolveSessionStore(
   where: string,
   arg: McpCloudRunServiceArgs['sessionStore'],
 ): ResolvedSessionStore | undefined {
-  const read = readSessionStoreArg<CloudRunExistingSessionStore,
-    CloudRunSessionStore>(where, arg, 'redisUrlSecret', EXISTING_STORE_KEYS);
+  const read = readSessionStoreArg<CloudRunExistingSessionStore, CloudRunSessionStore>(
+    where,
+    arg,
+    'redisUrlSecret',
+    EXISTING_STORE_KEYS,
+  );
   if (!read) return undefined;
   if ('existing' in read) return { kind: 'existing', ...read.existing };
   const store = read.create;

@@ -221,8 +221,7 @@ function egressFirewall(
         project,
         network,
         name: `${serviceName}-redis-allow`,
-        description:
-          `Only the Cloud Run service ${serviceName} (network tag ${clientTag}) connects to its session store`,
+        description: `Only the Cloud Run service ${serviceName} (network tag ${clientTag}) connects to its session store`,
         direction: 'EGRESS',
         priority: 1000,
         destinationRanges: range,

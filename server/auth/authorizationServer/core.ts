@@ -95,7 +95,10 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     }
   };
   // A revoked grant is remembered as long as one of its access tokens could still be accepted.
-  const { adapter, revokedGrants } = recordingRevokedGrants(options.adapter, options.accessTokenTtlSeconds + CLOCK_TOLERANCE_SECONDS);
+  const { adapter, revokedGrants } = recordingRevokedGrants(
+    options.adapter,
+    options.accessTokenTtlSeconds + CLOCK_TOLERANCE_SECONDS,
+  );
 
   const configuration: Record<string, unknown> = {
     adapter,
@@ -103,12 +106,24 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     cookies: { keys: options.cookieKeys },
     scopes: [...new Set([...OIDC_SCOPES, ...scopes])],
     claims: { openid: ['sub'], profile: ['name'], email: ['email', 'email_verified'] },
-    clientDefaults: { grant_types: ['authorization_code'], response_types: ['code'], id_token_signed_response_alg: options.idTokenAlg },
-    findAccount: async (_ctx: unknown, sub: string) => ({ accountId: sub, claims: async () => ({ sub, ...(await options.findAccount(sub)) }) }),
+    clientDefaults: {
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      id_token_signed_response_alg: options.idTokenAlg,
+    },
+    findAccount: async (_ctx: unknown, sub: string) => ({
+      accountId: sub,
+      claims: async () => ({ sub, ...(await options.findAccount(sub)) }),
+    }),
     // Registration and metadata documents both pass through the redirect-URI policy.
     extraClientMetadata: {
       properties: ['redirect_uris'],
-      validator: (ctx: { oidc?: { body?: Record<string, unknown> } } | undefined, key: string, value: unknown, metadata: Record<string, unknown>) => {
+      validator: (
+        ctx: { oidc?: { body?: Record<string, unknown> } } | undefined,
+        key: string,
+        value: unknown,
+        metadata: Record<string, unknown>,
+      ) => {
         if (key !== 'redirect_uris') return;
         checkRedirects(value);
         // A stated application_type is honoured (the library then holds `native` to loopback, private-use or
@@ -142,7 +157,8 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
       revocation: {
         enabled: true,
         // A client revokes only its own tokens.
-        allowedPolicy: async (_ctx: unknown, client: { clientId: string }, token: { clientId?: string }) => token.clientId === client.clientId,
+        allowedPolicy: async (_ctx: unknown, client: { clientId: string }, token: { clientId?: string }) =>
+          token.clientId === client.clientId,
       },
       resourceIndicators: {
         enabled: true,
@@ -167,10 +183,13 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     // OAuth 2.1: the authorization-code flow only (no implicit or hybrid response types).
     responseTypes: ['code'],
     pkce: { required: () => true },
-    issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed(type: string): boolean }) => client.grantTypeAllowed('refresh_token'),
+    issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed(type: string): boolean }) =>
+      client.grantTypeAllowed('refresh_token'),
     // Every refresh rotates the token; presenting a rotated one again revokes the grant (reuse detection).
     rotateRefreshToken: () => true,
-    interactions: { url: async (_ctx: unknown, interaction: { uid: string }) => `${mountPath}/interaction/${interaction.uid}` },
+    interactions: {
+      url: async (_ctx: unknown, interaction: { uid: string }) => `${mountPath}/interaction/${interaction.uid}`,
+    },
     clientBasedCORS: (_ctx: unknown, origin: string, client: { redirectUris?: string[] }) =>
       options.corsAnyOrigin === true || (client.redirectUris ?? []).some((uri) => safeOrigin(uri) === origin),
     ttl: {
@@ -194,12 +213,22 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
   };
   const provider = createOidcProvider(issuer, configuration);
   provider.proxy = options.trustProxy ?? false;
-  for (const event of ['server_error', 'authorization.error', 'grant.error', 'registration_create.error', 'introspection.error']) {
+  for (const event of [
+    'server_error',
+    'authorization.error',
+    'grant.error',
+    'registration_create.error',
+    'introspection.error',
+  ]) {
     // Only the error's code and description: never request parameters (codes, tokens).
     provider.on(event, (_ctx: unknown, err: unknown) => {
       const e = err as { error?: string; error_description?: string; message?: string };
       logger[event === 'server_error' ? 'error' : 'info'](
-        { event, error: e?.error, description: e?.error_description ?? (event === 'server_error' ? e?.message : undefined) },
+        {
+          event,
+          error: e?.error,
+          description: e?.error_description ?? (event === 'server_error' ? e?.message : undefined),
+        },
         `${options.label} authorization server refused a request`,
       );
     });
@@ -227,7 +256,11 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
   }
   // Legacy clients (protocol 2025-03-26 and earlier) look for metadata at the origin's root.
   router.options('/.well-known/oauth-authorization-server', openMetadataCors);
-  router.get('/.well-known/oauth-authorization-server', openMetadataCors, discoveryAlias('/.well-known/oauth-authorization-server'));
+  router.get(
+    '/.well-known/oauth-authorization-server',
+    openMetadataCors,
+    discoveryAlias('/.well-known/oauth-authorization-server'),
+  );
   // Browser-based clients register from another origin; registration is open anyway.
   router.use(`${mountPath}/reg`, openCors(['POST']));
   options.interactions(router, provider, mountPath);
@@ -245,7 +278,11 @@ function safeOrigin(uri: string): string | undefined {
 }
 
 /** An interaction step that fails (expired, double-submitted) ends with a page, never an unhandled rejection. */
-export function safely(logger: Logger, label: string, step: (req: Request, res: Response) => Promise<void>): RequestHandler {
+export function safely(
+  logger: Logger,
+  label: string,
+  step: (req: Request, res: Response) => Promise<void>,
+): RequestHandler {
   return (req, res) => {
     step(req, res).catch((err: unknown) => {
       logger.warn({ err: { message: (err as Error).message } }, `${label} sign-in step failed`);

@@ -58,12 +58,19 @@ async function signingKeys(): Promise<JWK[]> {
   const keys: JWK[] = [];
   for (const alg of ['RS256', 'ES256'] as const) {
     const pair = await jose.generateKeyPair(alg, { extractable: true });
-    keys.push({ ...(await jose.exportJWK(pair.privateKey)), kid: `dev-${alg.toLowerCase()}-${suffix}`, alg, use: 'sig' });
+    keys.push({
+      ...(await jose.exportJWK(pair.privateKey)),
+      kid: `dev-${alg.toLowerCase()}-${suffix}`,
+      alg,
+      use: 'sig',
+    });
   }
   return keys;
 }
 
-export async function createDevAuthorizationServer(options: DevAuthorizationServerOptions): Promise<DevAuthorizationServer> {
+export async function createDevAuthorizationServer(
+  options: DevAuthorizationServerOptions,
+): Promise<DevAuthorizationServer> {
   const { resource, logger } = options;
   const scopes = [...new Set(options.scopes)];
   const as = createAuthorizationServer({
@@ -86,9 +93,18 @@ export async function createDevAuthorizationServer(options: DevAuthorizationServ
     findAccount: async () => ({ name: 'Developer' }),
     label: 'development',
     interactions: (router, provider, mountPath) => {
-      router.get(`${mountPath}/interaction/:uid`, safely(logger, 'development', (req, res) => showSignIn(provider, req, res, options)));
-      router.post(`${mountPath}/interaction/:uid`, safely(logger, 'development', (req, res) => completeSignIn(provider, req, res, resource, scopes, logger)));
-      router.post(`${mountPath}/interaction/:uid/abort`, safely(logger, 'development', (req, res) => abortSignIn(provider, req, res)));
+      router.get(
+        `${mountPath}/interaction/:uid`,
+        safely(logger, 'development', (req, res) => showSignIn(provider, req, res, options)),
+      );
+      router.post(
+        `${mountPath}/interaction/:uid`,
+        safely(logger, 'development', (req, res) => completeSignIn(provider, req, res, resource, scopes, logger)),
+      );
+      router.post(
+        `${mountPath}/interaction/:uid/abort`,
+        safely(logger, 'development', (req, res) => abortSignIn(provider, req, res)),
+      );
     },
   });
   return { issuer: as.issuer, router: as.router, jwks: as.jwks, revokedGrants: as.revokedGrants };
@@ -100,8 +116,12 @@ async function showSignIn(provider: OidcProvider, req: Request, res: Response, o
   // Where the code goes is what identifies the client: its name is whatever it chose to register.
   const destination = redirectDestination(String(details.params.redirect_uri ?? ''));
   const client = await provider.Client.find(String(details.params.client_id ?? ''));
-  const selfName = client?.clientName ? `<p class="note">It calls itself “${escapeHtml(client.clientName.slice(0, 100))}” (unverified).</p>` : '';
-  const requested = String(details.params.scope ?? '').split(' ').filter(Boolean);
+  const selfName = client?.clientName
+    ? `<p class="note">It calls itself “${escapeHtml(client.clientName.slice(0, 100))}” (unverified).</p>`
+    : '';
+  const requested = String(details.params.scope ?? '')
+    .split(' ')
+    .filter(Boolean);
   const action = `${req.baseUrl}${req.path}`.replace(/\/+$/, '');
   const scopeList = requested.length
     ? `<ul>${requested.map((s) => `<li><code>${escapeHtml(s)}</code></li>`).join('')}</ul>`
@@ -134,7 +154,10 @@ async function completeSignIn(
   try {
     // Every requested scope the MCP server supports is granted, for the MCP server only.
     const granted = await grantRequested(provider, req, res, details, DEV_SUBJECT, resource, scopes);
-    logger.info({ clientId: details.params.client_id, scopes: granted }, 'development sign-in: access granted to developer');
+    logger.info(
+      { clientId: details.params.client_id, scopes: granted },
+      'development sign-in: access granted to developer',
+    );
   } catch (err) {
     logger.error({ err: { message: (err as Error).message } }, 'development sign-in failed');
     if (!res.headersSent) sendPage(res, 500, failedPage('Sign-in failed', 'Start again from your MCP client.'));
@@ -144,7 +167,10 @@ async function completeSignIn(
 async function abortSignIn(provider: OidcProvider, req: Request, res: Response) {
   const details = await interactionFor(provider, req, res);
   if (!details) return;
-  await finishInteraction(provider, req, res, { error: 'access_denied', error_description: 'The developer cancelled the sign-in' });
+  await finishInteraction(provider, req, res, {
+    error: 'access_denied',
+    error_description: 'The developer cancelled the sign-in',
+  });
 }
 
 /** The redirect URI's scheme-less host for the web (`claude.ai`, `127.0.0.1:33418`), with the scheme otherwise (`cursor://…`). */

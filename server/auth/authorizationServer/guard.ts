@@ -13,7 +13,10 @@ import { loadJose } from '../esm';
 import { FailureLimiter } from '../resourceServer/failureLimiter';
 import { staticKeySet } from '../resourceServer/jwks';
 import { JwtVerifier } from '../resourceServer/jwtVerifier';
-import { protectedResourceMetadata, protectedResourceMetadataRoutes } from '../resourceServer/protectedResourceMetadata';
+import {
+  protectedResourceMetadata,
+  protectedResourceMetadataRoutes,
+} from '../resourceServer/protectedResourceMetadata';
 import type { ResourceInfo } from '../resourceServer/resourceInfo';
 import { cacheVerifiedTokens } from '../resourceServer/verifiedTokenCache';
 import { AuthFailure, AuthUnavailable } from '../resourceServer/challenge';
@@ -34,11 +37,20 @@ export function embeddedServerGuard(
   const { info, issuer, scopes } = server;
   const jose = loadJose();
   const verifier = refusingRevokedGrants(
-    cacheVerifiedTokens(new JwtVerifier(jose, { keys: staticKeySet(jose, server.jwks), issuer, audience: info.resource, grantIdClaim: GRANT_ID_CLAIM })),
+    cacheVerifiedTokens(
+      new JwtVerifier(jose, {
+        keys: staticKeySet(jose, server.jwks),
+        issuer,
+        audience: info.resource,
+        grantIdClaim: GRANT_ID_CLAIM,
+      }),
+    ),
     server.revokedGrants,
   );
   const metadataRoutes = Router();
-  metadataRoutes.use(protectedResourceMetadataRoutes(info, protectedResourceMetadata(info, [issuer], scopes, deps.capabilities.name)));
+  metadataRoutes.use(
+    protectedResourceMetadataRoutes(info, protectedResourceMetadata(info, [issuer], scopes, deps.capabilities.name)),
+  );
   return {
     metadataRoutes,
     authenticate: bearerAuthenticator({

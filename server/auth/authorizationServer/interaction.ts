@@ -8,14 +8,23 @@ const asList = (value: unknown): string[] =>
   value === undefined ? [] : (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === 'string');
 
 /** The interaction of this browser (its cookie) if it is `uid`; otherwise answers with an "expired" page. */
-export async function interactionFor(provider: OidcProvider, req: Request, res: Response, uid?: string): Promise<OidcInteraction | undefined> {
+export async function interactionFor(
+  provider: OidcProvider,
+  req: Request,
+  res: Response,
+  uid?: string,
+): Promise<OidcInteraction | undefined> {
   try {
     const details = await provider.interactionDetails(req, res);
     if (details.uid === (uid ?? req.params.uid)) return details;
   } catch {
     // Unknown, expired or foreign interaction: answered below.
   }
-  sendPage(res, 400, failedPage('This sign-in request has expired', 'Start the connection again from your MCP client.'));
+  sendPage(
+    res,
+    400,
+    failedPage('This sign-in request has expired', 'Start the connection again from your MCP client.'),
+  );
   return undefined;
 }
 
@@ -35,7 +44,9 @@ export async function grantRequested(
   const clientId = String(details.params.client_id ?? '');
   const existing = details.grantId ? await provider.Grant.find(details.grantId) : undefined;
   const grant = existing ?? newGrant(provider, accountId, clientId);
-  const requested = String(details.params.scope ?? '').split(' ').filter(Boolean);
+  const requested = String(details.params.scope ?? '')
+    .split(' ')
+    .filter(Boolean);
   // The provider knows every supported scope statically (so clients may register with them): grant them at that
   // level too, or it would ask for consent again.
   const staticScopes = requested.filter((s) => OIDC_SCOPES.includes(s) || scopes.includes(s));

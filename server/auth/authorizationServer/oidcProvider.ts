@@ -37,7 +37,10 @@ export interface OidcProvider {
     options?: { mergeWithLastSubmission?: boolean },
   ): Promise<void>;
   on(event: string, listener: (...args: unknown[]) => void): this;
-  readonly Grant: { new (props: { accountId: string; clientId: string }): OidcGrant; find(id: string): Promise<OidcGrant | undefined> };
+  readonly Grant: {
+    new (props: { accountId: string; clientId: string }): OidcGrant;
+    find(id: string): Promise<OidcGrant | undefined>;
+  };
   readonly Client: { find(id: string): Promise<OidcClient | undefined> };
 }
 
@@ -120,7 +123,10 @@ export function memoryAdapter(maxEntries = 10_000): (model: string) => OidcAdapt
         if (oldest === undefined) break;
         this.store.delete(oldest);
       }
-      this.store.set(id, { payload: { ...payload }, expiresAt: expiresIn ? Date.now() + expiresIn * 1000 : Number.POSITIVE_INFINITY });
+      this.store.set(id, {
+        payload: { ...payload },
+        expiresAt: expiresIn ? Date.now() + expiresIn * 1000 : Number.POSITIVE_INFINITY,
+      });
       if (payload.grantId) {
         let ids = grants.get(payload.grantId);
         if (!ids) grants.set(payload.grantId, (ids = new Set()));

@@ -2,7 +2,10 @@
 import type { Response } from 'express';
 
 export const escapeHtml = (value: unknown) =>
-  String(value ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  String(value ?? '').replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 
 const PAGE_STYLE =
   'body{font-family:system-ui,sans-serif;background:#f4f5f7;margin:0;padding:48px 16px;color:#1f2328}' +
@@ -25,4 +28,5 @@ export function sendPage(res: Response, status: number, html: string): void {
   res.type('html').send(html);
 }
 
-export const failedPage = (title: string, text: string) => page(title, `<h1>${escapeHtml(title)}</h1><p>${escapeHtml(text)}</p>`);
+export const failedPage = (title: string, text: string) =>
+  page(title, `<h1>${escapeHtml(title)}</h1><p>${escapeHtml(text)}</p>`);

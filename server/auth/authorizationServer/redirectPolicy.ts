@@ -29,7 +29,9 @@ export function redirectUriProblem(uri: string, policy: RedirectPolicy): string 
   if (url.hash) return 'a redirect_uri must not contain a fragment';
   const scheme = url.protocol.slice(0, -1);
   if (scheme === 'http') {
-    return LOOPBACK_HOSTS.has(url.hostname) ? undefined : 'http redirect URIs are accepted only on loopback addresses (127.0.0.1, localhost, [::1])';
+    return LOOPBACK_HOSTS.has(url.hostname)
+      ? undefined
+      : 'http redirect URIs are accepted only on loopback addresses (127.0.0.1, localhost, [::1])';
   }
   if (scheme === 'https') {
     return policy.hosts.includes(url.hostname.toLowerCase())

@@ -38,7 +38,9 @@ export async function brokerAuthLayer(config: ServerConfig, deps: AuthLayerDeps)
       'BROKER_SIGNING_KEYS is not set: signing keys were generated for this process — tokens end with it, and a second instance would not accept them. Set BROKER_SIGNING_KEYS (npm run broker:keys) in production.',
     );
   }
-  const store = config.redisUrl ? connectSessionStore(config.redisUrl, logger, { cluster: config.redisClusterMode, subscriber: false }) : undefined;
+  const store = config.redisUrl
+    ? connectSessionStore(config.redisUrl, logger, { cluster: config.redisClusterMode, subscriber: false })
+    : undefined;
   const adapter = store ? redisAdapter(store.commands) : memoryAdapter();
   const upstream = new UpstreamProvider(
     {
@@ -81,12 +83,22 @@ export async function brokerAuthLayer(config: ServerConfig, deps: AuthLayerDeps)
         adapter,
         resource: info.resource,
         scopes,
-        admission: { allowedEmailDomains: broker.allowedEmailDomains, allowedGroups: broker.allowedGroups, groupsClaim: broker.groupsClaim },
+        admission: {
+          allowedEmailDomains: broker.allowedEmailDomains,
+          allowedGroups: broker.allowedGroups,
+          groupsClaim: broker.groupsClaim,
+        },
         logger,
         serverName: capabilities.name,
       }),
   });
-  const guard = embeddedServerGuard(config, deps, { info, issuer, jwks: as.jwks, scopes, revokedGrants: as.revokedGrants });
+  const guard = embeddedServerGuard(config, deps, {
+    info,
+    issuer,
+    jwks: as.jwks,
+    scopes,
+    revokedGrants: as.revokedGrants,
+  });
   const routes = Router();
   routes.use(guard.metadataRoutes);
   // Its store unreachable, the authorization server answers a clear 503 (no step could complete), not a 500.
@@ -94,7 +106,10 @@ export async function brokerAuthLayer(config: ServerConfig, deps: AuthLayerDeps)
     if (!store || store.ready) return next();
     res.setHeader('Retry-After', RETRY_AFTER_SECONDS);
     res.setHeader('Cache-Control', 'no-store');
-    res.status(503).json({ error: 'temporarily_unavailable', error_description: 'The authorization server cannot reach its store; retry shortly' });
+    res.status(503).json({
+      error: 'temporarily_unavailable',
+      error_description: 'The authorization server cannot reach its store; retry shortly',
+    });
   });
   routes.use(as.router);
   logger.info(

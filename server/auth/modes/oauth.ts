@@ -19,14 +19,18 @@ import { cacheVerifiedTokens } from '../resourceServer/verifiedTokenCache';
 import { RemoteKeySet } from '../resourceServer/jwks';
 import { JwtVerifier, looksLikeJwt } from '../resourceServer/jwtVerifier';
 import type { AuthLayer, AuthLayerDeps } from '../layer';
-import { protectedResourceMetadata, protectedResourceMetadataRoutes } from '../resourceServer/protectedResourceMetadata';
+import {
+  protectedResourceMetadata,
+  protectedResourceMetadataRoutes,
+} from '../resourceServer/protectedResourceMetadata';
 import { resourceInfo, supportedScopes } from '../resourceServer/resourceInfo';
 import type { TokenValidator } from '../resourceServer/tokenValidator';
 
 export async function oauthAuthLayer(config: ServerConfig, deps: AuthLayerDeps): Promise<AuthLayer> {
   const { logger, capabilities } = deps;
   const { issuer, jwksUri, introspectionUrl, clientId, clientSecret, scopes } = config.auth;
-  if (!issuer) throw new ConfigError('MCP_AUTH_MODE=oauth needs OAUTH_ISSUER: the issuer URL of your authorization server');
+  if (!issuer)
+    throw new ConfigError('MCP_AUTH_MODE=oauth needs OAUTH_ISSUER: the issuer URL of your authorization server');
   if (introspectionUrl && (!clientId || !clientSecret)) {
     throw new ConfigError('OAUTH_INTROSPECTION_URL needs OAUTH_CLIENT_ID and OAUTH_CLIENT_SECRET');
   }
@@ -49,7 +53,14 @@ export async function oauthAuthLayer(config: ServerConfig, deps: AuthLayerDeps):
   const jwt = cacheVerifiedTokens(new JwtVerifier(jose, { keys, issuer, audience: info.audience }));
   const introspection =
     introspectionUrl && clientId && clientSecret
-      ? new IntrospectionValidator({ url: introspectionUrl, clientId, clientSecret, issuer, audience: info.audience, logger })
+      ? new IntrospectionValidator({
+          url: introspectionUrl,
+          clientId,
+          clientSecret,
+          issuer,
+          audience: info.audience,
+          logger,
+        })
       : undefined;
   const validator: TokenValidator = {
     validate: async (token) => {
@@ -69,9 +80,17 @@ export async function oauthAuthLayer(config: ServerConfig, deps: AuthLayerDeps):
 
   const advertised = supportedScopes(scopes, capabilities.toolScopes);
   const routes = Router();
-  routes.use(protectedResourceMetadataRoutes(info, protectedResourceMetadata(info, [issuer], advertised, capabilities.name)));
+  routes.use(
+    protectedResourceMetadataRoutes(info, protectedResourceMetadata(info, [issuer], advertised, capabilities.name)),
+  );
   logger.info(
-    { issuer, audience: info.audience, jwksUri: jwksUri ?? '(discovered)', introspection: Boolean(introspection), scopes },
+    {
+      issuer,
+      audience: info.audience,
+      jwksUri: jwksUri ?? '(discovered)',
+      introspection: Boolean(introspection),
+      scopes,
+    },
     'OAuth resource server: accepting access tokens from the authorization server',
   );
   return {

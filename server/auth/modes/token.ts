@@ -17,7 +17,10 @@ export async function tokenAuthLayer(config: ServerConfig, deps: AuthLayerDeps):
   } catch (err) {
     throw new ConfigError((err as Error).message);
   }
-  deps.logger.info({ tokens: config.auth.bearerTokens.length }, 'static bearer tokens: clients send Authorization: Bearer <token>');
+  deps.logger.info(
+    { tokens: config.auth.bearerTokens.length },
+    'static bearer tokens: clients send Authorization: Bearer <token>',
+  );
   return {
     authenticate: bearerAuthenticator({
       validator,

@@ -7,7 +7,14 @@
 import type { Request, RequestHandler } from 'express';
 import type { Logger } from '../../logging/logger';
 import { bearerTokenOf, scrubCredentials } from './bearerToken';
-import { AuthFailure, AuthUnavailable, sendAuthFailure, sendAuthUnavailable, sendTooManyFailures, type ChallengeParams } from './challenge';
+import {
+  AuthFailure,
+  AuthUnavailable,
+  sendAuthFailure,
+  sendAuthUnavailable,
+  sendTooManyFailures,
+  type ChallengeParams,
+} from './challenge';
 import type { FailureLimiter } from './failureLimiter';
 import { missingScopes, scopesNeededFor } from './toolScopes';
 import { toAuthInfo, type TokenValidator } from './tokenValidator';

@@ -85,16 +85,28 @@ export function sendAuthFailure(res: Response, failure: AuthFailure, params: Cha
 
 export function sendAuthUnavailable(res: Response, retryAfterSeconds = 5): void {
   countFailure('unavailable', 503);
-  sendJsonRpcError(res, 503, RPC.serverError, 'Service Unavailable: access tokens cannot be validated right now; retry shortly', {
-    ...NO_STORE,
-    'Retry-After': String(retryAfterSeconds),
-  });
+  sendJsonRpcError(
+    res,
+    503,
+    RPC.serverError,
+    'Service Unavailable: access tokens cannot be validated right now; retry shortly',
+    {
+      ...NO_STORE,
+      'Retry-After': String(retryAfterSeconds),
+    },
+  );
 }
 
 export function sendTooManyFailures(res: Response, retryAfterSeconds: number): void {
   countFailure('too_many_failures', 429);
-  sendJsonRpcError(res, 429, RPC.serverError, 'Too Many Requests: too many failed authentication attempts; retry later', {
-    ...NO_STORE,
-    'Retry-After': String(retryAfterSeconds),
-  });
+  sendJsonRpcError(
+    res,
+    429,
+    RPC.serverError,
+    'Too Many Requests: too many failed authentication attempts; retry later',
+    {
+      ...NO_STORE,
+      'Retry-After': String(retryAfterSeconds),
+    },
+  );
 }

@@ -143,7 +143,8 @@ export class IntrospectionValidator implements TokenValidator {
     }
     const nowSeconds = Date.now() / 1000;
     const exp = typeof body.exp === 'number' ? body.exp : undefined;
-    if (exp !== undefined && exp <= nowSeconds - CLOCK_TOLERANCE_SECONDS) throw AuthFailure.invalidToken('The access token has expired');
+    if (exp !== undefined && exp <= nowSeconds - CLOCK_TOLERANCE_SECONDS)
+      throw AuthFailure.invalidToken('The access token has expired');
     if (typeof body.nbf === 'number' && body.nbf > nowSeconds + CLOCK_TOLERANCE_SECONDS) {
       throw AuthFailure.invalidToken('The access token is not valid yet');
     }

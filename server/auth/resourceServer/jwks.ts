@@ -113,7 +113,9 @@ export class RemoteKeySet implements KeySource {
     } catch (err) {
       this.options.logger.warn(
         { jwksUri: uri, cachedKeys: this.local ? this.keyCount : 0, reason: (err as Error).message },
-        this.local ? 'JWKS refresh failed; cached signing keys stay in use' : 'JWKS fetch failed; tokens cannot be validated yet',
+        this.local
+          ? 'JWKS refresh failed; cached signing keys stay in use'
+          : 'JWKS fetch failed; tokens cannot be validated yet',
       );
       throw err;
     }

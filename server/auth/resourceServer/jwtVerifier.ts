@@ -108,7 +108,8 @@ function describe(err: unknown): AuthFailure | AuthUnavailable {
     case 'ERR_JOSE_NOT_SUPPORTED':
       return AuthFailure.invalidToken('The access token uses an unsupported algorithm or key');
     default:
-      if (typeof code === 'string' && code.startsWith('ERR_J')) return AuthFailure.invalidToken('The access token is malformed or invalid');
+      if (typeof code === 'string' && code.startsWith('ERR_J'))
+        return AuthFailure.invalidToken('The access token is malformed or invalid');
       throw err;
   }
 }

@@ -33,6 +33,9 @@ export function resourceInfo(config: ServerConfig): ResourceInfo {
 }
 
 /** Scopes advertised in metadata: the server-wide scopes, then every per-tool scope. */
-export function supportedScopes(serverScopes: readonly string[], toolScopes?: Readonly<Record<string, readonly string[]>>): string[] {
+export function supportedScopes(
+  serverScopes: readonly string[],
+  toolScopes?: Readonly<Record<string, readonly string[]>>,
+): string[] {
   return [...new Set([...serverScopes, ...Object.values(toolScopes ?? {}).flat()])];
 }

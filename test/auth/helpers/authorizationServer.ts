@@ -14,7 +14,14 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { CryptoKey, JWK, JWTPayload } from 'jose';
 import { loadJose } from '../../../server/auth/esm';
-import { createOidcProvider, finishInteraction, loadOidcProviderModule, memoryAdapter, newGrant, type OidcProvider } from '../../../server/auth/authorizationServer/oidcProvider';
+import {
+  createOidcProvider,
+  finishInteraction,
+  loadOidcProviderModule,
+  memoryAdapter,
+  newGrant,
+  type OidcProvider,
+} from '../../../server/auth/authorizationServer/oidcProvider';
 
 export interface AuthorizationServerOptions {
   /** Resource indicators (MCP URLs) tokens may be issued for. */
@@ -35,7 +42,10 @@ export interface TestAuthorizationServer {
   /** The provider's own signing key (RS256), for minting tokens in tests. */
   key: { privateKey: CryptoKey; publicJwk: JWK; kid: string };
   /** Signs `claims` with the real key (or `options.key`), header `{ alg, kid, typ: 'at+jwt' }` unless overridden. */
-  sign(claims: JWTPayload, options?: { alg?: string; kid?: string; key?: CryptoKey | Uint8Array; typ?: string }): Promise<string>;
+  sign(
+    claims: JWTPayload,
+    options?: { alg?: string; kid?: string; key?: CryptoKey | Uint8Array; typ?: string },
+  ): Promise<string>;
   jwksRequests(): number;
   introspectionRequests(): number;
   setJwksAvailable(available: boolean): void;
@@ -95,9 +105,20 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
       },
     },
     pkce: { required: () => true },
-    issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed(t: string): boolean }) => client.grantTypeAllowed('refresh_token'),
-    interactions: { url: async (_ctx: unknown, interaction: { uid: string }) => `${issuerPath}/interaction/${interaction.uid}` },
-    ttl: { AccessToken: 300, AuthorizationCode: 60, IdToken: 300, Interaction: 600, RefreshToken: 3600, Session: 3600, Grant: 3600 },
+    issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed(t: string): boolean }) =>
+      client.grantTypeAllowed('refresh_token'),
+    interactions: {
+      url: async (_ctx: unknown, interaction: { uid: string }) => `${issuerPath}/interaction/${interaction.uid}`,
+    },
+    ttl: {
+      AccessToken: 300,
+      AuthorizationCode: 60,
+      IdToken: 300,
+      Interaction: 600,
+      RefreshToken: 3600,
+      Session: 3600,
+      Grant: 3600,
+    },
     clientBasedCORS: () => true,
   });
 
@@ -124,11 +145,16 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
     const details = await provider.interactionDetails(req, res);
     const accountId = String((req.body as { account?: string }).account ?? 'alice');
     const grant = newGrant(provider, accountId, String(details.params.client_id));
-    const requested = String(details.params.scope ?? '').split(' ').filter(Boolean);
+    const requested = String(details.params.scope ?? '')
+      .split(' ')
+      .filter(Boolean);
     const oidc = requested.filter((s) => s === 'openid' || s === 'offline_access' || options.scopes.includes(s));
     if (oidc.length) grant.addOIDCScope(oidc.join(' '));
     const resourceScopes = requested.filter((s) => options.scopes.includes(s)).join(' ');
-    const resources = details.params.resource === undefined ? [] : ([] as string[]).concat(details.params.resource as string | string[]);
+    const resources =
+      details.params.resource === undefined
+        ? []
+        : ([] as string[]).concat(details.params.resource as string | string[]);
     for (const resource of resources) grant.addResourceScope(resource, resourceScopes);
     const grantId = await grant.save();
     await finishInteraction(provider, req, res, { login: { accountId }, consent: { grantId } });

@@ -10,7 +10,10 @@ export interface AuthTestServer extends Pick<TestServer, 'mcp' | 'baseUrl' | 'mc
 }
 
 /** `env` is the process environment to load: the server's own auth default applies unless it sets MCP_AUTH_MODE. */
-export async function startMcpServer(env: Record<string, string>, capabilities?: CapabilitySet): Promise<AuthTestServer> {
+export async function startMcpServer(
+  env: Record<string, string>,
+  capabilities?: CapabilitySet,
+): Promise<AuthTestServer> {
   const server = await startTestServer(env, capabilities, { logLevel: 'trace', defaultAuth: true });
   return { ...server, logs: server.rawLogs };
 }

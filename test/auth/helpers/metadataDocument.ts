@@ -16,8 +16,29 @@ export const plainFetch: typeof fetch = (url, init) => fetch(url, { ...init, dis
 /** An HTTPS server on 127.0.0.1 serving one client metadata document (self-signed, trusted by this process). */
 export async function serveMetadataDocument(document: (url: string) => object, options: { delayMs?: number } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'cimd-'));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-    '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ],
+    { stdio: 'ignore' },
+  );
   const cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
   setDefaultCACertificates([...getCACertificates('default'), cert]);
   let requests = 0;

@@ -12,7 +12,11 @@ import {
 } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
+import type {
+  OAuthClientInformationMixed,
+  OAuthClientMetadata,
+  OAuthTokens,
+} from '@modelcontextprotocol/sdk/shared/auth.js';
 
 export class InMemoryOAuthClient implements OAuthClientProvider {
   readonly redirectUrl = 'http://127.0.0.1:9/callback';
@@ -132,8 +136,14 @@ export async function authorize(authorizationUrl: URL, redirectUrl: string, sign
       const next = new URL(location, res.url || authorizationUrl);
       if (next.href.startsWith(redirectUrl)) {
         const error = next.searchParams.get('error');
-        if (error) throw new Error(`authorization failed: ${error} ${next.searchParams.get('error_description') ?? ''}`);
-        return { code: next.searchParams.get('code')!, state: next.searchParams.get('state'), iss: next.searchParams.get('iss'), browser };
+        if (error)
+          throw new Error(`authorization failed: ${error} ${next.searchParams.get('error_description') ?? ''}`);
+        return {
+          code: next.searchParams.get('code')!,
+          state: next.searchParams.get('state'),
+          iss: next.searchParams.get('iss'),
+          browser,
+        };
       }
       res = await browser.fetch(next);
       if (next.pathname.includes('/interaction/') && res.status === 200) res = await signIn(browser, next, res);
@@ -163,14 +173,38 @@ export async function connectWithOAuth(mcpUrl: URL, provider: InMemoryOAuthClien
 }
 
 /** A token for `resource` straight from the authorization server (the SDK's low-level functions, no MCP server). */
-export async function obtainToken(issuer: string, resource: string, scope: string, signIn: SignIn): Promise<OAuthTokens> {
+export async function obtainToken(
+  issuer: string,
+  resource: string,
+  scope: string,
+  signIn: SignIn,
+): Promise<OAuthTokens> {
   const metadata = await discoverAuthorizationServerMetadata(issuer);
   const redirectUrl = 'http://127.0.0.1:9/direct';
   const clientInformation = await registerClient(issuer, {
     metadata,
-    clientMetadata: { client_name: 'direct', redirect_uris: [redirectUrl], token_endpoint_auth_method: 'none', grant_types: ['authorization_code'], response_types: ['code'] },
+    clientMetadata: {
+      client_name: 'direct',
+      redirect_uris: [redirectUrl],
+      token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+    },
   });
-  const { authorizationUrl, codeVerifier } = await startAuthorization(issuer, { metadata, clientInformation, redirectUrl, scope, resource: new URL(resource) });
+  const { authorizationUrl, codeVerifier } = await startAuthorization(issuer, {
+    metadata,
+    clientInformation,
+    redirectUrl,
+    scope,
+    resource: new URL(resource),
+  });
   const { code } = await authorize(authorizationUrl, redirectUrl, signIn);
-  return exchangeAuthorization(issuer, { metadata, clientInformation, authorizationCode: code, codeVerifier, redirectUri: redirectUrl, resource: new URL(resource) });
+  return exchangeAuthorization(issuer, {
+    metadata,
+    clientInformation,
+    authorizationCode: code,
+    codeVerifier,
+    redirectUri: redirectUrl,
+    resource: new URL(resource),
+  });
 }

@@ -8,7 +8,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { loadJose } from '../../../server/auth/esm';
-import { createOidcProvider, finishInteraction, memoryAdapter, newGrant, type OidcProvider } from '../../../server/auth/authorizationServer/oidcProvider';
+import {
+  createOidcProvider,
+  finishInteraction,
+  memoryAdapter,
+  newGrant,
+  type OidcProvider,
+} from '../../../server/auth/authorizationServer/oidcProvider';
 
 export interface UpstreamUser {
   email: string;
@@ -62,11 +68,16 @@ export async function startUpstreamIdp(brokerCallback: string): Promise<Upstream
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'groups'] },
     // Claims go into the ID token itself, as most enterprise providers configure them.
     conformIdTokenClaims: false,
-    findAccount: async (_ctx: unknown, sub: string) => ({ accountId: sub, claims: async () => ({ sub, ...UPSTREAM_USERS[sub] }) }),
+    findAccount: async (_ctx: unknown, sub: string) => ({
+      accountId: sub,
+      claims: async () => ({ sub, ...UPSTREAM_USERS[sub] }),
+    }),
     features: { devInteractions: { enabled: false } },
     pkce: { required: () => true },
     ttl: { AccessToken: 300, AuthorizationCode: 60, IdToken: 300, Interaction: 600, Session: 3600, Grant: 3600 },
-    interactions: { url: async (_ctx: unknown, interaction: { uid: string }) => `${issuerPath}/interaction/${interaction.uid}` },
+    interactions: {
+      url: async (_ctx: unknown, interaction: { uid: string }) => `${issuerPath}/interaction/${interaction.uid}`,
+    },
   });
 
   let tokenRequests = 0;

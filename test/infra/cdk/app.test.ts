@@ -33,7 +33,11 @@ const reader = (ctx: Record<string, unknown>) => (key: ContextKey) => ctx[key];
 function appStack(ctx: Record<string, unknown>, validate = false): { app: App; stack: McpServerStack } {
   const app = newApp({ context: repoContext() });
   const c = readAppContext(reader(ctx), REGION);
-  const stack = new McpServerStack(app, c.stackName, { env: { region: c.region }, clientName: c.clientName, service: servicePropsFromContext(c) });
+  const stack = new McpServerStack(app, c.stackName, {
+    env: { region: c.region },
+    clientName: c.clientName,
+    service: servicePropsFromContext(c),
+  });
   if (validate) addComplianceChecks(app);
   return { app, stack };
 }
@@ -65,7 +69,13 @@ describe('context', () => {
   });
 
   test('bad values are named', () => {
-    const msg = contextError({ certificateArn: 'nope', oauthIssuer: ISSUER, keepAliveSeconds: 'abc', authMode: 'magic', autoScaling: 'maybe' });
+    const msg = contextError({
+      certificateArn: 'nope',
+      oauthIssuer: ISSUER,
+      keepAliveSeconds: 'abc',
+      authMode: 'magic',
+      autoScaling: 'maybe',
+    });
     expect(msg).toContain("-c certificateArn must be an ACM certificate ARN, got 'nope'");
     expect(msg).toContain("-c keepAliveSeconds must be a whole number, got 'abc'");
     expect(msg).toContain(`-c authMode must be one of ${AUTH_MODES.join(', ')}, got 'magic'`);
@@ -73,16 +83,27 @@ describe('context', () => {
   });
 
   test('a partial hosted zone, a partial secret ARN, no region', () => {
-    expect(contextError({ certificateArn: CERT_ARN, hostedZoneId: 'Z1', oauthIssuer: ISSUER })).toContain('a hosted zone needs all of');
-    expect(contextError({ certificateArn: CERT_ARN, oauthIssuer: ISSUER, oauthSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:mcp' })).toContain(
-      'complete ARN of a secret',
+    expect(contextError({ certificateArn: CERT_ARN, hostedZoneId: 'Z1', oauthIssuer: ISSUER })).toContain(
+      'a hosted zone needs all of',
     );
+    expect(
+      contextError({
+        certificateArn: CERT_ARN,
+        oauthIssuer: ISSUER,
+        oauthSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:mcp',
+      }),
+    ).toContain('complete ARN of a secret');
     expect(contextError({ certificateArn: CERT_ARN, oauthIssuer: ISSUER }, '')).toContain('-c region=');
-    expect(contextError({ certificateArn: CERT_ARN, oauthIssuer: ISSUER, region: 'Mars' })).toContain("-c region must be an AWS region like eu-west-1, got 'Mars'");
+    expect(contextError({ certificateArn: CERT_ARN, oauthIssuer: ISSUER, region: 'Mars' })).toContain(
+      "-c region must be an AWS region like eu-west-1, got 'Mars'",
+    );
   });
 
   test('values become settings: lists split, numbers parsed, defaults left to the server', () => {
-    const c = readAppContext(reader({ ...ZONE_CONTEXT, oauthScopes: 'mcp:tools, mcp:read', drainSeconds: '30', sessionMode: 'stateful' }), REGION);
+    const c = readAppContext(
+      reader({ ...ZONE_CONTEXT, oauthScopes: 'mcp:tools, mcp:read', drainSeconds: '30', sessionMode: 'stateful' }),
+      REGION,
+    );
     expect(c.settings).toEqual({
       authMode: 'oauth',
       oauthIssuer: ISSUER,
@@ -91,7 +112,12 @@ describe('context', () => {
       sessionMode: 'stateful',
     });
     expect(c.stackName).toBe('McpServer');
-    expect(readAppContext(reader({ ...ZONE_CONTEXT, deletionProtection: 'true', autoScaling: 'false', desiredCount: '3' }), REGION)).toMatchObject({
+    expect(
+      readAppContext(
+        reader({ ...ZONE_CONTEXT, deletionProtection: 'true', autoScaling: 'false', desiredCount: '3' }),
+        REGION,
+      ),
+    ).toMatchObject({
       deletionProtection: true,
       autoScaling: false,
       desiredCount: 3,
@@ -119,19 +145,28 @@ describe('McpServerStack', () => {
   });
 
   test('token mode: every client snippet sends the Authorization header (Claude Desktop through mcp-remote)', () => {
-    const o = Template.fromStack(appStack({ ...ZONE_CONTEXT, authMode: 'token', clientName: 'team-mcp' }).stack).findOutputs('*');
+    const o = Template.fromStack(
+      appStack({ ...ZONE_CONTEXT, authMode: 'token', clientName: 'team-mcp' }).stack,
+    ).findOutputs('*');
     expect(JSON.parse(o.ClaudeDesktop!.Value).mcpServers['team-mcp']).toEqual({
       command: 'npx',
       args: ['-y', 'mcp-remote', url, '--header', 'Authorization:${AUTH_HEADER}'],
       env: { AUTH_HEADER: 'Bearer <token>' },
     });
     expect(o.ClaudeDesktop!.Description).toContain('claude_desktop_config.json');
-    expect(o.ClaudeCodeCommand!.Value).toBe(`claude mcp add --transport http team-mcp ${url} --header "Authorization: Bearer \${MCP_TOKEN}"`);
-    expect(JSON.parse(o.VsCodeMcpJson!.Value).servers['team-mcp'].headers).toEqual({ Authorization: 'Bearer ${input:mcp-token}' });
+    expect(o.ClaudeCodeCommand!.Value).toBe(
+      `claude mcp add --transport http team-mcp ${url} --header "Authorization: Bearer \${MCP_TOKEN}"`,
+    );
+    expect(JSON.parse(o.VsCodeMcpJson!.Value).servers['team-mcp'].headers).toEqual({
+      Authorization: 'Bearer ${input:mcp-token}',
+    });
   });
 
   test('context reaches the service: hosted zone, certificate, image, region-only environment', () => {
-    template.hasResourceProperties('AWS::Route53::RecordSet', { Name: 'mcp.example.com.', HostedZoneId: 'Z0123456789ABC' });
+    template.hasResourceProperties('AWS::Route53::RecordSet', {
+      Name: 'mcp.example.com.',
+      HostedZoneId: 'Z0123456789ABC',
+    });
     template.resourceCountIs('AWS::CertificateManager::Certificate', 1);
     expect(container(template).Image).toBe('public.ecr.aws/x/y:1');
     expect(stack.region).toBe(REGION);
@@ -144,12 +179,18 @@ describe('McpServerStack', () => {
     t.resourceCountIs('AWS::CertificateManager::Certificate', 0);
     t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Certificates: [{ CertificateArn: CERT_ARN }] });
     expect(JSON.stringify(t.findOutputs('McpUrl'))).toContain('DNSName');
-    expect(JSON.stringify(t.findOutputs('ClaudeCodeCommand'))).toContain('claude mcp add --transport http remote-mcp https://');
+    expect(JSON.stringify(t.findOutputs('ClaudeCodeCommand'))).toContain(
+      'claude mcp add --transport http remote-mcp https://',
+    );
   });
 
   test('-c maxSessions=0 is refused at synth (the server would refuse to start)', () => {
-    expect(() => appStack({ ...ZONE_CONTEXT, maxSessions: '0' })).toThrow(/maxSessions must be an integer from 1 to 10000000, got 0/);
-    expect(() => appStack({ ...ZONE_CONTEXT, sessionIdleSeconds: '0' })).toThrow(/sessionIdleSeconds must be an integer from 1 to 604800, got 0/);
+    expect(() => appStack({ ...ZONE_CONTEXT, maxSessions: '0' })).toThrow(
+      /maxSessions must be an integer from 1 to 10000000, got 0/,
+    );
+    expect(() => appStack({ ...ZONE_CONTEXT, sessionIdleSeconds: '0' })).toThrow(
+      /sessionIdleSeconds must be an integer from 1 to 604800, got 0/,
+    );
     expect(() => appStack({ ...ZONE_CONTEXT, maxSessions: '1' })).not.toThrow();
   });
 
@@ -209,9 +250,17 @@ describe('client configuration', () => {
   test('is valid JSON / a shell command, also when the URL is a CDK token resolved later', () => {
     const stack = new Stack(newApp(), 'Test');
     const url = `https://${Lazy.string({ produce: () => 'h.example.com' })}/mcp`;
-    expect(stack.resolve(claudeDesktopConfig('a', url))).toBe('Settings > Connectors > Add custom connector: https://h.example.com/mcp');
-    expect(JSON.parse(stack.resolve(claudeDesktopConfig('a', url, 'token'))).mcpServers.a.args[2]).toBe('https://h.example.com/mcp');
-    expect(JSON.parse(stack.resolve(vsCodeConfig('a', url)))).toEqual({ servers: { a: { type: 'http', url: 'https://h.example.com/mcp' } } });
-    expect(stack.resolve(claudeCodeCommand('a', url))).toBe('claude mcp add --transport http a https://h.example.com/mcp');
+    expect(stack.resolve(claudeDesktopConfig('a', url))).toBe(
+      'Settings > Connectors > Add custom connector: https://h.example.com/mcp',
+    );
+    expect(JSON.parse(stack.resolve(claudeDesktopConfig('a', url, 'token'))).mcpServers.a.args[2]).toBe(
+      'https://h.example.com/mcp',
+    );
+    expect(JSON.parse(stack.resolve(vsCodeConfig('a', url)))).toEqual({
+      servers: { a: { type: 'http', url: 'https://h.example.com/mcp' } },
+    });
+    expect(stack.resolve(claudeCodeCommand('a', url))).toBe(
+      'claude mcp add --transport http a https://h.example.com/mcp',
+    );
   });
 });

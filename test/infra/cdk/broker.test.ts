@@ -29,7 +29,11 @@ import { CERT_ARN, container, newApp, newStack, onlyResource, REGION, repoContex
 
 const DOMAIN = 'mcp.example.com';
 const CALLBACK = `https://${DOMAIN}${PATHS.upstreamCallback}`;
-const UPSTREAM = { authMode: 'broker', upstreamIssuer: 'https://login.example.com/tenant/v2.0', upstreamClientId: 'mcp-server' } as const satisfies ServerSettings;
+const UPSTREAM = {
+  authMode: 'broker',
+  upstreamIssuer: 'https://login.example.com/tenant/v2.0',
+  upstreamClientId: 'mcp-server',
+} as const satisfies ServerSettings;
 const KEYS_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:mcp-broker-keys-AbCdEf';
 const CLIENT_SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:entra-client-AbCdEf';
 
@@ -43,7 +47,11 @@ function brokerProps(stack: Stack, overrides: Partial<McpFargateServiceProps> = 
   };
 }
 
-function synthBroker(overrides: Partial<McpFargateServiceProps> = {}): { stack: Stack; mcp: McpFargateService; template: Template } {
+function synthBroker(overrides: Partial<McpFargateServiceProps> = {}): {
+  stack: Stack;
+  mcp: McpFargateService;
+  template: Template;
+} {
   const stack = newStack();
   const mcp = new McpFargateService(stack, 'Mcp', brokerProps(stack, overrides));
   return { stack, mcp, template: Template.fromStack(stack) };
@@ -53,9 +61,15 @@ const envMap = (c: Record<string, any>): Record<string, unknown> =>
   Object.fromEntries((c.Environment as { Name: string; Value: unknown }[]).map((e) => [e.Name, e.Value]));
 const secretsMap = (c: Record<string, any>): Record<string, unknown> =>
   Object.fromEntries(((c.Secrets ?? []) as { Name: string; ValueFrom: unknown }[]).map((e) => [e.Name, e.ValueFrom]));
-const idOf = (stack: Stack, c: IConstruct): string => stack.getLogicalId((c instanceof CfnElement ? c : c.node.defaultChild) as CfnElement);
+const idOf = (stack: Stack, c: IConstruct): string =>
+  stack.getLogicalId((c instanceof CfnElement ? c : c.node.defaultChild) as CfnElement);
 const acks = (c: IConstruct | undefined): Record<string, string> =>
-  Object.assign({}, ...(c?.node.metadata ?? []).filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY).map((m) => m.data));
+  Object.assign(
+    {},
+    ...(c?.node.metadata ?? [])
+      .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .map((m) => m.data),
+  );
 
 function errorOf(fn: () => unknown): string {
   try {
@@ -67,7 +81,7 @@ function errorOf(fn: () => unknown): string {
   throw new Error('expected an McpConfigError, nothing was thrown');
 }
 
-describe("broker: { cognito: true } — a created Cognito user pool as the upstream provider", () => {
+describe('broker: { cognito: true } — a created Cognito user pool as the upstream provider', () => {
   const { stack, mcp, template } = synthBroker({ broker: { cognito: true } });
   const upstream = mcp.cognito!;
 
@@ -89,7 +103,12 @@ describe("broker: { cognito: true } — a created Cognito user pool as the upstr
     expect(p.AutoVerifiedAttributes).toEqual(['email']);
     expect(p.MfaConfiguration).toBe('ON');
     expect(p.EnabledMfas).toEqual(['SOFTWARE_TOKEN_MFA']);
-    expect(p.Policies.PasswordPolicy).toMatchObject({ RequireLowercase: true, RequireUppercase: true, RequireNumbers: true, RequireSymbols: true });
+    expect(p.Policies.PasswordPolicy).toMatchObject({
+      RequireLowercase: true,
+      RequireUppercase: true,
+      RequireNumbers: true,
+      RequireSymbols: true,
+    });
     expect(p.Policies.PasswordPolicy.MinimumLength).toBeGreaterThanOrEqual(12);
     expect(p.UserPoolTier).toBe('ESSENTIALS');
     expect(resource!.DeletionPolicy).toBe('Retain');
@@ -114,7 +133,18 @@ describe("broker: { cognito: true } — a created Cognito user pool as the upstr
     expect(domain.UserPoolId).toEqual({ Ref: idOf(stack, upstream.userPool) });
     expect(domain.CustomDomainConfig).toBeUndefined();
     expect(domain.Domain).toEqual({
-      'Fn::Join': ['', ['mcp-', { 'Fn::Select': [0, { 'Fn::Split': ['-', { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] }] }] }]],
+      'Fn::Join': [
+        '',
+        [
+          'mcp-',
+          {
+            'Fn::Select': [
+              0,
+              { 'Fn::Split': ['-', { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] }] },
+            ],
+          },
+        ],
+      ],
     });
   });
 
@@ -122,7 +152,10 @@ describe("broker: { cognito: true } — a created Cognito user pool as the upstr
     const env = envMap(container(template));
     expect(env[ENV.authMode]).toBe('broker');
     expect(stack.resolve(env[ENV.upstreamIssuer])).toEqual({
-      'Fn::Join': ['', [`https://cognito-idp.${REGION}.`, { Ref: 'AWS::URLSuffix' }, '/', { Ref: idOf(stack, upstream.userPool) }]],
+      'Fn::Join': [
+        '',
+        [`https://cognito-idp.${REGION}.`, { Ref: 'AWS::URLSuffix' }, '/', { Ref: idOf(stack, upstream.userPool) }],
+      ],
     });
     expect(env[ENV.upstreamClientId]).toEqual({ Ref: idOf(stack, upstream.userPoolClient) });
     expect(env[ENV.brokerGroupsClaim]).toBe(COGNITO_GROUPS_CLAIM);
@@ -136,17 +169,24 @@ describe("broker: { cognito: true } — a created Cognito user pool as the upstr
     const c = container(template);
     const secretId = idOf(stack, mcp.secret);
     expect(c.Secrets).toEqual([
-      { Name: ENV.brokerSigningKeys, ValueFrom: { 'Fn::Join': ['', [{ Ref: secretId }, `:${ENV.brokerSigningKeys}::`]] } },
+      {
+        Name: ENV.brokerSigningKeys,
+        ValueFrom: { 'Fn::Join': ['', [{ Ref: secretId }, `:${ENV.brokerSigningKeys}::`]] },
+      },
       { Name: ENV.upstreamClientSecret, ValueFrom: { Ref: idOf(stack, upstream.clientSecret) } },
       { Name: ENV.requestStateKeys, ValueFrom: { Ref: idOf(stack, mcp.requestStateKeysSecret!) } },
     ]);
     // The created secret starts with an empty field (the server treats it as unset) for `npm run broker:keys` output.
-    expect(template.toJSON().Resources[secretId].Properties.SecretString).toBe(JSON.stringify({ [ENV.brokerSigningKeys]: '' }));
+    expect(template.toJSON().Resources[secretId].Properties.SecretString).toBe(
+      JSON.stringify({ [ENV.brokerSigningKeys]: '' }),
+    );
   });
 
   test('the client secret is never in the template: its secret string is a GetAtt of the custom resource that reads it', () => {
     const secret = template.toJSON().Resources[idOf(stack, upstream.clientSecret)].Properties;
-    const cr = upstream.userPoolClient.node.findChild('DescribeCognitoUserPoolClient').node.findChild('Resource') as CfnElement;
+    const cr = upstream.userPoolClient.node
+      .findChild('DescribeCognitoUserPoolClient')
+      .node.findChild('Resource') as CfnElement;
     expect(secret.SecretString).toEqual({ 'Fn::GetAtt': [stack.getLogicalId(cr), 'UserPoolClient.ClientSecret'] });
     // The custom resource hides the API response (which holds the secret) from its logs.
     const call = JSON.stringify(template.toJSON().Resources[stack.getLogicalId(cr)].Properties.Create);
@@ -155,12 +195,18 @@ describe("broker: { cognito: true } — a created Cognito user pool as the upstr
   });
 
   test('least privilege: the execution role reads the client secret; the custom resource may only describe this pool’s clients', () => {
-    const policies = Object.values(template.findResources('AWS::IAM::Policy')).map((r) => r.Properties.PolicyDocument.Statement as any[]);
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')).map(
+      (r) => r.Properties.PolicyDocument.Statement as any[],
+    );
     const execution = policies.find((s) => JSON.stringify(s).includes('secretsmanager:GetSecretValue'))!;
     expect(JSON.stringify(execution)).toContain(`"Ref":"${idOf(stack, upstream.clientSecret)}"`);
     const describe = policies.find((s) => JSON.stringify(s).includes('cognito-idp:'))!;
     expect(describe).toEqual([
-      { Action: 'cognito-idp:DescribeUserPoolClient', Effect: 'Allow', Resource: { 'Fn::GetAtt': [idOf(stack, upstream.userPool), 'Arn'] } },
+      {
+        Action: 'cognito-idp:DescribeUserPoolClient',
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [idOf(stack, upstream.userPool), 'Arn'] },
+      },
     ]);
   });
 
@@ -168,14 +214,19 @@ describe("broker: { cognito: true } — a created Cognito user pool as the upstr
     // @aws-cdk/aws-lambda:useCdkManagedLogGroup (cdk.json) gives the function a log group in the template.
     const flagged = new Stack(newApp({ context: repoContext() }), 'Flagged', { env: { region: REGION } });
     const svc = new McpFargateService(flagged, 'Mcp', brokerProps(flagged, { broker: { cognito: true } }));
-    const groups = Object.values(Template.fromStack(flagged).findResources('AWS::Logs::LogGroup')).map((r) => r.Properties);
+    const groups = Object.values(Template.fromStack(flagged).findResources('AWS::Logs::LogGroup')).map(
+      (r) => r.Properties,
+    );
     const fnLogs = groups.find((g) => JSON.stringify(g.LogGroupName ?? '').includes('/aws/lambda/'));
     expect(fnLogs).toBeDefined();
     expect(fnLogs!.KmsKeyId).toEqual({ 'Fn::GetAtt': [idOf(flagged, svc.logsEncryptionKey), 'Arn'] });
   });
 
   test('on several tasks without a shared store, the synth warns that sign-ins may fail', () => {
-    Annotations.fromStack(stack).hasWarning('/Test/Mcp', Match.stringLikeRegexp("authMode 'broker' runs on up to 10 tasks without a shared session store"));
+    Annotations.fromStack(stack).hasWarning(
+      '/Test/Mcp',
+      Match.stringLikeRegexp("authMode 'broker' runs on up to 10 tasks without a shared session store"),
+    );
   });
 
   test('the intended findings are acknowledged on the pool, the client secret and the custom resource function', () => {
@@ -194,7 +245,9 @@ describe("broker: { cognito: true } — a created Cognito user pool as the upstr
 describe('broker: cognito options', () => {
   test('domain prefix, optional MFA, the Plus plan with threat protection, a narrower scope list, another groups claim', () => {
     const { mcp, template } = synthBroker({
-      broker: { cognito: { domainPrefix: 'team-mcp', mfa: cognito.Mfa.OPTIONAL, featurePlan: cognito.FeaturePlan.PLUS } },
+      broker: {
+        cognito: { domainPrefix: 'team-mcp', mfa: cognito.Mfa.OPTIONAL, featurePlan: cognito.FeaturePlan.PLUS },
+      },
       serverSettings: { upstreamScopes: ['openid', 'email'], brokerGroupsClaim: 'custom:teams' },
     });
     expect(onlyResource(template, 'AWS::Cognito::UserPoolDomain').Properties.Domain).toBe('team-mcp');
@@ -202,7 +255,10 @@ describe('broker: cognito options', () => {
     expect(pool.MfaConfiguration).toBe('OPTIONAL');
     expect(pool.UserPoolTier).toBe('PLUS');
     expect(pool.UserPoolAddOns).toEqual({ AdvancedSecurityMode: 'ENFORCED' });
-    expect(onlyResource(template, 'AWS::Cognito::UserPoolClient').Properties.AllowedOAuthScopes).toEqual(['openid', 'email']);
+    expect(onlyResource(template, 'AWS::Cognito::UserPoolClient').Properties.AllowedOAuthScopes).toEqual([
+      'openid',
+      'email',
+    ]);
     expect(envMap(container(template))[ENV.brokerGroupsClaim]).toBe('custom:teams');
     expect(envMap(container(template))[ENV.upstreamScopes]).toBe('openid,email');
     // The Plus plan fixes COG8: nothing is acknowledged on the pool.
@@ -210,20 +266,39 @@ describe('broker: cognito options', () => {
   });
 
   test('the callback URL is the origin of publicUrl (a path prefix is not part of it)', () => {
-    const { template } = synthBroker({ broker: { cognito: true }, serverSettings: { publicUrl: 'https://edge.example.com/team/mcp' } });
-    expect(onlyResource(template, 'AWS::Cognito::UserPoolClient').Properties.CallbackURLs).toEqual([`https://edge.example.com${PATHS.upstreamCallback}`]);
+    const { template } = synthBroker({
+      broker: { cognito: true },
+      serverSettings: { publicUrl: 'https://edge.example.com/team/mcp' },
+    });
+    expect(onlyResource(template, 'AWS::Cognito::UserPoolClient').Properties.CallbackURLs).toEqual([
+      `https://edge.example.com${PATHS.upstreamCallback}`,
+    ]);
   });
 
   test('without a domain, the callback URL is built at deploy time from the load balancer DNS name', () => {
     const stack = newStack();
-    const mcp = new McpFargateService(stack, 'Mcp', { ...brokerProps(stack, { broker: { cognito: true } }), domainName: undefined });
+    const mcp = new McpFargateService(stack, 'Mcp', {
+      ...brokerProps(stack, { broker: { cognito: true } }),
+      domainName: undefined,
+    });
     const urls = onlyResource(Template.fromStack(stack), 'AWS::Cognito::UserPoolClient').Properties.CallbackURLs;
     const lb = idOf(stack, mcp.loadBalancer);
     expect(urls).toEqual([
       {
         'Fn::Join': [
           '',
-          ['https://', { 'Fn::Select': [2, { 'Fn::Split': ['/', { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [lb, 'DNSName'] }, PATHS.mcp]] }] }] }, PATHS.upstreamCallback],
+          [
+            'https://',
+            {
+              'Fn::Select': [
+                2,
+                {
+                  'Fn::Split': ['/', { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [lb, 'DNSName'] }, PATHS.mcp]] }],
+                },
+              ],
+            },
+            PATHS.upstreamCallback,
+          ],
         ],
       },
     ]);
@@ -238,7 +313,12 @@ describe('broker: cognito options', () => {
 describe('broker with an existing provider', () => {
   test('settings from serverSettings; client secret and signing keys from fields of the created secret', () => {
     const { stack, mcp, template } = synthBroker({
-      serverSettings: { ...UPSTREAM, brokerAllowedEmailDomains: ['example.com'], brokerAllowedGroups: ['mcp-users'], brokerRedirectHosts: ['claude.ai'] },
+      serverSettings: {
+        ...UPSTREAM,
+        brokerAllowedEmailDomains: ['example.com'],
+        brokerAllowedGroups: ['mcp-users'],
+        brokerRedirectHosts: ['claude.ai'],
+      },
     });
     template.resourceCountIs('AWS::Cognito::UserPool', 0);
     template.resourceCountIs('AWS::Cognito::UserPoolClient', 0);
@@ -257,8 +337,14 @@ describe('broker with an existing provider', () => {
     for (const name of SECRET_ENV) expect(envMap(c)).not.toHaveProperty(name);
     const secretId = idOf(stack, mcp.secret);
     expect(c.Secrets).toEqual([
-      { Name: ENV.upstreamClientSecret, ValueFrom: { 'Fn::Join': ['', [{ Ref: secretId }, `:${ENV.upstreamClientSecret}::`]] } },
-      { Name: ENV.brokerSigningKeys, ValueFrom: { 'Fn::Join': ['', [{ Ref: secretId }, `:${ENV.brokerSigningKeys}::`]] } },
+      {
+        Name: ENV.upstreamClientSecret,
+        ValueFrom: { 'Fn::Join': ['', [{ Ref: secretId }, `:${ENV.upstreamClientSecret}::`]] },
+      },
+      {
+        Name: ENV.brokerSigningKeys,
+        ValueFrom: { 'Fn::Join': ['', [{ Ref: secretId }, `:${ENV.brokerSigningKeys}::`]] },
+      },
       { Name: ENV.requestStateKeys, ValueFrom: { Ref: idOf(stack, mcp.requestStateKeysSecret!) } },
     ]);
     expect(template.toJSON().Resources[idOf(stack, mcp.secret)].Properties.SecretString).toBe(
@@ -270,7 +356,14 @@ describe('broker with an existing provider', () => {
     const stack = newStack();
     const upstreamClientSecret = secretsmanager.Secret.fromSecretCompleteArn(stack, 'ClientSecret', CLIENT_SECRET_ARN);
     const signingKeys = secretsmanager.Secret.fromSecretCompleteArn(stack, 'Keys', KEYS_ARN);
-    new McpFargateService(stack, 'Mcp', brokerProps(stack, { serverSettings: UPSTREAM, broker: { upstreamClientSecret, upstreamClientSecretField: 'secret', signingKeys } }));
+    new McpFargateService(
+      stack,
+      'Mcp',
+      brokerProps(stack, {
+        serverSettings: UPSTREAM,
+        broker: { upstreamClientSecret, upstreamClientSecretField: 'secret', signingKeys },
+      }),
+    );
     const c = container(Template.fromStack(stack));
     expect(secretsMap(c)).toEqual({
       [ENV.upstreamClientSecret]: `${CLIENT_SECRET_ARN}:secret::`,
@@ -301,14 +394,23 @@ describe('broker: what is refused at synth', () => {
   };
 
   test('broker with another auth mode; broker mode without a provider', () => {
-    expect(errorOf(build({ broker: { cognito: true }, serverSettings: { authMode: 'oauth', oauthIssuer: 'https://auth.example.com' } }))).toContain(
-      "broker applies only to authMode 'broker', got authMode 'oauth'",
-    );
+    expect(
+      errorOf(
+        build({
+          broker: { cognito: true },
+          serverSettings: { authMode: 'oauth', oauthIssuer: 'https://auth.example.com' },
+        }),
+      ),
+    ).toContain("broker applies only to authMode 'broker', got authMode 'oauth'");
     const msg = errorOf(build({ serverSettings: { authMode: 'broker' } }));
     expect(msg).toContain("authMode 'broker' needs an upstream OpenID Connect provider: `broker: { cognito: true }`");
     expect(msg).toContain('-c brokerCognito=true, or -c upstreamIssuer=https://… -c upstreamClientId=…');
-    expect(errorOf(build({ serverSettings: { authMode: 'broker', upstreamIssuer: UPSTREAM.upstreamIssuer } }))).toContain('needs an upstream OpenID Connect provider');
-    expect(errorOf(build({ serverSettings: { ...UPSTREAM, upstreamIssuer: 'http://login.example.com' } }))).toContain('upstreamIssuer must be an https:// URL');
+    expect(
+      errorOf(build({ serverSettings: { authMode: 'broker', upstreamIssuer: UPSTREAM.upstreamIssuer } })),
+    ).toContain('needs an upstream OpenID Connect provider');
+    expect(errorOf(build({ serverSettings: { ...UPSTREAM, upstreamIssuer: 'http://login.example.com' } }))).toContain(
+      'upstreamIssuer must be an https:// URL',
+    );
   });
 
   test('a created pool supplies the issuer, client id and client secret: giving them too is refused', () => {
@@ -317,44 +419,72 @@ describe('broker: what is refused at synth', () => {
     );
     const stack = newStack();
     const upstreamClientSecret = secretsmanager.Secret.fromSecretCompleteArn(stack, 'S', CLIENT_SECRET_ARN);
-    expect(errorOf(() => new McpFargateService(stack, 'Mcp', brokerProps(stack, { broker: { cognito: true, upstreamClientSecret } })))).toContain(
-      'broker.upstreamClientSecret is for an existing provider',
-    );
-    expect(errorOf(build({ broker: { cognito: true }, secretFields: [ENV.upstreamClientSecret, ENV.brokerSigningKeys] }))).toContain(
+    expect(
+      errorOf(
+        () =>
+          new McpFargateService(stack, 'Mcp', brokerProps(stack, { broker: { cognito: true, upstreamClientSecret } })),
+      ),
+    ).toContain('broker.upstreamClientSecret is for an existing provider');
+    expect(
+      errorOf(build({ broker: { cognito: true }, secretFields: [ENV.upstreamClientSecret, ENV.brokerSigningKeys] })),
+    ).toContain(
       "'UPSTREAM_CLIENT_SECRET' comes from broker.cognito (the app client secret): remove it from secretFields",
     );
   });
 
   test('Cognito scopes and domain prefix are checked', () => {
-    expect(errorOf(build({ broker: { cognito: true }, serverSettings: { upstreamScopes: ['openid', 'offline_access'] } }))).toContain(
-      "upstreamScopes with broker.cognito may only name Cognito's standard scopes",
+    expect(
+      errorOf(build({ broker: { cognito: true }, serverSettings: { upstreamScopes: ['openid', 'offline_access'] } })),
+    ).toContain("upstreamScopes with broker.cognito may only name Cognito's standard scopes");
+    expect(errorOf(build({ broker: { cognito: true }, serverSettings: { upstreamScopes: ['email'] } }))).toContain(
+      "upstreamScopes must include 'openid'",
     );
-    expect(errorOf(build({ broker: { cognito: true }, serverSettings: { upstreamScopes: ['email'] } }))).toContain("upstreamScopes must include 'openid'");
     for (const domainPrefix of ['Team', 'my-cognito-login', '-mcp', 'a'.repeat(64)]) {
-      expect(errorOf(build({ broker: { cognito: { domainPrefix } } }))).toContain('broker.cognito.domainPrefix must be');
+      expect(errorOf(build({ broker: { cognito: { domainPrefix } } }))).toContain(
+        'broker.cognito.domainPrefix must be',
+      );
     }
     expect(build({ broker: { cognito: { domainPrefix: 'team-mcp-01' } } })).not.toThrow();
   });
 
   test('a field without its secret; a variable from two places', () => {
-    expect(errorOf(build({ serverSettings: UPSTREAM, broker: { signingKeysField: 'jwks' } }))).toContain('broker.signingKeysField needs broker.signingKeys');
+    expect(errorOf(build({ serverSettings: UPSTREAM, broker: { signingKeysField: 'jwks' } }))).toContain(
+      'broker.signingKeysField needs broker.signingKeys',
+    );
     const stack = newStack();
     const signingKeys = secretsmanager.Secret.fromSecretCompleteArn(stack, 'K', KEYS_ARN);
     expect(
-      errorOf(() => new McpFargateService(stack, 'Mcp', brokerProps(stack, { serverSettings: UPSTREAM, broker: { signingKeys }, secrets: { [ENV.brokerSigningKeys]: ecs.Secret.fromSecretsManager(signingKeys) } }))),
+      errorOf(
+        () =>
+          new McpFargateService(
+            stack,
+            'Mcp',
+            brokerProps(stack, {
+              serverSettings: UPSTREAM,
+              broker: { signingKeys },
+              secrets: { [ENV.brokerSigningKeys]: ecs.Secret.fromSecretsManager(signingKeys) },
+            }),
+          ),
+      ),
     ).toContain("'BROKER_SIGNING_KEYS' comes from broker.signingKeys: remove it from secrets");
   });
 
   test('with a shared session store, the signing keys must exist before the first task starts', () => {
     const stateful: ServerSettings = { ...UPSTREAM, sessionMode: 'stateful' };
     const msg = errorOf(build({ serverSettings: stateful, sessionStore: true }));
-    expect(msg).toContain("authMode 'broker' with a shared session store (REDIS_URL) needs the signing keys before the first task starts");
+    expect(msg).toContain(
+      "authMode 'broker' with a shared session store (REDIS_URL) needs the signing keys before the first task starts",
+    );
     expect(msg).toContain('npm run broker:keys');
     expect(msg).toContain('-c brokerSigningKeysSecretArn=<arn>');
     // Given: a secret of their own, an extra ECS secret, or a field of a given (filled) secret.
     const ok = (f: (stack: Stack) => Partial<McpFargateServiceProps>) => () => {
       const stack = newStack();
-      return new McpFargateService(stack, 'Mcp', brokerProps(stack, { serverSettings: stateful, sessionStore: true, ...f(stack) }));
+      return new McpFargateService(
+        stack,
+        'Mcp',
+        brokerProps(stack, { serverSettings: stateful, sessionStore: true, ...f(stack) }),
+      );
     };
     const keys = (stack: Stack) => secretsmanager.Secret.fromSecretCompleteArn(stack, 'K', KEYS_ARN);
     expect(ok((s) => ({ broker: { signingKeys: keys(s) } }))).not.toThrow();
@@ -362,26 +492,42 @@ describe('broker: what is refused at synth', () => {
     expect(ok((s) => ({ secret: keys(s) }))).not.toThrow();
     // A created store on several tasks: no per-task warning.
     const stack = newStack();
-    new McpFargateService(stack, 'Mcp', brokerProps(stack, { serverSettings: stateful, sessionStore: true, broker: { signingKeys: keys(stack) } }));
+    new McpFargateService(
+      stack,
+      'Mcp',
+      brokerProps(stack, { serverSettings: stateful, sessionStore: true, broker: { signingKeys: keys(stack) } }),
+    );
     Annotations.fromStack(stack).hasNoWarning('/Test/Mcp', Match.stringLikeRegexp("authMode 'broker'"));
   });
 
   test('with stateless sessions too: the broker keeps its state in the store (REDIS_URL, cluster mode on ElastiCache)', () => {
     const stack = newStack();
     const signingKeys = secretsmanager.Secret.fromSecretCompleteArn(stack, 'K', KEYS_ARN);
-    new McpFargateService(stack, 'Mcp', brokerProps(stack, { broker: { cognito: true, signingKeys }, sessionStore: true }));
+    new McpFargateService(
+      stack,
+      'Mcp',
+      brokerProps(stack, { broker: { cognito: true, signingKeys }, sessionStore: true }),
+    );
     const template = Template.fromStack(stack);
     template.resourceCountIs('AWS::ElastiCache::ServerlessCache', 1);
     const c = container(template);
     expect(envMap(c)).toMatchObject({ [ENV.authMode]: 'broker', [ENV.redisClusterMode]: 'true' });
     expect(envMap(c)).not.toHaveProperty(ENV.sessionMode);
-    expect(Object.keys(secretsMap(c)).sort()).toEqual([ENV.brokerSigningKeys, ENV.redisUrl, ENV.upstreamClientSecret, ENV.requestStateKeys].sort());
+    expect(Object.keys(secretsMap(c)).sort()).toEqual(
+      [ENV.brokerSigningKeys, ENV.redisUrl, ENV.upstreamClientSecret, ENV.requestStateKeys].sort(),
+    );
     Annotations.fromStack(stack).hasNoWarning('/Test/Mcp', Match.stringLikeRegexp("authMode 'broker'"));
     // Other modes still refuse a store that stateless requests would not read.
-    expect(errorOf(() => {
-      const s = newStack();
-      return new McpFargateService(s, 'Mcp', brokerProps(s, { serverSettings: { oauthIssuer: 'https://auth.example.com' }, sessionStore: true }));
-    })).toContain("sessionStore is used only by sessionMode 'stateful' and authMode 'broker'");
+    expect(
+      errorOf(() => {
+        const s = newStack();
+        return new McpFargateService(
+          s,
+          'Mcp',
+          brokerProps(s, { serverSettings: { oauthIssuer: 'https://auth.example.com' }, sessionStore: true }),
+        );
+      }),
+    ).toContain("sessionStore is used only by sessionMode 'stateful' and authMode 'broker'");
   });
 });
 
@@ -404,7 +550,9 @@ describe('broker: validators on synth', () => {
 
   test('cdk-nag and cfn-guard pass with a created pool, on the Plus plan, and with an existing provider and a shared store', () => {
     expect(synthError(checkedApp(() => ({ broker: { cognito: true } })).app)).toBe('');
-    expect(synthError(checkedApp(() => ({ broker: { cognito: { featurePlan: cognito.FeaturePlan.PLUS } } })).app)).toBe('');
+    expect(synthError(checkedApp(() => ({ broker: { cognito: { featurePlan: cognito.FeaturePlan.PLUS } } })).app)).toBe(
+      '',
+    );
     expect(
       synthError(
         checkedApp((s) => ({
@@ -418,8 +566,20 @@ describe('broker: validators on synth', () => {
 
   test('what the user turns off is not acknowledged for them: optional MFA is reported as AwsSolutions-COG2 (a cdk-nag warning)', () => {
     const cog2 = (mfa?: cognito.Mfa): unknown[] => {
-      const report = JSON.parse(fs.readFileSync(path.join(checkedApp(() => ({ broker: { cognito: { mfa } } })).app.synth().directory, 'validation-report.json'), 'utf8'));
-      return (report.pluginReports as { violations: { ruleName: string; violatingConstructs: { constructPath: string }[] }[] }[])
+      const report = JSON.parse(
+        fs.readFileSync(
+          path.join(
+            checkedApp(() => ({ broker: { cognito: { mfa } } })).app.synth().directory,
+            'validation-report.json',
+          ),
+          'utf8',
+        ),
+      );
+      return (
+        report.pluginReports as {
+          violations: { ruleName: string; violatingConstructs: { constructPath: string }[] }[];
+        }[]
+      )
         .flatMap((p) => p.violations)
         .filter((v) => v.ruleName === 'AwsSolutions-COG2')
         .flatMap((v) => v.violatingConstructs.map((c) => c.constructPath));
@@ -438,7 +598,12 @@ describe('broker: validators on synth', () => {
 });
 
 describe('broker in the app (context)', () => {
-  const ZONE = { domainName: DOMAIN, hostedZoneId: 'Z0123456789ABC', hostedZoneName: 'example.com', image: 'public.ecr.aws/x/y:1' };
+  const ZONE = {
+    domainName: DOMAIN,
+    hostedZoneId: 'Z0123456789ABC',
+    hostedZoneName: 'example.com',
+    image: 'public.ecr.aws/x/y:1',
+  };
   const reader = (ctx: Record<string, unknown>) => (key: ContextKey) => ctx[key];
   const appStack = (ctx: Record<string, unknown>) => {
     const app = newApp({ context: repoContext() });
@@ -457,7 +622,9 @@ describe('broker in the app (context)', () => {
     expect(outputs.CognitoUserPoolId!.Value).toEqual({ Ref: idOf(stack, stack.mcp.cognito!.userPool) });
     expect(outputs.UpstreamIssuer).toBeDefined();
     const c = container(t);
-    expect(Object.keys(secretsMap(c)).sort()).toEqual([ENV.brokerSigningKeys, ENV.upstreamClientSecret, ENV.requestStateKeys].sort());
+    expect(Object.keys(secretsMap(c)).sort()).toEqual(
+      [ENV.brokerSigningKeys, ENV.upstreamClientSecret, ENV.requestStateKeys].sort(),
+    );
     expect(envMap(c)[ENV.brokerGroupsClaim]).toBe(COGNITO_GROUPS_CLAIM);
     for (const name of SECRET_ENV) expect(envMap(c)).not.toHaveProperty(name);
   });
@@ -489,7 +656,9 @@ describe('broker in the app (context)', () => {
       brokerRedirectHosts: ['claude.ai'],
       brokerRedirectSchemes: ['cursor', 'vscode'],
     });
-    const t = Template.fromStack(appStack({ ...ZONE, authMode: 'broker', upstreamIssuer: UPSTREAM.upstreamIssuer, upstreamClientId: 'x' }));
+    const t = Template.fromStack(
+      appStack({ ...ZONE, authMode: 'broker', upstreamIssuer: UPSTREAM.upstreamIssuer, upstreamClientId: 'x' }),
+    );
     t.resourceCountIs('AWS::Cognito::UserPool', 0);
     expect(envMap(container(t))[ENV.upstreamIssuer]).toBe(UPSTREAM.upstreamIssuer);
     expect(t.findOutputs('CognitoUserPoolId')).toEqual({});
@@ -499,18 +668,29 @@ describe('broker in the app (context)', () => {
     expect(contextError({ ...ZONE, authMode: 'broker' })).toContain(
       'the upstream identity provider of authMode broker: -c brokerCognito=true (a Cognito user pool is created), or -c upstreamIssuer=',
     );
-    expect(contextError({ ...ZONE, authMode: 'broker', brokerCognito: 'true', upstreamIssuer: UPSTREAM.upstreamIssuer })).toContain(
-      '-c brokerCognito=true creates the upstream provider: drop -c upstreamIssuer',
-    );
-    expect(contextError({ ...ZONE, oauthIssuer: 'https://auth.example.com', brokerCognito: 'true', upstreamClientId: 'x' })).toContain(
-      '-c brokerCognito, -c upstreamClientId apply only to -c authMode=broker',
-    );
-    expect(contextError({ ...ZONE, authMode: 'broker', upstreamIssuer: UPSTREAM.upstreamIssuer, upstreamClientId: 'x', cognitoDomainPrefix: 'a' })).toContain(
-      '-c cognitoDomainPrefix applies only with -c brokerCognito=true',
-    );
-    expect(contextError({ ...ZONE, authMode: 'broker', brokerCognito: 'true', brokerSigningKeysSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:k' })).toContain(
-      '-c brokerSigningKeysSecretArn must be the complete ARN of a secret',
-    );
+    expect(
+      contextError({ ...ZONE, authMode: 'broker', brokerCognito: 'true', upstreamIssuer: UPSTREAM.upstreamIssuer }),
+    ).toContain('-c brokerCognito=true creates the upstream provider: drop -c upstreamIssuer');
+    expect(
+      contextError({ ...ZONE, oauthIssuer: 'https://auth.example.com', brokerCognito: 'true', upstreamClientId: 'x' }),
+    ).toContain('-c brokerCognito, -c upstreamClientId apply only to -c authMode=broker');
+    expect(
+      contextError({
+        ...ZONE,
+        authMode: 'broker',
+        upstreamIssuer: UPSTREAM.upstreamIssuer,
+        upstreamClientId: 'x',
+        cognitoDomainPrefix: 'a',
+      }),
+    ).toContain('-c cognitoDomainPrefix applies only with -c brokerCognito=true');
+    expect(
+      contextError({
+        ...ZONE,
+        authMode: 'broker',
+        brokerCognito: 'true',
+        brokerSigningKeysSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:k',
+      }),
+    ).toContain('-c brokerSigningKeysSecretArn must be the complete ARN of a secret');
     // oauthIssuer is not asked for in broker mode.
     expect(() => readAppContext(reader({ ...ZONE, authMode: 'broker', brokerCognito: 'true' }), REGION)).not.toThrow();
   });
@@ -521,6 +701,8 @@ describe('broker in the app (context)', () => {
     const t = Template.fromStack(appStack({ ...stateful, brokerSigningKeysSecretArn: KEYS_ARN }));
     const secrets = secretsMap(container(t));
     expect(secrets[ENV.brokerSigningKeys]).toBe(KEYS_ARN);
-    expect(Object.keys(secrets).sort()).toEqual([ENV.brokerSigningKeys, ENV.redisUrl, ENV.upstreamClientSecret, ENV.requestStateKeys].sort());
+    expect(Object.keys(secrets).sort()).toEqual(
+      [ENV.brokerSigningKeys, ENV.redisUrl, ENV.upstreamClientSecret, ENV.requestStateKeys].sort(),
+    );
   });
 });

@@ -11,7 +11,12 @@ import { newApp, REGION, REPO_ROOT, repoContext, testOutRoot } from './helpers';
 
 const CDK = require.resolve('aws-cdk/bin/cdk');
 
-function cdkSynth(context: Record<string, string>): { status: number | null; stdout: string; stderr: string; out: string } {
+function cdkSynth(context: Record<string, string>): {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  out: string;
+} {
   // Under the test file's directory: removed after its tests even when one fails before its own cleanup.
   const out = fs.mkdtempSync(path.join(testOutRoot(), 'cdk-cli-'));
   const args = [CDK, 'synth', '--quiet', '--no-notices', '--no-version-reporting', '-o', out];
@@ -21,7 +26,11 @@ function cdkSynth(context: Record<string, string>): { status: number | null; std
     encoding: 'utf8',
     timeout: 150_000,
     // The app runs through `npx ts-node`: use this node's npx; keep the CLI's region defaulting as it is.
-    env: { ...process.env, PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ''}`, CI: 'true' },
+    env: {
+      ...process.env,
+      PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ''}`,
+      CI: 'true',
+    },
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, out };
 }
@@ -42,7 +51,11 @@ interface Report {
 function acknowledgedIn(stack: Stack): string[] {
   return stack.node
     .findAll()
-    .flatMap((c) => c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY).flatMap((m) => Object.keys(m.data as object)))
+    .flatMap((c) =>
+      c.node.metadata
+        .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+        .flatMap((m) => Object.keys(m.data as object)),
+    )
     .filter((id) => id.startsWith('AwsSolutions::') || id.startsWith('cdk-validator-cfnguard::'));
 }
 
@@ -83,7 +96,11 @@ describe('npx cdk synth', () => {
         });
       }
       const suppressed = report.pluginReports
-        .flatMap((p) => (p.suppressedViolations ?? []).flatMap((v) => v.violatingConstructs.map(() => `${p.pluginName}::${v.ruleName}`)))
+        .flatMap((p) =>
+          (p.suppressedViolations ?? []).flatMap((v) =>
+            v.violatingConstructs.map(() => `${p.pluginName}::${v.ruleName}`),
+          ),
+        )
         .sort();
       const acknowledged = acknowledgedIn(inProcessStack(context)).sort();
       expect(suppressed).toEqual(acknowledged);
@@ -95,22 +112,36 @@ describe('npx cdk synth', () => {
 
   // With the session store on, so that the store's acknowledged findings are exercised by the real CLI.
   test('with example context and -c sessionStore=true: exits 0, and every validator finding is fixed or acknowledged', () => {
-    synthAndCompare({ ...ZONE, oauthIssuer: 'https://auth.example.com', oauthScopes: 'mcp:tools', sessionMode: 'stateful', sessionStore: 'true' }, (template, out) => {
-      expect(template.Outputs.McpUrl.Value).toBe('https://mcp.example.com/mcp');
-      const types = Object.values(template.Resources as Record<string, { Type: string }>).map((res) => res.Type);
-      expect(types.filter((t) => t === 'AWS::ElastiCache::ServerlessCache')).toHaveLength(1);
-      // The default image is the repository's Dockerfile, staged (not built) as an asset.
-      expect(fs.readdirSync(out).some((f) => f.startsWith('asset.') && fs.existsSync(path.join(out, f, 'Dockerfile')))).toBe(true);
-    });
+    synthAndCompare(
+      {
+        ...ZONE,
+        oauthIssuer: 'https://auth.example.com',
+        oauthScopes: 'mcp:tools',
+        sessionMode: 'stateful',
+        sessionStore: 'true',
+      },
+      (template, out) => {
+        expect(template.Outputs.McpUrl.Value).toBe('https://mcp.example.com/mcp');
+        const types = Object.values(template.Resources as Record<string, { Type: string }>).map((res) => res.Type);
+        expect(types.filter((t) => t === 'AWS::ElastiCache::ServerlessCache')).toHaveLength(1);
+        // The default image is the repository's Dockerfile, staged (not built) as an asset.
+        expect(
+          fs.readdirSync(out).some((f) => f.startsWith('asset.') && fs.existsSync(path.join(out, f, 'Dockerfile'))),
+        ).toBe(true);
+      },
+    );
   }, 180_000);
 
   // Broker mode with a created Cognito user pool, on one task: the pool's and its custom resource's findings.
   test('with -c authMode=broker -c brokerCognito=true: exits 0, and every validator finding is fixed or acknowledged', () => {
-    synthAndCompare({ ...ZONE, authMode: 'broker', brokerCognito: 'true', autoScaling: 'false', desiredCount: '1' }, (template) => {
-      const types = Object.values(template.Resources as Record<string, { Type: string }>).map((res) => res.Type);
-      expect(types.filter((t) => t === 'AWS::Cognito::UserPool')).toHaveLength(1);
-      expect(template.Outputs.UpstreamCallbackUrl.Value).toBe(`https://mcp.example.com${PATHS.upstreamCallback}`);
-    });
+    synthAndCompare(
+      { ...ZONE, authMode: 'broker', brokerCognito: 'true', autoScaling: 'false', desiredCount: '1' },
+      (template) => {
+        const types = Object.values(template.Resources as Record<string, { Type: string }>).map((res) => res.Type);
+        expect(types.filter((t) => t === 'AWS::Cognito::UserPool')).toHaveLength(1);
+        expect(template.Outputs.UpstreamCallbackUrl.Value).toBe(`https://mcp.example.com${PATHS.upstreamCallback}`);
+      },
+    );
   }, 180_000);
 
   test('together, the synths above exercise every acknowledged finding (none is stale)', () => {

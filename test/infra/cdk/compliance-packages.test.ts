@@ -11,7 +11,9 @@ const INSTALL = 'npm install --save-dev cdk-nag @cdklabs/cdk-validator-cfnguard'
 
 /** The error Node throws for a package that is not installed. */
 function notInstalled(name: string): Error {
-  return Object.assign(new Error(`Cannot find module '${name}'\nRequire stack:\n- ${__filename}`), { code: 'MODULE_NOT_FOUND' });
+  return Object.assign(new Error(`Cannot find module '${name}'\nRequire stack:\n- ${__filename}`), {
+    code: 'MODULE_NOT_FOUND',
+  });
 }
 
 /** `addComplianceChecks` from a fresh module registry in which `name` fails to load with `error`. */
@@ -21,7 +23,8 @@ function addChecksWithout(name: string, error: Error): unknown {
     jest.doMock(name, () => {
       throw error;
     });
-    const { addComplianceChecks } = require('../../../infra/cdk/validation') as typeof import('../../../infra/cdk/validation');
+    const { addComplianceChecks } =
+      require('../../../infra/cdk/validation') as typeof import('../../../infra/cdk/validation');
     try {
       addComplianceChecks(newApp());
     } catch (e) {
@@ -32,11 +35,16 @@ function addChecksWithout(name: string, error: Error): unknown {
   return thrown;
 }
 
-test.each(['cdk-nag', '@cdklabs/cdk-validator-cfnguard'])('%s missing: one sentence naming the install command', (name) => {
-  const e = addChecksWithout(name, notInstalled(name)) as Error;
-  expect(e.name).toBe('McpConfigError');
-  expect(e.message).toBe(`addComplianceChecks needs ${name}, which is not installed: run \`${INSTALL}\` (or remove the addComplianceChecks call).`);
-});
+test.each(['cdk-nag', '@cdklabs/cdk-validator-cfnguard'])(
+  '%s missing: one sentence naming the install command',
+  (name) => {
+    const e = addChecksWithout(name, notInstalled(name)) as Error;
+    expect(e.name).toBe('McpConfigError');
+    expect(e.message).toBe(
+      `addComplianceChecks needs ${name}, which is not installed: run \`${INSTALL}\` (or remove the addComplianceChecks call).`,
+    );
+  },
+);
 
 test('a broken install (a dependency of the package missing) keeps its own error', () => {
   const broken = notInstalled('some-dependency-of-cdk-nag');
@@ -63,9 +71,16 @@ Module._resolveFilename = function (request, ...rest) {
     env: {
       ...process.env,
       CDK_OUTDIR: fs.mkdtempSync(path.join(testOutRoot(), 'cdk.out-')),
-      CDK_CONTEXT_JSON: JSON.stringify({ region: REGION, certificateArn: CERT_ARN, oauthIssuer: ISSUER, image: 'public.ecr.aws/x/y:1' }),
+      CDK_CONTEXT_JSON: JSON.stringify({
+        region: REGION,
+        certificateArn: CERT_ARN,
+        oauthIssuer: ISSUER,
+        image: 'public.ecr.aws/x/y:1',
+      }),
     },
   });
   expect(r.status).toBe(1);
-  expect(r.stderr.trim()).toBe(`addComplianceChecks needs cdk-nag, which is not installed: run \`${INSTALL}\` (or remove the addComplianceChecks call).`);
+  expect(r.stderr.trim()).toBe(
+    `addComplianceChecks needs cdk-nag, which is not installed: run \`${INSTALL}\` (or remove the addComplianceChecks call).`,
+  );
 }, 150_000);

@@ -27,7 +27,12 @@ interface GenerateSecretString {
 
 /** A password as Secrets Manager generates it for these rules (its default length is 32). */
 export function generatedPassword(g: GenerateSecretString): string {
-  let chars = (g.ExcludeLowercase ? '' : LOWER) + (g.ExcludeUppercase ? '' : UPPER) + (g.ExcludeNumbers ? '' : DIGITS) + (g.ExcludePunctuation ? '' : PUNCTUATION) + (g.IncludeSpace ? ' ' : '');
+  let chars =
+    (g.ExcludeLowercase ? '' : LOWER) +
+    (g.ExcludeUppercase ? '' : UPPER) +
+    (g.ExcludeNumbers ? '' : DIGITS) +
+    (g.ExcludePunctuation ? '' : PUNCTUATION) +
+    (g.IncludeSpace ? ' ' : '');
   for (const c of g.ExcludeCharacters ?? '') chars = chars.replaceAll(c, '');
   return Array.from({ length: g.PasswordLength ?? 32 }, () => chars[randomInt(chars.length)]).join('');
 }
@@ -43,7 +48,9 @@ function secretValue(props: { SecretString?: string; GenerateSecretString?: Gene
 /** Plain environment and resolved secrets of the service's container. Secrets from outside the template are refused. */
 export function deployedEnvironment(template: Template): Record<string, string> {
   const c = container(template);
-  const env: Record<string, string> = Object.fromEntries((c.Environment as { Name: string; Value: string }[]).map((e) => [e.Name, e.Value]));
+  const env: Record<string, string> = Object.fromEntries(
+    (c.Environment as { Name: string; Value: string }[]).map((e) => [e.Name, e.Value]),
+  );
   const resources = template.findResources('AWS::SecretsManager::Secret');
   const values = new Map<string, string>();
   for (const s of (c.Secrets ?? []) as { Name: string; ValueFrom: unknown }[]) {

@@ -23,7 +23,14 @@ test('the import sample uses the package entry point', () => {
 });
 
 test('every stack output is in the outputs table (the client snippets under their own names)', () => {
-  for (const output of ['McpUrl', 'ClaudeDesktop', 'ClaudeCodeCommand', 'VsCodeMcpJson', 'SecretArn', 'LoadBalancerDnsName']) {
+  for (const output of [
+    'McpUrl',
+    'ClaudeDesktop',
+    'ClaudeCodeCommand',
+    'VsCodeMcpJson',
+    'SecretArn',
+    'LoadBalancerDnsName',
+  ]) {
     expect([output, doc.includes(`| \`${output}\` |`)]).toEqual([output, true]);
   }
   expect(doc).not.toContain('ClaudeDesktopConfig');

@@ -48,7 +48,13 @@ describe('McpFargateService in a foreign stack', () => {
   const template = Template.fromStack(stack);
 
   test('creates no VPC, cluster or certificate', () => {
-    for (const type of ['AWS::EC2::VPC', 'AWS::EC2::Subnet', 'AWS::EC2::NatGateway', 'AWS::ECS::Cluster', 'AWS::CertificateManager::Certificate']) {
+    for (const type of [
+      'AWS::EC2::VPC',
+      'AWS::EC2::Subnet',
+      'AWS::EC2::NatGateway',
+      'AWS::ECS::Cluster',
+      'AWS::CertificateManager::Certificate',
+    ]) {
       template.resourceCountIs(type, 0);
     }
   });
@@ -56,15 +62,26 @@ describe('McpFargateService in a foreign stack', () => {
   test('runs in the given cluster and subnets, behind a load balancer in the public subnets', () => {
     const svc = onlyResource(template, 'AWS::ECS::Service').Properties;
     expect(svc.Cluster).toBe('team-cluster');
-    expect(svc.NetworkConfiguration.AwsvpcConfiguration.Subnets).toEqual(['subnet-0a2a2a2a2a2a2a2a2', 'subnet-0b2b2b2b2b2b2b2b2']);
-    expect(onlyResource(template, 'AWS::ElasticLoadBalancingV2::LoadBalancer').Properties.Subnets).toEqual(['subnet-0a1a1a1a1a1a1a1a1', 'subnet-0b1b1b1b1b1b1b1b1']);
-    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 443, Certificates: [{ CertificateArn: TEAM_CERT_ARN }] });
+    expect(svc.NetworkConfiguration.AwsvpcConfiguration.Subnets).toEqual([
+      'subnet-0a2a2a2a2a2a2a2a2',
+      'subnet-0b2b2b2b2b2b2b2b2',
+    ]);
+    expect(onlyResource(template, 'AWS::ElasticLoadBalancingV2::LoadBalancer').Properties.Subnets).toEqual([
+      'subnet-0a1a1a1a1a1a1a1a1',
+      'subnet-0b1b1b1b1b1b1b1b1',
+    ]);
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 443,
+      Certificates: [{ CertificateArn: TEAM_CERT_ARN }],
+    });
     expect(stack.mcp.vpc).toBe(stack.vpc);
   });
 
   test('runs the team image, which the execution role may pull (and only that repository)', () => {
     expect(JSON.stringify(container(template).Image)).toContain('team/mcp-server:v1.2.3');
-    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement as any[]);
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+      (p) => p.Properties.PolicyDocument.Statement as any[],
+    );
     const pull = statements.find((s) => [s.Action].flat().includes('ecr:BatchGetImage'));
     expect(JSON.stringify(pull.Resource)).toContain(':repository/team/mcp-server');
     expect(statements.find((s) => s.Resource === '*')?.Action).toBe('ecr:GetAuthorizationToken');

@@ -15,7 +15,8 @@ export const ISSUER = 'https://auth.example.com';
 
 /** The feature flags of the repository's cdk.json, so that app tests synthesize what `cdk synth` does. */
 export function repoContext(): Record<string, unknown> {
-  return (JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
+  return (JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> })
+    .context;
 }
 
 export function testImage(): ecs.ContainerImage {
@@ -85,7 +86,8 @@ export function container(template: Template): Record<string, any> {
 
 /** Load balancer attributes as a key → value map. */
 export function lbAttributes(template: Template): Record<string, unknown> {
-  const attrs = onlyResource(template, 'AWS::ElasticLoadBalancingV2::LoadBalancer').Properties.LoadBalancerAttributes as {
+  const attrs = onlyResource(template, 'AWS::ElasticLoadBalancingV2::LoadBalancer').Properties
+    .LoadBalancerAttributes as {
     Key: string;
     Value: unknown;
   }[];

@@ -24,7 +24,18 @@ import {
   stopTimeoutSeconds,
 } from '../../../server/config/contract';
 import { McpFargateService } from '../../../infra/cdk';
-import { baseProps, container, ISSUER, lbAttributes, newApp, newStack, onlyResource, REGION, synthService, tgAttributes } from './helpers';
+import {
+  baseProps,
+  container,
+  ISSUER,
+  lbAttributes,
+  newApp,
+  newStack,
+  onlyResource,
+  REGION,
+  synthService,
+  tgAttributes,
+} from './helpers';
 
 const envMap = (c: Record<string, any>): Record<string, unknown> =>
   Object.fromEntries((c.Environment as { Name: string; Value: unknown }[]).map((e) => [e.Name, e.Value]));
@@ -39,9 +50,14 @@ describe('McpFargateService defaults', () => {
     expect(attrs['routing.http.drop_invalid_header_fields.enabled']).toBe('true');
     expect(attrs['access_logs.s3.enabled']).toBe('true');
     expect(attrs['access_logs.s3.prefix']).toBe('alb');
-    expect(attrs['access_logs.s3.bucket']).toEqual({ Ref: stack.getLogicalId(mcp.accessLogsBucket.node.defaultChild as s3.CfnBucket) });
+    expect(attrs['access_logs.s3.bucket']).toEqual({
+      Ref: stack.getLogicalId(mcp.accessLogsBucket.node.defaultChild as s3.CfnBucket),
+    });
     expect(attrs['deletion_protection.enabled']).toBe('false');
-    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Scheme: 'internet-facing', Type: 'application' });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      Scheme: 'internet-facing',
+      Type: 'application',
+    });
   });
 
   test('HTTPS listener on 443 with a TLS 1.3 policy and the certificate; HTTP 80 only redirects', () => {
@@ -56,7 +72,9 @@ describe('McpFargateService defaults', () => {
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
       Port: 80,
       Protocol: 'HTTP',
-      DefaultActions: [{ Type: 'redirect', RedirectConfig: { Protocol: 'HTTPS', Port: '443', StatusCode: 'HTTP_301' } }],
+      DefaultActions: [
+        { Type: 'redirect', RedirectConfig: { Protocol: 'HTTPS', Port: '443', StatusCode: 'HTTP_301' } },
+      ],
     });
   });
 
@@ -75,7 +93,11 @@ describe('McpFargateService defaults', () => {
     expect(bucket.VersioningConfiguration).toEqual({ Status: 'Enabled' });
     const policy = onlyResource(template, 'AWS::S3::BucketPolicy').Properties.PolicyDocument.Statement as any[];
     expect(policy).toContainEqual(
-      expect.objectContaining({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      expect.objectContaining({
+        Effect: 'Deny',
+        Action: 's3:*',
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      }),
     );
     // eu-west-1's Elastic Load Balancing account delivers the logs.
     expect(policy).toContainEqual(
@@ -112,7 +134,11 @@ describe('McpFargateService defaults', () => {
     // A custom image gets no ECS health check by default (it may not have node).
     expect(c.HealthCheck).toBeUndefined();
     const task = onlyResource(template, 'AWS::ECS::TaskDefinition').Properties;
-    expect(task).toMatchObject({ Cpu: '512', Memory: '1024', RuntimePlatform: { CpuArchitecture: 'X86_64', OperatingSystemFamily: 'LINUX' } });
+    expect(task).toMatchObject({
+      Cpu: '512',
+      Memory: '1024',
+      RuntimePlatform: { CpuArchitecture: 'X86_64', OperatingSystemFamily: 'LINUX' },
+    });
   });
 
   test('environment is exactly the contract environment of the deployed settings, with oauth by default', () => {
@@ -132,7 +158,10 @@ describe('McpFargateService defaults', () => {
     const secretId = stack.getLogicalId(mcp.secret.node.defaultChild as secretsmanager.CfnSecret);
     const keysId = stack.getLogicalId(mcp.requestStateKeysSecret!.node.defaultChild as secretsmanager.CfnSecret);
     expect(c.Secrets).toEqual([
-      { Name: ENV.oauthClientSecret, ValueFrom: { 'Fn::Join': ['', [{ Ref: secretId }, `:${ENV.oauthClientSecret}::`]] } },
+      {
+        Name: ENV.oauthClientSecret,
+        ValueFrom: { 'Fn::Join': ['', [{ Ref: secretId }, `:${ENV.oauthClientSecret}::`]] },
+      },
       { Name: ENV.requestStateKeys, ValueFrom: { Ref: keysId } },
     ]);
     template.hasResourceProperties('AWS::SecretsManager::Secret', {
@@ -178,7 +207,9 @@ describe('McpFargateService defaults', () => {
     expect(svc.NetworkConfiguration.AwsvpcConfiguration.Subnets).toEqual(privateIds);
     expect(svc.EnableExecuteCommand).toBe(false);
     const tg = stack.getLogicalId(mcp.targetGroup.node.defaultChild as elbv2.CfnTargetGroup);
-    expect(svc.LoadBalancers).toEqual([{ ContainerName: 'mcp', ContainerPort: CONTAINER_PORT, TargetGroupArn: { Ref: tg } }]);
+    expect(svc.LoadBalancers).toEqual([
+      { ContainerName: 'mcp', ContainerPort: CONTAINER_PORT, TargetGroupArn: { Ref: tg } },
+    ]);
     // With autoscaling, no DesiredCount: a deployment never resets a scaled-out service.
     expect(svc.DesiredCount).toBeUndefined();
   });
@@ -205,7 +236,12 @@ describe('McpFargateService defaults', () => {
       ['0.0.0.0/0', 80, 80],
     ]);
     const egress = Object.values(template.findResources('AWS::EC2::SecurityGroupEgress')).map((r) => r.Properties);
-    expect(egress).toEqual([expect.objectContaining({ FromPort: CONTAINER_PORT, DestinationSecurityGroupId: { 'Fn::GetAtt': [svcSg, 'GroupId'] } })]);
+    expect(egress).toEqual([
+      expect.objectContaining({
+        FromPort: CONTAINER_PORT,
+        DestinationSecurityGroupId: { 'Fn::GetAtt': [svcSg, 'GroupId'] },
+      }),
+    ]);
   });
 
   test('autoscaling on requests per target and on CPU, 2 to 10 tasks', () => {
@@ -267,7 +303,15 @@ describe('McpFargateService defaults', () => {
   });
 
   test('exposes the underlying resources', () => {
-    for (const k of ['loadBalancer', 'listener', 'targetGroup', 'service', 'taskDefinition', 'secret', 'url'] as const) {
+    for (const k of [
+      'loadBalancer',
+      'listener',
+      'targetGroup',
+      'service',
+      'taskDefinition',
+      'secret',
+      'url',
+    ] as const) {
       expect(mcp[k]).toBeDefined();
     }
     expect(mcp.listener.node.path).toBe('Test/Mcp/LoadBalancer/Https');
@@ -283,8 +327,16 @@ describe('McpFargateService options', () => {
 
   test('domainName + hostedZone: a DNS-validated certificate, an alias A record, and a stable public URL', () => {
     const stack = newStack();
-    const hostedZone = route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: 'Z123', zoneName: 'example.com' });
-    const mcp = new McpFargateService(stack, 'Mcp', { ...baseProps(stack), certificate: undefined, domainName: 'mcp.example.com', hostedZone });
+    const hostedZone = route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', {
+      hostedZoneId: 'Z123',
+      zoneName: 'example.com',
+    });
+    const mcp = new McpFargateService(stack, 'Mcp', {
+      ...baseProps(stack),
+      certificate: undefined,
+      domainName: 'mcp.example.com',
+      hostedZone,
+    });
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::CertificateManager::Certificate', {
       DomainName: 'mcp.example.com',
@@ -295,7 +347,10 @@ describe('McpFargateService options', () => {
       Name: 'mcp.example.com.',
       Type: 'A',
       HostedZoneId: 'Z123',
-      AliasTarget: { DNSName: Match.anyValue(), HostedZoneId: { 'Fn::GetAtt': [Match.anyValue(), 'CanonicalHostedZoneID'] } },
+      AliasTarget: {
+        DNSName: Match.anyValue(),
+        HostedZoneId: { 'Fn::GetAtt': [Match.anyValue(), 'CanonicalHostedZoneID'] },
+      },
     });
     expect(mcp.url).toBe('https://mcp.example.com/mcp');
     expect(envMap(container(template))[ENV.publicUrl]).toBe('https://mcp.example.com/mcp');
@@ -310,7 +365,10 @@ describe('McpFargateService options', () => {
   });
 
   test('an explicit publicUrl (e.g. behind a CDN) is the URL and the audience base', () => {
-    const { mcp, template } = synthService({ domainName: 'origin.example.com', serverSettings: { oauthIssuer: ISSUER, publicUrl: 'https://mcp.example.com/mcp' } });
+    const { mcp, template } = synthService({
+      domainName: 'origin.example.com',
+      serverSettings: { oauthIssuer: ISSUER, publicUrl: 'https://mcp.example.com/mcp' },
+    });
     expect(mcp.url).toBe('https://mcp.example.com/mcp');
     expect(envMap(container(template))[ENV.publicUrl]).toBe('https://mcp.example.com/mcp');
   });
@@ -334,7 +392,9 @@ describe('McpFargateService options', () => {
   });
 
   test('autoscaling settings', () => {
-    const { template } = synthService({ autoScaling: { minCapacity: 3, maxCapacity: 6, requestsPerTarget: 500, cpuTargetPercent: 45 } });
+    const { template } = synthService({
+      autoScaling: { minCapacity: 3, maxCapacity: 6, requestsPerTarget: 500, cpuTargetPercent: 45 },
+    });
     template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { MinCapacity: 3, MaxCapacity: 6 });
     template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
       TargetTrackingScalingPolicyConfiguration: Match.objectLike({ TargetValue: 500 }),
@@ -378,10 +438,18 @@ describe('McpFargateService options', () => {
     expect(envMap(c)[ENV.authMode]).toBe('token');
     expect(c.Secrets.map((s: { Name: string }) => s.Name)).toEqual([ENV.bearerTokens, ENV.requestStateKeys]);
     template.hasResourceProperties('AWS::SecretsManager::Secret', {
-      GenerateSecretString: { GenerateStringKey: ENV.bearerTokens, ExcludePunctuation: true, SecretStringTemplate: '{}' },
+      GenerateSecretString: {
+        GenerateStringKey: ENV.bearerTokens,
+        ExcludePunctuation: true,
+        SecretStringTemplate: '{}',
+      },
     });
     // The generated token passes the server's own rule (the contract's bearerTokenProblem), so the task starts.
-    const [tokens] = Object.values(template.findResources('AWS::SecretsManager::Secret', { Properties: { GenerateSecretString: { GenerateStringKey: ENV.bearerTokens } } }));
+    const [tokens] = Object.values(
+      template.findResources('AWS::SecretsManager::Secret', {
+        Properties: { GenerateSecretString: { GenerateStringKey: ENV.bearerTokens } },
+      }),
+    );
     const generated = tokens!.Properties.GenerateSecretString;
     expect(generated.PasswordLength).toBeGreaterThanOrEqual(MIN_BEARER_TOKEN_LENGTH);
     expect(bearerTokenProblem('x'.repeat(generated.PasswordLength))).toBeUndefined();
@@ -391,7 +459,11 @@ describe('McpFargateService options', () => {
     const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:mcp-oauth-AbCdEf';
     const stack = newStack();
     const oauthSecret = secretsmanager.Secret.fromSecretCompleteArn(stack, 'Existing', arn);
-    new McpFargateService(stack, 'Mcp', baseProps(stack, { secret: oauthSecret, secretFields: [ENV.oauthClientSecret, ENV.bearerTokens] }));
+    new McpFargateService(
+      stack,
+      'Mcp',
+      baseProps(stack, { secret: oauthSecret, secretFields: [ENV.oauthClientSecret, ENV.bearerTokens] }),
+    );
     const template = Template.fromStack(stack);
     // Only the request-state keys' own secret (their value is generated, so not a field of a secret the user fills).
     template.resourceCountIs('AWS::SecretsManager::Secret', 1);
@@ -404,14 +476,25 @@ describe('McpFargateService options', () => {
 
   test('extra environment and secrets', () => {
     const stack = newStack();
-    const other = secretsmanager.Secret.fromSecretCompleteArn(stack, 'Other', 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:other-AbCdEf');
-    new McpFargateService(stack, 'Mcp', baseProps(stack, {
-      environment: { [ENV.maxBodyBytes]: '1048576', FEATURE_X: 'on' },
-      secrets: { UPSTREAM_API_KEY: ecs.Secret.fromSecretsManager(other, 'key') },
-    }));
+    const other = secretsmanager.Secret.fromSecretCompleteArn(
+      stack,
+      'Other',
+      'arn:aws:secretsmanager:eu-west-1:123456789012:secret:other-AbCdEf',
+    );
+    new McpFargateService(
+      stack,
+      'Mcp',
+      baseProps(stack, {
+        environment: { [ENV.maxBodyBytes]: '1048576', FEATURE_X: 'on' },
+        secrets: { UPSTREAM_API_KEY: ecs.Secret.fromSecretsManager(other, 'key') },
+      }),
+    );
     const c = container(Template.fromStack(stack));
     expect(envMap(c)).toMatchObject({ [ENV.maxBodyBytes]: '1048576', FEATURE_X: 'on' });
-    expect(c.Secrets).toContainEqual({ Name: 'UPSTREAM_API_KEY', ValueFrom: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:other-AbCdEf:key::' });
+    expect(c.Secrets).toContainEqual({
+      Name: 'UPSTREAM_API_KEY',
+      ValueFrom: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:other-AbCdEf:key::',
+    });
   });
 
   test('cpu, memory, architecture, TLS policy, deletion protection, log retention, NAT gateways', () => {
@@ -427,7 +510,10 @@ describe('McpFargateService options', () => {
     const task = onlyResource(template, 'AWS::ECS::TaskDefinition').Properties;
     expect(task).toMatchObject({ Cpu: '1024', Memory: '2048', RuntimePlatform: { CpuArchitecture: 'ARM64' } });
     expect(container(template).Memory).toBe(2048);
-    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 443, SslPolicy: 'ELBSecurityPolicy-TLS13-1-3-2021-06' });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 443,
+      SslPolicy: 'ELBSecurityPolicy-TLS13-1-3-2021-06',
+    });
     expect(lbAttributes(template)['deletion_protection.enabled']).toBe('true');
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 731 });
     template.resourceCountIs('AWS::EC2::NatGateway', 1);
@@ -439,7 +525,9 @@ describe('McpFargateService options', () => {
     new McpFargateService(stack, 'Mcp', baseProps(stack, { accessLogsBucket: bucket }));
     const template = Template.fromStack(stack);
     template.resourceCountIs('AWS::S3::Bucket', 1);
-    expect(lbAttributes(template)['access_logs.s3.bucket']).toEqual({ Ref: stack.getLogicalId(bucket.node.defaultChild as s3.CfnBucket) });
+    expect(lbAttributes(template)['access_logs.s3.bucket']).toEqual({
+      Ref: stack.getLogicalId(bucket.node.defaultChild as s3.CfnBucket),
+    });
   });
 
   test('a region-agnostic stack works with a given bucket (attributes only)', () => {
@@ -459,7 +547,12 @@ describe('McpFargateService options', () => {
 
 describe('acknowledgements', () => {
   const acks = (c: { node: { metadata: { type: string; data: unknown }[] } } | undefined): Record<string, string> =>
-    Object.assign({}, ...(c?.node.metadata ?? []).filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY).map((m) => m.data));
+    Object.assign(
+      {},
+      ...(c?.node.metadata ?? [])
+        .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+        .map((m) => m.data),
+    );
 
   test('each intended finding is acknowledged with its reason on the resource it concerns', () => {
     const { mcp } = synthService();
@@ -481,9 +574,17 @@ describe('acknowledgements', () => {
 
   test('what the user brings or turns on is not acknowledged for them', () => {
     const stack = newStack();
-    const oauthSecret = secretsmanager.Secret.fromSecretCompleteArn(stack, 'S', 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:mcp-AbCdEf');
+    const oauthSecret = secretsmanager.Secret.fromSecretCompleteArn(
+      stack,
+      'S',
+      'arn:aws:secretsmanager:eu-west-1:123456789012:secret:mcp-AbCdEf',
+    );
     const accessLogsBucket = new s3.Bucket(stack, 'Mine');
-    const mcp = new McpFargateService(stack, 'Mcp', baseProps(stack, { secret: oauthSecret, accessLogsBucket, deletionProtection: true }));
+    const mcp = new McpFargateService(
+      stack,
+      'Mcp',
+      baseProps(stack, { secret: oauthSecret, accessLogsBucket, deletionProtection: true }),
+    );
     expect(acks(accessLogsBucket)).toEqual({});
     expect(acks(mcp.loadBalancer)).toEqual({});
     expect(Object.keys(acks(mcp.taskDefinition))).toEqual(['AwsSolutions::AwsSolutions-ECS2']);
@@ -506,6 +607,7 @@ describe('McpFargateService default image', () => {
     const staged = path.join(assembly.directory, images[0]!.source.directory);
     const entries = fs.readdirSync(staged);
     expect(entries).toEqual(expect.arrayContaining(['Dockerfile', 'package.json', 'package-lock.json', 'server']));
-    for (const excluded of ['node_modules', 'cdk.out', '.git', 'cdk.json', 'infra', 'test']) expect(entries).not.toContain(excluded);
+    for (const excluded of ['node_modules', 'cdk.out', '.git', 'cdk.json', 'infra', 'test'])
+      expect(entries).not.toContain(excluded);
   });
 });

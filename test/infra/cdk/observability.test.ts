@@ -7,7 +7,14 @@ import * as path from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { McpFargateService, addComplianceChecks, readAppContext, servicePropsFromContext, type ContextKey, type McpFargateServiceProps } from '../../../infra/cdk';
+import {
+  McpFargateService,
+  addComplianceChecks,
+  readAppContext,
+  servicePropsFromContext,
+  type ContextKey,
+  type McpFargateServiceProps,
+} from '../../../infra/cdk';
 import {
   ADOT_COLLECTOR_IMAGE,
   ADOT_COLLECTOR_RESOURCES,
@@ -18,7 +25,8 @@ import {
 import { McpConfigError } from '../../../infra/cdk/resolve-props';
 import { CERT_ARN, ISSUER, REGION, REPO_ROOT, baseProps, newApp, newStack, repoContext, synthService } from './helpers';
 
-const alarmsOf = (template: Template) => Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((r) => r.Properties as Record<string, any>);
+const alarmsOf = (template: Template) =>
+  Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((r) => r.Properties as Record<string, any>);
 const byDescription = (template: Template, why: string) => {
   const found = alarmsOf(template).filter((a) => a.AlarmDescription === `MCP server: ${why}`);
   expect(found).toHaveLength(1);
@@ -26,7 +34,8 @@ const byDescription = (template: Template, why: string) => {
 };
 const containers = (template: Template): Record<string, any>[] =>
   (Object.values(template.findResources('AWS::ECS::TaskDefinition'))[0] as any).Properties.ContainerDefinitions;
-const envOf = (c: Record<string, any>): Record<string, unknown> => Object.fromEntries((c.Environment ?? []).map((e: any) => [e.Name, e.Value]));
+const envOf = (c: Record<string, any>): Record<string, unknown> =>
+  Object.fromEntries((c.Environment ?? []).map((e: any) => [e.Name, e.Value]));
 
 describe('defaults', () => {
   test('a dashboard, no alarm, no topic, no collector: one container, no task-role policy, no OTEL_* variable', () => {
@@ -39,7 +48,9 @@ describe('defaults', () => {
     expect(containers(template)[0]!.MemoryReservation).toBeUndefined();
     expect(mcp.observability.collector).toBeUndefined();
     // The task role has no policy: the server calls no AWS API.
-    const policies = Object.values(template.findResources('AWS::IAM::Policy')).map((p: any) => JSON.stringify(p.Properties.Roles));
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')).map((p: any) =>
+      JSON.stringify(p.Properties.Roles),
+    );
     const taskRoleId = Stack.of(mcp).getLogicalId(mcp.taskDefinition.taskRole.node.defaultChild as any);
     expect(policies.some((roles) => roles.includes(taskRoleId))).toBe(false);
   });
@@ -50,8 +61,21 @@ describe('defaults', () => {
 
   test('the dashboard shows ALB requests, 5xx, p50/p99, hosts, connections, task CPU/memory and the MCP metrics', () => {
     const { template } = synthService();
-    const body = JSON.stringify((Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0] as any).Properties.DashboardBody);
-    for (const metric of ['RequestCount', 'HTTPCode_Target_4XX_Count', 'HTTPCode_Target_5XX_Count', 'HTTPCode_ELB_5XX_Count', 'TargetResponseTime', 'HealthyHostCount', 'ActiveConnectionCount', 'CPUUtilization', 'MemoryUtilization', 'RunningTaskCount']) {
+    const body = JSON.stringify(
+      (Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0] as any).Properties.DashboardBody,
+    );
+    for (const metric of [
+      'RequestCount',
+      'HTTPCode_Target_4XX_Count',
+      'HTTPCode_Target_5XX_Count',
+      'HTTPCode_ELB_5XX_Count',
+      'TargetResponseTime',
+      'HealthyHostCount',
+      'ActiveConnectionCount',
+      'CPUUtilization',
+      'MemoryUtilization',
+      'RunningTaskCount',
+    ]) {
       expect(body).toContain(metric);
     }
     expect(body).toContain('\\"p50\\"');
@@ -68,10 +92,16 @@ describe('alarms', () => {
     template.resourceCountIs('AWS::SNS::Topic', 1);
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
     });
     expect(alarmsOf(template)).toHaveLength(4);
-    const topicRef = { Ref: stack.getLogicalId(mcp.observability.createdAlarmTopic!.node.defaultChild as sns.CfnTopic) };
+    const topicRef = {
+      Ref: stack.getLogicalId(mcp.observability.createdAlarmTopic!.node.defaultChild as sns.CfnTopic),
+    };
     for (const a of alarmsOf(template)) {
       expect(a.AlarmActions).toEqual([topicRef]);
       expect(a.OKActions).toEqual([topicRef]);
@@ -90,19 +120,39 @@ describe('alarms', () => {
     });
 
     const errors = byDescription(template, t.errorRatePercent.why);
-    expect(errors).toMatchObject({ Threshold: 5, EvaluationPeriods: 5, DatapointsToAlarm: 5, ComparisonOperator: 'GreaterThanThreshold' });
+    expect(errors).toMatchObject({
+      Threshold: 5,
+      EvaluationPeriods: 5,
+      DatapointsToAlarm: 5,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
     const expression = errors.Metrics.find((m: any) => m.Expression).Expression as string;
     expect(expression).toBe('IF(requests >= 20, 100 * (FILL(target5xx, 0) + FILL(lb5xx, 0)) / requests, 0)');
-    const names = errors.Metrics.filter((m: any) => m.MetricStat).map((m: any) => m.MetricStat.Metric.MetricName).sort();
+    const names = errors.Metrics.filter((m: any) => m.MetricStat)
+      .map((m: any) => m.MetricStat.Metric.MetricName)
+      .sort();
     expect(names).toEqual(['HTTPCode_ELB_5XX_Count', 'HTTPCode_Target_5XX_Count', 'RequestCount']);
 
     const latency = byDescription(template, t.p99LatencySeconds.why);
-    expect(latency).toMatchObject({ MetricName: 'TargetResponseTime', ExtendedStatistic: 'p99', Threshold: 10, Period: 300, EvaluationPeriods: 3 });
+    expect(latency).toMatchObject({
+      MetricName: 'TargetResponseTime',
+      ExtendedStatistic: 'p99',
+      Threshold: 10,
+      Period: 300,
+      EvaluationPeriods: 3,
+    });
 
     const tasks = byDescription(template, t.tasksBelowDesired.why);
-    expect(tasks).toMatchObject({ Threshold: 1, EvaluationPeriods: 5, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+    expect(tasks).toMatchObject({
+      Threshold: 1,
+      EvaluationPeriods: 5,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
     expect(tasks.Metrics.find((m: any) => m.Expression).Expression).toBe('FILL(desired, 0) - FILL(running, 0)');
-    expect(tasks.Metrics.filter((m: any) => m.MetricStat).map((m: any) => m.MetricStat.Metric.Namespace)).toEqual(['ECS/ContainerInsights', 'ECS/ContainerInsights']);
+    expect(tasks.Metrics.filter((m: any) => m.MetricStat).map((m: any) => m.MetricStat.Metric.Namespace)).toEqual([
+      'ECS/ContainerInsights',
+      'ECS/ContainerInsights',
+    ]);
   });
 
   test('a given topic: the alarms go there and no topic is created', () => {
@@ -117,7 +167,9 @@ describe('alarms', () => {
   test('alarms without a destination, or with a malformed address, are refused at synth with one sentence', () => {
     expect(() => synthService({ alarms: {} })).toThrow(McpConfigError);
     expect(() => synthService({ alarms: {} })).toThrow(/alarms needs `topic` \(an SNS topic\) or `email`/);
-    expect(() => synthService({ alarms: { email: 'ops at example' } })).toThrow(/alarms\.email must be one e-mail address like ops@example\.com, got 'ops at example'/);
+    expect(() => synthService({ alarms: { email: 'ops at example' } })).toThrow(
+      /alarms\.email must be one e-mail address like ops@example\.com, got 'ops at example'/,
+    );
     expect(() => synthService({ alarms: { email: 'a@b.com,c@d.com' } })).toThrow(/alarms\.email/);
   });
 });
@@ -153,7 +205,10 @@ describe('telemetry: the ADOT collector sidecar', () => {
   });
 
   test("the server's OTEL_* variables point at the sidecar; a variable the user sets wins", () => {
-    const { template } = synthService({ telemetry: true, environment: { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' } });
+    const { template } = synthService({
+      telemetry: true,
+      environment: { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' },
+    });
     const env = envOf(containers(template)[0]!);
     expect(env).toMatchObject({
       OTEL_EXPORTER_OTLP_ENDPOINT: 'http://localhost:4318',
@@ -168,11 +223,19 @@ describe('telemetry: the ADOT collector sidecar', () => {
   test('the task role may write X-Ray segments ("*", no resource-level permissions) and only to the metrics log group', () => {
     const { template, stack, mcp } = synthService({ telemetry: true });
     const taskRoleId = stack.getLogicalId(mcp.taskDefinition.taskRole.node.defaultChild as any);
-    const policy = Object.values(template.findResources('AWS::IAM::Policy')).find((p: any) => JSON.stringify(p.Properties.Roles).includes(taskRoleId)) as any;
-    const statements = policy.Properties.PolicyDocument.Statement as { Sid: string; Action: string[]; Resource: unknown }[];
+    const policy = Object.values(template.findResources('AWS::IAM::Policy')).find((p: any) =>
+      JSON.stringify(p.Properties.Roles).includes(taskRoleId),
+    ) as any;
+    const statements = policy.Properties.PolicyDocument.Statement as {
+      Sid: string;
+      Action: string[];
+      Resource: unknown;
+    }[];
     expect(statements.map((s) => s.Sid).sort()).toEqual(['WriteMetrics', 'WriteTraces']);
     const wildcard = statements.filter((s) => JSON.stringify(s.Resource) === '"*"');
-    expect(wildcard).toEqual([expect.objectContaining({ Sid: 'WriteTraces', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'] })]);
+    expect(wildcard).toEqual([
+      expect.objectContaining({ Sid: 'WriteTraces', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'] }),
+    ]);
     const metricsLogs = stack.getLogicalId(mcp.observability.metricsLogGroup!.node.defaultChild as any);
     expect(statements.find((s) => s.Sid === 'WriteMetrics')!.Resource).toEqual({ 'Fn::GetAtt': [metricsLogs, 'Arn'] });
     expect(JSON.stringify(statements)).not.toContain('cloudwatch:');
@@ -180,7 +243,9 @@ describe('telemetry: the ADOT collector sidecar', () => {
 
   test('the metrics log group is encrypted with the logs key and keeps the log retention', () => {
     const { template, stack, mcp } = synthService({ telemetry: true });
-    const group = template.findResources('AWS::Logs::LogGroup')[stack.getLogicalId(mcp.observability.metricsLogGroup!.node.defaultChild as any)] as any;
+    const group = template.findResources('AWS::Logs::LogGroup')[
+      stack.getLogicalId(mcp.observability.metricsLogGroup!.node.defaultChild as any)
+    ] as any;
     expect(group.Properties.RetentionInDays).toBe(365);
     expect(group.Properties.KmsKeyId).toBeDefined();
   });
@@ -209,7 +274,9 @@ describe('validators', () => {
       const app = newApp({ context: repoContext() });
       const stack = new Stack(app, 'Observed', { env: { region: REGION } });
       const mcp = new McpFargateService(stack, 'Mcp', baseProps(stack, props));
-      return mcp.taskDefinition.taskRole.node.metadata.filter((m) => JSON.stringify(m.data).includes('AwsSolutions-IAM5'));
+      return mcp.taskDefinition.taskRole.node.metadata.filter((m) =>
+        JSON.stringify(m.data).includes('AwsSolutions-IAM5'),
+      );
     };
     expect(report({ telemetry: true })).toHaveLength(1);
     expect(report({})).toHaveLength(0);

@@ -27,7 +27,8 @@ test('no test builds a CDK app that would synthesize into the system temp direct
       else if (file.endsWith('.ts') && file !== path.join(__dirname, 'helpers.ts') && file !== __filename) {
         const source = fs.readFileSync(file, 'utf8');
         // `new App(` without an outdir (the helpers' or an explicit one), or a Stack without an app, which creates one itself.
-        if (/\bnew (?:cdk\.)?App\((?!\{ outdir: )|\bnew (?:cdk\.)?Stack\(\)/.test(source)) offenders.push(path.relative(REPO_ROOT, file));
+        if (/\bnew (?:cdk\.)?App\((?!\{ outdir: )|\bnew (?:cdk\.)?Stack\(\)/.test(source))
+          offenders.push(path.relative(REPO_ROOT, file));
       }
     }
   };

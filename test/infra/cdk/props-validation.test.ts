@@ -36,7 +36,9 @@ const settings = (s: ServerSettings): ServerSettings => ({ oauthIssuer: ISSUER, 
 describe('idle timeout', () => {
   test('5000 s is outside the ALB range', () => {
     const e = errorOf(() => build({ idleTimeout: Duration.seconds(5000) }));
-    expect(e.message).toMatch(/idleTimeout must be a whole number of seconds from 1 to 4000 \(the ALB's range\), got 5000/);
+    expect(e.message).toMatch(
+      /idleTimeout must be a whole number of seconds from 1 to 4000 \(the ALB's range\), got 5000/,
+    );
     expect(e.message).toContain("McpFargateService 'Test/Mcp'");
   });
 
@@ -47,14 +49,24 @@ describe('idle timeout', () => {
   test('the range ends are accepted, one past them is not', () => {
     expect(() => build({ idleTimeout: Duration.seconds(ALB_IDLE_TIMEOUT_SECONDS.max) })).not.toThrow();
     expect(() => build({ idleTimeout: Duration.seconds(ALB_IDLE_TIMEOUT_SECONDS.max + 1) })).toThrow(McpConfigError);
-    expect(errorOf(() => build({ idleTimeout: Duration.millis(1500) })).message).toMatch(/whole number of seconds from 1 to 4000.*got 1.5/);
+    expect(errorOf(() => build({ idleTimeout: Duration.millis(1500) })).message).toMatch(
+      /whole number of seconds from 1 to 4000.*got 1.5/,
+    );
   });
 
   test('keep-alive at or above the idle timeout would let the ALB cut idle streams', () => {
-    const e = errorOf(() => build({ idleTimeout: Duration.seconds(60), serverSettings: settings({ keepAliveSeconds: 60 }) }));
-    expect(e.message).toMatch(/idleTimeout must exceed the server's keepAliveSeconds \(60 s\), or the load balancer cuts idle streams; got 60 s/);
-    expect(() => build({ idleTimeout: Duration.seconds(10) })).toThrow(/must exceed the server's keepAliveSeconds \(15 s\)/);
-    expect(() => build({ idleTimeout: Duration.seconds(61), serverSettings: settings({ keepAliveSeconds: 60 }) })).not.toThrow();
+    const e = errorOf(() =>
+      build({ idleTimeout: Duration.seconds(60), serverSettings: settings({ keepAliveSeconds: 60 }) }),
+    );
+    expect(e.message).toMatch(
+      /idleTimeout must exceed the server's keepAliveSeconds \(60 s\), or the load balancer cuts idle streams; got 60 s/,
+    );
+    expect(() => build({ idleTimeout: Duration.seconds(10) })).toThrow(
+      /must exceed the server's keepAliveSeconds \(15 s\)/,
+    );
+    expect(() =>
+      build({ idleTimeout: Duration.seconds(61), serverSettings: settings({ keepAliveSeconds: 60 }) }),
+    ).not.toThrow();
   });
 });
 
@@ -65,12 +77,17 @@ describe('TLS', () => {
   });
 
   test('a domain without a hosted zone or a certificate', () => {
-    expect(() => build({ certificate: undefined, domainName: 'mcp.example.com' })).toThrow(/needs `hostedZone` to validate a certificate for 'mcp.example.com'/);
+    expect(() => build({ certificate: undefined, domainName: 'mcp.example.com' })).toThrow(
+      /needs `hostedZone` to validate a certificate for 'mcp.example.com'/,
+    );
   });
 
   test('a hosted zone without a domain, and a malformed domain', () => {
     const stack = newStack();
-    const hostedZone = route53.HostedZone.fromHostedZoneAttributes(stack, 'Z', { hostedZoneId: 'Z1', zoneName: 'example.com' });
+    const hostedZone = route53.HostedZone.fromHostedZoneAttributes(stack, 'Z', {
+      hostedZoneId: 'Z1',
+      zoneName: 'example.com',
+    });
     expect(() => build({ hostedZone }, stack)).toThrow(/`hostedZone` needs `domainName`/);
     expect(() => build({ domainName: 'https://mcp.example.com/mcp' })).toThrow(/domainName must be a host name/);
   });
@@ -88,8 +105,17 @@ describe('server settings (checked by the contract)', () => {
       /create a secret with the JSON field OAUTH_CLIENT_SECRET and pass it as `secret`/,
     );
     const stack = newStack();
-    const oauthSecret = secretsmanager.Secret.fromSecretCompleteArn(stack, 'S', 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:mcp-AbCdEf');
-    expect(() => build({ secret: oauthSecret, serverSettings: settings({ oauthIntrospectionUrl: url, oauthClientId: 'mcp' }) }, stack)).not.toThrow();
+    const oauthSecret = secretsmanager.Secret.fromSecretCompleteArn(
+      stack,
+      'S',
+      'arn:aws:secretsmanager:eu-west-1:123456789012:secret:mcp-AbCdEf',
+    );
+    expect(() =>
+      build(
+        { secret: oauthSecret, serverSettings: settings({ oauthIntrospectionUrl: url, oauthClientId: 'mcp' }) },
+        stack,
+      ),
+    ).not.toThrow();
   });
 
   test('oauth, the default, needs an issuer', () => {
@@ -97,33 +123,56 @@ describe('server settings (checked by the contract)', () => {
   });
 
   test('URLs must be https, and the public URL without a query or fragment', () => {
-    expect(() => build({ serverSettings: { oauthIssuer: 'http://auth.example.com' } })).toThrow(/oauthIssuer must be an https:\/\/ URL/);
+    expect(() => build({ serverSettings: { oauthIssuer: 'http://auth.example.com' } })).toThrow(
+      /oauthIssuer must be an https:\/\/ URL/,
+    );
     const e = errorOf(() => build({ serverSettings: settings({ publicUrl: 'https://mcp.example.com/mcp?tenant=a' }) }));
-    expect(e.message).toBe("McpFargateService 'Test/Mcp': publicUrl must not contain a query or fragment, got https://mcp.example.com/mcp?tenant=a");
+    expect(e.message).toBe(
+      "McpFargateService 'Test/Mcp': publicUrl must not contain a query or fragment, got https://mcp.example.com/mcp?tenant=a",
+    );
   });
 
   test('a drain time longer than Fargate lets a container stop', () => {
-    expect(() => build({ serverSettings: settings({ drainSeconds: 116 }) })).toThrow(/drainSeconds must be at most 115 on Fargate/);
+    expect(() => build({ serverSettings: settings({ drainSeconds: 116 }) })).toThrow(
+      /drainSeconds must be at most 115 on Fargate/,
+    );
     expect(() => build({ serverSettings: settings({ drainSeconds: 115 }) })).not.toThrow();
   });
 });
 
 describe('secrets and environment', () => {
   test('a secret variable in plain environment is refused', () => {
-    expect(() => build({ environment: { [ENV.oauthClientSecret]: 'x' } })).toThrow(/environment must not contain the secret 'OAUTH_CLIENT_SECRET'/);
+    expect(() => build({ environment: { [ENV.oauthClientSecret]: 'x' } })).toThrow(
+      /environment must not contain the secret 'OAUTH_CLIENT_SECRET'/,
+    );
     expect(() => build({ environment: { [ENV.bearerTokens]: 'x' } })).toThrow(McpConfigError);
   });
 
   test('environment must not override what serverSettings sets, nor enable dev auth off loopback', () => {
-    expect(() => build({ environment: { [ENV.publicUrl]: 'https://x' } })).toThrow(/must not set 'MCP_PUBLIC_URL': it comes from serverSettings/);
+    expect(() => build({ environment: { [ENV.publicUrl]: 'https://x' } })).toThrow(
+      /must not set 'MCP_PUBLIC_URL': it comes from serverSettings/,
+    );
     expect(() => build({ environment: { [ENV.port]: '9000' } })).toThrow(/'PORT'/);
-    expect(() => build({ environment: { [ENV.devAuthAllowNonLoopback]: 'true' } })).toThrow(/dev auth is loopback-only/);
+    expect(() => build({ environment: { [ENV.devAuthAllowNonLoopback]: 'true' } })).toThrow(
+      /dev auth is loopback-only/,
+    );
   });
 
   test('secretFields only name the contract secret variables; token mode needs the tokens', () => {
-    expect(() => build({ secretFields: [ENV.port] })).toThrow(`secretFields may only name ${SECRET_ENV.join(', ')}, got 'PORT'`);
-    expect(SECRET_ENV).toEqual([ENV.oauthClientSecret, ENV.bearerTokens, ENV.redisUrl, ENV.upstreamClientSecret, ENV.brokerSigningKeys, ENV.requestStateKeys]);
-    expect(() => build({ serverSettings: { authMode: 'token' }, secretFields: [ENV.oauthClientSecret] })).toThrow(/authMode 'token' needs 'MCP_BEARER_TOKENS'/);
+    expect(() => build({ secretFields: [ENV.port] })).toThrow(
+      `secretFields may only name ${SECRET_ENV.join(', ')}, got 'PORT'`,
+    );
+    expect(SECRET_ENV).toEqual([
+      ENV.oauthClientSecret,
+      ENV.bearerTokens,
+      ENV.redisUrl,
+      ENV.upstreamClientSecret,
+      ENV.brokerSigningKeys,
+      ENV.requestStateKeys,
+    ]);
+    expect(() => build({ serverSettings: { authMode: 'token' }, secretFields: [ENV.oauthClientSecret] })).toThrow(
+      /authMode 'token' needs 'MCP_BEARER_TOKENS'/,
+    );
   });
 });
 
@@ -134,11 +183,17 @@ describe('stateful sessions on Fargate', () => {
     const e = errorOf(() => build({ serverSettings: stateful }));
     expect(e.message).toMatch(/sessionMode 'stateful' needs exactly one task, and this service runs 2 to 10 tasks/);
     expect(e.message).toMatch(/404 \(session not found\)/);
-    expect(e.message).toMatch(/Use sessionMode 'stateless'.*or run exactly one task \(`autoScaling: false` with `desiredCount: 1`/);
+    expect(e.message).toMatch(
+      /Use sessionMode 'stateless'.*or run exactly one task \(`autoScaling: false` with `desiredCount: 1`/,
+    );
     expect(e.message).toContain('-c autoScaling=false -c desiredCount=1');
     expect(() => build({ serverSettings: stateful, autoScaling: false })).toThrow(/this service runs 2 tasks/);
-    expect(() => build({ serverSettings: stateful, autoScaling: false, desiredCount: 3 })).toThrow(/this service runs 3 tasks/);
-    expect(() => build({ serverSettings: stateful, autoScaling: { minCapacity: 1, maxCapacity: 2 } })).toThrow(/this service runs 1 to 2 tasks/);
+    expect(() => build({ serverSettings: stateful, autoScaling: false, desiredCount: 3 })).toThrow(
+      /this service runs 3 tasks/,
+    );
+    expect(() => build({ serverSettings: stateful, autoScaling: { minCapacity: 1, maxCapacity: 2 } })).toThrow(
+      /this service runs 1 to 2 tasks/,
+    );
   });
 
   test('accepted on exactly one task: a fixed count of 1, or autoscaling between 1 and 1', () => {
@@ -150,10 +205,33 @@ describe('stateful sessions on Fargate', () => {
 
   test('the app says the same with -c sessionMode=stateful, and accepts one task', () => {
     const stack = newStack();
-    const ctx = readAppContext((k: ContextKey) => ({ certificateArn: CERT_ARN, oauthIssuer: ISSUER, image: 'public.ecr.aws/x/y:1', sessionMode: 'stateful' } as Record<string, string>)[k], REGION);
-    expect(() => new McpFargateService(stack, 'Mcp', servicePropsFromContext(ctx)(stack))).toThrow(/needs exactly one task.*-c autoScaling=false -c desiredCount=1/s);
+    const ctx = readAppContext(
+      (k: ContextKey) =>
+        (
+          ({
+            certificateArn: CERT_ARN,
+            oauthIssuer: ISSUER,
+            image: 'public.ecr.aws/x/y:1',
+            sessionMode: 'stateful',
+          }) as Record<string, string>
+        )[k],
+      REGION,
+    );
+    expect(() => new McpFargateService(stack, 'Mcp', servicePropsFromContext(ctx)(stack))).toThrow(
+      /needs exactly one task.*-c autoScaling=false -c desiredCount=1/s,
+    );
     const one = readAppContext(
-      (k: ContextKey) => ({ certificateArn: CERT_ARN, oauthIssuer: ISSUER, image: 'public.ecr.aws/x/y:1', sessionMode: 'stateful', autoScaling: 'false', desiredCount: '1' } as Record<string, string>)[k],
+      (k: ContextKey) =>
+        (
+          ({
+            certificateArn: CERT_ARN,
+            oauthIssuer: ISSUER,
+            image: 'public.ecr.aws/x/y:1',
+            sessionMode: 'stateful',
+            autoScaling: 'false',
+            desiredCount: '1',
+          }) as Record<string, string>
+        )[k],
       REGION,
     );
     const stack2 = newStack();
@@ -164,29 +242,51 @@ describe('stateful sessions on Fargate', () => {
 describe('stateful sessions with a shared session store', () => {
   const stateful = settings({ sessionMode: 'stateful' });
   const urlSecret = (stack: Stack) =>
-    secretsmanager.Secret.fromSecretCompleteArn(stack, 'Url', 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:valkey-AbCdEf');
+    secretsmanager.Secret.fromSecretCompleteArn(
+      stack,
+      'Url',
+      'arn:aws:secretsmanager:eu-west-1:123456789012:secret:valkey-AbCdEf',
+    );
 
   test('without a store, the refusal names the sessionStore prop and the context flag', () => {
     const e = errorOf(() => build({ serverSettings: stateful }));
-    expect(e.message).toMatch(/or give the service a shared session store \(`sessionStore: true`.*-c sessionStore=true\)$/);
+    expect(e.message).toMatch(
+      /or give the service a shared session store \(`sessionStore: true`.*-c sessionStore=true\)$/,
+    );
   });
 
   test('with a store, stateful runs on any number of tasks: autoscaled, fixed, created or existing store', () => {
     expect(() => build({ serverSettings: stateful, sessionStore: true })).not.toThrow();
-    expect(() => build({ serverSettings: stateful, sessionStore: {}, autoScaling: false, desiredCount: 3 })).not.toThrow();
-    expect(() => build({ serverSettings: stateful, sessionStore: { maxDataStorageGB: 5 }, autoScaling: { minCapacity: 2, maxCapacity: 20 } })).not.toThrow();
+    expect(() =>
+      build({ serverSettings: stateful, sessionStore: {}, autoScaling: false, desiredCount: 3 }),
+    ).not.toThrow();
+    expect(() =>
+      build({
+        serverSettings: stateful,
+        sessionStore: { maxDataStorageGB: 5 },
+        autoScaling: { minCapacity: 2, maxCapacity: 20 },
+      }),
+    ).not.toThrow();
     const stack = newStack();
-    expect(() => build({ serverSettings: stateful, sessionStore: { redisUrlSecret: urlSecret(stack) } }, stack)).not.toThrow();
+    expect(() =>
+      build({ serverSettings: stateful, sessionStore: { redisUrlSecret: urlSecret(stack) } }, stack),
+    ).not.toThrow();
     // sessionStore: false is no store
     expect(() => build({ serverSettings: stateful, sessionStore: false })).toThrow(/needs exactly one task/);
   });
 
   test('REDIS_URL from the given secret (secretFields) is a shared store too; with sessionStore it is refused', () => {
     const stack = newStack();
-    const oauthSecret = secretsmanager.Secret.fromSecretCompleteArn(stack, 'S', 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:mcp-AbCdEf');
+    const oauthSecret = secretsmanager.Secret.fromSecretCompleteArn(
+      stack,
+      'S',
+      'arn:aws:secretsmanager:eu-west-1:123456789012:secret:mcp-AbCdEf',
+    );
     const secretFields = [ENV.oauthClientSecret, ENV.redisUrl];
     expect(() => build({ serverSettings: stateful, secret: oauthSecret, secretFields }, stack)).not.toThrow();
-    expect(() => build({ serverSettings: stateful, secretFields, sessionStore: true })).toThrow(/'REDIS_URL' comes from sessionStore: remove it from secretFields/);
+    expect(() => build({ serverSettings: stateful, secretFields, sessionStore: true })).toThrow(
+      /'REDIS_URL' comes from sessionStore: remove it from secretFields/,
+    );
   });
 
   test('a store without stateful sessions is refused: nothing would read it, and it is billed', () => {
@@ -194,33 +294,53 @@ describe('stateful sessions with a shared session store', () => {
     expect(e.message).toMatch(/sessionStore is used only by sessionMode 'stateful'/);
     expect(e.message).toContain('-c sessionMode=stateful');
     const stack = newStack();
-    expect(() => build({ serverSettings: settings({ sessionMode: 'stateless' }), sessionStore: { redisUrlSecret: urlSecret(stack) } }, stack)).toThrow(
-      /sessionStore is used only by sessionMode 'stateful'/,
-    );
+    expect(() =>
+      build(
+        { serverSettings: settings({ sessionMode: 'stateless' }), sessionStore: { redisUrlSecret: urlSecret(stack) } },
+        stack,
+      ),
+    ).toThrow(/sessionStore is used only by sessionMode 'stateful'/);
   });
 
   test('usage limits within what ElastiCache Serverless accepts; an existing store’s port', () => {
-    expect(() => build({ serverSettings: stateful, sessionStore: { maxDataStorageGB: 0 } })).toThrow(/sessionStore.maxDataStorageGB must be a whole number from 1 to 5000, got 0/);
-    expect(() => build({ serverSettings: stateful, sessionStore: { maxDataStorageGB: 5001 } })).toThrow(/maxDataStorageGB/);
-    expect(() => build({ serverSettings: stateful, sessionStore: { maxEcpuPerSecond: 999 } })).toThrow(/sessionStore.maxEcpuPerSecond must be a whole number from 1000 to 15000000, got 999/);
-    expect(() => build({ serverSettings: stateful, sessionStore: { maxDataStorageGB: 5000, maxEcpuPerSecond: 1000 } })).not.toThrow();
+    expect(() => build({ serverSettings: stateful, sessionStore: { maxDataStorageGB: 0 } })).toThrow(
+      /sessionStore.maxDataStorageGB must be a whole number from 1 to 5000, got 0/,
+    );
+    expect(() => build({ serverSettings: stateful, sessionStore: { maxDataStorageGB: 5001 } })).toThrow(
+      /maxDataStorageGB/,
+    );
+    expect(() => build({ serverSettings: stateful, sessionStore: { maxEcpuPerSecond: 999 } })).toThrow(
+      /sessionStore.maxEcpuPerSecond must be a whole number from 1000 to 15000000, got 999/,
+    );
+    expect(() =>
+      build({ serverSettings: stateful, sessionStore: { maxDataStorageGB: 5000, maxEcpuPerSecond: 1000 } }),
+    ).not.toThrow();
     const stack = newStack();
-    expect(() => build({ serverSettings: stateful, sessionStore: { redisUrlSecret: urlSecret(stack), port: 70000 } }, stack)).toThrow(/sessionStore.port must be a TCP port/);
+    expect(() =>
+      build({ serverSettings: stateful, sessionStore: { redisUrlSecret: urlSecret(stack), port: 70000 } }, stack),
+    ).toThrow(/sessionStore.port must be a TCP port/);
   });
 
   test('the app: -c sessionStore=true with -c sessionMode=stateful on the default autoscaling; without stateful, a context error', () => {
     const base = { certificateArn: CERT_ARN, oauthIssuer: ISSUER, image: 'public.ecr.aws/x/y:1' };
-    const ctx = readAppContext((k: ContextKey) => ({ ...base, sessionMode: 'stateful', sessionStore: 'true' } as Record<string, string>)[k], REGION);
+    const ctx = readAppContext(
+      (k: ContextKey) => (({ ...base, sessionMode: 'stateful', sessionStore: 'true' }) as Record<string, string>)[k],
+      REGION,
+    );
     expect(ctx.sessionStore).toBe(true);
     const stack = newStack();
     const mcp = new McpFargateService(stack, 'Mcp', servicePropsFromContext(ctx)(stack));
     expect(mcp.sessionStore?.redisUrlSecret).toBeDefined();
     expect(mcp.scaling).toBeDefined();
-    const e = errorOf(() => readAppContext((k: ContextKey) => ({ ...base, sessionStore: 'true' } as Record<string, string>)[k], REGION));
-    expect(e.message).toContain('-c sessionStore=true is used only by -c sessionMode=stateful');
-    expect(errorOf(() => readAppContext((k: ContextKey) => ({ ...base, sessionStore: 'yes' } as Record<string, string>)[k], REGION)).message).toContain(
-      "-c sessionStore must be true or false, got 'yes'",
+    const e = errorOf(() =>
+      readAppContext((k: ContextKey) => (({ ...base, sessionStore: 'true' }) as Record<string, string>)[k], REGION),
     );
+    expect(e.message).toContain('-c sessionStore=true is used only by -c sessionMode=stateful');
+    expect(
+      errorOf(() =>
+        readAppContext((k: ContextKey) => (({ ...base, sessionStore: 'yes' }) as Record<string, string>)[k], REGION),
+      ).message,
+    ).toContain("-c sessionStore must be true or false, got 'yes'");
   });
 });
 
@@ -239,33 +359,58 @@ describe('certificate region', () => {
   test('same region, a created certificate (a token) and a region-agnostic stack pass', () => {
     expect(() => build({})).not.toThrow(); // CERT_ARN is in eu-west-1, the stack's region
     const stack = newStack();
-    const hostedZone = route53.HostedZone.fromHostedZoneAttributes(stack, 'Z', { hostedZoneId: 'Z1', zoneName: 'example.com' });
+    const hostedZone = route53.HostedZone.fromHostedZoneAttributes(stack, 'Z', {
+      hostedZoneId: 'Z1',
+      zoneName: 'example.com',
+    });
     expect(() => build({ certificate: undefined, domainName: 'mcp.example.com', hostedZone }, stack)).not.toThrow();
     const agnostic = new Stack(newApp(), 'Agnostic');
     const bucket = s3.Bucket.fromBucketName(agnostic, 'Logs', 'my-logs');
     const certificate = acm.Certificate.fromCertificateArn(agnostic, 'UsCert', US_CERT);
-    expect(() => new McpFargateService(agnostic, 'Mcp', { ...baseProps(agnostic), certificate, accessLogsBucket: bucket })).not.toThrow();
+    expect(
+      () => new McpFargateService(agnostic, 'Mcp', { ...baseProps(agnostic), certificate, accessLogsBucket: bucket }),
+    ).not.toThrow();
   });
 
   test('the app names the context key', () => {
-    const e = errorOf(() => readAppContext((k: ContextKey) => ({ certificateArn: US_CERT, oauthIssuer: ISSUER } as Record<string, string>)[k], 'eu-west-1'));
-    expect(e.message).toContain('-c certificateArn: the certificate is in us-east-1 but the load balancer is in eu-west-1');
+    const e = errorOf(() =>
+      readAppContext(
+        (k: ContextKey) => (({ certificateArn: US_CERT, oauthIssuer: ISSUER }) as Record<string, string>)[k],
+        'eu-west-1',
+      ),
+    );
+    expect(e.message).toContain(
+      '-c certificateArn: the certificate is in us-east-1 but the load balancer is in eu-west-1',
+    );
   });
 });
 
 describe('capacity and the rest', () => {
   test('autoscaling bounds and desired count', () => {
-    expect(() => build({ autoScaling: { minCapacity: 4, maxCapacity: 2 } })).toThrow(/maxCapacity \(2\) must be a whole number of at least minCapacity \(4\)/);
-    expect(() => build({ autoScaling: { minCapacity: 0 } })).toThrow(/minCapacity must be a whole number of at least 1/);
+    expect(() => build({ autoScaling: { minCapacity: 4, maxCapacity: 2 } })).toThrow(
+      /maxCapacity \(2\) must be a whole number of at least minCapacity \(4\)/,
+    );
+    expect(() => build({ autoScaling: { minCapacity: 0 } })).toThrow(
+      /minCapacity must be a whole number of at least 1/,
+    );
     expect(() => build({ autoScaling: { cpuTargetPercent: 150 } })).toThrow(/cpuTargetPercent/);
-    expect(() => build({ autoScaling: false, desiredCount: 0 })).toThrow(/desiredCount must be a whole number of at least 1/);
-    expect(() => build({ desiredCount: 20 })).toThrow(/desiredCount \(20\) must be within autoScaling minCapacity..maxCapacity \(2..10\)/);
+    expect(() => build({ autoScaling: false, desiredCount: 0 })).toThrow(
+      /desiredCount must be a whole number of at least 1/,
+    );
+    expect(() => build({ desiredCount: 20 })).toThrow(
+      /desiredCount \(20\) must be within autoScaling minCapacity..maxCapacity \(2..10\)/,
+    );
     // a minCapacity above the default maximum raises the maximum with it
-    expect(resolveProps({ ...baseProps(newStack()), autoScaling: { minCapacity: 12 } }).autoScaling).toMatchObject({ minCapacity: 12, maxCapacity: 12 });
+    expect(resolveProps({ ...baseProps(newStack()), autoScaling: { minCapacity: 12 } }).autoScaling).toMatchObject({
+      minCapacity: 12,
+      maxCapacity: 12,
+    });
   });
 
   test('WAF needs a regional web ACL', () => {
-    expect(() => build({ webAclArn: 'arn:aws:wafv2:us-east-1:123456789012:global/webacl/cf/1' })).toThrow(/REGIONAL WAFv2 web ACL/);
+    expect(() => build({ webAclArn: 'arn:aws:wafv2:us-east-1:123456789012:global/webacl/cf/1' })).toThrow(
+      /REGIONAL WAFv2 web ACL/,
+    );
   });
 
   test('NAT gateways only for a created VPC, and at least one', () => {
@@ -292,6 +437,8 @@ describe('renamed props (issue 15: the same names as the Pulumi component)', () 
     expect(new McpFargateService(old, 'Mcp', baseProps(old, { oauthSecret: oldGiven })).secret).toBe(oldGiven);
     const both = newStack();
     const twice = secretsmanager.Secret.fromSecretCompleteArn(both, 'S', ARN);
-    expect(() => build({ secret: twice, oauthSecret: twice }, both)).toThrow(/pass `secret` only \(`oauthSecret` is its deprecated former name\)/);
+    expect(() => build({ secret: twice, oauthSecret: twice }, both)).toThrow(
+      /pass `secret` only \(`oauthSecret` is its deprecated former name\)/,
+    );
   });
 });

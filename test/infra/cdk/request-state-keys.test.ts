@@ -17,20 +17,29 @@ const KEYS_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:mcp-reque
 
 describe('default: a generated secret', () => {
   // A domain, so that the URL in the environment is a plain string the server can read.
-  const { stack, mcp, template } = synthService({ domainName: 'mcp.example.com', autoScaling: { minCapacity: 2, maxCapacity: 4 } });
+  const { stack, mcp, template } = synthService({
+    domainName: 'mcp.example.com',
+    autoScaling: { minCapacity: 2, maxCapacity: 4 },
+  });
   const keysId = stack.getLogicalId(mcp.requestStateKeysSecret!.node.defaultChild as secretsmanager.CfnSecret);
   const secret = template.toJSON().Resources[keysId];
 
   test('one generated key, letters and digits only (never the comma of the list), 64 of them', () => {
     expect(secret.Type).toBe('AWS::SecretsManager::Secret');
     expect(secret.Properties.SecretString).toBeUndefined();
-    expect(secret.Properties.GenerateSecretString).toEqual({ ExcludePunctuation: true, IncludeSpace: false, PasswordLength: 64 });
+    expect(secret.Properties.GenerateSecretString).toEqual({
+      ExcludePunctuation: true,
+      IncludeSpace: false,
+      PasswordLength: 64,
+    });
     expect(secret.Properties.GenerateSecretString.PasswordLength).toBeGreaterThanOrEqual(MIN_REQUEST_STATE_KEY_BYTES);
   });
 
   test('injected by ECS from the secret store as the whole string, once in the one task definition (so every task alike)', () => {
     const c = container(template);
-    expect(c.Secrets.filter((s: { Name: string }) => s.Name === ENV.requestStateKeys)).toEqual([{ Name: ENV.requestStateKeys, ValueFrom: { Ref: keysId } }]);
+    expect(c.Secrets.filter((s: { Name: string }) => s.Name === ENV.requestStateKeys)).toEqual([
+      { Name: ENV.requestStateKeys, ValueFrom: { Ref: keysId } },
+    ]);
     expect((c.Environment as { Name: string }[]).map((e) => e.Name)).not.toContain(ENV.requestStateKeys);
     template.resourceCountIs('AWS::ECS::TaskDefinition', 1);
   });
@@ -39,10 +48,19 @@ describe('default: a generated secret', () => {
     const policies = Object.values(template.findResources('AWS::IAM::Policy')).map((p) => p.Properties);
     const execRole = stack.getLogicalId(mcp.taskDefinition.executionRole!.node.defaultChild as any);
     const taskRole = stack.getLogicalId(mcp.taskDefinition.taskRole.node.defaultChild as any);
-    const statements = policies.filter((p) => JSON.stringify(p.Roles).includes(execRole)).flatMap((p) => p.PolicyDocument.Statement as any[]);
+    const statements = policies
+      .filter((p) => JSON.stringify(p.Roles).includes(execRole))
+      .flatMap((p) => p.PolicyDocument.Statement as any[]);
     const onKeys = statements.filter((s) => JSON.stringify(s.Resource) === JSON.stringify({ Ref: keysId }));
-    expect(onKeys).toEqual([expect.objectContaining({ Effect: 'Allow', Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'] })]);
-    for (const s of statements.filter((st) => [st.Action].flat().some((a: string) => a.startsWith('secretsmanager:')))) {
+    expect(onKeys).toEqual([
+      expect.objectContaining({
+        Effect: 'Allow',
+        Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+      }),
+    ]);
+    for (const s of statements.filter((st) =>
+      [st.Action].flat().some((a: string) => a.startsWith('secretsmanager:')),
+    )) {
       expect(JSON.stringify(s.Resource)).not.toContain('*');
     }
     expect(policies.filter((p) => JSON.stringify(p.Roles).includes(taskRole))).toEqual([]);
@@ -69,7 +87,9 @@ describe('default: a generated secret', () => {
   });
 
   test('the rotation finding (SMG4) is acknowledged on this secret, with the reason', () => {
-    const acks = mcp.requestStateKeysSecret!.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY).map((m) => m.data);
+    const acks = mcp
+      .requestStateKeysSecret!.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .map((m) => m.data);
     expect(JSON.stringify(acks)).toMatch(/AwsSolutions-SMG4.*<new>,<old>/);
   });
 });
@@ -78,7 +98,11 @@ describe('keys brought by the user', () => {
   test('requestStateKeys (a JSON field of it): injected from there, nothing created, nothing acknowledged for the user', () => {
     const stack = newStack();
     const given = secretsmanager.Secret.fromSecretCompleteArn(stack, 'Keys', KEYS_ARN);
-    const mcp = new McpFargateService(stack, 'Mcp', baseProps(stack, { requestStateKeys: given, requestStateKeysField: 'keys' }));
+    const mcp = new McpFargateService(
+      stack,
+      'Mcp',
+      baseProps(stack, { requestStateKeys: given, requestStateKeysField: 'keys' }),
+    );
     const template = Template.fromStack(stack);
     expect(container(template).Secrets).toContainEqual({ Name: ENV.requestStateKeys, ValueFrom: `${KEYS_ARN}:keys::` });
     // Only the OAuth secret is created.
@@ -92,7 +116,11 @@ describe('keys brought by the user', () => {
   test('a field of secret (secretFields) or an extra `secrets` entry: the construct adds nothing', () => {
     const stack = newStack();
     const oauthSecret = secretsmanager.Secret.fromSecretCompleteArn(stack, 'S', KEYS_ARN);
-    const mcp = new McpFargateService(stack, 'Mcp', baseProps(stack, { secret: oauthSecret, secretFields: [ENV.oauthClientSecret, ENV.requestStateKeys] }));
+    const mcp = new McpFargateService(
+      stack,
+      'Mcp',
+      baseProps(stack, { secret: oauthSecret, secretFields: [ENV.oauthClientSecret, ENV.requestStateKeys] }),
+    );
     const template = Template.fromStack(stack);
     template.resourceCountIs('AWS::SecretsManager::Secret', 0);
     expect(mcp.requestStateKeysSecret).toBeUndefined();
@@ -102,18 +130,47 @@ describe('keys brought by the user', () => {
 
     const stack2 = newStack();
     const other = secretsmanager.Secret.fromSecretCompleteArn(stack2, 'O', KEYS_ARN);
-    new McpFargateService(stack2, 'Mcp', baseProps(stack2, { secrets: { [ENV.requestStateKeys]: ecs.Secret.fromSecretsManager(other) } }));
+    new McpFargateService(
+      stack2,
+      'Mcp',
+      baseProps(stack2, { secrets: { [ENV.requestStateKeys]: ecs.Secret.fromSecretsManager(other) } }),
+    );
     const t2 = Template.fromStack(stack2);
     // The OAuth secret only.
     t2.resourceCountIs('AWS::SecretsManager::Secret', 1);
-    expect(container(t2).Secrets.filter((s: { Name: string }) => s.Name === ENV.requestStateKeys)).toEqual([{ Name: ENV.requestStateKeys, ValueFrom: KEYS_ARN }]);
+    expect(container(t2).Secrets.filter((s: { Name: string }) => s.Name === ENV.requestStateKeys)).toEqual([
+      { Name: ENV.requestStateKeys, ValueFrom: KEYS_ARN },
+    ]);
   });
 
   test.each([
-    ['requestStateKeys and secretFields', (s: any, k: any) => ({ requestStateKeys: k, secret: k, secretFields: [ENV.oauthClientSecret, ENV.requestStateKeys] }), "'MCP_REQUEST_STATE_KEYS' comes from requestStateKeys: remove it from secretFields"],
-    ['requestStateKeys and secrets', (_s: any, k: any) => ({ requestStateKeys: k, secrets: { [ENV.requestStateKeys]: ecs.Secret.fromSecretsManager(k) } }), "'MCP_REQUEST_STATE_KEYS' comes from requestStateKeys: remove it from secrets"],
-    ['a field without the secret', () => ({ requestStateKeysField: 'keys' }), 'requestStateKeysField needs requestStateKeys'],
-    ['an empty field', (_s: any, k: any) => ({ requestStateKeys: k, requestStateKeysField: ' ' }), 'requestStateKeysField must name a JSON field, or be omitted'],
+    [
+      'requestStateKeys and secretFields',
+      (s: any, k: any) => ({
+        requestStateKeys: k,
+        secret: k,
+        secretFields: [ENV.oauthClientSecret, ENV.requestStateKeys],
+      }),
+      "'MCP_REQUEST_STATE_KEYS' comes from requestStateKeys: remove it from secretFields",
+    ],
+    [
+      'requestStateKeys and secrets',
+      (_s: any, k: any) => ({
+        requestStateKeys: k,
+        secrets: { [ENV.requestStateKeys]: ecs.Secret.fromSecretsManager(k) },
+      }),
+      "'MCP_REQUEST_STATE_KEYS' comes from requestStateKeys: remove it from secrets",
+    ],
+    [
+      'a field without the secret',
+      () => ({ requestStateKeysField: 'keys' }),
+      'requestStateKeysField needs requestStateKeys',
+    ],
+    [
+      'an empty field',
+      (_s: any, k: any) => ({ requestStateKeys: k, requestStateKeysField: ' ' }),
+      'requestStateKeysField must name a JSON field, or be omitted',
+    ],
   ])('%s → one clear sentence', (_name, props, message) => {
     const stack = newStack();
     const k = secretsmanager.Secret.fromSecretCompleteArn(stack, 'K', KEYS_ARN);

@@ -21,10 +21,16 @@ const context: Record<string, unknown> = {
 
 const app = newApp({ context: repoContext() });
 const c = readAppContext((key: ContextKey) => context[key], REGION);
-const stack = new McpServerStack(app, c.stackName, { env: { region: c.region }, clientName: c.clientName, service: servicePropsFromContext(c) });
+const stack = new McpServerStack(app, c.stackName, {
+  env: { region: c.region },
+  clientName: c.clientName,
+  service: servicePropsFromContext(c),
+});
 const template = Template.fromStack(stack);
 const outputs = template.findOutputs('*');
-const env = Object.fromEntries((container(template).Environment as { Name: string; Value: string }[]).map((e) => [e.Name, e.Value]));
+const env = Object.fromEntries(
+  (container(template).Environment as { Name: string; Value: string }[]).map((e) => [e.Name, e.Value]),
+);
 
 test('the stack deploys the root URL and prints client snippets for it', () => {
   expect(env[ENV.publicUrl]).toBe(ROOT);

@@ -2,10 +2,33 @@
  * McpFargateService under Pulumi mocks: what the component asks AWS for.
  */
 import * as pulumi from '@pulumi/pulumi';
-import { CONTAINER_PORT, DEFAULTS, ENV, PATHS, SECRET_ENV, redisUrl, requestStateKeysProblem, serverEnvironment, stopTimeoutSeconds } from '../../../server/config/contract';
+import {
+  CONTAINER_PORT,
+  DEFAULTS,
+  ENV,
+  PATHS,
+  SECRET_ENV,
+  redisUrl,
+  requestStateKeysProblem,
+  serverEnvironment,
+  stopTimeoutSeconds,
+} from '../../../server/config/contract';
 import { clientConfigFor } from '../../../infra/shared/client-config';
 import { FARGATE_LIMITS } from '../../../infra/pulumi/aws/fargate-service';
-import { AWS_ACCOUNT, AWS_REGION, configErrorOf, isSecretValue, parentTracker, plainStrings, setConfig, settle, useMocks, valueOf, warningsDuring, type MockCloud } from './mocks';
+import {
+  AWS_ACCOUNT,
+  AWS_REGION,
+  configErrorOf,
+  isSecretValue,
+  parentTracker,
+  plainStrings,
+  setConfig,
+  settle,
+  useMocks,
+  valueOf,
+  warningsDuring,
+  type MockCloud,
+} from './mocks';
 
 let awsApi: typeof import('../../../infra/pulumi/aws');
 let cloud: MockCloud;
@@ -102,13 +125,22 @@ describe('load balancer', () => {
   test('HTTPS on 443 with a TLS 1.3 policy and the certificate; HTTP on 80 only redirects', async () => {
     await deploy();
     const https = cloud.named(T.listener, 'remote-mcp-https');
-    expect(https.inputs).toMatchObject({ port: 443, protocol: 'HTTPS', certificateArn: CERT, sslPolicy: 'ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09' });
+    expect(https.inputs).toMatchObject({
+      port: 443,
+      protocol: 'HTTPS',
+      certificateArn: CERT,
+      sslPolicy: 'ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09',
+    });
     expect(https.inputs.sslPolicy).toMatch(/^ELBSecurityPolicy-TLS13-/);
-    expect(https.inputs.defaultActions).toEqual([{ type: 'forward', targetGroupArn: expect.stringContaining('remote-mcp-tg') }]);
+    expect(https.inputs.defaultActions).toEqual([
+      { type: 'forward', targetGroupArn: expect.stringContaining('remote-mcp-tg') },
+    ]);
     expect(cloud.ofType(T.listener)).toHaveLength(2);
     const http = cloud.named(T.listener, 'remote-mcp-http');
     expect(http.inputs).toMatchObject({ port: 80, protocol: 'HTTP' });
-    expect(http.inputs.defaultActions).toEqual([{ type: 'redirect', redirect: { protocol: 'HTTPS', port: '443', statusCode: 'HTTP_301' } }]);
+    expect(http.inputs.defaultActions).toEqual([
+      { type: 'redirect', redirect: { protocol: 'HTTPS', port: '443', statusCode: 'HTTP_301' } },
+    ]);
   });
 
   test('target group: IP targets on the container port, /readyz health check, deregistration delay = drain', async () => {
@@ -142,8 +174,18 @@ describe('load balancer', () => {
   });
 
   test('idle timeout, TLS policy, deletion protection, access logs and WAF are settable', async () => {
-    await deploy({ idleTimeoutSeconds: 600, sslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06', deletionProtection: true, accessLogsBucket: 'my-logs', webAclArn: 'arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/x/1' });
-    expect(cloud.one(T.lb).inputs).toMatchObject({ idleTimeout: 600, enableDeletionProtection: true, accessLogs: { bucket: 'my-logs', prefix: 'alb', enabled: true } });
+    await deploy({
+      idleTimeoutSeconds: 600,
+      sslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06',
+      deletionProtection: true,
+      accessLogsBucket: 'my-logs',
+      webAclArn: 'arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/x/1',
+    });
+    expect(cloud.one(T.lb).inputs).toMatchObject({
+      idleTimeout: 600,
+      enableDeletionProtection: true,
+      accessLogs: { bucket: 'my-logs', prefix: 'alb', enabled: true },
+    });
     expect(cloud.named(T.listener, 'remote-mcp-https').inputs.sslPolicy).toBe('ELBSecurityPolicy-TLS13-1-2-2021-06');
     expect(cloud.one(T.waf).inputs.webAclArn).toBe('arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/x/1');
   });
@@ -154,7 +196,12 @@ describe('network isolation', () => {
     await deploy();
     const taskIngress = cloud.ofType(T.ingress).filter((r) => r.inputs.securityGroupId === sgId('tasks'));
     expect(taskIngress).toHaveLength(1);
-    expect(taskIngress[0]!.inputs).toMatchObject({ referencedSecurityGroupId: sgId('alb'), ipProtocol: 'tcp', fromPort: CONTAINER_PORT, toPort: CONTAINER_PORT });
+    expect(taskIngress[0]!.inputs).toMatchObject({
+      referencedSecurityGroupId: sgId('alb'),
+      ipProtocol: 'tcp',
+      fromPort: CONTAINER_PORT,
+      toPort: CONTAINER_PORT,
+    });
     expect(taskIngress[0]!.inputs.cidrIpv4).toBeUndefined();
     expect(taskIngress[0]!.inputs.cidrIpv6).toBeUndefined();
   });
@@ -168,9 +215,15 @@ describe('network isolation', () => {
     ]);
     const albEgress = cloud.ofType(T.egress).filter((r) => r.inputs.securityGroupId === sgId('alb'));
     expect(albEgress).toHaveLength(1);
-    expect(albEgress[0]!.inputs).toMatchObject({ referencedSecurityGroupId: sgId('tasks'), fromPort: CONTAINER_PORT, toPort: CONTAINER_PORT });
+    expect(albEgress[0]!.inputs).toMatchObject({
+      referencedSecurityGroupId: sgId('tasks'),
+      fromPort: CONTAINER_PORT,
+      toPort: CONTAINER_PORT,
+    });
     const taskEgress = cloud.ofType(T.egress).filter((r) => r.inputs.securityGroupId === sgId('tasks'));
-    expect(taskEgress.map((r) => [r.inputs.cidrIpv4, r.inputs.fromPort, r.inputs.toPort])).toEqual([['0.0.0.0/0', 443, 443]]);
+    expect(taskEgress.map((r) => [r.inputs.cidrIpv4, r.inputs.fromPort, r.inputs.toPort])).toEqual([
+      ['0.0.0.0/0', 443, 443],
+    ]);
     // no inline rules (which would fight the rule resources)
     for (const sg of cloud.ofType(T.sg)) {
       expect(sg.inputs.ingress).toBeUndefined();
@@ -220,13 +273,23 @@ describe('task definition', () => {
 
   test("environment is exactly the contract's serverEnvironment (publicUrl on the domain, drain 20 s)", async () => {
     const { container } = await deploy();
-    const expected = serverEnvironment({ authMode: 'oauth', oauthIssuer: ISSUER, drainSeconds: DEFAULTS.drainSeconds, publicUrl: 'https://mcp.example.com/mcp' });
-    expect(Object.fromEntries(container.environment.map((e: { name: string; value: string }) => [e.name, e.value]))).toEqual(expected);
+    const expected = serverEnvironment({
+      authMode: 'oauth',
+      oauthIssuer: ISSUER,
+      drainSeconds: DEFAULTS.drainSeconds,
+      publicUrl: 'https://mcp.example.com/mcp',
+    });
+    expect(
+      Object.fromEntries(container.environment.map((e: { name: string; value: string }) => [e.name, e.value])),
+    ).toEqual(expected);
     expect(container.environment.find((e: { name: string }) => e.name === ENV.port).value).toBe(String(CONTAINER_PORT));
   });
 
   test('secrets come from Secrets Manager as <arn>:FIELD:: and never as environment', async () => {
-    const { container, svc } = await deploy({ secrets: { oauthClientSecret: CLIENT_SECRET, bearerTokens: [TOKEN_1, TOKEN_2] }, serverSettings: { oauthIssuer: ISSUER } });
+    const { container, svc } = await deploy({
+      secrets: { oauthClientSecret: CLIENT_SECRET, bearerTokens: [TOKEN_1, TOKEN_2] },
+      serverSettings: { oauthIssuer: ISSUER },
+    });
     const secretArn = await valueOf(svc.secret!.arn);
     expect(container.secrets).toEqual([
       { name: ENV.oauthClientSecret, valueFrom: `${secretArn}:${ENV.oauthClientSecret}::` },
@@ -238,10 +301,15 @@ describe('task definition', () => {
   });
 
   test('the secret string is a Pulumi secret and its text appears nowhere else', async () => {
-    const { task } = await deploy({ secrets: { oauthClientSecret: CLIENT_SECRET, bearerTokens: `${TOKEN_1},${TOKEN_2}` } });
+    const { task } = await deploy({
+      secrets: { oauthClientSecret: CLIENT_SECRET, bearerTokens: `${TOKEN_1},${TOKEN_2}` },
+    });
     const version = cloud.one(T.secretVersion, '-secret');
     expect(isSecretValue(version.inputs.secretString)).toBe(true);
-    expect(JSON.parse(version.inputs.secretString.value)).toEqual({ [ENV.oauthClientSecret]: CLIENT_SECRET, [ENV.bearerTokens]: `${TOKEN_1},${TOKEN_2}` });
+    expect(JSON.parse(version.inputs.secretString.value)).toEqual({
+      [ENV.oauthClientSecret]: CLIENT_SECRET,
+      [ENV.bearerTokens]: `${TOKEN_1},${TOKEN_2}`,
+    });
     // the task definition is plain (a leaked secret would have made it secret) and does not contain the text
     expect(typeof task.inputs.containerDefinitions).toBe('string');
     const plain = cloud.resources.flatMap((r) => plainStrings(r.inputs));
@@ -267,7 +335,15 @@ describe('task definition', () => {
 
   test('size, architecture, user, health check and log retention are settable', async () => {
     const kms = `arn:aws:kms:${AWS_REGION}:${AWS_ACCOUNT}:key/1234`;
-    const { task, container } = await deploy({ cpu: 1024, memoryLimitMiB: 2048, cpuArchitecture: 'ARM64', containerUser: '10001:10001', containerHealthCheck: true, logRetentionDays: 90, logsKmsKeyArn: kms });
+    const { task, container } = await deploy({
+      cpu: 1024,
+      memoryLimitMiB: 2048,
+      cpuArchitecture: 'ARM64',
+      containerUser: '10001:10001',
+      containerHealthCheck: true,
+      logRetentionDays: 90,
+      logsKmsKeyArn: kms,
+    });
     expect(cloud.one(T.logGroup).inputs.kmsKeyId).toBe(kms);
     expect(task.inputs).toMatchObject({ cpu: '1024', memory: '2048', runtimePlatform: { cpuArchitecture: 'ARM64' } });
     expect(container.user).toBe('10001:10001');
@@ -296,8 +372,18 @@ describe('least privilege', () => {
         Action: ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'],
         Resource: `arn:aws:ecr:${AWS_REGION}:${AWS_ACCOUNT}:repository/remote-mcp`,
       },
-      { Sid: 'WriteLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${logGroupArn}:log-stream:*` },
-      { Sid: 'ReadSecret', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [secretArn, KEYS_ARN] },
+      {
+        Sid: 'WriteLogs',
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: `${logGroupArn}:log-stream:*`,
+      },
+      {
+        Sid: 'ReadSecret',
+        Effect: 'Allow',
+        Action: ['secretsmanager:GetSecretValue'],
+        Resource: [secretArn, KEYS_ARN],
+      },
     ]);
   });
 
@@ -322,7 +408,9 @@ describe('least privilege', () => {
       cloud.reset();
       await deploy({ image });
       const [policy] = policyOf('remote-mcp-execution');
-      const ecrStatements = policy.Statement.filter((s: { Action: string[] }) => s.Action.some((a) => a.startsWith('ecr:')));
+      const ecrStatements = policy.Statement.filter((s: { Action: string[] }) =>
+        s.Action.some((a) => a.startsWith('ecr:')),
+      );
       expect(ecrStatements).toEqual([
         { Sid: 'EcrAuth', Effect: 'Allow', Action: ['ecr:GetAuthorizationToken'], Resource: '*' },
         {
@@ -350,7 +438,10 @@ describe('least privilege', () => {
     const arn = `arn:aws:secretsmanager:${AWS_REGION}:${AWS_ACCOUNT}:secret:mcp-abc123`;
     const { container } = await deploy({ secrets: undefined, secretArn: arn, secretFields: [ENV.oauthClientSecret] });
     expect(userSecrets()).toEqual([]);
-    expect(container.secrets).toEqual([{ name: ENV.oauthClientSecret, valueFrom: `${arn}:${ENV.oauthClientSecret}::` }, KEYS_ENTRY]);
+    expect(container.secrets).toEqual([
+      { name: ENV.oauthClientSecret, valueFrom: `${arn}:${ENV.oauthClientSecret}::` },
+      KEYS_ENTRY,
+    ]);
     const [policy] = policyOf('remote-mcp-execution');
     expect(policy.Statement.find((s: { Sid: string }) => s.Sid === 'ReadSecret').Resource).toEqual([arn, KEYS_ARN]);
   });
@@ -374,16 +465,25 @@ describe('least privilege', () => {
     expect(svc.requestStateKeysSecret).toBeUndefined();
     expect(cloud.ofType(T.secret).map((r) => r.name)).toEqual(['remote-mcp-secret']);
     const secretArn = await valueOf(svc.secret!.arn);
-    expect(container.secrets).toContainEqual({ name: ENV.requestStateKeys, valueFrom: `${secretArn}:${ENV.requestStateKeys}::` });
+    expect(container.secrets).toContainEqual({
+      name: ENV.requestStateKeys,
+      valueFrom: `${secretArn}:${ENV.requestStateKeys}::`,
+    });
     cloud.reset();
     const e = await configError({ secrets: { requestStateKeys: 'short-key' } });
-    expect(e.message).toMatch(/request-state keys \(MCP_REQUEST_STATE_KEYS\) the server would refuse: entry 1 is 9 bytes/);
+    expect(e.message).toMatch(
+      /request-state keys \(MCP_REQUEST_STATE_KEYS\) the server would refuse: entry 1 is 9 bytes/,
+    );
     expect(e.message).not.toContain('short-key');
   });
 
   test('ecrRepositoryArn recognises ECR images only', () => {
-    expect(awsApi.ecrRepositoryArn('123456789012.dkr.ecr.us-east-1.amazonaws.com/team/mcp@sha256:abc')).toBe('arn:aws:ecr:us-east-1:123456789012:repository/team/mcp');
-    expect(awsApi.ecrRepositoryArn('123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/mcp:1')).toBe('arn:aws-cn:ecr:cn-north-1:123456789012:repository/mcp');
+    expect(awsApi.ecrRepositoryArn('123456789012.dkr.ecr.us-east-1.amazonaws.com/team/mcp@sha256:abc')).toBe(
+      'arn:aws:ecr:us-east-1:123456789012:repository/team/mcp',
+    );
+    expect(awsApi.ecrRepositoryArn('123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/mcp:1')).toBe(
+      'arn:aws-cn:ecr:cn-north-1:123456789012:repository/mcp',
+    );
     expect(awsApi.ecrRepositoryArn('public.ecr.aws/x/mcp:1')).toBeUndefined();
     expect(awsApi.ecrRepositoryArn('node:24-slim')).toBeUndefined();
   });
@@ -404,26 +504,40 @@ describe('service and scaling', () => {
       enableExecuteCommand: false,
       desiredCount: 2,
     });
-    expect(s.inputs.loadBalancers).toEqual([{ targetGroupArn: expect.stringContaining('remote-mcp-tg'), containerName: 'mcp', containerPort: CONTAINER_PORT }]);
+    expect(s.inputs.loadBalancers).toEqual([
+      { targetGroupArn: expect.stringContaining('remote-mcp-tg'), containerName: 'mcp', containerPort: CONTAINER_PORT },
+    ]);
     expect(s.inputs.cluster).toContain('remote-mcp-cluster');
   });
 
   test('a new secret value rolls the tasks (ECS reads secrets at task start)', async () => {
     await deploy();
-    expect(cloud.one(T.service).inputs).toMatchObject({ forceNewDeployment: true, triggers: { secretVersion: 'version-1' } });
+    expect(cloud.one(T.service).inputs).toMatchObject({
+      forceNewDeployment: true,
+      triggers: { secretVersion: 'version-1' },
+    });
   });
 
   test('autoscaling by default: 2–10 tasks on requests per target and CPU', async () => {
     await deploy();
     const target = cloud.one(T.scalingTarget);
-    expect(target.inputs).toMatchObject({ minCapacity: 2, maxCapacity: 10, serviceNamespace: 'ecs', scalableDimension: 'ecs:service:DesiredCount' });
+    expect(target.inputs).toMatchObject({
+      minCapacity: 2,
+      maxCapacity: 10,
+      serviceNamespace: 'ecs',
+      scalableDimension: 'ecs:service:DesiredCount',
+    });
     expect(target.inputs.resourceId).toMatch(/^service\/remote-mcp-cluster-1a2b3c4\/remote-mcp-service-1a2b3c4$/);
     const policies = cloud.ofType(T.scalingPolicy).map((p) => p.inputs.targetTrackingScalingPolicyConfiguration);
     expect(policies).toHaveLength(2);
-    const requests = policies.find((p) => p.predefinedMetricSpecification.predefinedMetricType === 'ALBRequestCountPerTarget');
+    const requests = policies.find(
+      (p) => p.predefinedMetricSpecification.predefinedMetricType === 'ALBRequestCountPerTarget',
+    );
     expect(requests).toMatchObject({ targetValue: 1000, scaleInCooldown: 300, scaleOutCooldown: 60 });
     expect(requests.predefinedMetricSpecification.resourceLabel).toMatch(/^app\/.+\/targetgroup\/.+$/);
-    const cpu = policies.find((p) => p.predefinedMetricSpecification.predefinedMetricType === 'ECSServiceAverageCPUUtilization');
+    const cpu = policies.find(
+      (p) => p.predefinedMetricSpecification.predefinedMetricType === 'ECSServiceAverageCPUUtilization',
+    );
     expect(cpu).toMatchObject({ targetValue: 60 });
   });
 
@@ -470,7 +584,9 @@ describe('URL, DNS and outputs', () => {
     const c = await valueOf(svc.clientConfig);
     expect(c.claudeDesktop).toBe('Settings > Connectors > Add custom connector: https://mcp.example.com/mcp');
     expect(c.claudeCode).toBe('claude mcp add --transport http remote-mcp https://mcp.example.com/mcp');
-    expect(JSON.parse(c.vscode)).toEqual({ servers: { 'remote-mcp': { type: 'http', url: 'https://mcp.example.com/mcp' } } });
+    expect(JSON.parse(c.vscode)).toEqual({
+      servers: { 'remote-mcp': { type: 'http', url: 'https://mcp.example.com/mcp' } },
+    });
     expect(c).toEqual(clientConfigFor('remote-mcp', 'https://mcp.example.com/mcp'));
     expect(await pulumi.isSecret(svc.clientConfig)).toBe(false);
   });
@@ -484,8 +600,13 @@ describe('URL, DNS and outputs', () => {
   });
 
   test('every resource is a child of the component (parent: this)', async () => {
-    const { tracker } = await deploy({ hostedZoneId: 'Z1', webAclArn: 'arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/x/1' });
-    const created = cloud.resources.filter((r) => r.type !== 'remote-mcp-stacks:aws:McpFargateService').map((r) => `${r.type}::${r.name}`);
+    const { tracker } = await deploy({
+      hostedZoneId: 'Z1',
+      webAclArn: 'arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/x/1',
+    });
+    const created = cloud.resources
+      .filter((r) => r.type !== 'remote-mcp-stacks:aws:McpFargateService')
+      .map((r) => `${r.type}::${r.name}`);
     expect(created.length).toBeGreaterThan(20);
     for (const c of created) expect(tracker.seen).toContain(c);
   });
@@ -493,36 +614,71 @@ describe('URL, DNS and outputs', () => {
 
 describe('bad arguments fail before anything is created', () => {
   test('idle timeout outside the ALB range or not above the keep-alive', async () => {
-    expect((await configError({ idleTimeoutSeconds: 4001 })).message).toMatch(/idleTimeoutSeconds must be a whole number of seconds from 1 to 4000 \(the ALB's range\), got 4001/);
-    expect((await configError({ idleTimeoutSeconds: 0 })).message).toMatch(/idleTimeoutSeconds must be a whole number of seconds from 1 to 4000/);
-    expect((await configError({ idleTimeoutSeconds: 15 })).message).toMatch(/idleTimeoutSeconds must exceed the server's keepAliveSeconds \(15 s\), or the load balancer cuts idle streams; got 15 s/);
-    expect((await configError({ idleTimeoutSeconds: 100, serverSettings: { oauthIssuer: ISSUER, keepAliveSeconds: 120 } })).message).toMatch(/must exceed/);
+    expect((await configError({ idleTimeoutSeconds: 4001 })).message).toMatch(
+      /idleTimeoutSeconds must be a whole number of seconds from 1 to 4000 \(the ALB's range\), got 4001/,
+    );
+    expect((await configError({ idleTimeoutSeconds: 0 })).message).toMatch(
+      /idleTimeoutSeconds must be a whole number of seconds from 1 to 4000/,
+    );
+    expect((await configError({ idleTimeoutSeconds: 15 })).message).toMatch(
+      /idleTimeoutSeconds must exceed the server's keepAliveSeconds \(15 s\), or the load balancer cuts idle streams; got 15 s/,
+    );
+    expect(
+      (await configError({ idleTimeoutSeconds: 100, serverSettings: { oauthIssuer: ISSUER, keepAliveSeconds: 120 } }))
+        .message,
+    ).toMatch(/must exceed/);
   });
   test('a drain the Fargate stopTimeout cap cannot cover', async () => {
-    expect((await configError({ serverSettings: { oauthIssuer: ISSUER, drainSeconds: 116 } })).message).toMatch(/drainSeconds must be at most 115 on Fargate .*capped at 120 s\), got 116/);
+    expect((await configError({ serverSettings: { oauthIssuer: ISSUER, drainSeconds: 116 } })).message).toMatch(
+      /drainSeconds must be at most 115 on Fargate .*capped at 120 s\), got 116/,
+    );
   });
   test('auth modes', async () => {
     expect((await configError({ serverSettings: { authMode: 'none' } })).message).toMatch(/only runs on loopback/);
-    expect((await configError({ serverSettings: { authMode: 'token' }, secrets: { oauthClientSecret: 'x' } })).message).toMatch(/authMode 'token' needs bearer tokens/);
+    expect(
+      (await configError({ serverSettings: { authMode: 'token' }, secrets: { oauthClientSecret: 'x' } })).message,
+    ).toMatch(/authMode 'token' needs bearer tokens/);
     expect((await configError({ serverSettings: {} })).message).toMatch(/needs oauthIssuer/);
-    const introspection = { oauthIssuer: ISSUER, oauthIntrospectionUrl: 'https://auth.example.com/introspect', oauthClientId: 'mcp' };
-    expect((await configError({ serverSettings: introspection, secrets: { bearerTokens: TOKEN_1 } })).message).toMatch(/oauthIntrospectionUrl needs the client secret/);
-    expect((await configError({ serverSettings: { ...introspection, oauthClientId: undefined } })).message).toMatch(/oauthIntrospectionUrl needs oauthClientId/);
+    const introspection = {
+      oauthIssuer: ISSUER,
+      oauthIntrospectionUrl: 'https://auth.example.com/introspect',
+      oauthClientId: 'mcp',
+    };
+    expect((await configError({ serverSettings: introspection, secrets: { bearerTokens: TOKEN_1 } })).message).toMatch(
+      /oauthIntrospectionUrl needs the client secret/,
+    );
+    expect((await configError({ serverSettings: { ...introspection, oauthClientId: undefined } })).message).toMatch(
+      /oauthIntrospectionUrl needs oauthClientId/,
+    );
   });
   test('secret sources', async () => {
-    expect((await configError({ secretArn: 'arn:aws:secretsmanager:eu-west-1:1:secret:x' })).message).toMatch(/either `secrets`.*or `secretArn`/);
-    expect((await configError({ secrets: undefined, secretArn: 'arn:aws:secretsmanager:eu-west-1:1:secret:x' })).message).toMatch(/needs `secretFields`/);
-    expect((await configError({ secrets: undefined, secretArn: 'arn:x', secretFields: ['OAUTH_ISSUER' as never] })).message).toMatch(/secretFields may only name/);
-    expect((await configError({ secrets: undefined, secretFields: [ENV.bearerTokens] })).message).toMatch(/applies only to `secretArn`/);
+    expect((await configError({ secretArn: 'arn:aws:secretsmanager:eu-west-1:1:secret:x' })).message).toMatch(
+      /either `secrets`.*or `secretArn`/,
+    );
+    expect(
+      (await configError({ secrets: undefined, secretArn: 'arn:aws:secretsmanager:eu-west-1:1:secret:x' })).message,
+    ).toMatch(/needs `secretFields`/);
+    expect(
+      (await configError({ secrets: undefined, secretArn: 'arn:x', secretFields: ['OAUTH_ISSUER' as never] })).message,
+    ).toMatch(/secretFields may only name/);
+    expect((await configError({ secrets: undefined, secretFields: [ENV.bearerTokens] })).message).toMatch(
+      /applies only to `secretArn`/,
+    );
   });
   test('sizes, names, DNS', async () => {
     expect((await configError({ cpu: 300 })).message).toMatch(/cpu must be a Fargate CPU value/);
     expect((await configError({ logRetentionDays: 31 })).message).toMatch(/logRetentionDays must be one of/);
-    expect((await configError({ autoScaling: { minCapacity: 5, maxCapacity: 2 } })).message).toMatch(/autoScaling.maxCapacity/);
+    expect((await configError({ autoScaling: { minCapacity: 5, maxCapacity: 2 } })).message).toMatch(
+      /autoScaling.maxCapacity/,
+    );
     expect((await configError({ autoScaling: { cpuTargetPercent: 0 } })).message).toMatch(/cpuTargetPercent/);
     expect((await configError({ desiredCount: 20 })).message).toMatch(/desiredCount \(20\) must be within/);
-    expect((await configError({ domainName: 'mcp.example.com/mcp' })).message).toMatch(/domainName must be a host name/);
-    expect((await configError({ domainName: undefined, hostedZoneId: 'Z1' })).message).toMatch(/`hostedZoneId` needs `domainName`/);
+    expect((await configError({ domainName: 'mcp.example.com/mcp' })).message).toMatch(
+      /domainName must be a host name/,
+    );
+    expect((await configError({ domainName: undefined, hostedZoneId: 'Z1' })).message).toMatch(
+      /`hostedZoneId` needs `domainName`/,
+    );
     expect((await configError({}, 'a-name-that-is-far-too-long')).message).toMatch(/at most 20 characters/);
     expect((await configError({}, 'a'.repeat(21))).message).toMatch(/at most 20 characters/);
   });
@@ -530,22 +686,35 @@ describe('bad arguments fail before anything is created', () => {
   test("sessionMode 'stateful' needs exactly one task: the ALB has no stickiness, so other tasks would answer 404", async () => {
     const stateful = { oauthIssuer: ISSUER, sessionMode: 'stateful' as const };
     const message = (await configError({ serverSettings: stateful })).message;
-    expect(message).toMatch(/^McpFargateService remote-mcp: sessionMode 'stateful' needs exactly one task, and this service runs 2 to 10 tasks/);
-    expect(message).toMatch(/404 \(session not found\)\. Use sessionMode 'stateless' \(the default\), or run exactly one task \(`autoScaling: false` with `desiredCount: 1`/);
-    expect((await configError({ serverSettings: stateful, autoScaling: false })).message).toMatch(/this service runs 2 tasks/);
-    expect((await configError({ serverSettings: stateful, autoScaling: { minCapacity: 1, maxCapacity: 3 } })).message).toMatch(/this service runs 1 to 3 tasks/);
+    expect(message).toMatch(
+      /^McpFargateService remote-mcp: sessionMode 'stateful' needs exactly one task, and this service runs 2 to 10 tasks/,
+    );
+    expect(message).toMatch(
+      /404 \(session not found\)\. Use sessionMode 'stateless' \(the default\), or run exactly one task \(`autoScaling: false` with `desiredCount: 1`/,
+    );
+    expect((await configError({ serverSettings: stateful, autoScaling: false })).message).toMatch(
+      /this service runs 2 tasks/,
+    );
+    expect(
+      (await configError({ serverSettings: stateful, autoScaling: { minCapacity: 1, maxCapacity: 3 } })).message,
+    ).toMatch(/this service runs 1 to 3 tasks/);
   });
 
   test('bearer tokens the server would refuse (shorter than 16 characters, or a bad sha256: digest); no token in the message', async () => {
     const server = { authMode: 'token' as const };
-    const short = (await configError({ serverSettings: server, secrets: { bearerTokens: [TOKEN_1, 'short-token'] } })).message;
+    const short = (await configError({ serverSettings: server, secrets: { bearerTokens: [TOKEN_1, 'short-token'] } }))
+      .message;
     expect(short).toBe(
       'McpFargateService remote-mcp: bearer tokens (MCP_BEARER_TOKENS) the server would refuse: entry 2: tokens must be at least 16 characters long (got 11); generate one with: openssl rand -base64 32',
     );
     expect(short).not.toContain('short-token');
     expect(short).not.toContain(TOKEN_1);
-    expect((await configError({ serverSettings: server, secrets: { bearerTokens: `sha256:${'0'.repeat(63)}` } })).message).toMatch(/entry 1: a sha256: entry must be followed by 64 hex digits/);
-    expect((await configError({ serverSettings: server, secrets: { bearerTokens: '' } })).message).toMatch(/the server would refuse: no token/);
+    expect(
+      (await configError({ serverSettings: server, secrets: { bearerTokens: `sha256:${'0'.repeat(63)}` } })).message,
+    ).toMatch(/entry 1: a sha256: entry must be followed by 64 hex digits/);
+    expect((await configError({ serverSettings: server, secrets: { bearerTokens: '' } })).message).toMatch(
+      /the server would refuse: no token/,
+    );
   });
 
   test('a certificate from another region than aws:region is refused (an ALB takes only certificates of its own region)', async () => {
@@ -579,7 +748,10 @@ describe('stateful sessions on one task', () => {
 
 describe('bearer tokens given as an output', () => {
   test('are checked by the same rule once known; valid ones reach the secret as a Pulumi secret', async () => {
-    await deploy({ serverSettings: { authMode: 'token' }, secrets: { bearerTokens: pulumi.secret(`${TOKEN_1},${TOKEN_2}`) } });
+    await deploy({
+      serverSettings: { authMode: 'token' },
+      secrets: { bearerTokens: pulumi.secret(`${TOKEN_1},${TOKEN_2}`) },
+    });
     const version = cloud.one(T.secretVersion, '-secret');
     expect(isSecretValue(version.inputs.secretString)).toBe(true);
     expect(JSON.parse(version.inputs.secretString.value)[ENV.bearerTokens]).toBe(`${TOKEN_1},${TOKEN_2}`);
@@ -605,8 +777,15 @@ describe('physical names fit AWS limits with the longest component name', () => 
   test(`a ${FARGATE_LIMITS.nameMaxLength}-character name: every auto-named load balancer and target group name fits 32 characters`, async () => {
     const name = `m${'x'.repeat(FARGATE_LIMITS.nameMaxLength - 1)}`;
     await deploy({ secrets: { oauthClientSecret: CLIENT_SECRET } }, name);
-    const autoNamed = cloud.customResources().filter((r) => r.inputs.name === undefined && LIMITS[r.type] !== undefined);
-    expect(autoNamed.filter((r) => r.type === T.lb || r.type === T.tg).map((r) => r.name).sort()).toEqual([`${name}-alb`, `${name}-tg`]);
+    const autoNamed = cloud
+      .customResources()
+      .filter((r) => r.inputs.name === undefined && LIMITS[r.type] !== undefined);
+    expect(
+      autoNamed
+        .filter((r) => r.type === T.lb || r.type === T.tg)
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual([`${name}-alb`, `${name}-tg`]);
     for (const r of autoNamed) {
       const longest = r.name.length + AUTO_NAME_SUFFIX;
       expect([r.type, r.name, longest <= LIMITS[r.type]!]).toEqual([r.type, r.name, true]);
@@ -626,7 +805,10 @@ describe('shared session store (sessionStore)', () => {
   const ids = () => awsApi.sessionStoreIds('remote-mcp');
 
   function policyOf(roleName: string) {
-    return cloud.ofType(T.rolePolicy).filter((p) => p.inputs.role === `${roleName}-id`).map((p) => JSON.parse(p.inputs.policy));
+    return cloud
+      .ofType(T.rolePolicy)
+      .filter((p) => p.inputs.role === `${roleName}-id`)
+      .map((p) => JSON.parse(p.inputs.policy));
   }
 
   /** Resource options as the component passed them (seen by a v1 transformation). */
@@ -657,23 +839,39 @@ describe('shared session store (sessionStore)', () => {
     expect(cloud.one(S.cache).inputs.cacheUsageLimits).toBeUndefined();
     expect(cloud.one(S.userGroup).inputs).toMatchObject({ userGroupId, engine: 'valkey', userIds: [userId] });
     // REDIS_URL carries no user name, so the client authenticates as `default`: the user takes that name
-    expect(cloud.one(S.user).inputs).toMatchObject({ userId, userName: 'default', engine: 'valkey', accessString: 'on ~* &* +@all' });
+    expect(cloud.one(S.user).inputs).toMatchObject({
+      userId,
+      userName: 'default',
+      engine: 'valkey',
+      accessString: 'on ~* &* +@all',
+    });
     expect(cloud.named(T.sg, 'remote-mcp-sessions').inputs.vpcId).toBe('vpc-123');
     expect(svc.sessionStore).toBeDefined();
-    expect(await valueOf(svc.sessionStoreEndpoint!)).toMatch(/^mcp-remote-mcp-[0-9a-f]{8}-abc123\.serverless\.euw1\.cache\.amazonaws\.com:6379$/);
+    expect(await valueOf(svc.sessionStoreEndpoint!)).toMatch(
+      /^mcp-remote-mcp-[0-9a-f]{8}-abc123\.serverless\.euw1\.cache\.amazonaws\.com:6379$/,
+    );
   });
 
   test('the store takes 6379 from the task security group only, and the tasks may open 6379 to it alone', async () => {
     await deploy({ serverSettings: STATEFUL, sessionStore: true });
     const storeIngress = cloud.ofType(T.ingress).filter((r) => r.inputs.securityGroupId === sgId('sessions'));
     expect(storeIngress).toHaveLength(1);
-    expect(storeIngress[0]!.inputs).toMatchObject({ referencedSecurityGroupId: sgId('tasks'), ipProtocol: 'tcp', fromPort: 6379, toPort: 6379 });
+    expect(storeIngress[0]!.inputs).toMatchObject({
+      referencedSecurityGroupId: sgId('tasks'),
+      ipProtocol: 'tcp',
+      fromPort: 6379,
+      toPort: 6379,
+    });
     expect(storeIngress[0]!.inputs.cidrIpv4).toBeUndefined();
     expect(storeIngress[0]!.inputs.cidrIpv6).toBeUndefined();
     // the store itself opens nothing outwards
     expect(cloud.ofType(T.egress).filter((r) => r.inputs.securityGroupId === sgId('sessions'))).toEqual([]);
     const taskEgress = cloud.ofType(T.egress).filter((r) => r.inputs.securityGroupId === sgId('tasks'));
-    expect(taskEgress.map((r) => [r.inputs.cidrIpv4 ?? r.inputs.referencedSecurityGroupId, r.inputs.fromPort, r.inputs.toPort]).sort()).toEqual([
+    expect(
+      taskEgress
+        .map((r) => [r.inputs.cidrIpv4 ?? r.inputs.referencedSecurityGroupId, r.inputs.fromPort, r.inputs.toPort])
+        .sort(),
+    ).toEqual([
       ['0.0.0.0/0', 443, 443],
       [sgId('sessions'), 6379, 6379],
     ]);
@@ -685,7 +883,11 @@ describe('shared session store (sessionStore)', () => {
 
   test('its resources are children of an McpServerlessSessionStore component, each aliased to the service (their parent before), so deployed stacks move them instead of replacing them', async () => {
     const tracker = optionsTracker();
-    const svc = new awsApi.McpFargateService('remote-mcp', { ...baseArgs(), serverSettings: STATEFUL, sessionStore: true }, tracker.opts);
+    const svc = new awsApi.McpFargateService(
+      'remote-mcp',
+      { ...baseArgs(), serverSettings: STATEFUL, sessionStore: true },
+      tracker.opts,
+    );
     await settle();
     const store = svc.serverlessSessionStore!;
     expect(store).toBeInstanceOf(awsApi.McpServerlessSessionStore);
@@ -715,7 +917,11 @@ describe('shared session store (sessionStore)', () => {
 
   test('the password is generated, a Pulumi secret, and kept once the user exists (ignoreChanges)', async () => {
     const tracker = optionsTracker();
-    new awsApi.McpFargateService('remote-mcp', { ...baseArgs(), serverSettings: STATEFUL, sessionStore: true }, tracker.opts);
+    new awsApi.McpFargateService(
+      'remote-mcp',
+      { ...baseArgs(), serverSettings: STATEFUL, sessionStore: true },
+      tracker.opts,
+    );
     await settle();
     const user = cloud.one(S.user);
     expect(isSecretValue(user.inputs.passwords)).toBe(true);
@@ -739,7 +945,9 @@ describe('shared session store (sessionStore)', () => {
     const version = cloud.named(T.secretVersion, 'remote-mcp-redis-url');
     expect(isSecretValue(version.inputs.secretString)).toBe(true);
     const endpoint = await valueOf(svc.sessionStoreEndpoint!);
-    expect(version.inputs.secretString.value).toBe(redisUrl(endpoint.split(':')[0]!, { port: 6379, tls: true, password }));
+    expect(version.inputs.secretString.value).toBe(
+      redisUrl(endpoint.split(':')[0]!, { port: 6379, tls: true, password }),
+    );
     expect(version.inputs.secretString.value).toMatch(/^rediss:\/\/:[A-Za-z0-9_-]{43}@.+:6379$/);
     expect(await pulumi.isSecret(svc.redisUrl!)).toBe(true);
     expect(await valueOf(svc.redisUrl!)).toBe(version.inputs.secretString.value);
@@ -760,33 +968,48 @@ describe('shared session store (sessionStore)', () => {
     cloud.reset();
     const alone = await deploy({ serverSettings: STATEFUL, secrets: undefined, sessionStore: true });
     const [only] = policyOf('remote-mcp-execution');
-    expect(only.Statement.find((s: { Sid: string }) => s.Sid === 'ReadSecret').Resource).toEqual([await valueOf(alone.svc.redisUrlSecret!.arn), KEYS_ARN]);
+    expect(only.Statement.find((s: { Sid: string }) => s.Sid === 'ReadSecret').Resource).toEqual([
+      await valueOf(alone.svc.redisUrlSecret!.arn),
+      KEYS_ARN,
+    ]);
   });
 
   test('a new URL rolls the tasks (ECS reads secrets at task start)', async () => {
     await deploy({ serverSettings: STATEFUL, sessionStore: true });
-    expect(cloud.one(T.service).inputs).toMatchObject({ forceNewDeployment: true, triggers: { secretVersion: 'version-1', redisUrlVersion: 'version-1' } });
+    expect(cloud.one(T.service).inputs).toMatchObject({
+      forceNewDeployment: true,
+      triggers: { secretVersion: 'version-1', redisUrlVersion: 'version-1' },
+    });
   });
 
-  test("stateful on several tasks: accepted with the store, refused without it (the message names sessionStore)", async () => {
+  test('stateful on several tasks: accepted with the store, refused without it (the message names sessionStore)', async () => {
     await deploy({ serverSettings: STATEFUL, sessionStore: true });
     expect(cloud.one('aws:appautoscaling/target:Target').inputs).toMatchObject({ minCapacity: 2, maxCapacity: 10 });
     cloud.reset();
     const message = (await configError({ serverSettings: STATEFUL })).message;
     expect(message).toMatch(/needs exactly one task, and this service runs 2 to 10 tasks/);
-    expect(message).toMatch(/give the service a shared session store \(`sessionStore: true` creates ElastiCache Serverless for Valkey\)/);
+    expect(message).toMatch(
+      /give the service a shared session store \(`sessionStore: true` creates ElastiCache Serverless for Valkey\)/,
+    );
   });
 
   test('a store with stateless sessions is refused: nothing would read it', async () => {
-    expect((await configError({ sessionStore: true })).message).toMatch(/sessionStore is used only by sessionMode 'stateful'.*billed cache that nothing reads/);
+    expect((await configError({ sessionStore: true })).message).toMatch(
+      /sessionStore is used only by sessionMode 'stateful'.*billed cache that nothing reads/,
+    );
   });
 
   test('the created store speaks the cluster protocol: the server is told so (REDIS_CLUSTER_MODE), for an existing store it is not', async () => {
     const { container } = await deploy({ serverSettings: STATEFUL, sessionStore: true });
-    const env = Object.fromEntries(container.environment.map((e: { name: string; value: string }) => [e.name, e.value]));
+    const env = Object.fromEntries(
+      container.environment.map((e: { name: string; value: string }) => [e.name, e.value]),
+    );
     expect(env[ENV.redisClusterMode]).toBe('true');
     cloud.reset();
-    const existing = await deploy({ serverSettings: STATEFUL, sessionStore: { redisUrlSecretArn: 'arn:aws:secretsmanager:eu-west-1:1:secret:x' } });
+    const existing = await deploy({
+      serverSettings: STATEFUL,
+      sessionStore: { redisUrlSecretArn: 'arn:aws:secretsmanager:eu-west-1:1:secret:x' },
+    });
     expect(existing.container.environment.map((e: { name: string }) => e.name)).not.toContain(ENV.redisClusterMode);
     cloud.reset();
     const { container: plain } = await deploy();
@@ -795,25 +1018,49 @@ describe('shared session store (sessionStore)', () => {
 
   test("REDIS_URL as a field of the service's own secret counts as a shared store; with sessionStore it is refused", async () => {
     const arn = `arn:aws:secretsmanager:${AWS_REGION}:${AWS_ACCOUNT}:secret:mcp-abc123`;
-    const { container } = await deploy({ serverSettings: STATEFUL, secrets: undefined, secretArn: arn, secretFields: [ENV.redisUrl] });
+    const { container } = await deploy({
+      serverSettings: STATEFUL,
+      secrets: undefined,
+      secretArn: arn,
+      secretFields: [ENV.redisUrl],
+    });
     expect(container.secrets).toEqual([{ name: ENV.redisUrl, valueFrom: `${arn}:${ENV.redisUrl}::` }, KEYS_ENTRY]);
     cloud.reset();
-    expect((await configError({ serverSettings: STATEFUL, secrets: undefined, secretArn: arn, secretFields: [ENV.redisUrl], sessionStore: true })).message).toMatch(
-      /'REDIS_URL' comes from sessionStore: remove it from secretFields/,
-    );
+    expect(
+      (
+        await configError({
+          serverSettings: STATEFUL,
+          secrets: undefined,
+          secretArn: arn,
+          secretFields: [ENV.redisUrl],
+          sessionStore: true,
+        })
+      ).message,
+    ).toMatch(/'REDIS_URL' comes from sessionStore: remove it from secretFields/);
   });
 
   test('no store: no cache, user, user group, store security group or REDIS_URL', async () => {
     const { container } = await deploy();
     for (const t of Object.values(S)) expect(cloud.ofType(t)).toEqual([]);
-    expect(cloud.ofType(T.sg).map((s) => s.name).sort()).toEqual(['remote-mcp-alb', 'remote-mcp-tasks']);
+    expect(
+      cloud
+        .ofType(T.sg)
+        .map((s) => s.name)
+        .sort(),
+    ).toEqual(['remote-mcp-alb', 'remote-mcp-tasks']);
     expect(userSecrets()).toHaveLength(1);
-    expect(container.secrets.map((s: { name: string }) => s.name)).toEqual([ENV.oauthClientSecret, ENV.requestStateKeys]);
+    expect(container.secrets.map((s: { name: string }) => s.name)).toEqual([
+      ENV.oauthClientSecret,
+      ENV.requestStateKeys,
+    ]);
   });
 
   test('settings: Valkey 7, usage caps, KMS key', async () => {
     const kms = `arn:aws:kms:${AWS_REGION}:${AWS_ACCOUNT}:key/abcd`;
-    await deploy({ serverSettings: STATEFUL, sessionStore: { majorEngineVersion: '7', maxDataStorageGB: 5, maxEcpuPerSecond: 5000, kmsKeyArn: kms } });
+    await deploy({
+      serverSettings: STATEFUL,
+      sessionStore: { majorEngineVersion: '7', maxDataStorageGB: 5, maxEcpuPerSecond: 5000, kmsKeyArn: kms },
+    });
     expect(cloud.one(S.cache).inputs).toMatchObject({
       majorEngineVersion: '7',
       kmsKeyId: kms,
@@ -821,22 +1068,37 @@ describe('shared session store (sessionStore)', () => {
     });
   });
 
-  test("an existing store: injected from its secret, readable alone, a network path to its security group only", async () => {
+  test('an existing store: injected from its secret, readable alone, a network path to its security group only', async () => {
     const arn = `arn:aws:secretsmanager:${AWS_REGION}:${AWS_ACCOUNT}:secret:redis-url-abc`;
-    const { container } = await deploy({ serverSettings: STATEFUL, secrets: undefined, sessionStore: { redisUrlSecretArn: arn, securityGroupId: 'sg-store', port: 6380 } });
+    const { container } = await deploy({
+      serverSettings: STATEFUL,
+      secrets: undefined,
+      sessionStore: { redisUrlSecretArn: arn, securityGroupId: 'sg-store', port: 6380 },
+    });
     for (const t of Object.values(S)) expect(cloud.ofType(t)).toEqual([]);
     expect(userSecrets()).toEqual([]);
     expect(container.secrets).toEqual([{ name: ENV.redisUrl, valueFrom: arn }, KEYS_ENTRY]);
-    expect(policyOf('remote-mcp-execution')[0].Statement.find((s: { Sid: string }) => s.Sid === 'ReadSecret').Resource).toEqual([arn, KEYS_ARN]);
-    expect(cloud.ofType(T.ingress).filter((r) => r.inputs.securityGroupId === 'sg-store').map((r) => r.inputs)).toEqual([
-      expect.objectContaining({ referencedSecurityGroupId: sgId('tasks'), fromPort: 6380, toPort: 6380 }),
-    ]);
-    expect(cloud.named(T.egress, 'remote-mcp-tasks-to-sessions').inputs).toMatchObject({ referencedSecurityGroupId: 'sg-store', fromPort: 6380, toPort: 6380 });
+    expect(
+      policyOf('remote-mcp-execution')[0].Statement.find((s: { Sid: string }) => s.Sid === 'ReadSecret').Resource,
+    ).toEqual([arn, KEYS_ARN]);
+    expect(
+      cloud
+        .ofType(T.ingress)
+        .filter((r) => r.inputs.securityGroupId === 'sg-store')
+        .map((r) => r.inputs),
+    ).toEqual([expect.objectContaining({ referencedSecurityGroupId: sgId('tasks'), fromPort: 6380, toPort: 6380 })]);
+    expect(cloud.named(T.egress, 'remote-mcp-tasks-to-sessions').inputs).toMatchObject({
+      referencedSecurityGroupId: 'sg-store',
+      fromPort: 6380,
+      toPort: 6380,
+    });
     // a JSON field of the secret; without the store's security group no rule is added (the path is the user's to open)
     cloud.reset();
     const field = await deploy({ serverSettings: STATEFUL, sessionStore: { redisUrlSecretArn: arn, field: 'url' } });
     expect(field.container.secrets).toContainEqual({ name: ENV.redisUrl, valueFrom: `${arn}:url::` });
-    expect([...cloud.ofType(T.ingress), ...cloud.ofType(T.egress)].filter((r) => r.name.includes('sessions'))).toEqual([]);
+    expect([...cloud.ofType(T.ingress), ...cloud.ofType(T.egress)].filter((r) => r.name.includes('sessions'))).toEqual(
+      [],
+    );
   });
 
   test('every store resource is a child of the component', async () => {
@@ -858,16 +1120,27 @@ describe('shared session store (sessionStore)', () => {
   });
 
   test('bad store settings fail before anything is created', async () => {
-    const err = async (sessionStore: Args['sessionStore'], extra: Partial<Args> = {}) => (await configError({ serverSettings: STATEFUL, sessionStore, ...extra })).message;
-    expect(await err({ majorEngineVersion: '6' })).toMatch(/sessionStore.majorEngineVersion must be a Valkey major version, 7 or later/);
-    expect(await err({ maxDataStorageGB: 0 })).toMatch(/sessionStore.maxDataStorageGB must be a whole number from 1 to 5000/);
-    expect(await err({ maxEcpuPerSecond: 10 })).toMatch(/sessionStore.maxEcpuPerSecond must be a whole number from 1000/);
-    expect(await err({ redisUrlSecretArn: 'arn:x', port: 0 })).toMatch(/sessionStore.port must be a whole number from 1 to 65535/);
-    expect(await err({ redisUrlSecretArn: 'arn:x', majorEngineVersion: '8' } as never)).toMatch(/redisUrlSecretArn names an existing store: majorEngineVersion/);
+    const err = async (sessionStore: Args['sessionStore'], extra: Partial<Args> = {}) =>
+      (await configError({ serverSettings: STATEFUL, sessionStore, ...extra })).message;
+    expect(await err({ majorEngineVersion: '6' })).toMatch(
+      /sessionStore.majorEngineVersion must be a Valkey major version, 7 or later/,
+    );
+    expect(await err({ maxDataStorageGB: 0 })).toMatch(
+      /sessionStore.maxDataStorageGB must be a whole number from 1 to 5000/,
+    );
+    expect(await err({ maxEcpuPerSecond: 10 })).toMatch(
+      /sessionStore.maxEcpuPerSecond must be a whole number from 1000/,
+    );
+    expect(await err({ redisUrlSecretArn: 'arn:x', port: 0 })).toMatch(
+      /sessionStore.port must be a whole number from 1 to 65535/,
+    );
+    expect(await err({ redisUrlSecretArn: 'arn:x', majorEngineVersion: '8' } as never)).toMatch(
+      /redisUrlSecretArn names an existing store: majorEngineVersion/,
+    );
   });
 });
 
-describe('renamed arguments and fields (issue 15: the CDK construct\'s names)', () => {
+describe("renamed arguments and fields (issue 15: the CDK construct's names)", () => {
   test('`server` and `memoryMiB`, the deprecated former names of `serverSettings` and `memoryLimitMiB`, still work', async () => {
     const { svc, task, container } = await deploy({
       serverSettings: undefined,
@@ -886,6 +1159,8 @@ describe('renamed arguments and fields (issue 15: the CDK construct\'s names)', 
     const both = await configError({ server: { oauthIssuer: ISSUER } });
     expect(both.message).toMatch(/pass `serverSettings` only \(`server` is its deprecated former name\), not both/);
     const memory = await configError({ memoryLimitMiB: 2048, memoryMiB: 2048 });
-    expect(memory.message).toMatch(/pass `memoryLimitMiB` only \(`memoryMiB` is its deprecated former name\), not both/);
+    expect(memory.message).toMatch(
+      /pass `memoryLimitMiB` only \(`memoryMiB` is its deprecated former name\), not both/,
+    );
   });
 });

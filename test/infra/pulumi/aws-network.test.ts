@@ -8,7 +8,17 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { createVpc } from '../../../infra/cdk/supporting-resources';
 import { newApp } from '../cdk/helpers';
-import { AWS_ACCOUNT, AWS_AZS, AWS_REGION, configErrorOf, parentTracker, settle, useMocks, valueOf, type MockCloud } from './mocks';
+import {
+  AWS_ACCOUNT,
+  AWS_AZS,
+  AWS_REGION,
+  configErrorOf,
+  parentTracker,
+  settle,
+  useMocks,
+  valueOf,
+  type MockCloud,
+} from './mocks';
 
 let awsApi: typeof import('../../../infra/pulumi/aws');
 let cloud: MockCloud;
@@ -60,7 +70,11 @@ async function deploy(overrides: Partial<Args> = {}) {
   return { svc, tracker };
 }
 
-const byName = (type: string, prefix: string) => cloud.ofType(type).filter((r) => r.name.startsWith(prefix)).sort((a, b) => a.name.localeCompare(b.name));
+const byName = (type: string, prefix: string) =>
+  cloud
+    .ofType(type)
+    .filter((r) => r.name.startsWith(prefix))
+    .sort((a, b) => a.name.localeCompare(b.name));
 
 test('no network given: a VPC over two AZs, public and private subnets, the service in them', async () => {
   const { svc } = await deploy();
@@ -97,9 +111,17 @@ test('routes: public subnets to the internet gateway; each private subnet throug
   expect(nats.map((n) => n.inputs.allocationId)).toEqual(['remote-mcp-net-nat-0-id', 'remote-mcp-net-nat-1-id']);
   expect(cloud.ofType(T.eip).map((e) => e.inputs.domain)).toEqual(['vpc', 'vpc']);
   for (const i of [0, 1]) {
-    expect(cloud.named(T.routeTable, `remote-mcp-net-private-${i}`).inputs.routes).toEqual([{ cidrBlock: '0.0.0.0/0', natGatewayId: `remote-mcp-net-nat-${i}-id` }]);
-    expect(cloud.named(T.association, `remote-mcp-net-private-${i}`).inputs).toMatchObject({ subnetId: `remote-mcp-net-private-${i}-id`, routeTableId: `remote-mcp-net-private-${i}-id` });
-    expect(cloud.named(T.association, `remote-mcp-net-public-${i}`).inputs).toMatchObject({ subnetId: `remote-mcp-net-public-${i}-id`, routeTableId: 'remote-mcp-net-public-id' });
+    expect(cloud.named(T.routeTable, `remote-mcp-net-private-${i}`).inputs.routes).toEqual([
+      { cidrBlock: '0.0.0.0/0', natGatewayId: `remote-mcp-net-nat-${i}-id` },
+    ]);
+    expect(cloud.named(T.association, `remote-mcp-net-private-${i}`).inputs).toMatchObject({
+      subnetId: `remote-mcp-net-private-${i}-id`,
+      routeTableId: `remote-mcp-net-private-${i}-id`,
+    });
+    expect(cloud.named(T.association, `remote-mcp-net-public-${i}`).inputs).toMatchObject({
+      subnetId: `remote-mcp-net-public-${i}-id`,
+      routeTableId: 'remote-mcp-net-public-id',
+    });
   }
 });
 
@@ -107,23 +129,38 @@ test('natGateways: 1 — both private subnets leave through the one NAT gateway'
   await deploy({ natGateways: 1 });
   expect(cloud.ofType(T.nat)).toHaveLength(1);
   for (const i of [0, 1]) {
-    expect(cloud.named(T.routeTable, `remote-mcp-net-private-${i}`).inputs.routes).toEqual([{ cidrBlock: '0.0.0.0/0', natGatewayId: 'remote-mcp-net-nat-0-id' }]);
+    expect(cloud.named(T.routeTable, `remote-mcp-net-private-${i}`).inputs.routes).toEqual([
+      { cidrBlock: '0.0.0.0/0', natGatewayId: 'remote-mcp-net-nat-0-id' },
+    ]);
   }
 });
 
 test('flow logs of all traffic to a log group kept a year; the role writes only there; the default security group has no rule', async () => {
   await deploy({ logsKmsKeyArn: `arn:aws:kms:${AWS_REGION}:${AWS_ACCOUNT}:key/k1` });
   const group = cloud.named(T.logGroup, 'remote-mcp-net-flow-logs');
-  expect(group.inputs).toMatchObject({ retentionInDays: 365, kmsKeyId: `arn:aws:kms:${AWS_REGION}:${AWS_ACCOUNT}:key/k1` });
+  expect(group.inputs).toMatchObject({
+    retentionInDays: 365,
+    kmsKeyId: `arn:aws:kms:${AWS_REGION}:${AWS_ACCOUNT}:key/k1`,
+  });
   const flow = cloud.one(T.flowLog);
-  expect(flow.inputs).toMatchObject({ vpcId: 'remote-mcp-net-vpc-id', trafficType: 'ALL', logDestinationType: 'cloud-watch-logs' });
+  expect(flow.inputs).toMatchObject({
+    vpcId: 'remote-mcp-net-vpc-id',
+    trafficType: 'ALL',
+    logDestinationType: 'cloud-watch-logs',
+  });
   const groupArn = `arn:aws:logs:${AWS_REGION}:${AWS_ACCOUNT}:log-group:remote-mcp-net-flow-logs-1a2b3c4`;
   expect(flow.inputs.logDestination).toBe(groupArn);
   const role = cloud.named(T.role, 'remote-mcp-net-flow-logs');
-  expect(JSON.parse(role.inputs.assumeRolePolicy).Statement[0].Principal).toEqual({ Service: 'vpc-flow-logs.amazonaws.com' });
+  expect(JSON.parse(role.inputs.assumeRolePolicy).Statement[0].Principal).toEqual({
+    Service: 'vpc-flow-logs.amazonaws.com',
+  });
   const policy = JSON.parse(cloud.named(T.rolePolicy, 'remote-mcp-net-flow-logs').inputs.policy);
   expect(policy.Statement).toEqual([
-    { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'], Resource: [groupArn, `${groupArn}:log-stream:*`] },
+    {
+      Effect: 'Allow',
+      Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+      Resource: [groupArn, `${groupArn}:log-stream:*`],
+    },
   ]);
   expect(cloud.one(T.defaultSg).inputs).toMatchObject({ vpcId: 'remote-mcp-net-vpc-id', ingress: [], egress: [] });
 });
@@ -132,12 +169,24 @@ test('the same shape as the CDK construct’s default VPC (subnet ranges, NAT ga
   const stack = new Stack(newApp(), 'Vpc', { env: { region: AWS_REGION } });
   createVpc(stack, { natGateways: 2, retention: logs.RetentionDays.ONE_YEAR, key: new kms.Key(stack, 'Key') });
   const cdk = Template.fromStack(stack);
-  const cdkSubnets = Object.values(cdk.findResources('AWS::EC2::Subnet')).map((s) => (s as { Properties: Record<string, any> }).Properties);
-  const cdkCidrs = (kind: string) => cdkSubnets.filter((s) => s.Tags.some((t: { Key: string; Value: string }) => t.Key === 'aws-cdk:subnet-name' && t.Value === kind)).map((s) => s.CidrBlock).sort();
+  const cdkSubnets = Object.values(cdk.findResources('AWS::EC2::Subnet')).map(
+    (s) => (s as { Properties: Record<string, any> }).Properties,
+  );
+  const cdkCidrs = (kind: string) =>
+    cdkSubnets
+      .filter((s) =>
+        s.Tags.some((t: { Key: string; Value: string }) => t.Key === 'aws-cdk:subnet-name' && t.Value === kind),
+      )
+      .map((s) => s.CidrBlock)
+      .sort();
   await deploy();
   expect(byName(T.subnet, 'remote-mcp-net-public-').map((s) => s.inputs.cidrBlock)).toEqual(cdkCidrs('public'));
   expect(byName(T.subnet, 'remote-mcp-net-private-').map((s) => s.inputs.cidrBlock)).toEqual(cdkCidrs('private'));
-  expect(cloud.one(T.vpc).inputs.cidrBlock).toBe(Object.values(cdk.findResources('AWS::EC2::VPC')).map((v) => (v as { Properties: { CidrBlock: string } }).Properties.CidrBlock)[0]);
+  expect(cloud.one(T.vpc).inputs.cidrBlock).toBe(
+    Object.values(cdk.findResources('AWS::EC2::VPC')).map(
+      (v) => (v as { Properties: { CidrBlock: string } }).Properties.CidrBlock,
+    )[0],
+  );
   expect(cloud.ofType(T.nat)).toHaveLength(Object.keys(cdk.findResources('AWS::EC2::NatGateway')).length);
   expect(cdkSubnets.every((s) => s.MapPublicIpOnLaunch === false)).toBe(true);
   expect(cloud.ofType(T.flowLog)).toHaveLength(Object.keys(cdk.findResources('AWS::EC2::FlowLog')).length);
@@ -151,15 +200,24 @@ test('every network resource is a child of the component', async () => {
 });
 
 test('a given network is used as it is, and nothing of a network is created', async () => {
-  await deploy({ vpcId: 'vpc-123', publicSubnetIds: ['subnet-a', 'subnet-b'], privateSubnetIds: ['subnet-c', 'subnet-d'] });
+  await deploy({
+    vpcId: 'vpc-123',
+    publicSubnetIds: ['subnet-a', 'subnet-b'],
+    privateSubnetIds: ['subnet-c', 'subnet-d'],
+  });
   for (const type of [T.vpc, T.subnet, T.nat, T.igw, T.flowLog]) expect(cloud.ofType(type)).toEqual([]);
   expect(cloud.one(T.lb).inputs.subnets).toEqual(['subnet-a', 'subnet-b']);
 });
 
 test('a partial network, or natGateways with a given network or out of range, fails before anything is created', async () => {
-  const err = (o: Partial<Args>) => configErrorOf(cloud, () => new awsApi.McpFargateService('remote-mcp', args(o))).then((e) => e.message);
-  expect(await err({ vpcId: 'vpc-1' })).toMatch(/give all of `vpcId`, `publicSubnetIds` and `privateSubnetIds` \(your network\), or none of them \(a network is created\)/);
+  const err = (o: Partial<Args>) =>
+    configErrorOf(cloud, () => new awsApi.McpFargateService('remote-mcp', args(o))).then((e) => e.message);
+  expect(await err({ vpcId: 'vpc-1' })).toMatch(
+    /give all of `vpcId`, `publicSubnetIds` and `privateSubnetIds` \(your network\), or none of them \(a network is created\)/,
+  );
   expect(await err({ publicSubnetIds: ['a', 'b'], privateSubnetIds: ['c', 'd'] })).toMatch(/give all of `vpcId`/);
-  expect(await err({ vpcId: 'vpc-1', publicSubnetIds: ['a', 'b'], privateSubnetIds: ['c', 'd'], natGateways: 1 })).toMatch(/natGateways applies only to a created network/);
+  expect(
+    await err({ vpcId: 'vpc-1', publicSubnetIds: ['a', 'b'], privateSubnetIds: ['c', 'd'], natGateways: 1 }),
+  ).toMatch(/natGateways applies only to a created network/);
   expect(await err({ natGateways: 3 })).toMatch(/natGateways must be/);
 });

@@ -2,7 +2,12 @@
  * McpFargateService (Pulumi) observability under mocks: dashboard, alarms with the shared thresholds, the ADOT
  * collector sidecar and the task role's policy.
  */
-import { ADOT_COLLECTOR_IMAGE, ALARM_THRESHOLDS, MCP_METRICS, MCP_METRICS_NAMESPACE } from '../../../infra/shared/observability';
+import {
+  ADOT_COLLECTOR_IMAGE,
+  ALARM_THRESHOLDS,
+  MCP_METRICS,
+  MCP_METRICS_NAMESPACE,
+} from '../../../infra/shared/observability';
 import { AWS_ACCOUNT, AWS_REGION, configErrorOf, settle, useMocks, valueOf, type MockCloud } from './mocks';
 
 let awsApi: typeof import('../../../infra/pulumi/aws');
@@ -53,7 +58,8 @@ const alarmByDescription = (why: string) => {
   expect(found).toHaveLength(1);
   return found[0]!.inputs;
 };
-const envOf = (c: Record<string, any>) => Object.fromEntries((c.environment as { name: string; value: string }[]).map((e) => [e.name, e.value]));
+const envOf = (c: Record<string, any>) =>
+  Object.fromEntries((c.environment as { name: string; value: string }[]).map((e) => [e.name, e.value]));
 
 describe('defaults', () => {
   test('a dashboard; no alarm, topic, collector, OTEL_* variable or task-role policy', async () => {
@@ -76,7 +82,17 @@ describe('defaults', () => {
     await deploy();
     const body = JSON.parse(cloud.one(T.dashboard).inputs.dashboardBody);
     const text = JSON.stringify(body);
-    for (const m of ['RequestCount', 'HTTPCode_Target_4XX_Count', 'HTTPCode_Target_5XX_Count', 'HTTPCode_ELB_5XX_Count', 'TargetResponseTime', 'HealthyHostCount', 'ActiveConnectionCount', 'CPUUtilization', 'MemoryUtilization']) {
+    for (const m of [
+      'RequestCount',
+      'HTTPCode_Target_4XX_Count',
+      'HTTPCode_Target_5XX_Count',
+      'HTTPCode_ELB_5XX_Count',
+      'TargetResponseTime',
+      'HealthyHostCount',
+      'ActiveConnectionCount',
+      'CPUUtilization',
+      'MemoryUtilization',
+    ]) {
       expect(text).toContain(`"${m}"`);
     }
     expect(text).toContain('"stat":"p50"');
@@ -93,7 +109,10 @@ describe('alarms', () => {
     await deploy({ alarms: { email: 'ops@example.com' } });
     const topic = cloud.one(T.topic);
     expect(cloud.one(T.subscription).inputs).toMatchObject({ protocol: 'email', endpoint: 'ops@example.com' });
-    expect(JSON.parse(cloud.one(T.topicPolicy).inputs.policy).Statement[0]).toMatchObject({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
+    expect(JSON.parse(cloud.one(T.topicPolicy).inputs.policy).Statement[0]).toMatchObject({
+      Effect: 'Deny',
+      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+    });
     const alarms = cloud.ofType(T.alarm);
     expect(alarms).toHaveLength(4);
     const topicArn = `arn:aws:sns:${AWS_REGION}:${AWS_ACCOUNT}:sns/${topic.name}-1a2b3c4`;
@@ -103,15 +122,36 @@ describe('alarms', () => {
     }
     const t = ALARM_THRESHOLDS;
     expect(alarmByDescription(t.noHealthyHost.why)).toMatchObject({
-      metricName: 'HealthyHostCount', statistic: 'Minimum', threshold: 1, period: 60, evaluationPeriods: 2, comparisonOperator: 'LessThanThreshold', treatMissingData: 'breaching',
+      metricName: 'HealthyHostCount',
+      statistic: 'Minimum',
+      threshold: 1,
+      period: 60,
+      evaluationPeriods: 2,
+      comparisonOperator: 'LessThanThreshold',
+      treatMissingData: 'breaching',
     });
     const errors = alarmByDescription(t.errorRatePercent.why);
     expect(errors).toMatchObject({ threshold: 5, evaluationPeriods: 5, comparisonOperator: 'GreaterThanThreshold' });
-    expect(errors.metricQueries[0].expression).toBe('IF(requests >= 20, 100 * (FILL(target5xx, 0) + FILL(lb5xx, 0)) / requests, 0)');
-    expect(alarmByDescription(t.p99LatencySeconds.why)).toMatchObject({ metricName: 'TargetResponseTime', extendedStatistic: 'p99', threshold: 10, period: 300, evaluationPeriods: 3 });
+    expect(errors.metricQueries[0].expression).toBe(
+      'IF(requests >= 20, 100 * (FILL(target5xx, 0) + FILL(lb5xx, 0)) / requests, 0)',
+    );
+    expect(alarmByDescription(t.p99LatencySeconds.why)).toMatchObject({
+      metricName: 'TargetResponseTime',
+      extendedStatistic: 'p99',
+      threshold: 10,
+      period: 300,
+      evaluationPeriods: 3,
+    });
     const tasks = alarmByDescription(t.tasksBelowDesired.why);
-    expect(tasks).toMatchObject({ threshold: 1, evaluationPeriods: 5, comparisonOperator: 'GreaterThanOrEqualToThreshold' });
-    expect(tasks.metricQueries.slice(1).map((q: any) => q.metric.metricName)).toEqual(['DesiredTaskCount', 'RunningTaskCount']);
+    expect(tasks).toMatchObject({
+      threshold: 1,
+      evaluationPeriods: 5,
+      comparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+    expect(tasks.metricQueries.slice(1).map((q: any) => q.metric.metricName)).toEqual([
+      'DesiredTaskCount',
+      'RunningTaskCount',
+    ]);
   });
 
   test('a given topic: no topic is created, the alarms go there', async () => {
@@ -122,7 +162,8 @@ describe('alarms', () => {
   });
 
   test('alarms without a destination, or with a malformed address, stop before any resource', async () => {
-    const err = (alarms: Args['alarms']) => configErrorOf(cloud, () => new awsApi.McpFargateService('remote-mcp', { ...baseArgs(), alarms }));
+    const err = (alarms: Args['alarms']) =>
+      configErrorOf(cloud, () => new awsApi.McpFargateService('remote-mcp', { ...baseArgs(), alarms }));
     expect((await err({})).message).toMatch(/alarms needs `topicArn` \(an SNS topic\) or `email`/);
     expect((await err({ email: 'not an address' })).message).toMatch(/alarms\.email must be one e-mail address/);
   });
@@ -133,14 +174,30 @@ describe('telemetry', () => {
     const { containers } = await deploy({ telemetry: true });
     expect(containers).toHaveLength(2);
     const collector = containers[1]!;
-    expect(collector).toMatchObject({ name: 'otel-collector', image: ADOT_COLLECTOR_IMAGE, essential: false, cpu: 128, memory: 256, memoryReservation: 64, user: '10001', readonlyRootFilesystem: true });
-    expect(collector.logConfiguration.options).toMatchObject({ 'awslogs-group': containers[0]!.logConfiguration.options['awslogs-group'], 'awslogs-stream-prefix': 'otel' });
+    expect(collector).toMatchObject({
+      name: 'otel-collector',
+      image: ADOT_COLLECTOR_IMAGE,
+      essential: false,
+      cpu: 128,
+      memory: 256,
+      memoryReservation: 64,
+      user: '10001',
+      readonlyRootFilesystem: true,
+    });
+    expect(collector.logConfiguration.options).toMatchObject({
+      'awslogs-group': containers[0]!.logConfiguration.options['awslogs-group'],
+      'awslogs-stream-prefix': 'otel',
+    });
     const config = envOf(collector).AOT_CONFIG_CONTENT!;
     expect(config).toContain('endpoint: 127.0.0.1:4318');
     expect(config).toContain('awsxray:');
     expect(config).toContain(`namespace: ${MCP_METRICS_NAMESPACE}`);
     expect(config).toContain('log_group_name: remote-mcp-metrics-1a2b3c4');
-    expect(envOf(containers[0]!)).toMatchObject({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://localhost:4318', OTEL_SERVICE_NAME: 'remote-mcp', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' });
+    expect(envOf(containers[0]!)).toMatchObject({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://localhost:4318',
+      OTEL_SERVICE_NAME: 'remote-mcp',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+    });
   });
 
   test('the task role gets X-Ray on "*" (no resource-level permissions) and the metrics log group only', async () => {
@@ -148,9 +205,19 @@ describe('telemetry', () => {
     const policy = JSON.parse(cloud.named(T.rolePolicy, 'remote-mcp-telemetry').inputs.policy);
     expect(cloud.named(T.rolePolicy, 'remote-mcp-telemetry').inputs.role).toBe('remote-mcp-task-id');
     const wildcard = policy.Statement.filter((s: any) => JSON.stringify(s.Resource).includes('"*"'));
-    expect(wildcard).toEqual([{ Sid: 'WriteTraces', Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' }]);
+    expect(wildcard).toEqual([
+      {
+        Sid: 'WriteTraces',
+        Effect: 'Allow',
+        Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+        Resource: '*',
+      },
+    ]);
     const logs = `arn:aws:logs:${AWS_REGION}:${AWS_ACCOUNT}:log-group:remote-mcp-metrics-1a2b3c4`;
-    expect(policy.Statement.find((s: any) => s.Sid === 'WriteMetrics').Resource).toEqual([logs, `${logs}:log-stream:*`]);
+    expect(policy.Statement.find((s: any) => s.Sid === 'WriteMetrics').Resource).toEqual([
+      logs,
+      `${logs}:log-stream:*`,
+    ]);
     expect(JSON.stringify(policy)).not.toContain('cloudwatch:');
     expect(cloud.named(T.logGroup, 'remote-mcp-metrics').inputs.retentionInDays).toBe(365);
   });

@@ -7,7 +7,21 @@
 import { generateKeyPairSync } from 'node:crypto';
 import * as pulumi from '@pulumi/pulumi';
 import { ENV, PATHS, SECRET_ENV } from '../../../server/config/contract';
-import { PROGRAM_BASE, AWS_ACCOUNT, GCP_PROJECT, GCP_PROJECT_NUMBER, configErrorOf, isSecretValue, plainStrings, setConfig, settle, useMocks, valueOf, warningsDuring, type MockCloud } from './mocks';
+import {
+  PROGRAM_BASE,
+  AWS_ACCOUNT,
+  GCP_PROJECT,
+  GCP_PROJECT_NUMBER,
+  configErrorOf,
+  isSecretValue,
+  plainStrings,
+  setConfig,
+  settle,
+  useMocks,
+  valueOf,
+  warningsDuring,
+  type MockCloud,
+} from './mocks';
 
 let program: typeof import('../../../infra/pulumi/program');
 let gcpApi: typeof import('../../../infra/pulumi/gcp');
@@ -28,7 +42,13 @@ afterAll(() => setConfig({}));
 
 /** A JWKS the server accepts: one private ES256 key (what `npm run broker:keys` prints). */
 const SIGNING_KEYS = JSON.stringify({
-  keys: [{ ...generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' }), kid: '2026-01', alg: 'ES256' }],
+  keys: [
+    {
+      ...generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' }),
+      kid: '2026-01',
+      alg: 'ES256',
+    },
+  ],
 });
 const CLIENT_SECRET = 'GOCSPX-upstream-secret-7Hq2';
 const GOOGLE = 'https://accounts.google.com';
@@ -64,15 +84,24 @@ const AWS: Record<string, string> = {
 };
 
 async function run(config: Record<string, string | undefined>, secretKeys: string[] = SECRET_KEYS) {
-  setConfig(Object.fromEntries(Object.entries(config).filter((e): e is [string, string] => e[1] !== undefined)), secretKeys);
+  setConfig(
+    Object.fromEntries(Object.entries(config).filter((e): e is [string, string] => e[1] !== undefined)),
+    secretKeys,
+  );
   const outputs = program.runProgram();
   if (outputs.mcpUrl) await valueOf(outputs.mcpUrl);
   await settle();
   return outputs;
 }
 
-async function failure(config: Record<string, string | undefined>, secretKeys: string[] = SECRET_KEYS): Promise<string> {
-  setConfig(Object.fromEntries(Object.entries(config).filter((e): e is [string, string] => e[1] !== undefined)), secretKeys);
+async function failure(
+  config: Record<string, string | undefined>,
+  secretKeys: string[] = SECRET_KEYS,
+): Promise<string> {
+  setConfig(
+    Object.fromEntries(Object.entries(config).filter((e): e is [string, string] => e[1] !== undefined)),
+    secretKeys,
+  );
   return (await configErrorOf(cloud, () => program.runProgram())).message;
 }
 
@@ -86,11 +115,13 @@ function expectNoPlainSecret(): void {
 describe('gcp: broker from stack configuration', () => {
   test('the redirect URI to register is an output: the origin of the MCP URL plus /oauth/callback', async () => {
     const outputs = await run({ ...GCP, domainName: undefined });
-    expect(await valueOf(outputs.upstreamCallbackUrl!)).toBe(`https://remote-mcp-${GCP_PROJECT_NUMBER}.europe-west1.run.app${PATHS.upstreamCallback}`);
-    cloud.reset();
-    expect(await valueOf((await run({ ...GCP, publicUrl: 'https://edge.example.com/team/mcp' })).upstreamCallbackUrl!)).toBe(
-      `https://edge.example.com${PATHS.upstreamCallback}`,
+    expect(await valueOf(outputs.upstreamCallbackUrl!)).toBe(
+      `https://remote-mcp-${GCP_PROJECT_NUMBER}.europe-west1.run.app${PATHS.upstreamCallback}`,
     );
+    cloud.reset();
+    expect(
+      await valueOf((await run({ ...GCP, publicUrl: 'https://edge.example.com/team/mcp' })).upstreamCallbackUrl!),
+    ).toBe(`https://edge.example.com${PATHS.upstreamCallback}`);
     cloud.reset();
     expect((await run({ ...GCP, ...NOT_BROKER })).upstreamCallbackUrl).toBeUndefined();
   });
@@ -98,7 +129,11 @@ describe('gcp: broker from stack configuration', () => {
   test('settings are plain contract variables; both secrets go to Secret Manager and reach the container by secretKeyRef', async () => {
     const outputs = await run(GCP);
     expect(await valueOf(outputs.mcpUrl!)).toBe('https://mcp.example.com/mcp');
-    const envs = cloud.one('gcp:cloudrunv2/service:Service').inputs.template.containers[0].envs as { name: string; value?: string; valueSource?: any }[];
+    const envs = cloud.one('gcp:cloudrunv2/service:Service').inputs.template.containers[0].envs as {
+      name: string;
+      value?: string;
+      valueSource?: any;
+    }[];
     const plain = Object.fromEntries(envs.filter((e) => e.value !== undefined).map((e) => [e.name, e.value]));
     expect(plain).toMatchObject({
       [ENV.authMode]: 'broker',
@@ -112,15 +147,27 @@ describe('gcp: broker from stack configuration', () => {
       [ENV.brokerSigningKeys, 'remote-mcp-broker-signing-keys'],
       [ENV.requestStateKeys, 'remote-mcp-request-state-keys'],
     ]);
-    const versions = cloud.ofType('gcp:secretmanager/secretVersion:SecretVersion').filter((v) => !v.name.endsWith('request-state-keys'));
+    const versions = cloud
+      .ofType('gcp:secretmanager/secretVersion:SecretVersion')
+      .filter((v) => !v.name.endsWith('request-state-keys'));
     for (const v of versions) expect(isSecretValue(v.inputs.secretData)).toBe(true);
     expect(versions.map((v) => v.inputs.secretData.value).sort()).toEqual([CLIENT_SECRET, SIGNING_KEYS].sort());
     expectNoPlainSecret();
   });
 
   test('Google puts no groups in ID tokens: the e-mail domain list is how to restrict, and more settings pass through', async () => {
-    await run({ ...GCP, upstreamScopes: 'openid,email', brokerAllowedGroups: 'a,b', brokerGroupsClaim: 'roles', brokerRedirectHosts: 'claude.ai', brokerRedirectSchemes: 'cursor' });
-    const envs = cloud.one('gcp:cloudrunv2/service:Service').inputs.template.containers[0].envs as { name: string; value?: string }[];
+    await run({
+      ...GCP,
+      upstreamScopes: 'openid,email',
+      brokerAllowedGroups: 'a,b',
+      brokerGroupsClaim: 'roles',
+      brokerRedirectHosts: 'claude.ai',
+      brokerRedirectSchemes: 'cursor',
+    });
+    const envs = cloud.one('gcp:cloudrunv2/service:Service').inputs.template.containers[0].envs as {
+      name: string;
+      value?: string;
+    }[];
     const plain = Object.fromEntries(envs.filter((e) => e.value !== undefined).map((e) => [e.name, e.value]));
     expect(plain).toMatchObject({
       [ENV.upstreamScopes]: 'openid,email',
@@ -132,9 +179,13 @@ describe('gcp: broker from stack configuration', () => {
   });
 
   test('without signing keys: deployed, with warnings that tokens end with the instance and that instances do not share state', async () => {
-    const warnings = await warningsDuring(() => run({ ...GCP, brokerSigningKeys: undefined }, ['upstreamClientSecret']));
+    const warnings = await warningsDuring(() =>
+      run({ ...GCP, brokerSigningKeys: undefined }, ['upstreamClientSecret']),
+    );
     const text = warnings.join('\n');
-    expect(text).toMatch(/authMode 'broker' without signing keys \(BROKER_SIGNING_KEYS\).*every scale from zero.*pulumi config set --secret brokerSigningKeys/);
+    expect(text).toMatch(
+      /authMode 'broker' without signing keys \(BROKER_SIGNING_KEYS\).*every scale from zero.*pulumi config set --secret brokerSigningKeys/,
+    );
     expect(text).toMatch(/authMode 'broker' runs on up to 10 instances without a shared session store/);
     cloud.reset();
     // One instance with keys: nothing to warn about.
@@ -151,11 +202,21 @@ describe('gcp: broker from stack configuration', () => {
     const warnings = await warningsDuring(() => run(stateful));
     expect(warnings.join('\n')).not.toMatch(/authMode 'broker'/);
     expect(cloud.ofType('gcp:redis/instance:Instance')).toHaveLength(1);
-    const envs = cloud.one('gcp:cloudrunv2/service:Service').inputs.template.containers[0].envs as { name: string; valueSource?: any }[];
-    expect(envs.filter((e) => e.valueSource).map((e) => e.name)).toEqual([ENV.upstreamClientSecret, ENV.brokerSigningKeys, ENV.requestStateKeys, ENV.redisUrl]);
+    const envs = cloud.one('gcp:cloudrunv2/service:Service').inputs.template.containers[0].envs as {
+      name: string;
+      valueSource?: any;
+    }[];
+    expect(envs.filter((e) => e.valueSource).map((e) => e.name)).toEqual([
+      ENV.upstreamClientSecret,
+      ENV.brokerSigningKeys,
+      ENV.requestStateKeys,
+      ENV.redisUrl,
+    ]);
     cloud.reset();
     // Other modes still refuse a store that stateless requests would not read.
-    expect(await failure({ ...GCP, ...NOT_BROKER, sessionStore: 'true' })).toMatch(/sessionStore: is used only by sessionMode 'stateful' and authMode 'broker'/);
+    expect(await failure({ ...GCP, ...NOT_BROKER, sessionStore: 'true' })).toMatch(
+      /sessionStore: is used only by sessionMode 'stateful' and authMode 'broker'/,
+    );
   });
 });
 
@@ -164,33 +225,56 @@ describe('aws: broker from stack configuration', () => {
     const outputs = await run(AWS);
     expect(await valueOf(outputs.upstreamCallbackUrl!)).toBe(`https://mcp.example.com${PATHS.upstreamCallback}`);
     const container = JSON.parse(cloud.one('aws:ecs/taskDefinition:TaskDefinition').inputs.containerDefinitions)[0];
-    const plain = Object.fromEntries((container.environment as { name: string; value: string }[]).map((e) => [e.name, e.value]));
-    expect(plain).toMatchObject({ [ENV.authMode]: 'broker', [ENV.upstreamIssuer]: GOOGLE, [ENV.upstreamClientId]: CLIENT_ID });
+    const plain = Object.fromEntries(
+      (container.environment as { name: string; value: string }[]).map((e) => [e.name, e.value]),
+    );
+    expect(plain).toMatchObject({
+      [ENV.authMode]: 'broker',
+      [ENV.upstreamIssuer]: GOOGLE,
+      [ENV.upstreamClientId]: CLIENT_ID,
+    });
     for (const name of SECRET_ENV) expect(plain).not.toHaveProperty(name);
-    expect((container.secrets as { name: string; valueFrom: string }[]).map((s) => [s.name, s.valueFrom.split(':').slice(-3).join(':')])).toEqual([
+    expect(
+      (container.secrets as { name: string; valueFrom: string }[]).map((s) => [
+        s.name,
+        s.valueFrom.split(':').slice(-3).join(':'),
+      ]),
+    ).toEqual([
       [ENV.upstreamClientSecret, `${ENV.upstreamClientSecret}::`],
       [ENV.brokerSigningKeys, `${ENV.brokerSigningKeys}::`],
       [ENV.requestStateKeys, 'eu-west-1:123456789012:secretsmanager/remote-mcp-request-state-keys-1a2b3c4'],
     ]);
     const version = cloud.named('aws:secretsmanager/secretVersion:SecretVersion', 'remote-mcp-secret');
     expect(isSecretValue(version.inputs.secretString)).toBe(true);
-    expect(JSON.parse(version.inputs.secretString.value)).toEqual({ [ENV.upstreamClientSecret]: CLIENT_SECRET, [ENV.brokerSigningKeys]: SIGNING_KEYS });
+    expect(JSON.parse(version.inputs.secretString.value)).toEqual({
+      [ENV.upstreamClientSecret]: CLIENT_SECRET,
+      [ENV.brokerSigningKeys]: SIGNING_KEYS,
+    });
     expectNoPlainSecret();
   });
 
   test('sessionStore (stateless sessions too: the broker keeps its state there) needs the keys; with them, no warning', async () => {
     const stateful = { ...AWS, sessionStore: 'true' };
-    expect(await failure({ ...stateful, brokerSigningKeys: undefined }, ['upstreamClientSecret'])).toMatch(/^Missing configuration remote-mcp-stacks:brokerSigningKeys/);
+    expect(await failure({ ...stateful, brokerSigningKeys: undefined }, ['upstreamClientSecret'])).toMatch(
+      /^Missing configuration remote-mcp-stacks:brokerSigningKeys/,
+    );
     const warnings = await warningsDuring(() => run(stateful));
     expect(warnings.join('\n')).not.toMatch(/authMode 'broker'/);
     const container = JSON.parse(cloud.one('aws:ecs/taskDefinition:TaskDefinition').inputs.containerDefinitions)[0];
-    expect((container.secrets as { name: string }[]).map((s) => s.name)).toEqual([ENV.upstreamClientSecret, ENV.brokerSigningKeys, ENV.redisUrl, ENV.requestStateKeys]);
+    expect((container.secrets as { name: string }[]).map((s) => s.name)).toEqual([
+      ENV.upstreamClientSecret,
+      ENV.brokerSigningKeys,
+      ENV.redisUrl,
+      ENV.requestStateKeys,
+    ]);
     expect(cloud.ofType('aws:elasticache/serverlessCache:ServerlessCache')).toHaveLength(1);
   });
 
   test('several tasks without a store: a warning that sign-ins may fail', async () => {
     const warnings = await warningsDuring(() => run(AWS));
-    expect(warnings.join('\n')).toMatch(/authMode 'broker' runs on up to 10 tasks without a shared session store.*no stickiness/);
+    expect(warnings.join('\n')).toMatch(
+      /authMode 'broker' runs on up to 10 tasks without a shared session store.*no stickiness/,
+    );
   });
 });
 
@@ -199,7 +283,9 @@ describe('broker configuration errors name the key', () => {
     expect(await failure({ ...GCP, upstreamIssuer: undefined })).toBe(
       "Missing configuration remote-mcp-stacks:upstreamIssuer: authMode 'broker' needs the OpenID Connect provider users sign in with (Google: https://accounts.google.com) (pulumi config set upstreamIssuer https://accounts.google.com)",
     );
-    expect(await failure({ ...AWS, upstreamClientId: undefined })).toMatch(/^Missing configuration remote-mcp-stacks:upstreamClientId: .*\(pulumi config set upstreamClientId <client id>\)$/);
+    expect(await failure({ ...AWS, upstreamClientId: undefined })).toMatch(
+      /^Missing configuration remote-mcp-stacks:upstreamClientId: .*\(pulumi config set upstreamClientId <client id>\)$/,
+    );
     expect(await failure({ ...GCP, upstreamIssuer: 'http://accounts.example.com' })).toBe(
       'Invalid configuration remote-mcp-stacks:upstreamIssuer: upstreamIssuer must be an https:// URL, got http://accounts.example.com',
     );
@@ -210,7 +296,9 @@ describe('broker configuration errors name the key', () => {
     expect(message).toBe(
       "Invalid configuration remote-mcp-stacks:upstreamClientSecret: is stored in plain text in the stack's configuration file: set it again with `pulumi config set --secret upstreamClientSecret <value>`",
     );
-    expect(await failure(GCP, ['upstreamClientSecret'])).toMatch(/remote-mcp-stacks:brokerSigningKeys: is stored in plain text/);
+    expect(await failure(GCP, ['upstreamClientSecret'])).toMatch(
+      /remote-mcp-stacks:brokerSigningKeys: is stored in plain text/,
+    );
   });
 
   test('signing keys the server would refuse stop the preview, without showing them', async () => {
@@ -218,11 +306,16 @@ describe('broker configuration errors name the key', () => {
       ['not json', /must be a JWKS in JSON/],
       ['{"keys":[]}', /at least one key/],
       [JSON.stringify({ keys: [{ kty: 'EC', kid: 'a', alg: 'ES256' }] }), /key 1 is not a private key \(no "d"\)/],
-      [JSON.stringify({ keys: [{ kty: 'oct', kid: 'a', alg: 'HS256', k: 'x', d: 'x' }] }), /"alg" must be one of ES256, ES384, RS256, PS256, EdDSA/],
+      [
+        JSON.stringify({ keys: [{ kty: 'oct', kid: 'a', alg: 'HS256', k: 'x', d: 'x' }] }),
+        /"alg" must be one of ES256, ES384, RS256, PS256, EdDSA/,
+      ],
     ];
     for (const [keys, problem] of cases) {
       const message = await failure({ ...GCP, brokerSigningKeys: keys });
-      expect(message).toMatch(/^Invalid configuration remote-mcp-stacks:brokerSigningKeys: the server would refuse these keys: /);
+      expect(message).toMatch(
+        /^Invalid configuration remote-mcp-stacks:brokerSigningKeys: the server would refuse these keys: /,
+      );
       expect(message).toMatch(problem);
       expect(message).not.toContain(keys);
     }
@@ -230,27 +323,51 @@ describe('broker configuration errors name the key', () => {
 });
 
 describe('broker in the components', () => {
-  const gcpArgs = { image: 'img', project: GCP_PROJECT, region: 'europe-west1', server: { authMode: 'broker', upstreamIssuer: GOOGLE, upstreamClientId: CLIENT_ID } } as const;
+  const gcpArgs = {
+    image: 'img',
+    project: GCP_PROJECT,
+    region: 'europe-west1',
+    server: { authMode: 'broker', upstreamIssuer: GOOGLE, upstreamClientId: CLIENT_ID },
+  } as const;
 
   test('signing keys given as an output are checked when known, and stay secret', async () => {
-    const svc = new gcpApi.McpCloudRunService('remote-mcp', { ...gcpArgs, secrets: { brokerSigningKeys: pulumi.output(SIGNING_KEYS), upstreamClientSecret: CLIENT_SECRET } });
+    const svc = new gcpApi.McpCloudRunService('remote-mcp', {
+      ...gcpArgs,
+      secrets: { brokerSigningKeys: pulumi.output(SIGNING_KEYS), upstreamClientSecret: CLIENT_SECRET },
+    });
     await valueOf(svc.serviceUrl);
     await settle();
-    const versions = cloud.ofType('gcp:secretmanager/secretVersion:SecretVersion').filter((v) => !v.name.endsWith('request-state-keys'));
+    const versions = cloud
+      .ofType('gcp:secretmanager/secretVersion:SecretVersion')
+      .filter((v) => !v.name.endsWith('request-state-keys'));
     expect(versions).toHaveLength(2);
     for (const v of versions) expect(isSecretValue(v.inputs.secretData)).toBe(true);
     expectNoPlainSecret();
   });
 
   test('a plain malformed key set is refused before anything is created', async () => {
-    const error = await configErrorOf(cloud, () => new gcpApi.McpCloudRunService('remote-mcp', { ...gcpArgs, secrets: { brokerSigningKeys: '{"keys":[{"kid":"a"}]}' } }));
-    expect(error.message).toMatch(/^McpCloudRunService remote-mcp: signing keys \(BROKER_SIGNING_KEYS\) the server would refuse: key 1: "alg" must be one of/);
+    const error = await configErrorOf(
+      cloud,
+      () =>
+        new gcpApi.McpCloudRunService('remote-mcp', {
+          ...gcpArgs,
+          secrets: { brokerSigningKeys: '{"keys":[{"kid":"a"}]}' },
+        }),
+    );
+    expect(error.message).toMatch(
+      /^McpCloudRunService remote-mcp: signing keys \(BROKER_SIGNING_KEYS\) the server would refuse: key 1: "alg" must be one of/,
+    );
   });
 
   test('a shared store without signing keys is refused on both clouds', async () => {
     const stateful = { ...gcpArgs.server, sessionMode: 'stateful' as const };
-    const gcpError = await configErrorOf(cloud, () => new gcpApi.McpCloudRunService('remote-mcp', { ...gcpArgs, server: stateful, sessionStore: true }));
-    expect(gcpError.message).toMatch(/authMode 'broker' with a shared session store \(REDIS_URL\) needs the signing keys \(BROKER_SIGNING_KEYS/);
+    const gcpError = await configErrorOf(
+      cloud,
+      () => new gcpApi.McpCloudRunService('remote-mcp', { ...gcpArgs, server: stateful, sessionStore: true }),
+    );
+    expect(gcpError.message).toMatch(
+      /authMode 'broker' with a shared session store \(REDIS_URL\) needs the signing keys \(BROKER_SIGNING_KEYS/,
+    );
     const awsError = await configErrorOf(
       cloud,
       () =>
@@ -265,6 +382,8 @@ describe('broker in the components', () => {
           secretFields: [ENV.upstreamClientSecret, ENV.redisUrl],
         }),
     );
-    expect(awsError.message).toMatch(/authMode 'broker' with a shared session store \(REDIS_URL\) needs the signing keys/);
+    expect(awsError.message).toMatch(
+      /authMode 'broker' with a shared session store \(REDIS_URL\) needs the signing keys/,
+    );
   });
 });

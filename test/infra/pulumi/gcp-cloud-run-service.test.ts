@@ -44,8 +44,12 @@ const T = {
   domain: 'gcp:cloudrun/domainMapping:DomainMapping',
 } as const;
 /** Resources of a type other than the generated MCP_REQUEST_STATE_KEYS secret's (which every service has). */
-const notKeys = (type: string): Recorded[] => cloud.ofType(type).filter((r) => !r.name.startsWith('remote-mcp-request-state-keys'));
-const KEYS_ENV = { name: ENV.requestStateKeys, valueSource: { secretKeyRef: { secret: 'remote-mcp-request-state-keys', version: '1' } } };
+const notKeys = (type: string): Recorded[] =>
+  cloud.ofType(type).filter((r) => !r.name.startsWith('remote-mcp-request-state-keys'));
+const KEYS_ENV = {
+  name: ENV.requestStateKeys,
+  valueSource: { secretKeyRef: { secret: 'remote-mcp-request-state-keys', version: '1' } },
+};
 
 const REGION = 'europe-west1';
 const ISSUER = 'https://auth.example.com';
@@ -59,14 +63,26 @@ async function deploy(args: Partial<Args> = {}, name = 'remote-mcp') {
   const tracker = parentTracker();
   const svc = new gcpApi.McpCloudRunService(
     name,
-    { image: 'europe-west1-docker.pkg.dev/demo-project/remote-mcp/server:1.0.0', project: GCP_PROJECT, region: REGION, server: { oauthIssuer: ISSUER }, ...args },
+    {
+      image: 'europe-west1-docker.pkg.dev/demo-project/remote-mcp/server:1.0.0',
+      project: GCP_PROJECT,
+      region: REGION,
+      server: { oauthIssuer: ISSUER },
+      ...args,
+    },
     tracker.opts,
   );
   await valueOf(svc.serviceUrl);
   await settle();
   const service = cloud.one(T.service);
   const container = service.inputs.template.containers[0];
-  return { svc, tracker, service, container, env: container.envs as { name: string; value?: string; valueSource?: any }[] };
+  return {
+    svc,
+    tracker,
+    service,
+    container,
+    env: container.envs as { name: string; value?: string; valueSource?: any }[],
+  };
 }
 
 function envMap(env: { name: string; value?: string }[]): Record<string, string | undefined> {
@@ -75,7 +91,17 @@ function envMap(env: { name: string; value?: string }[]): Record<string, string 
 
 /** Builds the component and returns the McpConfigError it throws, having checked that nothing was created. */
 function configError(args: Partial<Args>, name = 'remote-mcp'): Promise<Error> {
-  return configErrorOf(cloud, () => new gcpApi.McpCloudRunService(name, { image: 'img', project: GCP_PROJECT, region: REGION, server: { oauthIssuer: ISSUER }, ...args }));
+  return configErrorOf(
+    cloud,
+    () =>
+      new gcpApi.McpCloudRunService(name, {
+        image: 'img',
+        project: GCP_PROJECT,
+        region: REGION,
+        server: { oauthIssuer: ISSUER },
+        ...args,
+      }),
+  );
 }
 
 describe('Cloud Run service defaults', () => {
@@ -85,7 +111,11 @@ describe('Cloud Run service defaults', () => {
     expect(t.timeout).toBe('3600s');
     expect(t.maxInstanceRequestConcurrency).toBe(200);
     expect(t.scaling).toEqual({ minInstanceCount: 0, maxInstanceCount: 10 });
-    expect(container.resources).toEqual({ cpuIdle: false, startupCpuBoost: true, limits: { cpu: '1', memory: '512Mi' } });
+    expect(container.resources).toEqual({
+      cpuIdle: false,
+      startupCpuBoost: true,
+      limits: { cpu: '1', memory: '512Mi' },
+    });
     expect(service.inputs.deletionProtection).toBe(true);
     expect(service.inputs.ingress).toBe('INGRESS_TRAFFIC_ALL');
     expect(service.inputs.name).toBe('remote-mcp');
@@ -119,7 +149,10 @@ describe('Cloud Run service defaults', () => {
   test("environment is exactly the contract's serverEnvironment, less the reserved PORT, with drain 8 s", async () => {
     const { env, svc } = await deploy();
     const mcpUrl = await valueOf(svc.mcpUrl);
-    const expected = serverEnvironment({ authMode: 'oauth', oauthIssuer: ISSUER, drainSeconds: 8, publicUrl: mcpUrl }, { omitPort: true });
+    const expected = serverEnvironment(
+      { authMode: 'oauth', oauthIssuer: ISSUER, drainSeconds: 8, publicUrl: mcpUrl },
+      { omitPort: true },
+    );
     expect(envMap(env)).toEqual(expected);
     expect(env.map((e) => e.name)).not.toContain('PORT');
     expect(envMap(env)[ENV.drainSeconds]).toBe('8');
@@ -134,13 +167,23 @@ describe('Cloud Run service defaults', () => {
     const url = `https://remote-mcp-${GCP_PROJECT_NUMBER}.${REGION}.run.app/mcp`;
     expect(await valueOf(svc.mcpUrl)).toBe(url);
     expect(envMap(env)[ENV.publicUrl]).toBe(url);
-    expect(cloud.calls.find((c) => c.token === 'gcp:organizations/getProject:getProject')?.inputs.projectId).toBe(GCP_PROJECT);
+    expect(cloud.calls.find((c) => c.token === 'gcp:organizations/getProject:getProject')?.inputs.projectId).toBe(
+      GCP_PROJECT,
+    );
     expect(await valueOf(svc.serviceUrl)).toBe(`https://remote-mcp-${GCP_PROJECT_NUMBER}.${REGION}.run.app`);
   });
 
   test('server settings pass through with the contract names', async () => {
     const { env } = await deploy({
-      server: { oauthIssuer: ISSUER, oauthAudience: 'api://mcp', oauthScopes: ['mcp:tools', 'mcp:read'], keepAliveSeconds: 20, drainSeconds: 5, logLevel: 'debug', allowedOrigins: ['https://app.example.com'] },
+      server: {
+        oauthIssuer: ISSUER,
+        oauthAudience: 'api://mcp',
+        oauthScopes: ['mcp:tools', 'mcp:read'],
+        keepAliveSeconds: 20,
+        drainSeconds: 5,
+        logLevel: 'debug',
+        allowedOrigins: ['https://app.example.com'],
+      },
     });
     const m = envMap(env);
     expect(m[ENV.oauthAudience]).toBe('api://mcp');
@@ -152,7 +195,16 @@ describe('Cloud Run service defaults', () => {
   });
 
   test('custom timeout, concurrency, scaling and size', async () => {
-    const { service, container } = await deploy({ requestTimeoutSeconds: 900, concurrency: 40, minInstances: 1, maxInstances: 3, cpu: '2', memory: '1Gi', cpuAlwaysAllocated: false, startupCpuBoost: false });
+    const { service, container } = await deploy({
+      requestTimeoutSeconds: 900,
+      concurrency: 40,
+      minInstances: 1,
+      maxInstances: 3,
+      cpu: '2',
+      memory: '1Gi',
+      cpuAlwaysAllocated: false,
+      startupCpuBoost: false,
+    });
     expect(service.inputs.template.timeout).toBe('900s');
     expect(service.inputs.template.maxInstanceRequestConcurrency).toBe(40);
     expect(service.inputs.template.scaling).toEqual({ minInstanceCount: 1, maxInstanceCount: 3 });
@@ -160,9 +212,18 @@ describe('Cloud Run service defaults', () => {
   });
 
   test('request-based billing allows a fractional CPU', async () => {
-    const { container, service } = await deploy({ cpuAlwaysAllocated: false, cpu: '500m', memory: '256Mi', concurrency: 1 });
+    const { container, service } = await deploy({
+      cpuAlwaysAllocated: false,
+      cpu: '500m',
+      memory: '256Mi',
+      concurrency: 1,
+    });
     expect(service.inputs.template.maxInstanceRequestConcurrency).toBe(1);
-    expect(container.resources).toEqual({ cpuIdle: true, startupCpuBoost: true, limits: { cpu: '500m', memory: '256Mi' } });
+    expect(container.resources).toEqual({
+      cpuIdle: true,
+      startupCpuBoost: true,
+      limits: { cpu: '500m', memory: '256Mi' },
+    });
   });
 
   test('deletionProtection is exposed', async () => {
@@ -178,15 +239,23 @@ describe('Cloud Run service defaults', () => {
       stateful = await deploy({ server: { oauthIssuer: ISSUER, sessionMode: 'stateful' } });
     });
     const warning = warnings.join('\n');
-    expect(warning).toMatch(/sessionMode 'stateful' keeps each session in one instance's memory and Cloud Run's session affinity is best effort/);
-    expect(warning).toMatch(/with maxInstances 10, sessions break on scale-out, scale-in and restarts: a request that reaches another instance gets 404/);
+    expect(warning).toMatch(
+      /sessionMode 'stateful' keeps each session in one instance's memory and Cloud Run's session affinity is best effort/,
+    );
+    expect(warning).toMatch(
+      /with maxInstances 10, sessions break on scale-out, scale-in and restarts: a request that reaches another instance gets 404/,
+    );
     expect(warning).toMatch(/Set maxInstances to 1 to keep every session on one instance/);
     expect(stateful.service.inputs.template.sessionAffinity).toBe(true);
     expect(envMap(stateful.env)[ENV.sessionMode]).toBe('stateful');
     // maxInstances 1: still allowed and still said — a restart or a new revision ends the sessions
     cloud.reset();
-    const single = await warningsDuring(() => deploy({ server: { oauthIssuer: ISSUER, sessionMode: 'stateful' }, maxInstances: 1 }));
-    expect(single.join('\n')).toMatch(/maxInstances is 1, so every session stays on the one instance, but a restart or a new revision still ends them/);
+    const single = await warningsDuring(() =>
+      deploy({ server: { oauthIssuer: ISSUER, sessionMode: 'stateful' }, maxInstances: 1 }),
+    );
+    expect(single.join('\n')).toMatch(
+      /maxInstances is 1, so every session stays on the one instance, but a restart or a new revision still ends them/,
+    );
     expect(single.join('\n')).not.toMatch(/Set maxInstances to 1/);
   });
 });
@@ -201,9 +270,15 @@ describe('identity and secrets', () => {
   });
 
   test('each secret value: a Secret Manager secret, a version whose data is a Pulumi secret, a secretKeyRef env', async () => {
-    const { env } = await deploy({ server: { oauthIssuer: ISSUER }, secrets: { oauthClientSecret: CLIENT_SECRET, bearerTokens: TOKENS } });
+    const { env } = await deploy({
+      server: { oauthIssuer: ISSUER },
+      secrets: { oauthClientSecret: CLIENT_SECRET, bearerTokens: TOKENS },
+    });
     const secrets = notKeys(T.secret);
-    expect(secrets.map((s) => s.inputs.secretId).sort()).toEqual(['remote-mcp-bearer-tokens', 'remote-mcp-oauth-client-secret']);
+    expect(secrets.map((s) => s.inputs.secretId).sort()).toEqual([
+      'remote-mcp-bearer-tokens',
+      'remote-mcp-oauth-client-secret',
+    ]);
     for (const s of secrets) expect(s.inputs.replication).toEqual({ auto: {} });
 
     const versions = notKeys(T.version);
@@ -215,7 +290,10 @@ describe('identity and secrets', () => {
 
     const fromSecrets = env.filter((e) => e.valueSource);
     expect(fromSecrets).toEqual([
-      { name: ENV.oauthClientSecret, valueSource: { secretKeyRef: { secret: 'remote-mcp-oauth-client-secret', version: '1' } } },
+      {
+        name: ENV.oauthClientSecret,
+        valueSource: { secretKeyRef: { secret: 'remote-mcp-oauth-client-secret', version: '1' } },
+      },
       { name: ENV.bearerTokens, valueSource: { secretKeyRef: { secret: 'remote-mcp-bearer-tokens', version: '1' } } },
       KEYS_ENV,
     ]);
@@ -231,14 +309,21 @@ describe('identity and secrets', () => {
       expect(m.inputs.role).toBe('roles/secretmanager.secretAccessor');
       expect(m.inputs.member).toBe(`serviceAccount:remote-mcp-run@${GCP_PROJECT}.iam.gserviceaccount.com`);
     }
-    expect(members.map((m) => m.inputs.secretId).sort()).toEqual(['remote-mcp-bearer-tokens', 'remote-mcp-oauth-client-secret', 'remote-mcp-request-state-keys']);
+    expect(members.map((m) => m.inputs.secretId).sort()).toEqual([
+      'remote-mcp-bearer-tokens',
+      'remote-mcp-oauth-client-secret',
+      'remote-mcp-request-state-keys',
+    ]);
     // nothing granted at project (or folder/organization) level, no other IAM binding at all
     const iamTypes = cloud.resources.map((r) => r.type).filter((t) => /iam(member|binding|policy)/i.test(t));
     expect(new Set(iamTypes)).toEqual(new Set([T.secretIam]));
   });
 
   test('the secret text appears nowhere outside Pulumi secrets', async () => {
-    const { svc } = await deploy({ server: { oauthIssuer: ISSUER }, secrets: { oauthClientSecret: CLIENT_SECRET, bearerTokens: TOKENS } });
+    const { svc } = await deploy({
+      server: { oauthIssuer: ISSUER },
+      secrets: { oauthClientSecret: CLIENT_SECRET, bearerTokens: TOKENS },
+    });
     const plain = cloud.resources.flatMap((r: Recorded) => plainStrings(r.inputs));
     for (const secretText of [CLIENT_SECRET, ...TOKENS]) {
       expect(plain.filter((s) => s.includes(secretText))).toEqual([]);
@@ -259,7 +344,11 @@ describe('identity and secrets', () => {
     const { env } = await deploy();
     expect(cloud.ofType(T.secret).map((s) => s.inputs.secretId)).toEqual(['remote-mcp-request-state-keys']);
     expect(cloud.ofType(T.secretIam).map((m) => [m.inputs.secretId, m.inputs.role, m.inputs.member])).toEqual([
-      ['remote-mcp-request-state-keys', 'roles/secretmanager.secretAccessor', `serviceAccount:remote-mcp-run@${GCP_PROJECT}.iam.gserviceaccount.com`],
+      [
+        'remote-mcp-request-state-keys',
+        'roles/secretmanager.secretAccessor',
+        `serviceAccount:remote-mcp-run@${GCP_PROJECT}.iam.gserviceaccount.com`,
+      ],
     ]);
     expect(env.filter((e) => e.name === ENV.requestStateKeys)).toEqual([KEYS_ENV]);
     const version = cloud.one(T.version);
@@ -270,7 +359,17 @@ describe('identity and secrets', () => {
     // The server starts on what Cloud Run injects (its environment and the secret's value).
     const plain = Object.fromEntries(env.filter((e) => e.value !== undefined).map((e) => [e.name, e.value!]));
     expect(loadConfig({ ...plain, HOST: '0.0.0.0', [ENV.requestStateKeys]: key }).requestStateKeys).toHaveLength(1);
-    expect(cloud.ofType(T.api).map((a) => a.inputs.service).sort()).toEqual(['artifactregistry.googleapis.com', 'iam.googleapis.com', 'run.googleapis.com', 'secretmanager.googleapis.com']);
+    expect(
+      cloud
+        .ofType(T.api)
+        .map((a) => a.inputs.service)
+        .sort(),
+    ).toEqual([
+      'artifactregistry.googleapis.com',
+      'iam.googleapis.com',
+      'run.googleapis.com',
+      'secretmanager.googleapis.com',
+    ]);
   });
 });
 
@@ -285,7 +384,13 @@ describe('access, APIs, registry, domain', () => {
     const { service } = await deploy({ publicAccess: 'all-users' });
     expect(service.inputs.invokerIamDisabled).toBe(false);
     const binding = cloud.one(T.serviceIam);
-    expect(binding.inputs).toMatchObject({ role: 'roles/run.invoker', member: 'allUsers', name: 'remote-mcp', location: REGION, project: GCP_PROJECT });
+    expect(binding.inputs).toMatchObject({
+      role: 'roles/run.invoker',
+      member: 'allUsers',
+      name: 'remote-mcp',
+      location: REGION,
+      project: GCP_PROJECT,
+    });
   });
 
   test("publicAccess 'none': the invoker IAM check stays on and nothing is public", async () => {
@@ -314,7 +419,12 @@ describe('access, APIs, registry, domain', () => {
   test('an Artifact Registry Docker repository in the region, with cleanup policies', async () => {
     const { svc } = await deploy();
     const repo = cloud.one(T.repo);
-    expect(repo.inputs).toMatchObject({ repositoryId: 'remote-mcp', format: 'DOCKER', location: REGION, project: GCP_PROJECT });
+    expect(repo.inputs).toMatchObject({
+      repositoryId: 'remote-mcp',
+      format: 'DOCKER',
+      location: REGION,
+      project: GCP_PROJECT,
+    });
     expect(repo.inputs.cleanupPolicies).toEqual([
       { id: 'keep-recent', action: 'KEEP', mostRecentVersions: { keepCount: 10 } },
       { id: 'delete-old-untagged', action: 'DELETE', condition: { tagState: 'UNTAGGED', olderThan: `${14 * 86400}s` } },
@@ -331,7 +441,12 @@ describe('access, APIs, registry, domain', () => {
   test('a custom domain: domain mapping to the service, and the MCP URL on the domain', async () => {
     const { svc, env } = await deploy({ domainName: 'mcp.example.com' });
     const mapping = cloud.one(T.domain);
-    expect(mapping.inputs).toMatchObject({ name: 'mcp.example.com', location: REGION, metadata: { namespace: GCP_PROJECT }, spec: { routeName: 'remote-mcp' } });
+    expect(mapping.inputs).toMatchObject({
+      name: 'mcp.example.com',
+      location: REGION,
+      metadata: { namespace: GCP_PROJECT },
+      spec: { routeName: 'remote-mcp' },
+    });
     expect(await valueOf(svc.mcpUrl)).toBe('https://mcp.example.com/mcp');
     expect(envMap(env)[ENV.publicUrl]).toBe('https://mcp.example.com/mcp');
     expect(await valueOf(svc.dnsRecords!)).toEqual([{ name: 'mcp', type: 'CNAME', rrdata: 'ghs.googlehosted.com.' }]);
@@ -346,12 +461,20 @@ describe('outputs and structure', () => {
     const c = await valueOf(svc.clientConfig);
     expect(c.claudeDesktop).toBe('Settings > Connectors > Add custom connector: https://mcp.example.com/mcp');
     expect(c.claudeCode).toBe('claude mcp add --transport http remote-mcp https://mcp.example.com/mcp');
-    expect(JSON.parse(c.vscode)).toEqual({ servers: { 'remote-mcp': { type: 'http', url: 'https://mcp.example.com/mcp' } } });
+    expect(JSON.parse(c.vscode)).toEqual({
+      servers: { 'remote-mcp': { type: 'http', url: 'https://mcp.example.com/mcp' } },
+    });
   });
 
   test('every resource is a child of the component (parent: this)', async () => {
-    const { tracker } = await deploy({ secrets: { oauthClientSecret: CLIENT_SECRET }, domainName: 'mcp.example.com', publicAccess: 'all-users' });
-    const created = cloud.resources.filter((r) => r.type !== 'remote-mcp-stacks:gcp:McpCloudRunService').map((r) => `${r.type}::${r.name}`);
+    const { tracker } = await deploy({
+      secrets: { oauthClientSecret: CLIENT_SECRET },
+      domainName: 'mcp.example.com',
+      publicAccess: 'all-users',
+    });
+    const created = cloud.resources
+      .filter((r) => r.type !== 'remote-mcp-stacks:gcp:McpCloudRunService')
+      .map((r) => `${r.type}::${r.name}`);
     expect(created.length).toBeGreaterThan(10);
     for (const c of created) expect(tracker.seen).toContain(c);
   });
@@ -375,40 +498,68 @@ describe('outputs and structure', () => {
 
 describe('bad arguments fail before anything is created', () => {
   test('request timeout above Cloud Run’s 3600 s', async () => {
-    expect((await configError({ requestTimeoutSeconds: 4000 })).message).toMatch(/requestTimeoutSeconds must be a whole number from 1 to 3600, got 4000/);
+    expect((await configError({ requestTimeoutSeconds: 4000 })).message).toMatch(
+      /requestTimeoutSeconds must be a whole number from 1 to 3600, got 4000/,
+    );
   });
   test('request timeout not above the keep-alive', async () => {
-    expect((await configError({ requestTimeoutSeconds: 15 })).message).toMatch(/requestTimeoutSeconds \(15\) must exceed the server's keepAliveSeconds \(15\)/);
-    expect((await configError({ requestTimeoutSeconds: 60, server: { oauthIssuer: ISSUER, keepAliveSeconds: 60 } })).message).toMatch(/must exceed/);
+    expect((await configError({ requestTimeoutSeconds: 15 })).message).toMatch(
+      /requestTimeoutSeconds \(15\) must exceed the server's keepAliveSeconds \(15\)/,
+    );
+    expect(
+      (await configError({ requestTimeoutSeconds: 60, server: { oauthIssuer: ISSUER, keepAliveSeconds: 60 } })).message,
+    ).toMatch(/must exceed/);
   });
   test('a drain longer than Cloud Run’s SIGTERM grace allows', async () => {
-    expect((await configError({ server: { oauthIssuer: ISSUER, drainSeconds: 9 } })).message).toMatch(/drainSeconds must be at most 8 .*10 s after SIGTERM.*got 9/);
+    expect((await configError({ server: { oauthIssuer: ISSUER, drainSeconds: 9 } })).message).toMatch(
+      /drainSeconds must be at most 8 .*10 s after SIGTERM.*got 9/,
+    );
   });
   test('loopback-only auth modes and incomplete auth', async () => {
     expect((await configError({ server: { authMode: 'none' } })).message).toMatch(/only runs on loopback/);
     expect((await configError({ server: { authMode: 'dev' } })).message).toMatch(/only runs on loopback/);
     expect((await configError({ server: {} })).message).toMatch(/needs oauthIssuer/);
-    expect((await configError({ server: { authMode: 'token' } })).message).toMatch(/authMode 'token' needs bearer tokens/);
-    expect((await configError({ server: { oauthIssuer: 'http://auth.example.com' } })).message).toMatch(/oauthIssuer must be an https:\/\/ URL/);
+    expect((await configError({ server: { authMode: 'token' } })).message).toMatch(
+      /authMode 'token' needs bearer tokens/,
+    );
+    expect((await configError({ server: { oauthIssuer: 'http://auth.example.com' } })).message).toMatch(
+      /oauthIssuer must be an https:\/\/ URL/,
+    );
     const introspection = { oauthIssuer: ISSUER, oauthIntrospectionUrl: 'https://auth.example.com/introspect' };
-    expect((await configError({ server: introspection, secrets: { oauthClientSecret: 'x' } })).message).toMatch(/oauthIntrospectionUrl needs oauthClientId/);
-    expect((await configError({ server: { ...introspection, oauthClientId: 'mcp' } })).message).toMatch(/oauthIntrospectionUrl needs the client secret \(OAUTH_CLIENT_SECRET\)/);
-    expect((await configError({ server: { oauthIssuer: ISSUER, publicUrl: 'https://mcp.example.com/mcp#x' } })).message).toMatch(/publicUrl must not contain a query or fragment/);
+    expect((await configError({ server: introspection, secrets: { oauthClientSecret: 'x' } })).message).toMatch(
+      /oauthIntrospectionUrl needs oauthClientId/,
+    );
+    expect((await configError({ server: { ...introspection, oauthClientId: 'mcp' } })).message).toMatch(
+      /oauthIntrospectionUrl needs the client secret \(OAUTH_CLIENT_SECRET\)/,
+    );
+    expect(
+      (await configError({ server: { oauthIssuer: ISSUER, publicUrl: 'https://mcp.example.com/mcp#x' } })).message,
+    ).toMatch(/publicUrl must not contain a query or fragment/);
   });
   test('concurrency, scaling, size', async () => {
-    expect((await configError({ concurrency: 1001 })).message).toMatch(/concurrency must be a whole number from 1 to 1000/);
+    expect((await configError({ concurrency: 1001 })).message).toMatch(
+      /concurrency must be a whole number from 1 to 1000/,
+    );
     expect((await configError({ concurrency: 0 })).message).toMatch(/concurrency/);
-    expect((await configError({ minInstances: 5, maxInstances: 2 })).message).toMatch(/minInstances \(5\) must not exceed maxInstances \(2\)/);
+    expect((await configError({ minInstances: 5, maxInstances: 2 })).message).toMatch(
+      /minInstances \(5\) must not exceed maxInstances \(2\)/,
+    );
     expect((await configError({ cpu: 'lots' })).message).toMatch(/cpu must look like/);
     expect((await configError({ memory: '512MB' })).message).toMatch(/memory must look like/);
-    expect((await configError({ cpu: '500m' })).message).toMatch(/cpuAlwaysAllocated \(instance-based billing\) needs cpu of at least 1 and memory of at least 512Mi/);
+    expect((await configError({ cpu: '500m' })).message).toMatch(
+      /cpuAlwaysAllocated \(instance-based billing\) needs cpu of at least 1 and memory of at least 512Mi/,
+    );
     expect((await configError({ memory: '256Mi' })).message).toMatch(/cpuAlwaysAllocated/);
-    expect((await configError({ cpuAlwaysAllocated: false, cpu: '0.5' })).message).toMatch(/cpu below 1 needs concurrency 1 .*got cpu '0.5' with concurrency 200/);
+    expect((await configError({ cpuAlwaysAllocated: false, cpu: '0.5' })).message).toMatch(
+      /cpu below 1 needs concurrency 1 .*got cpu '0.5' with concurrency 200/,
+    );
   });
   test('names, domain, access', async () => {
     expect((await configError({ serviceName: 'Remote_MCP' })).message).toMatch(/serviceName must be lowercase/);
     expect((await configError({ serviceName: 'a'.repeat(50) })).message).toMatch(/at most 49 characters/);
-    expect((await configError({ domainName: 'https://mcp.example.com' })).message).toMatch(/domainName must be a host name/);
+    expect((await configError({ domainName: 'https://mcp.example.com' })).message).toMatch(
+      /domainName must be a host name/,
+    );
     expect((await configError({ publicAccess: 'everyone' as never })).message).toMatch(/publicAccess must be/);
   });
   test('no project anywhere', async () => {
@@ -426,7 +577,11 @@ describe('bad arguments fail before anything is created', () => {
 describe('McpImageRepository on its own', () => {
   test('creates the repository and enables its API', async () => {
     const tracker = parentTracker();
-    const repo = new gcpApi.McpImageRepository('images', { project: GCP_PROJECT, region: REGION, repositoryId: 'mcp' }, tracker.opts);
+    const repo = new gcpApi.McpImageRepository(
+      'images',
+      { project: GCP_PROJECT, region: REGION, repositoryId: 'mcp' },
+      tracker.opts,
+    );
     expect(await valueOf(repo.imageRepository)).toBe(`${REGION}-docker.pkg.dev/${GCP_PROJECT}/mcp`);
     await settle();
     expect(cloud.one(T.repo).inputs).toMatchObject({ repositoryId: 'mcp', format: 'DOCKER' });
@@ -434,7 +589,9 @@ describe('McpImageRepository on its own', () => {
     for (const r of cloud.customResources()) expect(tracker.seen).toContain(`${r.type}::${r.name}`);
   });
   test('rejects a bad repository ID', () => {
-    expect(() => new gcpApi.McpImageRepository('images', { project: GCP_PROJECT, region: REGION, repositoryId: 'Bad_Name' })).toThrow(/repositoryId must be/);
+    expect(
+      () => new gcpApi.McpImageRepository('images', { project: GCP_PROJECT, region: REGION, repositoryId: 'Bad_Name' }),
+    ).toThrow(/repositoryId must be/);
   });
 });
 
@@ -466,8 +623,17 @@ describe('shared session store (sessionStore)', () => {
       authorizedNetwork: NETWORK_ID,
       deletionProtection: true,
     });
-    expect(cloud.one(S.network).inputs).toMatchObject({ name: 'remote-mcp-sessions', autoCreateSubnetworks: false, project: GCP_PROJECT });
-    expect(cloud.one(S.subnet).inputs).toMatchObject({ name: 'remote-mcp-run-egress', network: NETWORK_ID, region: REGION, ipCidrRange: '10.8.0.0/24' });
+    expect(cloud.one(S.network).inputs).toMatchObject({
+      name: 'remote-mcp-sessions',
+      autoCreateSubnetworks: false,
+      project: GCP_PROJECT,
+    });
+    expect(cloud.one(S.subnet).inputs).toMatchObject({
+      name: 'remote-mcp-run-egress',
+      network: NETWORK_ID,
+      region: REGION,
+      ipCidrRange: '10.8.0.0/24',
+    });
     expect(svc.sessionStore).toBeDefined();
     expect(await valueOf(svc.network!.id)).toBe(NETWORK_ID);
     expect(await valueOf(svc.redisUrlSecretId!)).toBe('remote-mcp-redis-url');
@@ -489,7 +655,9 @@ describe('shared session store (sessionStore)', () => {
     expect(secret.inputs.secretId).toBe('remote-mcp-redis-url');
     const version = cloud.named(T.version, 'remote-mcp-redis-url');
     expect(isSecretValue(version.inputs.secretData)).toBe(true);
-    expect(version.inputs.secretData.value).toBe(redisUrl(REDIS_HOST, { port: 6378, tls: true, password: REDIS_AUTH_STRING }));
+    expect(version.inputs.secretData.value).toBe(
+      redisUrl(REDIS_HOST, { port: 6378, tls: true, password: REDIS_AUTH_STRING }),
+    );
     expect(version.inputs.secretData.value).toMatch(/^rediss:\/\/:mock-auth-string-9f3a@10\.163\.0\.3:6378$/);
     expect(env.filter((e) => e.name === ENV.redisUrl)).toEqual([
       { name: ENV.redisUrl, valueSource: { secretKeyRef: { secret: 'remote-mcp-redis-url', version: '1' } } },
@@ -506,9 +674,16 @@ describe('shared session store (sessionStore)', () => {
   test('secretAccessor on the URL and CA secrets, for the service account only; no other IAM binding', async () => {
     await deploy({ server: STATEFUL, sessionStore: true });
     const members = cloud.ofType(T.secretIam);
-    expect(members.map((m) => m.inputs.secretId).sort()).toEqual(['remote-mcp-redis-ca', 'remote-mcp-redis-url', 'remote-mcp-request-state-keys']);
+    expect(members.map((m) => m.inputs.secretId).sort()).toEqual([
+      'remote-mcp-redis-ca',
+      'remote-mcp-redis-url',
+      'remote-mcp-request-state-keys',
+    ]);
     for (const m of members) {
-      expect(m.inputs).toMatchObject({ role: 'roles/secretmanager.secretAccessor', member: `serviceAccount:remote-mcp-run@${GCP_PROJECT}.iam.gserviceaccount.com` });
+      expect(m.inputs).toMatchObject({
+        role: 'roles/secretmanager.secretAccessor',
+        member: `serviceAccount:remote-mcp-run@${GCP_PROJECT}.iam.gserviceaccount.com`,
+      });
     }
     const iamTypes = cloud.resources.map((r) => r.type).filter((t) => /iam(member|binding|policy)/i.test(t));
     expect(new Set(iamTypes)).toEqual(new Set([T.secretIam]));
@@ -519,7 +694,9 @@ describe('shared session store (sessionStore)', () => {
     const ca = cloud.named(T.version, 'remote-mcp-redis-ca');
     expect(ca.inputs.secretData.value).toBe(`${REDIS_CA_PEM}\n`);
     expect(await valueOf(svc.sessionStoreCaCerts!)).toBe(`${REDIS_CA_PEM}\n`);
-    expect(service.inputs.template.volumes).toEqual([{ name: 'redis-ca', secret: { secret: 'remote-mcp-redis-ca', items: [{ version: '1', path: 'server-ca.pem' }] } }]);
+    expect(service.inputs.template.volumes).toEqual([
+      { name: 'redis-ca', secret: { secret: 'remote-mcp-redis-ca', items: [{ version: '1', path: 'server-ca.pem' }] } },
+    ]);
     expect(container.volumeMounts).toEqual([{ name: 'redis-ca', mountPath: '/etc/redis-ca' }]);
     expect(envMap(env).NODE_EXTRA_CA_CERTS).toBe('/etc/redis-ca/server-ca.pem');
   });
@@ -537,7 +714,12 @@ describe('shared session store (sessionStore)', () => {
       targetTags: [TAG],
       allows: [{ protocol: 'tcp', ports: ['6378'] }],
     });
-    expect(deny.inputs).toMatchObject({ network: NETWORK_ID, direction: 'EGRESS', destinationRanges: ['10.163.0.0/29'], denies: [{ protocol: 'all' }] });
+    expect(deny.inputs).toMatchObject({
+      network: NETWORK_ID,
+      direction: 'EGRESS',
+      destinationRanges: ['10.163.0.0/29'],
+      denies: [{ protocol: 'all' }],
+    });
     expect(deny.inputs.targetTags).toBeUndefined();
     // the allow rule wins: a lower number is a higher priority
     expect(allow.inputs.priority).toBeLessThan(deny.inputs.priority);
@@ -546,7 +728,12 @@ describe('shared session store (sessionStore)', () => {
 
   test('the redis, compute and secretmanager APIs are enabled', async () => {
     await deploy({ server: STATEFUL, sessionStore: true });
-    expect(cloud.ofType(T.api).map((a) => a.inputs.service).sort()).toEqual([
+    expect(
+      cloud
+        .ofType(T.api)
+        .map((a) => a.inputs.service)
+        .sort(),
+    ).toEqual([
       'artifactregistry.googleapis.com',
       'compute.googleapis.com',
       'iam.googleapis.com',
@@ -567,11 +754,15 @@ describe('shared session store (sessionStore)', () => {
     // without one, the warning names the store as a way out
     cloud.reset();
     const without = await warningsDuring(() => deploy({ server: STATEFUL }));
-    expect(without.join('\n')).toMatch(/sessions break on scale-out.*or give the service a shared session store \(sessionStore: true\)/);
+    expect(without.join('\n')).toMatch(
+      /sessions break on scale-out.*or give the service a shared session store \(sessionStore: true\)/,
+    );
   });
 
   test('a store with stateless sessions is refused: nothing would read it', async () => {
-    expect((await configError({ sessionStore: true })).message).toMatch(/sessionStore is used only by sessionMode 'stateful'.*billed instance that nothing reads/);
+    expect((await configError({ sessionStore: true })).message).toMatch(
+      /sessionStore is used only by sessionMode 'stateful'.*billed instance that nothing reads/,
+    );
   });
 
   test('no store: no Memorystore, network, firewall, VPC egress, REDIS_URL or CA', async () => {
@@ -592,18 +783,35 @@ describe('shared session store (sessionStore)', () => {
 
   test('with VPC egress the startup probe allows 180 s (first connections through the VPC can take a minute or more)', async () => {
     const { container } = await deploy({ server: STATEFUL, sessionStore: true });
-    expect(container.startupProbe).toMatchObject({ httpGet: { path: '/readyz', port: 8080 }, periodSeconds: 2, failureThreshold: 90 });
+    expect(container.startupProbe).toMatchObject({
+      httpGet: { path: '/readyz', port: 8080 },
+      periodSeconds: 2,
+      failureThreshold: 90,
+    });
   });
 
   test('settings: STANDARD_HA, size, version, an existing network and subnet (no network created)', async () => {
     const { service } = await deploy({
       server: STATEFUL,
-      sessionStore: { tier: 'STANDARD_HA', memorySizeGb: 5, redisVersion: 'REDIS_7_0', network: 'shared-net', subnetwork: 'run-subnet' },
+      sessionStore: {
+        tier: 'STANDARD_HA',
+        memorySizeGb: 5,
+        redisVersion: 'REDIS_7_0',
+        network: 'shared-net',
+        subnetwork: 'run-subnet',
+      },
     });
-    expect(cloud.one(S.redis).inputs).toMatchObject({ tier: 'STANDARD_HA', memorySizeGb: 5, redisVersion: 'REDIS_7_0', authorizedNetwork: 'shared-net' });
+    expect(cloud.one(S.redis).inputs).toMatchObject({
+      tier: 'STANDARD_HA',
+      memorySizeGb: 5,
+      redisVersion: 'REDIS_7_0',
+      authorizedNetwork: 'shared-net',
+    });
     expect(cloud.ofType(S.network)).toEqual([]);
     expect(cloud.ofType(S.subnet)).toEqual([]);
-    expect(service.inputs.template.vpcAccess.networkInterfaces).toEqual([{ network: 'shared-net', subnetwork: 'run-subnet', tags: [TAG] }]);
+    expect(service.inputs.template.vpcAccess.networkInterfaces).toEqual([
+      { network: 'shared-net', subnetwork: 'run-subnet', tags: [TAG] },
+    ]);
     expect(cloud.ofType(S.firewall).map((f) => f.inputs.network)).toEqual(['shared-net', 'shared-net']);
     // egressFirewall false (a Shared VPC of another project): no rule, no compute API
     cloud.reset();
@@ -615,12 +823,23 @@ describe('shared session store (sessionStore)', () => {
 
   test('an existing store: its secret by secretKeyRef (latest), read access on it alone, its network if given; nothing created', async () => {
     const secretName = `projects/${GCP_PROJECT}/secrets/shared-redis-url`;
-    const { env, service } = await deploy({ server: STATEFUL, sessionStore: { redisUrlSecret: secretName, network: 'shared-net', subnetwork: 'run-subnet' } });
+    const { env, service } = await deploy({
+      server: STATEFUL,
+      sessionStore: { redisUrlSecret: secretName, network: 'shared-net', subnetwork: 'run-subnet' },
+    });
     for (const t of Object.values(S)) expect(cloud.ofType(t)).toEqual([]);
     expect(notKeys(T.secret)).toEqual([]);
-    expect(env.filter((e) => e.name === ENV.redisUrl)).toEqual([{ name: ENV.redisUrl, valueSource: { secretKeyRef: { secret: secretName, version: 'latest' } } }]);
-    expect(notKeys(T.secretIam)[0]!.inputs).toMatchObject({ secretId: secretName, role: 'roles/secretmanager.secretAccessor' });
-    expect(service.inputs.template.vpcAccess).toEqual({ egress: 'PRIVATE_RANGES_ONLY', networkInterfaces: [{ network: 'shared-net', subnetwork: 'run-subnet' }] });
+    expect(env.filter((e) => e.name === ENV.redisUrl)).toEqual([
+      { name: ENV.redisUrl, valueSource: { secretKeyRef: { secret: secretName, version: 'latest' } } },
+    ]);
+    expect(notKeys(T.secretIam)[0]!.inputs).toMatchObject({
+      secretId: secretName,
+      role: 'roles/secretmanager.secretAccessor',
+    });
+    expect(service.inputs.template.vpcAccess).toEqual({
+      egress: 'PRIVATE_RANGES_ONLY',
+      networkInterfaces: [{ network: 'shared-net', subnetwork: 'run-subnet' }],
+    });
     expect(cloud.ofType(T.api).map((a) => a.inputs.service)).toContain('secretmanager.googleapis.com');
   });
 
@@ -632,13 +851,18 @@ describe('shared session store (sessionStore)', () => {
   });
 
   test('bad store settings fail before anything is created', async () => {
-    const err = async (sessionStore: Args['sessionStore']) => (await configError({ server: STATEFUL, sessionStore })).message;
+    const err = async (sessionStore: Args['sessionStore']) =>
+      (await configError({ server: STATEFUL, sessionStore })).message;
     expect(await err({ tier: 'PREMIUM' as never })).toMatch(/sessionStore.tier must be BASIC or STANDARD_HA/);
     expect(await err({ memorySizeGb: 0 })).toMatch(/sessionStore.memorySizeGb must be a whole number from 1 to 300/);
     expect(await err({ redisVersion: 'REDIS_6_X' })).toMatch(/sessionStore.redisVersion must be REDIS_7_0 or later/);
     expect(await err({ subnetwork: 'x' })).toMatch(/sessionStore.subnetwork needs sessionStore.network/);
     expect(await err({ subnetCidr: '10.0.0.0/28' })).toMatch(/subnetCidr must be an IPv4 range from \/8 to \/26/);
-    expect(await err({ network: 'n', subnetCidr: '10.0.0.0/24' })).toMatch(/subnetCidr applies only to the network the component creates/);
-    expect(await err({ redisUrlSecret: 's', tier: 'BASIC' } as never)).toMatch(/redisUrlSecret names an existing store: tier/);
+    expect(await err({ network: 'n', subnetCidr: '10.0.0.0/24' })).toMatch(
+      /subnetCidr applies only to the network the component creates/,
+    );
+    expect(await err({ redisUrlSecret: 's', tier: 'BASIC' } as never)).toMatch(
+      /redisUrlSecret names an existing store: tier/,
+    );
   });
 });

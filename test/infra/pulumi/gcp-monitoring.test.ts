@@ -26,7 +26,13 @@ const REGION = 'europe-west1';
 type Args = import('../../../infra/pulumi/gcp').McpCloudRunServiceArgs;
 
 async function deploy(args: Partial<Args> = {}) {
-  const svc = new gcpApi.McpCloudRunService('remote-mcp', { image: 'img', project: GCP_PROJECT, region: REGION, server: { oauthIssuer: 'https://auth.example.com' }, ...args });
+  const svc = new gcpApi.McpCloudRunService('remote-mcp', {
+    image: 'img',
+    project: GCP_PROJECT,
+    region: REGION,
+    server: { oauthIssuer: 'https://auth.example.com' },
+    ...args,
+  });
   await valueOf(svc.serviceUrl);
   await settle();
   return { svc, template: cloud.one(T.service).inputs.template };
@@ -42,18 +48,29 @@ test('defaults: no alert policy, uptime check, channel, role, sidecar or monitor
 
 describe('alerts', () => {
   test('an e-mail: one channel; 5xx ratio, p99 latency, instances at max and uptime policies with the shared thresholds', async () => {
-    await deploy({ alerts: { email: 'ops@example.com', notificationChannels: ['projects/demo-project/notificationChannels/42'] }, maxInstances: 7 });
+    await deploy({
+      alerts: { email: 'ops@example.com', notificationChannels: ['projects/demo-project/notificationChannels/42'] },
+      maxInstances: 7,
+    });
     const channel = cloud.one(T.channel);
     expect(channel.inputs).toMatchObject({ type: 'email', labels: { email_address: 'ops@example.com' } });
     expect(cloud.ofType(T.policy)).toHaveLength(4);
-    for (const p of cloud.ofType(T.policy)) expect(p.inputs.notificationChannels).toEqual(['projects/demo-project/notificationChannels/42', 'remote-mcp-alerts-email-id']);
+    for (const p of cloud.ofType(T.policy))
+      expect(p.inputs.notificationChannels).toEqual([
+        'projects/demo-project/notificationChannels/42',
+        'remote-mcp-alerts-email-id',
+      ]);
     const t = ALARM_THRESHOLDS;
 
     const errors = policyByKey('error-rate').conditions[0].conditionThreshold;
     expect(errors.filter).toContain('metric.labels.response_code_class="5xx"');
     expect(errors.filter).toContain('resource.labels.service_name="remote-mcp"');
     expect(errors.denominatorFilter).not.toContain('5xx');
-    expect(errors).toMatchObject({ comparison: 'COMPARISON_GT', thresholdValue: t.errorRatePercent.threshold / 100, duration: '300s' });
+    expect(errors).toMatchObject({
+      comparison: 'COMPARISON_GT',
+      thresholdValue: t.errorRatePercent.threshold / 100,
+      duration: '300s',
+    });
 
     const latency = policyByKey('p99-latency').conditions[0].conditionThreshold;
     expect(latency).toMatchObject({ thresholdValue: 10000, duration: '900s' });
@@ -70,7 +87,10 @@ describe('alerts', () => {
     await deploy({ alerts: {} });
     const uptime = cloud.one(T.uptime).inputs;
     expect(uptime.httpCheck).toMatchObject({ path: '/healthz', port: 443, useSsl: true, validateSsl: true });
-    expect(uptime.monitoredResource).toEqual({ type: 'uptime_url', labels: { project_id: GCP_PROJECT, host: `remote-mcp-${GCP_PROJECT_NUMBER}.${REGION}.run.app` } });
+    expect(uptime.monitoredResource).toEqual({
+      type: 'uptime_url',
+      labels: { project_id: GCP_PROJECT, host: `remote-mcp-${GCP_PROJECT_NUMBER}.${REGION}.run.app` },
+    });
     const cond = policyByKey('uptime').conditions[0].conditionThreshold;
     expect(cond.filter).toContain('monitoring.googleapis.com/uptime_check/check_passed');
     expect(cond).toMatchObject({ comparison: 'COMPARISON_GT', thresholdValue: 1 });
@@ -85,7 +105,17 @@ describe('alerts', () => {
   });
 
   test('a malformed e-mail stops before any resource', async () => {
-    const err = await configErrorOf(cloud, () => new gcpApi.McpCloudRunService('remote-mcp', { image: 'img', project: GCP_PROJECT, region: REGION, server: { oauthIssuer: 'https://auth.example.com' }, alerts: { email: 'ops' } }));
+    const err = await configErrorOf(
+      cloud,
+      () =>
+        new gcpApi.McpCloudRunService('remote-mcp', {
+          image: 'img',
+          project: GCP_PROJECT,
+          region: REGION,
+          server: { oauthIssuer: 'https://auth.example.com' },
+          alerts: { email: 'ops' },
+        }),
+    );
     expect(err.message).toMatch(/alerts\.email must be one e-mail address/);
   });
 });
@@ -95,15 +125,24 @@ describe('telemetry', () => {
     const { template } = await deploy({ telemetry: true });
     expect(template.containers).toHaveLength(2);
     const [server, collector] = template.containers;
-    expect(collector).toMatchObject({ name: 'otel-collector', image: GOOGLE_COLLECTOR_IMAGE, args: ['--config=env:OTELCOL_CONFIG'] });
+    expect(collector).toMatchObject({
+      name: 'otel-collector',
+      image: GOOGLE_COLLECTOR_IMAGE,
+      args: ['--config=env:OTELCOL_CONFIG'],
+    });
     expect(collector.ports).toBeUndefined();
     expect(collector.resources).toMatchObject({ limits: { cpu: '1', memory: '512Mi' }, cpuIdle: false });
     const config = collector.envs[0].value as string;
     expect(config).toContain('endpoint: 127.0.0.1:4318');
     expect(config).toContain('googlecloud:');
     expect(config).toContain(`project: ${GCP_PROJECT}`);
-    const env = Object.fromEntries(server.envs.filter((e: any) => e.value !== undefined).map((e: any) => [e.name, e.value]));
-    expect(env).toMatchObject({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://localhost:4318', OTEL_SERVICE_NAME: 'remote-mcp' });
+    const env = Object.fromEntries(
+      server.envs.filter((e: any) => e.value !== undefined).map((e: any) => [e.name, e.value]),
+    );
+    expect(env).toMatchObject({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://localhost:4318',
+      OTEL_SERVICE_NAME: 'remote-mcp',
+    });
   });
 
   test('the service account gets exactly roles/cloudtrace.agent and roles/monitoring.metricWriter; the APIs are enabled', async () => {
@@ -111,6 +150,8 @@ describe('telemetry', () => {
     const grants = cloud.ofType(T.iam).map((r) => [r.inputs.role, r.inputs.member, r.inputs.project]);
     const sa = `serviceAccount:remote-mcp-run@${GCP_PROJECT}.iam.gserviceaccount.com`;
     expect(grants.sort()).toEqual(GOOGLE_TELEMETRY_ROLES.map((role) => [role, sa, GCP_PROJECT]).sort());
-    expect(cloud.ofType(T.api).map((a) => a.inputs.service)).toEqual(expect.arrayContaining(['cloudtrace.googleapis.com', 'monitoring.googleapis.com']));
+    expect(cloud.ofType(T.api).map((a) => a.inputs.service)).toEqual(
+      expect.arrayContaining(['cloudtrace.googleapis.com', 'monitoring.googleapis.com']),
+    );
   });
 });

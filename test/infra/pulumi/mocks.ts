@@ -68,7 +68,9 @@ export class MockCloud {
   one(type: string, nameIncludes?: string): Recorded {
     const found = this.ofType(type).filter((r) => nameIncludes === undefined || r.name.includes(nameIncludes));
     if (found.length !== 1) {
-      throw new Error(`expected one ${type}${nameIncludes ? ` named *${nameIncludes}*` : ''}, found ${found.length}: ${found.map((r) => r.name).join(', ')}`);
+      throw new Error(
+        `expected one ${type}${nameIncludes ? ` named *${nameIncludes}*` : ''}, found ${found.length}: ${found.map((r) => r.name).join(', ')}`,
+      );
     }
     return found[0]!;
   }
@@ -76,7 +78,12 @@ export class MockCloud {
   /** The resource of a type with exactly this logical name; fails otherwise. */
   named(type: string, name: string): Recorded {
     const found = this.ofType(type).find((r) => r.name === name);
-    if (!found) throw new Error(`no ${type} named ${name}; have: ${this.ofType(type).map((r) => r.name).join(', ')}`);
+    if (!found)
+      throw new Error(
+        `no ${type} named ${name}; have: ${this.ofType(type)
+          .map((r) => r.name)
+          .join(', ')}`,
+      );
     return found;
   }
 
@@ -104,7 +111,10 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
   if (pkg === 'gcp') {
     switch (type) {
       case 'gcp:serviceaccount/account:Account':
-        return { email: `${inputs.accountId}@${inputs.project}.iam.gserviceaccount.com`, name: `projects/${inputs.project}/serviceAccounts/${inputs.accountId}` };
+        return {
+          email: `${inputs.accountId}@${inputs.project}.iam.gserviceaccount.com`,
+          name: `projects/${inputs.project}/serviceAccounts/${inputs.accountId}`,
+        };
       case 'gcp:secretmanager/secret:Secret':
         return { name: `projects/${GCP_PROJECT_NUMBER}/secrets/${inputs.secretId}` };
       case 'gcp:secretmanager/secretVersion:SecretVersion':
@@ -118,11 +128,14 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
           port: inputs.transitEncryptionMode === 'SERVER_AUTHENTICATION' ? 6378 : 6379,
           authString: inputs.authEnabled ? REDIS_AUTH_STRING : '',
           effectiveReservedIpRange: '10.163.0.0/29',
-          serverCaCerts: inputs.transitEncryptionMode === 'SERVER_AUTHENTICATION' ? [{ cert: REDIS_CA_PEM, serialNumber: '0' }] : [],
+          serverCaCerts:
+            inputs.transitEncryptionMode === 'SERVER_AUTHENTICATION' ? [{ cert: REDIS_CA_PEM, serialNumber: '0' }] : [],
         };
       case 'gcp:compute/network:Network':
       case 'gcp:compute/subnetwork:Subnetwork':
-        return { selfLink: `https://www.googleapis.com/compute/v1/projects/${inputs.project}/${type.includes('subnetwork') ? `regions/${inputs.region}/subnetworks` : 'global/networks'}/${inputs.name}` };
+        return {
+          selfLink: `https://www.googleapis.com/compute/v1/projects/${inputs.project}/${type.includes('subnetwork') ? `regions/${inputs.region}/subnetworks` : 'global/networks'}/${inputs.name}`,
+        };
       case 'gcp:cloudrun/domainMapping:DomainMapping':
         return { statuses: [{ resourceRecords: [{ name: 'mcp', type: 'CNAME', rrdata: 'ghs.googlehosted.com.' }] }] };
       default:
@@ -135,13 +148,21 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
     const common = { arn: `arn:aws:${service}:${AWS_REGION}:${AWS_ACCOUNT}:${service}/${physical}`, name: physical };
     switch (type) {
       case 'aws:lb/loadBalancer:LoadBalancer':
-        return { ...common, dnsName: `${physical}-42.${AWS_REGION}.elb.amazonaws.com`, zoneId: 'Z32O12XQLNTSW2', arnSuffix: `app/${physical}/50dc6c495c0c9188` };
+        return {
+          ...common,
+          dnsName: `${physical}-42.${AWS_REGION}.elb.amazonaws.com`,
+          zoneId: 'Z32O12XQLNTSW2',
+          arnSuffix: `app/${physical}/50dc6c495c0c9188`,
+        };
       case 'aws:lb/targetGroup:TargetGroup':
         return { ...common, arnSuffix: `targetgroup/${physical}/73e2d6bc24d8a067` };
       case 'aws:secretsmanager/secretVersion:SecretVersion':
         return { versionId: 'version-1' };
       case 'aws:elasticache/serverlessCache:ServerlessCache':
-        return { ...common, endpoints: [{ address: `${physical}-abc123.serverless.euw1.cache.amazonaws.com`, port: 6379 }] };
+        return {
+          ...common,
+          endpoints: [{ address: `${physical}-abc123.serverless.euw1.cache.amazonaws.com`, port: 6379 }],
+        };
       case 'aws:cloudwatch/logGroup:LogGroup':
         return { ...common, arn: `arn:aws:logs:${AWS_REGION}:${AWS_ACCOUNT}:log-group:${physical}` };
       default:
@@ -179,7 +200,13 @@ export async function useMocks(): Promise<MockCloud> {
           case 'aws:index/getAvailabilityZones:getAvailabilityZones':
             return { names: AWS_AZS, zoneIds: AWS_AZS.map((_, i) => `euw1-az${i + 1}`), id: AWS_REGION };
           case 'aws:index/getRegion:getRegion':
-            return { region: AWS_REGION, name: AWS_REGION, id: AWS_REGION, endpoint: `ec2.${AWS_REGION}.amazonaws.com`, description: 'Europe (Ireland)' };
+            return {
+              region: AWS_REGION,
+              name: AWS_REGION,
+              id: AWS_REGION,
+              endpoint: `ec2.${AWS_REGION}.amazonaws.com`,
+              description: 'Europe (Ireland)',
+            };
           default:
             return args.inputs;
         }
@@ -226,7 +253,10 @@ export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
 export function setConfig(values: Record<string, string>, secretKeys: string[] = []): void {
   const full: Record<string, string> = {};
   for (const [k, v] of Object.entries(values)) full[k.includes(':') ? k : `${PROJECT}:${k}`] = v;
-  pulumi.runtime.setAllConfig(full, secretKeys.map((k) => (k.includes(':') ? k : `${PROJECT}:${k}`)));
+  pulumi.runtime.setAllConfig(
+    full,
+    secretKeys.map((k) => (k.includes(':') ? k : `${PROJECT}:${k}`)),
+  );
 }
 
 /**

@@ -36,12 +36,19 @@ test('aws: telemetry adds the collector; alertEmail the alarms with an e-mail su
   await run({ ...AWS, telemetry: 'true', alertEmail: 'ops@example.com' });
   expect(cloud.ofType('aws:cloudwatch/metricAlarm:MetricAlarm')).toHaveLength(4);
   expect(cloud.one('aws:sns/topicSubscription:TopicSubscription').inputs.endpoint).toBe('ops@example.com');
-  expect(JSON.parse(cloud.one('aws:ecs/taskDefinition:TaskDefinition').inputs.containerDefinitions).map((c: any) => c.name)).toEqual(['mcp', 'otel-collector']);
+  expect(
+    JSON.parse(cloud.one('aws:ecs/taskDefinition:TaskDefinition').inputs.containerDefinitions).map((c: any) => c.name),
+  ).toEqual(['mcp', 'otel-collector']);
 });
 
 test('gcp: telemetry adds the sidecar; alertEmail the alert policies and an e-mail channel', async () => {
   await run({ ...GCP, telemetry: 'true', alertEmail: 'ops@example.com' });
-  expect(cloud.one('gcp:cloudrunv2/service:Service').inputs.template.containers.map((c: any) => c.name)).toEqual(['mcp', 'otel-collector']);
+  expect(cloud.one('gcp:cloudrunv2/service:Service').inputs.template.containers.map((c: any) => c.name)).toEqual([
+    'mcp',
+    'otel-collector',
+  ]);
   expect(cloud.ofType('gcp:monitoring/alertPolicy:AlertPolicy').length).toBeGreaterThanOrEqual(3);
-  expect(cloud.one('gcp:monitoring/notificationChannel:NotificationChannel').inputs.labels).toEqual({ email_address: 'ops@example.com' });
+  expect(cloud.one('gcp:monitoring/notificationChannel:NotificationChannel').inputs.labels).toEqual({
+    email_address: 'ops@example.com',
+  });
 });

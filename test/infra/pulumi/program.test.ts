@@ -4,7 +4,21 @@
  */
 import * as pulumi from '@pulumi/pulumi';
 import { ENV } from '../../../server/config/contract';
-import { PROGRAM_BASE, AWS_ACCOUNT, GCP_PROJECT, GCP_PROJECT_NUMBER, configErrorOf, isSecretValue, plainStrings, setConfig, settle, useMocks, valueOf, warningsDuring, type MockCloud } from './mocks';
+import {
+  PROGRAM_BASE,
+  AWS_ACCOUNT,
+  GCP_PROJECT,
+  GCP_PROJECT_NUMBER,
+  configErrorOf,
+  isSecretValue,
+  plainStrings,
+  setConfig,
+  settle,
+  useMocks,
+  valueOf,
+  warningsDuring,
+  type MockCloud,
+} from './mocks';
 
 let program: typeof import('../../../infra/pulumi/program');
 let cloud: MockCloud;
@@ -61,48 +75,83 @@ describe('configuration errors name the key', () => {
     expect(await failure({})).toBe(
       "Missing configuration remote-mcp-stacks:cloud: choose where to deploy, 'gcp' (Cloud Run) or 'aws' (ECS Fargate) (pulumi config set cloud gcp)",
     );
-    expect(await failure({ cloud: 'azure' })).toBe("Invalid configuration remote-mcp-stacks:cloud: must be one of 'gcp', 'aws', got 'azure'");
+    expect(await failure({ cloud: 'azure' })).toBe(
+      "Invalid configuration remote-mcp-stacks:cloud: must be one of 'gcp', 'aws', got 'azure'",
+    );
   });
 
   test('gcp: provider project and region', async () => {
-    await withoutEnv(['GOOGLE_PROJECT', 'GOOGLE_CLOUD_PROJECT', 'GCLOUD_PROJECT', 'CLOUDSDK_CORE_PROJECT'], async () => {
-      expect(await failure({ ...GCP, 'gcp:project': undefined })).toMatch(/^Missing configuration gcp:project: .*\(pulumi config set gcp:project <project-id>\)$/);
-    });
+    await withoutEnv(
+      ['GOOGLE_PROJECT', 'GOOGLE_CLOUD_PROJECT', 'GCLOUD_PROJECT', 'CLOUDSDK_CORE_PROJECT'],
+      async () => {
+        expect(await failure({ ...GCP, 'gcp:project': undefined })).toMatch(
+          /^Missing configuration gcp:project: .*\(pulumi config set gcp:project <project-id>\)$/,
+        );
+      },
+    );
     await withoutEnv(['GOOGLE_REGION', 'GCLOUD_REGION', 'CLOUDSDK_COMPUTE_REGION'], async () => {
       expect(await failure({ ...GCP, 'gcp:region': undefined })).toMatch(/^Missing configuration gcp:region/);
     });
   });
 
   test('gcp: request timeout 4000 s, or not above the keep-alive', async () => {
-    expect(await failure({ ...GCP, requestTimeoutSeconds: '4000' })).toBe('Invalid configuration remote-mcp-stacks:requestTimeoutSeconds: must be from 1 to 3600, got 4000');
-    expect(await failure({ ...GCP, requestTimeoutSeconds: '10' })).toMatch(/^Invalid configuration remote-mcp-stacks:requestTimeoutSeconds: must exceed keepAliveSeconds \(15\)/);
-    expect(await failure({ ...GCP, requestTimeoutSeconds: '30', keepAliveSeconds: '30' })).toMatch(/requestTimeoutSeconds: must exceed keepAliveSeconds \(30\)/);
+    expect(await failure({ ...GCP, requestTimeoutSeconds: '4000' })).toBe(
+      'Invalid configuration remote-mcp-stacks:requestTimeoutSeconds: must be from 1 to 3600, got 4000',
+    );
+    expect(await failure({ ...GCP, requestTimeoutSeconds: '10' })).toMatch(
+      /^Invalid configuration remote-mcp-stacks:requestTimeoutSeconds: must exceed keepAliveSeconds \(15\)/,
+    );
+    expect(await failure({ ...GCP, requestTimeoutSeconds: '30', keepAliveSeconds: '30' })).toMatch(
+      /requestTimeoutSeconds: must exceed keepAliveSeconds \(30\)/,
+    );
   });
 
   test('gcp: drain longer than Cloud Run allows, concurrency, sizes', async () => {
-    expect(await failure({ ...GCP, drainSeconds: '9' })).toMatch(/^Invalid configuration remote-mcp-stacks:drainSeconds: must be at most 8 on Cloud Run/);
-    expect(await failure({ ...GCP, concurrency: '0' })).toMatch(/remote-mcp-stacks:concurrency: must be from 1 to 1000/);
+    expect(await failure({ ...GCP, drainSeconds: '9' })).toMatch(
+      /^Invalid configuration remote-mcp-stacks:drainSeconds: must be at most 8 on Cloud Run/,
+    );
+    expect(await failure({ ...GCP, concurrency: '0' })).toMatch(
+      /remote-mcp-stacks:concurrency: must be from 1 to 1000/,
+    );
     expect(await failure({ ...GCP, memory: '1GB' })).toMatch(/remote-mcp-stacks:memory: on gcp looks like/);
-    expect(await failure({ ...GCP, serviceName: 'a'.repeat(50) })).toMatch(/remote-mcp-stacks:serviceName: must be at most 49 characters on Cloud Run/);
+    expect(await failure({ ...GCP, serviceName: 'a'.repeat(50) })).toMatch(
+      /remote-mcp-stacks:serviceName: must be at most 49 characters on Cloud Run/,
+    );
     expect(await failure({ ...GCP, publicAccess: 'public' })).toMatch(/remote-mcp-stacks:publicAccess: must be one of/);
   });
 
   test('gcp: without image nor image repository there is nothing to deploy', async () => {
-    expect(await failure({ ...GCP, image: undefined, createImageRepository: 'false' })).toMatch(/^Missing configuration remote-mcp-stacks:image/);
+    expect(await failure({ ...GCP, image: undefined, createImageRepository: 'false' })).toMatch(
+      /^Missing configuration remote-mcp-stacks:image/,
+    );
   });
 
   test('aws: certificate, image, region are required; a network is all of its keys', async () => {
-    expect(await failure({ ...AWS, certificateArn: undefined })).toMatch(/^Missing configuration remote-mcp-stacks:certificateArn: .*\(pulumi config set certificateArn arn:aws:acm:/);
-    expect(await failure({ ...AWS, certificateArn: 'my-cert' })).toBe("Invalid configuration remote-mcp-stacks:certificateArn: must be an ACM certificate ARN, got 'my-cert'");
+    expect(await failure({ ...AWS, certificateArn: undefined })).toMatch(
+      /^Missing configuration remote-mcp-stacks:certificateArn: .*\(pulumi config set certificateArn arn:aws:acm:/,
+    );
+    expect(await failure({ ...AWS, certificateArn: 'my-cert' })).toBe(
+      "Invalid configuration remote-mcp-stacks:certificateArn: must be an ACM certificate ARN, got 'my-cert'",
+    );
     expect(await failure({ ...AWS, image: undefined })).toMatch(/^Missing configuration remote-mcp-stacks:image/);
     // A network is all three keys, or none (then it is created): a partial one is refused, naming what is missing.
-    expect(await failure({ ...AWS, vpcId: undefined })).toMatch(/^Missing configuration remote-mcp-stacks:vpcId: .*or unset all three: a network is created/);
-    expect(await failure({ ...AWS, publicSubnetIds: undefined })).toMatch(/^Missing configuration remote-mcp-stacks:publicSubnetIds: .*comma-separated .*\(pulumi config set publicSubnetIds subnet-aaa,subnet-bbb\)$/);
-    expect(await failure({ ...AWS, privateSubnetIds: '[]' })).toMatch(/^Missing configuration remote-mcp-stacks:privateSubnetIds/);
+    expect(await failure({ ...AWS, vpcId: undefined })).toMatch(
+      /^Missing configuration remote-mcp-stacks:vpcId: .*or unset all three: a network is created/,
+    );
+    expect(await failure({ ...AWS, publicSubnetIds: undefined })).toMatch(
+      /^Missing configuration remote-mcp-stacks:publicSubnetIds: .*comma-separated .*\(pulumi config set publicSubnetIds subnet-aaa,subnet-bbb\)$/,
+    );
+    expect(await failure({ ...AWS, privateSubnetIds: '[]' })).toMatch(
+      /^Missing configuration remote-mcp-stacks:privateSubnetIds/,
+    );
     // What the CLI passes for a key left at its empty default in Pulumi.yaml: still missing.
-    expect(await failure({ ...AWS, privateSubnetIds: '' })).toMatch(/^Missing configuration remote-mcp-stacks:privateSubnetIds/);
+    expect(await failure({ ...AWS, privateSubnetIds: '' })).toMatch(
+      /^Missing configuration remote-mcp-stacks:privateSubnetIds/,
+    );
     await withoutEnv(['AWS_REGION', 'AWS_DEFAULT_REGION'], async () => {
-      expect(await failure({ ...AWS, 'aws:region': undefined })).toMatch(/^Missing configuration aws:region: .*\(pulumi config set aws:region us-east-1\)$/);
+      expect(await failure({ ...AWS, 'aws:region': undefined })).toMatch(
+        /^Missing configuration aws:region: .*\(pulumi config set aws:region us-east-1\)$/,
+      );
     });
   });
 
@@ -116,48 +165,96 @@ describe('configuration errors name the key', () => {
     await run(AWS);
     expect(cloud.ofType('aws:ec2/vpc:Vpc')).toEqual([]);
     cloud.reset();
-    expect(await failure({ ...AWS, natGateways: '1' })).toBe('Invalid configuration remote-mcp-stacks:natGateways: applies only to the created network: unset it with vpcId');
-    expect(await failure({ ...AWS, vpcId: '', publicSubnetIds: '', privateSubnetIds: '', natGateways: '3' })).toBe('Invalid configuration remote-mcp-stacks:natGateways: must be from 1 to 2, got 3');
+    expect(await failure({ ...AWS, natGateways: '1' })).toBe(
+      'Invalid configuration remote-mcp-stacks:natGateways: applies only to the created network: unset it with vpcId',
+    );
+    expect(await failure({ ...AWS, vpcId: '', publicSubnetIds: '', privateSubnetIds: '', natGateways: '3' })).toBe(
+      'Invalid configuration remote-mcp-stacks:natGateways: must be from 1 to 2, got 3',
+    );
   });
 
   test('aws: idle timeout, drain, scaling, sizes', async () => {
-    expect(await failure({ ...AWS, idleTimeoutSeconds: '4001' })).toBe('Invalid configuration remote-mcp-stacks:idleTimeoutSeconds: must be from 1 to 4000, got 4001');
-    expect(await failure({ ...AWS, idleTimeoutSeconds: '10' })).toMatch(/idleTimeoutSeconds: must exceed the server's keepAliveSeconds \(15 s\)/);
-    expect(await failure({ ...AWS, drainSeconds: '116' })).toMatch(/remote-mcp-stacks:drainSeconds: must be at most 115 on Fargate/);
-    expect(await failure({ ...AWS, minInstances: '0' })).toMatch(/remote-mcp-stacks:minInstances: must be at least 1 on aws/);
-    expect(await failure({ ...AWS, minInstances: '4', maxInstances: '2' })).toMatch(/remote-mcp-stacks:maxInstances: must be at least minInstances \(4\)/);
-    expect(await failure({ ...AWS, logRetentionDays: '31' })).toMatch(/^Invalid configuration remote-mcp-stacks:logRetentionDays: must be one of CloudWatch's values/);
+    expect(await failure({ ...AWS, idleTimeoutSeconds: '4001' })).toBe(
+      'Invalid configuration remote-mcp-stacks:idleTimeoutSeconds: must be from 1 to 4000, got 4001',
+    );
+    expect(await failure({ ...AWS, idleTimeoutSeconds: '10' })).toMatch(
+      /idleTimeoutSeconds: must exceed the server's keepAliveSeconds \(15 s\)/,
+    );
+    expect(await failure({ ...AWS, drainSeconds: '116' })).toMatch(
+      /remote-mcp-stacks:drainSeconds: must be at most 115 on Fargate/,
+    );
+    expect(await failure({ ...AWS, minInstances: '0' })).toMatch(
+      /remote-mcp-stacks:minInstances: must be at least 1 on aws/,
+    );
+    expect(await failure({ ...AWS, minInstances: '4', maxInstances: '2' })).toMatch(
+      /remote-mcp-stacks:maxInstances: must be at least minInstances \(4\)/,
+    );
+    expect(await failure({ ...AWS, logRetentionDays: '31' })).toMatch(
+      /^Invalid configuration remote-mcp-stacks:logRetentionDays: must be one of CloudWatch's values/,
+    );
     expect(await failure({ ...AWS, cpu: '0.5' })).toMatch(/remote-mcp-stacks:cpu: on aws is Fargate CPU units/);
-    expect(await failure({ ...AWS, cpuArchitecture: 'arm' })).toMatch(/remote-mcp-stacks:cpuArchitecture: must be one of 'X86_64', 'ARM64'/);
-    expect(await failure({ ...AWS, serviceName: 'a-service-name-far-too-long' })).toMatch(/remote-mcp-stacks:serviceName: must be at most 20 characters on aws/);
-    expect(await failure({ ...AWS, serviceName: 'a'.repeat(21) })).toMatch(/remote-mcp-stacks:serviceName: must be at most 20 characters on aws/);
-    expect(await failure({ ...AWS, hostedZoneId: 'Z1', domainName: undefined })).toMatch(/^Missing configuration remote-mcp-stacks:domainName/);
+    expect(await failure({ ...AWS, cpuArchitecture: 'arm' })).toMatch(
+      /remote-mcp-stacks:cpuArchitecture: must be one of 'X86_64', 'ARM64'/,
+    );
+    expect(await failure({ ...AWS, serviceName: 'a-service-name-far-too-long' })).toMatch(
+      /remote-mcp-stacks:serviceName: must be at most 20 characters on aws/,
+    );
+    expect(await failure({ ...AWS, serviceName: 'a'.repeat(21) })).toMatch(
+      /remote-mcp-stacks:serviceName: must be at most 20 characters on aws/,
+    );
+    expect(await failure({ ...AWS, hostedZoneId: 'Z1', domainName: undefined })).toMatch(
+      /^Missing configuration remote-mcp-stacks:domainName/,
+    );
   });
 
   test('server settings: auth mode, issuer, tokens, values', async () => {
     expect(await failure({ ...GCP, authMode: 'dev' })).toBe(
       "Invalid configuration remote-mcp-stacks:authMode: 'dev' only runs on loopback; a deployed service needs 'oauth', 'token' or 'broker'",
     );
-    expect(await failure({ ...GCP, authMode: 'saml' })).toMatch(/remote-mcp-stacks:authMode: must be one of 'none', 'dev', 'oauth', 'token', 'broker'/);
-    expect(await failure({ ...GCP, oauthIssuer: undefined })).toMatch(/^Missing configuration remote-mcp-stacks:oauthIssuer: .*\(pulumi config set oauthIssuer https:/);
+    expect(await failure({ ...GCP, authMode: 'saml' })).toMatch(
+      /remote-mcp-stacks:authMode: must be one of 'none', 'dev', 'oauth', 'token', 'broker'/,
+    );
+    expect(await failure({ ...GCP, oauthIssuer: undefined })).toMatch(
+      /^Missing configuration remote-mcp-stacks:oauthIssuer: .*\(pulumi config set oauthIssuer https:/,
+    );
     expect(await failure({ ...GCP, oauthIssuer: 'http://auth.example.com' })).toBe(
       'Invalid configuration remote-mcp-stacks:oauthIssuer: oauthIssuer must be an https:// URL, got http://auth.example.com',
     );
     expect(await failure({ ...GCP, authMode: 'token', oauthIssuer: undefined })).toMatch(
       /^Missing configuration remote-mcp-stacks:bearerTokens: .*\(pulumi config set --secret bearerTokens <token1>,<token2>\)$/,
     );
-    expect(await failure({ ...GCP, authMode: 'token', oauthIssuer: undefined, bearerTokens: '' }, ['bearerTokens'])).toMatch(/^Missing configuration remote-mcp-stacks:bearerTokens/);
-    expect(await failure({ ...GCP, oauthIntrospectionUrl: 'https://auth.example.com/introspect' })).toMatch(/^Missing configuration remote-mcp-stacks:oauthClientId/);
-    expect(await failure({ ...GCP, oauthIntrospectionUrl: 'https://auth.example.com/introspect', oauthClientId: 'mcp' })).toMatch(
+    expect(
+      await failure({ ...GCP, authMode: 'token', oauthIssuer: undefined, bearerTokens: '' }, ['bearerTokens']),
+    ).toMatch(/^Missing configuration remote-mcp-stacks:bearerTokens/);
+    expect(await failure({ ...GCP, oauthIntrospectionUrl: 'https://auth.example.com/introspect' })).toMatch(
+      /^Missing configuration remote-mcp-stacks:oauthClientId/,
+    );
+    expect(
+      await failure({ ...GCP, oauthIntrospectionUrl: 'https://auth.example.com/introspect', oauthClientId: 'mcp' }),
+    ).toMatch(
       /^Missing configuration remote-mcp-stacks:oauthClientSecret: .*\(pulumi config set --secret oauthClientSecret <client secret>\)$/,
     );
-    expect(await failure({ ...GCP, keepAliveSeconds: 'soon' })).toBe("Invalid configuration remote-mcp-stacks:keepAliveSeconds: must be a whole number, got 'soon'");
-    expect(await failure({ ...GCP, sessionMode: 'sticky' })).toMatch(/remote-mcp-stacks:sessionMode: must be one of 'stateless', 'stateful'/);
-    expect(await failure({ ...GCP, domainName: 'https://mcp.example.com' })).toMatch(/remote-mcp-stacks:domainName: must be a host name/);
-    expect(await failure({ ...GCP, serviceName: 'Remote' })).toMatch(/remote-mcp-stacks:serviceName: must be lowercase/);
-    expect(await failure({ ...GCP, deletionProtection: 'yes' })).toMatch(/remote-mcp-stacks:deletionProtection: must be true or false/);
-    expect(await failure({ ...GCP, oauthScopes: '["a", 3]' })).toMatch(/remote-mcp-stacks:oauthScopes: must be a list of strings/);
-    expect(await failure({ ...GCP, publicUrl: 'https://x/mcp?q=1', oauthIssuer: 'ftp://x' })).toMatch(/remote-mcp-stacks:oauthIssuer/);
+    expect(await failure({ ...GCP, keepAliveSeconds: 'soon' })).toBe(
+      "Invalid configuration remote-mcp-stacks:keepAliveSeconds: must be a whole number, got 'soon'",
+    );
+    expect(await failure({ ...GCP, sessionMode: 'sticky' })).toMatch(
+      /remote-mcp-stacks:sessionMode: must be one of 'stateless', 'stateful'/,
+    );
+    expect(await failure({ ...GCP, domainName: 'https://mcp.example.com' })).toMatch(
+      /remote-mcp-stacks:domainName: must be a host name/,
+    );
+    expect(await failure({ ...GCP, serviceName: 'Remote' })).toMatch(
+      /remote-mcp-stacks:serviceName: must be lowercase/,
+    );
+    expect(await failure({ ...GCP, deletionProtection: 'yes' })).toMatch(
+      /remote-mcp-stacks:deletionProtection: must be true or false/,
+    );
+    expect(await failure({ ...GCP, oauthScopes: '["a", 3]' })).toMatch(
+      /remote-mcp-stacks:oauthScopes: must be a list of strings/,
+    );
+    expect(await failure({ ...GCP, publicUrl: 'https://x/mcp?q=1', oauthIssuer: 'ftp://x' })).toMatch(
+      /remote-mcp-stacks:oauthIssuer/,
+    );
     // checked by the contract, as the server checks it at start-up
     expect(await failure({ ...GCP, publicUrl: 'https://x.example.com/mcp?q=1' })).toBe(
       'Invalid configuration remote-mcp-stacks:publicUrl: publicUrl must not contain a query or fragment, got https://x.example.com/mcp?q=1',
@@ -205,8 +302,16 @@ describe('gcp stack', () => {
     expect(cloud.ofType('gcp:artifactregistry/repository:Repository')).toHaveLength(1);
     const service = cloud.one('gcp:cloudrunv2/service:Service');
     expect(service.inputs.deletionProtection).toBe(false);
-    expect(service.inputs.template).toMatchObject({ timeout: '1800s', scaling: { minInstanceCount: 1, maxInstanceCount: 4 }, maxInstanceRequestConcurrency: 200 });
-    const env = Object.fromEntries(service.inputs.template.containers[0].envs.filter((e: { value?: string }) => e.value).map((e: { name: string; value: string }) => [e.name, e.value]));
+    expect(service.inputs.template).toMatchObject({
+      timeout: '1800s',
+      scaling: { minInstanceCount: 1, maxInstanceCount: 4 },
+      maxInstanceRequestConcurrency: 200,
+    });
+    const env = Object.fromEntries(
+      service.inputs.template.containers[0].envs
+        .filter((e: { value?: string }) => e.value)
+        .map((e: { name: string; value: string }) => [e.name, e.value]),
+    );
     expect(env[ENV.oauthScopes]).toBe('mcp:tools,mcp:read');
     expect(env[ENV.allowedOrigins]).toBe('https://a.example.com,https://b.example.com');
     expect(env[ENV.drainSeconds]).toBe('8');
@@ -218,9 +323,14 @@ describe('gcp stack', () => {
 
   test('secret configuration stays secret from `config --secret` to the secret version', async () => {
     const tokens = `cfg-tok-1-${TOKEN_A},cfg-tok-2-${TOKEN_B}`;
-    await run({ ...GCP, oauthClientSecret: 'cfg-secret-1', bearerTokens: tokens }, ['oauthClientSecret', 'bearerTokens']);
+    await run({ ...GCP, oauthClientSecret: 'cfg-secret-1', bearerTokens: tokens }, [
+      'oauthClientSecret',
+      'bearerTokens',
+    ]);
     // Besides the generated MCP_REQUEST_STATE_KEYS version (itself a secret, checked by the component's tests).
-    const versions = cloud.ofType('gcp:secretmanager/secretVersion:SecretVersion').filter((v) => !v.name.endsWith('request-state-keys'));
+    const versions = cloud
+      .ofType('gcp:secretmanager/secretVersion:SecretVersion')
+      .filter((v) => !v.name.endsWith('request-state-keys'));
     expect(versions).toHaveLength(2);
     for (const v of versions) expect(isSecretValue(v.inputs.secretData)).toBe(true);
     expect(versions.map((v) => v.inputs.secretData.value).sort()).toEqual(['cfg-secret-1', tokens]);
@@ -233,7 +343,9 @@ describe('gcp stack', () => {
     expect(message).toBe(
       "Invalid configuration remote-mcp-stacks:oauthClientSecret: is stored in plain text in the stack's configuration file: set it again with `pulumi config set --secret oauthClientSecret <value>`",
     );
-    expect(await failure({ ...GCP, authMode: 'token', bearerTokens: TOKEN_A })).toMatch(/remote-mcp-stacks:bearerTokens: is stored in plain text/);
+    expect(await failure({ ...GCP, authMode: 'token', bearerTokens: TOKEN_A })).toMatch(
+      /remote-mcp-stacks:bearerTokens: is stored in plain text/,
+    );
   });
 
   test('bearer tokens the server would refuse stop the preview, without showing any token', async () => {
@@ -243,18 +355,28 @@ describe('gcp stack', () => {
     );
     expect(short).not.toContain('tiny-token');
     expect(short).not.toContain(TOKEN_A);
-    expect(await failure({ ...GCP, authMode: 'token', bearerTokens: 'sha256:abc' }, ['bearerTokens'])).toMatch(/entry 1: a sha256: entry must be followed by 64 hex digits$/);
-    expect(await failure({ ...GCP, authMode: 'token', bearerTokens: ' , ' }, ['bearerTokens'])).toMatch(/bearerTokens: the server would refuse these tokens: no token/);
+    expect(await failure({ ...GCP, authMode: 'token', bearerTokens: 'sha256:abc' }, ['bearerTokens'])).toMatch(
+      /entry 1: a sha256: entry must be followed by 64 hex digits$/,
+    );
+    expect(await failure({ ...GCP, authMode: 'token', bearerTokens: ' , ' }, ['bearerTokens'])).toMatch(
+      /bearerTokens: the server would refuse these tokens: no token/,
+    );
     // What the server accepts passes: tokens of 16 characters or more, and sha256 digests.
     await run({ ...GCP, authMode: 'token', bearerTokens: `${TOKEN_A}, sha256:${'ab'.repeat(32)}` }, ['bearerTokens']);
-    expect(cloud.ofType('gcp:secretmanager/secretVersion:SecretVersion').filter((v) => !v.name.endsWith('request-state-keys'))).toHaveLength(1);
+    expect(
+      cloud
+        .ofType('gcp:secretmanager/secretVersion:SecretVersion')
+        .filter((v) => !v.name.endsWith('request-state-keys')),
+    ).toHaveLength(1);
   });
 
   test('token mode with tokens from the secret configuration', async () => {
     await run({ ...GCP, authMode: 'token', oauthIssuer: '', bearerTokens: TOKEN_A }, ['bearerTokens']);
     const envs = cloud.one('gcp:cloudrunv2/service:Service').inputs.template.containers[0].envs;
     expect(envs.find((e: { name: string }) => e.name === ENV.authMode).value).toBe('token');
-    expect(envs.find((e: { name: string }) => e.name === ENV.bearerTokens).valueSource.secretKeyRef.secret).toBe('remote-mcp-bearer-tokens');
+    expect(envs.find((e: { name: string }) => e.name === ENV.bearerTokens).valueSource.secretKeyRef.secret).toBe(
+      'remote-mcp-bearer-tokens',
+    );
   });
 
   test('first run without an image: only the image repository, and what to do next', async () => {
@@ -264,7 +386,12 @@ describe('gcp stack', () => {
     });
     expect(warnings.join('\n')).toMatch(/remote-mcp-stacks:image is not set: only the image repository is deployed/);
     expect(cloud.ofType('gcp:cloudrunv2/service:Service')).toEqual([]);
-    expect(cloud.customResources().map((r) => r.type).sort()).toEqual(['gcp:artifactregistry/repository:Repository', 'gcp:projects/service:Service']);
+    expect(
+      cloud
+        .customResources()
+        .map((r) => r.type)
+        .sort(),
+    ).toEqual(['gcp:artifactregistry/repository:Repository', 'gcp:projects/service:Service']);
     expect(outputs.nextStep).toMatch(/pulumi config set image/);
     expect(await valueOf(outputs.imageRepository!)).toBe(`europe-west1-docker.pkg.dev/${GCP_PROJECT}/remote-mcp`);
     expect(outputs.mcpUrl).toBeUndefined();
@@ -273,18 +400,31 @@ describe('gcp stack', () => {
   test('sessionStore true: Memorystore behind Direct VPC egress, REDIS_URL by secretKeyRef; stateful without the scale-out warning', async () => {
     const warnings = await warningsDuring(() => run({ ...GCP, sessionMode: 'stateful', sessionStore: 'true' }));
     expect(warnings.join('\n')).not.toMatch(/sessions break/);
-    expect(cloud.one('gcp:redis/instance:Instance').inputs).toMatchObject({ tier: 'BASIC', authEnabled: true, transitEncryptionMode: 'SERVER_AUTHENTICATION' });
+    expect(cloud.one('gcp:redis/instance:Instance').inputs).toMatchObject({
+      tier: 'BASIC',
+      authEnabled: true,
+      transitEncryptionMode: 'SERVER_AUTHENTICATION',
+    });
     const template = cloud.one('gcp:cloudrunv2/service:Service').inputs.template;
     expect(template.vpcAccess.egress).toBe('PRIVATE_RANGES_ONLY');
-    expect(template.containers[0].envs.find((e: { name: string }) => e.name === ENV.redisUrl).valueSource.secretKeyRef.secret).toBe('remote-mcp-redis-url');
+    expect(
+      template.containers[0].envs.find((e: { name: string }) => e.name === ENV.redisUrl).valueSource.secretKeyRef
+        .secret,
+    ).toBe('remote-mcp-redis-url');
     // the default is no store
     cloud.reset();
     await run({ ...GCP });
     expect(cloud.ofType('gcp:redis/instance:Instance')).toEqual([]);
     cloud.reset();
-    expect(await failure({ ...GCP, sessionStore: 'yes' })).toBe("Invalid configuration remote-mcp-stacks:sessionStore: must be true or false, got 'yes'");
-    expect(await failure({ ...GCP, sessionStore: 'true' })).toMatch(/^Invalid configuration remote-mcp-stacks:sessionStore: is used only by sessionMode 'stateful'.*pulumi config set sessionMode stateful/);
-    expect(await failure({ ...AWS, sessionStore: 'true' })).toMatch(/^Invalid configuration remote-mcp-stacks:sessionStore: is used only by sessionMode 'stateful'/);
+    expect(await failure({ ...GCP, sessionStore: 'yes' })).toBe(
+      "Invalid configuration remote-mcp-stacks:sessionStore: must be true or false, got 'yes'",
+    );
+    expect(await failure({ ...GCP, sessionStore: 'true' })).toMatch(
+      /^Invalid configuration remote-mcp-stacks:sessionStore: is used only by sessionMode 'stateful'.*pulumi config set sessionMode stateful/,
+    );
+    expect(await failure({ ...AWS, sessionStore: 'true' })).toMatch(
+      /^Invalid configuration remote-mcp-stacks:sessionStore: is used only by sessionMode 'stateful'/,
+    );
   });
 
   test('createImageRepository false and enableApis false', async () => {
@@ -296,38 +436,66 @@ describe('gcp stack', () => {
 
 describe('aws stack', () => {
   test('the Fargate service with the configuration, autoscaling between min and max', async () => {
-    const outputs = await run({ ...AWS, minInstances: '2', maxInstances: '6', cpu: '1024', memory: '2048', oauthClientSecret: 'aws-secret-1' }, ['oauthClientSecret']);
+    const outputs = await run(
+      { ...AWS, minInstances: '2', maxInstances: '6', cpu: '1024', memory: '2048', oauthClientSecret: 'aws-secret-1' },
+      ['oauthClientSecret'],
+    );
     expect(outputs.cloud).toBe('aws');
     expect(await valueOf(outputs.mcpUrl!)).toBe('https://mcp.example.com/mcp');
     expect(await valueOf(outputs.loadBalancerDnsName!)).toMatch(/elb\.amazonaws\.com$/);
     expect(cloud.one('aws:appautoscaling/target:Target').inputs).toMatchObject({ minCapacity: 2, maxCapacity: 6 });
     expect(cloud.one('aws:ecs/taskDefinition:TaskDefinition').inputs).toMatchObject({ cpu: '1024', memory: '2048' });
-    expect(cloud.one('aws:lb/loadBalancer:LoadBalancer').inputs).toMatchObject({ idleTimeout: 3600, subnets: ['subnet-pa', 'subnet-pb'] });
-    expect(cloud.one('aws:ecs/service:Service').inputs.networkConfiguration.subnets).toEqual(['subnet-qa', 'subnet-qb']);
+    expect(cloud.one('aws:lb/loadBalancer:LoadBalancer').inputs).toMatchObject({
+      idleTimeout: 3600,
+      subnets: ['subnet-pa', 'subnet-pb'],
+    });
+    expect(cloud.one('aws:ecs/service:Service').inputs.networkConfiguration.subnets).toEqual([
+      'subnet-qa',
+      'subnet-qb',
+    ]);
     const version = cloud.named('aws:secretsmanager/secretVersion:SecretVersion', 'remote-mcp-secret');
     expect(isSecretValue(version.inputs.secretString)).toBe(true);
-    expect(cloud.resources.flatMap((r) => plainStrings(r.inputs)).filter((s) => s.includes('aws-secret-1'))).toEqual([]);
+    expect(cloud.resources.flatMap((r) => plainStrings(r.inputs)).filter((s) => s.includes('aws-secret-1'))).toEqual(
+      [],
+    );
   });
 
   test("sessionMode 'stateful' is refused unless exactly one task runs (minInstances = maxInstances = 1)", async () => {
     const message = await failure({ ...AWS, sessionMode: 'stateful' });
-    expect(message).toMatch(/^Invalid configuration remote-mcp-stacks:sessionMode: sessionMode 'stateful' needs exactly one task, and this service runs 2 to 10 tasks/);
-    expect(message).toMatch(/404 \(session not found\).*pulumi config set minInstances 1 && pulumi config set maxInstances 1/);
-    expect(await failure({ ...AWS, sessionMode: 'stateful', minInstances: '2', maxInstances: '2' })).toMatch(/this service runs 2 tasks/);
-    expect(await failure({ ...AWS, sessionMode: 'stateful', minInstances: '1' })).toMatch(/this service runs 1 to 10 tasks/);
+    expect(message).toMatch(
+      /^Invalid configuration remote-mcp-stacks:sessionMode: sessionMode 'stateful' needs exactly one task, and this service runs 2 to 10 tasks/,
+    );
+    expect(message).toMatch(
+      /404 \(session not found\).*pulumi config set minInstances 1 && pulumi config set maxInstances 1/,
+    );
+    expect(await failure({ ...AWS, sessionMode: 'stateful', minInstances: '2', maxInstances: '2' })).toMatch(
+      /this service runs 2 tasks/,
+    );
+    expect(await failure({ ...AWS, sessionMode: 'stateful', minInstances: '1' })).toMatch(
+      /this service runs 1 to 10 tasks/,
+    );
     await run({ ...AWS, sessionMode: 'stateful', minInstances: '1', maxInstances: '1' });
     expect(cloud.one('aws:ecs/service:Service').inputs.desiredCount).toBe(1);
     expect(cloud.ofType('aws:appautoscaling/target:Target')).toEqual([]);
   });
 
-  test("sessionStore true: stateful on 2–10 tasks with ElastiCache Serverless for Valkey; without it the refusal says how to add it", async () => {
-    expect(await failure({ ...AWS, sessionMode: 'stateful' })).toMatch(/or give the service a shared session store \(pulumi config set sessionStore true\)$/);
+  test('sessionStore true: stateful on 2–10 tasks with ElastiCache Serverless for Valkey; without it the refusal says how to add it', async () => {
+    expect(await failure({ ...AWS, sessionMode: 'stateful' })).toMatch(
+      /or give the service a shared session store \(pulumi config set sessionStore true\)$/,
+    );
     await run({ ...AWS, sessionMode: 'stateful', sessionStore: 'true' });
     expect(cloud.one('aws:appautoscaling/target:Target').inputs).toMatchObject({ minCapacity: 2, maxCapacity: 10 });
-    expect(cloud.one('aws:elasticache/serverlessCache:ServerlessCache').inputs).toMatchObject({ engine: 'valkey', subnetIds: ['subnet-qa', 'subnet-qb'] });
+    expect(cloud.one('aws:elasticache/serverlessCache:ServerlessCache').inputs).toMatchObject({
+      engine: 'valkey',
+      subnetIds: ['subnet-qa', 'subnet-qb'],
+    });
     const container = JSON.parse(cloud.one('aws:ecs/taskDefinition:TaskDefinition').inputs.containerDefinitions)[0];
     expect(container.secrets.map((s: { name: string }) => s.name)).toEqual([ENV.redisUrl, ENV.requestStateKeys]);
-    expect(isSecretValue(cloud.named('aws:secretsmanager/secretVersion:SecretVersion', 'remote-mcp-redis-url').inputs.secretString)).toBe(true);
+    expect(
+      isSecretValue(
+        cloud.named('aws:secretsmanager/secretVersion:SecretVersion', 'remote-mcp-redis-url').inputs.secretString,
+      ),
+    ).toBe(true);
   });
 
   test('a certificate from another region than aws:region is refused', async () => {

@@ -79,7 +79,13 @@ export function cliConfig(
     }
     values.set(key, { value: typeof fallback === 'object' ? fallback : String(fallback), secure: false });
   }
-  if (missing.length > 0) errors.push(`Stack '${stackName}' is missing configuration value${missing.length > 1 ? 's' : ''} ${missing.sort().map((m) => `'${m}'`).join(', ')}`);
+  if (missing.length > 0)
+    errors.push(
+      `Stack '${stackName}' is missing configuration value${missing.length > 1 ? 's' : ''} ${missing
+        .sort()
+        .map((m) => `'${m}'`)
+        .join(', ')}`,
+    );
   else {
     for (const [k, d] of Object.entries(project.config).sort(([a], [b]) => a.localeCompare(b))) {
       const v = values.get(full(k));
@@ -89,7 +95,9 @@ export function cliConfig(
         break;
       }
       if (!validateConfigValue(d.type, d.items, v.value)) {
-        errors.push(`Stack '${stackName}' with configuration key '${k}' must be of type '${d.type === 'array' ? `array<${d.items?.type}>` : d.type}'`);
+        errors.push(
+          `Stack '${stackName}' with configuration key '${k}' must be of type '${d.type === 'array' ? `array<${d.items?.type}>` : d.type}'`,
+        );
         break;
       }
     }

@@ -32,11 +32,17 @@ test('AWS Fargate: the root URL is deployed, printed in the snippets, and protec
   expect(JSON.parse(snippets.vscode).servers['remote-mcp'].url).toBe(ROOT);
   await settle();
   const [container] = JSON.parse(cloud.one('aws:ecs/taskDefinition:TaskDefinition').inputs.containerDefinitions);
-  const env = Object.fromEntries((container.environment as { name: string; value: string }[]).map((e) => [e.name, e.value]));
+  const env = Object.fromEntries(
+    (container.environment as { name: string; value: string }[]).map((e) => [e.name, e.value]),
+  );
   expect(env[ENV.publicUrl]).toBe(ROOT);
   // MCP_REQUEST_STATE_KEYS as ECS injects it: from the generated secret's version, which the state holds only as a secret.
-  expect(container.secrets).toContainEqual({ name: ENV.requestStateKeys, valueFrom: await valueOf(svc.requestStateKeysSecret!.arn) });
-  const stored = cloud.named('aws:secretsmanager/secretVersion:SecretVersion', 'remote-mcp-request-state-keys').inputs.secretString;
+  expect(container.secrets).toContainEqual({
+    name: ENV.requestStateKeys,
+    valueFrom: await valueOf(svc.requestStateKeysSecret!.arn),
+  });
+  const stored = cloud.named('aws:secretsmanager/secretVersion:SecretVersion', 'remote-mcp-request-state-keys').inputs
+    .secretString;
   expect(isSecretValue(stored)).toBe(true);
   const config = loadConfig({ ...env, HOST: '0.0.0.0', [ENV.requestStateKeys]: (stored as { value: string }).value });
   expect(config.requestStateKeys).toHaveLength(1);

@@ -46,7 +46,10 @@ const options = {
 };
 // The package is CommonJS (no `"type": "module"`), so run.js takes its non-ESM branch.
 const packageType = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).type;
-if (packageType === 'module') throw new Error('the root package is an ES module: run.js would take its ESM branch, which this script does not copy');
+if (packageType === 'module')
+  throw new Error(
+    'the root package is an ES module: run.js would take its ESM branch, which this script does not copy',
+  );
 const ts = fromPulumi(typescriptRequire);
 const tsVersion = semver.parse(ts.version);
 const tsn = fromPulumi(tsnodeRequire);
@@ -67,9 +70,20 @@ const pulumi = require(require.resolve('@pulumi/pulumi', { paths: [root] }));
     {
       newResource: (a) => ({
         id: `${a.name}-id`,
-        state: { ...a.inputs, arn: `arn:aws:x:eu-west-1:123456789012:${a.name}`, dnsName: 'alb.example', email: 'sa@example', uri: 'https://run.example', version: '1', versionId: 'v1' },
+        state: {
+          ...a.inputs,
+          arn: `arn:aws:x:eu-west-1:123456789012:${a.name}`,
+          dnsName: 'alb.example',
+          email: 'sa@example',
+          uri: 'https://run.example',
+          version: '1',
+          versionId: 'v1',
+        },
       }),
-      call: (a) => (a.token === 'gcp:organizations/getProject:getProject' ? { number: '123456789012' } : { region: 'eu-west-1', name: 'eu-west-1' }),
+      call: (a) =>
+        a.token === 'gcp:organizations/getProject:getProject'
+          ? { number: '123456789012' }
+          : { region: 'eu-west-1', name: 'eu-west-1' },
     },
     'remote-mcp-stacks',
     'ts-node',

@@ -33,19 +33,29 @@ test('token: every snippet sends the Authorization header, none holds a token', 
   const c = clientConfigFor('team-mcp', URL, 'token');
   expect(JSON.parse(c.claudeDesktop)).toEqual({
     mcpServers: {
-      'team-mcp': { command: 'npx', args: ['-y', 'mcp-remote', URL, '--header', 'Authorization:${AUTH_HEADER}'], env: { AUTH_HEADER: 'Bearer <token>' } },
+      'team-mcp': {
+        command: 'npx',
+        args: ['-y', 'mcp-remote', URL, '--header', 'Authorization:${AUTH_HEADER}'],
+        env: { AUTH_HEADER: 'Bearer <token>' },
+      },
     },
   });
-  expect(c.claudeCode).toBe(`claude mcp add --transport http team-mcp ${URL} --header "Authorization: Bearer \${MCP_TOKEN}"`);
+  expect(c.claudeCode).toBe(
+    `claude mcp add --transport http team-mcp ${URL} --header "Authorization: Bearer \${MCP_TOKEN}"`,
+  );
   expect(JSON.parse(c.vscode).servers['team-mcp'].headers).toEqual({ Authorization: 'Bearer ${input:mcp-token}' });
 });
 
 test('the snippets are the ones docs/auth.md gives, per client and mode', () => {
-  const code = blocksOf('Claude Code')[0]!.split('\n').filter((l) => l.startsWith('claude mcp add'));
+  const code = blocksOf('Claude Code')[0]!
+    .split('\n')
+    .filter((l) => l.startsWith('claude mcp add'));
   expect(code).toContain(claudeCodeCommand('my-server', URL));
   expect(code).toContain(claudeCodeCommand('my-server', URL, 'token'));
   const desktop = JSON.parse(blocksOf('Claude Desktop')[0]!).mcpServers['my-server-token'];
-  expect(desktop).toEqual(JSON.parse(claudeDesktopConfig('my-server-token', URL, 'token')).mcpServers['my-server-token']);
+  expect(desktop).toEqual(
+    JSON.parse(claudeDesktopConfig('my-server-token', URL, 'token')).mcpServers['my-server-token'],
+  );
   const [vscodeOauth, vscodeToken] = blocksOf('VS Code').map((b) => JSON.parse(b));
   expect(vscodeOauth).toEqual(JSON.parse(vsCodeConfig('my-server', URL)));
   expect(vscodeToken).toEqual(JSON.parse(vsCodeConfig('my-server', URL, 'token')));
@@ -55,7 +65,8 @@ test('the snippets are the ones docs/auth.md gives, per client and mode', () => 
 test('auth modes map to what clients do: only token needs a header', () => {
   expect(clientAuthOf('token')).toBe('token');
   for (const mode of ['oauth', 'broker', undefined]) expect(clientAuthOf(mode)).toBe('oauth');
-  for (const auth of ['oauth', 'token'] as const) expect(Object.keys(CLIENT_CONFIG_HOW[auth]).sort()).toEqual(['claudeCode', 'claudeDesktop', 'vscode']);
+  for (const auth of ['oauth', 'token'] as const)
+    expect(Object.keys(CLIENT_CONFIG_HOW[auth]).sort()).toEqual(['claudeCode', 'claudeDesktop', 'vscode']);
 });
 
 test('JSON on one line (stack outputs are single strings)', () => {

@@ -17,10 +17,18 @@ test('an ECR URI names its repository, with namespaces, tag or digest', () => {
 });
 
 test('FIPS, dual-stack, China and GovCloud registries map to their partition', () => {
-  expect(parseEcrImage('123456789012.dkr.ecr-fips.us-east-1.amazonaws.com/mcp:1')?.repositoryArn).toBe('arn:aws:ecr:us-east-1:123456789012:repository/mcp');
-  expect(parseEcrImage('123456789012.dkr-ecr.eu-west-1.on.aws/mcp:1')?.repositoryArn).toBe('arn:aws:ecr:eu-west-1:123456789012:repository/mcp');
-  expect(parseEcrImage('123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/mcp:1')?.repositoryArn).toBe('arn:aws-cn:ecr:cn-north-1:123456789012:repository/mcp');
-  expect(parseEcrImage('123456789012.dkr.ecr.us-gov-west-1.amazonaws.com/mcp:1')?.repositoryArn).toBe('arn:aws-us-gov:ecr:us-gov-west-1:123456789012:repository/mcp');
+  expect(parseEcrImage('123456789012.dkr.ecr-fips.us-east-1.amazonaws.com/mcp:1')?.repositoryArn).toBe(
+    'arn:aws:ecr:us-east-1:123456789012:repository/mcp',
+  );
+  expect(parseEcrImage('123456789012.dkr-ecr.eu-west-1.on.aws/mcp:1')?.repositoryArn).toBe(
+    'arn:aws:ecr:eu-west-1:123456789012:repository/mcp',
+  );
+  expect(parseEcrImage('123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/mcp:1')?.repositoryArn).toBe(
+    'arn:aws-cn:ecr:cn-north-1:123456789012:repository/mcp',
+  );
+  expect(parseEcrImage('123456789012.dkr.ecr.us-gov-west-1.amazonaws.com/mcp:1')?.repositoryArn).toBe(
+    'arn:aws-us-gov:ecr:us-gov-west-1:123456789012:repository/mcp',
+  );
 });
 
 test('other registries, ECR Public and look-alikes are not private ECR', () => {

@@ -2,7 +2,13 @@
  * Cloud-neutral rules the CDK and Pulumi code share: the server's bearer-token rule (from its contract), where
  * stateful sessions can work, and the region of a certificate.
  */
-import { BEARER_TOKEN_DIGEST_PREFIX, MIN_BEARER_TOKEN_LENGTH, bearerTokenProblem, bearerTokensProblem, parseBearerTokens } from '../../../server/config/contract';
+import {
+  BEARER_TOKEN_DIGEST_PREFIX,
+  MIN_BEARER_TOKEN_LENGTH,
+  bearerTokenProblem,
+  bearerTokensProblem,
+  parseBearerTokens,
+} from '../../../server/config/contract';
 import { ConfigError, loadConfig } from '../../../server/config/env';
 import { NODE_KEEP_ALIVE_TIMEOUT_SECONDS } from '../../../server/config/contract';
 import { ALB_IDLE_TIMEOUT_SECONDS, albIdleTimeoutProblem } from '../../../infra/shared/alb';
@@ -37,7 +43,9 @@ describe("bearer tokens: the contract's rule is the server's", () => {
 
   test('the messages never contain a token, only its length or position', () => {
     const secret = 'short-Secret';
-    expect(bearerTokenProblem(secret)).toBe(`tokens must be at least 16 characters long (got ${secret.length}); generate one with: openssl rand -base64 32`);
+    expect(bearerTokenProblem(secret)).toBe(
+      `tokens must be at least 16 characters long (got ${secret.length}); generate one with: openssl rand -base64 32`,
+    );
     expect(bearerTokensProblem(`${'y'.repeat(20)}, ${secret}`)).toBe(`entry 2: ${bearerTokenProblem(secret)}`);
     try {
       loadConfig({ MCP_AUTH_MODE: 'token', MCP_BEARER_TOKENS: `${'y'.repeat(20)},${secret}` });
@@ -48,7 +56,7 @@ describe("bearer tokens: the contract's rule is the server's", () => {
     }
   });
 
-  test('the list format is the server\'s: comma-separated, trimmed, empty entries dropped', () => {
+  test("the list format is the server's: comma-separated, trimmed, empty entries dropped", () => {
     expect(parseBearerTokens(' a , ,b,')).toEqual(['a', 'b']);
     expect(parseBearerTokens(['a,b', ' c '])).toEqual(['a', 'b', 'c']);
     expect(bearerTokensProblem(' , ')).toMatch(/^no token/);
@@ -57,8 +65,11 @@ describe("bearer tokens: the contract's rule is the server's", () => {
   });
 });
 
-describe("broker signing keys: infrastructure refuses only what the server refuses", () => {
-  const ec = { ...generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' }), alg: 'ES256' };
+describe('broker signing keys: infrastructure refuses only what the server refuses', () => {
+  const ec = {
+    ...generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' }),
+    alg: 'ES256',
+  };
   const ed = { ...generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }), alg: 'EdDSA' };
   const jwks = (...keys: object[]) => JSON.stringify({ keys });
   const cases: [string, boolean, string][] = [
@@ -75,7 +86,12 @@ describe("broker signing keys: infrastructure refuses only what the server refus
   test.each(cases)('%s → accepted: %s (by infrastructure and by the server alike)', (_name, accepted, value) => {
     expect(signingKeysProblem(value) === undefined).toBe(accepted);
     const start = () =>
-      loadConfig({ MCP_AUTH_MODE: 'broker', UPSTREAM_ISSUER: 'https://login.example.com', UPSTREAM_CLIENT_ID: 'mcp', BROKER_SIGNING_KEYS: value });
+      loadConfig({
+        MCP_AUTH_MODE: 'broker',
+        UPSTREAM_ISSUER: 'https://login.example.com',
+        UPSTREAM_CLIENT_ID: 'mcp',
+        BROKER_SIGNING_KEYS: value,
+      });
     if (accepted) expect(start).not.toThrow();
     else expect(start).toThrow(ConfigError);
   });
@@ -90,11 +106,17 @@ describe('stateful sessions', () => {
   test('only exactly one task can hold them, unless a shared store does', () => {
     expect(statefulSessionsProblem({ min: 1, max: 1 }, 'pin')).toBeUndefined();
     expect(statefulSessionsProblem({ min: 2, max: 10 }, 'pin it', { sharedStore: true })).toBeUndefined();
-    expect(statefulSessionsProblem({ min: 2, max: 10 }, 'pin it', { sharedStoreHint: 'redis: true' })).toMatch(/, or pin it, or give the service a shared session store \(redis: true\)$/);
-    expect(statefulSessionsProblem({ min: 2, max: 10 }, 'pin it')).toMatch(/this service runs 2 to 10 tasks: .*404 \(session not found\)\. Use sessionMode 'stateless' \(the default\), or pin it, or give the service a shared session store$/);
+    expect(statefulSessionsProblem({ min: 2, max: 10 }, 'pin it', { sharedStoreHint: 'redis: true' })).toMatch(
+      /, or pin it, or give the service a shared session store \(redis: true\)$/,
+    );
+    expect(statefulSessionsProblem({ min: 2, max: 10 }, 'pin it')).toMatch(
+      /this service runs 2 to 10 tasks: .*404 \(session not found\)\. Use sessionMode 'stateless' \(the default\), or pin it, or give the service a shared session store$/,
+    );
     expect(statefulSessionsProblem({ min: 2, max: 2 }, 'pin')).toMatch(/runs 2 tasks/);
     expect(statefulSessionsProblem({ min: 1, max: 2 }, 'pin')).toMatch(/runs 1 to 2 tasks/);
-    expect(statefulSessionsProblem({ min: NaN, max: NaN }, 'pin')).toMatch(/runs a number of tasks not known before deployment/);
+    expect(statefulSessionsProblem({ min: NaN, max: NaN }, 'pin')).toMatch(
+      /runs a number of tasks not known before deployment/,
+    );
   });
 });
 
@@ -135,17 +157,25 @@ describe('ALB idle timeout and drain caps', () => {
   test('albIdleTimeoutProblem: the ALB range, and above the keep-alive interval', () => {
     expect(albIdleTimeoutProblem(3600, 15)).toBeUndefined();
     expect(albIdleTimeoutProblem(4000, 15)).toBeUndefined();
-    expect(albIdleTimeoutProblem(4001, 15)).toBe("must be a whole number of seconds from 1 to 4000 (the ALB's range), got 4001");
+    expect(albIdleTimeoutProblem(4001, 15)).toBe(
+      "must be a whole number of seconds from 1 to 4000 (the ALB's range), got 4001",
+    );
     expect(albIdleTimeoutProblem(1.5, 1)).toMatch(/whole number/);
-    expect(albIdleTimeoutProblem(15, 15)).toBe("must exceed the server's keepAliveSeconds (15 s), or the load balancer cuts idle streams; got 15 s");
+    expect(albIdleTimeoutProblem(15, 15)).toBe(
+      "must exceed the server's keepAliveSeconds (15 s), or the load balancer cuts idle streams; got 15 s",
+    );
     // Every timeout in range stays below the server's Node keep-alive timeout, so no further check is needed.
     expect(ALB_IDLE_TIMEOUT_SECONDS.max).toBeLessThan(NODE_KEEP_ALIVE_TIMEOUT_SECONDS);
   });
 
   test('fargateDrainProblem and cloudRunDrainProblem', () => {
     expect(fargateDrainProblem(115)).toBeUndefined();
-    expect(fargateDrainProblem(116)).toBe('must be at most 115 on Fargate (the container stopTimeout, drain + 5 s, is capped at 120 s), got 116');
+    expect(fargateDrainProblem(116)).toBe(
+      'must be at most 115 on Fargate (the container stopTimeout, drain + 5 s, is capped at 120 s), got 116',
+    );
     expect(cloudRunDrainProblem(8)).toBeUndefined();
-    expect(cloudRunDrainProblem(9)).toBe('must be at most 8 on Cloud Run (it kills the container 10 s after SIGTERM), got 9');
+    expect(cloudRunDrainProblem(9)).toBe(
+      'must be at most 8 on Cloud Run (it kills the container 10 s after SIGTERM), got 9',
+    );
   });
 });

@@ -2,11 +2,17 @@
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { InMemoryEventStore, inMemoryEventStores } from '../../../server/mcp/eventStore';
 
-const note = (text: string): JSONRPCMessage => ({ jsonrpc: '2.0', method: 'notifications/message', params: { data: text } });
+const note = (text: string): JSONRPCMessage => ({
+  jsonrpc: '2.0',
+  method: 'notifications/message',
+  params: { data: text },
+});
 
 async function replay(store: { replayEventsAfter: InMemoryEventStore['replayEventsAfter'] }, after: string) {
   const got: string[] = [];
-  await store.replayEventsAfter(after, { send: async (_id, m) => void got.push((m as unknown as { params: { data: string } }).params.data) });
+  await store.replayEventsAfter(after, {
+    send: async (_id, m) => void got.push((m as unknown as { params: { data: string } }).params.data),
+  });
   return got;
 }
 
@@ -25,14 +31,21 @@ test('a session keeps at most maxBytes of events, newest first', async () => {
   for (let i = 0; i < 20; i++) await store.storeEvent('s', note(`${i}`.padEnd(200, '.')));
   const kept: { id: string; bytes: number; data: string }[] = [];
   await store.replayEventsAfter(first, {
-    send: async (id, m) => void kept.push({ id, bytes: id.length + JSON.stringify(m).length, data: (m as unknown as { params: { data: string } }).params.data }),
+    send: async (id, m) =>
+      void kept.push({
+        id,
+        bytes: id.length + JSON.stringify(m).length,
+        data: (m as unknown as { params: { data: string } }).params.data,
+      }),
   });
   const bytes = kept.reduce((sum, e) => sum + e.bytes, 0);
   // Within the cap, and as much of it as the newest events fill: one more (older) event would exceed it.
   expect(bytes).toBeLessThanOrEqual(1000);
   expect(bytes + kept[0]!.bytes).toBeGreaterThan(1000);
   // The newest, in order, without gaps.
-  expect(kept.map((e) => e.data.split('.')[0])).toEqual(Array.from({ length: kept.length }, (_, i) => `${20 - kept.length + i}`));
+  expect(kept.map((e) => e.data.split('.')[0])).toEqual(
+    Array.from({ length: kept.length }, (_, i) => `${20 - kept.length + i}`),
+  );
 });
 
 test('all sessions together stay within the instance budget, and an ended session frees its share', async () => {

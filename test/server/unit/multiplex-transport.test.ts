@@ -14,8 +14,17 @@ function setup() {
   return { transport, delivered };
 }
 
-const call = (id: number | string): JSONRPCMessage => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'x' } });
-const cancel = (requestId: number | string): JSONRPCMessage => ({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId } });
+const call = (id: number | string): JSONRPCMessage => ({
+  jsonrpc: '2.0',
+  id,
+  method: 'tools/call',
+  params: { name: 'x' },
+});
+const cancel = (requestId: number | string): JSONRPCMessage => ({
+  jsonrpc: '2.0',
+  method: 'notifications/cancelled',
+  params: { requestId },
+});
 
 test("each caller's answer comes back under its own id", async () => {
   const { transport, delivered } = setup();
@@ -36,8 +45,14 @@ test('only the caller a server request was sent to may answer it', async () => {
   const a = sink();
   const internal = transport.dispatch(call(7), 'alice', a, {})!;
   // During alice's call the server asks her client something (elicitation, sampling…).
-  await transport.send({ jsonrpc: '2.0', id: 0, method: 'elicitation/create', params: {} }, { relatedRequestId: internal });
-  expect(a.written[0]).toEqual({ message: { jsonrpc: '2.0', id: 0, method: 'elicitation/create', params: {} }, final: false });
+  await transport.send(
+    { jsonrpc: '2.0', id: 0, method: 'elicitation/create', params: {} },
+    { relatedRequestId: internal },
+  );
+  expect(a.written[0]).toEqual({
+    message: { jsonrpc: '2.0', id: 0, method: 'elicitation/create', params: {} },
+    final: false,
+  });
   delivered.length = 0;
   transport.dispatch({ jsonrpc: '2.0', id: 0, result: { action: 'accept' } }, 'mallory', sink(), {});
   expect(delivered).toEqual([]);

@@ -22,7 +22,8 @@ export function admissionProblem(policy: AdmissionPolicy, claims: Record<string,
   if (policy.allowedGroups.length > 0) {
     const raw = claims[policy.groupsClaim];
     const groups = Array.isArray(raw) ? raw.map(String) : typeof raw === 'string' ? raw.split(/[\s,]+/) : [];
-    if (!groups.some((g) => policy.allowedGroups.includes(g))) return 'the account is in none of the groups admitted to this server';
+    if (!groups.some((g) => policy.allowedGroups.includes(g)))
+      return 'the account is in none of the groups admitted to this server';
   }
   return undefined;
 }

@@ -41,7 +41,10 @@ export function redisAdapter(redis: Redis): (model: string) => OidcAdapter {
     }
 
     async find(id: string): Promise<Payload | undefined> {
-      const [raw, consumed] = await Promise.all([redis.get(key(this.model, id)), redis.get(consumedKey(this.model, id))]);
+      const [raw, consumed] = await Promise.all([
+        redis.get(key(this.model, id)),
+        redis.get(consumedKey(this.model, id)),
+      ]);
       if (!raw) return undefined;
       const payload = JSON.parse(raw) as Payload;
       if (consumed) payload.consumed = Number(consumed);
@@ -61,7 +64,13 @@ export function redisAdapter(redis: Redis): (model: string) => OidcAdapter {
     async consume(id: string): Promise<void> {
       const k = key(this.model, id);
       const ttl = await redis.ttl(k);
-      await redis.set(consumedKey(this.model, id), String(Math.floor(Date.now() / 1000)), 'EX', ttl > 0 ? ttl : 60, 'NX');
+      await redis.set(
+        consumedKey(this.model, id),
+        String(Math.floor(Date.now() / 1000)),
+        'EX',
+        ttl > 0 ? ttl : 60,
+        'NX',
+      );
     }
 
     async destroy(id: string): Promise<void> {

@@ -60,7 +60,11 @@ export function mountUpstreamSignIn(router: Router, o: UpstreamSignInOptions): v
         return;
       }
       const attempt = o.upstream.newAttempt();
-      await attempts.upsert(attempt.state, { uid: details.uid, nonce: attempt.nonce, codeVerifier: attempt.codeVerifier }, ATTEMPT_TTL_SECONDS);
+      await attempts.upsert(
+        attempt.state,
+        { uid: details.uid, nonce: attempt.nonce, codeVerifier: attempt.codeVerifier },
+        ATTEMPT_TTL_SECONDS,
+      );
       res.redirect(303, await o.upstream.authorizationUrl(attempt));
     }),
   );
@@ -78,7 +82,10 @@ export function mountUpstreamSignIn(router: Router, o: UpstreamSignInOptions): v
       const code = typeof req.query.code === 'string' ? req.query.code : undefined;
       const error = typeof req.query.error === 'string' ? req.query.error : code ? undefined : 'no_code';
       await attempts.upsert(state, { ...found, code, error }, ATTEMPT_TTL_SECONDS);
-      res.redirect(303, `${mountPath}/interaction/${encodeURIComponent(found.uid)}/upstream?state=${encodeURIComponent(state)}`);
+      res.redirect(
+        303,
+        `${mountPath}/interaction/${encodeURIComponent(found.uid)}/upstream?state=${encodeURIComponent(state)}`,
+      );
     }),
   );
 
@@ -114,11 +121,13 @@ export function mountUpstreamSignIn(router: Router, o: UpstreamSignInOptions): v
         logger.info({ reason: problem }, 'broker sign-in: account not admitted');
         return refuse(`this account is not admitted to ${o.serverName}: ${problem}`);
       }
-      await o.adapter('UpstreamAccount').upsert(
-        claims.sub,
-        { name: claims.name, email: claims.email, email_verified: claims.email_verified } as Record<string, unknown>,
-        PROFILE_TTL_SECONDS,
-      );
+      await o
+        .adapter('UpstreamAccount')
+        .upsert(
+          claims.sub,
+          { name: claims.name, email: claims.email, email_verified: claims.email_verified } as Record<string, unknown>,
+          PROFILE_TTL_SECONDS,
+        );
       const granted = await grantRequested(provider, req, res, details, claims.sub, o.resource, o.scopes);
       logger.info({ clientId: details.params.client_id, scopes: granted }, 'broker sign-in: access granted');
     }),
@@ -128,7 +137,11 @@ export function mountUpstreamSignIn(router: Router, o: UpstreamSignInOptions): v
     `${mountPath}/interaction/:uid/abort`,
     step(async (req, res) => {
       const details = await interactionFor(provider, req, res);
-      if (details) await finishInteraction(provider, req, res, { error: 'access_denied', error_description: 'The sign-in was cancelled' });
+      if (details)
+        await finishInteraction(provider, req, res, {
+          error: 'access_denied',
+          error_description: 'The sign-in was cancelled',
+        });
     }),
   );
 }

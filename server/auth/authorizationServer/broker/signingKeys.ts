@@ -26,10 +26,14 @@ export async function brokerKeys(configured: SigningJwk[] | undefined): Promise<
     try {
       await jose.importJWK(key, key.alg);
     } catch (err) {
-      throw new ConfigError(`Invalid BROKER_SIGNING_KEYS=(secret): key "${key.kid}" cannot be used: ${(err as Error).message}`);
+      throw new ConfigError(
+        `Invalid BROKER_SIGNING_KEYS=(secret): key "${key.kid}" cannot be used: ${(err as Error).message}`,
+      );
     }
   }
-  const cookieKeys = signing.map((k) => createHmac('sha256', String(k.d)).update('remote-mcp-stacks broker cookies').digest('base64url'));
+  const cookieKeys = signing.map((k) =>
+    createHmac('sha256', String(k.d)).update('remote-mcp-stacks broker cookies').digest('base64url'),
+  );
   return { signing, cookieKeys, alg: String(signing[0]!.alg), generated: !configured };
 }
 

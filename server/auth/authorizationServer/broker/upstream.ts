@@ -7,7 +7,11 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Logger } from '../../../logging/logger';
-import { discoverAuthorizationServer, retryingOnce, type AuthorizationServerMetadata } from '../../resourceServer/discovery';
+import {
+  discoverAuthorizationServer,
+  retryingOnce,
+  type AuthorizationServerMetadata,
+} from '../../resourceServer/discovery';
 import { loadJose } from '../../esm';
 import { RemoteKeySet } from '../../resourceServer/jwks';
 import { ALLOWED_JWT_ALGORITHMS, CLOCK_TOLERANCE_SECONDS } from '../../resourceServer/jwtVerifier';
@@ -86,7 +90,10 @@ export class UpstreamProvider {
       redirect_uri: this.config.callbackUrl,
       code_verifier: attempt.codeVerifier,
     });
-    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+    const headers: Record<string, string> = {
+      'content-type': 'application/x-www-form-urlencoded',
+      accept: 'application/json',
+    };
     const { clientId, clientSecret } = this.config;
     const methods = metadata.token_endpoint_auth_methods_supported as string[] | undefined;
     if (clientSecret && (!methods || methods.includes('client_secret_basic'))) {
@@ -99,16 +106,26 @@ export class UpstreamProvider {
     }
     let response: Response;
     try {
-      response = await fetch(String(metadata.token_endpoint), { method: 'POST', headers, body, signal: AbortSignal.timeout(TIMEOUT_MS) });
+      response = await fetch(String(metadata.token_endpoint), {
+        method: 'POST',
+        headers,
+        body,
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      });
     } catch (err) {
       throw new UpstreamError(`the provider's token endpoint did not answer: ${(err as Error).message}`);
     }
-    const answer = (await response.json().catch(() => ({}))) as { id_token?: unknown; error?: unknown; error_description?: unknown };
+    const answer = (await response.json().catch(() => ({}))) as {
+      id_token?: unknown;
+      error?: unknown;
+      error_description?: unknown;
+    };
     if (!response.ok) {
       // The provider's error code only (its description may echo request values).
       throw new UpstreamError(`the provider refused the code: ${String(answer.error ?? response.status)}`);
     }
-    if (typeof answer.id_token !== 'string') throw new UpstreamError('the provider returned no ID token (is "openid" among UPSTREAM_SCOPES?)');
+    if (typeof answer.id_token !== 'string')
+      throw new UpstreamError('the provider returned no ID token (is "openid" among UPSTREAM_SCOPES?)');
     const jose = loadJose();
     let payload: Record<string, unknown>;
     try {
@@ -122,7 +139,8 @@ export class UpstreamProvider {
     } catch (err) {
       throw new UpstreamError(`the provider's ID token is not valid: ${(err as Error).message}`);
     }
-    if (payload.nonce !== attempt.nonce) throw new UpstreamError("the provider's ID token does not carry this sign-in's nonce");
+    if (payload.nonce !== attempt.nonce)
+      throw new UpstreamError("the provider's ID token does not carry this sign-in's nonce");
     const aud = payload.aud;
     if (Array.isArray(aud) && aud.length > 1 && payload.azp !== clientId) {
       throw new UpstreamError("the provider's ID token was issued to another party (azp)");
