@@ -5,7 +5,7 @@
  * measure what keep-alives cost, and read RSS at the end of that idle time. The clients run in this process, so only the server's memory is counted. Prints one
  * table with both kinds and appends it to docs/benchmarks.md.
  */
-import { fork } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
@@ -122,6 +122,7 @@ function openListenStream(port: number, n: number): Promise<http.ClientRequest> 
 
 async function startServer(port: number) {
   const child = fork(join(ROOT, 'dist', 'server', 'main.js'), [], {
+    execArgv: ['--expose-gc', '--require', join(__dirname, 'servers', 'liveHeapProbe.js')],
     env: {
       ...process.env,
       PORT: String(port),
@@ -146,6 +147,17 @@ async function startServer(port: number) {
   return child;
 }
 
+/** The server's live JS heap after a full collection (bytes), from the preloaded probe. */
+function liveHeap(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    child.once('message', (m) => resolve((m as { liveHeapBytes: number }).liveHeapBytes));
+    child.send('live-heap');
+  });
+}
+
+const open = (kind: Kind, port: number, n: number) =>
+  kind === 'get' ? openGetStream(port) : openListenStream(port, n);
+
 async function measure(kind: Kind): Promise<string[]> {
   const port = await freePort();
   const child = await startServer(port);
@@ -153,14 +165,18 @@ async function measure(kind: Kind): Promise<string[]> {
   const streams: http.ClientRequest[] = [];
   const rows: string[] = [];
   let previous = { streams: 0, rss: 0 };
-  // The base is the instance's RSS idle with no stream (the first step, 0): right after start it still holds startup garbage.
+  // The base is the instance's RSS idle with no stream (the first step, 0), once one stream of the kind has opened and
+  // closed: the code that serves it (the SDK v2 side is loaded by the first request) is not a cost of each stream.
   let base = 0;
+  let baseHeap = 0;
+  (await open(kind, port, -1)).destroy();
   try {
     for (const target of [0, ...STEPS.filter((n) => n > 0)]) {
       while (streams.length < target) {
         const batch = Math.min(100, target - streams.length);
-        const open = (i: number) => (kind === 'get' ? openGetStream(port) : openListenStream(port, streams.length + i));
-        streams.push(...(await Promise.all(Array.from({ length: batch }, (_, i) => open(i)))));
+        streams.push(
+          ...(await Promise.all(Array.from({ length: batch }, (_, i) => open(kind, port, streams.length + i)))),
+        );
       }
       await new Promise((r) => setTimeout(r, 1500));
       const opened = rssKiB(pid);
@@ -170,7 +186,13 @@ async function measure(kind: Kind): Promise<string[]> {
       // Idle RSS: what holding the streams costs once the opening burst is over (V8 returns freed pages only after ~10 s of
       // low allocation; with keep-alives running it often keeps them, so the two readings stay close).
       const rss = rssKiB(pid);
-      if (target === 0) base = rss;
+      // The live heap at the first and the last step only: a forced collection could lower the RSS of later steps.
+      const last = target === STEPS[STEPS.length - 1];
+      const heap = target === 0 || last ? (await liveHeap(child)) / 1024 : undefined;
+      if (target === 0) {
+        base = rss;
+        baseHeap = heap!;
+      }
       const perStream = (value: number) => (target > 0 ? ((value - base) / target).toFixed(1) : '–');
       // What one more stream costs at this scale.
       const marginal =
@@ -178,7 +200,8 @@ async function measure(kind: Kind): Promise<string[]> {
           ? ((rss - previous.rss) / (target - previous.streams)).toFixed(1)
           : '–';
       previous = { streams: target, rss };
-      const row = `| ${LABELS[kind]} | ${target} | ${(rss / 1024).toFixed(1)} | ${perStream(rss)} | ${marginal} | ${perStream(opened)} | ${idleCpu.toFixed(2)} |`;
+      const liveHeapPerStream = target > 0 && heap !== undefined ? ((heap - baseHeap) / target).toFixed(1) : '–';
+      const row = `| ${LABELS[kind]} | ${target} | ${(rss / 1024).toFixed(1)} | ${perStream(rss)} | ${marginal} | ${perStream(opened)} | ${liveHeapPerStream} | ${idleCpu.toFixed(2)} |`;
       rows.push(row);
       console.log(row);
     }
@@ -192,8 +215,8 @@ async function measure(kind: Kind): Promise<string[]> {
 
 async function main() {
   const header = [
-    '| stream | open idle streams | server RSS MiB (idle) | KiB per stream (idle) | KiB per added stream (idle, since previous step) | KiB per stream (1.5 s after opening) | CPU % of a core while idle |',
-    '|---|---:|---:|---:|---:|---:|---:|',
+    '| stream | open idle streams | server RSS MiB (idle) | KiB per stream (idle) | KiB per added stream (idle, since previous step) | KiB per stream (1.5 s after opening) | live JS heap KiB per stream (after a full GC) | CPU % of a core while idle |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
   ];
   console.log(header.join('\n'));
   const rows: string[] = [];
@@ -201,7 +224,7 @@ async function main() {
   const table = [...header, ...rows].join('\n');
   appendFileSync(
     join(ROOT, 'docs', 'benchmarks.md'),
-    `\n## Idle stream capacity\n\n\`npm run bench:streams\` — one fresh instance per kind: stateful sessions each holding a standalone GET SSE stream, and 2026-07-28 \`subscriptions/listen\` streams (tool-list changes); keep-alive every ${KEEPALIVE_SECONDS} s, CPU measured over ${IDLE_SECONDS} s of idleness at each step; RSS above the fresh instance's, read at the end of that idle time (and, for comparison, 1.5 s after the streams opened, before V8 may return the burst's freed pages).\n\n${table}\n`,
+    `\n## Idle stream capacity\n\n\`npm run bench:streams\` — one fresh instance per kind: stateful sessions each holding a standalone GET SSE stream, and 2026-07-28 \`subscriptions/listen\` streams (tool-list changes); keep-alive every ${KEEPALIVE_SECONDS} s, CPU measured over ${IDLE_SECONDS} s of idleness at each step; RSS above the instance's with no stream open (after one stream of the kind opened and closed, so the code that serves it is loaded), read at the end of that idle time (and, for comparison, 1.5 s after the streams opened, before V8 may return the burst's freed pages); then, at the last step, the live JS heap per stream, read after a full garbage collection (a probe preloaded into the server for this bench only, with \`--expose-gc\`): what the open streams keep, without the garbage of their opening that V8 has not yet collected or has collected but keeps as heap.\n\n${table}\n`,
   );
 }
 
