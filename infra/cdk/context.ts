@@ -64,7 +64,7 @@ export const CONTEXT_KEYS = {
   brokerRedirectSchemes: `authMode broker: private-use URI schemes of native clients, comma-separated (default ${DEFAULTS.brokerRedirectSchemes.join(',')})`,
   sessionMode: `Session mode: ${SESSION_MODES.join(' or ')} (default ${DEFAULTS.sessionMode}); stateful needs exactly one task (-c autoScaling=false -c desiredCount=1) or -c sessionStore=true`,
   sessionStore:
-    'true to create a shared session store (ElastiCache Serverless for Valkey) so that sessionMode stateful and authMode broker run on any number of tasks (default false; billed, see docs/cdk.md)',
+    'true to create a shared session store (ElastiCache Serverless for Valkey) so that sessionMode stateful and authMode broker run on any number of tasks, and 2026-07-28 listen streams hear list changes made on another task (default false; refused on one stateless task, where nothing reads it; billed, see docs/cdk.md)',
   allowedOrigins: 'Browser origins allowed to call the server, comma-separated',
   publicUrl: 'The exact MCP URL, when it differs from https://<domainName>/mcp (e.g. behind a CDN)',
   keepAliveSeconds: `SSE keep-alive interval in seconds (default ${DEFAULTS.keepAliveSeconds})`,
