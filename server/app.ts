@@ -109,9 +109,10 @@ export async function createMcpApp(options: CreateMcpAppOptions): Promise<McpApp
     legacyFactory ? next() : void loadLegacySdk().then(() => next(), next);
   if (config.sessionMode === 'stateful') await loadLegacySdk();
   const keepAliveMs = config.keepAliveSeconds * 1000;
+  // A supported set-up (stateless on several instances): say what Redis is for, since no session is kept there.
   if (config.redisUrl && config.sessionMode !== 'stateful' && config.auth.mode !== 'broker') {
-    logger.warn(
-      'REDIS_URL is set but MCP_SESSION_MODE is stateless: the session store is not used (2026-07-28 listen streams still hear list changes over it)',
+    logger.info(
+      'REDIS_URL with MCP_SESSION_MODE stateless: Redis carries 2026-07-28 listen notifications between instances; sessions are not stored',
     );
   }
   // Stateful sessions in the shared store: any instance serves any session.

@@ -23,7 +23,8 @@ import { ALB_IDLE_TIMEOUT_SECONDS, DEFAULT_ALB_IDLE_TIMEOUT_SECONDS } from '../s
 import { certificateRegionProblem, isAcmCertificateArn } from '../shared/arn';
 import { TASK_AUTO_SCALING_DEFAULTS } from '../shared/auto-scaling';
 import { FARGATE_MAX_DRAIN_SECONDS } from '../shared/drain';
-import { sessionStoreUnused } from '../shared/sessions';
+import { FARGATE_TASK_DEFAULTS } from '../shared/fargate';
+import { type TaskCountRange, unusedSessionStoreProblem } from '../shared/sessions';
 import type { McpFargateServiceProps } from './mcp-fargate-service-props';
 import { McpConfigError } from './resolve-props';
 
@@ -63,7 +64,7 @@ export const CONTEXT_KEYS = {
   brokerRedirectSchemes: `authMode broker: private-use URI schemes of native clients, comma-separated (default ${DEFAULTS.brokerRedirectSchemes.join(',')})`,
   sessionMode: `Session mode: ${SESSION_MODES.join(' or ')} (default ${DEFAULTS.sessionMode}); stateful needs exactly one task (-c autoScaling=false -c desiredCount=1) or -c sessionStore=true`,
   sessionStore:
-    'true to create a shared session store (ElastiCache Serverless for Valkey) so that sessionMode stateful and authMode broker run on any number of tasks (default false; billed, see docs/cdk.md)',
+    'true to create a shared session store (ElastiCache Serverless for Valkey) so that sessionMode stateful and authMode broker run on any number of tasks, and 2026-07-28 listen streams hear list changes made on another task (default false; refused on one stateless task, where nothing reads it; billed, see docs/cdk.md)',
   allowedOrigins: 'Browser origins allowed to call the server, comma-separated',
   publicUrl: 'The exact MCP URL, when it differs from https://<domainName>/mcp (e.g. behind a CDN)',
   keepAliveSeconds: `SSE keep-alive interval in seconds (default ${DEFAULTS.keepAliveSeconds})`,
@@ -276,11 +277,14 @@ export function readAppContext(
       problems.push(`-c ${key} must be the complete ARN of a secret (ending in its 6-character suffix), got '${arn}'`);
     }
   }
-  if (ctx.sessionStore && sessionStoreUnused(settings)) {
-    problems.push(
-      '-c sessionStore=true is used only by -c sessionMode=stateful and -c authMode=broker (stateless requests need no store): add one, or drop sessionStore',
-    );
-  }
+  const unusedStore = ctx.sessionStore
+    ? unusedSessionStoreProblem(settings, contextTaskCount(ctx), {
+        billed: 'cache',
+        task: 'task',
+        fix: 'add -c sessionMode=stateful, or drop -c sessionStore=true',
+      })
+    : undefined;
+  if (unusedStore) problems.push(`-c sessionStore=true ${unusedStore}`);
   if (ctx.autoScaling === false && (ctx.minCapacity !== undefined || ctx.maxCapacity !== undefined)) {
     problems.push('-c minCapacity and -c maxCapacity apply only with autoScaling; omit them or -c autoScaling=false');
   }
@@ -292,6 +296,16 @@ export function readAppContext(
     );
   }
   return ctx;
+}
+
+/** The tasks the context asks for, with the construct's defaults (its checks of the values come later). */
+function contextTaskCount(ctx: AppContext): TaskCountRange {
+  if (ctx.autoScaling === false) {
+    const count = ctx.desiredCount ?? FARGATE_TASK_DEFAULTS.desiredCount;
+    return { min: count, max: count };
+  }
+  const min = ctx.minCapacity ?? TASK_AUTO_SCALING_DEFAULTS.minCapacity;
+  return { min, max: ctx.maxCapacity ?? Math.max(TASK_AUTO_SCALING_DEFAULTS.maxCapacity, min) };
 }
 
 /** Turns the context into service props, importing the named resources into the stack. */

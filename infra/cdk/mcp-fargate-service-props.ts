@@ -358,9 +358,10 @@ export interface McpFargateServiceProps {
    * Shared session store, so that `sessionMode: 'stateful'` (and legacy HTTP+SSE sessions) work on any number of
    * tasks: any task serves any session. `true` (or `McpSessionStoreProps`) creates an ElastiCache Serverless cache
    * for Valkey that only the tasks can reach, with a generated password, and injects its URL as the secret variable
-   * `REDIS_URL`; `McpExistingSessionStoreProps` injects the URL of a store you run. Only meaningful with
-   * `sessionMode: 'stateful'`, or with `authMode: 'broker'`, whose authorization server keeps its state there (refused
-   * otherwise). ElastiCache Serverless bills a minimum of data stored per hour:
+   * `REDIS_URL`; `McpExistingSessionStoreProps` injects the URL of a store you run. Read by `sessionMode: 'stateful'`,
+   * by `authMode: 'broker'` (its authorization server keeps its state there), and on several tasks by 2026-07-28
+   * listen streams (list changes made on another task); refused only for a stateless, non-broker service that runs
+   * exactly one task, where nothing reads it. ElastiCache Serverless bills a minimum of data stored per hour:
    * see docs/cdk.md.
    * @default - none: sessions live in each task's memory
    */

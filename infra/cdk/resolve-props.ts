@@ -230,14 +230,9 @@ export function resolveProps(props: McpFargateServiceProps, where = 'McpFargateS
     }
   }
 
-  // Session store: REDIS_URL comes from it alone, and only stateful sessions and the broker use it.
+  // Session store: REDIS_URL comes from it alone (whether anything reads it is checked with the task count below).
   const sessionStore = resolveSessionStore(props.sessionStore, fail);
   if (sessionStore) {
-    const unusedStore = unusedSessionStoreProblem(settings, {
-      billed: 'cache',
-      fix: "set `serverSettings: { sessionMode: 'stateful' }` (in the app: -c sessionMode=stateful), or remove sessionStore",
-    });
-    if (unusedStore) fail(`sessionStore ${unusedStore}`);
     if (secretFields.includes(ENV.redisUrl) || props.secrets?.[ENV.redisUrl]) {
       fail(
         `'${ENV.redisUrl}' comes from sessionStore: remove it from ` +
@@ -289,6 +284,17 @@ export function resolveProps(props: McpFargateServiceProps, where = 'McpFargateS
   const tasks = autoScaling
     ? { min: autoScaling.minCapacity, max: autoScaling.maxCapacity }
     : { min: known(desiredCount), max: known(desiredCount) };
+  // Stateful sessions, the broker and listen streams on several tasks read the store; one stateless task does not.
+  const unusedStore = sessionStore
+    ? unusedSessionStoreProblem(settings, tasks, {
+        billed: 'cache',
+        task: 'task',
+        fix:
+          "set `serverSettings: { sessionMode: 'stateful' }` (in the app: -c sessionMode=stateful), or remove " +
+          'sessionStore',
+      })
+    : undefined;
+  if (unusedStore) fail(`sessionStore ${unusedStore}`);
   if (settings.sessionMode === 'stateful') {
     const problem = statefulSessionsProblem(
       tasks,

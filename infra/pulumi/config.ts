@@ -43,7 +43,7 @@ import {
 } from '../shared/cloud-run';
 import { isHostname } from '../shared/hostname';
 import { settingsNeedSecret } from '../shared/secrets';
-import { statefulSessionsProblem, unusedSessionStoreProblem } from '../shared/sessions';
+import { statefulSessionsProblem, type TaskCountRange, unusedSessionStoreProblem } from '../shared/sessions';
 import { McpConfigError } from './common/errors';
 import type { McpSecretValues } from './common/server-settings';
 
@@ -316,6 +316,16 @@ class ConfigReader {
   }
 }
 
+/** The tasks (aws) or instances (gcp) minInstances and maxInstances ask for, with each component's defaults. */
+function instanceCount(config: Pick<ProgramConfig, 'cloud' | 'minInstances' | 'maxInstances'>): TaskCountRange {
+  const defaults =
+    config.cloud === 'aws'
+      ? { min: FARGATE_DEFAULTS.autoScaling.minCapacity, max: FARGATE_DEFAULTS.autoScaling.maxCapacity }
+      : { min: CLOUD_RUN_DEFAULTS.minInstances, max: CLOUD_RUN_DEFAULTS.maxInstances };
+  const min = config.minInstances ?? defaults.min;
+  return { min, max: config.maxInstances ?? Math.max(defaults.max, min) };
+}
+
 /** Reads and checks the stack configuration. Throws `McpConfigError` naming the key on the first problem. */
 export function readProgramConfig(): ProgramConfig {
   const project = pulumi.getProject();
@@ -433,9 +443,14 @@ export function readProgramConfig(): ProgramConfig {
     telemetry: c.boolean('telemetry'),
     alertEmail: c.string('alertEmail'),
   };
-  // The broker keeps its state in the store whatever the session mode; stateless MCP requests alone keep nothing.
+  // The broker keeps its state in the store whatever the session mode, and listen streams on several instances hear
+  // each other's list changes through it; stateless requests on a single instance alone read nothing there.
   const unusedStore = config.sessionStore
-    ? unusedSessionStoreProblem(server, { billed: 'store', fix: UNUSED_STORE_FIX })
+    ? unusedSessionStoreProblem(server, instanceCount(config), {
+        billed: 'store',
+        task: cloud === 'aws' ? 'task' : 'instance',
+        fix: UNUSED_STORE_FIX,
+      })
     : undefined;
   if (unusedStore) c.fail('sessionStore', unusedStore);
   if (needs(ENV.brokerSigningKeys, config.sessionStore) && !brokerSigningKeys) {
@@ -603,10 +618,8 @@ export function readProgramConfig(): ProgramConfig {
     // Stateful sessions without the shared store live in one task's memory and the ALB has no stickiness: only a
     // single task can hold them.
     if (server.sessionMode === 'stateful') {
-      const min = config.minInstances ?? FARGATE_DEFAULTS.autoScaling.minCapacity;
-      const max = config.maxInstances ?? Math.max(FARGATE_DEFAULTS.autoScaling.maxCapacity, min);
       const problem = statefulSessionsProblem(
-        { min, max },
+        instanceCount(config),
         'run exactly one task (pulumi config set minInstances 1 && pulumi config set maxInstances 1)',
         {
           sharedStore: config.sessionStore,

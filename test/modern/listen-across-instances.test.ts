@@ -1,6 +1,6 @@
 /**
  * `subscriptions/listen` (2026-07-28) across instances: with REDIS_URL, a list change made through one instance
- * reaches a listener connected to another (ServerEventBus over Redis pub/sub).
+ * reaches a listener connected to another (ServerEventBus over Redis pub/sub), in the default stateless mode.
  */
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import type { CapabilitySet } from '../../server/capabilities/types';
@@ -44,6 +44,23 @@ afterAll(async () => {
   await first?.close();
   await second?.close();
   await redis?.stop();
+});
+
+test('stateless with REDIS_URL: one info line says what Redis is for (listen notifications), no warning', () => {
+  const said = (l: Record<string, unknown>) =>
+    String(l.message).startsWith('REDIS_URL with MCP_SESSION_MODE stateless');
+  for (const server of [first, second]) {
+    expect(server.logs.filter(said)).toEqual([
+      expect.objectContaining({
+        level: 30,
+        severity: 'INFO',
+        message:
+          'REDIS_URL with MCP_SESSION_MODE stateless: Redis carries 2026-07-28 listen notifications between ' +
+          'instances; sessions are not stored',
+      }),
+    ]);
+    expect(server.logs.filter((l) => String(l.message).includes('REDIS_URL') && Number(l.level) >= 40)).toEqual([]);
+  }
 });
 
 test('a tool-list change made through one instance reaches a listener on the other', async () => {

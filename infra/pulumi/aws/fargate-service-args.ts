@@ -227,9 +227,10 @@ export interface McpFargateServiceArgs {
    */
   ingressCidrs?: string[];
   /**
-   * The shared session store (`REDIS_URL`), with which `sessionMode: 'stateful'` works on any number of tasks: `true`
-   * (or settings) creates ElastiCache Serverless for Valkey reachable only from the tasks; an existing store is given
-   * by the Secrets Manager secret holding its URL.
+   * The shared session store (`REDIS_URL`), with which `sessionMode: 'stateful'` and `authMode: 'broker'` work on any
+   * number of tasks and 2026-07-28 listen streams hear list changes made on another task: `true` (or settings) creates
+   * ElastiCache Serverless for Valkey reachable only from the tasks; an existing store is given by the Secrets Manager
+   * secret holding its URL. Refused for a stateless, non-broker service on exactly one task (nothing reads it).
    * @default none
    */
   sessionStore?: boolean | McpFargateSessionStore | McpFargateExistingSessionStore;

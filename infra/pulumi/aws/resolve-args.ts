@@ -216,7 +216,8 @@ function resolveTaskSize(
 }
 
 /**
- * The session store serves stateful sessions and the broker; and stateful sessions without one need a single task.
+ * The session store serves stateful sessions, the broker and listen streams on several tasks; and stateful sessions
+ * without one need a single task.
  */
 function checkSessionStoreFits(
   where: string,
@@ -226,9 +227,13 @@ function checkSessionStoreFits(
   autoScaling: ResolvedAutoScaling | undefined,
   desiredCount: number,
 ): void {
+  const tasks = autoScaling
+    ? { min: autoScaling.minCapacity, max: autoScaling.maxCapacity }
+    : { min: desiredCount, max: desiredCount };
   const unusedStore = store
-    ? unusedSessionStoreProblem(settings, {
+    ? unusedSessionStoreProblem(settings, tasks, {
         billed: 'cache',
+        task: 'task',
         fix: "set `serverSettings: { sessionMode: 'stateful' }`, or remove sessionStore",
       })
     : undefined;
@@ -240,9 +245,6 @@ function checkSessionStoreFits(
   // Stateful sessions without a shared store live in one task's memory and the ALB has no stickiness: only a single
   // task can hold them. With the store (created, or an existing one's URL) any task serves any session.
   if (settings.sessionMode !== 'stateful') return;
-  const tasks = autoScaling
-    ? { min: autoScaling.minCapacity, max: autoScaling.maxCapacity }
-    : { min: desiredCount, max: desiredCount };
   const oneTask =
     'run exactly one task (`autoScaling: false` with `desiredCount: 1`, or ' +
     '`autoScaling: { minCapacity: 1, maxCapacity: 1 }`)';

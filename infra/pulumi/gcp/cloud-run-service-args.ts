@@ -111,9 +111,11 @@ export interface McpCloudRunServiceArgs {
   /** Enable the Google APIs the service needs. @default true */
   enableApis?: boolean;
   /**
-   * The shared session store (`REDIS_URL`), with which `sessionMode: 'stateful'` works on any number of instances:
-   * `true` (or settings) creates a Memorystore for Redis instance (AUTH, TLS) and the network path to it; an
-   * existing store is given by the Secret Manager secret holding its URL. @default none
+   * The shared session store (`REDIS_URL`), with which `sessionMode: 'stateful'` and `authMode: 'broker'` work on any
+   * number of instances and 2026-07-28 listen streams hear list changes made on another instance: `true` (or
+   * settings) creates a Memorystore for Redis instance (AUTH, TLS) and the network path to it; an existing store is
+   * given by the Secret Manager secret holding its URL. Refused for a stateless, non-broker service whose
+   * `maxInstances` is 1 (nothing reads it). @default none
    */
   sessionStore?: boolean | CloudRunSessionStore | CloudRunExistingSessionStore;
   /**

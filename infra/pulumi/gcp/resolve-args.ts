@@ -151,7 +151,11 @@ export function resolveCloudRunArgs(
   });
   for (const warning of brokerRisks) warn(`${where}: ${warning}`);
   const unusedStore = sessionStore
-    ? unusedSessionStoreProblem(settings, { billed: 'instance', fix: UNUSED_STORE_FIX })
+    ? unusedSessionStoreProblem(
+        settings,
+        { min: minInstances, max: maxInstances },
+        { billed: 'Memorystore instance', task: 'instance', fix: UNUSED_STORE_FIX },
+      )
     : undefined;
   if (unusedStore) configFail(where, `sessionStore ${unusedStore}`);
   // With a shared store any instance serves any session: nothing breaks on scale-out, nothing to warn about.

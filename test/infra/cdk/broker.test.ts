@@ -517,17 +517,22 @@ describe('broker: what is refused at synth', () => {
       [ENV.brokerSigningKeys, ENV.redisUrl, ENV.upstreamClientSecret, ENV.requestStateKeys].sort(),
     );
     Annotations.fromStack(stack).hasNoWarning('/Test/Mcp', Match.stringLikeRegexp("authMode 'broker'"));
-    // Other modes still refuse a store that stateless requests would not read.
+    // Other modes on one task still refuse a store that stateless requests would not read.
     expect(
       errorOf(() => {
         const s = newStack();
         return new McpFargateService(
           s,
           'Mcp',
-          brokerProps(s, { serverSettings: { oauthIssuer: 'https://auth.example.com' }, sessionStore: true }),
+          brokerProps(s, {
+            serverSettings: { oauthIssuer: 'https://auth.example.com' },
+            autoScaling: false,
+            desiredCount: 1,
+            sessionStore: true,
+          }),
         );
       }),
-    ).toContain("sessionStore is used only by sessionMode 'stateful' and authMode 'broker'");
+    ).toContain("sessionStore is used only by sessionMode 'stateful', authMode 'broker'");
   });
 });
 

@@ -1,5 +1,5 @@
 /** Bad props fail at synth with one clear McpConfigError, before anything is deployed. */
-import { Duration, Stack } from 'aws-cdk-lib';
+import { CfnParameter, Duration, Stack } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -289,17 +289,35 @@ describe('stateful sessions with a shared session store', () => {
     );
   });
 
-  test('a store without stateful sessions is refused: nothing would read it, and it is billed', () => {
-    const e = errorOf(() => build({ sessionStore: true }));
-    expect(e.message).toMatch(/sessionStore is used only by sessionMode 'stateful'/);
+  test('a store on one stateless task is refused: nothing would read it, and it is billed', () => {
+    const oneTask = { autoScaling: false, desiredCount: 1 } as const;
+    const e = errorOf(() => build({ ...oneTask, sessionStore: true }));
+    expect(e.message).toMatch(
+      /sessionStore is used only by sessionMode 'stateful', authMode 'broker', and 2026-07-28 listen streams on several tasks/,
+    );
+    expect(e.message).toContain('this service runs one task');
     expect(e.message).toContain('-c sessionMode=stateful');
     const stack = newStack();
     expect(() =>
       build(
-        { serverSettings: settings({ sessionMode: 'stateless' }), sessionStore: { redisUrlSecret: urlSecret(stack) } },
+        {
+          serverSettings: settings({ sessionMode: 'stateless' }),
+          autoScaling: { minCapacity: 1, maxCapacity: 1 },
+          sessionStore: { redisUrlSecret: urlSecret(stack) },
+        },
         stack,
       ),
-    ).toThrow(/sessionStore is used only by sessionMode 'stateful'/);
+    ).toThrow(/sessionStore is used only by sessionMode 'stateful'.*billed cache that nothing reads/);
+  });
+
+  test('a store on several stateless tasks is accepted: it carries the listen notifications between them', () => {
+    expect(() => build({ sessionStore: true })).not.toThrow(); // the default 2 to 10 autoscaled tasks
+    expect(() => build({ autoScaling: false, desiredCount: 2, sessionStore: true })).not.toThrow();
+    expect(() => build({ autoScaling: { minCapacity: 1, maxCapacity: 2 }, sessionStore: true })).not.toThrow();
+    // A count not known before synthesis may be several.
+    const stack = newStack();
+    const count = new CfnParameter(stack, 'Tasks', { type: 'Number' }).valueAsNumber;
+    expect(() => build({ autoScaling: false, desiredCount: count, sessionStore: true }, stack)).not.toThrow();
   });
 
   test('usage limits within what ElastiCache Serverless accepts; an existing store’s port', () => {
@@ -321,7 +339,7 @@ describe('stateful sessions with a shared session store', () => {
     ).toThrow(/sessionStore.port must be a TCP port/);
   });
 
-  test('the app: -c sessionStore=true with -c sessionMode=stateful on the default autoscaling; without stateful, a context error', () => {
+  test('the app: -c sessionStore=true with -c sessionMode=stateful, or on several tasks; on one stateless task, a context error', () => {
     const base = { certificateArn: CERT_ARN, oauthIssuer: ISSUER, image: 'public.ecr.aws/x/y:1' };
     const ctx = readAppContext(
       (k: ContextKey) => (({ ...base, sessionMode: 'stateful', sessionStore: 'true' }) as Record<string, string>)[k],
@@ -332,10 +350,28 @@ describe('stateful sessions with a shared session store', () => {
     const mcp = new McpFargateService(stack, 'Mcp', servicePropsFromContext(ctx)(stack));
     expect(mcp.sessionStore?.redisUrlSecret).toBeDefined();
     expect(mcp.scaling).toBeDefined();
-    const e = errorOf(() =>
-      readAppContext((k: ContextKey) => (({ ...base, sessionStore: 'true' }) as Record<string, string>)[k], REGION),
+    const stateless = readAppContext(
+      (k: ContextKey) => (({ ...base, sessionStore: 'true' }) as Record<string, string>)[k],
+      REGION,
     );
-    expect(e.message).toContain('-c sessionStore=true is used only by -c sessionMode=stateful');
+    const statelessStack = newStack();
+    const statelessMcp = new McpFargateService(
+      statelessStack,
+      'Mcp',
+      servicePropsFromContext(stateless)(statelessStack),
+    );
+    expect(statelessMcp.sessionStore?.redisUrlSecret).toBeDefined();
+    const oneTask = { ...base, sessionStore: 'true', autoScaling: 'false', desiredCount: '1' };
+    const e = errorOf(() => readAppContext((k: ContextKey) => (oneTask as Record<string, string>)[k], REGION));
+    expect(e.message).toContain(
+      "-c sessionStore=true is used only by sessionMode 'stateful', authMode 'broker', and 2026-07-28 listen " +
+        'streams on several tasks',
+    );
+    expect(e.message).toContain('add -c sessionMode=stateful, or drop -c sessionStore=true');
+    const oneAutoscaled = { ...base, sessionStore: 'true', minCapacity: '1', maxCapacity: '1' };
+    expect(
+      errorOf(() => readAppContext((k: ContextKey) => (oneAutoscaled as Record<string, string>)[k], REGION)).message,
+    ).toContain('this service runs one task');
     expect(
       errorOf(() =>
         readAppContext((k: ContextKey) => (({ ...base, sessionStore: 'yes' }) as Record<string, string>)[k], REGION),

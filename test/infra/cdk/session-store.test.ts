@@ -205,6 +205,59 @@ describe('sessionStore: true — a created ElastiCache Serverless cache', () => 
   });
 });
 
+describe('sessionStore on stateless tasks — the store carries 2026-07-28 listen notifications between tasks', () => {
+  test('two stateless tasks: the cache is created and REDIS_URL injected as for stateful sessions', () => {
+    const { stack, mcp, template } = synthService({ autoScaling: false, desiredCount: 2, sessionStore: true });
+    const store = mcp.sessionStore as McpServerlessSessionStore;
+    expect(store).toBeInstanceOf(McpServerlessSessionStore);
+    template.resourceCountIs('AWS::ElastiCache::ServerlessCache', 1);
+    const c = container(template);
+    expect(c.Secrets).toContainEqual({ Name: ENV.redisUrl, ValueFrom: { Ref: idOf(stack, store.redisUrlSecret) } });
+    expect(c.Environment).toContainEqual({ Name: ENV.redisClusterMode, Value: 'true' });
+    // Stateless: the server's default session mode, so the construct sets nothing stateful.
+    expect(c.Environment).not.toContainEqual(expect.objectContaining({ Name: ENV.sessionMode, Value: 'stateful' }));
+    expect(onlyResource(template, 'AWS::ECS::Service').Properties.DesiredCount).toBe(2);
+  });
+
+  test('an existing store on the default autoscaled tasks: its URL is injected', () => {
+    const stack = newStack();
+    const redisUrlSecret = secretsmanager.Secret.fromSecretCompleteArn(stack, 'Url', URL_SECRET_ARN);
+    new McpFargateService(stack, 'Mcp', { ...baseProps(stack), sessionStore: { redisUrlSecret, field: 'url' } });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::ElastiCache::ServerlessCache', 0);
+    expect(container(template).Secrets).toContainEqual({ Name: ENV.redisUrl, ValueFrom: `${URL_SECRET_ARN}:url::` });
+  });
+
+  test('exactly one stateless task: refused, every listen stream is in that task and nothing reads the store', () => {
+    const stack = newStack();
+    expect(
+      () =>
+        new McpFargateService(stack, 'Mcp', {
+          ...baseProps(stack),
+          autoScaling: false,
+          desiredCount: 1,
+          sessionStore: true,
+        }),
+    ).toThrow(
+      "sessionStore is used only by sessionMode 'stateful', authMode 'broker', and 2026-07-28 listen streams on " +
+        'several tasks (which hear list changes made on another task through it); this service runs one task, where ' +
+        'stateless requests keep nothing between them and every listen stream is in that task, so it would be a ' +
+        "billed cache that nothing reads: set `serverSettings: { sessionMode: 'stateful' }` (in the app: " +
+        '-c sessionMode=stateful), or remove sessionStore',
+    );
+  });
+
+  test('stateful sessions unchanged: one task with a store, several with a store, several without refused', () => {
+    const one = synthService({ serverSettings: STATEFUL, autoScaling: false, desiredCount: 1, sessionStore: true });
+    expect(container(one.template).Secrets).toContainEqual(expect.objectContaining({ Name: ENV.redisUrl }));
+    const several = synthService({ serverSettings: STATEFUL, autoScaling: false, desiredCount: 2, sessionStore: true });
+    expect(container(several.template).Secrets).toContainEqual(expect.objectContaining({ Name: ENV.redisUrl }));
+    expect(() => synthService({ serverSettings: STATEFUL, autoScaling: false, desiredCount: 2 })).toThrow(
+      /sessionMode 'stateful' needs exactly one task, and this service runs 2 tasks/,
+    );
+  });
+});
+
 describe('sessionStore options', () => {
   test('usage limits and a customer-managed key', () => {
     const stack = newStack();

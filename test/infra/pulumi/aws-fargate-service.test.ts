@@ -993,10 +993,37 @@ describe('shared session store (sessionStore)', () => {
     );
   });
 
-  test('a store with stateless sessions is refused: nothing would read it', async () => {
-    expect((await configError({ sessionStore: true })).message).toMatch(
-      /sessionStore is used only by sessionMode 'stateful'.*billed cache that nothing reads/,
+  test('a store on several stateless tasks is created and injected: it carries listen notifications between them', async () => {
+    const { svc, container } = await deploy({ autoScaling: false, desiredCount: 2, sessionStore: true });
+    expect(cloud.ofType(S.cache)).toHaveLength(1);
+    expect(cloud.one(T.service).inputs.desiredCount).toBe(2);
+    expect(container.secrets).toContainEqual({ name: ENV.redisUrl, valueFrom: await valueOf(svc.redisUrlSecret!.arn) });
+    const env = Object.fromEntries(
+      container.environment.map((e: { name: string; value: string }) => [e.name, e.value]),
     );
+    expect(env[ENV.redisClusterMode]).toBe('true');
+    expect(env[ENV.sessionMode]).not.toBe('stateful');
+    cloud.reset();
+    // The default 2 to 10 autoscaled tasks, with an existing store.
+    const existing = await deploy({
+      sessionStore: { redisUrlSecretArn: 'arn:aws:secretsmanager:eu-west-1:1:secret:x' },
+    });
+    expect(existing.container.secrets).toContainEqual({
+      name: ENV.redisUrl,
+      valueFrom: 'arn:aws:secretsmanager:eu-west-1:1:secret:x',
+    });
+  });
+
+  test('a store on exactly one stateless task is refused: nothing would read it', async () => {
+    const oneTask = { autoScaling: false, desiredCount: 1 } as const;
+    expect((await configError({ ...oneTask, sessionStore: true })).message).toMatch(
+      /sessionStore is used only by sessionMode 'stateful', authMode 'broker', and 2026-07-28 listen streams on several tasks.*this service runs one task.*billed cache that nothing reads/,
+    );
+    const oneAutoscaled = { autoScaling: { minCapacity: 1, maxCapacity: 1 } };
+    expect((await configError({ ...oneAutoscaled, sessionStore: true })).message).toMatch(/this service runs one task/);
+    // Stateful on one task keeps its store.
+    const { container } = await deploy({ ...oneTask, serverSettings: STATEFUL, sessionStore: true });
+    expect(container.secrets).toContainEqual(expect.objectContaining({ name: ENV.redisUrl }));
   });
 
   test('the created store speaks the cluster protocol: the server is told so (REDIS_CLUSTER_MODE), for an existing store it is not', async () => {

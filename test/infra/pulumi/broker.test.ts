@@ -213,9 +213,9 @@ describe('gcp: broker from stack configuration', () => {
       ENV.redisUrl,
     ]);
     cloud.reset();
-    // Other modes still refuse a store that stateless requests would not read.
-    expect(await failure({ ...GCP, ...NOT_BROKER, sessionStore: 'true' })).toMatch(
-      /sessionStore: is used only by sessionMode 'stateful' and authMode 'broker'/,
+    // Other modes on one instance still refuse a store that stateless requests would not read.
+    expect(await failure({ ...GCP, ...NOT_BROKER, maxInstances: '1', sessionStore: 'true' })).toMatch(
+      /sessionStore: is used only by sessionMode 'stateful', authMode 'broker'/,
     );
   });
 });

@@ -759,10 +759,30 @@ describe('shared session store (sessionStore)', () => {
     );
   });
 
-  test('a store with stateless sessions is refused: nothing would read it', async () => {
-    expect((await configError({ sessionStore: true })).message).toMatch(
-      /sessionStore is used only by sessionMode 'stateful'.*billed instance that nothing reads/,
+  test('stateless on up to 10 instances (the default) with a store: created and injected, it carries listen notifications between instances', async () => {
+    const { service, env, container } = await deploy({ sessionStore: true });
+    expect(cloud.ofType(S.redis)).toHaveLength(1);
+    expect(service.inputs.template.scaling.maxInstanceCount).toBe(10);
+    expect(env.find((e) => e.name === ENV.redisUrl)?.valueSource.secretKeyRef).toMatchObject({
+      secret: 'remote-mcp-redis-url',
+    });
+    expect(envMap(env).NODE_EXTRA_CA_CERTS).toBe('/etc/redis-ca/server-ca.pem');
+    expect(container.volumeMounts).toEqual([{ name: 'redis-ca', mountPath: '/etc/redis-ca' }]);
+    expect(service.inputs.template.vpcAccess.egress).toBe('PRIVATE_RANGES_ONLY');
+    expect(envMap(env)[ENV.sessionMode]).not.toBe('stateful');
+    expect(service.inputs.template.sessionAffinity).toBe(false);
+  });
+
+  test('stateless on at most one instance with a store is refused: nothing would read it', async () => {
+    expect((await configError({ maxInstances: 1, sessionStore: true })).message).toMatch(
+      /sessionStore is used only by sessionMode 'stateful', authMode 'broker', and 2026-07-28 listen streams on several instances.*this service never runs more than one instance.*billed Memorystore instance that nothing reads/,
     );
+    expect((await configError({ minInstances: 1, maxInstances: 1, sessionStore: true })).message).toMatch(
+      /this service runs one instance/,
+    );
+    // Stateful on one instance keeps its store.
+    const { env } = await deploy({ server: STATEFUL, maxInstances: 1, sessionStore: true });
+    expect(env.map((e) => e.name)).toContain(ENV.redisUrl);
   });
 
   test('no store: no Memorystore, network, firewall, VPC egress, REDIS_URL or CA', async () => {

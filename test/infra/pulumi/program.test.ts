@@ -419,12 +419,29 @@ describe('gcp stack', () => {
     expect(await failure({ ...GCP, sessionStore: 'yes' })).toBe(
       "Invalid configuration remote-mcp-stacks:sessionStore: must be true or false, got 'yes'",
     );
-    expect(await failure({ ...GCP, sessionStore: 'true' })).toMatch(
-      /^Invalid configuration remote-mcp-stacks:sessionStore: is used only by sessionMode 'stateful'.*pulumi config set sessionMode stateful/,
+    // Stateless on one instance: nothing would read the store.
+    expect(await failure({ ...GCP, maxInstances: '1', sessionStore: 'true' })).toMatch(
+      /^Invalid configuration remote-mcp-stacks:sessionStore: is used only by sessionMode 'stateful', authMode 'broker', and 2026-07-28 listen streams on several instances.*never runs more than one instance.*pulumi config set sessionMode stateful/,
     );
-    expect(await failure({ ...AWS, sessionStore: 'true' })).toMatch(
-      /^Invalid configuration remote-mcp-stacks:sessionStore: is used only by sessionMode 'stateful'/,
+    expect(await failure({ ...AWS, minInstances: '1', maxInstances: '1', sessionStore: 'true' })).toMatch(
+      /^Invalid configuration remote-mcp-stacks:sessionStore: is used only by sessionMode 'stateful'.*listen streams on several tasks.*this service runs one task/,
     );
+  });
+
+  test('sessionStore true on several stateless instances: created, REDIS_URL injected (listen notifications across instances)', async () => {
+    await run({ ...GCP, sessionStore: 'true' }); // the default 0 to 10 instances
+    expect(cloud.ofType('gcp:redis/instance:Instance')).toHaveLength(1);
+    const envs = cloud.one('gcp:cloudrunv2/service:Service').inputs.template.containers[0].envs;
+    expect(envs.find((e: { name: string }) => e.name === ENV.redisUrl).valueSource.secretKeyRef.secret).toBe(
+      'remote-mcp-redis-url',
+    );
+    cloud.reset();
+    await run({ ...AWS, minInstances: '2', maxInstances: '2', sessionStore: 'true' });
+    expect(cloud.ofType('aws:elasticache/serverlessCache:ServerlessCache')).toHaveLength(1);
+    expect(cloud.one('aws:ecs/service:Service').inputs.desiredCount).toBe(2);
+    const task = cloud.one('aws:ecs/taskDefinition:TaskDefinition');
+    const [container] = JSON.parse(task.inputs.containerDefinitions);
+    expect(container.secrets.map((s: { name: string }) => s.name)).toContain(ENV.redisUrl);
   });
 
   test('createImageRepository false and enableApis false', async () => {

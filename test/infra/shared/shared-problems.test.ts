@@ -6,18 +6,35 @@ import { missingSecretProblem, secretsNeededBySettings, settingsNeedSecret } fro
 import { sessionStoreUnused, unusedSessionStoreProblem } from '../../../infra/shared/sessions';
 
 describe('a session store nothing reads', () => {
-  test('only stateful sessions and the broker read the store', () => {
-    expect(sessionStoreUnused({ sessionMode: 'stateless', authMode: 'oauth' })).toBe(true);
-    expect(sessionStoreUnused({})).toBe(true);
-    expect(sessionStoreUnused({ sessionMode: 'stateful', authMode: 'oauth' })).toBe(false);
-    expect(sessionStoreUnused({ sessionMode: 'stateless', authMode: 'broker' })).toBe(false);
+  const one = { min: 1, max: 1 };
+  const several = { min: 2, max: 10 };
+  test('stateful sessions, the broker, and listen streams on several tasks read the store', () => {
+    expect(sessionStoreUnused({ sessionMode: 'stateless', authMode: 'oauth' }, one)).toBe(true);
+    expect(sessionStoreUnused({}, one)).toBe(true);
+    // Cloud Run scaled to zero with at most one instance: never two listen streams in different processes.
+    expect(sessionStoreUnused({}, { min: 0, max: 1 })).toBe(true);
+    expect(sessionStoreUnused({ sessionMode: 'stateful', authMode: 'oauth' }, one)).toBe(false);
+    expect(sessionStoreUnused({ sessionMode: 'stateless', authMode: 'broker' }, one)).toBe(false);
+    // Several tasks: 2026-07-28 listen streams hear list changes made on another task through the store.
+    expect(sessionStoreUnused({ sessionMode: 'stateless', authMode: 'oauth' }, several)).toBe(false);
+    expect(sessionStoreUnused({}, { min: 2, max: 2 })).toBe(false);
+    expect(sessionStoreUnused({}, { min: 1, max: 2 })).toBe(false);
+    // A count not known before deployment (a token) may be several.
+    expect(sessionStoreUnused({}, { min: NaN, max: NaN })).toBe(false);
   });
 
-  test('the sentence names what is billed and the fix in the caller terms', () => {
-    expect(unusedSessionStoreProblem({ sessionMode: 'stateful' }, { billed: 'cache', fix: 'x' })).toBeUndefined();
-    expect(unusedSessionStoreProblem({ authMode: 'token' }, { billed: 'instance', fix: 'remove sessionStore' })).toBe(
-      "is used only by sessionMode 'stateful' and authMode 'broker' (stateless requests keep nothing between them), " +
-        'and would be a billed instance that nothing reads: remove sessionStore',
+  test('the sentence names what reads the store, what is billed and the fix in the caller terms', () => {
+    const terms = { billed: 'Memorystore instance', task: 'instance', fix: 'remove sessionStore' };
+    expect(unusedSessionStoreProblem({ sessionMode: 'stateful' }, one, { ...terms, billed: 'cache' })).toBeUndefined();
+    expect(unusedSessionStoreProblem({ authMode: 'token' }, several, terms)).toBeUndefined();
+    expect(unusedSessionStoreProblem({ authMode: 'token' }, one, terms)).toBe(
+      "is used only by sessionMode 'stateful', authMode 'broker', and 2026-07-28 listen streams on several " +
+        'instances (which hear list changes made on another instance through it); this service runs one instance, ' +
+        'where stateless requests keep nothing between them and every listen stream is in that instance, so it ' +
+        'would be a billed Memorystore instance that nothing reads: remove sessionStore',
+    );
+    expect(unusedSessionStoreProblem({}, { min: 0, max: 1 }, terms)).toContain(
+      'this service never runs more than one instance',
     );
   });
 });
