@@ -181,7 +181,7 @@ export const LIMITS = {
 } as const;
 
 /**
- * The shared session store (`REDIS_URL`, stateful mode on more than one instance): Redis or Valkey 7+.
+ * The shared store (`REDIS_URL`: stateful sessions, broker state and 2026-07-28 listen notifications across instances): Redis or Valkey 7+.
  * `rediss://` means TLS, which ElastiCache Serverless and Memorystore's in-transit encryption require.
  */
 export const REDIS = {

@@ -170,7 +170,7 @@ export interface ServerConfig {
    * generates one in memory.
    */
   requestStateKeys?: Uint8Array[];
-  /** Shared session store for stateful mode on several instances (`REDIS_URL`); undefined = sessions in memory. */
+  /** Shared store (`REDIS_URL`): stateful sessions and listen notifications across instances, broker state; undefined = in memory. */
   redisUrl?: string;
   /** The store is a Redis Cluster (ElastiCache Serverless, Valkey/Redis cluster mode). */
   redisClusterMode: boolean;
