@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { startRedis, type RedisServer } from '../test/helpers/redis';
 import { freePort } from '../test/helpers/server';
+import { cpuMs } from './proc';
 
 const ROOT = join(__dirname, '..');
 /** Seconds measured per target in each round. */
@@ -85,6 +86,17 @@ const jwtAuth: Pick<Target, 'envFor' | 'prepare'> = {
   prepare: async () => ({ authorization: `Bearer ${bearer}` }),
 };
 
+/** Telemetry on, exporting to the receiver (in a process of its own, as a collector is), with this sampler. */
+async function tracingEnv(sampler: Record<string, string>): Promise<Record<string, string>> {
+  otlp ??= await startReceiverProcess();
+  return {
+    MCP_AUTH_MODE: 'none',
+    OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+    OTEL_METRIC_EXPORT_INTERVAL: '10000',
+    ...sampler,
+  };
+}
+
 export const TARGETS: Target[] = [
   { name: 'baseline: bare express JSON echo', script: 'servers/bareExpress.ts' },
   { name: 'peer: SDK per-request idiom (JSON)', script: 'servers/sdkIdiom.ts' },
@@ -92,17 +104,12 @@ export const TARGETS: Target[] = [
   {
     name: 'this server, stateless, tracing on (OTLP to a local receiver, sampling 100 %)',
     script: 'servers/thisServer.ts',
-    envFor: async () => {
-      // The receiver parses every exported batch, as a collector would, in a process of its own as a collector is:
-      // parsing in this process would slow the load generator for this row only.
-      otlp ??= await startReceiverProcess();
-      return {
-        MCP_AUTH_MODE: 'none',
-        OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
-        OTEL_TRACES_SAMPLER: 'always_on',
-        OTEL_METRIC_EXPORT_INTERVAL: '10000',
-      };
-    },
+    envFor: () => tracingEnv({ OTEL_TRACES_SAMPLER: 'always_on' }),
+  },
+  {
+    name: 'this server, stateless, tracing on (sampling 10 %)',
+    script: 'servers/thisServer.ts',
+    envFor: () => tracingEnv({ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' }),
   },
   {
     name: 'this server, stateless, JWT (oauth mode, cached keys)',
@@ -226,6 +233,8 @@ interface Row {
   p50: number;
   p99: number;
   errors: number;
+  /** Server CPU time (user + system) per request, µs. */
+  cpuUs: number;
   /** The slowest and fastest round's req/s (a combined row). */
   min?: number;
   max?: number;
@@ -247,6 +256,7 @@ async function measure(target: Target): Promise<Row> {
       },
     ];
     await autocannon({ url, requests, connections: CONNECTIONS, duration: 2 });
+    const cpuBefore = cpuMs(child.pid!);
     const r = await autocannon({ url, requests, connections: CONNECTIONS, duration: DURATION });
     return {
       name: target.name,
@@ -254,6 +264,8 @@ async function measure(target: Target): Promise<Row> {
       p50: r.latency.p50,
       p99: r.latency.p99,
       errors: r.errors + r.non2xx,
+      // The server's own CPU time per answered request: its cost, whatever the load generator got of the cores.
+      cpuUs: ((cpuMs(child.pid!) - cpuBefore) * 1000) / Math.max(1, r.requests.total),
     };
   } finally {
     child.kill('SIGTERM');
@@ -261,23 +273,32 @@ async function measure(target: Target): Promise<Row> {
   }
 }
 
-/** The tracing row as a share of the tracing-off row of the same run (issue 16: at most 15 % below). */
+/** The tracing rows against the tracing-off row of the same run (issue 16: at most 15 % below at 100 % sampling). */
 function tracingRatio(rows: Row[]): string {
   const off = rows.find((r) => r.name === 'this server, stateless, auth none');
-  const on = rows.find((r) => r.name.startsWith('this server, stateless, tracing on'));
-  return off && on
-    ? `Tracing on serves ${((100 * on.rps) / off.rps).toFixed(0)} % of the tracing-off row's req/s.\n\n`
-    : '';
+  if (!off) return '';
+  return rows
+    .filter((r) => r.name.startsWith('this server, stateless, tracing on'))
+    .map((on) => {
+      const sampling = /sampling (\d+ %)/.exec(on.name)?.[1] ?? '';
+      const extra = on.cpuUs - off.cpuUs;
+      return (
+        `Tracing on, sampling ${sampling}: ${((100 * on.rps) / off.rps).toFixed(0)} % of the tracing-off row's req/s; ` +
+        `${Math.round(extra)} µs more server CPU per request (+${Math.round((100 * extra) / off.cpuUs)} %).\n`
+      );
+    })
+    .join('')
+    .concat('\n');
 }
 
 export function table(rows: Row[]): string {
   const base = rows[0]!.rps;
   const lines = [
-    '| target | req/s | req/s of the rounds (min–max) | p50 ms | p99 ms | × baseline | errors |',
-    '|---|---:|---:|---:|---:|---:|---:|',
+    '| target | req/s | req/s of the rounds (min–max) | p50 ms | p99 ms | × baseline | server CPU µs per request | errors |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
     ...rows.map(
       (r) =>
-        `| ${r.name} | ${Math.round(r.rps)} | ${Math.round(r.min ?? r.rps)}–${Math.round(r.max ?? r.rps)} | ${r.p50} | ${r.p99} | ${(r.rps / base).toFixed(2)} | ${r.errors} |`,
+        `| ${r.name} | ${Math.round(r.rps)} | ${Math.round(r.min ?? r.rps)}–${Math.round(r.max ?? r.rps)} | ${r.p50} | ${r.p99} | ${(r.rps / base).toFixed(2)} | ${Math.round(r.cpuUs)} | ${r.errors} |`,
     ),
   ];
   return lines.join('\n');
@@ -297,6 +318,7 @@ export function combine(rounds: Row[]): Row {
     rps: median(rps),
     p50: median(rounds.map((r) => r.p50)),
     p99: median(rounds.map((r) => r.p99)),
+    cpuUs: median(rounds.map((r) => r.cpuUs)),
     errors: rounds.reduce((sum, r) => sum + r.errors, 0),
     min: Math.min(...rps),
     max: Math.max(...rps),
@@ -334,8 +356,10 @@ async function main() {
   const doc = `# Benchmarks
 
 \`npm run bench\` — \`tools/call\` of the \`echo\` tool, ${CONNECTIONS} connections, ${ROUNDS} rounds; in each round every target
-runs in a fresh process for ${DURATION} s after a 2 s warm-up, and a row shows the median round (req/s, p50, p99) and the
-spread of the rounds. autocannon runs in one process and each server (and the tracing row's OTLP receiver) in its own,
+runs in a fresh process for ${DURATION} s after a 2 s warm-up, and a row shows the median round (req/s, p50, p99, CPU) and the
+spread of the rounds. Server CPU per request is the server process's user + system time over the measured seconds
+divided by the requests it answered: what a request costs the server, less sensitive than req/s to how much of the
+cores the load generator got. autocannon runs in one process and each server (and the tracing row's OTLP receiver) in its own,
 all on 127.0.0.1 of the same machine (${process.versions.node ? `Node ${process.versions.node}` : ''}, ${require('node:os').cpus().length} cores). Request logging is on (info level, to
 /dev/null), as in production. Ratios matter more than absolute numbers: the load generator shares the cores with the
 server. The tracing row's receiver accepts every export and counts it (it decodes the first batch, to check that it
