@@ -4,58 +4,17 @@
  * Metadata Documents (advertised, and working end to end with the SDK client).
  */
 import { discoverAuthorizationServerMetadata } from '@modelcontextprotocol/sdk/client/auth.js';
-import {
-  Browser,
-  InMemoryOAuthClient,
-  authorize,
-  clickDevSignIn,
-  connectWithOAuth,
-  signInAs,
-  type SignIn,
-} from './helpers/oauthClient';
+import { Browser, InMemoryOAuthClient, authorize, connectWithOAuth } from './helpers/oauthClient';
 import { authorizationUrl, pkce, registerClient } from './helpers/embeddedFlow';
-import { plainFetch, serveMetadataDocument } from './helpers/metadataDocument';
-import { startUpstreamIdp, type UpstreamIdp } from './helpers/upstreamIdp';
-import { freePort, startTestServer, type TestServer } from '../helpers/server';
+import { startEmbeddedMode, type EmbeddedMode } from './helpers/embeddedMode';
+import { serveMetadataDocument } from './helpers/metadataDocument';
 
 jest.setTimeout(60_000);
 
-interface Mode {
-  server: TestServer;
-  issuer: string;
-  signIn: SignIn;
-  close(): Promise<void>;
-}
-
-async function startMode(mode: 'dev' | 'broker'): Promise<Mode> {
-  const port = await freePort();
-  const origin = `http://127.0.0.1:${port}`;
-  let idp: UpstreamIdp | undefined;
-  const env: Record<string, string> = { PORT: String(port), MCP_AUTH_MODE: mode };
-  if (mode === 'broker') {
-    idp = await startUpstreamIdp(`${origin}/oauth/callback`);
-    Object.assign(env, {
-      UPSTREAM_ISSUER: idp.issuer,
-      UPSTREAM_CLIENT_ID: idp.clientId,
-      UPSTREAM_CLIENT_SECRET: idp.clientSecret,
-    });
-  }
-  const server = await startTestServer(env, undefined, { clientMetadataFetch: plainFetch });
-  return {
-    server,
-    issuer: `${origin}/oauth`,
-    signIn: mode === 'dev' ? clickDevSignIn : signInAs('alice'),
-    close: async () => {
-      await server.close();
-      await idp?.close();
-    },
-  };
-}
-
 describe.each(['dev', 'broker'] as const)('%s mode', (modeName) => {
-  let mode: Mode;
+  let mode: EmbeddedMode;
   beforeAll(async () => {
-    mode = await startMode(modeName);
+    mode = await startEmbeddedMode(modeName);
   });
   afterAll(async () => {
     await mode?.close();

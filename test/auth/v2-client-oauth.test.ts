@@ -14,10 +14,9 @@ import {
   type FetchLike,
   type OAuthDiscoveryState,
 } from '@modelcontextprotocol/client';
-import { InMemoryOAuthClient, authorize, clickDevSignIn, signInAs, type SignIn } from './helpers/oauthClient';
-import { plainFetch, serveMetadataDocument } from './helpers/metadataDocument';
-import { startUpstreamIdp, type UpstreamIdp } from './helpers/upstreamIdp';
-import { freePort, startTestServer, type TestServer } from '../helpers/server';
+import { InMemoryOAuthClient, authorize } from './helpers/oauthClient';
+import { startEmbeddedMode, type EmbeddedMode } from './helpers/embeddedMode';
+import { serveMetadataDocument } from './helpers/metadataDocument';
 
 jest.setTimeout(90_000);
 
@@ -32,38 +31,6 @@ class V2OAuthClient extends InMemoryOAuthClient {
   discoveryState(): OAuthDiscoveryState | undefined {
     return this.discovery;
   }
-}
-
-interface Mode {
-  server: TestServer;
-  issuer: string;
-  signIn: SignIn;
-  close(): Promise<void>;
-}
-
-async function startMode(mode: 'dev' | 'broker'): Promise<Mode> {
-  const port = await freePort();
-  const origin = `http://127.0.0.1:${port}`;
-  let idp: UpstreamIdp | undefined;
-  const env: Record<string, string> = { PORT: String(port), MCP_AUTH_MODE: mode };
-  if (mode === 'broker') {
-    idp = await startUpstreamIdp(`${origin}/oauth/callback`);
-    Object.assign(env, {
-      UPSTREAM_ISSUER: idp.issuer,
-      UPSTREAM_CLIENT_ID: idp.clientId,
-      UPSTREAM_CLIENT_SECRET: idp.clientSecret,
-    });
-  }
-  const server = await startTestServer(env, undefined, { clientMetadataFetch: plainFetch });
-  return {
-    server,
-    issuer: `${origin}/oauth`,
-    signIn: mode === 'dev' ? clickDevSignIn : signInAs('alice'),
-    close: async () => {
-      await server.close();
-      await idp?.close();
-    },
-  };
 }
 
 /** What the client put on the wire to the MCP endpoint: each POST's JSON-RPC method and MCP-Protocol-Version header. */
@@ -85,7 +52,7 @@ function recordingFetch(mcpUrl: URL, seen: { method: string; version: string | n
  * URL), sign in, hand the callback's query (code, state, iss) to `finishAuth`, connect again, call whoami.
  * `forgedIss` replaces the callback's `iss` (a mix-up attack) to check that the client refuses it.
  */
-async function signInAndCallWhoami(mode: Mode, provider: V2OAuthClient, forgedIss?: string) {
+async function signInAndCallWhoami(mode: EmbeddedMode, provider: V2OAuthClient, forgedIss?: string) {
   const mcpUrl = mode.server.mcpUrl;
   const first = new StreamableHTTPClientTransport(mcpUrl, { authProvider: provider as never });
   await expect(new Client({ name: 'jest-v2', version: '1.0.0' }).connect(first)).rejects.toThrow();
@@ -120,9 +87,9 @@ async function callWhoami(mcpUrl: URL, provider: V2OAuthClient, negotiation: 'au
 }
 
 describe.each(['dev', 'broker'] as const)('%s authorization server', (modeName) => {
-  let mode: Mode;
+  let mode: EmbeddedMode;
   beforeAll(async () => {
-    mode = await startMode(modeName);
+    mode = await startEmbeddedMode(modeName);
   });
   afterAll(async () => {
     await mode?.close();
