@@ -91,8 +91,13 @@ function requestAuthorization(broker: Broker, clientId: string, params: Record<s
   );
 }
 
-/** Authorization code for a registered public client, signed in upstream as `account`. */
-async function codeFor(broker: Broker, clientId: string, account: string) {
+/**
+ * A newly registered public client and its authorization code (signed in upstream as `account`), as the token
+ * request that redeems the code: the replay tests send it more than once.
+ */
+async function codeExchangeFor(broker: Broker, account: string) {
+  const { body } = await register(broker.issuer);
+  const clientId = body.client_id!;
   const { verifier, challenge } = pkce();
   const url = authorizationUrl(broker.issuer, {
     client_id: clientId,
@@ -102,7 +107,15 @@ async function codeFor(broker: Broker, clientId: string, account: string) {
     state: 's1',
   });
   const { code } = await authorize(url, REDIRECT, signInAs(account));
-  return { code, verifier };
+  const exchange = {
+    grant_type: 'authorization_code',
+    code,
+    code_verifier: verifier,
+    redirect_uri: REDIRECT,
+    client_id: clientId,
+    resource: broker.mcpUrl.href,
+  };
+  return { clientId, exchange };
 }
 
 describe('broker mode with one instance', () => {
@@ -217,16 +230,7 @@ describe('broker mode with one instance', () => {
   });
 
   test('a code works once: a replay is refused', async () => {
-    const { body } = await register(broker.issuer);
-    const { code, verifier } = await codeFor(broker, body.client_id!, 'alice');
-    const exchange = {
-      grant_type: 'authorization_code',
-      code,
-      code_verifier: verifier,
-      redirect_uri: REDIRECT,
-      client_id: body.client_id!,
-      resource: broker.mcpUrl.href,
-    };
+    const { exchange } = await codeExchangeFor(broker, 'alice');
     expect((await tokenRequest(broker.issuer, exchange)).status).toBe(200);
     const replay = await tokenRequest(broker.issuer, exchange);
     expect(replay.status).toBe(400);
@@ -234,34 +238,26 @@ describe('broker mode with one instance', () => {
   });
 
   test('a rotated refresh token presented again revokes the whole family', async () => {
-    const { body } = await register(broker.issuer);
-    const { code, verifier } = await codeFor(broker, body.client_id!, 'alice');
-    const first = await tokenRequest(broker.issuer, {
-      grant_type: 'authorization_code',
-      code,
-      code_verifier: verifier,
-      redirect_uri: REDIRECT,
-      client_id: body.client_id!,
-      resource: broker.mcpUrl.href,
-    });
+    const { clientId, exchange } = await codeExchangeFor(broker, 'alice');
+    const first = await tokenRequest(broker.issuer, exchange);
     const old = first.body.refresh_token!;
     const rotated = await tokenRequest(broker.issuer, {
       grant_type: 'refresh_token',
       refresh_token: old,
-      client_id: body.client_id!,
+      client_id: clientId,
     });
     expect(rotated.status).toBe(200);
     const replay = await tokenRequest(broker.issuer, {
       grant_type: 'refresh_token',
       refresh_token: old,
-      client_id: body.client_id!,
+      client_id: clientId,
     });
     expect(replay.body.error).toBe('invalid_grant');
     // The stolen-token scenario: the legitimate holder's newer token dies with the family.
     const after = await tokenRequest(broker.issuer, {
       grant_type: 'refresh_token',
       refresh_token: rotated.body.refresh_token!,
-      client_id: body.client_id!,
+      client_id: clientId,
     });
     expect(after.body.error).toBe('invalid_grant');
   });
@@ -405,16 +401,7 @@ describe('broker state in Redis: two instances behind a round-robin proxy, share
   test('a code replayed on one instance revokes the grant: its access token is refused on the other', async () => {
     const origin = new URL(instances[0]!.mcpUrl).origin;
     const shared: Broker = { server: instances[0]!, mcpUrl: new URL(`${origin}/mcp`), issuer: `${origin}/oauth` };
-    const { body } = await register(shared.issuer);
-    const { code, verifier } = await codeFor(shared, body.client_id!, 'alice');
-    const exchange = {
-      grant_type: 'authorization_code',
-      code,
-      code_verifier: verifier,
-      redirect_uri: REDIRECT,
-      client_id: body.client_id!,
-      resource: shared.mcpUrl.href,
-    };
+    const { exchange } = await codeExchangeFor(shared, 'alice');
     const [a, b] = instances.map((i) => i.baseUrl);
     const first = await tokenRequest(`${a}/oauth`, exchange);
     expect(first.status).toBe(200);
