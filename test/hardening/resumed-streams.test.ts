@@ -7,8 +7,8 @@ import { createMcpApp } from '../../server/app';
 import { loadConfig } from '../../server/config/env';
 import { createLogger } from '../../server/logging/logger';
 import { type EventStoreFactory, inMemoryEventStores } from '../../server/mcp/eventStore';
-import { MCP_HEADERS, freePort, initializeBody, parseSse, startTestServer, type TestServer } from '../helpers/server';
-import { openSession } from '../helpers/session';
+import { freePort, parseSse, startTestServer, type TestServer } from '../helpers/server';
+import { initializeSession, openSession } from '../helpers/session';
 
 /** Reads a stream to its end; fails (instead of hanging) when it has not ended within `ms`. */
 async function readToEnd(body: ReadableStream<Uint8Array>, ms: number): Promise<string> {
@@ -196,17 +196,7 @@ describe('resumed streams: the answer arrives while the resume is being set up',
     const { url } = await mcp.listen();
     const mcpUrl = `${url}/mcp`;
     try {
-      const init = await fetch(mcpUrl, {
-        method: 'POST',
-        headers: MCP_HEADERS,
-        body: JSON.stringify(initializeBody()),
-      });
-      await init.text();
-      const headers = {
-        ...MCP_HEADERS,
-        'mcp-session-id': init.headers.get('mcp-session-id')!,
-        'mcp-protocol-version': '2025-11-25',
-      };
+      const headers = await initializeSession(mcpUrl);
       const abort = new AbortController();
       const res = await fetch(mcpUrl, {
         method: 'POST',
