@@ -12,6 +12,7 @@ import { startUpstreamIdp, type UpstreamIdp } from './helpers/upstreamIdp';
 import { plainFetch, serveMetadataDocument } from './helpers/metadataDocument';
 import {
   authorizationUrl as embeddedAuthorizationUrl,
+  codeExchangeFor,
   pkce,
   registerClient as registerEmbeddedClient,
   tokenRequest,
@@ -91,31 +92,15 @@ function requestAuthorization(broker: Broker, clientId: string, params: Record<s
   );
 }
 
-/**
- * A newly registered public client and its authorization code (signed in upstream as `account`), as the token
- * request that redeems the code: the replay tests send it more than once.
- */
-async function codeExchangeFor(broker: Broker, account: string) {
-  const { body } = await register(broker.issuer);
-  const clientId = body.client_id!;
-  const { verifier, challenge } = pkce();
-  const url = authorizationUrl(broker.issuer, {
-    client_id: clientId,
-    code_challenge: challenge,
-    code_challenge_method: 'S256',
+/** How this file's clients get a code: its redirect URI, the broker's MCP URL, the upstream sign-in as `account`. */
+function signedInAs(account: string, broker: Broker) {
+  return {
+    redirectUri: REDIRECT,
     resource: broker.mcpUrl.href,
-    state: 's1',
-  });
-  const { code } = await authorize(url, REDIRECT, signInAs(account));
-  const exchange = {
-    grant_type: 'authorization_code',
-    code,
-    code_verifier: verifier,
-    redirect_uri: REDIRECT,
-    client_id: clientId,
-    resource: broker.mcpUrl.href,
+    signIn: signInAs(account),
+    metadata: { grant_types: ['authorization_code', 'refresh_token'], client_name: 'test' },
+    params: { state: 's1' },
   };
-  return { clientId, exchange };
 }
 
 describe('broker mode with one instance', () => {
@@ -230,7 +215,7 @@ describe('broker mode with one instance', () => {
   });
 
   test('a code works once: a replay is refused', async () => {
-    const { exchange } = await codeExchangeFor(broker, 'alice');
+    const { exchange } = await codeExchangeFor(broker.issuer, signedInAs('alice', broker));
     expect((await tokenRequest(broker.issuer, exchange)).status).toBe(200);
     const replay = await tokenRequest(broker.issuer, exchange);
     expect(replay.status).toBe(400);
@@ -238,7 +223,7 @@ describe('broker mode with one instance', () => {
   });
 
   test('a rotated refresh token presented again revokes the whole family', async () => {
-    const { clientId, exchange } = await codeExchangeFor(broker, 'alice');
+    const { clientId, exchange } = await codeExchangeFor(broker.issuer, signedInAs('alice', broker));
     const first = await tokenRequest(broker.issuer, exchange);
     const old = first.body.refresh_token!;
     const rotated = await tokenRequest(broker.issuer, {
@@ -401,7 +386,7 @@ describe('broker state in Redis: two instances behind a round-robin proxy, share
   test('a code replayed on one instance revokes the grant: its access token is refused on the other', async () => {
     const origin = new URL(instances[0]!.mcpUrl).origin;
     const shared: Broker = { server: instances[0]!, mcpUrl: new URL(`${origin}/mcp`), issuer: `${origin}/oauth` };
-    const { exchange } = await codeExchangeFor(shared, 'alice');
+    const { exchange } = await codeExchangeFor(shared.issuer, signedInAs('alice', shared));
     const [a, b] = instances.map((i) => i.baseUrl);
     const first = await tokenRequest(`${a}/oauth`, exchange);
     expect(first.status).toBe(200);
