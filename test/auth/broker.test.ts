@@ -4,13 +4,19 @@
  * then the attacks: redirect URIs, PKCE, code and refresh-token replay, SSRF through metadata documents, a document
  * naming another client, an account the admission policy refuses.
  */
-import { createHash, randomBytes } from 'node:crypto';
 import { discoverAuthorizationServerMetadata, registerClient } from '@modelcontextprotocol/sdk/client/auth.js';
 import { loadJose } from '../../server/auth/esm';
 import { newSigningKey } from '../../server/auth/authorizationServer/broker/signingKeys';
 import { Browser, InMemoryOAuthClient, authorize, connectWithOAuth, signInAs } from './helpers/oauthClient';
 import { startUpstreamIdp, type UpstreamIdp } from './helpers/upstreamIdp';
-import { serveMetadataDocument } from './helpers/metadataDocument';
+import { plainFetch, serveMetadataDocument } from './helpers/metadataDocument';
+import {
+  authorizationUrl as embeddedAuthorizationUrl,
+  codeExchangeFor,
+  pkce,
+  registerClient as registerEmbeddedClient,
+  tokenRequest,
+} from './helpers/embeddedFlow';
 import { MCP_HEADERS, freePort, initializeBody, startTestServer, type TestServer } from '../helpers/server';
 import { startRedis, type RedisServer } from '../helpers/redis';
 import { startRoundRobinProxy, type RoundRobinProxy } from '../helpers/roundRobinProxy';
@@ -48,75 +54,53 @@ async function startBroker(
   return { idp, broker: { server, mcpUrl: server.mcpUrl, issuer: `${origin}/oauth` } as Broker };
 }
 
-/** PKCE S256 pair. */
-function pkce() {
-  const verifier = randomBytes(32).toString('base64url');
-  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
+/** A public client registered by DCR (only what the grant and redirect tests vary is a parameter). */
+function register(issuer: string, redirectUris = [REDIRECT], grantTypes = ['authorization_code', 'refresh_token']) {
+  return registerEmbeddedClient(issuer, { redirect_uris: redirectUris, grant_types: grantTypes, client_name: 'test' });
 }
 
-async function register(
-  issuer: string,
-  redirectUris = [REDIRECT],
-  grantTypes = ['authorization_code', 'refresh_token'],
-) {
-  const res = await fetch(`${issuer}/reg`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      redirect_uris: redirectUris,
-      grant_types: grantTypes,
-      response_types: ['code'],
-      token_endpoint_auth_method: 'none',
-      client_name: 'test',
-    }),
-  });
-  return {
-    status: res.status,
-    body: (await res.json()) as { client_id?: string; error?: string; error_description?: string },
-  };
-}
-
+/** The shared authorization URL, redirecting to this file's REDIRECT unless `params` says otherwise. */
 function authorizationUrl(issuer: string, params: Record<string, string>) {
-  const url = new URL(`${issuer}/auth`);
-  for (const [k, v] of Object.entries({
-    response_type: 'code',
-    redirect_uri: REDIRECT,
-    scope: 'openid offline_access',
-    ...params,
-  }))
-    url.searchParams.set(k, v);
-  return url;
+  return embeddedAuthorizationUrl(issuer, { redirect_uri: REDIRECT, ...params });
 }
 
-async function token(issuer: string, body: Record<string, string>) {
-  const res = await fetch(`${issuer}/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(body),
-  });
+/**
+ * Runs `check` against a fresh broker that fetches Client ID Metadata Documents with `plainFetch` (the documents
+ * are served from 127.0.0.1), then closes the broker, its IdP and `doc`.
+ */
+async function withDocumentBroker(doc: { close(): Promise<void> }, check: (broker: Broker) => Promise<void>) {
+  const { idp, broker } = await startBroker(startUpstreamIdp, {}, plainFetch);
+  try {
+    await check(broker);
+  } finally {
+    await broker.server.close();
+    await idp.close();
+    await doc.close();
+  }
+}
+
+/** The broker's answer to an authorization request (PKCE S256) by the client whose id is `clientId`. */
+function requestAuthorization(broker: Broker, clientId: string, params: Record<string, string> = {}) {
+  const { challenge } = pkce();
+  return new Browser().fetch(
+    authorizationUrl(broker.issuer, {
+      client_id: clientId,
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+      ...params,
+    }),
+  );
+}
+
+/** How this file's clients get a code: its redirect URI, the broker's MCP URL, the upstream sign-in as `account`. */
+function signedInAs(account: string, broker: Broker) {
   return {
-    status: res.status,
-    body: (await res.json()) as {
-      access_token?: string;
-      refresh_token?: string;
-      error?: string;
-      error_description?: string;
-    },
-  };
-}
-
-/** Authorization code for a registered public client, signed in upstream as `account`. */
-async function codeFor(broker: Broker, clientId: string, account: string) {
-  const { verifier, challenge } = pkce();
-  const url = authorizationUrl(broker.issuer, {
-    client_id: clientId,
-    code_challenge: challenge,
-    code_challenge_method: 'S256',
+    redirectUri: REDIRECT,
     resource: broker.mcpUrl.href,
-    state: 's1',
-  });
-  const { code } = await authorize(url, REDIRECT, signInAs(account));
-  return { code, verifier };
+    signIn: signInAs(account),
+    metadata: { grant_types: ['authorization_code', 'refresh_token'], client_name: 'test' },
+    params: { state: 's1' },
+  };
 }
 
 describe('broker mode with one instance', () => {
@@ -155,7 +139,7 @@ describe('broker mode with one instance', () => {
     expect(claims).toMatchObject({ iss: broker.issuer, aud: broker.mcpUrl.href, sub: 'alice' });
     expect(loadJose().decodeProtectedHeader(tokens.access_token).kid).not.toBe('idp-1');
     // Refresh: a new access token and a new refresh token (rotation).
-    const refreshed = await token(broker.issuer, {
+    const refreshed = await tokenRequest(broker.issuer, {
       grant_type: 'refresh_token',
       refresh_token: tokens.refresh_token!,
       client_id: provider.clientInformation()!.client_id,
@@ -175,10 +159,7 @@ describe('broker mode with one instance', () => {
       response_types: ['code'],
       token_endpoint_auth_method: 'none',
     }));
-    const { idp: idp2, broker: cimdBroker } = await startBroker(startUpstreamIdp, {}, (url, init) =>
-      fetch(url, { ...init, dispatcher: undefined } as RequestInit),
-    );
-    try {
+    await withDocumentBroker(doc, async (cimdBroker) => {
       const provider = new InMemoryOAuthClient(doc.url);
       const client = await connectWithOAuth(cimdBroker.mcpUrl, provider, signInAs('bob'));
       expect((await client.callTool({ name: 'echo', arguments: { text: 'cimd' } })).isError).toBeFalsy();
@@ -186,11 +167,7 @@ describe('broker mode with one instance', () => {
       // The document's URL is the client id: nothing was registered (a registration would have issued a random id).
       expect(provider.clientInformation()!.client_id).toBe(doc.url);
       expect(doc.requests()).toBeGreaterThanOrEqual(1);
-    } finally {
-      await cimdBroker.server.close();
-      await idp2.close();
-      await doc.close();
-    }
+    });
   });
 
   test('registration refuses redirect URIs no MCP client uses', async () => {
@@ -217,14 +194,7 @@ describe('broker mode with one instance', () => {
 
   test('an authorization request with a redirect URI the client did not register is refused without redirecting', async () => {
     const { body } = await register(broker.issuer);
-    const { challenge } = pkce();
-    const url = authorizationUrl(broker.issuer, {
-      client_id: body.client_id!,
-      code_challenge: challenge,
-      code_challenge_method: 'S256',
-      redirect_uri: 'http://127.0.0.1:9/other',
-    });
-    const res = await new Browser().fetch(url);
+    const res = await requestAuthorization(broker, body.client_id!, { redirect_uri: 'http://127.0.0.1:9/other' });
     expect(res.status).toBe(400);
     expect(res.headers.get('location')).toBeNull();
     expect(await res.text()).toContain('redirect_uri');
@@ -245,51 +215,34 @@ describe('broker mode with one instance', () => {
   });
 
   test('a code works once: a replay is refused', async () => {
-    const { body } = await register(broker.issuer);
-    const { code, verifier } = await codeFor(broker, body.client_id!, 'alice');
-    const exchange = {
-      grant_type: 'authorization_code',
-      code,
-      code_verifier: verifier,
-      redirect_uri: REDIRECT,
-      client_id: body.client_id!,
-      resource: broker.mcpUrl.href,
-    };
-    expect((await token(broker.issuer, exchange)).status).toBe(200);
-    const replay = await token(broker.issuer, exchange);
+    const { exchange } = await codeExchangeFor(broker.issuer, signedInAs('alice', broker));
+    expect((await tokenRequest(broker.issuer, exchange)).status).toBe(200);
+    const replay = await tokenRequest(broker.issuer, exchange);
     expect(replay.status).toBe(400);
     expect(replay.body.error).toBe('invalid_grant');
   });
 
   test('a rotated refresh token presented again revokes the whole family', async () => {
-    const { body } = await register(broker.issuer);
-    const { code, verifier } = await codeFor(broker, body.client_id!, 'alice');
-    const first = await token(broker.issuer, {
-      grant_type: 'authorization_code',
-      code,
-      code_verifier: verifier,
-      redirect_uri: REDIRECT,
-      client_id: body.client_id!,
-      resource: broker.mcpUrl.href,
-    });
+    const { clientId, exchange } = await codeExchangeFor(broker.issuer, signedInAs('alice', broker));
+    const first = await tokenRequest(broker.issuer, exchange);
     const old = first.body.refresh_token!;
-    const rotated = await token(broker.issuer, {
+    const rotated = await tokenRequest(broker.issuer, {
       grant_type: 'refresh_token',
       refresh_token: old,
-      client_id: body.client_id!,
+      client_id: clientId,
     });
     expect(rotated.status).toBe(200);
-    const replay = await token(broker.issuer, {
+    const replay = await tokenRequest(broker.issuer, {
       grant_type: 'refresh_token',
       refresh_token: old,
-      client_id: body.client_id!,
+      client_id: clientId,
     });
     expect(replay.body.error).toBe('invalid_grant');
     // The stolen-token scenario: the legitimate holder's newer token dies with the family.
-    const after = await token(broker.issuer, {
+    const after = await tokenRequest(broker.issuer, {
       grant_type: 'refresh_token',
       refresh_token: rotated.body.refresh_token!,
-      client_id: body.client_id!,
+      client_id: clientId,
     });
     expect(after.body.error).toBe('invalid_grant');
   });
@@ -324,14 +277,7 @@ describe('broker mode with one instance', () => {
       token_endpoint_auth_method: 'none',
     }));
     try {
-      const { challenge } = pkce();
-      const res = await new Browser().fetch(
-        authorizationUrl(broker.issuer, {
-          client_id: doc.url,
-          code_challenge: challenge,
-          code_challenge_method: 'S256',
-        }),
-      );
+      const res = await requestAuthorization(broker, doc.url);
       expect(res.status).toBe(400);
       expect(await res.text()).toMatch(/invalid_client/);
       expect(doc.requests()).toBe(0);
@@ -348,26 +294,12 @@ describe('Client ID Metadata Documents that lie', () => {
       redirect_uris: [REDIRECT],
       token_endpoint_auth_method: 'none',
     }));
-    const { idp, broker } = await startBroker(startUpstreamIdp, {}, (url, init) =>
-      fetch(url, { ...init, dispatcher: undefined } as RequestInit),
-    );
-    try {
-      const { challenge } = pkce();
-      const res = await new Browser().fetch(
-        authorizationUrl(broker.issuer, {
-          client_id: doc.url,
-          code_challenge: challenge,
-          code_challenge_method: 'S256',
-        }),
-      );
+    await withDocumentBroker(doc, async (broker) => {
+      const res = await requestAuthorization(broker, doc.url);
       expect(res.status).toBe(400);
       expect(await res.text()).toMatch(/invalid_client/);
       expect(doc.requests()).toBeGreaterThanOrEqual(1);
-    } finally {
-      await broker.server.close();
-      await idp.close();
-      await doc.close();
-    }
+    });
   });
 
   test.each([
@@ -383,29 +315,15 @@ describe('Client ID Metadata Documents that lie', () => {
       }),
       serveOptions,
     );
-    const { idp, broker } = await startBroker(startUpstreamIdp, {}, (url, init) =>
-      fetch(url, { ...init, dispatcher: undefined } as RequestInit),
-    );
-    try {
-      const { challenge } = pkce();
+    await withDocumentBroker(doc, async (broker) => {
       const started = Date.now();
-      const res = await new Browser().fetch(
-        authorizationUrl(broker.issuer, {
-          client_id: doc.url,
-          code_challenge: challenge,
-          code_challenge_method: 'S256',
-        }),
-      );
+      const res = await requestAuthorization(broker, doc.url);
       expect(res.status).toBe(400);
       expect(await res.text()).toMatch(/invalid_client/);
       // The library fetches a document up to twice per request; each fetch is cut at 2.5 s (the server takes 4 s).
       expect(Date.now() - started).toBeLessThan(2 * 2500 + 1500);
       expect(doc.requests()).toBeGreaterThanOrEqual(1);
-    } finally {
-      await broker.server.close();
-      await idp.close();
-      await doc.close();
-    }
+    });
   });
 
   test('a document with a redirect URI outside the policy is refused', async () => {
@@ -414,25 +332,11 @@ describe('Client ID Metadata Documents that lie', () => {
       redirect_uris: ['https://evil.example/cb'],
       token_endpoint_auth_method: 'none',
     }));
-    const { idp, broker } = await startBroker(startUpstreamIdp, {}, (url, init) =>
-      fetch(url, { ...init, dispatcher: undefined } as RequestInit),
-    );
-    try {
-      const { challenge } = pkce();
-      const url = authorizationUrl(broker.issuer, {
-        client_id: doc.url,
-        code_challenge: challenge,
-        code_challenge_method: 'S256',
-        redirect_uri: 'https://evil.example/cb',
-      });
-      const res = await new Browser().fetch(url);
+    await withDocumentBroker(doc, async (broker) => {
+      const res = await requestAuthorization(broker, doc.url, { redirect_uri: 'https://evil.example/cb' });
       expect(res.status).toBe(400);
       expect(res.headers.get('location')).toBeNull();
-    } finally {
-      await broker.server.close();
-      await idp.close();
-      await doc.close();
-    }
+    });
   });
 });
 
@@ -482,18 +386,9 @@ describe('broker state in Redis: two instances behind a round-robin proxy, share
   test('a code replayed on one instance revokes the grant: its access token is refused on the other', async () => {
     const origin = new URL(instances[0]!.mcpUrl).origin;
     const shared: Broker = { server: instances[0]!, mcpUrl: new URL(`${origin}/mcp`), issuer: `${origin}/oauth` };
-    const { body } = await register(shared.issuer);
-    const { code, verifier } = await codeFor(shared, body.client_id!, 'alice');
-    const exchange = {
-      grant_type: 'authorization_code',
-      code,
-      code_verifier: verifier,
-      redirect_uri: REDIRECT,
-      client_id: body.client_id!,
-      resource: shared.mcpUrl.href,
-    };
+    const { exchange } = await codeExchangeFor(shared.issuer, signedInAs('alice', shared));
     const [a, b] = instances.map((i) => i.baseUrl);
-    const first = await token(`${a}/oauth`, exchange);
+    const first = await tokenRequest(`${a}/oauth`, exchange);
     expect(first.status).toBe(200);
     const call = () =>
       fetch(`${b}/mcp`, {
@@ -504,7 +399,7 @@ describe('broker state in Redis: two instances behind a round-robin proxy, share
     const before = await call();
     expect(before.status).toBe(200);
     await before.body?.cancel();
-    expect((await token(`${a}/oauth`, exchange)).body.error).toBe('invalid_grant');
+    expect((await tokenRequest(`${a}/oauth`, exchange)).body.error).toBe('invalid_grant');
     const after = await call();
     expect(after.status).toBe(401);
     expect(after.headers.get('www-authenticate')).toContain('The access token was revoked');

@@ -5,7 +5,7 @@
  */
 import { loadJose } from '../../server/auth/esm';
 import { Browser, authorize, clickDevSignIn } from './helpers/oauthClient';
-import { authorizationUrl, pkce, registerClient, tokenRequest } from './helpers/embeddedFlow';
+import { authorizationUrl, codeExchangeFor, pkce, registerClient, tokenRequest } from './helpers/embeddedFlow';
 import {
   challengeOf,
   freePort,
@@ -98,26 +98,11 @@ const mcpCall = (accessToken: string) =>
   });
 
 async function issue() {
-  const { body } = await registerClient(issuer, { redirect_uris: [REDIRECT] });
-  const clientId = body.client_id!;
-  const { verifier, challenge } = pkce();
-  const resource = server.mcpUrl.href;
-  const url = authorizationUrl(issuer, {
-    client_id: clientId,
-    redirect_uri: REDIRECT,
-    code_challenge: challenge,
-    code_challenge_method: 'S256',
-    resource,
+  const { clientId, exchange } = await codeExchangeFor(issuer, {
+    redirectUri: REDIRECT,
+    resource: server.mcpUrl.href,
+    signIn: clickDevSignIn,
   });
-  const { code } = await authorize(url, REDIRECT, clickDevSignIn);
-  const exchange = {
-    grant_type: 'authorization_code',
-    code,
-    code_verifier: verifier,
-    redirect_uri: REDIRECT,
-    client_id: clientId,
-    resource,
-  };
   const first = await tokenRequest(issuer, exchange);
   expect(first.status).toBe(200);
   return { clientId, exchange, tokens: first.body };

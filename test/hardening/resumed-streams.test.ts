@@ -7,7 +7,8 @@ import { createMcpApp } from '../../server/app';
 import { loadConfig } from '../../server/config/env';
 import { createLogger } from '../../server/logging/logger';
 import { type EventStoreFactory, inMemoryEventStores } from '../../server/mcp/eventStore';
-import { MCP_HEADERS, freePort, initializeBody, parseSse, startTestServer, type TestServer } from '../helpers/server';
+import { freePort, parseSse, startTestServer, type TestServer } from '../helpers/server';
+import { initializeSession, openSession } from '../helpers/session';
 
 /** Reads a stream to its end; fails (instead of hanging) when it has not ended within `ms`. */
 async function readToEnd(body: ReadableStream<Uint8Array>, ms: number): Promise<string> {
@@ -63,24 +64,7 @@ describe('resumed streams (in-memory stateful)', () => {
   let headers: Record<string, string>;
   beforeAll(async () => {
     server = await startTestServer({ MCP_SESSION_MODE: 'stateful', MCP_DRAIN_SECONDS: '2' });
-    const init = await fetch(server.mcpUrl, {
-      method: 'POST',
-      headers: MCP_HEADERS,
-      body: JSON.stringify(initializeBody()),
-    });
-    await init.text();
-    headers = {
-      ...MCP_HEADERS,
-      'mcp-session-id': init.headers.get('mcp-session-id')!,
-      'mcp-protocol-version': '2025-11-25',
-    };
-    await (
-      await fetch(server.mcpUrl, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
-      })
-    ).text();
+    ({ headers } = await openSession(server.mcpUrl));
   });
   afterAll(() => server.close());
 
@@ -212,17 +196,7 @@ describe('resumed streams: the answer arrives while the resume is being set up',
     const { url } = await mcp.listen();
     const mcpUrl = `${url}/mcp`;
     try {
-      const init = await fetch(mcpUrl, {
-        method: 'POST',
-        headers: MCP_HEADERS,
-        body: JSON.stringify(initializeBody()),
-      });
-      await init.text();
-      const headers = {
-        ...MCP_HEADERS,
-        'mcp-session-id': init.headers.get('mcp-session-id')!,
-        'mcp-protocol-version': '2025-11-25',
-      };
+      const headers = await initializeSession(mcpUrl);
       const abort = new AbortController();
       const res = await fetch(mcpUrl, {
         method: 'POST',

@@ -16,7 +16,8 @@ import { DEFAULTS } from '../../server/config/contract';
 import { MAX_ECHOED_STRING_BYTES } from '../../server/mcp/echoedValues';
 import { ROOT, waitForReady } from '../helpers/process';
 import { type RedisServer, startRedis } from '../helpers/redis';
-import { MCP_HEADERS, freePort, initializeBody } from '../helpers/server';
+import { MCP_HEADERS, freePort } from '../helpers/server';
+import { openSession } from '../helpers/session';
 
 const STREAMS = 20;
 const WATCH_MS = 10_000;
@@ -279,23 +280,9 @@ describe('unread streams: stateful (in-memory sessions)', () => {
   let headers: Record<string, string>;
   beforeAll(async () => {
     server = await startServer({ MCP_SESSION_MODE: 'stateful' });
-    const init = await fetch(`${server.base}/mcp`, {
-      method: 'POST',
-      headers: MCP_HEADERS,
-      body: JSON.stringify(initializeBody()),
-    });
-    await init.text();
-    headers = {
-      ...MCP_HEADERS,
-      'mcp-session-id': init.headers.get('mcp-session-id')!,
-      'mcp-protocol-version': '2025-11-25',
-    };
-    const ready = await fetch(`${server.base}/mcp`, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
-    });
-    expect(ready.status).toBe(202);
+    const session = await openSession(`${server.base}/mcp`);
+    headers = session.headers;
+    expect(session.initializedStatus).toBe(202);
   }, 90_000);
 
   test('a tool writing faster than an unread stream takes: each stream is ended past the bound, memory stays bounded', async () => {
@@ -342,23 +329,9 @@ describe('unread streams: clustered (sessions in Redis, streams tailed from the 
   beforeAll(async () => {
     redis = await startRedis();
     server = await startServer({ MCP_SESSION_MODE: 'stateful', REDIS_URL: redis.url });
-    const init = await fetch(`${server.base}/mcp`, {
-      method: 'POST',
-      headers: MCP_HEADERS,
-      body: JSON.stringify(initializeBody()),
-    });
-    await init.text();
-    headers = {
-      ...MCP_HEADERS,
-      'mcp-session-id': init.headers.get('mcp-session-id')!,
-      'mcp-protocol-version': '2025-11-25',
-    };
-    const ready = await fetch(`${server.base}/mcp`, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
-    });
-    expect(ready.status).toBe(202);
+    const session = await openSession(`${server.base}/mcp`);
+    headers = session.headers;
+    expect(session.initializedStatus).toBe(202);
   }, 90_000);
   afterAll(async () => {
     server?.child.kill('SIGKILL');

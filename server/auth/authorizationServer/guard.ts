@@ -29,23 +29,28 @@ export interface EmbeddedGuard {
   authenticate: RequestHandler;
 }
 
+/**
+ * `authorizationServer` is the embedded server itself (dev or broker): its public keys and its revoked grants are
+ * what the guard checks, so both modes hand it over whole instead of copying the two fields out.
+ */
 export function embeddedServerGuard(
   config: ServerConfig,
   deps: AuthLayerDeps,
-  server: { info: ResourceInfo; issuer: string; jwks: JSONWebKeySet; scopes: string[]; revokedGrants: RevokedGrants },
+  resource: { info: ResourceInfo; issuer: string; scopes: string[] },
+  authorizationServer: { jwks: JSONWebKeySet; revokedGrants: RevokedGrants },
 ): EmbeddedGuard {
-  const { info, issuer, scopes } = server;
+  const { info, issuer, scopes } = resource;
   const jose = loadJose();
   const verifier = refusingRevokedGrants(
     cacheVerifiedTokens(
       new JwtVerifier(jose, {
-        keys: staticKeySet(jose, server.jwks),
+        keys: staticKeySet(jose, authorizationServer.jwks),
         issuer,
         audience: info.resource,
         grantIdClaim: GRANT_ID_CLAIM,
       }),
     ),
-    server.revokedGrants,
+    authorizationServer.revokedGrants,
   );
   const metadataRoutes = Router();
   metadataRoutes.use(

@@ -92,13 +92,7 @@ export async function brokerAuthLayer(config: ServerConfig, deps: AuthLayerDeps)
         serverName: capabilities.name,
       }),
   });
-  const guard = embeddedServerGuard(config, deps, {
-    info,
-    issuer,
-    jwks: as.jwks,
-    scopes,
-    revokedGrants: as.revokedGrants,
-  });
+  const guard = embeddedServerGuard(config, deps, { info, issuer, scopes }, as);
   const routes = Router();
   routes.use(guard.metadataRoutes);
   // Its store unreachable, the authorization server answers a clear 503 (no step could complete), not a 500.

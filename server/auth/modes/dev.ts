@@ -39,13 +39,7 @@ export async function devAuthLayer(config: ServerConfig, deps: AuthLayerDeps): P
     serverName: capabilities.name,
     clientMetadataFetch: deps.clientMetadataFetch,
   });
-  const guard = embeddedServerGuard(config, deps, {
-    info,
-    issuer,
-    jwks: as.jwks,
-    scopes,
-    revokedGrants: as.revokedGrants,
-  });
+  const guard = embeddedServerGuard(config, deps, { info, issuer, scopes }, as);
   const routes = Router();
   routes.use(guard.metadataRoutes);
   routes.use(as.router);

@@ -1,5 +1,6 @@
 /** Plain-HTTP steps against an embedded authorization server (dev or broker): registration, PKCE, the token endpoint. */
 import { createHash, randomBytes } from 'node:crypto';
+import { authorize, type SignIn } from './oauthClient';
 
 export function pkce() {
   const verifier = randomBytes(32).toString('base64url');
@@ -47,4 +48,42 @@ export async function tokenRequest(issuer: string, body: Record<string, string>)
       error_description?: string;
     },
   };
+}
+
+/**
+ * Registers a public client and signs in (`signIn`) for an authorization code; returns the client id and the token
+ * request that redeems the code, unsent: the replay tests send it more than once.
+ */
+export async function codeExchangeFor(
+  issuer: string,
+  options: {
+    redirectUri: string;
+    resource: string;
+    signIn: SignIn;
+    metadata?: Record<string, unknown>;
+    params?: Record<string, string>;
+  },
+) {
+  const { redirectUri, resource } = options;
+  const { body } = await registerClient(issuer, { redirect_uris: [redirectUri], ...options.metadata });
+  const clientId = body.client_id!;
+  const { verifier, challenge } = pkce();
+  const url = authorizationUrl(issuer, {
+    client_id: clientId,
+    redirect_uri: redirectUri,
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+    resource,
+    ...options.params,
+  });
+  const { code } = await authorize(url, redirectUri, options.signIn);
+  const exchange = {
+    grant_type: 'authorization_code',
+    code,
+    code_verifier: verifier,
+    redirect_uri: redirectUri,
+    client_id: clientId,
+    resource,
+  };
+  return { clientId, exchange };
 }

@@ -24,20 +24,15 @@ import {
   plainStrings,
   setConfig,
   settle,
-  useMocks,
+  mockCloudPerTest,
   valueOf,
   warningsDuring,
-  type MockCloud,
 } from './mocks';
 
 let awsApi: typeof import('../../../infra/pulumi/aws');
-let cloud: MockCloud;
-
-beforeAll(async () => {
-  cloud = await useMocks();
+const cloud = mockCloudPerTest(async () => {
   awsApi = await import('../../../infra/pulumi/aws');
 });
-beforeEach(() => cloud.reset());
 
 const T = {
   lb: 'aws:lb/loadBalancer:LoadBalancer',

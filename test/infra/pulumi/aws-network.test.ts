@@ -15,19 +15,14 @@ import {
   configErrorOf,
   parentTracker,
   settle,
-  useMocks,
+  mockCloudPerTest,
   valueOf,
-  type MockCloud,
 } from './mocks';
 
 let awsApi: typeof import('../../../infra/pulumi/aws');
-let cloud: MockCloud;
-
-beforeAll(async () => {
-  cloud = await useMocks();
+const cloud = mockCloudPerTest(async () => {
   awsApi = await import('../../../infra/pulumi/aws');
 });
-beforeEach(() => cloud.reset());
 
 const T = {
   vpc: 'aws:ec2/vpc:Vpc',

@@ -8,16 +8,12 @@ import {
   MCP_METRICS,
   MCP_METRICS_NAMESPACE,
 } from '../../../infra/shared/observability';
-import { AWS_ACCOUNT, AWS_REGION, configErrorOf, settle, useMocks, valueOf, type MockCloud } from './mocks';
+import { AWS_ACCOUNT, AWS_REGION, configErrorOf, settle, mockCloudPerTest, valueOf } from './mocks';
 
 let awsApi: typeof import('../../../infra/pulumi/aws');
-let cloud: MockCloud;
-
-beforeAll(async () => {
-  cloud = await useMocks();
+const cloud = mockCloudPerTest(async () => {
   awsApi = await import('../../../infra/pulumi/aws');
 });
-beforeEach(() => cloud.reset());
 
 const T = {
   alarm: 'aws:cloudwatch/metricAlarm:MetricAlarm',

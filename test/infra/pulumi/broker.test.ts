@@ -17,28 +17,22 @@ import {
   plainStrings,
   setConfig,
   settle,
-  useMocks,
+  mockCloudPerTest,
   valueOf,
   warningsDuring,
-  type MockCloud,
 } from './mocks';
 
 let program: typeof import('../../../infra/pulumi/program');
 let gcpApi: typeof import('../../../infra/pulumi/gcp');
 let awsApi: typeof import('../../../infra/pulumi/aws');
-let cloud: MockCloud;
-
-beforeAll(async () => {
-  cloud = await useMocks();
-  program = await import('../../../infra/pulumi/program');
-  gcpApi = await import('../../../infra/pulumi/gcp');
-  awsApi = await import('../../../infra/pulumi/aws');
-});
-beforeEach(() => {
-  cloud.reset();
-  setConfig({});
-});
-afterAll(() => setConfig({}));
+const cloud = mockCloudPerTest(
+  async () => {
+    program = await import('../../../infra/pulumi/program');
+    gcpApi = await import('../../../infra/pulumi/gcp');
+    awsApi = await import('../../../infra/pulumi/aws');
+  },
+  { resetConfig: true },
+);
 
 /** A JWKS the server accepts: one private ES256 key (what `npm run broker:keys` prints). */
 const SIGNING_KEYS = JSON.stringify({

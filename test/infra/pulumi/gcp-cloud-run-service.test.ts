@@ -15,22 +15,17 @@ import {
   parentTracker,
   plainStrings,
   settle,
-  useMocks,
+  mockCloudPerTest,
   valueOf,
   warningsDuring,
-  type MockCloud,
   type Recorded,
 } from './mocks';
 
 // Imported after the mocks are installed (the program and components read the runtime when they run).
 let gcpApi: typeof import('../../../infra/pulumi/gcp');
-let cloud: MockCloud;
-
-beforeAll(async () => {
-  cloud = await useMocks();
+const cloud = mockCloudPerTest(async () => {
   gcpApi = await import('../../../infra/pulumi/gcp');
 });
-beforeEach(() => cloud.reset());
 
 const T = {
   service: 'gcp:cloudrunv2/service:Service',

@@ -3,16 +3,12 @@
  * check, notification channels, and the OpenTelemetry collector sidecar with its two roles.
  */
 import { ALARM_THRESHOLDS, GOOGLE_COLLECTOR_IMAGE, GOOGLE_TELEMETRY_ROLES } from '../../../infra/shared/observability';
-import { GCP_PROJECT, GCP_PROJECT_NUMBER, configErrorOf, settle, useMocks, valueOf, type MockCloud } from './mocks';
+import { GCP_PROJECT, GCP_PROJECT_NUMBER, configErrorOf, settle, mockCloudPerTest, valueOf } from './mocks';
 
 let gcpApi: typeof import('../../../infra/pulumi/gcp');
-let cloud: MockCloud;
-
-beforeAll(async () => {
-  cloud = await useMocks();
+const cloud = mockCloudPerTest(async () => {
   gcpApi = await import('../../../infra/pulumi/gcp');
 });
-beforeEach(() => cloud.reset());
 
 const T = {
   service: 'gcp:cloudrunv2/service:Service',

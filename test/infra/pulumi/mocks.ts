@@ -173,8 +173,7 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
 }
 
 /** Installs the mocks (for project `remote-mcp-stacks`, not a preview) and returns the recorder. */
-export async function useMocks(): Promise<MockCloud> {
-  const cloud = new MockCloud();
+export async function useMocks(cloud: MockCloud = new MockCloud()): Promise<MockCloud> {
   await pulumi.runtime.setMocks(
     {
       newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
@@ -216,6 +215,25 @@ export async function useMocks(): Promise<MockCloud> {
     'test',
     false,
   );
+  return cloud;
+}
+
+/**
+ * The set-up every mocked test file shares: the mocks before all tests, then `loadModules` (the program and
+ * components read the runtime when imported, so they load after), and a cleared recorder before each test;
+ * `resetConfig` also empties the stack configuration before each test and after the last.
+ */
+export function mockCloudPerTest(loadModules: () => Promise<void>, { resetConfig = false } = {}): MockCloud {
+  const cloud = new MockCloud();
+  beforeAll(async () => {
+    await useMocks(cloud);
+    await loadModules();
+  });
+  beforeEach(() => {
+    cloud.reset();
+    if (resetConfig) setConfig({});
+  });
+  if (resetConfig) afterAll(() => setConfig({}));
   return cloud;
 }
 

@@ -1,18 +1,13 @@
 /** The program's `telemetry` and `alertEmail` keys reach both components. */
-import { PROGRAM_BASE, AWS_ACCOUNT, GCP_PROJECT, setConfig, settle, useMocks, valueOf, type MockCloud } from './mocks';
+import { PROGRAM_BASE, AWS_ACCOUNT, GCP_PROJECT, setConfig, settle, mockCloudPerTest, valueOf } from './mocks';
 
 let program: typeof import('../../../infra/pulumi/program');
-let cloud: MockCloud;
-
-beforeAll(async () => {
-  cloud = await useMocks();
-  program = await import('../../../infra/pulumi/program');
-});
-beforeEach(() => {
-  cloud.reset();
-  setConfig({});
-});
-afterAll(() => setConfig({}));
+const cloud = mockCloudPerTest(
+  async () => {
+    program = await import('../../../infra/pulumi/program');
+  },
+  { resetConfig: true },
+);
 
 const ISSUER = 'https://auth.example.com';
 const GCP = { ...PROGRAM_BASE.gcp, oauthIssuer: ISSUER };

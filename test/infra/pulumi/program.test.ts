@@ -14,24 +14,18 @@ import {
   plainStrings,
   setConfig,
   settle,
-  useMocks,
+  mockCloudPerTest,
   valueOf,
   warningsDuring,
-  type MockCloud,
 } from './mocks';
 
 let program: typeof import('../../../infra/pulumi/program');
-let cloud: MockCloud;
-
-beforeAll(async () => {
-  cloud = await useMocks();
-  program = await import('../../../infra/pulumi/program');
-});
-beforeEach(() => {
-  cloud.reset();
-  setConfig({});
-});
-afterAll(() => setConfig({}));
+const cloud = mockCloudPerTest(
+  async () => {
+    program = await import('../../../infra/pulumi/program');
+  },
+  { resetConfig: true },
+);
 
 const ISSUER = 'https://auth.example.com';
 /** Bearer tokens the server accepts (at least 16 characters). */
