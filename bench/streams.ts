@@ -10,6 +10,7 @@ import { appendFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import { freePort } from '../test/helpers/server';
+import { listenRequest } from '../test/modern/helpers';
 import { cpuMs, rssKiB } from './proc';
 
 const ROOT = join(__dirname, '..');
@@ -18,7 +19,6 @@ const KEEPALIVE_SECONDS = Number(process.env.STREAM_KEEPALIVE_SECONDS ?? 5);
 const IDLE_SECONDS = Number(process.env.STREAM_IDLE_SECONDS ?? 20);
 /** Which kinds to measure (`get`, `listen`). */
 const KINDS = (process.env.STREAM_KINDS ?? 'get,listen').split(',') as Kind[];
-const MODERN = '2026-07-28';
 /** Client connections come from several loopback source addresses, so 5,000 of them do not exhaust one address's ports. */
 const SOURCE_ADDRESSES = 16;
 
@@ -102,21 +102,7 @@ async function openGetStream(port: number): Promise<http.ClientRequest> {
 
 /** A 2026-07-28 listen stream for tool-list changes; resolves on the subscription's acknowledgement. */
 function openListenStream(port: number, n: number): Promise<http.ClientRequest> {
-  const body = JSON.stringify({
-    jsonrpc: '2.0',
-    id: `listen-${n}`,
-    method: 'subscriptions/listen',
-    params: {
-      notifications: { toolsListChanged: true },
-      _meta: { 'io.modelcontextprotocol/protocolVersion': MODERN, 'io.modelcontextprotocol/clientCapabilities': {} },
-    },
-  });
-  const headers = {
-    'content-type': 'application/json',
-    accept: 'application/json, text/event-stream',
-    'mcp-protocol-version': MODERN,
-    'mcp-method': 'subscriptions/listen',
-  };
+  const { headers, body } = listenRequest(`listen-${n}`);
   return holdStream({ port, path: '/mcp', method: 'POST', headers }, body, 'notifications/subscriptions/acknowledged');
 }
 

@@ -65,3 +65,27 @@ export async function modernPost(url: URL | string, call: ModernCall): Promise<M
     : JSON.parse(text);
   return { status: res.status, body: json };
 }
+
+/** A `subscriptions/listen` request as a client sends it: its headers and JSON body (no client capabilities). */
+export function listenRequest(
+  id: string,
+  notifications: Record<string, unknown> = { toolsListChanged: true },
+): { headers: Record<string, string>; body: string } {
+  return {
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': MODERN,
+      'mcp-method': 'subscriptions/listen',
+    },
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id,
+      method: 'subscriptions/listen',
+      params: {
+        notifications,
+        _meta: { 'io.modelcontextprotocol/protocolVersion': MODERN, 'io.modelcontextprotocol/clientCapabilities': {} },
+      },
+    }),
+  };
+}

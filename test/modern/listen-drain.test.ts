@@ -3,25 +3,11 @@
  * closed at once with a retry hint, and a new listen is refused (503) while draining.
  */
 import { startTestServer } from '../helpers/server';
-import { MODERN } from './helpers';
+import { listenRequest, MODERN } from './helpers';
 
 jest.setTimeout(60_000);
 
-const listenBody = JSON.stringify({
-  jsonrpc: '2.0',
-  id: 'listen-1',
-  method: 'subscriptions/listen',
-  params: {
-    notifications: { toolsListChanged: true },
-    _meta: { 'io.modelcontextprotocol/protocolVersion': MODERN, 'io.modelcontextprotocol/clientCapabilities': {} },
-  },
-});
-const headers = {
-  'content-type': 'application/json',
-  accept: 'application/json, text/event-stream',
-  'mcp-protocol-version': MODERN,
-  'mcp-method': 'subscriptions/listen',
-};
+const { headers, body: listenBody } = listenRequest('listen-1');
 
 test('drain closes an open listen stream with a retry hint, without waiting for the deadline', async () => {
   const server = await startTestServer({ MCP_DRAIN_SECONDS: '20', MCP_KEEPALIVE_SECONDS: '60' });

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { CapabilitySet } from '../../server/capabilities/types';
 import { startTestServer, type TestServer } from '../helpers/server';
-import { MODERN, modernPost } from './helpers';
+import { listenRequest, modernPost } from './helpers';
 
 jest.setTimeout(60_000);
 
@@ -28,13 +28,6 @@ const announcing: CapabilitySet = {
   },
 };
 
-const headers = {
-  'content-type': 'application/json',
-  accept: 'application/json, text/event-stream',
-  'mcp-protocol-version': MODERN,
-  'mcp-method': 'subscriptions/listen',
-};
-
 interface Listener {
   status: number;
   response: Response;
@@ -47,20 +40,8 @@ interface Listener {
 
 async function listen(server: TestServer, id: string, notifications: Record<string, unknown>): Promise<Listener> {
   const abort = new AbortController();
-  const response = await fetch(server.mcpUrl, {
-    method: 'POST',
-    headers,
-    signal: abort.signal,
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id,
-      method: 'subscriptions/listen',
-      params: {
-        notifications,
-        _meta: { 'io.modelcontextprotocol/protocolVersion': MODERN, 'io.modelcontextprotocol/clientCapabilities': {} },
-      },
-    }),
-  });
+  const { headers, body } = listenRequest(id, notifications);
+  const response = await fetch(server.mcpUrl, { method: 'POST', headers, body, signal: abort.signal });
   let received = '';
   const waiters: (() => void)[] = [];
   if (response.headers.get('content-type')?.startsWith('text/event-stream')) {

@@ -10,7 +10,7 @@ import { startRedis, type RedisServer } from '../helpers/redis';
 import { freePort, initializeBody, MCP_HEADERS } from '../helpers/server';
 import { readUntil } from '../helpers/sse';
 import { waitFor } from '../helpers/wait';
-import { MODERN } from '../modern/helpers';
+import { listenRequest, MODERN } from '../modern/helpers';
 
 jest.setTimeout(60_000);
 
@@ -109,19 +109,14 @@ test('open streams by kind: a 2025 GET stream, a legacy SSE stream, a 2026-07-28
       }),
     /event: endpoint/,
   );
-  const listen = JSON.stringify({
-    jsonrpc: '2.0',
-    id: 'listen-1',
-    method: 'subscriptions/listen',
-    params: { notifications: { toolsListChanged: true }, _meta: ENVELOPE },
-  });
+  const listen = listenRequest('listen-1');
   await upWhileOpen(
     'listen',
     (signal) =>
       fetch(mcpUrl, {
         method: 'POST',
-        headers: { ...MODERN_HEADERS, 'mcp-method': 'subscriptions/listen' },
-        body: listen,
+        headers: { ...AUTH, ...listen.headers },
+        body: listen.body,
         signal,
       }),
     /subscriptions\/acknowledged/,
