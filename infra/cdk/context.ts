@@ -12,7 +12,9 @@ import {
   AUTH_MODES,
   DEFAULTS,
   DEPLOY_SETTING_KEYS,
+  ENV,
   LOG_LEVELS,
+  MIN_REQUEST_STATE_KEY_BYTES,
   SESSION_MODES,
   SETTINGS,
   type DeploySettingKey,
@@ -22,7 +24,7 @@ import {
 import { ALB_IDLE_TIMEOUT_SECONDS, DEFAULT_ALB_IDLE_TIMEOUT_SECONDS } from '../shared/alb';
 import { certificateRegionProblem, isAcmCertificateArn } from '../shared/arn';
 import { TASK_AUTO_SCALING_DEFAULTS } from '../shared/auto-scaling';
-import { FARGATE_MAX_DRAIN_SECONDS } from '../shared/drain';
+import { FARGATE_MAX_DRAIN_SECONDS } from '../shared/fargate';
 import { FARGATE_TASK_DEFAULTS } from '../shared/fargate';
 import { type TaskCountRange, unusedSessionStoreProblem } from '../shared/sessions';
 import type { McpFargateServiceProps } from './mcp-fargate-service-props';
@@ -54,8 +56,7 @@ export const CONTEXT_KEYS = {
   upstreamScopes: `Scopes the broker asks the upstream provider for, comma-separated (default ${DEFAULTS.upstreamScopes.join(',')})`,
   brokerSigningKeysSecretArn:
     'Complete ARN of an existing secret whose whole value is the broker signing keys, a JWKS (npm run broker:keys); required with sessionStore (default: the field BROKER_SIGNING_KEYS of the secret)',
-  requestStateKeysSecretArn:
-    'Complete ARN of an existing secret whose whole value is MCP_REQUEST_STATE_KEYS, comma-separated keys of at least 32 bytes (default: a new secret with one generated key)',
+  requestStateKeysSecretArn: `Complete ARN of an existing secret whose whole value is ${ENV.requestStateKeys}, comma-separated keys of at least ${MIN_REQUEST_STATE_KEY_BYTES} bytes (default: a new secret with one generated key)`,
   brokerAllowedEmailDomains: 'authMode broker: admit only verified e-mail addresses in these domains, comma-separated',
   brokerAllowedGroups: 'authMode broker: admit only members of these groups, comma-separated',
   brokerGroupsClaim: `authMode broker: ID-token claim that lists groups (default ${DEFAULTS.brokerGroupsClaim}; cognito:groups with brokerCognito)`,

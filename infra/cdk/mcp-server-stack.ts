@@ -3,6 +3,7 @@
  */
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { ENV } from '../../server/config/contract';
 import { addClientConfigOutputs, clientAuthOf, isValidClientName } from './client-config';
 import { McpFargateService } from './mcp-fargate-service';
 import type { McpFargateServiceProps } from './mcp-fargate-service-props';
@@ -43,8 +44,7 @@ export class McpServerStack extends Stack {
     if (this.mcp.requestStateKeysSecret) {
       new CfnOutput(this, 'RequestStateKeysSecretArn', {
         value: this.mcp.requestStateKeysSecret.secretArn,
-        description:
-          'Secret whose whole value is MCP_REQUEST_STATE_KEYS; to rotate, put <new>,<old> in it and force a new deployment',
+        description: `Secret whose whole value is ${ENV.requestStateKeys}; to rotate, put <new>,<old> in it and force a new deployment`,
       });
     }
     if (this.mcp.upstreamCallbackUrl) {

@@ -31,7 +31,7 @@ import { NETWORK_DEFAULTS } from './aws/network';
 import { albIdleTimeoutProblem } from '../shared/alb';
 import { signingKeysProblem } from '../shared/broker';
 import { certificateRegionProblem, isAcmCertificateArn } from '../shared/arn';
-import { fargateDrainProblem } from '../shared/drain';
+import { fargateDrainProblem } from '../shared/fargate';
 import {
   CLOUD_RUN_CPU_PATTERN,
   CLOUD_RUN_DEFAULTS,
