@@ -18,7 +18,11 @@ const server = createServer((req, res) => {
   const traces = req.url === '/v1/traces';
   req.on('data', (chunk: Buffer) => {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) return void res.writeHead(413).end(() => req.destroy());
+    if (size > MAX_BODY_BYTES) {
+      // Once: later chunks of the same body are dropped with it.
+      if (!res.headersSent) res.writeHead(413).end(() => req.destroy());
+      return;
+    }
     // Only the first trace batch is kept (to be decoded); the others are counted.
     if (traces && counts.exports === 0) chunks.push(chunk);
   });
@@ -28,9 +32,12 @@ const server = createServer((req, res) => {
       return void res.writeHead(415).end();
     if (traces) {
       if (counts.exports === 0) {
-        const body = decodeOtlpProtobuf('traces', Buffer.concat(chunks)) as {
-          resourceSpans?: { scopeSpans?: { spans?: unknown[] }[] }[];
-        };
+        let body: { resourceSpans?: { scopeSpans?: { spans?: unknown[] }[] }[] };
+        try {
+          body = decodeOtlpProtobuf('traces', Buffer.concat(chunks)) as typeof body;
+        } catch {
+          return void res.writeHead(400).end('not an OTLP protobuf export request');
+        }
         for (const rs of body.resourceSpans ?? [])
           for (const ss of rs.scopeSpans ?? []) counts.firstBatchSpans += ss.spans?.length ?? 0;
       }
